@@ -1,5 +1,16 @@
 /** Colours for label maps: a fixed, distinct palette for CelebAMask-HQ names, generated colours for others. */
+import { FaceParseError } from '../core/errors.js';
+
 export type Rgb = readonly [number, number, number];
+
+/**
+ * What the drawing functions accept as colours:
+ * - the model's class names (`paletteFor(labelNames)` colours),
+ * - one `[r, g, b]` per class id,
+ * - a flat table `[r,g,b, r,g,b, ...]` (as `paletteTable` returns; up to 256 entries).
+ * Class ids beyond the given colours get generated ones, so stray ids stay visible.
+ */
+export type PaletteInput = readonly string[] | readonly Rgb[] | Uint8Array;
 
 const NAMED_COLOURS: Readonly<Record<string, Rgb>> = {
   background: [0, 0, 0],
@@ -41,11 +52,82 @@ export function paletteFor(labels: readonly string[]): Rgb[] {
   return labels.map((name, i) => NAMED_COLOURS[name.toLowerCase()] ?? generatedColour(i + 1));
 }
 
-/** The palette flattened to [r,g,b, r,g,b, ...] for 256 entries (for palette PNGs and lookups). */
+/** Fills entries [from, 256) of a 256-entry table with generated colours. */
+function fillGenerated(table: Uint8Array, from: number): void {
+  for (let i = from; i < 256; i++) {
+    const [r, g, b] = generatedColour(i + 1);
+    table[i * 3] = r;
+    table[i * 3 + 1] = g;
+    table[i * 3 + 2] = b;
+  }
+}
+
+/**
+ * The palette flattened to [r,g,b, r,g,b, ...] for all 256 class ids (for palette PNGs and lookups).
+ * Ids past the label set get generated colours (not black), so a stray id never looks like background.
+ */
 export function paletteTable(labels: readonly string[]): Uint8Array {
   const table = new Uint8Array(256 * 3);
-  paletteFor(labels).forEach(([r, g, b], i) => {
-    if (i < 256) table.set([r, g, b], i * 3);
-  });
+  const colours = paletteFor(labels);
+  const n = Math.min(colours.length, 256);
+  for (let i = 0; i < n; i++) {
+    const [r, g, b] = colours[i];
+    table[i * 3] = r;
+    table[i * 3 + 1] = g;
+    table[i * 3 + 2] = b;
+  }
+  fillGenerated(table, n);
   return table;
+}
+
+function checkChannel(value: number, where: string): number {
+  if (!Number.isInteger(value) || value < 0 || value > 255) {
+    throw new FaceParseError(
+      'INVALID_ARGUMENT',
+      `palette: ${where} is ${String(value)}; colour channels must be integers 0..255`,
+    );
+  }
+  return value;
+}
+
+/** Any `PaletteInput` as a 256-entry flat RGB table (a new array; the input is never modified). */
+export function resolvePalette(input: PaletteInput): Uint8Array {
+  if (input instanceof Uint8Array) {
+    if (input.length % 3 !== 0 || input.length > 256 * 3) {
+      throw new FaceParseError(
+        'INVALID_ARGUMENT',
+        `palette: a flat table must hold 3 bytes per class and at most 256 classes; got ${input.length} bytes`,
+      );
+    }
+    const table = new Uint8Array(256 * 3);
+    table.set(input);
+    fillGenerated(table, input.length / 3);
+    return table;
+  }
+  if (!Array.isArray(input)) {
+    throw new FaceParseError(
+      'INVALID_ARGUMENT',
+      'palette: pass the class names, an array of [r, g, b] colours, or a flat Uint8Array table',
+    );
+  }
+  if (input.length > 256) {
+    throw new FaceParseError('INVALID_ARGUMENT', `palette: at most 256 classes fit a uint8 mask; got ${input.length}`);
+  }
+  if (input.length === 0 || typeof input[0] === 'string') return paletteTable(input as readonly string[]);
+  const table = new Uint8Array(256 * 3);
+  (input as readonly Rgb[]).forEach((colour, i) => {
+    if (!Array.isArray(colour) || colour.length < 3) {
+      throw new FaceParseError('INVALID_ARGUMENT', `palette: entry ${i} is not an [r, g, b] colour`);
+    }
+    table[i * 3] = checkChannel(colour[0], `entry ${i} red`);
+    table[i * 3 + 1] = checkChannel(colour[1], `entry ${i} green`);
+    table[i * 3 + 2] = checkChannel(colour[2], `entry ${i} blue`);
+  });
+  fillGenerated(table, input.length);
+  return table;
+}
+
+/** The colour of one class id in a resolved table. */
+export function tableColour(table: Uint8Array, id: number): Rgb {
+  return [table[id * 3], table[id * 3 + 1], table[id * 3 + 2]];
 }

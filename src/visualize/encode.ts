@@ -1,0 +1,270 @@
+/**
+ * Encoded pictures of label maps (Node, via sharp): label PNGs, colour maps with legend, overlays,
+ * legends and per-class binary masks. The pixel work is in `pixels.ts`; this file only lays out and encodes.
+ */
+import { readFile } from 'node:fs/promises';
+import sharp from 'sharp';
+import { FaceParseError } from '../core/errors.js';
+import { summarizeLabels, type LabelSummary } from '../postprocess/summary.js';
+import { decodeLabelPngBytes, encodeIndexedLabelPng, type LabelMap } from './label-png.js';
+import { legendSvg, type LegendOptions } from './legend.js';
+import { resolvePalette, type PaletteInput } from './palette.js';
+import { checkMask, classMask, colorizeInto, labelHistogram, overlay, type OverlayOptions } from './pixels.js';
+
+/**
+ * Default zlib level of the PNGs written here. Label maps are long runs of a few values, so zlib's
+ * fast levels already find nearly all the redundancy: see `bench/visualize.ts` for size and time per level.
+ */
+export const DEFAULT_PNG_COMPRESSION = 2;
+
+function checkLevel(where: string, level: number): number {
+  if (!Number.isInteger(level) || level < 0 || level > 9) {
+    throw new FaceParseError('INVALID_ARGUMENT', `${where}: compressionLevel must be an integer 0..9; got ${String(level)}`);
+  }
+  return level;
+}
+
+export interface LabelPngOptions {
+  /** zlib level 0..9. Default `DEFAULT_PNG_COMPRESSION`. */
+  compressionLevel?: number;
+  /** libpng's adaptive row filters. Default false: on label maps they cost time and rarely save bytes. */
+  adaptiveFiltering?: boolean;
+  /**
+   * Write a palette PNG (indices = class ids) coloured by this palette instead of a greyscale one:
+   * viewers show colours, tools still read exact ids. Encoded with fast-png (sharp cannot keep indices).
+   */
+  palette?: PaletteInput;
+}
+
+/**
+ * The mask as a lossless PNG whose pixel values are the class ids: 8-bit greyscale by default
+ * (sharp/libpng), or a palette PNG with `palette`. `decodeLabelPng` reads both back.
+ */
+export async function encodeLabelPng(
+  mask: Uint8Array,
+  width: number,
+  height: number,
+  options: LabelPngOptions = {},
+): Promise<Buffer> {
+  checkMask('encodeLabelPng', mask, width, height);
+  const compressionLevel = checkLevel('encodeLabelPng', options.compressionLevel ?? DEFAULT_PNG_COMPRESSION);
+  if (options.palette !== undefined) {
+    const bytes = encodeIndexedLabelPng(mask, width, height, { palette: options.palette, compressionLevel });
+    return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  }
+  return sharp(mask, { raw: { width, height, channels: 1 } })
+    .png({ compressionLevel, adaptiveFiltering: options.adaptiveFiltering ?? false })
+    .toBuffer();
+}
+
+/**
+ * Class ids from a label PNG (a path or its bytes): greyscale PNGs give their grey values, palette PNGs
+ * (as in CelebAMask-HQ) their palette indices. Throws INPUT_UNREADABLE for other PNGs and non-PNGs.
+ */
+export async function decodeLabelPng(input: string | Uint8Array): Promise<LabelMap> {
+  if (typeof input === 'string') {
+    let bytes: Buffer;
+    try {
+      bytes = await readFile(input);
+    } catch (error) {
+      throw new FaceParseError('INPUT_UNREADABLE', `cannot read label PNG ${input}: ${(error as Error).message}`, {
+        cause: error,
+      });
+    }
+    return decodeLabelPngBytes(bytes, input);
+  }
+  if (!(input instanceof Uint8Array)) {
+    throw new FaceParseError('INVALID_ARGUMENT', 'decodeLabelPng: pass a file path or the PNG bytes (Buffer/Uint8Array)');
+  }
+  return decodeLabelPngBytes(input);
+}
+
+/** The legend as a PNG (see `legendSvg` for the options and layout). */
+export async function renderLegend(
+  labelNames: readonly string[],
+  palette?: PaletteInput,
+  options: LegendOptions = {},
+): Promise<Buffer> {
+  const { svg } = legendSvg(labelNames, palette, options);
+  return sharp(Buffer.from(svg)).png({ compressionLevel: DEFAULT_PNG_COMPRESSION }).toBuffer();
+}
+
+/** The legend font size `renderColorMap` uses for a map of this size: 1/40 of the shorter side, at least 12 px. */
+export function legendFontSize(width: number, height: number): number {
+  return Math.max(12, Math.round(Math.min(width, height) / 40));
+}
+
+export interface ColorMapOptions {
+  /** Colours; default from the label names. */
+  palette?: PaletteInput;
+  /**
+   * Where the legend goes: 'auto' (right of the map, below it when the map is wider than 1.25:1),
+   * 'right', 'below', or false for the bare map. Default 'auto'.
+   */
+  legend?: 'auto' | 'right' | 'below' | false;
+  /** Reuse a summary already computed for this mask (else one is computed: one pass). */
+  summary?: LabelSummary;
+  /** Legend options; by default it lists the classes present, with their shares, at `legendFontSize`. */
+  legendOptions?: Omit<LegendOptions, 'maxWidth'>;
+  /** zlib level 0..9. Default `DEFAULT_PNG_COMPRESSION`. */
+  compressionLevel?: number;
+}
+
+/**
+ * The colourised label map as a PNG, with a legend of the classes present beside it (right, or below
+ * a wide map), scaled to the map so it stays legible from 128x128 to 4000x4000.
+ */
+export async function renderColorMap(
+  mask: Uint8Array,
+  width: number,
+  height: number,
+  labelNames: readonly string[],
+  options: ColorMapOptions = {},
+): Promise<Buffer> {
+  checkMask('renderColorMap', mask, width, height);
+  const compressionLevel = checkLevel('renderColorMap', options.compressionLevel ?? DEFAULT_PNG_COMPRESSION);
+  const table = resolvePalette(options.palette ?? labelNames);
+  const placement = options.legend === undefined ? 'auto' : options.legend;
+  if (placement !== false && !['auto', 'right', 'below'].includes(placement)) {
+    throw new FaceParseError('INVALID_ARGUMENT', `renderColorMap: legend must be 'auto', 'right', 'below' or false; got ${String(placement)}`);
+  }
+  if (placement === false) {
+    const rgb = new Uint8Array(width * height * 3);
+    colorizeInto(mask, table, rgb);
+    return sharp(rgb, { raw: { width, height, channels: 3 } }).png({ compressionLevel }).toBuffer();
+  }
+
+  const side = placement === 'auto' ? (width > height * 1.25 ? 'below' : 'right') : placement;
+  const summary = options.summary ?? summarizeLabels(mask, width, height, labelNames);
+  const legend = legendSvg(labelNames, table, {
+    shares: summary,
+    fontSize: legendFontSize(width, height),
+    ...options.legendOptions,
+    ...(side === 'below' ? { maxWidth: width } : {}),
+  });
+  const canvasWidth = side === 'right' ? width + legend.width : Math.max(width, legend.width);
+  const canvasHeight = side === 'right' ? Math.max(height, legend.height) : height + legend.height;
+
+  // Colourise straight into the canvas when the map spans it, else row by row into place.
+  const canvas = new Uint8Array(canvasWidth * canvasHeight * 3);
+  canvas.fill(255);
+  if (canvasWidth === width) {
+    colorizeInto(mask, table, canvas.subarray(0, width * height * 3));
+  } else {
+    const rgb = new Uint8Array(width * height * 3);
+    colorizeInto(mask, table, rgb);
+    const rowBytes = width * 3;
+    for (let y = 0; y < height; y++) {
+      canvas.set(rgb.subarray(y * rowBytes, (y + 1) * rowBytes), y * canvasWidth * 3);
+    }
+  }
+  return sharp(canvas, { raw: { width: canvasWidth, height: canvasHeight, channels: 3 } })
+    .composite([
+      {
+        input: Buffer.from(legend.svg),
+        left: side === 'right' ? width : 0,
+        top: side === 'right' ? 0 : height,
+      },
+    ])
+    .png({ compressionLevel })
+    .toBuffer();
+}
+
+export interface OverlayRenderOptions extends OverlayOptions {
+  /** Output format. Default 'jpeg': the result is a photo, and JPEG encodes it several times faster than PNG. */
+  format?: 'jpeg' | 'png';
+  /** JPEG quality 1..100. Default 90. */
+  quality?: number;
+  /** PNG zlib level 0..9. Default `DEFAULT_PNG_COMPRESSION`. */
+  compressionLevel?: number;
+}
+
+/**
+ * The label colours alpha-blended over the photo (see `overlay` for the exact maths), encoded.
+ * @param photo interleaved RGB, `width * height * 3` bytes, the same size as the mask
+ * @param palette the model's class names, or colours (see `PaletteInput`)
+ */
+export async function renderOverlay(
+  photo: Uint8Array,
+  mask: Uint8Array,
+  width: number,
+  height: number,
+  palette: PaletteInput,
+  options: OverlayRenderOptions = {},
+): Promise<Buffer> {
+  const rgb = overlay(photo, mask, width, height, palette, options);
+  const format = options.format ?? 'jpeg';
+  const image = sharp(rgb, { raw: { width, height, channels: 3 } });
+  if (format === 'jpeg') {
+    const quality = options.quality ?? 90;
+    if (!Number.isInteger(quality) || quality < 1 || quality > 100) {
+      throw new FaceParseError('INVALID_ARGUMENT', `renderOverlay: quality must be an integer 1..100; got ${String(quality)}`);
+    }
+    return image.jpeg({ quality }).toBuffer();
+  }
+  if (format === 'png') {
+    return image.png({ compressionLevel: checkLevel('renderOverlay', options.compressionLevel ?? DEFAULT_PNG_COMPRESSION) }).toBuffer();
+  }
+  throw new FaceParseError('INVALID_ARGUMENT', `renderOverlay: format must be 'jpeg' or 'png'; got ${String(format)}`);
+}
+
+export interface ClassMaskImage {
+  id: number;
+  label: string;
+  /** Single-channel PNG: 255 where the pixel is of this class, 0 elsewhere. */
+  png: Buffer;
+}
+
+export interface ClassMasksOptions {
+  /** Class ids to write. Default: every class present in the mask. */
+  classes?: readonly number[];
+  /** With `classes`, also write classes that are absent (all-zero masks). Default false. */
+  includeAbsent?: boolean;
+  /** zlib level 0..9. Default `DEFAULT_PNG_COMPRESSION`. */
+  compressionLevel?: number;
+}
+
+/**
+ * One binary PNG per class (0/255, single channel), for the classes present (or those asked for),
+ * in id order. Two masks are encoded at a time, each in its own reused buffer, so memory stays at
+ * two masks whatever the class count.
+ */
+export async function renderClassMasks(
+  mask: Uint8Array,
+  width: number,
+  height: number,
+  labelNames: readonly string[],
+  options: ClassMasksOptions = {},
+): Promise<ClassMaskImage[]> {
+  checkMask('renderClassMasks', mask, width, height);
+  const compressionLevel = checkLevel('renderClassMasks', options.compressionLevel ?? DEFAULT_PNG_COMPRESSION);
+  const counts = labelHistogram(mask);
+  let ids: number[];
+  if (options.classes) {
+    for (const id of options.classes) {
+      if (!Number.isInteger(id) || id < 0 || id > 255) {
+        throw new FaceParseError('INVALID_ARGUMENT', `renderClassMasks: classes must hold class ids 0..255; got ${String(id)}`);
+      }
+    }
+    ids = [...new Set(options.classes)].sort((a, b) => a - b);
+    if (!options.includeAbsent) ids = ids.filter((id) => counts[id] > 0);
+  } else {
+    ids = [];
+    for (let id = 0; id < 256; id++) if (counts[id] > 0) ids.push(id);
+  }
+
+  const results: ClassMaskImage[] = new Array(ids.length);
+  let next = 0;
+  const worker = async (): Promise<void> => {
+    const binary = new Uint8Array(width * height);
+    while (next < ids.length) {
+      const index = next++;
+      const id = ids[index];
+      classMask(mask, id, binary);
+      const png = await sharp(binary, { raw: { width, height, channels: 1 } }).png({ compressionLevel }).toBuffer();
+      results[index] = { id, label: id < labelNames.length ? String(labelNames[id]) : `unknown_${id}`, png };
+    }
+  };
+  await Promise.all([worker(), worker()]);
+  return results;
+}
