@@ -1,0 +1,1 @@
+"""faceparse training: fine-tune SegFormer face parsers and export them for faceparse."""

@@ -1,0 +1,136 @@
+"""Batch augmentation on tensors: one affine warp per sample (random scale, rotation, crop and a
+horizontal flip that swaps every left/right class), colour jitter, grayscale and blur.
+
+Images come in as uint8 (B, 3, H, W) and leave normalised float32 (B, 3, S, S) as the model sees
+them at inference (rescale 1/255, ImageNet mean/std); masks leave as int64 with `ignore_index`
+where the warp looked outside the photo.
+"""
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import torch
+import torch.nn.functional as F
+
+IMAGENET_MEAN = (0.485, 0.456, 0.406)
+IMAGENET_STD = (0.229, 0.224, 0.225)
+
+
+@dataclass
+class AugmentConfig:
+    crop: int = 384
+    # Scale of the output relative to the source: 1.0 keeps the face at the size the model sees at
+    # inference (the source images are stored at the inference size).
+    scale_min: float = 0.6
+    scale_max: float = 1.6
+    rotate_deg: float = 15.0
+    flip_p: float = 0.5
+    brightness: float = 0.3
+    contrast: float = 0.3
+    saturation: float = 0.3
+    grayscale_p: float = 0.05
+    blur_p: float = 0.2
+    blur_sigma_max: float = 1.5
+    ignore_index: int = 255
+
+
+def normalize(images01: torch.Tensor, mean=IMAGENET_MEAN, std=IMAGENET_STD) -> torch.Tensor:
+    m = torch.tensor(mean, dtype=images01.dtype, device=images01.device).view(1, 3, 1, 1)
+    s = torch.tensor(std, dtype=images01.dtype, device=images01.device).view(1, 3, 1, 1)
+    return (images01 - m) / s
+
+
+def swap_sides(masks: torch.Tensor, flip_table: torch.Tensor) -> torch.Tensor:
+    """Relabel left classes as right and back (ids outside the table, e.g. ignore, stay)."""
+    lut = torch.arange(256, dtype=torch.int64, device=masks.device)
+    lut[: len(flip_table)] = flip_table.to(masks.device)
+    return lut[masks.long()].to(masks.dtype)
+
+
+def flip_masks(masks: torch.Tensor, flip_table: torch.Tensor) -> torch.Tensor:
+    """Mirror (..., H, W) label maps left-right, swapping left/right classes."""
+    return swap_sides(masks.flip(-1), flip_table)
+
+
+def _colour_jitter(x: torch.Tensor, cfg: AugmentConfig, g: torch.Generator) -> torch.Tensor:
+    b = x.shape[0]
+
+    def factor(amount: float) -> torch.Tensor:
+        return (1 + (torch.rand(b, 1, 1, 1, generator=g) * 2 - 1) * amount).to(x.device)
+
+    x = x * factor(cfg.brightness)
+    mean = x.mean(dim=(1, 2, 3), keepdim=True)
+    x = (x - mean) * factor(cfg.contrast) + mean
+    grey = (0.299 * x[:, 0:1] + 0.587 * x[:, 1:2] + 0.114 * x[:, 2:3])
+    x = (x - grey) * factor(cfg.saturation) + grey
+    to_grey = (torch.rand(b, 1, 1, 1, generator=g) < cfg.grayscale_p).float().to(x.device)
+    grey = (0.299 * x[:, 0:1] + 0.587 * x[:, 1:2] + 0.114 * x[:, 2:3])
+    x = x * (1 - to_grey) + grey.expand_as(x) * to_grey
+    return x.clamp_(0, 1)
+
+
+def _blur(x: torch.Tensor, cfg: AugmentConfig, g: torch.Generator) -> torch.Tensor:
+    for i in range(x.shape[0]):
+        if torch.rand(1, generator=g).item() >= cfg.blur_p:
+            continue
+        sigma = 0.3 + torch.rand(1, generator=g).item() * (cfg.blur_sigma_max - 0.3)
+        radius = max(1, math.ceil(2 * sigma))
+        t = torch.arange(-radius, radius + 1, dtype=x.dtype, device=x.device)
+        k = torch.exp(-(t**2) / (2 * sigma**2))
+        k = k / k.sum()
+        img = x[i : i + 1]
+        img = F.conv2d(F.pad(img, (radius, radius, 0, 0), mode="replicate"), k.view(1, 1, 1, -1).repeat(3, 1, 1, 1), groups=3)
+        img = F.conv2d(F.pad(img, (0, 0, radius, radius), mode="replicate"), k.view(1, 1, -1, 1).repeat(3, 1, 1, 1), groups=3)
+        x[i : i + 1] = img
+    return x
+
+
+def random_affine(b: int, src_size: int, cfg: AugmentConfig, g: torch.Generator) -> tuple[torch.Tensor, torch.Tensor]:
+    """Affine matrices (B, 2, 3) for `affine_grid` (normalised coords) and a flip flag per sample."""
+    log_lo, log_hi = math.log(cfg.scale_min), math.log(cfg.scale_max)
+    scale = torch.exp(log_lo + torch.rand(b, generator=g) * (log_hi - log_lo))
+    # Output pixels span crop/(src*scale) of the source in normalised units.
+    k = cfg.crop / (src_size * scale)
+    angle = (torch.rand(b, generator=g) * 2 - 1) * math.radians(cfg.rotate_deg)
+    flip = torch.rand(b, generator=g) < cfg.flip_p
+    cos, sin = torch.cos(angle), torch.sin(angle)
+    sx = torch.where(flip, -k, k)
+    theta = torch.zeros(b, 2, 3)
+    theta[:, 0, 0] = cos * sx
+    theta[:, 0, 1] = -sin * k
+    theta[:, 1, 0] = sin * sx
+    theta[:, 1, 1] = cos * k
+    # Random crop position: inside the photo where the crop fits, else the photo inside the crop.
+    slack = (1 - k).abs()
+    theta[:, 0, 2] = (torch.rand(b, generator=g) * 2 - 1) * slack
+    theta[:, 1, 2] = (torch.rand(b, generator=g) * 2 - 1) * slack
+    return theta, flip
+
+
+def augment_batch(
+    images: torch.Tensor, masks: torch.Tensor, flip_table: torch.Tensor, cfg: AugmentConfig, g: torch.Generator
+) -> tuple[torch.Tensor, torch.Tensor]:
+    b, _, h, w = images.shape
+    assert h == w, "source images are square (stored at the inference size)"
+    x = images.float().div_(255)
+    x = _colour_jitter(x, cfg, g)
+    x = _blur(x, cfg, g)
+    x = normalize(x)
+    theta, flip = random_affine(b, h, cfg, g)
+    theta, flip = theta.to(images.device), flip.to(images.device)
+    grid = F.affine_grid(theta, [b, 3, cfg.crop, cfg.crop], align_corners=False)
+    x = F.grid_sample(x, grid, mode="bilinear", padding_mode="zeros", align_corners=False)
+    # Masks: sample class id + 1 so that 0 marks "outside the photo", then map it to ignore.
+    m = F.grid_sample((masks.float() + 1).unsqueeze(1), grid, mode="nearest", padding_mode="zeros", align_corners=False)
+    m = m.squeeze(1).long() - 1
+    outside = m < 0
+    m[outside] = 0
+    # A negative x-scale mirrored the sample: swap left/right classes there.
+    m = torch.where(flip.view(b, 1, 1), swap_sides(m, flip_table), m)
+    m[outside] = cfg.ignore_index
+    return x.contiguous(), m
+
+
+def prepare_eval(images: torch.Tensor) -> torch.Tensor:
+    return normalize(images.float().div_(255))

@@ -1,0 +1,320 @@
+"""Fine-tune or train a SegFormer face parser.
+
+    python -m faceparse_train.train --data ../../shared/data/celebamask-mini --arch b0 \
+        --out runs/b0 --budget-minutes 180
+
+Checkpoints to `<out>/last.pt` every epoch and every `--checkpoint-minutes`; rerunning the same
+command resumes from it. The learning rate follows warm-up then poly decay over the run's length,
+measured in steps (`--max-steps`/`--epochs`) or in training time (`--budget-minutes`), whichever
+ends first, so a wall-clock budget still ends with a fully decayed schedule.
+"""
+from __future__ import annotations
+
+import argparse
+import copy
+import csv
+import json
+import math
+import os
+import random
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+import torch
+import torch.nn.functional as F
+from PIL import Image
+
+from .augment import AugmentConfig, augment_batch, prepare_eval
+from .data import default_data_root, discover, load_in_memory
+from .labels import flip_lookup, load_labels
+from .losses import segmentation_loss
+from .metrics import ConfusionMatrix
+from .model import build_model
+
+
+def parse_args(argv=None):
+    p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("--data", default=default_data_root(), help="dataset root: <root>/<split>/{images,masks} or the CelebAMask-HQ release")
+    p.add_argument("--train-split", default="train")
+    p.add_argument("--val-split", default="val")
+    p.add_argument("--labels", default=None, help="JSON list of class names (default: CelebAMask-HQ's 19)")
+    p.add_argument("--arch", default="b0", help="b0..b5 or a JSON file of SegformerConfig fields")
+    p.add_argument("--config-override", default=None, help="JSON object of SegformerConfig fields to override")
+    p.add_argument("--init-from", default=None, help="start from a model folder in the Hugging Face layout")
+    p.add_argument("--size", type=int, default=512, help="inference input size (preprocessor size)")
+    p.add_argument("--crop", type=int, default=384, help="training crop size")
+    p.add_argument("--scale-min", type=float, default=0.6)
+    p.add_argument("--scale-max", type=float, default=1.6)
+    p.add_argument("--rotate", type=float, default=15.0)
+    p.add_argument("--batch", type=int, default=8)
+    p.add_argument("--lr", type=float, default=6e-4)
+    p.add_argument("--weight-decay", type=float, default=0.01)
+    p.add_argument("--warmup-steps", type=int, default=300)
+    p.add_argument("--poly-power", type=float, default=1.0)
+    p.add_argument("--epochs", type=int, default=None)
+    p.add_argument("--max-steps", type=int, default=None)
+    p.add_argument("--budget-minutes", type=float, default=None, help="training-time budget (excludes validation)")
+    p.add_argument("--aux-loss", default="dice", choices=["dice", "lovasz", "none"])
+    p.add_argument("--aux-weight", type=float, default=0.5)
+    p.add_argument("--ohem", type=float, default=0.0, help="keep this fraction of the hardest pixels in CE (0 = off)")
+    p.add_argument("--class-weights", default="none", help="none | sqrt-inverse | a JSON list")
+    p.add_argument("--ema", type=float, default=0.999, help="EMA decay of the weights (0 = off); validation and export use the EMA")
+    p.add_argument("--drop-path", type=float, default=0.1)
+    p.add_argument("--precision", default="auto", choices=["auto", "fp32", "bf16", "fp16"], help="auto: fp16 AMP on CUDA, bf16 autocast on CPUs that have it")
+    p.add_argument("--device", default="auto", choices=["auto", "cpu", "cuda"])
+    p.add_argument("--threads", type=int, default=None)
+    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--val-every", type=int, default=1, help="validate every N epochs")
+    p.add_argument("--val-limit", type=int, default=None)
+    p.add_argument("--checkpoint-minutes", type=float, default=10.0)
+    p.add_argument("--out", required=True)
+    p.add_argument("--no-resume", action="store_true", help="start over even if <out>/last.pt exists")
+    return p.parse_args(argv)
+
+
+def pick_precision(requested: str, device: torch.device) -> str:
+    if requested != "auto":
+        return requested
+    if device.type == "cuda":
+        return "bf16" if torch.cuda.is_bf16_supported() else "fp16"
+    flags = Path("/proc/cpuinfo").read_text() if Path("/proc/cpuinfo").exists() else ""
+    return "bf16" if ("avx512_bf16" in flags or "amx_bf16" in flags) else "fp32"
+
+
+def autocast(device: torch.device, precision: str):
+    if precision == "fp32":
+        return torch.autocast(device.type, enabled=False)
+    return torch.autocast(device.type, dtype=torch.bfloat16 if precision == "bf16" else torch.float16)
+
+
+def class_weights(spec: str, masks: torch.Tensor, num_classes: int):
+    if spec == "none":
+        return None
+    if spec == "sqrt-inverse":
+        counts = torch.bincount(masks[masks != 255].flatten().long(), minlength=num_classes).double().clamp(min=1)
+        w = (counts.sum() / counts).sqrt()
+        return (w / w.mean()).float()
+    values = json.loads(Path(spec).read_text() if Path(spec).is_file() else spec)
+    if len(values) != num_classes:
+        raise ValueError(f"--class-weights has {len(values)} values for {num_classes} classes")
+    return torch.tensor(values, dtype=torch.float32)
+
+
+class EvalSet:
+    """Validation images at the inference size (PIL bilinear, as inference) with masks at full size."""
+
+    def __init__(self, samples, size: int, num_classes: int):
+        self.items = []
+        for s in samples:
+            image = Image.open(s.image_path).convert("RGB")
+            mask = s.mask.load(image.size)
+            if int(mask.max()) >= num_classes and int(mask.max()) != 255:
+                raise ValueError(f"{s.stem}: class id {int(mask.max())} but the label set has {num_classes} classes")
+            resized = image.resize((size, size), Image.BILINEAR) if image.size != (size, size) else image
+            self.items.append((s.stem, torch.from_numpy(np.asarray(resized).copy()).permute(2, 0, 1), mask))
+
+
+@torch.no_grad()
+def evaluate(model, eval_set: EvalSet, labels, device, precision, batch=8) -> dict:
+    model.eval()
+    cm = ConfusionMatrix(len(labels))
+    items = eval_set.items
+    for start in range(0, len(items), batch):
+        chunk = items[start : start + batch]
+        x = prepare_eval(torch.stack([im for _, im, _ in chunk]).to(device))
+        with autocast(device, precision):
+            logits = model(pixel_values=x).logits
+        logits = logits.float()
+        for i, (_, _, mask) in enumerate(chunk):
+            up = F.interpolate(logits[i : i + 1], size=mask.shape, mode="bilinear", align_corners=False)
+            cm.update(up.argmax(1)[0].cpu().numpy(), mask)
+    model.train()
+    return cm.summary(labels)
+
+
+def lr_factor(step: int, progress: float, warmup: int, power: float) -> float:
+    warm = min(1.0, (step + 1) / max(1, warmup))
+    return warm * max(0.0, 1.0 - progress) ** power
+
+
+def save_checkpoint(path: Path, state: dict) -> None:
+    tmp = path.with_suffix(".tmp")
+    torch.save(state, tmp)
+    os.replace(tmp, path)
+
+
+def plot_curves(log_path: Path, out_png: Path) -> None:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    rows = list(csv.DictReader(log_path.open()))
+    if not rows:
+        return
+    epochs = [float(r["epoch"]) for r in rows]
+    fig, (ax1, ax2) = plt.subplots(1, 2, figsize=(11, 4))
+    ax1.plot(epochs, [float(r["train_loss"]) for r in rows], label="train loss")
+    ax1.set_xlabel("epoch"); ax1.set_ylabel("loss"); ax1.grid(alpha=0.3); ax1.legend()
+    for key, name in (("val_mean_f1", "val mean F1 (18 classes)"), ("val_miou", "val mIoU"), ("val_pixel_accuracy", "val pixel accuracy")):
+        pts = [(e, float(r[key])) for e, r in zip(epochs, rows) if r.get(key)]
+        if pts:
+            ax2.plot(*zip(*pts), marker="o", markersize=3, label=name)
+    ax2.set_xlabel("epoch"); ax2.set_ylim(0, 1); ax2.grid(alpha=0.3); ax2.legend(loc="lower right")
+    fig.suptitle(f"{log_path.parent.name}: learning curves")
+    fig.tight_layout()
+    fig.savefig(out_png, dpi=110)
+    plt.close(fig)
+
+
+def main(argv=None) -> int:
+    args = parse_args(argv)
+    out = Path(args.out)
+    out.mkdir(parents=True, exist_ok=True)
+    if args.threads:
+        torch.set_num_threads(args.threads)
+    device = torch.device("cuda" if (args.device == "auto" and torch.cuda.is_available()) or args.device == "cuda" else "cpu")
+    precision = pick_precision(args.precision, device)
+    labels = load_labels(args.labels)
+    num_classes = len(labels)
+    flip_table = torch.tensor(flip_lookup(labels), dtype=torch.int64)
+
+    random.seed(args.seed); np.random.seed(args.seed); torch.manual_seed(args.seed)
+    t0 = time.time()
+    train = load_in_memory(discover(args.data, args.train_split), args.size, num_classes)
+    val_samples = discover(args.data, args.val_split)
+    if args.val_limit:
+        val_samples = val_samples[: args.val_limit]
+    overlap = set(train.stems) & {s.stem for s in val_samples}
+    if overlap:
+        raise ValueError(f"{len(overlap)} validation images are also in the training split, e.g. {sorted(overlap)[:5]}")
+    val = EvalSet(val_samples, args.size, num_classes)
+    print(f"data: {len(train.stems)} train, {len(val.items)} val, loaded in {time.time() - t0:.1f}s; device {device}, precision {precision}", flush=True)
+
+    overrides = {"drop_path_rate": args.drop_path}
+    if args.config_override:
+        overrides.update(json.loads(args.config_override))
+    model = build_model(args.arch, labels, args.init_from, overrides).to(device)
+    model.train()
+    ema = copy.deepcopy(model).eval() if args.ema > 0 else None
+    weights = class_weights(args.class_weights, train.masks, num_classes)
+    if weights is not None:
+        weights = weights.to(device)
+    decay, no_decay = [], []
+    for name, param in model.named_parameters():
+        (no_decay if param.ndim <= 1 or name.endswith(".bias") else decay).append(param)
+    optimizer = torch.optim.AdamW(
+        [{"params": decay, "weight_decay": args.weight_decay}, {"params": no_decay, "weight_decay": 0.0}], lr=args.lr, betas=(0.9, 0.999)
+    )
+    scaler = torch.amp.GradScaler(enabled=(precision == "fp16" and device.type == "cuda"))
+
+    steps_per_epoch = max(1, len(train.stems) // args.batch)
+    max_steps = args.max_steps or (args.epochs * steps_per_epoch if args.epochs else None)
+    budget = args.budget_minutes * 60 if args.budget_minutes else None
+    if max_steps is None and budget is None:
+        raise ValueError("give a run length: --epochs, --max-steps or --budget-minutes")
+
+    step, epoch, train_seconds = 0, 0, 0.0
+    generator = torch.Generator().manual_seed(args.seed)
+    ckpt_path = out / "last.pt"
+    if ckpt_path.exists() and not args.no_resume:
+        state = torch.load(ckpt_path, map_location=device, weights_only=False)
+        model.load_state_dict(state["model"])
+        optimizer.load_state_dict(state["optimizer"])
+        if ema is not None and state.get("ema"):
+            ema.load_state_dict(state["ema"])
+        step, epoch, train_seconds = state["step"], state["epoch"], state["train_seconds"]
+        generator.set_state(state["generator"])
+        print(f"resumed from {ckpt_path}: epoch {epoch}, step {step}, {train_seconds / 60:.1f} min trained", flush=True)
+    (out / "args.json").write_text(json.dumps(vars(args), indent=2))
+
+    aug = AugmentConfig(crop=args.crop, scale_min=args.scale_min, scale_max=args.scale_max, rotate_deg=args.rotate)
+    log_path = out / "log.csv"
+    fields = ["epoch", "step", "train_seconds", "lr", "train_loss", "images_per_second", "val_pixel_accuracy", "val_miou", "val_mean_f1"]
+    if not log_path.exists():
+        with log_path.open("w", newline="") as f:
+            csv.DictWriter(f, fieldnames=fields).writeheader()
+
+    def progress() -> float:
+        parts = []
+        if max_steps:
+            parts.append(step / max_steps)
+        if budget:
+            parts.append(train_seconds / budget)
+        return max(parts)
+
+    def checkpoint():
+        save_checkpoint(ckpt_path, {
+            "model": model.state_dict(), "optimizer": optimizer.state_dict(), "ema": ema.state_dict() if ema else None,
+            "step": step, "epoch": epoch, "train_seconds": train_seconds, "generator": generator.get_state(),
+            "labels": labels, "config": model.config.to_dict(), "args": vars(args),
+        })
+
+    last_ckpt = time.time()
+    images, masks = train.images.to(device), train.masks.to(device)
+    done = progress() >= 1
+    while not done:
+        order = torch.randperm(len(train.stems), generator=generator)
+        losses, epoch_start, epoch_images = [], time.time(), 0
+        for b in range(steps_per_epoch):
+            idx = order[b * args.batch : (b + 1) * args.batch].to(device)
+            tick = time.time()
+            x, y = augment_batch(images[idx], masks[idx], flip_table, aug, generator)
+            factor = lr_factor(step, progress(), args.warmup_steps, args.poly_power)
+            for group in optimizer.param_groups:
+                group["lr"] = args.lr * factor
+            with autocast(device, precision):
+                logits = model(pixel_values=x).logits
+            loss = segmentation_loss(logits.float(), y, class_weight=weights, ohem_keep=args.ohem, aux=args.aux_loss, aux_weight=args.aux_weight)
+            optimizer.zero_grad(set_to_none=True)
+            scaler.scale(loss).backward()
+            scaler.unscale_(optimizer)
+            torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
+            scaler.step(optimizer)
+            scaler.update()
+            if ema is not None:
+                with torch.no_grad():
+                    d = min(args.ema, (1 + step) / (10 + step))
+                    for pe, pm in zip(ema.parameters(), model.parameters()):
+                        pe.mul_(d).add_(pm.detach(), alpha=1 - d)
+                    for be, bm in zip(ema.buffers(), model.buffers()):
+                        be.copy_(bm)
+            step += 1
+            train_seconds += time.time() - tick
+            epoch_images += len(idx)
+            losses.append(float(loss.detach()))
+            if step % 20 == 0:
+                print(f"epoch {epoch + 1} step {step} loss {np.mean(losses[-20:]):.4f} lr {args.lr * factor:.2e} progress {progress():.3f}", flush=True)
+            if time.time() - last_ckpt > args.checkpoint_minutes * 60:
+                checkpoint()
+                last_ckpt = time.time()
+            if progress() >= 1:
+                done = True
+                break
+        epoch += 1
+        row = {
+            "epoch": epoch, "step": step, "train_seconds": round(train_seconds, 1), "lr": args.lr * factor,
+            "train_loss": float(np.mean(losses)) if losses else "", "images_per_second": epoch_images / max(1e-9, time.time() - epoch_start),
+        }
+        if epoch % args.val_every == 0 or done:
+            metrics = evaluate(ema or model, val, labels, device, precision)
+            row.update(val_pixel_accuracy=metrics["pixelAccuracy"], val_miou=metrics["meanIoU"], val_mean_f1=metrics["meanF1"])
+            (out / "val_metrics.json").write_text(json.dumps({"epoch": epoch, "step": step, **metrics}, indent=2))
+            print(f"epoch {epoch}: val pixel acc {metrics['pixelAccuracy']:.4f} mIoU {metrics['meanIoU']:.4f} mean F1 {metrics['meanF1']:.4f} ({train_seconds / 60:.1f} min trained)", flush=True)
+        with log_path.open("a", newline="") as f:
+            csv.DictWriter(f, fieldnames=fields).writerow(row)
+        checkpoint()
+        last_ckpt = time.time()
+        plot_curves(log_path, out / "learning_curve.png")
+        if max_steps is None and budget is None:
+            done = True
+    final = {"model": (ema or model).state_dict(), "config": model.config.to_dict(), "labels": labels, "size": args.size}
+    save_checkpoint(out / "final.pt", final)
+    print(f"finished: {step} steps, {train_seconds / 60:.1f} min; final weights in {out / 'final.pt'}", flush=True)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
