@@ -1,0 +1,534 @@
+/**
+ * Downloads from a Hugging Face Hub endpoint into the shared cache, on Node's own `fetch`.
+ *
+ * Why not `@huggingface/hub` (npm, tried at 2.17.5 against a local test server):
+ * - `downloadFileToCacheDir` names the snapshot folder after the last commit that *touched the
+ *   file* (`lastCommit.id` from the paths-info API), not the commit the revision points to, and it
+ *   writes no `refs/<revision>` at all. Python's `huggingface_hub` looks up `refs/main` and then
+ *   `snapshots/<that commit>/<file>`, so models we downloaded through it would be invisible to
+ *   Python and to our own offline mode (measured: `refs/` absent, snapshot = last-touch commit).
+ * - It calls the JSON API (`POST /api/models/{id}/paths-info/{rev}`) and probes with a range GET
+ *   before the real GET: 3 requests per file, and another API request on every later call with a
+ *   branch name, because it has no cache-first path for revisions other than commit hashes, and no
+ *   offline mode. The brief asks for `{endpoint}/{id}/resolve/{revision}/{file}` alone and for no
+ *   request at all once a revision is cached.
+ * - No progress callback, no abort signal, no size or checksum check before the `.incomplete`
+ *   file is renamed, no sharing of concurrent downloads, and a `console.debug` line per download
+ *   on stdout, which would break `faceparse ... --json` output.
+ * Building on it would mean re-implementing all of the above around it; what is left (one GET
+ * with redirects) is small, so this module does the whole thing on `fetch` with no new dependency.
+ *
+ * What it does, as Python's `hf_hub_download` does:
+ * - GET `{endpoint}/{owner}/{name}/resolve/{revision}/{file}` with `redirect: 'manual'`. Metadata
+ *   comes from the endpoint's own responses: `X-Repo-Commit` (snapshot commit), `X-Linked-Etag`
+ *   (LFS files: their SHA-256) else `ETag` (git blob SHA-1) as the blob name, `X-Linked-Size`
+ *   else `Content-Length` as the size. Same-origin redirects (renamed repos) keep the token;
+ *   cross-origin ones (the CDN) are followed without the `Authorization` header.
+ * - The body streams to `blobs/<etag>.<pid>-<random>.incomplete`, is size-checked (and SHA-256
+ *   checked for LFS files), fsynced and renamed to `blobs/<etag>`; then `snapshots/<commit>/<file>`
+ *   is linked to it and `refs/<revision>` written. An interrupted download leaves at most an
+ *   `.incomplete` file, which nothing ever reads, and it is deleted when the failure is seen.
+ * - Concurrent requests for the same file in one process share one download.
+ * - Network errors, 5xx and 429 are retried (2 more tries by default, with back-off).
+ */
+import { createHash } from 'node:crypto';
+import { mkdir, open, rename, unlink } from 'node:fs/promises';
+import { dirname } from 'node:path';
+import { FaceParseError } from '../core/errors.js';
+import { blobPath, fileSize, linkSnapshot, markMissing, repoDir, tempName, writeRef } from './cache.js';
+import { isCommitHash } from './ids.js';
+
+export interface DownloadProgress {
+  /** Path of the file in the repo, e.g. `onnx/model.onnx`. */
+  file: string;
+  /** Bytes received so far. */
+  loaded: number;
+  /** Bytes expected, when the server said. */
+  total?: number;
+}
+
+export interface HubClient {
+  endpoint: string;
+  token?: string;
+  cacheDir: string;
+  fetch: typeof fetch;
+  /** Extra tries after a network error, 5xx or 429. */
+  retries: number;
+  /** Delay before the first retry; doubles each time. */
+  retryDelayMs: number;
+}
+
+export interface FetchedFile {
+  /** Absolute path of the file in the snapshot folder. */
+  path: string;
+  commit: string;
+  etag: string;
+  size: number;
+  /** False when the blob was already in the cache and only the snapshot link was made. */
+  downloaded: boolean;
+}
+
+export interface FileMetadata {
+  commit: string;
+  etag: string;
+  size?: number;
+}
+
+const USER_AGENT = `faceparse; node/${process.versions.node}`;
+const ETAG_SAFE = /^[A-Za-z0-9._-]{1,128}$/;
+const SHA256 = /^[0-9a-f]{64}$/;
+const MAX_REDIRECTS = 10;
+
+/** `{endpoint}/{owner}/{name}/resolve/{revision}/{file}`, with the revision quoted as Python does. */
+export function resolveUrl(endpoint: string, id: string, revision: string, file: string): string {
+  return `${endpoint}/${id}/resolve/${encodeURIComponent(revision)}/${file.split('/').map(encodeURIComponent).join('/')}`;
+}
+
+/** Python's `_normalize_etag`: drop a weak `W/` prefix and the quotes. */
+export function normalizeEtag(etag: string | null): string | undefined {
+  if (etag === null) return undefined;
+  const value = etag.trim().replace(/^W\//, '').replace(/^"(.*)"$/, '$1');
+  return value === '' ? undefined : value;
+}
+
+interface Target {
+  id: string;
+  revision: string;
+  file: string;
+  /** Said after the file name in 404 messages, e.g. "(variant fp16)". */
+  what?: string;
+}
+
+function describe(t: Target): string {
+  return `${t.id}@${t.revision}`;
+}
+
+class RetryableError extends Error {
+  constructor(
+    message: string,
+    readonly final: FaceParseError,
+    options?: { cause?: unknown },
+  ) {
+    super(message, options);
+  }
+}
+
+function isAbort(error: unknown, signal?: AbortSignal): boolean {
+  return (signal?.aborted ?? false) || (error instanceof Error && error.name === 'AbortError');
+}
+
+function networkDetail(error: unknown): string {
+  const parts: string[] = [];
+  let e: unknown = error;
+  for (let i = 0; i < 4 && e instanceof Error; i++) {
+    const code = (e as { code?: unknown }).code;
+    parts.push(typeof code === 'string' ? `${code}: ${e.message}` : e.message);
+    e = e.cause;
+  }
+  return [...new Set(parts)].join(' / ') || String(error);
+}
+
+function unreachable(client: HubClient, t: Target, detail: string, cause?: unknown): FaceParseError {
+  return new FaceParseError(
+    'HUB_HTTP',
+    `could not download ${t.file} of ${describe(t)} from ${client.endpoint} (${detail}); ` +
+      'check the network or --endpoint / HF_ENDPOINT and retry, or, if the model was pulled before, ' +
+      'work from the cache with HF_HUB_OFFLINE=1',
+    { cause },
+  );
+}
+
+async function httpError(client: HubClient, t: Target, res: Response): Promise<FaceParseError> {
+  const code = res.headers.get('x-error-code') ?? '';
+  let serverMessage = res.headers.get('x-error-message') ?? '';
+  if (!serverMessage) {
+    const text = await res.text().catch(() => '');
+    try {
+      const parsed = JSON.parse(text) as { error?: unknown };
+      if (typeof parsed.error === 'string') serverMessage = parsed.error;
+    } catch {
+      serverMessage = text.length < 200 ? text.trim() : '';
+    }
+  } else {
+    await res.body?.cancel().catch(() => {});
+  }
+  const said = serverMessage ? ` (the hub said: ${serverMessage})` : '';
+  const status = `HTTP ${res.status}`;
+  const repoUrl = `${client.endpoint}/${t.id}`;
+  if (code === 'GatedRepo') {
+    return new FaceParseError(
+      'HUB_HTTP',
+      `${t.id} is gated (${status}): accept its conditions at ${repoUrl} and set HF_TOKEN or pass --token${said}`,
+    );
+  }
+  if (code === 'EntryNotFound' || (res.status === 404 && code === '' && res.headers.get('x-repo-commit'))) {
+    return new FaceParseError(
+      'MODEL_FILE_MISSING',
+      `${describe(t)} has no file ${t.file}${t.what ? ` ${t.what}` : ''} (${status}); ` +
+        `see which files it has at ${repoUrl}/tree/${encodeURIComponent(t.revision)}` +
+        (t.what ? ', and pick another --variant' : ''),
+    );
+  }
+  if (code === 'RevisionNotFound') {
+    return new FaceParseError(
+      'MODEL_NOT_FOUND',
+      `${t.id} has no revision "${t.revision}" at ${client.endpoint} (${status}); pass an existing branch, tag or commit with --revision or @revision`,
+    );
+  }
+  if (res.status === 401 || res.status === 403) {
+    const tokenHint = client.token
+      ? 'the token that was sent (HF_TOKEN, --token or the token file) has no access to it: check it, or request access'
+      : 'if it is private or gated, set HF_TOKEN or pass --token';
+    return new FaceParseError(
+      'HUB_HTTP',
+      `access to ${t.id} was refused by ${client.endpoint} (${status}): the model does not exist or is private/gated; ` +
+        `check the id, and ${tokenHint}${said}`,
+    );
+  }
+  if (res.status === 404) {
+    return new FaceParseError(
+      'MODEL_NOT_FOUND',
+      `no model ${t.id} at ${client.endpoint} (${status}, while fetching ${t.file}); check the id (owner/name) ` +
+        `and --endpoint / HF_ENDPOINT${said}`,
+    );
+  }
+  return new FaceParseError(
+    'HUB_HTTP',
+    `${client.endpoint} answered ${status} for ${t.file} of ${describe(t)}${said}; ` +
+      (res.status >= 500 || res.status === 429
+        ? 'the hub may be down or busy: retry later, or work from the cache with HF_HUB_OFFLINE=1 if the model was pulled before'
+        : 'check the id, revision and --endpoint / HF_ENDPOINT'),
+  );
+}
+
+interface Opened {
+  res: Response;
+  meta: { commit?: string; etag?: string; size?: number };
+}
+
+/**
+ * Requests the resolve URL, following redirects by hand so that the token only ever goes to the
+ * endpoint's origin. With `followCrossOrigin: false` (HEAD), a redirect to another origin is
+ * returned as the final response: its headers already carry the metadata.
+ */
+async function openResolve(
+  client: HubClient,
+  t: Target,
+  method: 'GET' | 'HEAD',
+  signal: AbortSignal | undefined,
+  followCrossOrigin: boolean,
+): Promise<Opened> {
+  const endpointOrigin = new URL(client.endpoint).origin;
+  let url = resolveUrl(client.endpoint, t.id, t.revision, t.file);
+  let commit: string | undefined;
+  let linkedEtag: string | undefined;
+  let plainEtag: string | undefined;
+  let linkedSize: number | undefined;
+  let plainSize: number | undefined;
+  for (let hop = 0; ; hop++) {
+    const sameOrigin = new URL(url).origin === endpointOrigin;
+    const headers: Record<string, string> = { 'accept-encoding': 'identity', 'user-agent': USER_AGENT };
+    if (client.token && sameOrigin) headers.authorization = `Bearer ${client.token}`;
+    let res: Response;
+    try {
+      res = await client.fetch(url, { method, headers, redirect: 'manual', signal });
+    } catch (error) {
+      if (isAbort(error, signal)) throw error;
+      throw new RetryableError('network', unreachable(client, t, networkDetail(error), error), { cause: error });
+    }
+    const location = res.headers.get('location');
+    const isRedirect = res.status >= 300 && res.status < 400 && location !== null;
+    const crossOriginNext = isRedirect && new URL(location!, url).origin !== endpointOrigin;
+    if (sameOrigin) {
+      commit = res.headers.get('x-repo-commit') ?? commit;
+      linkedEtag ??= normalizeEtag(res.headers.get('x-linked-etag'));
+      const linked = res.headers.get('x-linked-size');
+      if (linked !== null && linkedSize === undefined) linkedSize = Number(linked);
+      if (!isRedirect || crossOriginNext) {
+        // A same-origin redirect's own ETag describes the redirect, not the file.
+        plainEtag = normalizeEtag(res.headers.get('etag')) ?? plainEtag;
+        const length = res.headers.get('content-length');
+        if (!isRedirect && length !== null) plainSize = Number(length);
+      }
+    }
+    if (isRedirect && (followCrossOrigin || !crossOriginNext)) {
+      await res.body?.cancel().catch(() => {});
+      if (hop >= MAX_REDIRECTS) {
+        throw new FaceParseError('HUB_HTTP', `too many redirects fetching ${t.file} of ${describe(t)} from ${client.endpoint}; check --endpoint / HF_ENDPOINT`);
+      }
+      url = new URL(location!, url).href;
+      continue;
+    }
+    if (!res.ok && !isRedirect) {
+      const error = await httpError(client, t, res);
+      if (res.status >= 500 || res.status === 429) throw new RetryableError(`HTTP ${res.status}`, error);
+      throw error;
+    }
+    if (!sameOrigin && res.ok) {
+      // The CDN's Content-Length is the file size when the endpoint did not say.
+      const length = res.headers.get('content-length');
+      if (length !== null) plainSize ??= Number(length);
+    }
+    const size = Number.isFinite(linkedSize) ? linkedSize : Number.isFinite(plainSize) ? plainSize : undefined;
+    return { res, meta: { commit, etag: linkedEtag ?? plainEtag, size } };
+  }
+}
+
+function checkMetadata(client: HubClient, t: Target, meta: Opened['meta']): FileMetadata {
+  const { commit, etag } = meta;
+  if (!commit || !isCommitHash(commit)) {
+    throw new FaceParseError(
+      'HUB_HTTP',
+      `${client.endpoint} answered for ${t.file} of ${describe(t)} without a valid X-Repo-Commit header ` +
+        `(got ${commit === undefined ? 'none' : JSON.stringify(commit)}), so it does not look like a Hugging Face hub; ` +
+        'check --endpoint / HF_ENDPOINT and any proxy in between',
+    );
+  }
+  if (!etag || !ETAG_SAFE.test(etag)) {
+    throw new FaceParseError(
+      'HUB_HTTP',
+      `${client.endpoint} answered for ${t.file} of ${describe(t)} without a usable ETag/X-Linked-Etag header ` +
+        `(got ${etag === undefined ? 'none' : JSON.stringify(etag)}), so the file cannot be cached; ` +
+        'check --endpoint / HF_ENDPOINT and any proxy in between',
+    );
+  }
+  return { commit, etag, size: meta.size };
+}
+
+async function withRetries<T>(client: HubClient, signal: AbortSignal | undefined, attempt: () => Promise<T>): Promise<T> {
+  for (let tryNo = 0; ; tryNo++) {
+    try {
+      return await attempt();
+    } catch (error) {
+      if (!(error instanceof RetryableError)) throw error;
+      if (tryNo >= client.retries || signal?.aborted) throw error.final;
+      await new Promise<void>((resolve) => {
+        const timer = setTimeout(resolve, client.retryDelayMs * 2 ** tryNo);
+        signal?.addEventListener('abort', () => {
+          clearTimeout(timer);
+          resolve();
+        }, { once: true });
+      });
+      signal?.throwIfAborted();
+    }
+  }
+}
+
+/** Streams the body into the blob store; returns the byte count. Leaves nothing behind on failure. */
+async function storeBlob(
+  client: HubClient,
+  t: Target,
+  res: Response,
+  blob: string,
+  expectedSize: number | undefined,
+  etag: string,
+  onProgress: (loaded: number, total?: number) => void,
+  signal: AbortSignal | undefined,
+): Promise<number> {
+  await mkdir(dirname(blob), { recursive: true });
+  const tmp = tempName(blob, '.incomplete');
+  const hash = SHA256.test(etag) ? createHash('sha256') : undefined;
+  const handle = await open(tmp, 'wx');
+  let loaded = 0;
+  let closed = false;
+  try {
+    onProgress(0, expectedSize);
+    if (res.body) {
+      try {
+        for await (const chunk of res.body as unknown as AsyncIterable<Uint8Array>) {
+          await handle.write(chunk);
+          hash?.update(chunk);
+          loaded += chunk.byteLength;
+          onProgress(loaded, expectedSize);
+        }
+      } catch (error) {
+        if (isAbort(error, signal)) throw error;
+        throw new RetryableError(
+          'interrupted',
+          unreachable(client, t, `the transfer broke off after ${loaded} bytes: ${networkDetail(error)}`, error),
+          { cause: error },
+        );
+      }
+    }
+    if (expectedSize !== undefined && loaded !== expectedSize) {
+      throw new RetryableError(
+        'size',
+        unreachable(client, t, `received ${loaded} bytes where ${expectedSize} were announced`),
+      );
+    }
+    if (hash) {
+      const digest = hash.digest('hex');
+      if (digest !== etag) {
+        throw new RetryableError(
+          'checksum',
+          new FaceParseError(
+            'HUB_HTTP',
+            `${t.file} of ${describe(t)} from ${client.endpoint} arrived corrupted (SHA-256 ${digest}, expected ${etag}); retry the download`,
+          ),
+        );
+      }
+    }
+    await handle.sync();
+    await handle.close();
+    closed = true;
+    await rename(tmp, blob);
+    return loaded;
+  } catch (error) {
+    if (!closed) await handle.close().catch(() => {});
+    await unlink(tmp).catch(() => {});
+    await res.body?.cancel().catch(() => {});
+    throw error;
+  }
+}
+
+async function fetchOnce(
+  client: HubClient,
+  t: Target,
+  onProgress: (loaded: number, total?: number) => void,
+  signal: AbortSignal | undefined,
+): Promise<FetchedFile> {
+  const repo = repoDir(client.cacheDir, t.id);
+  const { res, meta } = await openResolve(client, t, 'GET', signal, true);
+  let metadata: FileMetadata;
+  try {
+    metadata = checkMetadata(client, t, meta);
+  } catch (error) {
+    await res.body?.cancel().catch(() => {});
+    throw error;
+  }
+  const blob = blobPath(repo, metadata.etag);
+  const existing = await fileSize(blob);
+  let size: number;
+  let downloaded = false;
+  if (existing !== undefined && (metadata.size === undefined || existing === metadata.size)) {
+    await res.body?.cancel().catch(() => {});
+    size = existing;
+  } else {
+    size = await storeBlob(client, t, res, blob, metadata.size, metadata.etag, onProgress, signal);
+    downloaded = true;
+  }
+  const path = await linkSnapshot(repo, metadata.commit, t.file, metadata.etag);
+  await writeRef(repo, t.revision, metadata.commit);
+  return { path, commit: metadata.commit, etag: metadata.etag, size, downloaded };
+}
+
+type Listener = (event: DownloadProgress) => void;
+
+interface Shared {
+  promise: Promise<FetchedFile>;
+  listeners: Set<Listener>;
+  waiters: number;
+  controller: AbortController;
+}
+
+const inflight = new Map<string, Shared>();
+
+/**
+ * Downloads `file` at `revision` into the cache (or links an already present blob) and returns
+ * where it is. Concurrent calls for the same file share one download; each caller's signal only
+ * withdraws that caller, and the download stops when every caller has withdrawn.
+ */
+export async function downloadToCache(
+  client: HubClient,
+  target: { id: string; revision: string; file: string; what?: string },
+  options: { onProgress?: Listener; signal?: AbortSignal } = {},
+): Promise<FetchedFile> {
+  const { signal, onProgress } = options;
+  signal?.throwIfAborted();
+  const key = [client.cacheDir, client.endpoint, target.id, target.revision, target.file].join('\0');
+  let shared = inflight.get(key);
+  if (!shared) {
+    const controller = new AbortController();
+    const listeners = new Set<Listener>();
+    const emit = (loaded: number, total?: number): void => {
+      for (const listener of listeners) {
+        try {
+          listener({ file: target.file, loaded, ...(total !== undefined ? { total } : {}) });
+        } catch {
+          // A failing progress callback must not break the download.
+        }
+      }
+    };
+    const created: Shared = {
+      listeners,
+      waiters: 0,
+      controller,
+      promise: withRetries(client, controller.signal, () => fetchOnce(client, target, emit, controller.signal)),
+    };
+    shared = created;
+    inflight.set(key, created);
+    created.promise.then(
+      () => inflight.delete(key),
+      () => inflight.delete(key),
+    );
+  }
+  const current = shared;
+  current.waiters++;
+  if (onProgress) current.listeners.add(onProgress);
+  let left = false;
+  const leave = (): void => {
+    if (left) return;
+    left = true;
+    if (onProgress) current.listeners.delete(onProgress);
+    current.waiters--;
+  };
+  return new Promise<FetchedFile>((resolve, reject) => {
+    const onAbort = (): void => {
+      leave();
+      if (current.waiters === 0) current.controller.abort(signal?.reason);
+      reject(signal?.reason);
+    };
+    signal?.addEventListener('abort', onAbort, { once: true });
+    current.promise.then(
+      (value) => {
+        signal?.removeEventListener('abort', onAbort);
+        leave();
+        resolve(value);
+      },
+      (error: unknown) => {
+        signal?.removeEventListener('abort', onAbort);
+        leave();
+        reject(error);
+      },
+    );
+  });
+}
+
+/**
+ * Like downloadToCache for a file that may not exist (the external-data file): a 404 for the file
+ * returns undefined and records `.no_exist/<commit>/<file>` so the next resolve asks no more.
+ */
+export async function downloadOptional(
+  client: HubClient,
+  target: { id: string; revision: string; file: string },
+  knownCommit: string,
+  options: { onProgress?: Listener; signal?: AbortSignal } = {},
+): Promise<FetchedFile | undefined> {
+  try {
+    return await downloadToCache(client, target, options);
+  } catch (error) {
+    if (error instanceof FaceParseError && (error.code === 'MODEL_FILE_MISSING' || error.code === 'MODEL_NOT_FOUND')) {
+      await markMissing(repoDir(client.cacheDir, target.id), knownCommit, target.file);
+      return undefined;
+    }
+    throw error;
+  }
+}
+
+/** HEAD a file: its metadata, or undefined when the hub says it does not exist. */
+export async function headFile(
+  client: HubClient,
+  target: { id: string; revision: string; file: string },
+  signal?: AbortSignal,
+): Promise<FileMetadata | undefined> {
+  try {
+    return await withRetries(client, signal, async () => {
+      const { res, meta } = await openResolve(client, target, 'HEAD', signal, false);
+      await res.body?.cancel().catch(() => {});
+      return checkMetadata(client, target, meta);
+    });
+  } catch (error) {
+    if (error instanceof FaceParseError && error.code === 'MODEL_FILE_MISSING') return undefined;
+    throw error;
+  }
+}
