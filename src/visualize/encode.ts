@@ -17,6 +17,14 @@ import { checkMask, classMask, colorizeInto, labelHistogram, overlay, type Overl
  */
 export const DEFAULT_PNG_COMPRESSION = 2;
 
+/**
+ * One-channel raw pixels as a sharp pipeline that stays greyscale: without `toColourspace('b-w')`
+ * sharp 0.35 writes one-channel input as an RGB PNG (3x the bytes, and not a label map).
+ */
+function greyscale(pixels: Uint8Array, width: number, height: number): sharp.Sharp {
+  return sharp(pixels, { raw: { width, height, channels: 1 } }).toColourspace('b-w');
+}
+
 function checkLevel(where: string, level: number): number {
   if (!Number.isInteger(level) || level < 0 || level > 9) {
     throw new FaceParseError('INVALID_ARGUMENT', `${where}: compressionLevel must be an integer 0..9; got ${String(level)}`);
@@ -52,7 +60,7 @@ export async function encodeLabelPng(
     const bytes = encodeIndexedLabelPng(mask, width, height, { palette: options.palette, compressionLevel });
     return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   }
-  return sharp(mask, { raw: { width, height, channels: 1 } })
+  return greyscale(mask, width, height)
     .png({ compressionLevel, adaptiveFiltering: options.adaptiveFiltering ?? false })
     .toBuffer();
 }
@@ -261,7 +269,7 @@ export async function renderClassMasks(
       const index = next++;
       const id = ids[index];
       classMask(mask, id, binary);
-      const png = await sharp(binary, { raw: { width, height, channels: 1 } }).png({ compressionLevel }).toBuffer();
+      const png = await greyscale(binary, width, height).png({ compressionLevel }).toBuffer();
       results[index] = { id, label: id < labelNames.length ? String(labelNames[id]) : `unknown_${id}`, png };
     }
   };
