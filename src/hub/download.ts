@@ -97,10 +97,12 @@ interface Target {
   file: string;
   /** Said after the file name in 404 messages, e.g. "(variant fp16)". */
   what?: string;
+  /** The revision the user asked for, when `revision` is the commit it was pinned to; for messages. */
+  asked?: string;
 }
 
 function describe(t: Target): string {
-  return `${t.id}@${t.revision}`;
+  return `${t.id}@${t.asked ?? t.revision}`;
 }
 
 class RetryableError extends Error {
@@ -165,7 +167,7 @@ async function httpError(client: HubClient, t: Target, res: Response): Promise<F
     return new FaceParseError(
       'MODEL_FILE_MISSING',
       `${describe(t)} has no file ${t.file}${t.what ? ` ${t.what}` : ''} (${status}); ` +
-        `see which files it has at ${repoUrl}/tree/${encodeURIComponent(t.revision)}` +
+        `see which files it has at ${repoUrl}/tree/${encodeURIComponent(t.asked ?? t.revision)}` +
         (t.what ? ', and pick another --variant' : ''),
     );
   }
@@ -204,19 +206,20 @@ async function httpError(client: HubClient, t: Target, res: Response): Promise<F
 interface Opened {
   res: Response;
   meta: { commit?: string; etag?: string; size?: number };
+  /** Set when the endpoint redirected to another origin (the CDN): where the content is. */
+  crossOrigin?: string;
 }
 
 /**
- * Requests the resolve URL, following redirects by hand so that the token only ever goes to the
- * endpoint's origin. With `followCrossOrigin: false` (HEAD), a redirect to another origin is
- * returned as the final response: its headers already carry the metadata.
+ * Requests the resolve URL, following same-origin redirects (renamed repos) by hand, with the
+ * token. A redirect to another origin (the CDN) is not followed: its headers already carry the
+ * metadata, and the caller decides whether the content is needed at all.
  */
 async function openResolve(
   client: HubClient,
   t: Target,
   method: 'GET' | 'HEAD',
   signal: AbortSignal | undefined,
-  followCrossOrigin: boolean,
 ): Promise<Opened> {
   const endpointOrigin = new URL(client.endpoint).origin;
   let url = resolveUrl(client.endpoint, t.id, t.revision, t.file);
@@ -226,9 +229,9 @@ async function openResolve(
   let linkedSize: number | undefined;
   let plainSize: number | undefined;
   for (let hop = 0; ; hop++) {
-    const sameOrigin = new URL(url).origin === endpointOrigin;
+    // Only same-origin hops get here, so the token may go along.
     const headers: Record<string, string> = { 'accept-encoding': 'identity', 'user-agent': USER_AGENT };
-    if (client.token && sameOrigin) headers.authorization = `Bearer ${client.token}`;
+    if (client.token) headers.authorization = `Bearer ${client.token}`;
     let res: Response;
     try {
       res = await client.fetch(url, { method, headers, redirect: 'manual', signal });
@@ -239,19 +242,17 @@ async function openResolve(
     const location = res.headers.get('location');
     const isRedirect = res.status >= 300 && res.status < 400 && location !== null;
     const crossOriginNext = isRedirect && new URL(location!, url).origin !== endpointOrigin;
-    if (sameOrigin) {
-      commit = res.headers.get('x-repo-commit') ?? commit;
-      linkedEtag ??= normalizeEtag(res.headers.get('x-linked-etag'));
-      const linked = res.headers.get('x-linked-size');
-      if (linked !== null && linkedSize === undefined) linkedSize = Number(linked);
-      if (!isRedirect || crossOriginNext) {
-        // A same-origin redirect's own ETag describes the redirect, not the file.
-        plainEtag = normalizeEtag(res.headers.get('etag')) ?? plainEtag;
-        const length = res.headers.get('content-length');
-        if (!isRedirect && length !== null) plainSize = Number(length);
-      }
+    commit = res.headers.get('x-repo-commit') ?? commit;
+    linkedEtag ??= normalizeEtag(res.headers.get('x-linked-etag'));
+    const linked = res.headers.get('x-linked-size');
+    if (linked !== null && linkedSize === undefined) linkedSize = Number(linked);
+    if (!isRedirect || crossOriginNext) {
+      // A same-origin redirect's own ETag describes the redirect, not the file.
+      plainEtag = normalizeEtag(res.headers.get('etag')) ?? plainEtag;
+      const length = res.headers.get('content-length');
+      if (!isRedirect && length !== null) plainSize = Number(length);
     }
-    if (isRedirect && (followCrossOrigin || !crossOriginNext)) {
+    if (isRedirect && !crossOriginNext) {
       await res.body?.cancel().catch(() => {});
       if (hop >= MAX_REDIRECTS) {
         throw new FaceParseError('HUB_HTTP', `too many redirects fetching ${t.file} of ${describe(t)} from ${client.endpoint}; check --endpoint / HF_ENDPOINT`);
@@ -264,13 +265,12 @@ async function openResolve(
       if (res.status >= 500 || res.status === 429) throw new RetryableError(`HTTP ${res.status}`, error);
       throw error;
     }
-    if (!sameOrigin && res.ok) {
-      // The CDN's Content-Length is the file size when the endpoint did not say.
-      const length = res.headers.get('content-length');
-      if (length !== null) plainSize ??= Number(length);
-    }
     const size = Number.isFinite(linkedSize) ? linkedSize : Number.isFinite(plainSize) ? plainSize : undefined;
-    return { res, meta: { commit, etag: linkedEtag ?? plainEtag, size } };
+    return {
+      res,
+      meta: { commit, etag: linkedEtag ?? plainEtag, size },
+      ...(crossOriginNext ? { crossOrigin: new URL(location!, url).href } : {}),
+    };
   }
 }
 
@@ -381,6 +381,37 @@ async function storeBlob(
   }
 }
 
+/**
+ * GETs the content at another origin (the CDN), without the token, following its own redirects
+ * (the fetch standard drops `Authorization` on cross-origin hops anyway, and none is sent here).
+ */
+async function openContent(client: HubClient, t: Target, url: string, signal: AbortSignal | undefined): Promise<Response> {
+  let res: Response;
+  try {
+    res = await client.fetch(url, {
+      headers: { 'accept-encoding': 'identity', 'user-agent': USER_AGENT },
+      redirect: 'follow',
+      signal,
+    });
+  } catch (error) {
+    if (isAbort(error, signal)) throw error;
+    throw new RetryableError('network', unreachable(client, t, `${new URL(url).origin}: ${networkDetail(error)}`, error), {
+      cause: error,
+    });
+  }
+  if (!res.ok) {
+    await res.body?.cancel().catch(() => {});
+    const error = new FaceParseError(
+      'HUB_HTTP',
+      `the download server ${new URL(url).origin} that ${client.endpoint} redirected to answered HTTP ${res.status} ` +
+        `for ${t.file} of ${describe(t)}; retry later, or work from the cache with HF_HUB_OFFLINE=1 if the model was pulled before`,
+    );
+    if (res.status >= 500 || res.status === 429 || res.status === 403) throw new RetryableError(`HTTP ${res.status}`, error);
+    throw error;
+  }
+  return res;
+}
+
 async function fetchOnce(
   client: HubClient,
   t: Target,
@@ -388,7 +419,9 @@ async function fetchOnce(
   signal: AbortSignal | undefined,
 ): Promise<FetchedFile> {
   const repo = repoDir(client.cacheDir, t.id);
-  const { res, meta } = await openResolve(client, t, 'GET', signal, true);
+  const opened = await openResolve(client, t, 'GET', signal);
+  let { res } = opened;
+  const { meta } = opened;
   let metadata: FileMetadata;
   try {
     metadata = checkMetadata(client, t, meta);
@@ -404,6 +437,12 @@ async function fetchOnce(
     await res.body?.cancel().catch(() => {});
     size = existing;
   } else {
+    if (opened.crossOrigin) {
+      await res.body?.cancel().catch(() => {});
+      res = await openContent(client, t, opened.crossOrigin, signal);
+      const length = res.headers.get('content-length');
+      if (metadata.size === undefined && length !== null && Number.isFinite(Number(length))) metadata.size = Number(length);
+    }
     size = await storeBlob(client, t, res, blob, metadata.size, metadata.etag, onProgress, signal);
     downloaded = true;
   }
@@ -430,7 +469,7 @@ const inflight = new Map<string, Shared>();
  */
 export async function downloadToCache(
   client: HubClient,
-  target: { id: string; revision: string; file: string; what?: string },
+  target: { id: string; revision: string; file: string; what?: string; asked?: string },
   options: { onProgress?: Listener; signal?: AbortSignal } = {},
 ): Promise<FetchedFile> {
   const { signal, onProgress } = options;
@@ -523,7 +562,7 @@ export async function headFile(
 ): Promise<FileMetadata | undefined> {
   try {
     return await withRetries(client, signal, async () => {
-      const { res, meta } = await openResolve(client, target, 'HEAD', signal, false);
+      const { res, meta } = await openResolve(client, target, 'HEAD', signal);
       await res.body?.cancel().catch(() => {});
       return checkMetadata(client, target, meta);
     });

@@ -319,7 +319,7 @@ export async function resolveHubFiles(
   }
   const pinned = commit;
   const fetched = await Promise.all(
-    missing.map((file) => downloadToCache(client, { id, revision: pinned, file, what: what(file) }, opts)),
+    missing.map((file) => downloadToCache(client, { id, revision: pinned, file, what: what(file), asked: revision }, opts)),
   );
   missing.forEach((file, i) => (paths[file] = fetched[i]!.path));
   return { dir: snapshotDir(repo, pinned), commit: pinned, paths, downloaded: true };
