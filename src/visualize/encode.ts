@@ -3,7 +3,7 @@
  * legends and per-class binary masks. The pixel work is in `pixels.ts`; this file only lays out and encodes.
  */
 import { readFile } from 'node:fs/promises';
-import sharp from 'sharp';
+import sharp, { type Sharp } from 'sharp';
 import { FaceParseError } from '../core/errors.js';
 import { summarizeLabels, type LabelSummary } from '../postprocess/summary.js';
 import { decodeLabelPngBytes, encodeIndexedLabelPng, type LabelMap } from './label-png.js';
@@ -21,7 +21,7 @@ export const DEFAULT_PNG_COMPRESSION = 2;
  * One-channel raw pixels as a sharp pipeline that stays greyscale: without `toColourspace('b-w')`
  * sharp 0.35 writes one-channel input as an RGB PNG (3x the bytes, and not a label map).
  */
-function greyscale(pixels: Uint8Array, width: number, height: number): sharp.Sharp {
+function greyscale(pixels: Uint8Array, width: number, height: number): Sharp {
   return sharp(pixels, { raw: { width, height, channels: 1 } }).toColourspace('b-w');
 }
 
