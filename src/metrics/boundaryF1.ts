@@ -87,15 +87,23 @@ export function classBoundaries(labels: Uint8Array, width: number, height: numbe
   let n = 0;
   for (let y = 0; y < height; y++) {
     const row = y * width;
-    const edgeRow = y === 0 || y === height - 1;
-    for (let x = 0; x < width; x++) {
-      const i = row + x;
+    if (y === 0 || y === height - 1) {
+      // edge rows: every pixel of a class is on its boundary
+      for (let i = row; i < row + width; i++) {
+        const c = labels[i];
+        if (c === voidLabel) continue;
+        found[n++] = i;
+        perClass[c]++;
+      }
+      continue;
+    }
+    const last = row + width - 1;
+    for (let i = row; i <= last; i++) {
       const c = labels[i];
       if (c === voidLabel) continue;
       if (
-        edgeRow ||
-        x === 0 ||
-        x === width - 1 ||
+        i === row ||
+        i === last ||
         labels[i - 1] !== c ||
         labels[i + 1] !== c ||
         labels[i - width] !== c ||

@@ -16,9 +16,6 @@ export interface ConfusionMatrixOptions {
   ignoreIndex?: number;
 }
 
-// Joint histogram of (target, predicted) byte pairs: one increment per pixel, no range check in the loop.
-const pairHistogram = new Uint32Array(256 * 256);
-
 /**
  * Pure update (torchmetrics' `_update`): adds the pixels of one prediction/target pair to `counts`.
  * Throws DATASET_INVALID when an id is outside 0..numClasses-1 (ignored target pixels excepted);
@@ -37,36 +34,34 @@ export function accumulateConfusion(
       `prediction has ${prediction.length} pixels but target has ${target.length}: pass two label maps of the same size.`,
     );
   }
-  const histogram = pairHistogram;
-  for (let i = 0; i < target.length; i++) histogram[(target[i] << 8) | prediction[i]]++;
-  const badTarget = new Set<number>();
-  const badPrediction = new Set<number>();
-  for (let t = 0; t < 256; t++) {
-    const row = t << 8;
-    if (t === ignoreIndex) continue;
-    for (let p = 0; p < 256; p++) {
-      if (histogram[row | p] === 0) continue;
-      if (t >= numClasses) badTarget.add(t);
-      if (p >= numClasses) badPrediction.add(p);
+  const pairs = new Uint32Array(numClasses * numClasses); // one image's counts, small enough for L1
+  const badTarget = new Uint8Array(256);
+  const badPrediction = new Uint8Array(256);
+  let bad = false;
+  const ignore = ignoreIndex ?? -1;
+  for (let i = 0; i < target.length; i++) {
+    const t = target[i];
+    const p = prediction[i];
+    if (t < numClasses && p < numClasses) {
+      if (t !== ignore) pairs[t * numClasses + p]++;
+    } else if (t !== ignore) {
+      bad = true;
+      if (t >= numClasses) badTarget[t] = 1;
+      if (p >= numClasses) badPrediction[p] = 1;
     }
   }
-  if (badTarget.size > 0 || badPrediction.size > 0) {
-    histogram.fill(0);
+  if (bad) {
+    const ids = (flags: Uint8Array) => [...flags.keys()].filter((id) => flags[id]).join(', ');
     const parts: string[] = [];
-    if (badTarget.size > 0) parts.push(`target ids ${[...badTarget].join(', ')}`);
-    if (badPrediction.size > 0) parts.push(`predicted ids ${[...badPrediction].join(', ')}`);
+    if (badTarget.includes(1)) parts.push(`target ids ${ids(badTarget)}`);
+    if (badPrediction.includes(1)) parts.push(`predicted ids ${ids(badPrediction)}`);
     throw new FaceParseError(
       'DATASET_INVALID',
       `${parts.join(' and ')} are out of range for ${numClasses} classes (ids 0..${numClasses - 1}): ` +
         'map the labels onto this label set first, or set ignoreIndex for void target pixels.',
     );
   }
-  for (let t = 0; t < numClasses; t++) {
-    if (t === ignoreIndex) continue;
-    const row = t << 8;
-    for (let p = 0; p < numClasses; p++) counts[t * numClasses + p] += histogram[row | p];
-  }
-  histogram.fill(0);
+  for (let i = 0; i < pairs.length; i++) counts[i] += pairs[i];
 }
 
 export class ConfusionMatrix implements ConfusionCounts {

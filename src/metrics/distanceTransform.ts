@@ -10,7 +10,11 @@ let envelopeValues = new Float64Array(0);
 let envelopeBounds = new Float64Array(0);
 let rowPositions = new Int32Array(0);
 let rowValues = new Float64Array(0);
-let verticalDistances = new Int32Array(0);
+let siteX = new Int32Array(0);
+let rowStart = new Int32Array(0);
+let rowBegins = new Int32Array(0);
+let rowPointers = new Int32Array(0);
+let rowEnds = new Int32Array(0);
 
 function ensureEnvelopeScratch(n: number): void {
   if (envelopeSites.length >= n + 1) return;
@@ -113,90 +117,71 @@ export function squaredDistanceBelow(tolerance: number): number {
 
 /**
  * How many `queries` lie within squared distance `maxSquared` (inclusive) of some pixel of `sites`.
- * Both are pixel indices (y * width + x) of one image; `queries` must be ascending (row-major).
+ * Both are pixel indices (y * width + x) of one image, ascending (row-major).
  *
- * The same FH transform, restricted to what the answer needs: sites only contribute where their
- * vertical distance is at most R = floor(sqrt(maxSquared)) (farther ones cannot be within the bound),
- * and the row envelope is evaluated only at query pixels. Every distance up to the bound is exact.
+ * Exact Euclidean distances by the same separable decomposition as the transform above, taken the
+ * other way round and only where the answer needs it: the squared distance from (x, y) to the sites
+ * is the minimum over rows y + dy of dy^2 + (x - nearest site of that row)^2. Only rows with
+ * |dy| <= R = floor(sqrt(maxSquared)) can be within the bound, so each query looks at 2R + 1 rows
+ * (nearest first, stopping at the first hit), and a pointer per row finds the nearest site in that
+ * row's ascending run as the queries move right. Cost: about (2R + 1) x (|queries| + |sites|), not
+ * the image area; `squaredDistanceTransform` gives the same answers (see the tests).
  */
 export function countWithinDistance(queries: Int32Array, sites: Int32Array, width: number, maxSquared: number): number {
   if (queries.length === 0 || sites.length === 0 || maxSquared < 0) return 0;
   const reach = Math.floor(Math.sqrt(maxSquared));
-  // Bounding boxes: queries farther than the reach from the sites' box cannot match.
-  let sx0 = Infinity;
-  let sx1 = -Infinity;
-  let sy0 = Infinity;
-  let sy1 = -Infinity;
-  for (let i = 0; i < sites.length; i++) {
-    const p = sites[i];
-    const y = (p / width) | 0;
-    const x = p - y * width;
-    if (x < sx0) sx0 = x;
-    if (x > sx1) sx1 = x;
-    if (y < sy0) sy0 = y;
-    if (y > sy1) sy1 = y;
+  // Sites by row: rowStart[r - firstRow] .. rowStart[r - firstRow + 1] are row r's, with their x in siteX.
+  const firstRow = (sites[0] / width) | 0;
+  const lastRow = (sites[sites.length - 1] / width) | 0;
+  const rows = lastRow - firstRow + 1;
+  if (siteX.length < sites.length) siteX = new Int32Array(Math.max(sites.length, siteX.length * 2));
+  if (rowStart.length < rows + 1) rowStart = new Int32Array(Math.max(rows + 1, rowStart.length * 2));
+  let row = firstRow;
+  rowStart[0] = 0;
+  for (let j = 0; j < sites.length; j++) {
+    const r = (sites[j] / width) | 0;
+    while (row < r) rowStart[++row - firstRow] = j;
+    siteX[j] = sites[j] - r * width;
   }
-  let qx0 = Infinity;
-  let qx1 = -Infinity;
-  for (let i = 0; i < queries.length; i++) {
-    const x = queries[i] % width;
-    if (x < qx0) qx0 = x;
-    if (x > qx1) qx1 = x;
+  while (row <= lastRow) rowStart[++row - firstRow] = sites.length;
+  // Rows to look at, nearest first: dy = 0, -1, 1, -2, 2, ... Per row: [begin, end) and a moving pointer.
+  const span = 2 * reach + 1;
+  if (rowBegins.length < span) {
+    rowBegins = new Int32Array(span);
+    rowPointers = new Int32Array(span);
+    rowEnds = new Int32Array(span);
   }
-  const qy0 = (queries[0] / width) | 0;
-  const qy1 = (queries[queries.length - 1] / width) | 0;
-  const y0 = Math.max(sy0 - reach, qy0);
-  const y1 = Math.min(sy1 + reach, qy1);
-  if (Math.max(sx0 - reach, qx0) > Math.min(sx1 + reach, qx1) || y0 > y1) return 0;
-  // Columns: the sites' own (queries elsewhere are evaluated on the same envelope); rows: those in reach.
-  const gx0 = sx0;
-  const regionWidth = sx1 - sx0 + 1;
-  const regionHeight = y1 - y0 + 1;
-  const size = regionWidth * regionHeight;
-  if (verticalDistances.length < size) verticalDistances = new Int32Array(Math.max(size, verticalDistances.length * 2));
-  const vertical = verticalDistances;
-  const beyond = reach + 1;
-  vertical.fill(beyond, 0, size);
-  // Column pass, sparse: each site stamps its vertical distance on the rows within reach.
-  for (let i = 0; i < sites.length; i++) {
-    const p = sites[i];
-    const sy = (p / width) | 0;
-    const column = p - sy * width - gx0;
-    const from = Math.max(y0, sy - reach);
-    const to = Math.min(y1, sy + reach);
-    for (let y = from; y <= to; y++) {
-      const o = (y - y0) * regionWidth + column;
-      const d = y > sy ? y - sy : sy - y;
-      if (d < vertical[o]) vertical[o] = d;
-    }
-  }
-  ensureEnvelopeScratch(regionWidth);
   let matched = 0;
   let q = 0;
   while (q < queries.length) {
     const y = (queries[q] / width) | 0;
-    let rowEnd = q;
-    while (rowEnd < queries.length && ((queries[rowEnd] / width) | 0) === y) rowEnd++;
-    if (y >= y0 && y <= y1) {
-      // Row pass: lower envelope of the columns with a site within reach, evaluated at the queries.
-      const base = (y - y0) * regionWidth;
-      let count = 0;
-      for (let x = 0; x < regionWidth; x++) {
-        const d = vertical[base + x];
-        if (d !== beyond) {
-          rowPositions[count] = x;
-          rowValues[count] = d * d;
-          count++;
-        }
-      }
-      if (count > 0) {
-        const kept = buildEnvelope(rowPositions, rowValues, count);
-        let k = 0;
-        for (let j = q; j < rowEnd; j++) {
-          const x = queries[j] - y * width - gx0;
-          while (k + 1 < kept && envelopeBounds[k + 1] < x) k++;
-          const dx = x - envelopeSites[k];
-          if (dx * dx + envelopeValues[k] <= maxSquared) matched++;
+    const rowOffset = y * width;
+    let rowEnd = q + 1;
+    while (rowEnd < queries.length && queries[rowEnd] < rowOffset + width) rowEnd++;
+    if (y + reach < firstRow || y - reach > lastRow) {
+      q = rowEnd;
+      continue;
+    }
+    for (let k = 0; k < span; k++) {
+      const r = y + (k & 1 ? -((k + 1) >> 1) : k >> 1);
+      const inside = r >= firstRow && r <= lastRow;
+      rowBegins[k] = rowPointers[k] = inside ? rowStart[r - firstRow] : 0;
+      rowEnds[k] = inside ? rowStart[r - firstRow + 1] : 0;
+    }
+    for (let j = q; j < rowEnd; j++) {
+      const x = queries[j] - rowOffset;
+      for (let k = 0; k < span; k++) {
+        const end = rowEnds[k];
+        let p = rowPointers[k];
+        while (p < end && siteX[p] < x) p++;
+        rowPointers[k] = p;
+        // nearest site of the row: the first at or right of x, or the last left of it
+        let dx = p < end ? siteX[p] - x : Infinity;
+        if (p > rowBegins[k] && x - siteX[p - 1] < dx) dx = x - siteX[p - 1];
+        const dy = (k + 1) >> 1;
+        if (dx * dx + dy * dy <= maxSquared) {
+          matched++;
+          break;
         }
       }
     }

@@ -35,7 +35,7 @@ describe('ConfusionMatrix', () => {
     expect((error as FaceParseError).code).toBe('DATASET_INVALID');
     expect((error as Error).message).toMatch(/target ids 3 and predicted ids 7 are out of range for 3 classes/);
     expect(Array.from(m.counts)).toEqual([1, 0, 0, 0, 0, 0, 0, 0, 0]);
-    // the shared scratch histogram was cleared: a valid update afterwards counts only its own pixels
+    // a valid update afterwards counts only its own pixels
     m.update(u8([2]), u8([1]));
     expect(Array.from(m.counts)).toEqual([1, 0, 0, 0, 0, 1, 0, 0, 0]);
   });
