@@ -32,8 +32,8 @@
  * - Network errors, 5xx and 429 are retried (2 more tries by default, with back-off).
  */
 import { createHash } from 'node:crypto';
-import { mkdir, open, rename, unlink } from 'node:fs/promises';
-import { dirname } from 'node:path';
+import { mkdir, open, readdir, rename, stat, unlink } from 'node:fs/promises';
+import { basename, dirname, join } from 'node:path';
 import { FaceParseError } from '../core/errors.js';
 import { blobPath, fileSize, linkSnapshot, markMissing, repoDir, tempName, writeRef } from './cache.js';
 import { isCommitHash } from './ids.js';
@@ -78,6 +78,8 @@ const USER_AGENT = `faceparse; node/${process.versions.node}`;
 const ETAG_SAFE = /^[A-Za-z0-9._-]{1,128}$/;
 const SHA256 = /^[0-9a-f]{64}$/;
 const MAX_REDIRECTS = 10;
+/** A partial download nobody has written to for this long was left by a process that died. */
+const STALE_PARTIAL_MS = 60 * 60 * 1000;
 
 /** `{endpoint}/{owner}/{name}/resolve/{revision}/{file}`, with the revision quoted as Python does. */
 export function resolveUrl(endpoint: string, id: string, revision: string, file: string): string {
@@ -314,6 +316,17 @@ async function withRetries<T>(client: HubClient, signal: AbortSignal | undefined
   }
 }
 
+/** Deletes `<etag>.*.incomplete` files left by processes that died mid-download (untouched for an hour). */
+async function removeStalePartials(blob: string): Promise<void> {
+  const dir = dirname(blob);
+  const prefix = `${basename(blob)}.`;
+  for (const name of await readdir(dir).catch(() => [] as string[])) {
+    if (!name.startsWith(prefix) || !name.endsWith('.incomplete')) continue;
+    const info = await stat(join(dir, name)).catch(() => undefined);
+    if (info && Date.now() - info.mtimeMs > STALE_PARTIAL_MS) await unlink(join(dir, name)).catch(() => {});
+  }
+}
+
 /** Streams the body into the blob store; returns the byte count. Leaves nothing behind on failure. */
 async function storeBlob(
   client: HubClient,
@@ -326,6 +339,7 @@ async function storeBlob(
   signal: AbortSignal | undefined,
 ): Promise<number> {
   await mkdir(dirname(blob), { recursive: true });
+  await removeStalePartials(blob);
   const tmp = tempName(blob, '.incomplete');
   const hash = SHA256.test(etag) ? createHash('sha256') : undefined;
   const handle = await open(tmp, 'wx');

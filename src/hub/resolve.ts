@@ -318,10 +318,14 @@ export async function resolveHubFiles(
     missing = files.filter((f) => !(f in paths));
   }
   const pinned = commit;
-  const fetched = await Promise.all(
+  // Wait for every download to settle before reporting a failure, so that nothing of this call
+  // is still writing to the cache once it has returned or thrown.
+  const settled = await Promise.allSettled(
     missing.map((file) => downloadToCache(client, { id, revision: pinned, file, what: what(file), asked: revision }, opts)),
   );
-  missing.forEach((file, i) => (paths[file] = fetched[i]!.path));
+  const failed = settled.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+  if (failed) throw failed.reason;
+  missing.forEach((file, i) => (paths[file] = (settled[i] as PromiseFulfilledResult<{ path: string }>).value.path));
   return { dir: snapshotDir(repo, pinned), commit: pinned, paths, downloaded: true };
 }
 

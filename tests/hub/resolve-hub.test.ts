@@ -2,7 +2,7 @@
  * Real HTTP against a hub stand-in on 127.0.0.1 (tests/hub/fake-hub.ts): downloads, the cache
  * layout, offline mode, tokens, errors, interruptions and sharing of concurrent downloads.
  */
-import { existsSync, lstatSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, readlinkSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { existsSync, lstatSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, readlinkSync, rmSync, symlinkSync, utimesSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
@@ -320,6 +320,24 @@ describe('resolveModel with a hub id', () => {
     expect(readFileSync(model.files.onnx).equals(files['onnx/model.onnx']!)).toBe(true);
   });
 
+  it('clears partial downloads left by dead processes, but not fresh ones', async () => {
+    const files = fakeModelFiles();
+    hub.addRepo('acme/face', files);
+    const blobs = join(repoFolder('acme/face'), 'blobs');
+    const sha = sha256(files['onnx/model.onnx']!);
+    mkdirSync(blobs, { recursive: true });
+    const stale = join(blobs, `${sha}.99999-deadbeef.incomplete`);
+    const fresh = join(blobs, `${sha}.99998-cafebabe.incomplete`);
+    writeFileSync(stale, 'partial');
+    writeFileSync(fresh, 'partial');
+    const old = new Date(Date.now() - 2 * 60 * 60 * 1000);
+    utimesSync(stale, old, old);
+    await resolveModel('acme/face', opts());
+    expect(existsSync(stale)).toBe(false);
+    expect(existsSync(fresh)).toBe(true);
+    expect(readFileSync(join(blobs, sha)).equals(files['onnx/model.onnx']!)).toBe(true);
+  });
+
   it('retries a broken transfer by itself', async () => {
     const files = fakeModelFiles();
     hub.addRepo('acme/face', files);
@@ -395,7 +413,9 @@ describe('resolveModel with a hub id', () => {
       return true; // never ends by itself
     });
     await expect(resolveModel('acme/face', opts({ signal: controller.signal }))).rejects.toThrow('user cancelled');
-    await new Promise((r) => setTimeout(r, 50));
+    // The shared download stops a moment after its last caller withdrew.
+    const partials = (): string[] => readdirSync(join(repoFolder('acme/face'), 'blobs')).filter((b) => b.includes('incomplete'));
+    for (let i = 0; i < 100 && partials().length > 0; i++) await new Promise((r) => setTimeout(r, 20));
     const blobs = readdirSync(join(repoFolder('acme/face'), 'blobs'));
     expect(blobs.filter((b) => b.includes('incomplete'))).toEqual([]);
     expect(blobs).not.toContain(sha256(files['onnx/model.onnx']!));
