@@ -286,7 +286,7 @@ def main(argv=None) -> int:
             epoch_images += len(idx)
             losses.append(float(loss.detach()))
             if step % 20 == 0:
-                print(f"epoch {epoch + 1} step {step} loss {np.mean(losses[-20:]):.4f} lr {args.lr * factor:.2e} progress {progress():.3f}", flush=True)
+                print(f"{time.strftime('%H:%M:%S')} epoch {epoch + 1} step {step} loss {np.mean(losses[-20:]):.4f} lr {args.lr * factor:.2e} progress {progress():.3f}", flush=True)
             if time.time() - last_ckpt > args.checkpoint_minutes * 60:
                 checkpoint()
                 last_ckpt = time.time()
