@@ -1,12 +1,14 @@
 /** What a model is: config.json and preprocessor_config.json summarised, and which ONNX variants exist. */
-import { readFile } from 'node:fs/promises';
+import { readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { FaceParseError } from '../core/errors.js';
 import { cachedFile, fileSize, repoDir } from './cache.js';
 import { headFile } from './download.js';
 import { CONFIG_FILE, externalDataFile, PREPROCESSOR_FILE, VARIANT_FILES, VARIANTS, type ModelVariant } from './files.js';
 import {
+  defaultModelMissing,
   hubContext,
+  localModelMissing,
   hubRevision,
   parseModelSource,
   resolveHubFiles,
@@ -141,6 +143,12 @@ export async function modelInfo(source?: string, options: HubOptions = {}): Prom
   const parsed = parseModelSource(source);
   if (parsed.kind !== 'hub') {
     const { dir } = parsed;
+    const folder = await stat(dir).catch(() => undefined);
+    if (!folder?.isDirectory()) {
+      if (parsed.kind === 'default') throw defaultModelMissing(dir);
+      if (!folder) throw localModelMissing(dir);
+      throw new FaceParseError('MODEL_NOT_FOUND', `model source ${dir} is a file, not a model folder; pass the folder holding config.json and onnx/, or a hub id`);
+    }
     const config = await readJson(join(dir, CONFIG_FILE), CONFIG_FILE);
     const preprocessor = await readJson(join(dir, PREPROCESSOR_FILE), PREPROCESSOR_FILE);
     const variants: VariantInfo[] = [];

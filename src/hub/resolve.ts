@@ -96,6 +96,23 @@ export function defaultModelDir(): string {
   return join(packageRoot(), 'models', 'face-parsing-mini');
 }
 
+/** The error for a package whose shipped model folder is absent. */
+export function defaultModelMissing(dir: string): FaceParseError {
+  return new FaceParseError(
+    'MODEL_NOT_FOUND',
+    `the model shipped with faceparse is missing (no folder ${dir}; is the package installed completely?); ` +
+      'pass --model with a model folder or a hub id such as jonathandinu/face-parsing',
+  );
+}
+
+/** The error for a local model folder that does not exist. */
+export function localModelMissing(dir: string): FaceParseError {
+  return new FaceParseError(
+    'MODEL_NOT_FOUND',
+    `model folder ${dir} does not exist; pass --model with a model folder (config.json, preprocessor_config.json, onnx/model.onnx) or a hub id such as jonathandinu/face-parsing`,
+  );
+}
+
 /** True when `source` is written as a path: absolute, `./x`, `../x`, `~/x`, `.` or `..`. */
 export function isPathSyntax(source: string): boolean {
   return (
@@ -162,13 +179,7 @@ export async function resolveLocalModel(
 ): Promise<ResolvedModel> {
   const info = await stat(dir).catch(() => undefined);
   if (!info) {
-    throw (
-      notFound?.() ??
-      new FaceParseError(
-        'MODEL_NOT_FOUND',
-        `model folder ${dir} does not exist; pass --model with a model folder (config.json, preprocessor_config.json, onnx/model.onnx) or a hub id such as jonathandinu/face-parsing`,
-      )
-    );
+    throw notFound?.() ?? localModelMissing(dir);
   }
   if (!info.isDirectory()) {
     throw new FaceParseError(
@@ -359,18 +370,7 @@ async function resolveHubExternalData(
 export async function resolveModel(source?: string, options: HubOptions = {}): Promise<ResolvedModel> {
   const variant = parseVariant(options.variant);
   const parsed = parseModelSource(source);
-  if (parsed.kind === 'default') {
-    return resolveLocalModel(
-      parsed.dir,
-      variant,
-      () =>
-        new FaceParseError(
-          'MODEL_NOT_FOUND',
-          `the model shipped with faceparse is missing (no folder ${parsed.dir}; is the package installed completely?); ` +
-            'pass --model with a model folder or a hub id such as jonathandinu/face-parsing',
-        ),
-    );
-  }
+  if (parsed.kind === 'default') return resolveLocalModel(parsed.dir, variant, () => defaultModelMissing(parsed.dir));
   if (parsed.kind === 'local') return resolveLocalModel(parsed.dir, variant);
 
   const ctx = hubContext(options);

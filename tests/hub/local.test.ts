@@ -126,6 +126,7 @@ describe('resolveModel with a local folder', () => {
       { variant: 'fp16', file: 'onnx/model_fp16.onnx', present: false },
       { variant: 'q8', file: 'onnx/model_quantized.onnx', present: true, size: 50_000 },
     ]);
+    await expect(modelInfo(join(root, 'nope'))).rejects.toThrow(`model folder ${join(root, 'nope')} does not exist`);
     writeFileSync(join(dir, 'config.json'), '{ not json');
     await expect(modelInfo(dir)).rejects.toMatchObject({ code: 'MODEL_INVALID' });
   });
@@ -151,6 +152,7 @@ describe('the built-in model', () => {
         expect(error.code).toBe('MODEL_NOT_FOUND');
         expect(error.message).toContain(dir);
         expect(error.message).toContain('pass --model');
+        await expect(modelInfo(source)).rejects.toThrow(error.message);
       } else {
         await expect(resolveModel(source)).rejects.toMatchObject({ code: 'MODEL_FILE_MISSING' });
       }
