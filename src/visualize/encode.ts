@@ -3,10 +3,10 @@
  * legends and per-class binary masks. The pixel work is in `pixels.ts`; this file only lays out and encodes.
  */
 import { readFile } from 'node:fs/promises';
-import sharp, { type Sharp } from 'sharp';
+import sharp, { type OutputInfo, type Sharp } from 'sharp';
 import { FaceParseError } from '../core/errors.js';
 import { summarizeLabels, type LabelSummary } from '../postprocess/summary.js';
-import { decodeLabelPngBytes, encodeIndexedLabelPng, type LabelMap } from './label-png.js';
+import { decodeLabelPngBytes, greyToPalettePng, paletteToGreyPng, pngHeader, type LabelMap } from './label-png.js';
 import { legendSvg, type LegendOptions } from './legend.js';
 import { resolvePalette, type PaletteInput } from './palette.js';
 import { checkMask, classMask, colorizeInto, labelHistogram, overlay, type OverlayOptions } from './pixels.js';
@@ -35,18 +35,19 @@ function checkLevel(where: string, level: number): number {
 export interface LabelPngOptions {
   /** zlib level 0..9. Default `DEFAULT_PNG_COMPRESSION`. */
   compressionLevel?: number;
-  /** libpng's adaptive row filters. Default false: on label maps they cost time and rarely save bytes. */
+  /** libpng's adaptive row filters. Default false: on label maps they cost 4-7x the time (bench/visualize.ts). */
   adaptiveFiltering?: boolean;
   /**
-   * Write a palette PNG (indices = class ids) coloured by this palette instead of a greyscale one:
-   * viewers show colours, tools still read exact ids. Encoded with fast-png (sharp cannot keep indices).
+   * Write a palette PNG (indices = class ids, as CelebAMask-HQ stores masks) coloured by this palette
+   * instead of a greyscale one: viewers show colours, tools still read exact ids. The palette holds the
+   * entries up to the largest id in the mask.
    */
   palette?: PaletteInput;
 }
 
 /**
- * The mask as a lossless PNG whose pixel values are the class ids: 8-bit greyscale by default
- * (sharp/libpng), or a palette PNG with `palette`. `decodeLabelPng` reads both back.
+ * The mask as a lossless PNG whose pixel values are the class ids: 8-bit greyscale by default, or an
+ * 8-bit palette PNG with `palette` (the same pixel bytes under a palette header). `decodeLabelPng` reads both.
  */
 export async function encodeLabelPng(
   mask: Uint8Array,
@@ -56,22 +57,27 @@ export async function encodeLabelPng(
 ): Promise<Buffer> {
   checkMask('encodeLabelPng', mask, width, height);
   const compressionLevel = checkLevel('encodeLabelPng', options.compressionLevel ?? DEFAULT_PNG_COMPRESSION);
-  if (options.palette !== undefined) {
-    const bytes = encodeIndexedLabelPng(mask, width, height, { palette: options.palette, compressionLevel });
-    return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-  }
-  return greyscale(mask, width, height)
+  const table = options.palette === undefined ? null : resolvePalette(options.palette);
+  const grey = await greyscale(mask, width, height)
     .png({ compressionLevel, adaptiveFiltering: options.adaptiveFiltering ?? false })
     .toBuffer();
+  if (!table) return grey;
+  let maxId = 0;
+  for (let i = 0; i < mask.length; i++) if (mask[i] > maxId) maxId = mask[i];
+  const png = greyToPalettePng(grey, table.subarray(0, (maxId + 1) * 3));
+  return Buffer.from(png.buffer, png.byteOffset, png.byteLength);
 }
 
 /**
  * Class ids from a label PNG (a path or its bytes): greyscale PNGs give their grey values, palette PNGs
- * (as in CelebAMask-HQ) their palette indices. Throws INPUT_UNREADABLE for other PNGs and non-PNGs.
+ * (as in CelebAMask-HQ) their palette indices. 8-bit files (the usual ones) decode through sharp, others
+ * (1/2/4/16-bit) through fast-png. Throws INPUT_UNREADABLE for colour PNGs, corrupt files and non-PNGs.
  */
 export async function decodeLabelPng(input: string | Uint8Array): Promise<LabelMap> {
+  let bytes: Uint8Array;
+  let source = 'label PNG';
   if (typeof input === 'string') {
-    let bytes: Buffer;
+    source = input;
     try {
       bytes = await readFile(input);
     } catch (error) {
@@ -79,12 +85,34 @@ export async function decodeLabelPng(input: string | Uint8Array): Promise<LabelM
         cause: error,
       });
     }
-    return decodeLabelPngBytes(bytes, input);
-  }
-  if (!(input instanceof Uint8Array)) {
+  } else if (input instanceof Uint8Array) {
+    bytes = input;
+  } else {
     throw new FaceParseError('INVALID_ARGUMENT', 'decodeLabelPng: pass a file path or the PNG bytes (Buffer/Uint8Array)');
   }
-  return decodeLabelPngBytes(input);
+  const header = pngHeader(bytes);
+  if (!header || header.depth !== 8 || (header.colourType !== 0 && header.colourType !== 3)) {
+    return decodeLabelPngBytes(bytes, source); // slow path, and every error message
+  }
+  let grey = bytes;
+  let palette: Uint8Array | undefined;
+  if (header.colourType === 3) ({ png: grey, palette } = paletteToGreyPng(bytes, source));
+  let data: Buffer;
+  let info: OutputInfo;
+  try {
+    ({ data, info } = await sharp(grey)
+      .toColourspace('b-w')
+      .raw()
+      .toBuffer({ resolveWithObject: true }));
+  } catch (error) {
+    throw new FaceParseError('INPUT_UNREADABLE', `${source}: cannot decode PNG: ${(error as Error).message}`, { cause: error });
+  }
+  if (info.channels !== 1 || data.length !== header.width * header.height) {
+    throw new FaceParseError('INPUT_UNREADABLE', `${source}: decoded ${info.channels} channels of ${info.width}x${info.height}`);
+  }
+  const map: LabelMap = { mask: new Uint8Array(data.buffer, data.byteOffset, data.length), width: info.width, height: info.height };
+  if (palette) map.palette = palette;
+  return map;
 }
 
 /** The legend as a PNG (see `legendSvg` for the options and layout). */

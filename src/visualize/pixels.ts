@@ -106,8 +106,18 @@ export function classMask(mask: Uint8Array, classId: number, out?: Uint8Array): 
   }
   const n = mask.length;
   const binary = out ?? new Uint8Array(n);
-  if (out) checkOut('classMask', out, n);
-  for (let i = 0; i < n; i++) binary[i] = mask[i] === classId ? 255 : 0;
+  if (out) {
+    checkOut('classMask', out, n);
+    binary.fill(0);
+  }
+  // Native indexOf finds each run of the class (fast over other classes), fill paints it.
+  let start = mask.indexOf(classId);
+  while (start >= 0) {
+    let end = start + 1;
+    while (end < n && mask[end] === classId) end++;
+    binary.fill(255, start, end);
+    start = end < n ? mask.indexOf(classId, end) : -1;
+  }
   return binary;
 }
 
@@ -292,10 +302,10 @@ export function overlay(
   // Tables by key = classId (fill) or 256 + classId (outline): the photo's weight and the colour's
   // share plus the rounding term, per channel. Branch-free per pixel.
   const a = Math.round(alpha * 256);
-  const photoWeight = new Uint32Array(512);
-  const addR = new Uint32Array(512);
-  const addG = new Uint32Array(512);
-  const addB = new Uint32Array(512);
+  const photoWeight = new Int32Array(512);
+  const addR = new Int32Array(512);
+  const addG = new Int32Array(512);
+  const addB = new Int32Array(512);
   for (let key = 0; key < 512; key++) {
     const id = key & 255;
     const weight = id === backgroundId ? 0 : key < 256 ? a : 256;
@@ -304,23 +314,51 @@ export function overlay(
     addG[key] = table[id * 3 + 1] * weight + 128;
     addB[key] = table[id * 3 + 2] * weight + 128;
   }
-  if (thickness > 0) {
-    const edges = labelEdges(mask, width, height, thickness);
-    for (let i = 0, j = 0; i < n; i++, j += 3) {
-      const key = mask[i] | (edges[i] << 8);
-      const w = photoWeight[key];
-      rgb[j] = (photo[j] * w + addR[key]) >> 8;
-      rgb[j + 1] = (photo[j + 1] * w + addG[key]) >> 8;
-      rgb[j + 2] = (photo[j + 2] * w + addB[key]) >> 8;
-    }
-  } else {
-    for (let i = 0, j = 0; i < n; i++, j += 3) {
-      const key = mask[i];
-      const w = photoWeight[key];
-      rgb[j] = (photo[j] * w + addR[key]) >> 8;
-      rgb[j + 1] = (photo[j + 1] * w + addG[key]) >> 8;
-      rgb[j + 2] = (photo[j + 2] * w + addB[key]) >> 8;
-    }
-  }
+  const edges = thickness > 0 ? labelEdges(mask, width, height, thickness) : null;
+  blend(photo, mask, edges, photoWeight, addR, addG, addB, rgb);
   return rgb;
+}
+
+/**
+ * overlay's loop. It walks runs of one key (class id, and edge bit with an outline), so the per-class
+ * constants are loaded once per run; runs of the untinted class are copied from the photo as they are.
+ */
+function blend(
+  photo: Uint8Array,
+  mask: Uint8Array,
+  edges: Uint8Array | null,
+  photoWeight: Int32Array,
+  addR: Int32Array,
+  addG: Int32Array,
+  addB: Int32Array,
+  rgb: Uint8Array,
+): void {
+  const n = mask.length;
+  let i = 0;
+  while (i < n) {
+    const id = mask[i];
+    const edge = edges === null ? 0 : edges[i];
+    let end = i + 1;
+    if (edges === null) {
+      while (end < n && mask[end] === id) end++;
+    } else {
+      while (end < n && mask[end] === id && edges[end] === edge) end++;
+    }
+    const key = id | (edge << 8);
+    const w = photoWeight[key];
+    const jEnd = end * 3;
+    if (w === 256) {
+      rgb.set(photo.subarray(i * 3, jEnd), i * 3);
+    } else {
+      const r = addR[key];
+      const g = addG[key];
+      const b = addB[key];
+      for (let j = i * 3; j < jEnd; j += 3) {
+        rgb[j] = (photo[j] * w + r) >> 8;
+        rgb[j + 1] = (photo[j + 1] * w + g) >> 8;
+        rgb[j + 2] = (photo[j + 2] * w + b) >> 8;
+      }
+    }
+    i = end;
+  }
 }

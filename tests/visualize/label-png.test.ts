@@ -8,7 +8,7 @@ import { describe, expect, it } from 'vitest';
 import { FaceParseError } from '../../src/core/errors.js';
 import { CELEBAMASK_HQ_LABELS } from '../../src/models/labels.js';
 import { decodeLabelPng, encodeLabelPng } from '../../src/visualize/encode.js';
-import { decodeLabelPngBytes, encodeIndexedLabelPng, pngHeader } from '../../src/visualize/label-png.js';
+import { crc32, decodeLabelPngBytes, greyToPalettePng, paletteToGreyPng, pngHeader } from '../../src/visualize/label-png.js';
 import { paletteTable } from '../../src/visualize/palette.js';
 
 function randomMask(w: number, h: number, maxId: number, seed = 7): Uint8Array {
@@ -134,13 +134,58 @@ describe('decodeLabelPngBytes: palette PNGs', () => {
     const corrupt = Buffer.from(await encodeLabelPng(randomMask(8, 8, 3), 8, 8));
     corrupt.fill(0, 40, 60);
     expect(() => decodeLabelPngBytes(corrupt, 'x.png')).toThrow(/x\.png: cannot decode PNG/);
+    // The sharp path says the same.
+    await expect(decodeLabelPng(corrupt)).rejects.toMatchObject({ code: 'INPUT_UNREADABLE' });
+    await expect(decodeLabelPng(rgb)).rejects.toThrow(/is a RGB PNG/);
   });
 
-  it('encodeIndexedLabelPng writes only the palette entries up to the largest id', () => {
-    const png = encodeIndexedLabelPng(Uint8Array.from([0, 4, 2]), 3, 1, { palette: [...CELEBAMASK_HQ_LABELS] });
-    const back = decodeLabelPngBytes(png);
-    expect([...back.mask]).toEqual([0, 4, 2]);
-    expect(back.palette!.length).toBe(5 * 3);
+  it('decodeLabelPng (sharp for 8-bit files) and decodeLabelPngBytes (fast-png) agree', async () => {
+    const mask = randomMask(31, 17, 18, 11);
+    const palette = Array.from({ length: 19 }, () => [7, 7, 7]);
+    const files = [
+      await encodeLabelPng(mask, 31, 17),
+      await encodeLabelPng(mask, 31, 17, { palette: [...CELEBAMASK_HQ_LABELS] }),
+      encodePng({ width: 31, height: 17, data: mask, depth: 8, channels: 1, palette }),
+      encodePng({ width: 31, height: 17, data: mask, depth: 8, channels: 1, palette }, { interlace: 'Adam7' }),
+      encodePng({ width: 31, height: 17, data: mask, depth: 8, channels: 1 }, { interlace: 'Adam7' }),
+    ];
+    for (const png of files) {
+      const viaSharp = await decodeLabelPng(png);
+      const viaFastPng = decodeLabelPngBytes(png);
+      expect(viaSharp.mask).toEqual(mask);
+      expect(viaFastPng.mask).toEqual(mask);
+      expect(viaSharp.palette).toEqual(viaFastPng.palette);
+    }
+  });
+});
+
+describe('PNG chunk conversion', () => {
+  it('crc32 matches the known check value', () => {
+    expect(crc32(new TextEncoder().encode('123456789'))).toBe(0xcbf43926);
+    expect(crc32(new Uint8Array(0))).toBe(0);
+  });
+
+  it('greyToPalettePng keeps the pixel bytes and adds the palette; paletteToGreyPng undoes it', async () => {
+    const mask = Uint8Array.from([0, 1, 2, 2, 1, 0]);
+    const grey = await encodeLabelPng(mask, 3, 2);
+    const flat = Uint8Array.from([1, 2, 3, 4, 5, 6, 7, 8, 9]);
+    const indexed = greyToPalettePng(grey, flat);
+    expect(pngHeader(indexed)).toEqual({ width: 3, height: 2, depth: 8, colourType: 3 });
+    // A strict decoder (libpng through sharp, which checks CRCs) shows the palette colours.
+    const { data } = await sharp(indexed).raw().toBuffer({ resolveWithObject: true });
+    expect([...data]).toEqual([1, 2, 3, 4, 5, 6, 7, 8, 9, 7, 8, 9, 4, 5, 6, 1, 2, 3]);
+    expect(decodeLabelPngBytes(indexed).palette).toEqual(flat);
+    const back = paletteToGreyPng(indexed);
+    expect(back.palette).toEqual(flat);
+    expect(pngHeader(back.png)?.colourType).toBe(0);
+    expect(decodeLabelPngBytes(back.png).mask).toEqual(mask);
+  });
+
+  it('refuses inputs it cannot convert', async () => {
+    const grey = await encodeLabelPng(Uint8Array.from([0, 1]), 2, 1);
+    expect(() => greyToPalettePng(grey, new Uint8Array(4))).toThrow(/flat RGB with 1..256 entries/);
+    expect(() => paletteToGreyPng(grey)).toThrow(/needs an 8-bit palette PNG/);
+    expect(() => greyToPalettePng(grey.subarray(0, grey.length - 12), new Uint8Array(3))).toThrow(/truncated PNG/);
   });
 });
 
