@@ -174,6 +174,13 @@ async function httpError(client: HubClient, t: Target, res: Response): Promise<F
     );
   }
   if (code === 'RevisionNotFound') {
+    if (t.asked !== undefined && t.asked !== t.revision) {
+      return new FaceParseError(
+        'MODEL_NOT_FOUND',
+        `${t.id}@${t.asked} pointed to commit ${t.revision} when it was cached, and ${client.endpoint} no longer has that commit (${status}); ` +
+          `run \`faceparse models pull ${t.id} --revision ${t.asked}\` to follow the branch`,
+      );
+    }
     return new FaceParseError(
       'MODEL_NOT_FOUND',
       `${t.id} has no revision "${t.revision}" at ${client.endpoint} (${status}); pass an existing branch, tag or commit with --revision or @revision`,
