@@ -442,6 +442,21 @@ describe('resolveModel with a hub id', () => {
     expect(readlinkSync(fresh.files.onnx)).toBe(`../../../blobs/${sha256(files['onnx/model.onnx']!)}`);
   });
 
+  it('says when the commit a cached branch pointed to is gone from the hub', async () => {
+    const files = fakeModelFiles();
+    const { commit } = hub.addRepo('acme/face', files);
+    await resolveModel('acme/face', opts());
+    const repo = hub.repos.get('acme/face')!;
+    const next = commitHash('rewritten');
+    repo.commits = { [next]: files };
+    repo.refs.main = next;
+    const error = await failure(resolveModel('acme/face', opts({ variant: 'q8' })));
+    expect(error.code).toBe('MODEL_NOT_FOUND');
+    expect(error.message).toContain(`acme/face@main pointed to commit ${commit} when it was cached`);
+    expect(error.message).toContain('faceparse models pull acme/face --revision main');
+    expect((await resolveModel('acme/face', opts({ variant: 'q8', refresh: true }))).commit).toBe(next);
+  });
+
   it('refuses an endpoint that is not a hub (no X-Repo-Commit) and unsafe ETags', async () => {
     hub.hooks.push((req, res, { server, path }) => {
       if (server !== 'hub') return false;
