@@ -75,7 +75,7 @@ export interface FileMetadata {
 }
 
 const USER_AGENT = `faceparse; node/${process.versions.node}`;
-const ETAG_SAFE = /^[A-Za-z0-9._-]{1,128}$/;
+const ETAG_SAFE = /^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$/;
 const SHA256 = /^[0-9a-f]{64}$/;
 const MAX_REDIRECTS = 10;
 /** A partial download nobody has written to for this long was left by a process that died. */

@@ -468,12 +468,22 @@ describe('resolveModel with a hub id', () => {
         res.writeHead(200, { 'content-length': 2, etag: '"../../../x"', 'x-repo-commit': 'a'.repeat(40) }).end('{}');
         return true;
       }
+      if (path.startsWith('/evil/dots/')) {
+        res.writeHead(200, { 'content-length': 2, etag: '".."', 'x-repo-commit': 'a'.repeat(40) }).end('{}');
+        return true;
+      }
+      if (path.startsWith('/evil/commit/')) {
+        res.writeHead(200, { 'content-length': 2, etag: '"abc"', 'x-repo-commit': '../../x' }).end('{}');
+        return true;
+      }
       return false;
     });
     const plain = await failure(resolveModel('plain/site', opts()));
     expect(plain.message).toContain('without a valid X-Repo-Commit header');
     const evil = await failure(resolveModel('evil/etag', opts()));
     expect(evil.message).toContain('without a usable ETag');
+    expect((await failure(resolveModel('evil/dots', opts()))).message).toContain('without a usable ETag');
+    expect((await failure(resolveModel('evil/commit', opts()))).message).toContain('without a valid X-Repo-Commit');
     expect(existsSync(join(cacheDir, 'x'))).toBe(false);
   });
 });
