@@ -35,6 +35,32 @@ export interface LabelSummary {
   unknown: ClassSummary[];
 }
 
+/** The mask as 32-bit words (4 pixels each) for `runEnd`, or null when its bytes are not 4-aligned. */
+export function wordView(mask: Uint8Array): Int32Array | null {
+  return mask.byteOffset % 4 === 0 ? new Int32Array(mask.buffer, mask.byteOffset, mask.length >> 2) : null;
+}
+
+/**
+ * End (exclusive, at most `limit`) of the run of class `id` that starts at `start` (where `mask[start] === id`).
+ * With `words` (from `wordView`), long runs are stepped over 4 pixels per compare.
+ */
+export function runEnd(mask: Uint8Array, words: Int32Array | null, start: number, limit: number, id: number): number {
+  let i = start + 1;
+  if (words !== null && limit - i >= 16) {
+    while ((i & 3) !== 0) {
+      if (mask[i] !== id) return i;
+      i++;
+    }
+    const pattern = Math.imul(id, 0x01010101);
+    const kEnd = limit >> 2;
+    let k = i >> 2;
+    while (k < kEnd && words[k] === pattern) k++;
+    i = k << 2;
+  }
+  while (i < limit && mask[i] === id) i++;
+  return i;
+}
+
 /**
  * Counts, shares and bounding boxes of every class in one pass over the mask.
  * The pass walks runs of equal ids along each row, so per pixel it only compares with the run's id;
@@ -72,14 +98,14 @@ export function summarizeLabels(
   const minY = new Int32Array(256).fill(height);
   const maxY = new Int32Array(256).fill(-1);
 
+  const words = wordView(mask);
   for (let y = 0; y < height; y++) {
     const row = y * width;
     const end = row + width;
     let start = row;
     while (start < end) {
       const id = mask[start];
-      let i = start + 1;
-      while (i < end && mask[i] === id) i++;
+      const i = runEnd(mask, words, start, end, id);
       // Run [start, i) of class `id`.
       counts[id] += i - start;
       const x0 = start - row;

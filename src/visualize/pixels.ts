@@ -6,6 +6,7 @@
  * `width * height * 3` bytes.
  */
 import { FaceParseError } from '../core/errors.js';
+import { runEnd, wordView } from '../postprocess/summary.js';
 import { resolvePalette, type PaletteInput } from './palette.js';
 
 /** Throws INVALID_ARGUMENT unless `mask` is a `Uint8Array` of `width * height` values. */
@@ -111,10 +112,10 @@ export function classMask(mask: Uint8Array, classId: number, out?: Uint8Array): 
     binary.fill(0);
   }
   // Native indexOf finds each run of the class (fast over other classes), fill paints it.
+  const words = wordView(mask);
   let start = mask.indexOf(classId);
   while (start >= 0) {
-    let end = start + 1;
-    while (end < n && mask[end] === classId) end++;
+    const end = runEnd(mask, words, start, n, classId);
     binary.fill(255, start, end);
     start = end < n ? mask.indexOf(classId, end) : -1;
   }
@@ -161,6 +162,12 @@ export function labelEdges(mask: Uint8Array, width: number, height: number, thic
     throw new FaceParseError('INVALID_ARGUMENT', `labelEdges: thickness must be an integer >= 1; got ${String(thickness)}`);
   }
   const edges = new Uint8Array(width * height);
+  if (width % 4 === 0 && mask.byteOffset % 4 === 0) markEdgesByWords(mask, width, height, edges);
+  else markEdgesByBytes(mask, width, height, edges);
+  return thickness > 1 ? dilateSquare(edges, width, height, thickness - 1) : edges;
+}
+
+function markEdgesByBytes(mask: Uint8Array, width: number, height: number, edges: Uint8Array): void {
   for (let y = 0; y < height; y++) {
     const row = y * width;
     const last = row + width - 1;
@@ -179,46 +186,90 @@ export function labelEdges(mask: Uint8Array, width: number, height: number, thic
       }
     }
   }
-  if (thickness > 1) dilateSquare(edges, width, height, thickness - 1);
-  return edges;
 }
 
-/** In place: marks every pixel within Chebyshev distance r of a marked one (separable, two scans per axis). */
-function dilateSquare(bits: Uint8Array, width: number, height: number, r: number): void {
-  const far = r + 1;
-  const horizontal = new Uint8Array(bits.length);
+/**
+ * The same marks, four pixels at a time (rows are whole 32-bit words when width % 4 == 0): a word that
+ * is one class, equal to the word below it and to the next word's first pixel needs no byte compares.
+ */
+function markEdgesByWords(mask: Uint8Array, width: number, height: number, edges: Uint8Array): void {
+  const words = new Int32Array(mask.buffer, mask.byteOffset, (width * height) >> 2);
+  const perRow = width >> 2;
   for (let y = 0; y < height; y++) {
-    const row = y * width;
-    let dist = far;
-    for (let x = 0; x < width; x++) {
-      dist = bits[row + x] ? 0 : dist + 1;
-      if (dist <= r) horizontal[row + x] = 1;
-    }
-    dist = far;
-    for (let x = width - 1; x >= 0; x--) {
-      dist = bits[row + x] ? 0 : dist + 1;
-      if (dist <= r) horizontal[row + x] = 1;
-    }
-  }
-  // Vertical pass row by row (cache-friendly): one running distance per column.
-  const dist = new Int32Array(width).fill(far);
-  for (let y = 0; y < height; y++) {
-    const row = y * width;
-    for (let x = 0; x < width; x++) {
-      const d = horizontal[row + x] ? 0 : dist[x] + 1;
-      dist[x] = d;
-      bits[row + x] = d <= r ? 1 : 0;
-    }
-  }
-  dist.fill(far);
-  for (let y = height - 1; y >= 0; y--) {
-    const row = y * width;
-    for (let x = 0; x < width; x++) {
-      const d = horizontal[row + x] ? 0 : dist[x] + 1;
-      dist[x] = d;
-      if (d <= r) bits[row + x] = 1;
+    const first = y * perRow;
+    const end = first + perRow;
+    const below = y + 1 < height;
+    for (let k = first; k < end; k++) {
+      const w = words[k];
+      const i = k << 2;
+      if (w === Math.imul(w & 0xff, 0x01010101)) {
+        // One class across the word: only its neighbours can differ.
+        if (k + 1 < end && mask[i + 4] !== mask[i + 3]) {
+          edges[i + 3] = 1;
+          edges[i + 4] = 1;
+        }
+        if (below && words[k + perRow] !== w) markBelow(mask, edges, i, width);
+        continue;
+      }
+      for (let b = i; b < i + 3; b++) {
+        if (mask[b] !== mask[b + 1]) {
+          edges[b] = 1;
+          edges[b + 1] = 1;
+        }
+      }
+      if (k + 1 < end && mask[i + 4] !== mask[i + 3]) {
+        edges[i + 3] = 1;
+        edges[i + 4] = 1;
+      }
+      if (below && words[k + perRow] !== w) markBelow(mask, edges, i, width);
     }
   }
+}
+
+function markBelow(mask: Uint8Array, edges: Uint8Array, i: number, width: number): void {
+  for (let b = i; b < i + 4; b++) {
+    if (mask[b] !== mask[b + width]) {
+      edges[b] = 1;
+      edges[b + width] = 1;
+    }
+  }
+}
+
+/**
+ * Every pixel within Chebyshev distance r of a marked one, as a new array. Sparse: marked pixels are
+ * found with the native `indexOf` and their squares painted with native `fill`, row segment by row
+ * segment (horizontal pass, then vertical), so the cost follows the boundary length, not the image size.
+ */
+function dilateSquare(bits: Uint8Array, width: number, height: number, r: number): Uint8Array {
+  const n = bits.length;
+  const horizontal = new Uint8Array(n);
+  let s = bits.indexOf(1);
+  while (s >= 0) {
+    const rowStart = s - (s % width);
+    const rowEnd = rowStart + width;
+    let e = s + 1;
+    while (e < rowEnd && bits[e] === 1) e++;
+    horizontal.fill(1, Math.max(rowStart, s - r), Math.min(rowEnd, e + r));
+    s = e < n ? bits.indexOf(1, e) : -1;
+  }
+  const out = new Uint8Array(n);
+  s = horizontal.indexOf(1);
+  while (s >= 0) {
+    const y = (s / width) | 0;
+    const rowStart = y * width;
+    const rowEnd = rowStart + width;
+    let e = s + 1;
+    while (e < rowEnd && horizontal[e] === 1) e++;
+    const x0 = s - rowStart;
+    const x1 = e - rowStart;
+    // Rows already painted by the same segment one row up need only the new bottom row.
+    let sameAsAbove = y > 0 && (x0 === 0 || horizontal[s - width - 1] === 0) && (x1 === width || horizontal[e - width] === 0);
+    for (let t = s - width; sameAsAbove && t < e - width; t++) if (horizontal[t] === 0) sameAsAbove = false;
+    const yEnd = Math.min(height - 1, y + r);
+    for (let yy = sameAsAbove ? yEnd : Math.max(0, y - r); yy <= yEnd; yy++) out.fill(1, yy * width + x0, yy * width + x1);
+    s = e < n ? horizontal.indexOf(1, e) : -1;
+  }
+  return out;
 }
 
 export interface OverlayOptions {
@@ -334,17 +385,29 @@ function blend(
   rgb: Uint8Array,
 ): void {
   const n = mask.length;
+  const words = wordView(mask);
+  let nextEdge = edges === null ? n : edges.indexOf(1);
+  if (nextEdge < 0) nextEdge = n;
   let i = 0;
   while (i < n) {
     const id = mask[i];
-    const edge = edges === null ? 0 : edges[i];
-    let end = i + 1;
-    if (edges === null) {
-      while (end < n && mask[end] === id) end++;
-    } else {
-      while (end < n && mask[end] === id && edges[end] === edge) end++;
+    let end = runEnd(mask, words, i, n, id);
+    let key = id;
+    if (edges !== null) {
+      if (edges[i] === 1) {
+        // A run of outline pixels of this class.
+        let e = i + 1;
+        while (e < end && edges[e] === 1) e++;
+        end = e;
+        key = id | 256;
+      } else {
+        if (nextEdge < i) {
+          nextEdge = edges.indexOf(1, i);
+          if (nextEdge < 0) nextEdge = n;
+        }
+        if (nextEdge < end) end = nextEdge;
+      }
     }
-    const key = id | (edge << 8);
     const w = photoWeight[key];
     const jEnd = end * 3;
     if (w === 256) {

@@ -107,6 +107,32 @@ describe('summarizeLabels', () => {
     }
   });
 
+  it('agrees with a per-pixel count on long runs (word steps), aligned or not', () => {
+    let seed = 777;
+    const rand = () => ((seed = (seed * 1103515245 + 12345) >>> 0) >>> 8) / 2 ** 24;
+    const labels = Array.from({ length: 19 }, (_, i) => `c${i}`);
+    for (const [w, h] of [
+      [128, 40],
+      [97, 53],
+    ]) {
+      const backing = new Uint8Array(w * h + 1);
+      for (const offset of [0, 1]) {
+        const m = backing.subarray(offset, offset + w * h);
+        let v = 3;
+        for (let i = 0; i < m.length; i++) {
+          if (rand() < 0.02) v = Math.floor(rand() * 19);
+          m[i] = v;
+        }
+        const s = summarizeLabels(m, w, h, labels);
+        const ref = naiveSummary(m, w, h, 19);
+        for (const c of s.classes) {
+          expect(c.pixels).toBe(ref[c.id].pixels);
+          expect(c.bbox).toEqual(ref[c.id].bbox);
+        }
+      }
+    }
+  });
+
   it('rejects a mask of the wrong size with a clear error', () => {
     expect(() => summarizeLabels(new Uint8Array(11), 4, 3, labels)).toThrow(FaceParseError);
     expect(() => summarizeLabels(new Uint8Array(11), 4, 3, labels)).toThrow(/width\*height = 12.*got 11 values/);

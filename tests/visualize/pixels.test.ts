@@ -67,12 +67,35 @@ describe('colorize', () => {
   });
 });
 
+/** Random masks with long runs (so the 4-pixel word steps run), at byte offset 0 or 1. */
+function longRunMask(n: number, seed: number, offset = 0): Uint8Array {
+  const backing = new Uint8Array(n + offset);
+  const m = backing.subarray(offset);
+  let v = 0;
+  for (let i = 0; i < n; i++) {
+    seed = (seed * 1103515245 + 12345) >>> 0;
+    if ((seed >>> 8) % 50 === 0) v = (seed >>> 20) % 5;
+    m[i] = v;
+  }
+  return m;
+}
+
 describe('classMask, labelHistogram, presentClasses', () => {
   const mask = Uint8Array.from([0, 3, 3, 1, 0, 3, 7]);
   it('is 255 exactly on the class', () => {
     expect([...classMask(mask, 3)]).toEqual([0, 255, 255, 0, 0, 255, 0]);
     expect([...classMask(mask, 5)]).toEqual([0, 0, 0, 0, 0, 0, 0]);
   });
+  it('agrees with a per-pixel compare on long runs, aligned or not, and clears a reused out', () => {
+    for (const offset of [0, 1]) {
+      const m = longRunMask(3001, 5, offset);
+      const out = new Uint8Array(3001).fill(255);
+      for (let id = 0; id < 5; id++) {
+        expect([...classMask(m, id, out)]).toEqual([...m].map((v) => (v === id ? 255 : 0)));
+      }
+    }
+  });
+
   it('counts per id and lists the ids present', () => {
     const counts = labelHistogram(mask);
     expect(counts[0]).toBe(2);
@@ -141,6 +164,24 @@ describe('labelEdges', () => {
     expect(rows).toEqual(['0000000', '0011100', '0111110', '0111110', '0111110', '0011100', '0000000']);
   });
 
+  it('agrees with a per-pixel reference on shapes: stripes, combs, a disc, image borders', () => {
+    const w = 40;
+    const h = 36;
+    const shapes: Array<(x: number, y: number) => number> = [
+      (x) => (x % 9 < 4 ? 1 : 0), // vertical stripes: the same segments row after row
+      (x, y) => (y < 18 ? (x % 6 < 3 ? 1 : 0) : x < 20 ? 1 : 0), // comb above a block: segments merge
+      (x, y) => ((x - 20) ** 2 + (y - 18) ** 2 < 120 ? 2 : y < 3 ? 1 : 0),
+      (x, y) => (x === 0 || y === h - 1 ? 3 : 0),
+    ];
+    for (const shape of shapes) {
+      const mask = Uint8Array.from({ length: w * h }, (_, i) => shape(i % w, Math.floor(i / w)));
+      for (const t of [1, 2, 3, 6]) expect([...labelEdges(mask, w, h, t)]).toEqual(naiveEdges(mask, w, h, t));
+      // Odd width: the byte path.
+      const odd = Uint8Array.from({ length: (w - 1) * h }, (_, i) => shape(i % (w - 1), Math.floor(i / (w - 1))));
+      for (const t of [1, 3]) expect([...labelEdges(odd, w - 1, h, t)]).toEqual(naiveEdges(odd, w - 1, h, t));
+    }
+  });
+
   it('agrees with a per-pixel reference on random masks', () => {
     let seed = 99;
     const rand = () => ((seed = (seed * 1103515245 + 12345) >>> 0) >>> 8) / 2 ** 24;
@@ -148,6 +189,8 @@ describe('labelEdges', () => {
       [23, 17, 1],
       [23, 17, 2],
       [30, 9, 4],
+      [32, 20, 1],
+      [32, 20, 3],
     ]) {
       const mask = new Uint8Array(w * h);
       for (let i = 0; i < mask.length; i++) mask[i] = rand() < 0.9 ? (i > 0 ? mask[i - 1] : 0) : Math.floor(rand() * 4);
@@ -205,6 +248,39 @@ describe('overlay', () => {
     const thick = overlay(p, m, 5, 5, [[0, 0, 0], [11, 11, 11]], { outline: 2 });
     expect(thick[(2 * 5 + 2) * 3]).toBe(11);
     expect(thick[0]).toBe(101);
+  });
+
+  it('agrees with the per-pixel formula on long runs, with and without outline, aligned or not', () => {
+    const w = 60;
+    const h = 50;
+    const colours: Rgb[] = [
+      [0, 0, 0],
+      [200, 10, 10],
+      [10, 200, 10],
+      [10, 10, 200],
+      [250, 250, 0],
+    ];
+    for (const offset of [0, 1]) {
+      const m = longRunMask(w * h, 17, offset);
+      const p = Uint8Array.from({ length: w * h * 3 }, (_, i) => (i * 37) % 256);
+      for (const [alpha, outline] of [
+        [0.5, 0],
+        [0.3, 1],
+        [0.7, 3],
+      ]) {
+        const out = overlay(p, m, w, h, colours, { alpha, outline });
+        const edges = outline ? naiveEdges(m, w, h, outline) : null;
+        const a = Math.round(alpha * 256);
+        for (let i = 0; i < w * h; i++) {
+          const k = m[i];
+          const weight = k === 0 ? 0 : edges && edges[i] ? 256 : a;
+          for (let c = 0; c < 3; c++) {
+            const expected = (p[i * 3 + c] * (256 - weight) + colours[k][c] * weight + 128) >> 8;
+            if (out[i * 3 + c] !== expected) throw new Error(`pixel ${i} channel ${c}: ${out[i * 3 + c]} != ${expected}`);
+          }
+        }
+      }
+    }
   });
 
   it('outline: true scales with the image', () => {
