@@ -27,6 +27,7 @@ import {
   renderLegend,
   renderOverlay,
 } from '../src/visualize/encode.js';
+import { decodeLabelPngBytes } from '../src/visualize/label-png.js';
 import { paletteTable } from '../src/visualize/palette.js';
 import { classMask, colorize, defaultOutlineThickness, labelEdges, labelHistogram, overlay } from '../src/visualize/pixels.js';
 
@@ -157,14 +158,16 @@ async function benchSize(size: number, samples: string | undefined): Promise<voi
   }
   const paletteT = await median(() => encodeLabelPng(mask, size, size, { palette: LABELS }), pngRuns);
   const palettePng = await encodeLabelPng(mask, size, size, { palette: LABELS });
-  row('  palette PNG (fast-png, level 2)', paletteT, ['sharp', sharpDefault], kib(palettePng.length));
+  row('  palette PNG (level 2, header rewrite)', paletteT, ['sharp', sharpDefault], kib(palettePng.length));
 
   console.log('\ndecodeLabelPng:');
   const greyPng = await encodeLabelPng(mask, size, size);
   const sharpDecode = await median(() => sharp(greyPng).toColourspace('b-w').raw().toBuffer(), pngRuns);
   row('baseline: sharp decode of the grey PNG (sharp)', sharpDecode);
-  row('decodeLabelPng grey PNG (fast-png)', await median(() => decodeLabelPng(greyPng), pngRuns), ['sharp', sharpDecode]);
-  row('decodeLabelPng palette PNG (fast-png)', await median(() => decodeLabelPng(palettePng), pngRuns), ['sharp', sharpDecode]);
+  row('decodeLabelPng grey PNG (sharp path)', await median(() => decodeLabelPng(greyPng), pngRuns), ['sharp', sharpDecode]);
+  row('decodeLabelPng palette PNG (header rewrite + sharp)', await median(() => decodeLabelPng(palettePng), pngRuns), ['sharp', sharpDecode]);
+  row('decodeLabelPngBytes grey PNG (fast-png, pure JS)', await median(() => decodeLabelPngBytes(greyPng), pngRuns), ['sharp', sharpDecode]);
+  row('decodeLabelPngBytes palette PNG (fast-png, pure JS)', await median(() => decodeLabelPngBytes(palettePng), pngRuns), ['sharp', sharpDecode]);
 
   console.log('\nencoded pictures:');
   const colourSharp = await median(() => sharp(colorize(mask, size, size, table), { raw: { width: size, height: size, channels: 3 } }).png({ compressionLevel: 2 }).toBuffer(), pngRuns);
@@ -182,7 +185,7 @@ async function benchSize(size: number, samples: string | undefined): Promise<voi
   if (samples) {
     mkdirSync(samples, { recursive: true });
     writeFileSync(join(samples, `colormap-${size}.png`), await renderColorMap(mask, size, size, LABELS));
-    writeFileSync(join(samples, `overlay-${size}.jpg`), await renderOverlay(photo, mask, size, size, LABELS, { outline: true }));
+    writeFileSync(join(samples, `overlay-${size}.png`), await renderOverlay(photo, mask, size, size, LABELS, { outline: true, format: "png" }));
     writeFileSync(join(samples, `legend-${size}.png`), await renderLegend(LABELS, undefined, { shares: summary }));
     writeFileSync(join(samples, `labels-${size}.png`), palettePng);
   }

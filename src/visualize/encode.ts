@@ -39,8 +39,8 @@ export interface LabelPngOptions {
   adaptiveFiltering?: boolean;
   /**
    * Write a palette PNG (indices = class ids, as CelebAMask-HQ stores masks) coloured by this palette
-   * instead of a greyscale one: viewers show colours, tools still read exact ids. The palette holds the
-   * entries up to the largest id in the mask.
+   * instead of a greyscale one: viewers show colours, tools still read exact ids. All 256 entries are
+   * written (as in CelebAMask-HQ's files), so any id is a valid index.
    */
   palette?: PaletteInput;
 }
@@ -62,9 +62,7 @@ export async function encodeLabelPng(
     .png({ compressionLevel, adaptiveFiltering: options.adaptiveFiltering ?? false })
     .toBuffer();
   if (!table) return grey;
-  let maxId = 0;
-  for (let i = 0; i < mask.length; i++) if (mask[i] > maxId) maxId = mask[i];
-  const png = greyToPalettePng(grey, table.subarray(0, (maxId + 1) * 3));
+  const png = greyToPalettePng(grey, table);
   return Buffer.from(png.buffer, png.byteOffset, png.byteLength);
 }
 
@@ -181,29 +179,29 @@ export async function renderColorMap(
   const canvasWidth = side === 'right' ? width + legend.width : Math.max(width, legend.width);
   const canvasHeight = side === 'right' ? Math.max(height, legend.height) : height + legend.height;
 
-  // Colourise straight into the canvas when the map spans it, else row by row into place.
+  // The legend is rasterised on its own (small) and copied in: compositing it with sharp would run
+  // libvips' float blend over the whole canvas, several times the cost of the map itself.
+  const { data: legendRgb, info: legendInfo } = await sharp(Buffer.from(legend.svg))
+    .flatten({ background: '#ffffff' })
+    .raw()
+    .toBuffer({ resolveWithObject: true });
   const canvas = new Uint8Array(canvasWidth * canvasHeight * 3);
   canvas.fill(255);
+  const mapRow = width * 3;
   if (canvasWidth === width) {
     colorizeInto(mask, table, canvas.subarray(0, width * height * 3));
   } else {
     const rgb = new Uint8Array(width * height * 3);
     colorizeInto(mask, table, rgb);
-    const rowBytes = width * 3;
-    for (let y = 0; y < height; y++) {
-      canvas.set(rgb.subarray(y * rowBytes, (y + 1) * rowBytes), y * canvasWidth * 3);
-    }
+    for (let y = 0; y < height; y++) canvas.set(rgb.subarray(y * mapRow, (y + 1) * mapRow), y * canvasWidth * 3);
   }
-  return sharp(canvas, { raw: { width: canvasWidth, height: canvasHeight, channels: 3 } })
-    .composite([
-      {
-        input: Buffer.from(legend.svg),
-        left: side === 'right' ? width : 0,
-        top: side === 'right' ? 0 : height,
-      },
-    ])
-    .png({ compressionLevel })
-    .toBuffer();
+  const left = side === 'right' ? width : 0;
+  const top = side === 'right' ? 0 : height;
+  const legendRow = legendInfo.width * legendInfo.channels;
+  for (let y = 0; y < legendInfo.height && top + y < canvasHeight; y++) {
+    canvas.set(legendRgb.subarray(y * legendRow, (y + 1) * legendRow), ((top + y) * canvasWidth + left) * 3);
+  }
+  return sharp(canvas, { raw: { width: canvasWidth, height: canvasHeight, channels: 3 } }).png({ compressionLevel }).toBuffer();
 }
 
 export interface OverlayRenderOptions extends OverlayOptions {

@@ -178,7 +178,7 @@ export function legendSvg(
       `<text x="${x + swatch + gap}" y="${baseline}">${escapeXml(e.text)}</text>`,
     );
     if (e.share !== undefined) {
-      parts.push(`<text x="${x + columnWidth}" y="${baseline}" text-anchor="end">${formatShare(e.share)}</text>`);
+      parts.push(`<text x="${x + columnWidth}" y="${baseline}" text-anchor="end">${escapeXml(formatShare(e.share))}</text>`);
     }
   });
   parts.push('</g></svg>');

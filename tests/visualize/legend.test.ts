@@ -82,6 +82,13 @@ describe('renderLegend', () => {
     expect(b.height!).toBeGreaterThan(a.height!);
   });
 
+  it('renders tiny shares (<0.1%) as escaped text', async () => {
+    const shares = [0.9999, 0.0001];
+    expect(legendSvg(['background', 'skin'], undefined, { shares }).svg).toContain('&lt;0.1%');
+    const meta = await sharp(await renderLegend(['background', 'skin'], undefined, { shares })).metadata();
+    expect(meta.format).toBe('png');
+  });
+
   it('draws the swatch colours and dark text', async () => {
     const png = await renderLegend(['background', 'skin'], [[0, 0, 0], [0, 200, 0]], { present: [1], fontSize: 20 });
     const { data, info } = await sharp(png).removeAlpha().raw().toBuffer({ resolveWithObject: true });
