@@ -1,0 +1,205 @@
+/**
+ * FaceParser: parse face photos with a SegFormer face-parsing model, with the results of the
+ * Hugging Face reference pipeline (SegformerImageProcessor -> SegformerForSemanticSegmentation ->
+ * bilinear upsampling, align_corners=False -> arg-max).
+ *
+ *     const parser = await FaceParser.create({ model: 'jonathandinu/face-parsing' });
+ *     const result = await parser.parse('photo.jpg');
+ *     result.categoryMask; // Uint8Array of class ids
+ *     await parser.close();
+ */
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { performance } from 'node:perf_hooks';
+import { parseModelSource, resolveModel, VARIANT_FILES, type ResolvedModel } from '../hub/index.js';
+import { decodeImage, describeInput, type RgbImage } from '../image/decode.js';
+import { readModelConfig, readPreprocessorConfig, type PreprocessorConfig } from '../models/segformer/config.js';
+import { modelInputSize, normalizationTables, preprocess } from '../models/segformer/preprocess.js';
+import { upsampleArgmax } from '../postprocess/upsampleArgmax.js';
+import { createSegmentationSession, type SegmentationSession } from '../runtime/onnx.js';
+import { FaceParseError } from './errors.js';
+import type { FaceParserOptions, ParseOptions } from './options.js';
+import { ParseResult } from './result.js';
+import type { ImageInput, ModelVariant } from './types.js';
+
+export interface BatchItem {
+  /** Position in the inputs. */
+  index: number;
+  input: ImageInput;
+  result?: ParseResult;
+  error?: FaceParseError;
+}
+
+/** Inputs decoded and preprocessed, waiting for the model. */
+interface Prepared {
+  image: RgbImage;
+  pixelValues: Float32Array;
+  height: number;
+  width: number;
+  decodeMs: number;
+  preprocessMs: number;
+}
+
+const LOCAL_VARIANT_PREFERENCE: ModelVariant[] = ['fp32', 'q8', 'fp16'];
+
+export class FaceParser {
+  /** The model's class names, index = class id. */
+  readonly labels: readonly string[];
+  /** The model id or folder it was loaded from. */
+  readonly model: string;
+  readonly variant: ModelVariant;
+  readonly preprocessor: Readonly<PreprocessorConfig>;
+  readonly resolved: ResolvedModel;
+  readonly #session: SegmentationSession;
+  readonly #tables: Float32Array[];
+  readonly #maxInputPixels: number | undefined;
+  #queue: Promise<unknown> = Promise.resolve();
+  #closed = false;
+
+  private constructor(resolved: ResolvedModel, labels: string[], preprocessor: PreprocessorConfig, session: SegmentationSession, options: FaceParserOptions) {
+    this.resolved = resolved;
+    this.model = resolved.id ?? resolved.dir;
+    this.variant = resolved.variant;
+    this.labels = labels;
+    this.preprocessor = preprocessor;
+    this.#session = session;
+    this.#tables = normalizationTables(preprocessor);
+    this.#maxInputPixels = options.maxInputPixels;
+  }
+
+  /** Resolve the model (folder, cache or download), read and check its configs, start the session. */
+  static async create(options: FaceParserOptions = {}): Promise<FaceParser> {
+    const variant = options.variant ?? pickLocalVariant(options.model);
+    const resolved = await resolveModel(options.model, {
+      variant,
+      revision: options.revision,
+      cacheDir: options.cacheDir,
+      endpoint: options.endpoint,
+      token: options.token,
+      offline: options.offline,
+      onProgress: options.onProgress,
+    });
+    const config = await readModelConfig(resolved.files.config);
+    const preprocessor = await readPreprocessorConfig(resolved.files.preprocessor);
+    const session = await createSegmentationSession(resolved.files.onnx, {
+      numLabels: config.labels.length,
+      threads: options.threads,
+      device: options.device,
+    });
+    return new FaceParser(resolved, config.labels, preprocessor, session, options);
+  }
+
+  /** Parse one photo: a path, encoded bytes, or raw pixels. */
+  async parse(input: ImageInput, options: ParseOptions = {}): Promise<ParseResult> {
+    this.#checkOpen();
+    const prepared = await this.#prepare(input);
+    return this.#infer(prepared, options);
+  }
+
+  /**
+   * Parse many photos, one result or error per input, in input order. A bad input is reported in
+   * its item and the others go on. The next photo is decoded while the model runs on this one.
+   */
+  async parseBatch(inputs: readonly ImageInput[], options: ParseOptions & { onItem?: (item: BatchItem) => void } = {}): Promise<BatchItem[]> {
+    const items: BatchItem[] = [];
+    for await (const item of this.parseEach(inputs, options)) {
+      items.push(item);
+      options.onItem?.(item);
+    }
+    return items;
+  }
+
+  /** parseBatch as a stream: yields each item as soon as it is done (input order). */
+  async *parseEach(inputs: Iterable<ImageInput> | AsyncIterable<ImageInput>, options: ParseOptions = {}): AsyncGenerator<BatchItem> {
+    this.#checkOpen();
+    let index = 0;
+    let pending: { index: number; input: ImageInput; prepared: Promise<Prepared> } | undefined;
+    const start = (input: ImageInput) => {
+      const prepared = this.#prepare(input);
+      prepared.catch(() => undefined); // handled when awaited below
+      return { index: index++, input, prepared };
+    };
+    for await (const input of inputs as AsyncIterable<ImageInput>) {
+      const next = start(input);
+      if (pending) yield await this.#finish(pending, options);
+      pending = next;
+    }
+    if (pending) yield await this.#finish(pending, options);
+  }
+
+  async #finish(job: { index: number; input: ImageInput; prepared: Promise<Prepared> }, options: ParseOptions): Promise<BatchItem> {
+    try {
+      const result = await this.#infer(await job.prepared, options);
+      return { index: job.index, input: job.input, result };
+    } catch (error) {
+      if (error instanceof FaceParseError && (error.code.startsWith('INPUT_') || error.code === 'INVALID_ARGUMENT')) {
+        return { index: job.index, input: job.input, error };
+      }
+      throw error;
+    }
+  }
+
+  async #prepare(input: ImageInput): Promise<Prepared> {
+    const t0 = performance.now();
+    const image = await decodeImage(input, { maxInputPixels: this.#maxInputPixels });
+    const t1 = performance.now();
+    const { data, height, width } = preprocess(image, this.preprocessor, this.#tables);
+    const t2 = performance.now();
+    return { image, pixelValues: data, height, width, decodeMs: t1 - t0, preprocessMs: t2 - t1 };
+  }
+
+  async #infer(prepared: Prepared, options: ParseOptions): Promise<ParseResult> {
+    // One inference at a time per parser: the session already uses every core it was given.
+    const run = this.#queue.then(() => {
+      this.#checkOpen();
+      return this.#session.run(prepared.pixelValues, 1, prepared.height, prepared.width);
+    });
+    this.#queue = run.catch(() => undefined);
+    const t0 = performance.now();
+    const logits = await run;
+    const t1 = performance.now();
+    const { image } = prepared;
+    const categoryMask = upsampleArgmax(logits.data, logits.classes, logits.height, logits.width, image.height, image.width);
+    const t2 = performance.now();
+    return new ParseResult({
+      categoryMask,
+      image,
+      labels: this.labels,
+      model: this.model,
+      variant: this.variant,
+      timings: { decode: prepared.decodeMs, preprocess: prepared.preprocessMs, inference: t1 - t0, postprocess: t2 - t1 },
+      logits: options.keepLogits === false ? undefined : logits,
+    });
+  }
+
+  /** The model input size for an image of this size (the preprocessor's size, or the image's own). */
+  inputSizeFor(width: number, height: number): { width: number; height: number } {
+    return modelInputSize({ width, height }, this.preprocessor);
+  }
+
+  /** Release the model. Parses in flight finish first; later calls fail with code CLOSED. */
+  async close(): Promise<void> {
+    if (this.#closed) return;
+    this.#closed = true;
+    await this.#queue;
+    await this.#session.release();
+  }
+
+  #checkOpen(): void {
+    if (this.#closed) throw new FaceParseError('CLOSED', 'this FaceParser was closed; create a new one with FaceParser.create()');
+  }
+}
+
+/** For folders (and the embedded model), the first variant present; for hub ids, fp32. */
+function pickLocalVariant(model: string | undefined): ModelVariant | undefined {
+  let source;
+  try {
+    source = parseModelSource(model ?? '');
+  } catch {
+    return undefined; // resolveModel reports the bad source
+  }
+  if (source.kind === 'hub') return undefined;
+  return LOCAL_VARIANT_PREFERENCE.find((v) => existsSync(join(source.dir, VARIANT_FILES[v])));
+}
+
+export { describeInput };

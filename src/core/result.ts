@@ -1,0 +1,149 @@
+/**
+ * ParseResult: what `FaceParser.parse` returns. It owns the label map and converts lazily, as
+ * MediaPipe's results do: summaries, PNGs, confidence and probability maps are computed when
+ * first asked for (and then kept).
+ */
+import type { RgbImage } from '../image/decode.js';
+import { summarizeLabels, type LabelSummary } from '../postprocess/summary.js';
+import { upsampleSoftmax } from '../postprocess/upsampleArgmax.js';
+import {
+  encodeLabelPng,
+  renderClassMasks,
+  renderColorMap,
+  renderOverlay,
+  type ClassMaskImage,
+  type ColorMapOptions,
+  type LabelPngOptions,
+  type OverlayRenderOptions,
+} from '../visualize/index.js';
+import { FaceParseError } from './errors.js';
+
+export interface StageTimings {
+  /** Milliseconds per stage. */
+  decode: number;
+  preprocess: number;
+  inference: number;
+  postprocess: number;
+}
+
+export interface ParseResultJson {
+  model: string;
+  variant: string;
+  input?: string;
+  width: number;
+  height: number;
+  labels: string[];
+  classes: Array<{ id: number; label: string; pixels: number; share: number; bbox: { x: number; y: number; width: number; height: number } | null }>;
+  timings: StageTimings;
+}
+
+interface LogitsView {
+  data: Float32Array;
+  classes: number;
+  height: number;
+  width: number;
+}
+
+export class ParseResult {
+  /** Class id per pixel, width * height, row-major (the model's id2label order). */
+  readonly categoryMask: Uint8Array;
+  readonly width: number;
+  readonly height: number;
+  /** The model's class names, index = class id. */
+  readonly labels: readonly string[];
+  readonly model: string;
+  readonly variant: string;
+  readonly timings: StageTimings;
+  /** The decoded photo (RGB), for overlays. */
+  readonly image: RgbImage;
+  #logits: LogitsView | undefined;
+  #summary: LabelSummary | undefined;
+  #confidence: Float32Array | undefined;
+  readonly #probabilities = new Map<number, Float32Array>();
+
+  /** @internal built by FaceParser */
+  constructor(init: {
+    categoryMask: Uint8Array;
+    image: RgbImage;
+    labels: readonly string[];
+    model: string;
+    variant: string;
+    timings: StageTimings;
+    logits?: LogitsView;
+  }) {
+    this.categoryMask = init.categoryMask;
+    this.image = init.image;
+    this.width = init.image.width;
+    this.height = init.image.height;
+    this.labels = init.labels;
+    this.model = init.model;
+    this.variant = init.variant;
+    this.timings = init.timings;
+    this.#logits = init.logits;
+  }
+
+  /** Per class: pixel count, share of the image and bounding box (absent classes have bbox null). */
+  summary(): LabelSummary {
+    this.#summary ??= summarizeLabels(this.categoryMask, this.width, this.height, this.labels);
+    return this.#summary;
+  }
+
+  /** Per-pixel probability of the chosen class (the softmax maximum), 0..1. */
+  confidenceMask(): Float32Array {
+    if (!this.#confidence) this.#computeSoftmax([]);
+    return this.#confidence!;
+  }
+
+  /** Per-pixel probability of one class, by id or name. */
+  probabilityMask(label: number | string): Float32Array {
+    const id = typeof label === 'number' ? label : this.labels.indexOf(label);
+    if (!Number.isInteger(id) || id < 0 || id >= this.labels.length) {
+      throw new FaceParseError('INVALID_ARGUMENT', `no class ${JSON.stringify(label)} in this model; its classes are ${this.labels.join(', ')}`);
+    }
+    if (!this.#probabilities.has(id)) this.#computeSoftmax([id]);
+    return this.#probabilities.get(id)!;
+  }
+
+  #computeSoftmax(ids: number[]): void {
+    const logits = this.#logits;
+    if (!logits) {
+      throw new FaceParseError('INVALID_ARGUMENT', 'this result was made with keepLogits: false; parse again with keepLogits: true for confidence or probability maps');
+    }
+    const { confidence, probabilities } = upsampleSoftmax(logits.data, logits.classes, logits.height, logits.width, this.height, this.width, ids);
+    this.#confidence = confidence;
+    for (const [id, map] of probabilities) this.#probabilities.set(id, map);
+  }
+
+  /** 8-bit PNG whose pixel values are class ids (greyscale, or palette PNG with `palette`). */
+  toLabelPng(options?: LabelPngOptions): Promise<Buffer> {
+    return encodeLabelPng(this.categoryMask, this.width, this.height, options);
+  }
+
+  /** The colourised label map with a legend of the classes present. */
+  toColorPng(options: ColorMapOptions = {}): Promise<Buffer> {
+    return renderColorMap(this.categoryMask, this.width, this.height, this.labels, { summary: this.summary(), ...options });
+  }
+
+  /** The label colours blended over the photo (alpha 0.5 by default; background untinted). */
+  toOverlay(options: OverlayRenderOptions = {}): Promise<Buffer> {
+    return renderOverlay(this.image.data, this.categoryMask, this.width, this.height, this.labels, options);
+  }
+
+  /** One binary (0/255) PNG per class present. */
+  toClassMasks(classes?: readonly number[]): Promise<ClassMaskImage[]> {
+    return renderClassMasks(this.categoryMask, this.width, this.height, this.labels, classes ? { classes } : {});
+  }
+
+  toJSON(): ParseResultJson {
+    const summary = this.summary();
+    return {
+      model: this.model,
+      variant: this.variant,
+      width: this.width,
+      height: this.height,
+      labels: [...this.labels],
+      classes: summary.classes.map(({ id, label, pixels, share, bbox }) => ({ id, label, pixels, share, bbox })),
+      timings: this.timings,
+    };
+  }
+}

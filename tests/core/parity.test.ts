@@ -1,0 +1,138 @@
+/**
+ * Parity with the Python reference pipeline (transformers + torch), on the golden data of
+ * training/golden/make_golden.py: (a) pixel values, (b) logits from the same pixel values,
+ * (c) the fused upsample + arg-max from the same logits, (d) labels end to end.
+ */
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { FaceParser } from '../../src/core/faceParser.js';
+import { decodeImage } from '../../src/image/decode.js';
+import { readPreprocessorConfig } from '../../src/models/segformer/config.js';
+import { normalizationTables, preprocess } from '../../src/models/segformer/preprocess.js';
+import { upsampleArgmax } from '../../src/postprocess/upsampleArgmax.js';
+import { createSegmentationSession, type SegmentationSession } from '../../src/runtime/onnx.js';
+import { GOLDEN_DIR, TINY_MODEL, loadArray, loadManifest, nearTies } from '../helpers/golden.js';
+
+const manifest = loadManifest();
+
+/**
+ * Inputs where faceparse deliberately differs from Pillow, with the reason (also in the README).
+ * Each is still checked: the test proves the reference is the odd one out.
+ */
+const DIVERGENCES: Record<string, string> = {
+  gray16_png:
+    "Pillow opens 16-bit grey PNGs as mode I;16 and convert('RGB') clips every value above 255 to white; " +
+    'faceparse scales 16 to 8 bits as for 16-bit RGB',
+};
+const parityCases = manifest.cases.filter((c) => !(c.name in DIVERGENCES));
+const divergentCases = manifest.cases.filter((c) => c.name in DIVERGENCES);
+
+describe('parity with the reference pipeline', () => {
+  let session: SegmentationSession;
+  let parser: FaceParser;
+  beforeAll(async () => {
+    session = await createSegmentationSession(join(TINY_MODEL, 'onnx/model.onnx'), { numLabels: 19, threads: 1 });
+    parser = await FaceParser.create({ model: TINY_MODEL, variant: 'fp32', threads: 1 });
+  });
+  afterAll(async () => {
+    await session.release();
+    await parser.close();
+  });
+
+  describe.each(parityCases)('$name', (c) => {
+    it('(a) pixel values match SegformerImageProcessorPil (max 1e-2, mean 1e-3)', async () => {
+      const config = await readPreprocessorConfig(join(TINY_MODEL, 'preprocessor_config.json'));
+      const reference = loadArray(c.arrays.pixel_values) as Float32Array;
+      // From the reference's own decoded pixels: isolates resize + normalisation ...
+      const decoded = loadArray(c.arrays.decoded_rgb) as Uint8Array;
+      const fromReferenceRgb = preprocess({ data: decoded, width: c.width, height: c.height }, config, normalizationTables(config)).data;
+      // ... and from our decoder, end to end.
+      const ours = await decodeImage(join(GOLDEN_DIR, c.image));
+      const fromFile = preprocess(ours, config, normalizationTables(config)).data;
+      for (const values of [fromReferenceRgb, fromFile]) {
+        let max = 0;
+        let sum = 0;
+        for (let i = 0; i < reference.length; i++) {
+          const d = Math.abs(values[i]! - reference[i]!);
+          sum += d;
+          if (d > max) max = d;
+        }
+        expect(max).toBeLessThanOrEqual(1e-2);
+        expect(sum / reference.length).toBeLessThanOrEqual(1e-3);
+      }
+      // The resize is bit-exact with Pillow: same pixels give the same float32 values.
+      expect(maxAbsDiff(fromReferenceRgb, reference)).toBeLessThanOrEqual(1e-6);
+    });
+
+    it('(b) logits from the same pixel values within 1e-4 relative', async () => {
+      const pixelValues = loadArray(c.arrays.pixel_values) as Float32Array;
+      const reference = loadArray(c.arrays.logits) as Float32Array;
+      const logits = await session.run(pixelValues, 1, c.input.height, c.input.width);
+      expect([logits.classes, logits.height, logits.width]).toEqual(c.arrays.logits.shape.slice(1));
+      let scale = 0;
+      for (const v of reference) scale = Math.max(scale, Math.abs(v));
+      expect(maxAbsDiff(logits.data, reference) / scale).toBeLessThanOrEqual(1e-4);
+    });
+
+    it('(c) upsample + arg-max of the same logits equals torch interpolate + argmax (ties aside)', () => {
+      const logits = loadArray(c.arrays.logits) as Float32Array;
+      const reference = loadArray(c.arrays.labels) as Uint8Array;
+      const [, classes, h, w] = c.arrays.logits.shape as [number, number, number, number];
+      const ours = upsampleArgmax(logits, classes, h, w, c.height, c.width);
+      expectSameLabelsExceptTies(ours, reference, logits, classes, h, w, c.height, c.width);
+    });
+
+    it('(d) end to end, labels agree with the reference on >= 99.9% of pixels', async () => {
+      const reference = loadArray(c.arrays.labels) as Uint8Array;
+      const result = await parser.parse(join(GOLDEN_DIR, c.image));
+      expect([result.width, result.height]).toEqual([c.width, c.height]);
+      let same = 0;
+      for (let i = 0; i < reference.length; i++) if (result.categoryMask[i] === reference[i]) same++;
+      expect(same / reference.length).toBeGreaterThanOrEqual(0.999);
+    });
+  });
+
+  describe.each(divergentCases)('$name (documented divergence)', (c) => {
+    it('the reference decoded a clipped, mostly white image; ours keeps the picture', async () => {
+      const reference = loadArray(c.arrays.decoded_rgb) as Uint8Array;
+      const ours = await decodeImage(join(GOLDEN_DIR, c.image));
+      const white = (a: Uint8Array) => a.filter((v) => v === 255).length / a.length;
+      expect(white(reference)).toBeGreaterThan(0.9);
+      expect(white(ours.data)).toBeLessThan(0.5);
+      expect(DIVERGENCES[c.name]).toBeTruthy();
+    });
+  });
+
+  describe.each(manifest.upsample)('upsample $name', (c) => {
+    it('equals torch interpolate + argmax (ties aside)', () => {
+      const logits = loadArray(c.arrays.logits) as Float32Array;
+      const reference = loadArray(c.arrays.labels) as Uint8Array;
+      const ours = upsampleArgmax(logits, c.channels, c.input.height, c.input.width, c.output.height, c.output.width);
+      expectSameLabelsExceptTies(ours, reference, logits, c.channels, c.input.height, c.input.width, c.output.height, c.output.width);
+    });
+  });
+});
+
+function maxAbsDiff(a: Float32Array, b: Float32Array): number {
+  expect(a.length).toBe(b.length);
+  let max = 0;
+  for (let i = 0; i < a.length; i++) max = Math.max(max, Math.abs(a[i]! - b[i]!));
+  return max;
+}
+
+function expectSameLabelsExceptTies(
+  ours: Uint8Array,
+  reference: Uint8Array,
+  logits: Float32Array,
+  classes: number,
+  h: number,
+  w: number,
+  outH: number,
+  outW: number,
+): void {
+  expect(ours.length).toBe(reference.length);
+  const ties = nearTies(logits, classes, h, w, outH, outW);
+  const mismatches: number[] = [];
+  for (let i = 0; i < ours.length; i++) if (ours[i] !== reference[i] && !ties[i]) mismatches.push(i);
+  expect(mismatches.slice(0, 10)).toEqual([]);
+}
