@@ -38,7 +38,7 @@ export function mergeSides(labels: readonly string[]): ClassMerge {
 }
 
 /** `data` with every id replaced by `mapping[id]` (into `out` when given). */
-export function remapLabelData(data: Uint8Array, mapping: Uint8Array, out = new Uint8Array(data.length)): Uint8Array {
+export function remapLabelData(data: Uint8Array, mapping: Uint8Array, out: Uint8Array = new Uint8Array(data.length)): Uint8Array {
   for (let i = 0; i < data.length; i++) out[i] = mapping[data[i]];
   return out;
 }

@@ -1,0 +1,204 @@
+/**
+ * `faceparse eval`: score a model on a labelled dataset (--model M --data DIR), or score existing
+ * predictions against ground truth (--pred DIR --gt DIR).
+ *
+ * The report goes to stdout (a table and the summary line; one JSON object with --json; Markdown with
+ * --markdown); progress and notes go to stderr. --report DIR writes pictures and an HTML page. Bad
+ * data stops the run with an error naming what is wrong, unless --skip-bad (then skipped samples are
+ * listed). Errors are thrown as FaceParseError for the caller of `parseAsync` (src/cli/main.ts) to print.
+ */
+import { Command, Option } from 'commander';
+import { FaceParseError } from '../core/errors.js';
+import type { ModelVariant } from '../core/types.js';
+
+export interface EvalCommandIO {
+  /** Where the report goes (default: process.stdout). */
+  stdout: (text: string) => void;
+  /** Where progress and notes go (default: process.stderr). */
+  stderr: NodeJS.WritableStream & { isTTY?: boolean };
+  /** Read for `CI` (default: process.env). */
+  env: Record<string, string | undefined>;
+}
+
+export interface EvalCommandOptions {
+  model?: string;
+  variant?: ModelVariant;
+  threads?: string;
+  data?: string;
+  split?: string;
+  limit?: string;
+  pred?: string;
+  gt?: string;
+  images?: string;
+  labels?: string;
+  predLabels?: string;
+  ignoreIndex?: string;
+  tolerance?: string;
+  tolerancePx?: string;
+  mergeSides?: boolean;
+  json?: boolean;
+  markdown?: boolean;
+  report?: string;
+  worst?: string;
+  worstBy?: 'meanF1' | 'meanIoU' | 'boundaryF1' | 'pixelAccuracy';
+  skipBad?: boolean;
+}
+
+function defaultIO(): EvalCommandIO {
+  return { stdout: (text) => void process.stdout.write(text), stderr: process.stderr, env: process.env };
+}
+
+function integer(value: string | undefined, flag: string, min: number, max = Number.MAX_SAFE_INTEGER): number | undefined {
+  if (value === undefined) return undefined;
+  const n = Number(value);
+  if (!/^\s*\d+\s*$/.test(value) || n < min || n > max) {
+    throw new FaceParseError('INVALID_ARGUMENT', `${flag} must be a whole number from ${min} to ${max}, got "${value}".`);
+  }
+  return n;
+}
+
+function positive(value: string | undefined, flag: string): number | undefined {
+  if (value === undefined) return undefined;
+  const n = Number(value);
+  if (!Number.isFinite(n) || n <= 0) throw new FaceParseError('INVALID_ARGUMENT', `${flag} must be a positive number, got "${value}".`);
+  return n;
+}
+
+function checkModes(o: EvalCommandOptions): 'model' | 'predictions' {
+  const model = o.model !== undefined || o.data !== undefined;
+  const predictions = o.pred !== undefined || o.gt !== undefined;
+  if (model && predictions) {
+    throw new FaceParseError('INVALID_ARGUMENT', 'use either --model with --data (run a model) or --pred with --gt (score predictions), not both.');
+  }
+  if (predictions) {
+    if (o.pred === undefined || o.gt === undefined) {
+      throw new FaceParseError('INVALID_ARGUMENT', '--pred and --gt go together: give the predictions folder and the ground-truth folder.');
+    }
+    for (const [flag, value] of [['--split', o.split], ['--variant', o.variant], ['--threads', o.threads]] as const) {
+      if (value !== undefined) throw new FaceParseError('INVALID_ARGUMENT', `${flag} applies to --model/--data runs only.`);
+    }
+    return 'predictions';
+  }
+  if (o.model === undefined || o.data === undefined) {
+    throw new FaceParseError(
+      'INVALID_ARGUMENT',
+      'give --model M --data DIR to run a model on a labelled dataset, or --pred DIR --gt DIR to score existing predictions.',
+    );
+  }
+  if (o.images !== undefined || o.predLabels !== undefined) {
+    throw new FaceParseError('INVALID_ARGUMENT', '--images and --pred-labels apply to --pred/--gt runs only (a model reports its own labels).');
+  }
+  return 'model';
+}
+
+/** Runs the command; exported for tests. Resolves when the report is written. */
+export async function runEval(o: EvalCommandOptions, io: EvalCommandIO = defaultIO()): Promise<void> {
+  const mode = checkModes(o);
+  if (o.json && o.markdown) throw new FaceParseError('INVALID_ARGUMENT', 'choose one of --json and --markdown.');
+  const limit = integer(o.limit, '--limit', 1);
+  const threads = integer(o.threads, '--threads', 1, 1024);
+  const ignoreIndex = integer(o.ignoreIndex, '--ignore-index', 0, 255);
+  const worst = integer(o.worst, '--worst', 0, 1000) ?? 8;
+  const toleranceFraction = positive(o.tolerance, '--tolerance');
+  const tolerancePixels = positive(o.tolerancePx, '--tolerance-px');
+
+  // Lazy: `faceparse --help` and other commands never load the evaluation code.
+  const [{ resolveLabelSet }, { openDataset }, { openPredictionFolders }, { evaluate }, sources, { createProgress }, text] =
+    await Promise.all([
+      import('../datasets/labelSets.js'),
+      import('../datasets/openDataset.js'),
+      import('../datasets/predictionFolders.js'),
+      import('../eval/runner.js'),
+      import('../eval/sources.js'),
+      import('../eval/progress.js'),
+      import('../eval/report/text.js'),
+    ]);
+  const labels = o.labels !== undefined ? await resolveLabelSet(o.labels) : undefined;
+
+  let samples;
+  let datasetLabels: readonly string[];
+  let close = async () => {};
+  if (mode === 'predictions') {
+    datasetLabels = labels ?? (await resolveLabelSet('celebamask-hq'));
+    const pairs = await openPredictionFolders(o.pred!, o.gt!, { imagesDir: o.images });
+    const predictionLabels = o.predLabels !== undefined ? await resolveLabelSet(o.predLabels) : undefined;
+    samples = sources.predictionFolderSamples(pairs, { labels: datasetLabels, predictionLabels });
+  } else {
+    const dataset = await openDataset(o.data!, { split: o.split, labels });
+    datasetLabels = dataset.labels;
+    const { createModelPredictor } = await import('../eval/modelPredictor.js');
+    const predictor = await createModelPredictor({ model: o.model!, variant: o.variant, threads });
+    close = predictor.close;
+    samples = sources.modelSamples(dataset, predictor.predict);
+  }
+  if (limit !== undefined) samples = samples.slice(0, limit);
+
+  const progress = createProgress(io, 'eval');
+  let result;
+  try {
+    result = await evaluate(samples, {
+      labels: datasetLabels,
+      ignoreIndex,
+      toleranceFraction,
+      tolerancePixels,
+      mergeSides: o.mergeSides === true,
+      worst: o.report !== undefined ? worst : 0,
+      worstBy: o.worstBy,
+      skipBad: o.skipBad === true,
+      onProgress: (done, total, id) => progress.update(done, total, id),
+    });
+  } finally {
+    progress.stop();
+    await close();
+  }
+  if (result.images === 0) {
+    throw new FaceParseError('DATASET_INVALID', `no sample could be scored (${result.skipped.length} skipped): see the reasons above.`);
+  }
+
+  if (o.json) io.stdout(JSON.stringify(text.toJsonReport(result)) + '\n');
+  else if (o.markdown) io.stdout(text.formatMarkdown(result));
+  else io.stdout(text.formatTable(result));
+  if (result.skipped.length > 0 && (o.json || o.markdown)) {
+    io.stderr.write(`eval: skipped ${result.skipped.length} bad sample(s); they are listed in the report.\n`);
+  }
+  if (o.report !== undefined) {
+    const { writeReport } = await import('../eval/report/writeReport.js');
+    const written = await writeReport(result, o.report, { ignoreIndex });
+    io.stderr.write(`eval: report written to ${written.files[0]} (${written.files.length} files)\n`);
+  }
+}
+
+export function registerEvalCommand(program: Command, io: EvalCommandIO = defaultIO()): void {
+  program
+    .command('eval')
+    .description('score a model on a labelled dataset, or existing predictions against ground truth: pixel accuracy, mIoU, F1, boundary F1')
+    .option('--model <model>', '[string] model to run: hub id or local folder (with --data)')
+    .addOption(new Option('--variant <variant>', '[string] ONNX variant (default: the model\'s)').choices(['fp32', 'fp16', 'q8']))
+    .option('--threads <n>', '[number] inference threads (default: the runtime\'s)')
+    .option('--data <dir>', '[dir] labelled dataset: images/ + masks/, <split>/images/ + <split>/masks/, or the CelebAMask-HQ release')
+    .option('--split <name>', '[string] dataset split (default: DIR itself if it has images/, else val/; CelebAMask-HQ: all)')
+    .option('--limit <n>', '[number] score only the first N samples, by name (default: all)')
+    .option('--pred <dir>', '[dir] predicted label maps, PNG values = class ids (with --gt)')
+    .option('--gt <dir>', '[dir] ground-truth label maps with the same file names (with --pred)')
+    .option('--images <dir>', '[dir] photos with the same names, for the report gallery (with --pred)')
+    .option('--labels <set>', '[string] ground-truth classes: celebamask-hq, bisenet, a comma list or a file (default: celebamask-hq)')
+    .option('--pred-labels <set>', '[string] class order of the --pred maps when it differs; matched by name (default: --labels)')
+    .option('--ignore-index <id>', '[number] ground-truth id left unscored, e.g. 255 (default: none)')
+    .option('--tolerance <fraction>', '[number] boundary F1 tolerance, fraction of the image diagonal (default: 0.0075)')
+    .option('--tolerance-px <pixels>', '[number] boundary F1 tolerance in pixels; overrides --tolerance')
+    .option('--merge-sides', 'also score with left/right eye, brow and ear merged (default: false)')
+    .option('--json', 'print one JSON object on stdout (default: a table)')
+    .option('--markdown', 'print a Markdown report on stdout (default: a table)')
+    .option('--report <dir>', '[dir] write confusion matrix, F1 chart, worst-image gallery (PNG) and index.html')
+    .option('--worst <n>', '[number] images in the report gallery (default: 8)')
+    .addOption(
+      new Option('--worst-by <score>', '[string] how the gallery ranks images (default: meanF1)').choices([
+        'meanF1',
+        'meanIoU',
+        'boundaryF1',
+        'pixelAccuracy',
+      ]),
+    )
+    .option('--skip-bad', 'go on past bad samples and list them (default: stop at the first)')
+    .action(async (options: EvalCommandOptions) => runEval(options, io));
+}

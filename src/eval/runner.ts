@@ -1,0 +1,135 @@
+/**
+ * The evaluation loop: streams samples one at a time (the next one loads while the current one is
+ * scored), accumulates the set's confusion matrix and boundary F1, keeps per-image scores and the
+ * N worst images, and stops at the first bad sample unless asked to skip and list them.
+ */
+import { FaceParseError, isInputError } from '../core/errors.js';
+import { BoundaryF1 } from '../metrics/boundaryF1.js';
+import { ConfusionMatrix } from '../metrics/confusionMatrix.js';
+import { assertLabelRange, assertSameSize, type LabelMap } from '../metrics/labelMap.js';
+import { mergeSides, remapLabelData } from '../metrics/mergeSides.js';
+import { meanF1, meanIoU, pixelAccuracy } from '../metrics/scores.js';
+import { summarizeView } from './summary.js';
+import type { EvalOptions, EvalResult, EvalSample, ImageScores, WorstImage } from './types.js';
+
+type Loaded = { ok: true; prediction: LabelMap; target: LabelMap } | { ok: false; error: unknown };
+
+/** Never rejects, so a prefetched sample that fails cannot become an unhandled rejection. */
+async function load(sample: EvalSample): Promise<Loaded> {
+  try {
+    const [prediction, target] = await Promise.all([sample.loadPrediction(), sample.loadTarget()]);
+    return { ok: true, prediction, target };
+  } catch (error) {
+    return { ok: false, error };
+  }
+}
+
+/** Errors about one sample's data, which --skip-bad may pass over; anything else always stops the run. */
+export function isBadDataError(error: unknown): boolean {
+  return isInputError(error) || (error instanceof FaceParseError && error.code === 'DATASET_INVALID');
+}
+
+export function defaultBackgroundIndex(labels: readonly string[]): number {
+  const i = labels.findIndex((name) => name.toLowerCase() === 'background');
+  return i < 0 ? 0 : i;
+}
+
+function validateOptions(options: EvalOptions): void {
+  const { labels, worst = 0, backgroundIndex } = options;
+  if (labels.length < 1 || labels.length > 256) {
+    throw new FaceParseError('INVALID_ARGUMENT', `labels must name 1 to 256 classes, got ${labels.length}.`);
+  }
+  if (!Number.isInteger(worst) || worst < 0) {
+    throw new FaceParseError('INVALID_ARGUMENT', `worst must be a whole number >= 0, got ${worst}.`);
+  }
+  if (backgroundIndex !== undefined && (!Number.isInteger(backgroundIndex) || backgroundIndex < 0 || backgroundIndex >= labels.length)) {
+    throw new FaceParseError('INVALID_ARGUMENT', `backgroundIndex must be a class id 0..${labels.length - 1}, got ${backgroundIndex}.`);
+  }
+}
+
+export async function evaluate(samples: readonly EvalSample[], options: EvalOptions): Promise<EvalResult> {
+  validateOptions(options);
+  const { labels, ignoreIndex, toleranceFraction, tolerancePixels, worst = 0, worstBy = 'meanF1', skipBad = false } = options;
+  const numClasses = labels.length;
+  const backgroundIndex = options.backgroundIndex ?? defaultBackgroundIndex(labels);
+  const confusion = new ConfusionMatrix(numClasses, { ignoreIndex });
+  const boundary = new BoundaryF1({ numClasses, ignoreIndex, toleranceFraction, tolerancePixels });
+
+  const sides = options.mergeSides ? mergeSides(labels) : undefined;
+  const sidesIgnore = sides && ignoreIndex !== undefined ? sides.mapping[ignoreIndex] : ignoreIndex;
+  const sidesConfusion = sides && new ConfusionMatrix(sides.labels.length, { ignoreIndex: sidesIgnore });
+  const sidesBoundary =
+    sides && new BoundaryF1({ numClasses: sides.labels.length, ignoreIndex: sidesIgnore, toleranceFraction, tolerancePixels });
+
+  const perImage: ImageScores[] = [];
+  const worstImages: WorstImage[] = [];
+  const skipped: Array<{ id: string; reason: string }> = [];
+  const imageMatrix = new ConfusionMatrix(numClasses, { ignoreIndex });
+
+  let pending = samples.length > 0 ? load(samples[0]) : undefined;
+  for (let index = 0; index < samples.length; index++) {
+    const sample = samples[index];
+    const loaded = await pending!;
+    pending = index + 1 < samples.length ? load(samples[index + 1]) : undefined;
+    try {
+      if (!loaded.ok) throw loaded.error;
+      const { prediction, target } = loaded;
+      assertSameSize(prediction, target, `prediction ${sample.predictionSource}`, `ground truth ${sample.targetSource}`);
+      assertLabelRange(target, numClasses, sample.targetSource, ignoreIndex);
+      assertLabelRange(prediction, numClasses, sample.predictionSource);
+
+      imageMatrix.reset().update(prediction.data, target.data);
+      confusion.merge(imageMatrix);
+      const imageBoundary = boundary.update(prediction.data, target.data, target.width, target.height);
+      if (sides && sidesConfusion && sidesBoundary) {
+        const p = remapLabelData(prediction.data, sides.mapping);
+        const t = remapLabelData(target.data, sides.mapping);
+        sidesConfusion.update(p, t);
+        sidesBoundary.update(p, t, target.width, target.height);
+      }
+      const scores: ImageScores = {
+        id: sample.id,
+        pixelAccuracy: pixelAccuracy(imageMatrix),
+        meanIoU: meanIoU(imageMatrix),
+        meanF1: meanF1(imageMatrix, { backgroundIndex }),
+        boundaryF1: imageBoundary.score,
+      };
+      perImage.push(scores);
+      keepWorst(worstImages, worst, worstBy, { ...scores, prediction, target, loadPhoto: sample.loadPhoto?.bind(sample) });
+    } catch (error) {
+      if (!skipBad || !isBadDataError(error)) {
+        await pending; // let the prefetch settle before leaving
+        throw error;
+      }
+      skipped.push({ id: sample.id, reason: (error as Error).message });
+    } finally {
+      options.onProgress?.(index + 1, samples.length, sample.id);
+    }
+  }
+
+  const view = summarizeView(labels, backgroundIndex, confusion, boundary.compute());
+  return {
+    ...view,
+    images: perImage.length,
+    skipped,
+    tolerance: tolerancePixels !== undefined ? { pixels: tolerancePixels } : { fraction: toleranceFraction ?? 0.0075 },
+    perImage,
+    worst: worstImages,
+    worstBy,
+    mergedSides:
+      sides && sidesConfusion && sidesBoundary
+        ? summarizeView(sides.labels, sides.mapping[backgroundIndex], sidesConfusion, sidesBoundary.compute())
+        : undefined,
+  };
+}
+
+/** Inserts into the list of the `limit` lowest-scoring images (worst first); images without a score are not ranked. */
+function keepWorst(list: WorstImage[], limit: number, by: EvalResult['worstBy'], candidate: WorstImage): void {
+  const score = candidate[by];
+  if (limit === 0 || score === null) return;
+  let at = list.length;
+  while (at > 0 && (list[at - 1][by] as number) > score) at--;
+  if (at >= limit) return;
+  list.splice(at, 0, candidate);
+  if (list.length > limit) list.pop();
+}
