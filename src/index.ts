@@ -1,4 +1,3 @@
-export const x: number = 1;
 // Model sources: local folders and Hugging Face hub ids, with the shared hub cache (src/hub).
 export {
   resolveModel,
