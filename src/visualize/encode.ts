@@ -181,8 +181,12 @@ export async function renderColorMap(
 
   // The legend is rasterised on its own (small) and copied in: compositing it with sharp would run
   // libvips' float blend over the whole canvas, several times the cost of the map itself.
-  const { data: legendRgb, info: legendInfo } = await sharp(Buffer.from(legend.svg))
-    .flatten({ background: '#ffffff' })
+  // The default legend background is opaque, so dropping alpha is exact (and cheaper than flatten).
+  const rasterised = sharp(Buffer.from(legend.svg));
+  const { data: legendRgb, info: legendInfo } = await (options.legendOptions?.background === undefined
+    ? rasterised.removeAlpha()
+    : rasterised.flatten({ background: '#ffffff' })
+  )
     .raw()
     .toBuffer({ resolveWithObject: true });
   const canvas = new Uint8Array(canvasWidth * canvasHeight * 3);
