@@ -175,8 +175,10 @@ async function benchSize(size: number, samples: string | undefined): Promise<voi
   row('renderColorMap (map + legend)', await median(() => renderColorMap(mask, size, size, LABELS), pngRuns), ['sharp', colourSharp], kib((await renderColorMap(mask, size, size, LABELS)).length));
   const jpegSharp = await median(() => sharp(photo, { raw: { width: size, height: size, channels: 3 } }).jpeg({ quality: 90 }).toBuffer(), pngRuns);
   row('baseline: sharp JPEG q90 of the photo (sharp)', jpegSharp);
-  row('renderOverlay JPEG q90', await median(() => renderOverlay(photo, mask, size, size, LABELS), pngRuns), ['sharp', jpegSharp], kib((await renderOverlay(photo, mask, size, size, LABELS)).length));
-  row('renderOverlay PNG level 2', await median(() => renderOverlay(photo, mask, size, size, LABELS, { format: 'png' }), pngRuns), ['sharp', jpegSharp], kib((await renderOverlay(photo, mask, size, size, LABELS, { format: 'png' })).length));
+  row('renderOverlay JPEG q90', await median(() => renderOverlay(photo, mask, size, size, LABELS, { format: 'jpeg' }), pngRuns), ['sharp', jpegSharp], kib((await renderOverlay(photo, mask, size, size, LABELS, { format: 'jpeg' })).length));
+  const pngSharp = await median(() => sharp(photo, { raw: { width: size, height: size, channels: 3 } }).png({ compressionLevel: 2 }).toBuffer(), pngRuns);
+  row('baseline: sharp PNG level 2 of the photo (sharp)', pngSharp);
+  row('renderOverlay PNG level 2 (default)', await median(() => renderOverlay(photo, mask, size, size, LABELS), pngRuns), ['sharp', pngSharp], kib((await renderOverlay(photo, mask, size, size, LABELS)).length));
   const classes = (await renderClassMasks(mask, size, size, LABELS)).length;
   row(`renderClassMasks (${classes} classes present)`, await median(() => renderClassMasks(mask, size, size, LABELS), pngRuns), ['sharp', sharpDefault]);
   const summary = summarizeLabels(mask, size, size, LABELS);
@@ -185,7 +187,7 @@ async function benchSize(size: number, samples: string | undefined): Promise<voi
   if (samples) {
     mkdirSync(samples, { recursive: true });
     writeFileSync(join(samples, `colormap-${size}.png`), await renderColorMap(mask, size, size, LABELS));
-    writeFileSync(join(samples, `overlay-${size}.png`), await renderOverlay(photo, mask, size, size, LABELS, { outline: true, format: "png" }));
+    writeFileSync(join(samples, `overlay-${size}.png`), await renderOverlay(photo, mask, size, size, LABELS, { outline: true }));
     writeFileSync(join(samples, `legend-${size}.png`), await renderLegend(LABELS, undefined, { shares: summary }));
     writeFileSync(join(samples, `labels-${size}.png`), palettePng);
   }

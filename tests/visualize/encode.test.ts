@@ -99,8 +99,8 @@ describe('renderOverlay', () => {
     [10, 21, 30],
   ];
 
-  it('PNG output holds exactly the blended pixels', async () => {
-    const png = await renderOverlay(photo, mask, 2, 2, colours, { format: 'png' });
+  it('PNG (the default) holds exactly the blended pixels', async () => {
+    const png = await renderOverlay(photo, mask, 2, 2, colours);
     expect(pngHeader(png)).toMatchObject({ width: 2, height: 2, colourType: 2 });
     const { at } = await rgbPixels(png);
     expect(at(0, 0)).toEqual([101, 200, 51]); // background untinted
@@ -109,11 +109,11 @@ describe('renderOverlay', () => {
     expect(at(1, 1)).toEqual([255, 255, 255]);
   });
 
-  it('JPEG by default, close to the blend', async () => {
+  it('JPEG on request, close to the blend', async () => {
     const w = 64;
     const m = new Uint8Array(w * w).fill(1);
     const p = new Uint8Array(w * w * 3).fill(100);
-    const jpeg = await renderOverlay(p, m, w, w, colours, { alpha: 1 });
+    const jpeg = await renderOverlay(p, m, w, w, colours, { alpha: 1, format: 'jpeg' });
     expect([jpeg[0], jpeg[1]]).toEqual([0xff, 0xd8]);
     const { at } = await rgbPixels(jpeg);
     const [r, g, b] = at(32, 32);
