@@ -30,7 +30,7 @@ export {
   describeLabel,
   decodeLabelPngBytes,
   greyToPalettePng,
-  paletteToGreyPng,
+  bareGreyPng,
   encodeLabelPng,
   decodeLabelPng,
   renderLegend,

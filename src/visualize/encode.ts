@@ -6,7 +6,7 @@ import { readFile } from 'node:fs/promises';
 import sharp, { type OutputInfo, type Sharp } from 'sharp';
 import { FaceParseError } from '../core/errors.js';
 import { summarizeLabels, type LabelSummary } from '../postprocess/summary.js';
-import { decodeLabelPngBytes, greyToPalettePng, paletteToGreyPng, pngHeader, type LabelMap } from './label-png.js';
+import { bareGreyPng, decodeLabelPngBytes, greyToPalettePng, pngHeader, type LabelMap } from './label-png.js';
 import { legendSvg, type LegendOptions } from './legend.js';
 import { resolvePalette, type PaletteInput } from './palette.js';
 import { checkMask, classMask, colorizeInto, labelHistogram, overlay, type OverlayOptions } from './pixels.js';
@@ -92,9 +92,7 @@ export async function decodeLabelPng(input: string | Uint8Array): Promise<LabelM
   if (!header || header.depth !== 8 || (header.colourType !== 0 && header.colourType !== 3)) {
     return decodeLabelPngBytes(bytes, source); // slow path, and every error message
   }
-  let grey = bytes;
-  let palette: Uint8Array | undefined;
-  if (header.colourType === 3) ({ png: grey, palette } = paletteToGreyPng(bytes, source));
+  const { png: grey, palette } = bareGreyPng(bytes, source);
   let data: Buffer;
   let info: OutputInfo;
   try {

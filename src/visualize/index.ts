@@ -22,7 +22,7 @@ export {
   type LegendLayout,
   type LegendOptions,
 } from './legend.js';
-export { crc32, decodeLabelPngBytes, greyToPalettePng, paletteToGreyPng, pngHeader, type LabelMap } from './label-png.js';
+export { crc32, decodeLabelPngBytes, bareGreyPng, greyToPalettePng, pngHeader, type LabelMap } from './label-png.js';
 export {
   DEFAULT_PNG_COMPRESSION,
   decodeLabelPng,

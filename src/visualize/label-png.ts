@@ -9,7 +9,7 @@
  * Why the chunk-level conversion: an 8-bit greyscale PNG and an 8-bit palette PNG store their pixels
  * identically (one byte per pixel, same filters, same zlib stream); only IHDR's colour type and the PLTE
  * chunk differ. So a palette PNG is a sharp-encoded greyscale PNG with a new header, and a palette PNG
- * decodes through sharp as greyscale once its header says so: both several times faster than fast-png
+ * decodes through sharp as greyscale once its header says so (`bareGreyPng`): both several times faster than fast-png
  * (see bench/visualize.ts).
  */
 import { decode as decodePng } from 'fast-png';
@@ -223,17 +223,17 @@ export function greyToPalettePng(greyPng: Uint8Array, palette: Uint8Array, sourc
 }
 
 /**
- * An 8-bit palette PNG read as the greyscale PNG of its indices (so any greyscale decoder returns the ids),
- * and its palette as flat RGB.
+ * An 8-bit palette or greyscale PNG as a bare greyscale PNG of its indices or values, so any greyscale
+ * decoder returns the class ids: only IHDR, IDAT, IEND and text/pHYs chunks are kept, so no decoder can
+ * apply an embedded gamma or ICC profile to the ids. Also returns the palette (flat RGB) of a palette PNG.
  */
-export function paletteToGreyPng(palettePng: Uint8Array, source = 'label PNG'): { png: Uint8Array; palette: Uint8Array } {
-  const header = pngHeader(palettePng);
-  if (!header || header.colourType !== INDEXED || header.depth !== 8) {
-    throw new FaceParseError('INVALID_ARGUMENT', `${source}: paletteToGreyPng needs an 8-bit palette PNG`);
+export function bareGreyPng(png: Uint8Array, source = 'label PNG'): { png: Uint8Array; palette?: Uint8Array } {
+  const header = pngHeader(png);
+  if (!header || (header.colourType !== INDEXED && header.colourType !== GREY) || header.depth !== 8) {
+    throw new FaceParseError('INVALID_ARGUMENT', `${source}: bareGreyPng needs an 8-bit palette or greyscale PNG`);
   }
-  const plte = pngChunks(palettePng, source).find((c) => c.type === 'PLTE');
-  return {
-    png: rewriteHeader(palettePng, GREY, [], source),
-    palette: plte ? Uint8Array.from(plte.data) : new Uint8Array(0),
-  };
+  const bare = rewriteHeader(png, GREY, [], source);
+  if (header.colourType === GREY) return { png: bare };
+  const plte = pngChunks(png, source).find((c) => c.type === 'PLTE');
+  return { png: bare, palette: plte ? Uint8Array.from(plte.data) : new Uint8Array(0) };
 }

@@ -8,7 +8,7 @@ import { describe, expect, it } from 'vitest';
 import { FaceParseError } from '../../src/core/errors.js';
 import { CELEBAMASK_HQ_LABELS } from '../../src/models/labels.js';
 import { decodeLabelPng, encodeLabelPng } from '../../src/visualize/encode.js';
-import { crc32, decodeLabelPngBytes, greyToPalettePng, paletteToGreyPng, pngHeader } from '../../src/visualize/label-png.js';
+import { crc32, decodeLabelPngBytes, bareGreyPng, greyToPalettePng, pngHeader } from '../../src/visualize/label-png.js';
 import { paletteTable } from '../../src/visualize/palette.js';
 
 function randomMask(w: number, h: number, maxId: number, seed = 7): Uint8Array {
@@ -165,7 +165,7 @@ describe('PNG chunk conversion', () => {
     expect(crc32(new Uint8Array(0))).toBe(0);
   });
 
-  it('greyToPalettePng keeps the pixel bytes and adds the palette; paletteToGreyPng undoes it', async () => {
+  it('greyToPalettePng keeps the pixel bytes and adds the palette; bareGreyPng undoes it', async () => {
     const mask = Uint8Array.from([0, 1, 2, 2, 1, 0]);
     const grey = await encodeLabelPng(mask, 3, 2);
     const flat = Uint8Array.from([1, 2, 3, 4, 5, 6, 7, 8, 9]);
@@ -175,16 +175,36 @@ describe('PNG chunk conversion', () => {
     const { data } = await sharp(indexed).raw().toBuffer({ resolveWithObject: true });
     expect([...data]).toEqual([1, 2, 3, 4, 5, 6, 7, 8, 9, 7, 8, 9, 4, 5, 6, 1, 2, 3]);
     expect(decodeLabelPngBytes(indexed).palette).toEqual(flat);
-    const back = paletteToGreyPng(indexed);
+    const back = bareGreyPng(indexed);
     expect(back.palette).toEqual(flat);
     expect(pngHeader(back.png)?.colourType).toBe(0);
     expect(decodeLabelPngBytes(back.png).mask).toEqual(mask);
   });
 
+  it('bareGreyPng drops colour-management chunks so ids are read as stored', async () => {
+    const mask = Uint8Array.from([0, 18, 200, 7]);
+    const grey = await encodeLabelPng(mask, 2, 2);
+    // Insert gAMA (gamma 0.1) and sBIT chunks after IHDR, with valid CRCs.
+    const chunk = (type: string, data: number[]) => {
+      const body = Uint8Array.from([...type].map((c) => c.charCodeAt(0)).concat(data));
+      const out = new Uint8Array(12 + data.length);
+      new DataView(out.buffer).setUint32(0, data.length);
+      out.set(body, 4);
+      new DataView(out.buffer).setUint32(8 + data.length, crc32(body));
+      return out;
+    };
+    const withGamma = Buffer.concat([grey.subarray(0, 33), chunk('gAMA', [0, 0, 0x27, 0x10]), chunk('sBIT', [8]), grey.subarray(33)]);
+    const bare = bareGreyPng(withGamma);
+    expect(bare.palette).toBeUndefined();
+    expect(bare.png.length).toBe(grey.length);
+    expect((await decodeLabelPng(withGamma)).mask).toEqual(mask);
+  });
+
   it('refuses inputs it cannot convert', async () => {
     const grey = await encodeLabelPng(Uint8Array.from([0, 1]), 2, 1);
     expect(() => greyToPalettePng(grey, new Uint8Array(4))).toThrow(/flat RGB with 1..256 entries/);
-    expect(() => paletteToGreyPng(grey)).toThrow(/needs an 8-bit palette PNG/);
+    const rgb = await sharp({ create: { width: 2, height: 1, channels: 3, background: 'red' } }).png().toBuffer();
+    expect(() => bareGreyPng(rgb)).toThrow(/needs an 8-bit palette or greyscale PNG/);
     expect(() => greyToPalettePng(grey.subarray(0, grey.length - 12), new Uint8Array(3))).toThrow(/truncated PNG/);
   });
 });
