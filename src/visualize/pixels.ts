@@ -391,22 +391,22 @@ function blend(
   let i = 0;
   while (i < n) {
     const id = mask[i];
-    let end = runEnd(mask, words, i, n, id);
+    let end: number;
     let key = id;
-    if (edges !== null) {
-      if (edges[i] === 1) {
-        // A run of outline pixels of this class.
-        let e = i + 1;
-        while (e < end && edges[e] === 1) e++;
-        end = e;
-        key = id | 256;
-      } else {
-        if (nextEdge < i) {
-          nextEdge = edges.indexOf(1, i);
-          if (nextEdge < 0) nextEdge = n;
-        }
-        if (nextEdge < end) end = nextEdge;
+    if (edges === null) {
+      end = runEnd(mask, words, i, n, id);
+    } else if (edges[i] === 1) {
+      // A run of outline pixels of this class (short: the outline's width).
+      end = i + 1;
+      while (end < n && edges[end] === 1 && mask[end] === id) end++;
+      key = id | 256;
+    } else {
+      // Up to the next outline pixel (found natively), or the end of the class run.
+      if (nextEdge < i) {
+        nextEdge = edges.indexOf(1, i);
+        if (nextEdge < 0) nextEdge = n;
       }
+      end = runEnd(mask, words, i, nextEdge, id);
     }
     const w = photoWeight[key];
     const jEnd = end * 3;
