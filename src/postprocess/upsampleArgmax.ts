@@ -99,9 +99,17 @@ export function upsampleArgmax(
   }
   runStart.push(outWidth);
 
+  // Candidate classes per cell of the current pair of source rows (count -1: not computed yet).
+  const candidates = new Int32Array(width * classes);
+  const candidateCount = new Int32Array(width);
+  let cachedRows = -1;
   for (let y = 0; y < outHeight; y++) {
     const r0 = ys.i0[y]! * width;
     const r1 = ys.i1[y]! * width;
+    if (r0 * (height + 1) + r1 !== cachedRows) {
+      candidateCount.fill(-1);
+      cachedRows = r0 * (height + 1) + r1;
+    }
     const h0 = ys.l0[y]!;
     const h1 = ys.l1[y]!;
     const rowOut = y * outWidth;
@@ -119,13 +127,34 @@ export function upsampleArgmax(
         out.fill(cls, rowOut + xStart, rowOut + xEnd);
         continue;
       }
+      // Classes that can win somewhere in this cell: an interpolated value lies between the
+      // class's smallest and largest corner values, so a class whose largest corner value is
+      // below some other class's smallest one never wins here. Computed once per cell.
+      const listStart = c0 * classes;
+      let count = candidateCount[c0]!;
+      if (count < 0) {
+        let floor = -Infinity;
+        for (let k = 0, o = 0; k < classes; k++, o += plane) {
+          const low = Math.min(logits[o + a]!, logits[o + b]!, logits[o + c]!, logits[o + d]!);
+          if (low > floor) floor = low;
+        }
+        floor -= MARGIN * (Math.abs(floor) + 1);
+        count = 0;
+        for (let k = 0, o = 0; k < classes; k++, o += plane) {
+          if (Math.max(logits[o + a]!, logits[o + b]!, logits[o + c]!, logits[o + d]!) >= floor) candidates[listStart + count++] = k;
+        }
+        candidateCount[c0] = count;
+      }
       for (let x = xStart; x < xEnd; x++) {
         const w0 = xs.l0[x]!;
         const w1 = xs.l1[x]!;
         let arg = 0;
         let top = -Infinity;
-        for (let k = 0, o = 0; k < classes; k++, o += plane) {
+        for (let j = 0; j < count; j++) {
+          const k = candidates[listStart + j]!;
+          const o = k * plane;
           const v = f(f(f(f(logits[o + a]! * w0) + f(logits[o + b]! * w1)) * h0) + f(f(f(logits[o + c]! * w0) + f(logits[o + d]! * w1)) * h1));
+          // Candidates ascend by class id, so strict > keeps torch's first-maximum rule.
           if (v > top) {
             top = v;
             arg = k;
