@@ -80,6 +80,7 @@ export async function writeOutputs(result: ParseResult, file: InputFile, out: st
     for (let i = 0; i < grey.length; i++) grey[i] = Math.round(confidence[i]! * 255);
     jobs.push(
       sharp(grey, { raw: { width: result.width, height: result.height, channels: 1 } })
+        .toColourspace('b-w') // sharp writes one-channel raw input as RGB otherwise
         .png({ compressionLevel: 2 })
         .toBuffer()
         .then((png) => write(`${base}.confidence.png`, png)),

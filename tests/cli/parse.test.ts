@@ -3,6 +3,7 @@ import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
+import sharp from 'sharp';
 import { afterAll, describe, expect, it } from 'vitest';
 import { FaceParser } from '../../src/core/faceParser.js';
 import { decodeLabelPng } from '../../src/visualize/index.js';
@@ -56,6 +57,12 @@ describe('faceparse parse', () => {
     for (const stem of ['jpeg_q90', 'exact_png']) {
       for (const suffix of ['.labels.png', '.color.png', '.overlay.png', '.json', '.confidence.png']) {
         expect(existsSync(join(out, stem + suffix)), stem + suffix).toBe(true);
+      }
+    }
+    const confidence = await sharp(join(out, 'jpeg_q90.confidence.png')).metadata();
+    expect(confidence.channels).toBe(1);
+    {
+      {
       }
     }
     // The label PNG holds the library's labels, the JSON its counts, the masks only present classes.

@@ -135,7 +135,7 @@ describe('FaceParser behaviour', () => {
 
   it('concurrent parses give the results of sequential ones', async () => {
     const inputs = ['exact_png.png', 'downscale_png.png', 'jpeg_q90.jpg', 'upscale_png.png'].map((f) => join(GOLDEN_DIR, 'images', f));
-    const sequential = [];
+    const sequential: Uint8Array[] = [];
     for (const input of inputs) sequential.push((await parser.parse(input)).categoryMask);
     const concurrent = await Promise.all(inputs.map((input) => parser.parse(input)));
     concurrent.forEach((r, i) => expect(r.categoryMask).toEqual(sequential[i]));
