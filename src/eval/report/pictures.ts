@@ -190,6 +190,7 @@ export async function galleryRowPng(
       { input: Buffer.from(captions), left: 0, top: 0 },
       ...resized.map((input, i) => ({ input, left: i * (tile + gap), top: header })),
     ])
+    .removeAlpha() // the caption SVG brings an alpha channel; the canvas is opaque
     .png()
     .toBuffer();
 }

@@ -1,0 +1,153 @@
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { Writable } from 'node:stream';
+import { Command } from 'commander';
+import { describe, expect, it } from 'vitest';
+import { registerEvalCommand, runEval, type EvalCommandIO, type EvalCommandOptions } from '../../src/cli/eval.js';
+import { FaceParseError } from '../../src/core/errors.js';
+import { BISENET_LABELS } from '../../src/datasets/labelSets.js';
+import { rectangleMap, tempDir, writeLabelPng } from '../datasets/helpers.js';
+
+function captureIO(env: Record<string, string | undefined> = {}) {
+  const out: string[] = [];
+  const err: string[] = [];
+  const stderr = new Writable({
+    write(chunk, _encoding, done) {
+      err.push(String(chunk));
+      done();
+    },
+  }) as Writable & { isTTY?: boolean };
+  const io: EvalCommandIO = { stdout: (text) => void out.push(text), stderr, env };
+  return { io, stdout: () => out.join(''), stderr: () => err.join('') };
+}
+
+async function errorOf(promise: Promise<unknown>): Promise<FaceParseError> {
+  try {
+    await promise;
+  } catch (error) {
+    return error as FaceParseError;
+  }
+  throw new Error('expected an error');
+}
+
+const dir = tempDir();
+const W = 32;
+const H = 24;
+// ground truth: skin rectangle with hair above; predictions: the same shifted by 0, 2 and 5 px
+for (const [id, dx] of [['p0', 0], ['p1', 2], ['p2', 5]] as const) {
+  writeLabelPng(join(dir, 'gt', `${id}.png`), rectangleMap(W, H, [[0, 0, W, 6, 13], [8, 6, 16, 14, 1]]), W, H);
+  writeLabelPng(join(dir, 'pred', `${id}.png`), rectangleMap(W, H, [[0, 0, W, 6, 13], [8 + dx, 6, 16, 14, 1]]), W, H);
+}
+const base: EvalCommandOptions = { pred: join(dir, 'pred'), gt: join(dir, 'gt') };
+
+describe('faceparse eval --pred --gt', () => {
+  it('--json prints one object with the summary and per-class scores; progress is plain lines off a terminal', async () => {
+    const c = captureIO();
+    await runEval({ ...base, json: true }, c.io);
+    const report = JSON.parse(c.stdout());
+    for (const key of ['pixelAccuracy', 'meanIoU', 'meanF1', 'boundaryF1', 'perClass']) expect(report).toHaveProperty(key);
+    expect(report.images).toBe(3);
+    expect(report.perClass.skin.iou).toBeGreaterThan(0.7);
+    expect(report.perClass.skin.iou).toBeLessThan(1);
+    expect(report.perClass.nose.iou).toBeNull();
+    expect(c.stderr()).toContain('eval: 3/3\n');
+  });
+
+  it('prints the table and the summary line by default, Markdown with --markdown', async () => {
+    const table = captureIO();
+    await runEval(base, table.io);
+    expect(table.stdout()).toMatch(/^class\s+IoU %/);
+    expect(table.stdout().trimEnd().split('\n').at(-1)).toMatch(/^pixel accuracy \d+\.\d\d%  mIoU .* over 3 images$/);
+    const md = captureIO();
+    await runEval({ ...base, markdown: true }, md.io);
+    expect(md.stdout()).toMatch(/^# faceparse eval/);
+  });
+
+  it('--report writes the pictures and the page, and says where', async () => {
+    const c = captureIO();
+    const out = join(dir, 'report');
+    await runEval({ ...base, report: out, worst: '2' }, c.io);
+    expect(existsSync(join(out, 'index.html'))).toBe(true);
+    expect(existsSync(join(out, 'gallery', '01-p2.png'))).toBe(true);
+    expect(existsSync(join(out, 'gallery', '02-p1.png'))).toBe(true);
+    expect(c.stderr()).toContain(`report written to ${join(out, 'index.html')}`);
+  });
+
+  it('--pred-labels maps predictions saved in another class order', async () => {
+    const bisenet = (name: string) => BISENET_LABELS.indexOf(name as (typeof BISENET_LABELS)[number]);
+    const other = join(dir, 'bisenet');
+    writeLabelPng(join(other, 'pred', 'x.png'), rectangleMap(W, H, [[0, 0, W, 6, bisenet('hair')], [8, 6, 16, 14, bisenet('skin')]]), W, H);
+    writeLabelPng(join(other, 'gt', 'x.png'), rectangleMap(W, H, [[0, 0, W, 6, 13], [8, 6, 16, 14, 1]]), W, H);
+    const c = captureIO();
+    await runEval({ pred: join(other, 'pred'), gt: join(other, 'gt'), predLabels: 'bisenet', json: true }, c.io);
+    expect(JSON.parse(c.stdout()).pixelAccuracy).toBe(1);
+  });
+
+  it('bad data stops the run by default; --skip-bad goes on and lists what it skipped', async () => {
+    const bad = join(dir, 'bad');
+    writeLabelPng(join(bad, 'gt', 'a.png'), new Uint8Array(16), 4, 4);
+    writeLabelPng(join(bad, 'pred', 'a.png'), new Uint8Array(16), 4, 4);
+    writeLabelPng(join(bad, 'gt', 'b.png'), new Uint8Array(16).fill(40), 4, 4); // ids out of range
+    writeLabelPng(join(bad, 'pred', 'b.png'), new Uint8Array(16), 4, 4);
+    const options = { pred: join(bad, 'pred'), gt: join(bad, 'gt') };
+    const error = await errorOf(runEval(options, captureIO().io));
+    expect(error.code).toBe('DATASET_INVALID');
+    expect(error.message).toMatch(/b\.png: class ids 40 \(16 px\) are out of range/);
+    const c = captureIO();
+    await runEval({ ...options, skipBad: true }, c.io);
+    expect(c.stdout()).toMatch(/skipped 1 bad sample\(s\):\n  b: .*b\.png: class ids 40/);
+    expect(c.stdout()).toMatch(/over 1 image$/m);
+  });
+
+  it('lists missing pairs', async () => {
+    const c = captureIO();
+    writeLabelPng(join(dir, 'lonely', 'pred', 'only.png'), new Uint8Array(4), 2, 2);
+    writeLabelPng(join(dir, 'lonely', 'gt', 'other.png'), new Uint8Array(4), 2, 2);
+    const error = await errorOf(runEval({ pred: join(dir, 'lonely', 'pred'), gt: join(dir, 'lonely', 'gt') }, c.io));
+    expect(error.message).toMatch(/missing pairs .*: 1 predictions .* without ground truths .*: only; 1 ground truths .* without predictions .*: other/);
+  });
+});
+
+describe('faceparse eval: option checks', () => {
+  it.each([
+    [{}, /give --model M --data DIR .* or --pred DIR --gt DIR/],
+    [{ model: 'm', data: 'd', pred: 'p', gt: 'g' }, /use either --model with --data .* or --pred with --gt/],
+    [{ pred: 'p' }, /--pred and --gt go together/],
+    [{ ...base, json: true, markdown: true }, /choose one of --json and --markdown/],
+    [{ ...base, limit: 'ten' }, /--limit must be a whole number from 1/],
+    [{ ...base, ignoreIndex: '256' }, /--ignore-index must be a whole number from 0 to 255/],
+    [{ ...base, tolerance: '-1' }, /--tolerance must be a positive number/],
+    [{ ...base, split: 'val' }, /--split applies to --model\/--data runs only/],
+    [{ model: 'm', data: 'd', images: 'i' }, /--images and --pred-labels apply to --pred\/--gt runs only/],
+  ] as Array<[EvalCommandOptions, RegExp]>)('%o', async (options, message) => {
+    const error = await errorOf(runEval(options, captureIO().io));
+    expect(error.code).toBe('INVALID_ARGUMENT');
+    expect(error.message).toMatch(message);
+  });
+
+  it('--model fails with a FaceParseError when the model cannot be loaded', async () => {
+    const data = join(dir, 'data');
+    writeLabelPng(join(data, 'masks', 'a.png'), new Uint8Array(4), 2, 2);
+    const { writePhoto } = await import('../datasets/helpers.js');
+    await writePhoto(join(data, 'images', 'a.jpg'), 2, 2);
+    const error = await errorOf(runEval({ model: join(dir, 'no-such-model'), data }, captureIO().io));
+    expect(error).toBeInstanceOf(FaceParseError);
+  });
+});
+
+describe('registerEvalCommand', () => {
+  it('wires every flag to runEval (kebab-case flags to the option names)', async () => {
+    const c = captureIO();
+    const program = new Command('faceparse').exitOverride();
+    registerEvalCommand(program, c.io);
+    await program.parseAsync(
+      ['eval', '--pred', base.pred!, '--gt', base.gt!, '--json', '--merge-sides', '--tolerance-px', '2', '--ignore-index', '255', '--pred-labels', 'celebamask-hq', '--limit', '2'],
+      { from: 'user' },
+    );
+    const report = JSON.parse(c.stdout());
+    expect(report.images).toBe(2);
+    expect(report.boundaryTolerance).toEqual({ pixels: 2 });
+    expect(report.mergedSides.labels).toContain('eye');
+    expect(() => program.parse(['eval', '--worst-by', 'nonsense'], { from: 'user' })).toThrow(/Allowed choices are meanF1, meanIoU, boundaryF1, pixelAccuracy/);
+  });
+});
