@@ -310,7 +310,10 @@ def main(argv=None) -> int:
         plot_curves(log_path, out / "learning_curve.png")
         if max_steps is None and budget is None:
             done = True
-    final = {"model": (ema or model).state_dict(), "config": model.config.to_dict(), "labels": labels, "size": args.size}
+    final = {
+        "model": (ema or model).state_dict(), "config": model.config.to_dict(), "labels": labels, "size": args.size,
+        "args": {**vars(args), "device": str(device), "precision": precision}, "step": step, "epoch": epoch, "train_seconds": train_seconds,
+    }
     save_checkpoint(out / "final.pt", final)
     print(f"finished: {step} steps, {train_seconds / 60:.1f} min; final weights in {out / 'final.pt'}", flush=True)
     return 0

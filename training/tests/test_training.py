@@ -1,0 +1,183 @@
+"""Tests of the training pipeline: small, fast, CPU only.
+
+    training/.venv/bin/python -m unittest discover -s training/tests -v
+"""
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+import sys
+import tempfile
+import unittest
+from pathlib import Path
+
+import numpy as np
+import torch
+from PIL import Image
+
+TRAINING = Path(__file__).resolve().parents[1]
+REPO = TRAINING.parent
+sys.path.insert(0, str(TRAINING))
+
+from faceparse_train.augment import AugmentConfig, augment_batch, flip_masks  # noqa: E402
+from faceparse_train.data import celebamask_hq, paired_folder  # noqa: E402
+from faceparse_train.hf_export import export_onnx, ort_session  # noqa: E402
+from faceparse_train.labels import CELEBAMASK_HQ_LABELS, flip_lookup, left_right_pairs  # noqa: E402
+from faceparse_train.losses import segmentation_loss, soft_dice  # noqa: E402
+from faceparse_train.model import build_model  # noqa: E402
+
+TINY = {"hidden_sizes": [8, 16, 24, 32], "depths": [1, 1, 1, 1], "num_attention_heads": [1, 1, 1, 2], "decoder_hidden_size": 16}
+LABELS = CELEBAMASK_HQ_LABELS
+
+
+class FlipTest(unittest.TestCase):
+    def test_pairs_are_sides_only(self):
+        names = {(LABELS[i], LABELS[j]) for i, j in left_right_pairs(LABELS)}
+        self.assertEqual(names, {("l_eye", "r_eye"), ("l_brow", "r_brow"), ("l_ear", "r_ear")})
+        # neck_l (necklace) and ear_r (earring) are not sides.
+        table = flip_lookup(LABELS)
+        self.assertEqual(table[LABELS.index("neck_l")], LABELS.index("neck_l"))
+        self.assertEqual(table[LABELS.index("ear_r")], LABELS.index("ear_r"))
+
+    def test_flip_mirrors_and_swaps(self):
+        l_eye, r_eye, l_brow, r_brow, nose = (LABELS.index(n) for n in ("l_eye", "r_eye", "l_brow", "r_brow", "nose"))
+        mask = torch.tensor([[l_eye, nose, r_eye, 255], [l_brow, 0, 0, r_brow]], dtype=torch.uint8)
+        flipped = flip_masks(mask, torch.tensor(flip_lookup(LABELS)))
+        expected = torch.tensor([[255, l_eye, nose, r_eye], [l_brow, 0, 0, r_brow]], dtype=torch.uint8)
+        self.assertTrue(torch.equal(flipped, expected), flipped)
+
+    def test_augmentation_flip_swaps_sides(self):
+        # Left half l_eye, right half r_eye: a pure flip (no scale/rotation) must keep l_eye on the left.
+        l_eye, r_eye = LABELS.index("l_eye"), LABELS.index("r_eye")
+        masks = torch.full((2, 64, 64), l_eye, dtype=torch.uint8)
+        masks[:, :, 32:] = r_eye
+        images = torch.zeros((2, 3, 64, 64), dtype=torch.uint8)
+        images[:, 0, :, 32:] = 255  # red on the right
+        cfg = AugmentConfig(crop=64, scale_min=1, scale_max=1, rotate_deg=0, flip_p=1.0, blur_p=0, grayscale_p=0,
+                            brightness=0, contrast=0, saturation=0)
+        x, y = augment_batch(images, masks, torch.tensor(flip_lookup(LABELS)), cfg, torch.Generator().manual_seed(0))
+        self.assertTrue((x[:, 0, :, :28] > 0).all(), "the red half moved to the left")
+        # The pixels now on the left showed the person's right eye; mirrored, it is their left eye.
+        self.assertTrue((y[:, :, :28] == l_eye).all())
+        self.assertTrue((y[:, :, 36:] == r_eye).all())
+
+
+class DataTest(unittest.TestCase):
+    def test_celebamask_hq_merge_order(self):
+        with tempfile.TemporaryDirectory() as tmp:
+            root = Path(tmp)
+            (root / "CelebA-HQ-img").mkdir()
+            anno = root / "CelebAMask-HQ-mask-anno" / "0"
+            anno.mkdir(parents=True)
+            Image.new("RGB", (64, 64), (90, 90, 90)).save(root / "CelebA-HQ-img" / "7.jpg")
+
+            def part(name, box):
+                m = np.zeros((512, 512), np.uint8)
+                y0, y1, x0, x1 = box
+                m[y0:y1, x0:x1] = 255
+                Image.fromarray(m).save(anno / f"00007_{name}.png")
+
+            part("skin", (0, 512, 0, 512))
+            part("nose", (100, 200, 100, 200))  # over skin
+            part("hair", (150, 250, 150, 250))  # hair (13) comes after nose (2): overwrites it
+            part("cloth", (400, 512, 0, 512))
+            (sample,) = celebamask_hq(root)
+            mask = sample.mask.load((512, 512))
+            ids = {n: LABELS.index(n) for n in ("skin", "nose", "hair", "cloth")}
+            self.assertEqual(mask[50, 50], ids["skin"])
+            self.assertEqual(mask[120, 120], ids["nose"])
+            self.assertEqual(mask[180, 180], ids["hair"])
+            self.assertEqual(mask[450, 10], ids["cloth"])
+
+    def test_paired_folder_lists_missing_pairs(self):
+        with tempfile.TemporaryDirectory() as tmp:
+            root = Path(tmp)
+            (root / "images").mkdir()
+            (root / "masks").mkdir()
+            Image.new("RGB", (8, 8)).save(root / "images" / "a.jpg")
+            Image.new("L", (8, 8)).save(root / "masks" / "a.png")
+            Image.new("RGB", (8, 8)).save(root / "images" / "b.jpg")
+            with self.assertRaisesRegex(ValueError, r"\['b'\]"):
+                paired_folder(root)
+
+
+class TrainStepTest(unittest.TestCase):
+    def test_steps_reduce_the_loss_on_a_tiny_batch(self):
+        torch.manual_seed(0)
+        model = build_model("b0", LABELS, overrides=TINY)
+        model.train()
+        x = torch.randn(2, 3, 64, 64)
+        y = torch.full((2, 64, 64), 13)
+        y[:, 32:] = 1
+        y[:, 40:, 20:44] = 2
+        opt = torch.optim.AdamW(model.parameters(), lr=1e-3)
+        losses = []
+        for _ in range(8):
+            loss = segmentation_loss(model(pixel_values=x).logits, y)
+            opt.zero_grad()
+            loss.backward()
+            opt.step()
+            losses.append(float(loss))
+        self.assertLess(losses[1], losses[0], losses)  # one step already helps
+        self.assertLess(losses[-1], losses[0] - 0.1, losses)
+        self.assertTrue(all(b < a for a, b in zip(losses, losses[1:])), losses)
+
+    def test_dice_is_zero_for_a_perfect_prediction(self):
+        y = torch.randint(0, 4, (1, 8, 8))
+        logits = torch.nn.functional.one_hot(y, 4).permute(0, 3, 1, 2).float() * 100
+        self.assertLess(float(soft_dice(logits, y)), 1e-3)
+
+
+class ExportTest(unittest.TestCase):
+    def test_onnx_logits_equal_pytorch(self):
+        torch.manual_seed(1)
+        model = build_model("b0", LABELS, overrides=TINY).eval()
+        with tempfile.TemporaryDirectory() as tmp:
+            path = Path(tmp) / "onnx" / "model.onnx"
+            export_onnx(model, path, 64)
+            session = ort_session(path, 1)
+            for size in ((64, 64), (96, 80)):  # dynamic height and width
+                x = torch.randn(2, 3, *size)  # dynamic batch
+                with torch.no_grad():
+                    reference = model(pixel_values=x).logits.numpy()
+                (ours,) = session.run(["logits"], {"pixel_values": x.numpy()})
+                rel = np.abs(ours - reference).max() / max(1.0, np.abs(reference).max())
+                self.assertLess(rel, 1e-4)
+
+    def test_exported_folder_loads_in_faceparse(self):
+        cli = REPO / "dist" / "src" / "cli" / "main.js"
+        node = shutil.which("node")
+        if not cli.exists() or node is None:
+            self.skipTest(f"{cli} is not built (npm run build) or node is missing")
+        torch.manual_seed(2)
+        model = build_model("b0", LABELS, overrides=TINY).eval()
+        with tempfile.TemporaryDirectory() as tmp:
+            tmp = Path(tmp)
+            ckpt = tmp / "final.pt"
+            torch.save({"model": model.state_dict(), "config": model.config.to_dict(), "labels": LABELS, "size": 64}, ckpt)
+            data = tmp / "data" / "val"
+            (data / "images").mkdir(parents=True)
+            (data / "masks").mkdir(parents=True)
+            rng = np.random.default_rng(0)
+            for i in range(2):
+                Image.fromarray(rng.integers(0, 255, (48, 40, 3), dtype=np.uint8)).save(data / "images" / f"{i}.jpg")
+                Image.fromarray(rng.integers(0, 19, (48, 40), dtype=np.uint8)).save(data / "masks" / f"{i}.png")
+            out = tmp / "model"
+            subprocess.run([sys.executable, "-m", "faceparse_train.export", "--checkpoint", str(ckpt), "--out", str(out),
+                            "--data", str(tmp / "data"), "--threads", "1"], cwd=TRAINING, check=True, capture_output=True)
+            for name in ("config.json", "preprocessor_config.json", "model.safetensors", "onnx/model.onnx",
+                         "onnx/model_quantized.onnx", "onnx/model_fp16.onnx", "README.md", "metrics.json"):
+                self.assertTrue((out / name).exists(), name)
+            self.assertIn("non-commercial", (out / "README.md").read_text())
+            for variant in ("fp32", "q8", "fp16"):
+                run = subprocess.run([node, str(cli), "parse", str(data / "images" / "0.jpg"), "--model", str(out), "--variant", variant,
+                                      "--out", str(tmp / f"parsed-{variant}"), "--outputs", "labels,json"],
+                                     capture_output=True, text=True, env={"CI": "1", "PATH": "/usr/bin:/bin"})
+                self.assertEqual(run.returncode, 0, run.stderr)
+                result = json.loads((tmp / f"parsed-{variant}" / "0.json").read_text())
+                self.assertEqual((result["width"], result["height"]), (40, 48))
+
+
+if __name__ == "__main__":
+    unittest.main()
