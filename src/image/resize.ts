@@ -103,6 +103,7 @@ export function resampleCoefficients(inSize: number, outSize: number, resample: 
   return { bounds, weights, ksize };
 }
 
+/** Accumulators are int32, as Pillow's: `| 0` keeps V8 in integer arithmetic. */
 function clip8(ss: number): number {
   if (ss >= CLIP_HIGH) return 255;
   if (ss <= 0) return 0;
@@ -169,9 +170,9 @@ function horizontalPass(
         let p = rowStart + xmin * 3;
         for (let x = 0; x < count; x++, p += 3) {
           const w = weights[kOffset + x];
-          s0 += src[p] * w;
-          s1 += src[p + 1] * w;
-          s2 += src[p + 2] * w;
+          s0 = (s0 + Math.imul(src[p], w)) | 0;
+          s1 = (s1 + Math.imul(src[p + 1], w)) | 0;
+          s2 = (s2 + Math.imul(src[p + 2], w)) | 0;
         }
         out[o++] = clip8(s0);
         out[o++] = clip8(s1);
@@ -180,7 +181,7 @@ function horizontalPass(
         for (let c = 0; c < channels; c++) {
           let s = HALF;
           let p = rowStart + xmin * channels + c;
-          for (let x = 0; x < count; x++, p += channels) s += src[p] * weights[kOffset + x];
+          for (let x = 0; x < count; x++, p += channels) s = (s + Math.imul(src[p], weights[kOffset + x])) | 0;
           out[o++] = clip8(s);
         }
       }
@@ -200,20 +201,43 @@ function verticalPass(
   const { bounds, weights, ksize } = coefficients;
   const stride = width * channels;
   const out = new Uint8Array(outHeight * stride);
-  // Accumulate whole rows at a time: the inner loop then walks memory linearly.
-  const acc = new Float64Array(stride);
+  const acc = new Int32Array(stride);
   for (let yy = 0; yy < outHeight; yy++) {
     const ymin = bounds[yy * 2] - firstRow;
     const count = bounds[yy * 2 + 1];
     const kOffset = yy * ksize;
+    const o = yy * stride;
+    const base = ymin * stride;
+    if (count === 2) {
+      // Upscaling and mild downscaling: two taps, the common case, without the inner loop.
+      const w0 = weights[kOffset];
+      const w1 = weights[kOffset + 1];
+      for (let i = 0; i < stride; i++) out[o + i] = clip8((HALF + Math.imul(rows[base + i], w0) + Math.imul(rows[base + stride + i], w1)) | 0);
+      continue;
+    }
+    if (count === 4) {
+      // A 2x reduction: four taps.
+      const w0 = weights[kOffset];
+      const w1 = weights[kOffset + 1];
+      const w2 = weights[kOffset + 2];
+      const w3 = weights[kOffset + 3];
+      const b1 = base + stride;
+      const b2 = b1 + stride;
+      const b3 = b2 + stride;
+      for (let i = 0; i < stride; i++) {
+        out[o + i] = clip8(
+          (HALF + Math.imul(rows[base + i], w0) + Math.imul(rows[b1 + i], w1) + Math.imul(rows[b2 + i], w2) + Math.imul(rows[b3 + i], w3)) | 0,
+        );
+      }
+      continue;
+    }
+    // Many taps (strong reductions): accumulate whole source rows, which walks memory linearly.
     acc.fill(HALF);
     for (let y = 0; y < count; y++) {
       const w = weights[kOffset + y];
-      if (w === 0) continue;
-      const rowStart = (ymin + y) * stride;
-      for (let i = 0; i < stride; i++) acc[i] += rows[rowStart + i] * w;
+      const r = base + y * stride;
+      for (let i = 0; i < stride; i++) acc[i] = (acc[i] + Math.imul(rows[r + i], w)) | 0;
     }
-    const o = yy * stride;
     for (let i = 0; i < stride; i++) out[o + i] = clip8(acc[i]);
   }
   return out;

@@ -52,6 +52,20 @@ function cudaProviderInstalled(): boolean {
   }
 }
 
+/**
+ * onnxruntime options for a device. Thread-pool spinning is off: after a run, spinning workers
+ * keep the cores busy while the JavaScript thread decodes, resizes and post-processes, which on
+ * a 2-core machine made both the run and the JavaScript after it slower (bench/parse.ts).
+ */
+export function sessionOptionsFor(device: Device, threads?: number): ort.InferenceSession.SessionOptions {
+  return {
+    executionProviders: device === 'cuda' ? ['cuda'] : ['cpu'],
+    graphOptimizationLevel: 'all',
+    ...(threads ? { intraOpNumThreads: threads, interOpNumThreads: 1 } : {}),
+    extra: { session: { intra_op: { allow_spinning: '0' }, inter_op: { allow_spinning: '0' } } },
+  };
+}
+
 export async function createSegmentationSession(modelPath: string, options: SessionOptions): Promise<SegmentationSession> {
   const device = options.device ?? 'cpu';
   if (device !== 'cpu' && device !== 'cuda') {
@@ -64,11 +78,7 @@ export async function createSegmentationSession(modelPath: string, options: Sess
         "reinstall with ONNXRUNTIME_NODE_INSTALL=cuda12 npm rebuild onnxruntime-node), or use device 'cpu'",
     );
   }
-  const sessionOptions: ort.InferenceSession.SessionOptions = {
-    executionProviders: device === 'cuda' ? ['cuda'] : ['cpu'],
-    graphOptimizationLevel: 'all',
-    ...(options.threads ? { intraOpNumThreads: options.threads, interOpNumThreads: 1 } : {}),
-  };
+  const sessionOptions = sessionOptionsFor(device, options.threads);
   let session: ort.InferenceSession;
   try {
     session = await ort.InferenceSession.create(modelPath, sessionOptions);
