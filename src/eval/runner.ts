@@ -75,10 +75,14 @@ export async function evaluate(samples: readonly EvalSample[], options: EvalOpti
       if (!loaded.ok) throw loaded.error;
       const { prediction, target } = loaded;
       assertSameSize(prediction, target, `prediction ${sample.predictionSource}`, `ground truth ${sample.targetSource}`);
-      assertLabelRange(target, numClasses, sample.targetSource, ignoreIndex);
-      assertLabelRange(prediction, numClasses, sample.predictionSource);
-
-      imageMatrix.reset().update(prediction.data, target.data);
+      try {
+        imageMatrix.reset().update(prediction.data, target.data); // checks the ids on the way
+      } catch (error) {
+        // say which file holds which ids (these throw), else pass the error on
+        assertLabelRange(target, numClasses, sample.targetSource, ignoreIndex);
+        assertLabelRange(prediction, numClasses, sample.predictionSource);
+        throw error;
+      }
       confusion.merge(imageMatrix);
       const imageBoundary = boundary.update(prediction.data, target.data, target.width, target.height);
       if (sides && sidesConfusion && sidesBoundary) {

@@ -17,7 +17,7 @@ export function outOfRangeIds(
   numClasses: number,
   ignoreIndex?: number,
 ): Array<{ id: number; pixels: number }> {
-  const histogram = new Float64Array(256);
+  const histogram = new Uint32Array(256);
   for (let i = 0; i < data.length; i++) histogram[data[i]]++;
   const bad: Array<{ id: number; pixels: number }> = [];
   for (let id = numClasses; id < 256; id++) {
