@@ -89,7 +89,7 @@ const SWAP = new Uint8Array(256).map((_, i) => i);
 SWAP[4] = 5; SWAP[5] = 4; SWAP[6] = 7; SWAP[7] = 6; SWAP[8] = 9; SWAP[9] = 8;
 
 function perturb(target: LabelMap, index: number, next: () => number): LabelMap {
-  const { width, height, data } = target;
+  const { width, height, mask: data } = target;
   const dx = Math.round((next() - 0.5) * 16);
   const dy = Math.round((next() - 0.5) * 16);
   const out = new Uint8Array(data.length);
@@ -106,7 +106,7 @@ function perturb(target: LabelMap, index: number, next: () => number): LabelMap 
       out[y * width + x] = v;
     }
   }
-  return { width, height, data: out };
+  return { width, height, mask: out };
 }
 
 /** Boundary F1 the textbook way: per class, a full-image exact EDT of each boundary. Same definition. */
@@ -149,11 +149,11 @@ async function main(): Promise<void> {
     targets = await Promise.all(files.map((f) => readLabelMap(join(SHARED, f))));
     origin = `${targets.length} val masks of ../shared/data/celebamask-mini`;
   } catch {
-    targets = Array.from({ length: count }, () => ({ width: 512, height: 512, data: syntheticMask(512, next) }));
+    targets = Array.from({ length: count }, () => ({ width: 512, height: 512, mask: syntheticMask(512, next) }));
     origin = `${count} synthetic 512x512 face-like maps (../shared absent)`;
   }
   const predictions = targets.map((t, i) => perturb(t, i, next));
-  const pixels = targets.reduce((n, t) => n + t.data.length, 0);
+  const pixels = targets.reduce((n, t) => n + t.mask.length, 0);
   console.log(`faceparse bench: metrics (${origin}; ${(pixels / 1e6).toFixed(1)} Mpx per set; node ${process.version})`);
 
   const memorySamples: EvalSample[] = targets.map((target, i) => ({
@@ -171,8 +171,8 @@ async function main(): Promise<void> {
   const histTime = await median(() => {
     const counts = new Float64Array(C * C);
     for (let k = 0; k < targets.length; k++) {
-      const t = targets[k].data;
-      const p = predictions[k].data;
+      const t = targets[k].mask;
+      const p = predictions[k].mask;
       for (let i = 0; i < t.length; i++) counts[t[i] * C + p[i]]++;
     }
     return counts;
@@ -182,8 +182,8 @@ async function main(): Promise<void> {
   const denseStart = performance.now();
   let denseSum = 0;
   for (let k = 0; k < targets.length; k++) {
-    const { width, height, data } = targets[k];
-    denseSum += denseBoundaryScore(predictions[k].data, data, width, height) ?? 0;
+    const { width, height, mask: data } = targets[k];
+    denseSum += denseBoundaryScore(predictions[k].mask, data, width, height) ?? 0;
   }
   const denseTime = performance.now() - denseStart;
   const denseScore = denseSum / targets.length;
@@ -199,8 +199,8 @@ async function main(): Promise<void> {
     mkdirSync(join(dir, 'gt'));
     for (let k = 0; k < targets.length; k++) {
       const { width, height } = targets[k];
-      writeFileSync(join(dir, 'gt', `${k}.png`), await encodeLabelPng(targets[k].data, width, height));
-      writeFileSync(join(dir, 'pred', `${k}.png`), await encodeLabelPng(predictions[k].data, width, height));
+      writeFileSync(join(dir, 'gt', `${k}.png`), await encodeLabelPng(targets[k].mask, width, height));
+      writeFileSync(join(dir, 'pred', `${k}.png`), await encodeLabelPng(predictions[k].mask, width, height));
     }
     const pairs = await openPredictionFolders(join(dir, 'pred'), join(dir, 'gt'));
     const fileSamples = predictionFolderSamples(pairs, { labels: LABELS });

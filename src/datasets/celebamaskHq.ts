@@ -182,9 +182,9 @@ export async function openCelebAMaskHq(root: string, options: CelebAMaskHqOption
               `${path} is ${mask.width}x${mask.height}; CelebAMask-HQ part masks are ${MASK_SIZE}x${MASK_SIZE}. Replace the file from the release.`,
             );
           }
-          decoded.set(part, mask.data);
+          decoded.set(part, mask.mask);
         }
-        return { width: MASK_SIZE, height: MASK_SIZE, data: mergeCelebAMaskHqParts(decoded) };
+        return { width: MASK_SIZE, height: MASK_SIZE, mask: mergeCelebAMaskHqParts(decoded) };
       },
     };
   });

@@ -37,9 +37,9 @@ async function fromOtherFormat(bytes: Uint8Array, source: string): Promise<Label
     throw new FaceParseError('DATASET_INVALID', `${source}: ${meta.format} with ${meta.depth} samples is not an 8-bit label map. ${HOW_TO_SAVE}`);
   }
   const { data, info } = await sharp(bytes).raw().toBuffer({ resolveWithObject: true });
-  if (info.channels === 1) return { width: info.width, height: info.height, data: new Uint8Array(data) };
+  if (info.channels === 1) return { width: info.width, height: info.height, mask: new Uint8Array(data) };
   if (info.channels === 3 || info.channels === 4) {
-    return { width: info.width, height: info.height, data: greyFromColour(data, info.channels, info.width, info.height, source) };
+    return { width: info.width, height: info.height, mask: greyFromColour(data, info.channels, info.width, info.height, source) };
   }
   throw new FaceParseError('DATASET_INVALID', `${source}: image with ${info.channels} channels is not a label map. ${HOW_TO_SAVE}`);
 }
@@ -59,7 +59,7 @@ export async function decodeLabelMap(bytes: Uint8Array, source: string): Promise
     // greyscale (0) and palette (3) PNGs: ids as stored
     if (header && (header.colourType === 0 || header.colourType === 3)) {
       const { mask, width, height } = await decodeLabelPng(bytes);
-      return { width, height, data: mask };
+      return { width, height, mask };
     }
     return await fromOtherFormat(bytes, source);
   } catch (error) {

@@ -76,7 +76,7 @@ export async function evaluate(samples: readonly EvalSample[], options: EvalOpti
       const { prediction, target } = loaded;
       assertSameSize(prediction, target, `prediction ${sample.predictionSource}`, `ground truth ${sample.targetSource}`);
       try {
-        imageMatrix.reset().update(prediction.data, target.data); // checks the ids on the way
+        imageMatrix.reset().update(prediction.mask, target.mask); // checks the ids on the way
       } catch (error) {
         // say which file holds which ids (these throw), else pass the error on
         assertLabelRange(target, numClasses, sample.targetSource, ignoreIndex);
@@ -84,10 +84,10 @@ export async function evaluate(samples: readonly EvalSample[], options: EvalOpti
         throw error;
       }
       confusion.merge(imageMatrix);
-      const imageBoundary = boundary.update(prediction.data, target.data, target.width, target.height);
+      const imageBoundary = boundary.update(prediction.mask, target.mask, target.width, target.height);
       if (sides && sidesConfusion && sidesBoundary) {
-        const p = remapLabelData(prediction.data, sides.mapping);
-        const t = remapLabelData(target.data, sides.mapping);
+        const p = remapLabelData(prediction.mask, sides.mapping);
+        const t = remapLabelData(target.mask, sides.mapping);
         sidesConfusion.update(p, t);
         sidesBoundary.update(p, t, target.width, target.height);
       }

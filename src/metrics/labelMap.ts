@@ -1,12 +1,9 @@
-/** Label maps: one class id per pixel, row-major. */
+/** Checks on label maps (one class id per pixel, row-major) before they are scored. */
 import { FaceParseError } from '../core/errors.js';
+import type { LabelMap } from '../visualize/label-png.js';
 
-/** A decoded label map. `data[y * width + x]` is the class id of pixel (x, y). */
-export interface LabelMap {
-  width: number;
-  height: number;
-  data: Uint8Array;
-}
+/** The project's decoded label map: `mask[y * width + x]` is the class id of pixel (x, y). */
+export type { LabelMap };
 
 /**
  * Class ids in `data` that are not valid for a label set of `numClasses` classes (ids 0..numClasses-1),
@@ -28,7 +25,7 @@ export function outOfRangeIds(
 
 /** Throws DATASET_INVALID when a label map holds ids outside the label set. `source` names the file or input. */
 export function assertLabelRange(map: LabelMap, numClasses: number, source: string, ignoreIndex?: number): void {
-  const bad = outOfRangeIds(map.data, numClasses, ignoreIndex);
+  const bad = outOfRangeIds(map.mask, numClasses, ignoreIndex);
   if (bad.length === 0) return;
   const list = bad.map(({ id, pixels }) => `${id} (${pixels} px)`).join(', ');
   throw new FaceParseError(
@@ -41,7 +38,7 @@ export function assertLabelRange(map: LabelMap, numClasses: number, source: stri
 
 /** Throws DATASET_INVALID unless two label maps have the same size. */
 export function assertSameSize(a: LabelMap, b: LabelMap, aName: string, bName: string): void {
-  if (a.width === b.width && a.height === b.height && a.data.length === b.data.length) return;
+  if (a.width === b.width && a.height === b.height && a.mask.length === b.mask.length) return;
   throw new FaceParseError(
     'DATASET_INVALID',
     `${aName} is ${a.width}x${a.height} but ${bName} is ${b.width}x${b.height}: ` +

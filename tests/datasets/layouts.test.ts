@@ -33,7 +33,7 @@ describe('paired folders (images/ + masks/)', () => {
     expect(dataset.labels).toBe(CELEBAMASK_HQ_LABELS);
     expect(dataset.samples.map((s) => s.id)).toEqual(['a', 'b']);
     const target = await dataset.samples[0].loadTarget();
-    expect([target.width, target.height, target.data[1 * 8 + 1]]).toEqual([8, 6, 5]);
+    expect([target.width, target.height, target.mask[1 * 8 + 1]]).toEqual([8, 6, 5]);
     expect(await dataset.samples[0].loadImage()).toBe(join(dir, 'images', 'a.jpg'));
   });
 
@@ -116,7 +116,7 @@ describe('CelebAMask-HQ release layout', () => {
     expect(dataset.samples.map((s) => s.id)).toEqual(['3', '2001']);
     expect(dataset.samples[1].targetSource).toMatch(/CelebAMask-HQ-mask-anno\/1\/02001_\*\.png$/);
     const target = await dataset.samples[1].loadTarget();
-    const at = (x: number, y: number) => CELEBAMASK_HQ_LABELS[target.data[y * size + x]];
+    const at = (x: number, y: number) => CELEBAMASK_HQ_LABELS[target.mask[y * size + x]];
     expect([at(10, 10), at(150, 10), at(300, 10), at(150, 280), at(300, 400)]).toEqual(['hat', 'hair', 'skin', 'hair', 'background']);
     const photo = await dataset.samples[0].loadImage();
     expect(photo).toMatchObject({ width: 512, height: 512, channels: 3 });
@@ -182,7 +182,7 @@ describe.skipIf(!existsSync(sharedVal))('../shared/data/celebamask-mini (skipped
     expect(dataset.samples).toHaveLength(100);
     const target = await dataset.samples[0].loadTarget();
     expect([target.width, target.height]).toEqual([512, 512]);
-    expect(target.data.every((id) => id < 19)).toBe(true);
+    expect(target.mask.every((id) => id < 19)).toBe(true);
     expect((await openDataset(sharedVal, { split: 'train' })).samples).toHaveLength(800);
   });
 });

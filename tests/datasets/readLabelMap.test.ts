@@ -26,24 +26,24 @@ describe('readLabelMap', () => {
     writeLabelPng(join(dir, 'palette.png'), data, 3, 2, palette);
     const map = await readLabelMap(join(dir, 'palette.png'));
     expect(map).toMatchObject({ width: 3, height: 2 });
-    expect(Array.from(map.data)).toEqual([0, 1, 2, 3, 5, 5]);
+    expect(Array.from(map.mask)).toEqual([0, 1, 2, 3, 5, 5]);
   });
 
   it('reads greyscale values as ids', async () => {
     writeLabelPng(join(dir, 'grey.png'), Uint8Array.from([18, 0, 7, 255]), 2, 2);
-    expect(Array.from((await readLabelMap(join(dir, 'grey.png'))).data)).toEqual([18, 0, 7, 255]);
+    expect(Array.from((await readLabelMap(join(dir, 'grey.png'))).mask)).toEqual([18, 0, 7, 255]);
   });
 
   it('unpacks 4-bit palette PNGs', async () => {
     // 3 pixels wide, 4 bits each: row bytes [0x12, 0x30] and [0x45, 0x60]
     const png = encode({ width: 3, height: 2, depth: 4, channels: 1, data: Uint8Array.from([0x12, 0x30, 0x45, 0x60]), palette: Array.from({ length: 16 }, (_, i) => [i, i, i] as [number, number, number]) });
     writeFileSync(join(dir, 'four.png'), png);
-    expect(Array.from((await readLabelMap(join(dir, 'four.png'))).data)).toEqual([1, 2, 3, 4, 5, 6]);
+    expect(Array.from((await readLabelMap(join(dir, 'four.png'))).mask)).toEqual([1, 2, 3, 4, 5, 6]);
   });
 
   it('accepts RGB PNGs whose channels are equal (greyscale saved as colour), refuses real colour', async () => {
     const grey = await sharp(Buffer.from([3, 3, 3, 9, 9, 9]), { raw: { width: 2, height: 1, channels: 3 } }).png().toBuffer();
-    expect(Array.from((await decodeLabelMap(grey, 'grey-rgb.png')).data)).toEqual([3, 9]);
+    expect(Array.from((await decodeLabelMap(grey, 'grey-rgb.png')).mask)).toEqual([3, 9]);
     const colour = await sharp(Buffer.from([3, 3, 3, 9, 200, 9]), { raw: { width: 2, height: 1, channels: 3 } }).png().toBuffer();
     const error = await errorOf(decodeLabelMap(colour, 'colour.png'));
     expect(error.code).toBe('DATASET_INVALID');

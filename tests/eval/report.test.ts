@@ -15,8 +15,8 @@ function sample(id: string, prediction: number[], target: number[], width: numbe
     id,
     predictionSource: id,
     targetSource: id,
-    loadPrediction: async () => ({ width, height, data: Uint8Array.from(prediction) }),
-    loadTarget: async () => ({ width, height, data: Uint8Array.from(target) }),
+    loadPrediction: async () => ({ width, height, mask: Uint8Array.from(prediction) }),
+    loadTarget: async () => ({ width, height, mask: Uint8Array.from(target) }),
   };
 }
 

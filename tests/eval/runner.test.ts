@@ -5,7 +5,7 @@ import type { EvalSample } from '../../src/eval/types.js';
 import type { LabelMap } from '../../src/metrics/labelMap.js';
 import { CELEBAMASK_HQ_LABELS } from '../../src/models/labels.js';
 
-const map = (width: number, height: number, values: number[]): LabelMap => ({ width, height, data: Uint8Array.from(values) });
+const map = (width: number, height: number, values: number[]): LabelMap => ({ width, height, mask: Uint8Array.from(values) });
 
 function sample(id: string, prediction: LabelMap, target: LabelMap, log?: string[]): EvalSample {
   return {
@@ -81,7 +81,7 @@ describe('evaluate', () => {
     const c = sample('c', map(2, 2, [0, 0, 0, 0]), map(2, 2, [1, 1, 1, 0])); // mean F1 0
     const result = await evaluate([a, b, c], { labels: LABELS, worst: 2 });
     expect(result.worst.map((w) => w.id)).toEqual(['c', 'a']);
-    expect(result.worst[0].target.data).toEqual(Uint8Array.from([1, 1, 1, 0]));
+    expect(result.worst[0].target.mask).toEqual(Uint8Array.from([1, 1, 1, 0]));
     const byPixels = await evaluate([a, b, c], { labels: LABELS, worst: 1, worstBy: 'pixelAccuracy' });
     expect(byPixels.worst.map((w) => [w.id, w.pixelAccuracy])).toEqual([['c', 1 / 4]]);
   });

@@ -20,7 +20,7 @@ function fakeDataset(ids: string[]): Dataset {
       imagePath: `/data/images/${id}.jpg`,
       targetSource: `/data/masks/${id}.png`,
       loadImage: async () => `/data/images/${id}.jpg`,
-      loadTarget: async () => ({ width: 2, height: 1, data: Uint8Array.from([hq('hair'), hq('nose')]) }),
+      loadTarget: async () => ({ width: 2, height: 1, mask: Uint8Array.from([hq('hair'), hq('nose')]) }),
     })),
   };
 }
@@ -34,7 +34,7 @@ describe('modelSamples', () => {
     };
     const [first] = modelSamples(fakeDataset(['a']), predict);
     const prediction = await first.loadPrediction();
-    expect(Array.from(prediction.data)).toEqual([hq('hair'), hq('nose')]);
+    expect(Array.from(prediction.mask)).toEqual([hq('hair'), hq('nose')]);
     expect(seen).toEqual(['/data/images/a.jpg']);
     expect(first.predictionSource).toBe('model output for /data/images/a.jpg');
   });
@@ -55,9 +55,9 @@ describe('predictionFolderSamples', () => {
     writeLabelPng(join(dir, 'gt', 'x.png'), Uint8Array.from([hq('l_brow'), hq('cloth')]), 2, 1);
     const pairs = await openPredictionFolders(join(dir, 'pred'), join(dir, 'gt'));
     const [asIs] = predictionFolderSamples(pairs, { labels: CELEBAMASK_HQ_LABELS });
-    expect(Array.from((await asIs.loadPrediction()).data)).toEqual([bisenet('l_brow'), bisenet('cloth')]);
+    expect(Array.from((await asIs.loadPrediction()).mask)).toEqual([bisenet('l_brow'), bisenet('cloth')]);
     const [mapped] = predictionFolderSamples(pairs, { labels: CELEBAMASK_HQ_LABELS, predictionLabels: BISENET_LABELS });
-    expect(Array.from((await mapped.loadPrediction()).data)).toEqual([hq('l_brow'), hq('cloth')]);
-    expect(Array.from((await mapped.loadTarget()).data)).toEqual([hq('l_brow'), hq('cloth')]);
+    expect(Array.from((await mapped.loadPrediction()).mask)).toEqual([hq('l_brow'), hq('cloth')]);
+    expect(Array.from((await mapped.loadTarget()).mask)).toEqual([hq('l_brow'), hq('cloth')]);
   });
 });

@@ -106,8 +106,8 @@ describe('cross-check with the Python reference: random label maps', () => {
       const target = await readLabelMap(join(fixtures, `${pair.file}-gt.png`));
       expect([target.width, target.height]).toEqual([pair.width, pair.height]);
       const { scores } = scoreAll(
-        prediction.data,
-        target.data,
+        prediction.mask,
+        target.mask,
         target.width,
         target.height,
         pair.numClasses,
@@ -126,8 +126,8 @@ describe('cross-check with the Python reference: random label maps', () => {
     for (const name of expected.set.names) {
       const prediction = await readLabelMap(join(fixtures, `${name}-pred.png`));
       const target = await readLabelMap(join(fixtures, `${name}-gt.png`));
-      total.update(prediction.data, target.data);
-      boundary.update(prediction.data, target.data, target.width, target.height);
+      total.update(prediction.mask, target.mask);
+      boundary.update(prediction.mask, target.mask, target.width, target.height);
     }
     expect(rows(total)).toEqual(expected.set.confusion);
     const result = boundary.compute();
@@ -168,11 +168,11 @@ describe.skipIf(!haveShared)('cross-check with the Python reference: real CelebA
     it(`${entry.file}: decoded ids match PIL, metrics match on ${Object.keys(entry.transforms).join(', ')}`, async () => {
       const target = await readLabelMap(join(sharedVal, entry.file));
       const histogram = new Array(19).fill(0);
-      for (const v of target.data) histogram[v]++;
+      for (const v of target.mask) histogram[v]++;
       expect(histogram).toEqual(entry.histogram);
       for (const [name, wanted] of Object.entries(entry.transforms)) {
-        const prediction = TRANSFORMS[name](target.data, target.width, target.height);
-        const { scores } = scoreAll(prediction, target.data, target.width, target.height, 19);
+        const prediction = TRANSFORMS[name](target.mask, target.width, target.height);
+        const { scores } = scoreAll(prediction, target.mask, target.width, target.height, 19);
         expect(scores.confusion).toEqual(wanted.confusion);
         expect(mismatch(scores, wanted, `${entry.file} ${name}`)).toBe('');
       }

@@ -114,8 +114,8 @@ export function f1BarChartSvg(view: ViewReport, title = 'F1 per class'): string 
 export function colorizeLabelMap(map: LabelMap, labels: readonly string[]): Buffer {
   const palette = paletteFor(labels);
   const out = Buffer.alloc(map.width * map.height * 3, 128); // ids outside the set (void) stay grey
-  for (let i = 0; i < map.data.length; i++) {
-    const colour = palette[map.data[i]];
+  for (let i = 0; i < map.mask.length; i++) {
+    const colour = palette[map.mask[i]];
     if (colour) {
       out[i * 3] = colour[0];
       out[i * 3 + 1] = colour[1];
@@ -128,11 +128,11 @@ export function colorizeLabelMap(map: LabelMap, labels: readonly string[]): Buff
 /** Wrong pixels red over the dimmed photo (or black); ignored target pixels grey. */
 export function errorMapPixels(prediction: LabelMap, target: LabelMap, photo: Buffer | undefined, ignoreIndex?: number): Buffer {
   const out = Buffer.alloc(target.width * target.height * 3);
-  for (let i = 0; i < target.data.length; i++) {
+  for (let i = 0; i < target.mask.length; i++) {
     const o = i * 3;
-    if (target.data[i] === ignoreIndex) {
+    if (target.mask[i] === ignoreIndex) {
       out.fill(110, o, o + 3);
-    } else if (prediction.data[i] !== target.data[i]) {
+    } else if (prediction.mask[i] !== target.mask[i]) {
       out[o] = 235;
       out[o + 1] = 30;
       out[o + 2] = 30;
