@@ -1,5 +1,5 @@
 /**
- * `faceparse eval`: score a model on a labelled dataset (--model M --data DIR), or score existing
+ * `faceparse eval`: score a model on a labelled dataset (--data DIR [--model M]), or score existing
  * predictions against ground truth (--pred DIR --gt DIR).
  *
  * The report goes to stdout (a table and the summary line; one JSON object with --json; Markdown with
@@ -79,10 +79,10 @@ function checkModes(o: EvalCommandOptions): 'model' | 'predictions' {
     }
     return 'predictions';
   }
-  if (o.model === undefined || o.data === undefined) {
+  if (o.data === undefined) {
     throw new FaceParseError(
       'INVALID_ARGUMENT',
-      'give --model M --data DIR to run a model on a labelled dataset, or --pred DIR --gt DIR to score existing predictions.',
+      'give --data DIR (and --model M) to run a model on a labelled dataset, or --pred DIR --gt DIR to score existing predictions.',
     );
   }
   if (o.images !== undefined || o.predLabels !== undefined) {
@@ -127,8 +127,9 @@ export async function runEval(o: EvalCommandOptions, io: EvalCommandIO = default
     const dataset = await openDataset(o.data!, { split: o.split, labels });
     datasetLabels = dataset.labels;
     const { createModelPredictor } = await import('../eval/modelPredictor.js');
-    const predictor = await createModelPredictor({ model: o.model!, variant: o.variant, threads });
+    const predictor = await createModelPredictor({ model: o.model, variant: o.variant, threads });
     close = predictor.close;
+    io.stderr.write(`eval: ${predictor.model} on ${dataset.root} (${dataset.layout}, ${dataset.samples.length} images)\n`);
     samples = sources.modelSamples(dataset, predictor.predict);
   }
   if (limit !== undefined) samples = samples.slice(0, limit);
@@ -172,7 +173,7 @@ export function registerEvalCommand(program: Command, io: EvalCommandIO = defaul
   program
     .command('eval')
     .description('score a model on a labelled dataset, or existing predictions against ground truth: pixel accuracy, mIoU, F1, boundary F1')
-    .option('--model <model>', '[string] model to run: hub id or local folder (with --data)')
+    .option('--model <model>', '[string] model to run on --data: hub id owner/name[@revision] or model folder (default: the embedded face-parsing-mini)')
     .addOption(new Option('--variant <variant>', '[string] ONNX variant (default: the model\'s)').choices(['fp32', 'fp16', 'q8']))
     .option('--threads <n>', '[number] inference threads (default: the runtime\'s)')
     .option('--data <dir>', '[dir] labelled dataset: images/ + masks/, <split>/images/ + <split>/masks/, or the CelebAMask-HQ release')

@@ -1,12 +1,18 @@
 import { existsSync } from 'node:fs';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { Writable } from 'node:stream';
 import { Command } from 'commander';
 import { describe, expect, it } from 'vitest';
 import { registerEvalCommand, runEval, type EvalCommandIO, type EvalCommandOptions } from '../../src/cli/eval.js';
 import { FaceParseError } from '../../src/core/errors.js';
 import { BISENET_LABELS } from '../../src/datasets/labelSets.js';
-import { rectangleMap, tempDir, writeLabelPng } from '../datasets/helpers.js';
+import { FaceParser } from '../../src/core/faceParser.js';
+import { readLabelMap } from '../../src/datasets/readLabelMap.js';
+import { ConfusionMatrix } from '../../src/metrics/confusionMatrix.js';
+import { rectangleMap, tempDir, writeLabelPng, writePhoto } from '../datasets/helpers.js';
+
+const TINY_MODEL = join(dirname(fileURLToPath(import.meta.url)), '..', 'fixtures', 'tiny-segformer');
 
 function captureIO(env: Record<string, string | undefined> = {}) {
   const out: string[] = [];
@@ -110,7 +116,7 @@ describe('faceparse eval --pred --gt', () => {
 
 describe('faceparse eval: option checks', () => {
   it.each([
-    [{}, /give --model M --data DIR .* or --pred DIR --gt DIR/],
+    [{}, /give --data DIR \(and --model M\) .* or --pred DIR --gt DIR/],
     [{ model: 'm', data: 'd', pred: 'p', gt: 'g' }, /use either --model with --data .* or --pred with --gt/],
     [{ pred: 'p' }, /--pred and --gt go together/],
     [{ ...base, json: true, markdown: true }, /choose one of --json and --markdown/],
@@ -125,10 +131,31 @@ describe('faceparse eval: option checks', () => {
     expect(error.message).toMatch(message);
   });
 
+  it('--data runs the model on each photo and scores its output against the masks', async () => {
+    const data = join(dir, 'model-data');
+    for (const id of ['m1', 'm2']) {
+      await writePhoto(join(data, 'images', `${id}.jpg`), 40, 32);
+      writeLabelPng(join(data, 'masks', `${id}.png`), rectangleMap(40, 32, [[0, 0, 40, 8, 13], [10, 8, 20, 24, 1]]), 40, 32);
+    }
+    const c = captureIO();
+    await runEval({ data, model: TINY_MODEL, json: true }, c.io);
+    const report = JSON.parse(c.stdout());
+    expect(report.images).toBe(2);
+    expect(c.stderr()).toMatch(/eval: .*tiny-segformer on .*model-data \(paired-folders, 2 images\)/);
+    // the same matrix from FaceParser and the masks directly
+    const parser = await FaceParser.create({ model: TINY_MODEL });
+    const matrix = new ConfusionMatrix(19);
+    for (const id of ['m1', 'm2']) {
+      const result = await parser.parse(join(data, 'images', `${id}.jpg`));
+      matrix.update(result.categoryMask, (await readLabelMap(join(data, 'masks', `${id}.png`))).mask);
+    }
+    await parser.close();
+    expect(report.confusionMatrix.flat()).toEqual(Array.from(matrix.counts));
+  });
+
   it('--model fails with a FaceParseError when the model cannot be loaded', async () => {
     const data = join(dir, 'data');
     writeLabelPng(join(data, 'masks', 'a.png'), new Uint8Array(4), 2, 2);
-    const { writePhoto } = await import('../datasets/helpers.js');
     await writePhoto(join(data, 'images', 'a.jpg'), 2, 2);
     const error = await errorOf(runEval({ model: join(dir, 'no-such-model'), data }, captureIO().io));
     expect(error).toBeInstanceOf(FaceParseError);
