@@ -10,6 +10,7 @@
 import { Command, Option } from 'commander';
 import { FaceParseError } from '../core/errors.js';
 import type { ModelVariant } from '../core/types.js';
+import { createProgress } from './progress.js';
 
 export interface EvalCommandIO {
   /** Where the report goes (default: process.stdout). */
@@ -103,16 +104,14 @@ export async function runEval(o: EvalCommandOptions, io: EvalCommandIO = default
   const tolerancePixels = positive(o.tolerancePx, '--tolerance-px');
 
   // Lazy: `faceparse --help` and other commands never load the evaluation code.
-  const [{ resolveLabelSet }, { openDataset }, { openPredictionFolders }, { evaluate }, sources, { createProgress }, text] =
-    await Promise.all([
-      import('../datasets/labelSets.js'),
-      import('../datasets/openDataset.js'),
-      import('../datasets/predictionFolders.js'),
-      import('../eval/runner.js'),
-      import('../eval/sources.js'),
-      import('../eval/progress.js'),
-      import('../eval/report/text.js'),
-    ]);
+  const [{ resolveLabelSet }, { openDataset }, { openPredictionFolders }, { evaluate }, sources, text] = await Promise.all([
+    import('../datasets/labelSets.js'),
+    import('../datasets/openDataset.js'),
+    import('../datasets/predictionFolders.js'),
+    import('../eval/runner.js'),
+    import('../eval/sources.js'),
+    import('../eval/report/text.js'),
+  ]);
   const labels = o.labels !== undefined ? await resolveLabelSet(o.labels) : undefined;
 
   let samples;
@@ -134,7 +133,7 @@ export async function runEval(o: EvalCommandOptions, io: EvalCommandIO = default
   }
   if (limit !== undefined) samples = samples.slice(0, limit);
 
-  const progress = createProgress(io, 'eval');
+  const progress = createProgress(samples.length, io, { label: 'eval' });
   let result;
   try {
     result = await evaluate(samples, {
@@ -146,7 +145,7 @@ export async function runEval(o: EvalCommandOptions, io: EvalCommandIO = default
       worst: o.report !== undefined ? worst : 0,
       worstBy: o.worstBy,
       skipBad: o.skipBad === true,
-      onProgress: (done, total, id) => progress.update(done, total, id),
+      onProgress: (done, total, id) => progress.tick(id, `eval: ${done}/${total} ${id}`),
     });
   } finally {
     progress.stop();

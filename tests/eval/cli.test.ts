@@ -56,7 +56,7 @@ describe('faceparse eval --pred --gt', () => {
     expect(report.perClass.skin.iou).toBeGreaterThan(0.7);
     expect(report.perClass.skin.iou).toBeLessThan(1);
     expect(report.perClass.nose.iou).toBeNull();
-    expect(c.stderr()).toContain('eval: 3/3\n');
+    expect(c.stderr()).toContain('eval: 1/3 p0\neval: 2/3 p1\neval: 3/3 p2\n');
   });
 
   it('prints the table and the summary line by default, Markdown with --markdown', async () => {
