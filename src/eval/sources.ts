@@ -19,7 +19,7 @@ import type { EvalSample } from './types.js';
  */
 function toTargetIds(map: LabelMap, from: readonly string[], to: readonly string[], mapping: Uint8Array | undefined, source: string): LabelMap {
   if (mapping || from.length !== to.length) assertLabelRange(map, from.length, source);
-  return mapping ? { ...map, mask: remapLabelData(map.mask, mapping, map.mask) } : map;
+  return mapping ? { ...map, mask: remapLabelData(map.mask, mapping) } : map;
 }
 
 export interface PredictionFolderOptions {
@@ -82,7 +82,7 @@ export function modelSamples(dataset: Dataset, predict: Predictor): EvalSample[]
           `the model returned a ${result.categoryMask.length}-pixel mask for a ${result.width}x${result.height} result.`,
         );
       }
-      const map = { width: result.width, height: result.height, mask: Uint8Array.from(result.categoryMask) };
+      const map = { width: result.width, height: result.height, mask: result.categoryMask };
       return toTargetIds(map, result.labels, dataset.labels, mappingFor(result.labels), `model output for ${sample.imagePath}`);
     },
     loadTarget: () => sample.loadTarget(),
