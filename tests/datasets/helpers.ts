@@ -5,6 +5,7 @@ import { dirname, join } from 'node:path';
 import { encode } from 'fast-png';
 import sharp from 'sharp';
 import { afterAll } from 'vitest';
+import type { FaceParseError } from '../../src/core/errors.js';
 
 /** A fresh temporary folder, removed after the file's tests. */
 export function tempDir(prefix = 'faceparse-test-'): string {
@@ -36,4 +37,14 @@ export function rectangleMap(width: number, height: number, rects: Array<[x: num
     for (let y = y0; y < y0 + h; y++) for (let x = x0; x < x0 + w; x++) data[y * width + x] = c;
   }
   return data;
+}
+
+/** The error a promise rejects with (fails the test if it resolves). */
+export async function errorOf<E = FaceParseError>(promise: Promise<unknown>): Promise<E> {
+  try {
+    await promise;
+  } catch (error) {
+    return error as E;
+  }
+  throw new Error('expected an error');
 }

@@ -8,16 +8,7 @@ import { openDataset } from '../../src/datasets/openDataset.js';
 import { openPairedFolders } from '../../src/datasets/pairedFolders.js';
 import { openPredictionFolders } from '../../src/datasets/predictionFolders.js';
 import { CELEBAMASK_HQ_LABELS } from '../../src/models/labels.js';
-import { rectangleMap, tempDir, writeLabelPng, writePhoto } from './helpers.js';
-
-async function errorOf(promise: Promise<unknown>): Promise<FaceParseError> {
-  try {
-    await promise;
-  } catch (error) {
-    return error as FaceParseError;
-  }
-  throw new Error('expected an error');
-}
+import { errorOf, rectangleMap, tempDir, writeLabelPng, writePhoto } from './helpers.js';
 
 describe('paired folders (images/ + masks/)', () => {
   const root = tempDir();

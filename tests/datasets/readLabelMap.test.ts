@@ -5,18 +5,9 @@ import sharp from 'sharp';
 import { describe, expect, it } from 'vitest';
 import { FaceParseError } from '../../src/core/errors.js';
 import { decodeLabelMap, readLabelMap } from '../../src/datasets/readLabelMap.js';
-import { tempDir, writeLabelPng } from './helpers.js';
+import { errorOf, tempDir, writeLabelPng } from './helpers.js';
 
 const dir = tempDir();
-
-async function errorOf(promise: Promise<unknown>): Promise<FaceParseError> {
-  try {
-    await promise;
-  } catch (error) {
-    return error as FaceParseError;
-  }
-  throw new Error('expected an error');
-}
 
 describe('readLabelMap', () => {
   it('reads palette indices, not colours, even when the palette repeats a colour', async () => {

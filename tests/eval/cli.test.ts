@@ -10,7 +10,7 @@ import { BISENET_LABELS } from '../../src/datasets/labelSets.js';
 import { FaceParser } from '../../src/core/faceParser.js';
 import { readLabelMap } from '../../src/datasets/readLabelMap.js';
 import { ConfusionMatrix } from '../../src/metrics/confusionMatrix.js';
-import { rectangleMap, tempDir, writeLabelPng, writePhoto } from '../datasets/helpers.js';
+import { errorOf, rectangleMap, tempDir, writeLabelPng, writePhoto } from '../datasets/helpers.js';
 
 const TINY_MODEL = join(dirname(fileURLToPath(import.meta.url)), '..', 'fixtures', 'tiny-segformer');
 
@@ -25,15 +25,6 @@ function captureIO(env: Record<string, string | undefined> = {}) {
   }) as Writable & { isTTY?: boolean };
   const io: EvalCommandIO = { stdout: (text) => void out.push(text), stderr, env };
   return { io, stdout: () => out.join(''), stderr: () => err.join('') };
-}
-
-async function errorOf(promise: Promise<unknown>): Promise<FaceParseError> {
-  try {
-    await promise;
-  } catch (error) {
-    return error as FaceParseError;
-  }
-  throw new Error('expected an error');
 }
 
 const dir = tempDir();
