@@ -2,7 +2,6 @@ import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { FaceParseError } from '../../src/core/errors.js';
 import { CELEBAMASK_HQ_PARTS, mergeCelebAMaskHqParts, openCelebAMaskHq } from '../../src/datasets/celebamaskHq.js';
 import { openDataset } from '../../src/datasets/openDataset.js';
 import { openPairedFolders } from '../../src/datasets/pairedFolders.js';

@@ -3,7 +3,6 @@ import { join } from 'node:path';
 import { encode } from 'fast-png';
 import sharp from 'sharp';
 import { describe, expect, it } from 'vitest';
-import { FaceParseError } from '../../src/core/errors.js';
 import { decodeLabelMap, readLabelMap } from '../../src/datasets/readLabelMap.js';
 import { errorOf, tempDir, writeLabelPng } from './helpers.js';
 
