@@ -55,11 +55,24 @@ export async function evaluate(samples: readonly EvalSample[], options: EvalOpti
   const confusion = new ConfusionMatrix(numClasses, { ignoreIndex });
   const boundary = new BoundaryF1({ numClasses, ignoreIndex, toleranceFraction, tolerancePixels });
 
+  // Merged sides: the matrix is derived at the end (merging classes only sums counts); boundary F1
+  // needs the merged maps. Void target pixels map to 255 there, apart from every merged class.
   const sides = options.mergeSides ? mergeSides(labels) : undefined;
-  const sidesIgnore = sides && ignoreIndex !== undefined ? sides.mapping[ignoreIndex] : ignoreIndex;
-  const sidesConfusion = sides && new ConfusionMatrix(sides.labels.length, { ignoreIndex: sidesIgnore });
+  const sidesMapping = sides && Uint8Array.from(sides.mapping);
+  if (sides && sidesMapping && ignoreIndex !== undefined) {
+    if (sides.labels.length > 255) {
+      throw new FaceParseError('INVALID_ARGUMENT', 'the merged-sides view with an ignore index needs fewer than 256 merged classes.');
+    }
+    sidesMapping[ignoreIndex] = 255;
+  }
   const sidesBoundary =
-    sides && new BoundaryF1({ numClasses: sides.labels.length, ignoreIndex: sidesIgnore, toleranceFraction, tolerancePixels });
+    sides &&
+    new BoundaryF1({
+      numClasses: sides.labels.length,
+      ignoreIndex: ignoreIndex === undefined ? undefined : 255,
+      toleranceFraction,
+      tolerancePixels,
+    });
 
   const perImage: ImageScores[] = [];
   const worstImages: WorstImage[] = [];
@@ -85,10 +98,9 @@ export async function evaluate(samples: readonly EvalSample[], options: EvalOpti
       }
       confusion.merge(imageMatrix);
       const imageBoundary = boundary.update(prediction.mask, target.mask, target.width, target.height);
-      if (sides && sidesConfusion && sidesBoundary) {
-        const p = remapLabelData(prediction.mask, sides.mapping);
-        const t = remapLabelData(target.mask, sides.mapping);
-        sidesConfusion.update(p, t);
+      if (sidesMapping && sidesBoundary) {
+        const p = remapLabelData(prediction.mask, sidesMapping);
+        const t = remapLabelData(target.mask, sidesMapping);
         sidesBoundary.update(p, t, target.width, target.height);
       }
       const scores: ImageScores = {
@@ -121,8 +133,13 @@ export async function evaluate(samples: readonly EvalSample[], options: EvalOpti
     worst: worstImages,
     worstBy,
     mergedSides:
-      sides && sidesConfusion && sidesBoundary
-        ? summarizeView(sides.labels, sides.mapping[backgroundIndex], sidesConfusion, sidesBoundary.compute())
+      sides && sidesBoundary
+        ? summarizeView(
+            sides.labels,
+            sides.mapping[backgroundIndex],
+            confusion.remap(sides.mapping.subarray(0, numClasses), sides.labels.length),
+            sidesBoundary.compute(),
+          )
         : undefined,
   };
 }

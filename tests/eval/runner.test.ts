@@ -97,6 +97,15 @@ describe('evaluate', () => {
     expect(merged.summary.pixelAccuracy).toBe(1);
   });
 
+  it('merged sides with an ignore index: only the ignored id is void, not its merged partner', async () => {
+    // target: l_eye (4, ignored) r_eye r_eye background; predicted: r_eye r_eye l_eye background
+    const s1 = sample('s', map(4, 1, [5, 5, 4, 0]), map(4, 1, [4, 5, 5, 0]));
+    const result = await evaluate([s1], { labels: CELEBAMASK_HQ_LABELS, mergeSides: true, ignoreIndex: 4 });
+    const eye = result.mergedSides!.perClass[4];
+    expect([eye.name, eye.targetPixels, eye.iou, eye.boundaryF1]).toEqual(['eye', 2, 1, 1]);
+    expect(result.mergedSides!.confusion.total).toBe(3);
+  });
+
   it('validates its options', async () => {
     await expect(evaluate([], { labels: [] })).rejects.toThrow(/labels must name 1 to 256 classes/);
     await expect(evaluate([], { labels: LABELS, worst: -1 })).rejects.toThrow(/worst must be a whole number/);
