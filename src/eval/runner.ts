@@ -56,14 +56,15 @@ export async function evaluate(samples: readonly EvalSample[], options: EvalOpti
   const boundary = new BoundaryF1({ numClasses, ignoreIndex, toleranceFraction, tolerancePixels });
 
   // Merged sides: the matrix is derived at the end (merging classes only sums counts); boundary F1
-  // needs the merged maps. Void target pixels map to 255 there, apart from every merged class.
+  // needs the merged maps. Void target pixels map to 255 there, apart from every merged class (the
+  // prediction keeps the plain mapping: a predicted id equal to the ignore index is still a class).
   const sides = options.mergeSides ? mergeSides(labels) : undefined;
-  const sidesMapping = sides && Uint8Array.from(sides.mapping);
-  if (sides && sidesMapping && ignoreIndex !== undefined) {
+  const sidesTargetMapping = sides && Uint8Array.from(sides.mapping);
+  if (sides && sidesTargetMapping && ignoreIndex !== undefined) {
     if (sides.labels.length > 255) {
       throw new FaceParseError('INVALID_ARGUMENT', 'the merged-sides view with an ignore index needs fewer than 256 merged classes.');
     }
-    sidesMapping[ignoreIndex] = 255;
+    sidesTargetMapping[ignoreIndex] = 255;
   }
   const sidesBoundary =
     sides &&
@@ -98,9 +99,9 @@ export async function evaluate(samples: readonly EvalSample[], options: EvalOpti
       }
       confusion.merge(imageMatrix);
       const imageBoundary = boundary.update(prediction.mask, target.mask, target.width, target.height);
-      if (sidesMapping && sidesBoundary) {
-        const p = remapLabelData(prediction.mask, sidesMapping);
-        const t = remapLabelData(target.mask, sidesMapping);
+      if (sides && sidesTargetMapping && sidesBoundary) {
+        const p = remapLabelData(prediction.mask, sides.mapping);
+        const t = remapLabelData(target.mask, sidesTargetMapping);
         sidesBoundary.update(p, t, target.width, target.height);
       }
       const scores: ImageScores = {
