@@ -68,7 +68,6 @@ interface Row {
   name: string;
   size: string;
   bare: number;
-  bareDefaults: number;
   stages: Record<'decode' | 'preprocess' | 'inference' | 'postprocess' | 'encode', number>;
   total: number;
   python?: number;
@@ -76,19 +75,17 @@ interface Row {
 
 async function benchModel(modelDir: string, images: Array<{ name: string; path: string }>): Promise<Row[]> {
   const parser = await FaceParser.create({ model: modelDir, variant: 'fp32', threads });
-  // The baseline: the bare model with the options faceparse gives it ...
+  // The baseline: the bare model with the session options faceparse gives it.
   const session = await ort.InferenceSession.create(parser.resolved.files.onnx, sessionOptionsFor('cpu', threads));
-  // ... and with onnxruntime's defaults (threads aside), for reference.
-  const defaults = await ort.InferenceSession.create(parser.resolved.files.onnx, { intraOpNumThreads: threads, interOpNumThreads: 1 });
   const tables = normalizationTables(parser.preprocessor);
   const rows: Row[] = [];
   for (const image of images) {
     const decoded = await decodeImage(image.path);
     const input = preprocess(decoded, parser.preprocessor, tables);
     const feeds = { [session.inputNames[0]!]: new ort.Tensor('float32', input.data, [1, 3, input.height, input.width]) };
-    const bareOnce = async (s = session) => {
+    const bareOnce = async () => {
       const t = performance.now();
-      await s.run(feeds);
+      await session.run(feeds);
       return performance.now() - t;
     };
     const parseOnce = async () => {
@@ -102,13 +99,11 @@ async function benchModel(modelDir: string, images: Array<{ name: string; path: 
     await bareOnce();
     await parseOnce();
     const bare: number[] = [];
-    const bareDefaults: number[] = [];
-    await bareOnce(defaults);
+
     const totals: number[] = [];
     const stages: Record<string, number[]> = { decode: [], preprocess: [], inference: [], postprocess: [], encode: [] };
     for (let r = 0; r < runs; r++) {
       bare.push(await bareOnce());
-      bareDefaults.push(await bareOnce(defaults));
       const p = await parseOnce();
       totals.push(p.total);
       for (const k of ['decode', 'preprocess', 'inference', 'postprocess'] as const) stages[k]!.push(p.timings[k]);
@@ -118,14 +113,12 @@ async function benchModel(modelDir: string, images: Array<{ name: string; path: 
       name: image.name,
       size: `${decoded.width}x${decoded.height}`,
       bare: median(bare),
-      bareDefaults: median(bareDefaults),
       total: median(totals),
       stages: Object.fromEntries(Object.entries(stages).map(([k, v]) => [k, median(v)])) as Row['stages'],
     });
     process.stderr.write(`  ${basename(modelDir)} ${image.name}: done\n`);
   }
   await session.release();
-  await defaults.release();
   await parser.close();
   return rows;
 }
@@ -169,13 +162,13 @@ async function main() {
       for (const row of rows) row.python = py.get(basename(images.find((i) => i.name === row.name)!.path));
     }
     console.log(`\nmodel ${model}`);
-    console.log('| image | size | bare session.run (onnxruntime defaults) | decode | preprocess | inference | postprocess | encode labels PNG | end to end | e2e / bare | Python reference | Python / faceparse |');
+    console.log('| image | size | bare session.run | decode | preprocess | inference | postprocess | encode labels PNG | end to end | e2e / bare | Python reference | Python / faceparse |');
     console.log('|---|---|---|---|---|---|---|---|---|---|---|---|');
     for (const r of rows) {
       const s = r.stages;
       const rel = (v: number) => `${fmt(v)} (${(v / r.bare).toFixed(3)})`;
       console.log(
-        `| ${r.name} | ${r.size} | ${fmt(r.bare)} (${fmt(r.bareDefaults)}) | ${rel(s.decode)} | ${rel(s.preprocess)} | ${rel(s.inference)} | ${rel(s.postprocess)} | ${rel(s.encode)} | ${fmt(r.total)} | **${(r.total / r.bare).toFixed(3)}x** | ${r.python !== undefined ? fmt(r.python) : '-'} | ${r.python !== undefined ? `${(r.python / r.total).toFixed(2)}x` : '-'} |`,
+        `| ${r.name} | ${r.size} | ${fmt(r.bare)} | ${rel(s.decode)} | ${rel(s.preprocess)} | ${rel(s.inference)} | ${rel(s.postprocess)} | ${rel(s.encode)} | ${fmt(r.total)} | **${(r.total / r.bare).toFixed(3)}x** | ${r.python !== undefined ? fmt(r.python) : '-'} | ${r.python !== undefined ? `${(r.python / r.total).toFixed(2)}x` : '-'} |`,
       );
     }
   }

@@ -29,6 +29,7 @@ interface ParseFlags {
   outputs: string;
   threads?: string;
   device?: 'cpu' | 'cuda';
+  spinning: boolean;
   alpha: string;
   maxPixels?: string;
   revision?: string;
@@ -116,6 +117,7 @@ export function registerParseCommand(program: Command, io: ParseCommandIO = defa
     .option('--alpha <0..1>', 'overlay opacity of the label colours', '0.5')
     .option('-t, --threads <n>', 'inference threads (default: one per core)')
     .addOption(new Option('--device <device>', 'where the model runs').choices(['cpu', 'cuda']).default('cpu'))
+    .option('--no-spinning', "let onnxruntime's idle threads sleep between operators (faster when other processes share the cores)")
     .option('--max-pixels <n>', 'largest accepted image in pixels (decompression-bomb guard)', String(100_000_000))
     .option('--revision <rev>', 'hub revision when the id has no @revision (default: main)')
     .option('--cache-dir <dir>', 'hub cache (default: HF_HUB_CACHE, $HF_HOME/hub or ~/.cache/huggingface/hub)')
@@ -152,6 +154,7 @@ export async function runParse(inputs: string[], flags: ParseFlags, io: ParseCom
     variant: flags.variant,
     threads,
     device: flags.device,
+    spinning: flags.spinning,
     maxInputPixels,
     revision: flags.revision,
     cacheDir: flags.cacheDir,

@@ -85,6 +85,7 @@ export class FaceParser {
       numLabels: config.labels.length,
       threads: options.threads,
       device: options.device,
+      spinning: options.spinning,
     });
     return new FaceParser(resolved, config.labels, preprocessor, session, options);
   }

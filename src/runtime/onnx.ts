@@ -24,6 +24,8 @@ export interface Logits {
 export interface SessionOptions {
   /** Intra-op threads (default: onnxruntime's choice, one per core). */
   threads?: number;
+  /** Let idle worker threads spin between operators (onnxruntime's default). */
+  spinning?: boolean;
   device?: Device;
   /** Expected number of output channels (the config's label count). */
   numLabels: number;
@@ -53,16 +55,17 @@ function cudaProviderInstalled(): boolean {
 }
 
 /**
- * onnxruntime options for a device. Thread-pool spinning is off: after a run, spinning workers
- * keep the cores busy while the JavaScript thread decodes, resizes and post-processes, which on
- * a 2-core machine made both the run and the JavaScript after it slower (bench/parse.ts).
+ * onnxruntime options for a device. `spinning` keeps onnxruntime's default (worker threads spin
+ * briefly between operators): on an otherwise idle 2-core machine it made B0 and B5 runs ~10%
+ * faster; when other processes compete for the cores, turning it off was up to 30% faster
+ * (bench/parse.ts, and the note in the README).
  */
-export function sessionOptionsFor(device: Device, threads?: number): ort.InferenceSession.SessionOptions {
+export function sessionOptionsFor(device: Device, threads?: number, spinning = true): ort.InferenceSession.SessionOptions {
   return {
     executionProviders: device === 'cuda' ? ['cuda'] : ['cpu'],
     graphOptimizationLevel: 'all',
     ...(threads ? { intraOpNumThreads: threads, interOpNumThreads: 1 } : {}),
-    extra: { session: { intra_op: { allow_spinning: '0' }, inter_op: { allow_spinning: '0' } } },
+    ...(spinning ? {} : { extra: { session: { intra_op: { allow_spinning: '0' }, inter_op: { allow_spinning: '0' } } } }),
   };
 }
 
@@ -78,7 +81,7 @@ export async function createSegmentationSession(modelPath: string, options: Sess
         "reinstall with ONNXRUNTIME_NODE_INSTALL=cuda12 npm rebuild onnxruntime-node), or use device 'cpu'",
     );
   }
-  const sessionOptions = sessionOptionsFor(device, options.threads);
+  const sessionOptions = sessionOptionsFor(device, options.threads, options.spinning ?? true);
   let session: ort.InferenceSession;
   try {
     session = await ort.InferenceSession.create(modelPath, sessionOptions);
