@@ -78,6 +78,8 @@ export class FaceParser {
       token: options.token,
       offline: options.offline,
       onProgress: options.onProgress,
+      signal: options.signal,
+      fetch: options.fetch,
     });
     const config = await readModelConfig(resolved.files.config);
     const preprocessor = await readPreprocessorConfig(resolved.files.preprocessor);

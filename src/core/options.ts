@@ -1,8 +1,10 @@
 /** Options of FaceParser, in layers: where the model comes from, how it runs, what parse returns. */
-import type { DownloadProgress } from '../hub/index.js';
+import type { HubOptions } from '../hub/index.js';
 import type { Device, ModelVariant } from './types.js';
 
-export interface ModelSourceOptions {
+/** Where the model comes from: `model`, plus the hub options of `resolveModel` (src/hub). */
+export interface ModelSourceOptions
+  extends Pick<HubOptions, 'revision' | 'cacheDir' | 'endpoint' | 'token' | 'offline' | 'onProgress' | 'signal' | 'fetch'> {
   /**
    * A model folder in the Hugging Face layout (config.json, preprocessor_config.json, onnx/*.onnx)
    * or a hub id `owner/name[@revision]`. Default: the embedded `face-parsing-mini` model.
@@ -11,18 +13,6 @@ export interface ModelSourceOptions {
   /** Weights variant: fp32 (onnx/model.onnx), fp16 (onnx/model_fp16.onnx), q8 (onnx/model_quantized.onnx).
    * Default: fp32 for hub ids; for folders the first present of fp32, q8, fp16. */
   variant?: ModelVariant;
-  /** Hub revision (branch, tag or commit) when `model` has no `@revision`. Default: main. */
-  revision?: string;
-  /** Hub cache folder. Default: HF_HUB_CACHE, else $HF_HOME/hub, else ~/.cache/huggingface/hub (shared with Python). */
-  cacheDir?: string;
-  /** Hub endpoint. Default: HF_ENDPOINT, else https://huggingface.co. */
-  endpoint?: string;
-  /** Hub token for private or gated models. Default: HF_TOKEN, else the huggingface-cli token file. */
-  token?: string;
-  /** Never touch the network; fail clearly if a file is not cached. Default: HF_HUB_OFFLINE=1. */
-  offline?: boolean;
-  /** Download progress, per file. */
-  onProgress?: (event: DownloadProgress) => void;
 }
 
 export interface RuntimeOptions {
