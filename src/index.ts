@@ -1,3 +1,24 @@
+/**
+ * faceparse: face parsing with SegFormer models, with the results of the Hugging Face reference
+ * pipeline. Start with `FaceParser.create()`.
+ */
+
+// The core (src/core): parse photos, results that convert lazily, errors with codes.
+export { FaceParser, type BatchItem } from './core/faceParser.js';
+export { ParseResult, type StageTimings, type ParseResultJson } from './core/result.js';
+export { FaceParseError, isInputError, type FaceParseErrorCode } from './core/errors.js';
+export type { FaceParserOptions, ModelSourceOptions, RuntimeOptions, ParseOptions } from './core/options.js';
+export type { ImageInput, RawImage, ModelVariant, Device } from './core/types.js';
+export { CELEBAMASK_HQ_LABELS, LABEL_DESCRIPTIONS, leftRightPairs } from './models/labels.js';
+
+// The pipeline's pieces, for those who build their own: Pillow-exact resize, SegFormer
+// preprocessing, the fused upsample + arg-max.
+export { decodeImage, DEFAULT_MAX_INPUT_PIXELS, type RgbImage, type DecodeOptions } from './image/decode.js';
+export { resizePil, resampleCoefficients, PIL_RESAMPLE } from './image/resize.js';
+export { preprocess, normalizationTables, type ModelInput } from './models/segformer/preprocess.js';
+export { parseModelConfig, parsePreprocessorConfig, type PreprocessorConfig, type SegformerModelConfig } from './models/segformer/config.js';
+export { upsampleArgmax, upsampleSoftmax } from './postprocess/upsampleArgmax.js';
+
 // Model sources: local folders and Hugging Face hub ids, with the shared hub cache (src/hub).
 export {
   resolveModel,
