@@ -1,6 +1,6 @@
 /** Decoding: every supported container gives the same RGB pixels; colour models and alpha become RGB. */
 import { join } from 'node:path';
-import sharp from 'sharp';
+import sharp, { type Sharp } from 'sharp';
 import { describe, expect, it } from 'vitest';
 import { decodeImage } from '../../src/image/decode.js';
 import { GOLDEN_DIR } from '../helpers/golden.js';
@@ -9,10 +9,10 @@ const png = join(GOLDEN_DIR, 'images/exact_png.png');
 
 describe('decodeImage', () => {
   it.each([
-    ['webp', (s: sharp.Sharp) => s.webp({ lossless: true })],
-    ['tiff', (s: sharp.Sharp) => s.tiff({ compression: 'lzw' })],
-    ['avif', (s: sharp.Sharp) => s.avif({ lossless: true })],
-    ['gif', (s: sharp.Sharp) => s.gif()],
+    ['webp', (s: Sharp) => s.webp({ lossless: true })],
+    ['tiff', (s: Sharp) => s.tiff({ compression: 'lzw' })],
+    ['avif', (s: Sharp) => s.avif({ lossless: true })],
+    ['gif', (s: Sharp) => s.gif()],
   ] as const)('%s gives the pixels of the PNG (lossless) or close to them', async (format, encode) => {
     const reference = await decodeImage(png);
     const bytes = await encode(sharp(png)).toBuffer();
