@@ -8,10 +8,8 @@
  *     result.categoryMask; // Uint8Array of class ids
  *     await parser.close();
  */
-import { existsSync } from 'node:fs';
-import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
-import { parseModelSource, resolveModel, VARIANT_FILES, type ResolvedModel } from '../hub/index.js';
+import { resolveModel, type ResolvedModel } from '../hub/index.js';
 import { decodeImage, describeInput, type RgbImage } from '../image/decode.js';
 import { readModelConfig, readPreprocessorConfig, type PreprocessorConfig } from '../models/segformer/config.js';
 import { modelInputSize, normalizationTables, preprocess } from '../models/segformer/preprocess.js';
@@ -40,8 +38,6 @@ interface Prepared {
   preprocessMs: number;
 }
 
-const LOCAL_VARIANT_PREFERENCE: ModelVariant[] = ['fp32', 'q8', 'fp16'];
-
 export class FaceParser {
   /** The model's class names, index = class id. */
   readonly labels: readonly string[];
@@ -69,9 +65,8 @@ export class FaceParser {
 
   /** Resolve the model (folder, cache or download), read and check its configs, start the session. */
   static async create(options: FaceParserOptions = {}): Promise<FaceParser> {
-    const variant = options.variant ?? pickLocalVariant(options.model);
     const resolved = await resolveModel(options.model, {
-      variant,
+      variant: options.variant,
       revision: options.revision,
       cacheDir: options.cacheDir,
       endpoint: options.endpoint,
@@ -191,18 +186,6 @@ export class FaceParser {
   #checkOpen(): void {
     if (this.#closed) throw new FaceParseError('CLOSED', 'this FaceParser was closed; create a new one with FaceParser.create()');
   }
-}
-
-/** For folders (and the embedded model), the first variant present; for hub ids, fp32. */
-function pickLocalVariant(model: string | undefined): ModelVariant | undefined {
-  let source;
-  try {
-    source = parseModelSource(model ?? '');
-  } catch {
-    return undefined; // resolveModel reports the bad source
-  }
-  if (source.kind === 'hub') return undefined;
-  return LOCAL_VARIANT_PREFERENCE.find((v) => existsSync(join(source.dir, VARIANT_FILES[v])));
 }
 
 export { describeInput };

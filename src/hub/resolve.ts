@@ -23,7 +23,7 @@ import {
 import { DEFAULT_REVISION, isCommitHash, parseModelId, validateRevision, type ModelId } from './ids.js';
 
 export interface HubOptions {
-  /** Which ONNX weights: fp32 `onnx/model.onnx` (default), fp16 `onnx/model_fp16.onnx`, q8 `onnx/model_quantized.onnx`. */
+  /** Which ONNX weights: fp32 `onnx/model.onnx`, fp16 `onnx/model_fp16.onnx`, q8 `onnx/model_quantized.onnx`. Default: fp32 for hub ids; for folders the first present of fp32, q8, fp16. */
   variant?: ModelVariant;
   /** Branch, tag or commit; `@revision` in the source wins when both agree, and they must agree. Default `main`. */
   revision?: string;
@@ -171,10 +171,12 @@ async function presentVariants(dir: string): Promise<ModelVariant[]> {
   return present;
 }
 
+const LOCAL_VARIANT_PREFERENCE: readonly ModelVariant[] = ['fp32', 'q8', 'fp16'];
+
 /** Checks a local model folder and names exactly what is missing. */
 export async function resolveLocalModel(
   dir: string,
-  variant: ModelVariant,
+  requested: ModelVariant | undefined,
   notFound?: () => FaceParseError,
 ): Promise<ResolvedModel> {
   const info = await stat(dir).catch(() => undefined);
@@ -188,6 +190,7 @@ export async function resolveLocalModel(
     );
   }
   const path = (file: string): string => join(dir, ...file.split('/'));
+  const present = await presentVariants(dir);
   for (const file of [CONFIG_FILE, PREPROCESSOR_FILE]) {
     if ((await fileSize(path(file))) === undefined) {
       throw new FaceParseError(
@@ -197,9 +200,10 @@ export async function resolveLocalModel(
       );
     }
   }
+  // No variant asked for: the first present of fp32, q8, fp16 (the embedded model ships q8 and fp16).
+  const variant = requested ?? LOCAL_VARIANT_PREFERENCE.find((v) => present.includes(v)) ?? 'fp32';
   const onnxFile = VARIANT_FILES[variant];
-  if ((await fileSize(path(onnxFile))) === undefined) {
-    const present = await presentVariants(dir);
+  if (!present.includes(variant)) {
     throw new FaceParseError(
       'MODEL_FILE_MISSING',
       `model folder ${dir} has no ${onnxFile} (variant ${variant}); ` +
@@ -368,10 +372,11 @@ async function resolveHubExternalData(
  *   files of the chosen variant are fetched, plus its external-data file when the repo has one.
  */
 export async function resolveModel(source?: string, options: HubOptions = {}): Promise<ResolvedModel> {
-  const variant = parseVariant(options.variant);
+  const requested = options.variant === undefined ? undefined : parseVariant(options.variant);
   const parsed = parseModelSource(source);
-  if (parsed.kind === 'default') return resolveLocalModel(parsed.dir, variant, () => defaultModelMissing(parsed.dir));
-  if (parsed.kind === 'local') return resolveLocalModel(parsed.dir, variant);
+  if (parsed.kind === 'default') return resolveLocalModel(parsed.dir, requested, () => defaultModelMissing(parsed.dir));
+  if (parsed.kind === 'local') return resolveLocalModel(parsed.dir, requested);
+  const variant = requested ?? 'fp32';
 
   const ctx = hubContext(options);
   const { id } = parsed.id;

@@ -415,7 +415,7 @@ describe('resolveModel with a hub id', () => {
     await expect(resolveModel('acme/face', opts({ signal: controller.signal }))).rejects.toThrow('user cancelled');
     // The shared download stops a moment after its last caller withdrew.
     const partials = (): string[] => readdirSync(join(repoFolder('acme/face'), 'blobs')).filter((b) => b.includes('incomplete'));
-    for (let i = 0; i < 100 && partials().length > 0; i++) await new Promise((r) => setTimeout(r, 20));
+    for (let i = 0; i < 500 && partials().length > 0; i++) await new Promise((r) => setTimeout(r, 20));
     const blobs = readdirSync(join(repoFolder('acme/face'), 'blobs'));
     expect(blobs.filter((b) => b.includes('incomplete'))).toEqual([]);
     expect(blobs).not.toContain(sha256(files['onnx/model.onnx']!));

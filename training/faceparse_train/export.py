@@ -161,6 +161,7 @@ def main(argv=None) -> int:
     p.add_argument("--val-limit", type=int, default=None, help="measure on the first N validation images only")
     p.add_argument("--threads", type=int, default=2)
     p.add_argument("--no-weights", action="store_true", help="do not write model.safetensors")
+    p.add_argument("--note", default=None, help="a line for the model card, e.g. that this is an interim checkpoint")
     args = p.parse_args(argv)
 
     model, state = load_checkpoint(Path(args.checkpoint))
@@ -198,7 +199,11 @@ def main(argv=None) -> int:
               f"({seconds * 1000:.0f} ms per {args.size}x{args.size} image)", flush=True)
     kept = [v for v in args.keep.split(",") if v]
     (out / "metrics.json").write_text(json.dumps({"parity_max_rel": parity, "variants": metrics, "sizes": sizes, "kept": kept}, indent=1) + "\n")
-    (out / "README.md").write_text(model_card(out, model.config, metrics, state, args, parity, sizes, kept, len(samples), count_train(args.data, state)))
+    card = model_card(out, model.config, metrics, state, args, parity, sizes, kept, len(samples), count_train(args.data, state))
+    if args.note:
+        title, rest = card.split("\n", 1)
+        card = f"{title}\n\n> {args.note}\n{rest}"
+    (out / "README.md").write_text(card)
     for variant, path in files.items():
         if variant not in kept:
             path.unlink()
