@@ -27,6 +27,7 @@ import { squaredDistanceBelow, squaredDistanceTransform } from '../src/metrics/d
 import type { LabelMap } from '../src/metrics/labelMap.js';
 import { CELEBAMASK_HQ_LABELS } from '../src/models/labels.js';
 import { encodeLabelPng } from '../src/visualize/encode.js';
+import { medianTime, seededRandom } from './util.js';
 
 const LABELS = [...CELEBAMASK_HQ_LABELS];
 const C = LABELS.length;
@@ -37,31 +38,6 @@ function arg(name: string, fallback: number): number {
   return i >= 0 ? Number(process.argv[i + 1]) : fallback;
 }
 
-async function median(fn: () => unknown, runs: number): Promise<number> {
-  await fn(); // warm-up
-  const times: number[] = [];
-  for (let r = 0; r < runs; r++) {
-    const t = performance.now();
-    await fn();
-    times.push(performance.now() - t);
-  }
-  times.sort((a, b) => a - b);
-  return times[Math.floor(times.length / 2)];
-}
-
-/** Deterministic PRNG (mulberry32). */
-function random(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
-/** A face-like map: background, hair, skin, eyes, brows, nose, lips, neck, cloth as ellipses. */
 function syntheticMask(size: number, next: () => number): Uint8Array {
   const data = new Uint8Array(size * size);
   const s = size / 512;
@@ -141,7 +117,7 @@ function denseBoundaryScore(prediction: Uint8Array, target: Uint8Array, width: n
 async function main(): Promise<void> {
   const count = arg('--images', 100);
   const runs = arg('--runs', 5);
-  const next = random(42);
+  const next = seededRandom(42);
   let targets: LabelMap[];
   let origin: string;
   try {
@@ -164,11 +140,11 @@ async function main(): Promise<void> {
     loadTarget: async () => target,
   }));
   let result = await evaluate(memorySamples, { labels: LABELS });
-  const scoreTime = await median(async () => {
+  const scoreTime = await medianTime(async () => {
     result = await evaluate(memorySamples, { labels: LABELS });
   }, runs);
 
-  const histTime = await median(() => {
+  const histTime = await medianTime(() => {
     const counts = new Float64Array(C * C);
     for (let k = 0; k < targets.length; k++) {
       const t = targets[k].mask;
@@ -204,11 +180,11 @@ async function main(): Promise<void> {
     }
     const pairs = await openPredictionFolders(join(dir, 'pred'), join(dir, 'gt'));
     const fileSamples = predictionFolderSamples(pairs, { labels: LABELS });
-    const decodeTime = await median(async () => {
+    const decodeTime = await medianTime(async () => {
       for (const pair of pairs) await Promise.all([readLabelMap(pair.prediction), readLabelMap(pair.target)]);
     }, runs);
     let fromFiles = result;
-    const filesTime = await median(async () => {
+    const filesTime = await medianTime(async () => {
       fromFiles = await evaluate(fileSamples, { labels: LABELS });
     }, runs);
     if (fromFiles.summary.meanF1 !== result.summary.meanF1) throw new Error('scores from files differ from scores in memory');

@@ -30,6 +30,7 @@ import {
 import { decodeLabelPngBytes } from '../src/visualize/label-png.js';
 import { paletteTable } from '../src/visualize/palette.js';
 import { classMask, colorize, defaultOutlineThickness, labelEdges, labelHistogram, overlay } from '../src/visualize/pixels.js';
+import { medianTime } from './util.js';
 
 const LABELS = [...CELEBAMASK_HQ_LABELS];
 const SHARED = join(process.cwd(), '../shared/data/celebamask-mini/val');
@@ -37,18 +38,6 @@ const SHARED = join(process.cwd(), '../shared/data/celebamask-mini/val');
 function arg(name: string): string | undefined {
   const i = process.argv.indexOf(name);
   return i >= 0 ? process.argv[i + 1] : undefined;
-}
-
-async function median(fn: () => unknown, runs: number): Promise<number> {
-  await fn(); // warm-up
-  const times: number[] = [];
-  for (let r = 0; r < runs; r++) {
-    const t = performance.now();
-    await fn();
-    times.push(performance.now() - t);
-  }
-  times.sort((a, b) => a - b);
-  return times[Math.floor(times.length / 2)];
 }
 
 const ms = (t: number) => `${t.toFixed(t < 10 ? 2 : 1)} ms`;
@@ -121,28 +110,28 @@ async function benchSize(size: number, samples: string | undefined): Promise<voi
 
   // Pure pixel passes.
   const rgb = new Uint8Array(n * 3);
-  const fillRgb = await median(() => rgb.fill(7), runs);
-  const fillMask = await median(() => new Uint8Array(n).fill(7), runs);
+  const fillRgb = await medianTime(() => rgb.fill(7), runs);
+  const fillMask = await medianTime(() => new Uint8Array(n).fill(7), runs);
   const table = paletteTable(LABELS);
-  const bytes = await median(() => naiveColorize(mask, table, rgb), runs);
+  const bytes = await medianTime(() => naiveColorize(mask, table, rgb), runs);
   row('baseline: Uint8Array.fill, n*3 bytes', fillRgb);
   row('baseline: per-byte lookup loop (bytes)', bytes, ['fill', fillRgb]);
-  const packed = await median(() => colorize(mask, size, size, table, rgb), runs);
+  const packed = await medianTime(() => colorize(mask, size, size, table, rgb), runs);
   row('colorize (4 px -> 3 words)', packed, ['fill', fillRgb], `${(bytes / packed).toFixed(2)}x faster than bytes`);
-  const hist = await median(() => plainHistogram(mask), runs);
+  const hist = await medianTime(() => plainHistogram(mask), runs);
   row('baseline: counts[mask[i]]++ (hist)', hist, ['fill', fillMask]);
-  row('labelHistogram (4 counters)', await median(() => labelHistogram(mask), runs), ['hist', hist]);
-  row('summarizeLabels (counts + bboxes, one pass)', await median(() => summarizeLabels(mask, size, size, LABELS), runs), ['hist', hist]);
-  row('classMask (one class)', await median(() => classMask(mask, 1), runs), ['fill', fillMask]);
-  row('labelEdges thickness 1', await median(() => labelEdges(mask, size, size, 1), runs), ['fill', fillMask]);
+  row('labelHistogram (4 counters)', await medianTime(() => labelHistogram(mask), runs), ['hist', hist]);
+  row('summarizeLabels (counts + bboxes, one pass)', await medianTime(() => summarizeLabels(mask, size, size, LABELS), runs), ['hist', hist]);
+  row('classMask (one class)', await medianTime(() => classMask(mask, 1), runs), ['fill', fillMask]);
+  row('labelEdges thickness 1', await medianTime(() => labelEdges(mask, size, size, 1), runs), ['fill', fillMask]);
   const thickness = defaultOutlineThickness(size, size);
-  row(`labelEdges thickness ${thickness} (outline: true)`, await median(() => labelEdges(mask, size, size, thickness), runs), ['fill', fillMask]);
-  row('overlay alpha 0.5', await median(() => overlay(photo, mask, size, size, table), runs), ['fill', fillRgb]);
-  row('overlay alpha 0.5 + outline (auto thickness)', await median(() => overlay(photo, mask, size, size, table, { outline: true }), runs), ['fill', fillRgb]);
+  row(`labelEdges thickness ${thickness} (outline: true)`, await medianTime(() => labelEdges(mask, size, size, thickness), runs), ['fill', fillMask]);
+  row('overlay alpha 0.5', await medianTime(() => overlay(photo, mask, size, size, table), runs), ['fill', fillRgb]);
+  row('overlay alpha 0.5 + outline (auto thickness)', await medianTime(() => overlay(photo, mask, size, size, table, { outline: true }), runs), ['fill', fillRgb]);
 
   // Label PNG: compression settings. Baseline: sharp's default PNG settings (level 6, no adaptive filtering).
   console.log('\nencodeLabelPng settings (size; time vs sharp default level 6):');
-  const sharpDefault = await median(
+  const sharpDefault = await medianTime(
     () => sharp(mask, { raw: { width: size, height: size, channels: 1 } }).toColourspace('b-w').png().toBuffer(),
     pngRuns,
   );
@@ -151,38 +140,38 @@ async function benchSize(size: number, samples: string | undefined): Promise<voi
   for (const adaptiveFiltering of [false, true]) {
     for (const compressionLevel of [0, 1, 2, 3, 6, 9]) {
       if (!fast && compressionLevel === 9 && adaptiveFiltering) continue;
-      const t = await median(() => encodeLabelPng(mask, size, size, { compressionLevel, adaptiveFiltering }), pngRuns);
+      const t = await medianTime(() => encodeLabelPng(mask, size, size, { compressionLevel, adaptiveFiltering }), pngRuns);
       const bytesOut = (await encodeLabelPng(mask, size, size, { compressionLevel, adaptiveFiltering })).length;
       row(`  level ${compressionLevel}${adaptiveFiltering ? ' + adaptive filtering' : ''}`, t, ['sharp', sharpDefault], kib(bytesOut));
     }
   }
-  const paletteT = await median(() => encodeLabelPng(mask, size, size, { palette: LABELS }), pngRuns);
+  const paletteT = await medianTime(() => encodeLabelPng(mask, size, size, { palette: LABELS }), pngRuns);
   const palettePng = await encodeLabelPng(mask, size, size, { palette: LABELS });
   row('  palette PNG (level 2, header rewrite)', paletteT, ['sharp', sharpDefault], kib(palettePng.length));
 
   console.log('\ndecodeLabelPng:');
   const greyPng = await encodeLabelPng(mask, size, size);
-  const sharpDecode = await median(() => sharp(greyPng).toColourspace('b-w').raw().toBuffer(), pngRuns);
+  const sharpDecode = await medianTime(() => sharp(greyPng).toColourspace('b-w').raw().toBuffer(), pngRuns);
   row('baseline: sharp decode of the grey PNG (sharp)', sharpDecode);
-  row('decodeLabelPng grey PNG (sharp path)', await median(() => decodeLabelPng(greyPng), pngRuns), ['sharp', sharpDecode]);
-  row('decodeLabelPng palette PNG (header rewrite + sharp)', await median(() => decodeLabelPng(palettePng), pngRuns), ['sharp', sharpDecode]);
-  row('decodeLabelPngBytes grey PNG (fast-png, pure JS)', await median(() => decodeLabelPngBytes(greyPng), pngRuns), ['sharp', sharpDecode]);
-  row('decodeLabelPngBytes palette PNG (fast-png, pure JS)', await median(() => decodeLabelPngBytes(palettePng), pngRuns), ['sharp', sharpDecode]);
+  row('decodeLabelPng grey PNG (sharp path)', await medianTime(() => decodeLabelPng(greyPng), pngRuns), ['sharp', sharpDecode]);
+  row('decodeLabelPng palette PNG (header rewrite + sharp)', await medianTime(() => decodeLabelPng(palettePng), pngRuns), ['sharp', sharpDecode]);
+  row('decodeLabelPngBytes grey PNG (fast-png, pure JS)', await medianTime(() => decodeLabelPngBytes(greyPng), pngRuns), ['sharp', sharpDecode]);
+  row('decodeLabelPngBytes palette PNG (fast-png, pure JS)', await medianTime(() => decodeLabelPngBytes(palettePng), pngRuns), ['sharp', sharpDecode]);
 
   console.log('\nencoded pictures:');
-  const colourSharp = await median(() => sharp(colorize(mask, size, size, table), { raw: { width: size, height: size, channels: 3 } }).png({ compressionLevel: 2 }).toBuffer(), pngRuns);
+  const colourSharp = await medianTime(() => sharp(colorize(mask, size, size, table), { raw: { width: size, height: size, channels: 3 } }).png({ compressionLevel: 2 }).toBuffer(), pngRuns);
   row('baseline: colorize + sharp PNG level 2 (sharp)', colourSharp);
-  row('renderColorMap (map + legend)', await median(() => renderColorMap(mask, size, size, LABELS), pngRuns), ['sharp', colourSharp], kib((await renderColorMap(mask, size, size, LABELS)).length));
-  const jpegSharp = await median(() => sharp(photo, { raw: { width: size, height: size, channels: 3 } }).jpeg({ quality: 90 }).toBuffer(), pngRuns);
+  row('renderColorMap (map + legend)', await medianTime(() => renderColorMap(mask, size, size, LABELS), pngRuns), ['sharp', colourSharp], kib((await renderColorMap(mask, size, size, LABELS)).length));
+  const jpegSharp = await medianTime(() => sharp(photo, { raw: { width: size, height: size, channels: 3 } }).jpeg({ quality: 90 }).toBuffer(), pngRuns);
   row('baseline: sharp JPEG q90 of the photo (sharp)', jpegSharp);
-  row('renderOverlay JPEG q90', await median(() => renderOverlay(photo, mask, size, size, LABELS, { format: 'jpeg' }), pngRuns), ['sharp', jpegSharp], kib((await renderOverlay(photo, mask, size, size, LABELS, { format: 'jpeg' })).length));
-  const pngSharp = await median(() => sharp(photo, { raw: { width: size, height: size, channels: 3 } }).png({ compressionLevel: 2 }).toBuffer(), pngRuns);
+  row('renderOverlay JPEG q90', await medianTime(() => renderOverlay(photo, mask, size, size, LABELS, { format: 'jpeg' }), pngRuns), ['sharp', jpegSharp], kib((await renderOverlay(photo, mask, size, size, LABELS, { format: 'jpeg' })).length));
+  const pngSharp = await medianTime(() => sharp(photo, { raw: { width: size, height: size, channels: 3 } }).png({ compressionLevel: 2 }).toBuffer(), pngRuns);
   row('baseline: sharp PNG level 2 of the photo (sharp)', pngSharp);
-  row('renderOverlay PNG level 2 (default)', await median(() => renderOverlay(photo, mask, size, size, LABELS), pngRuns), ['sharp', pngSharp], kib((await renderOverlay(photo, mask, size, size, LABELS)).length));
+  row('renderOverlay PNG level 2 (default)', await medianTime(() => renderOverlay(photo, mask, size, size, LABELS), pngRuns), ['sharp', pngSharp], kib((await renderOverlay(photo, mask, size, size, LABELS)).length));
   const classes = (await renderClassMasks(mask, size, size, LABELS)).length;
-  row(`renderClassMasks (${classes} classes present)`, await median(() => renderClassMasks(mask, size, size, LABELS), pngRuns), ['sharp', sharpDefault]);
+  row(`renderClassMasks (${classes} classes present)`, await medianTime(() => renderClassMasks(mask, size, size, LABELS), pngRuns), ['sharp', sharpDefault]);
   const summary = summarizeLabels(mask, size, size, LABELS);
-  row('renderLegend (classes present, shares)', await median(() => renderLegend(LABELS, undefined, { shares: summary }), pngRuns));
+  row('renderLegend (classes present, shares)', await medianTime(() => renderLegend(LABELS, undefined, { shares: summary }), pngRuns));
 
   if (samples) {
     mkdirSync(samples, { recursive: true });
