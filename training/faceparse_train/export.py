@@ -109,10 +109,12 @@ def model_card(out: Path, config, metrics: dict, state: dict, args, parity: floa
         "```",
         json.dumps({k: train_args.get(k) for k in ("arch", "size", "crop", "scale_min", "scale_max", "rotate", "batch", "lr", "weight_decay",
                                                    "warmup_steps", "poly_power", "max_steps", "epochs", "budget_minutes", "aux_loss",
-                                                   "aux_weight", "ohem", "class_weights", "ema", "drop_path", "precision", "seed")}, indent=1),
+                                                   "aux_weight", "ohem", "class_weights", "ema", "drop_path", "precision", "seed",
+                                                   "init_from")}, indent=1),
         "```",
         f"- {state.get('step')} steps ({state.get('epoch')} epochs) in {state.get('train_seconds', 0) / 3600:.2f} h of training on "
-        f"{train_args.get('device', 'cpu')} ({train_args.get('threads') or 'all'} threads).",
+        f"{train_args.get('device', 'cpu')}, {train_args.get('precision', 'fp32')} ({train_args.get('threads') or 'all'} threads)"
+        + (f", starting from `{Path(str(train_args['init_from'])).name}`." if train_args.get("init_from") else "."),
         "- Augmentation: random scale, rotation and crop (one affine warp), horizontal flip that swaps every left/right class, "
         "colour jitter, greyscale, blur. Loss: cross-entropy + soft Dice. AdamW, linear warm-up then poly decay; EMA weights exported.",
         "",
