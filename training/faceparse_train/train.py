@@ -32,6 +32,7 @@ from .labels import flip_lookup, load_labels
 from .losses import segmentation_loss
 from .metrics import ConfusionMatrix
 from .model import build_model
+from .plot import plot_curves
 
 
 def parse_args(argv=None):
@@ -143,30 +144,6 @@ def save_checkpoint(path: Path, state: dict) -> None:
     tmp = path.with_suffix(".tmp")
     torch.save(state, tmp)
     os.replace(tmp, path)
-
-
-def plot_curves(log_path: Path, out_png: Path) -> None:
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
-    rows = list(csv.DictReader(log_path.open()))
-    if not rows:
-        return
-    epochs = [float(r["epoch"]) for r in rows]
-    fig, (ax1, ax2) = plt.subplots(1, 2, figsize=(11, 4))
-    ax1.plot(epochs, [float(r["train_loss"]) for r in rows], label="train loss")
-    ax1.set_xlabel("epoch"); ax1.set_ylabel("loss"); ax1.grid(alpha=0.3); ax1.legend()
-    for key, name in (("val_mean_f1", "val mean F1 (18 classes)"), ("val_miou", "val mIoU"), ("val_pixel_accuracy", "val pixel accuracy")):
-        pts = [(e, float(r[key])) for e, r in zip(epochs, rows) if r.get(key)]
-        if pts:
-            ax2.plot(*zip(*pts), marker="o", markersize=3, label=name)
-    ax2.set_xlabel("epoch"); ax2.set_ylim(0, 1); ax2.grid(alpha=0.3); ax2.legend(loc="lower right")
-    fig.suptitle(f"{log_path.parent.name}: learning curves")
-    fig.tight_layout()
-    fig.savefig(out_png, dpi=110)
-    plt.close(fig)
 
 
 def main(argv=None) -> int:

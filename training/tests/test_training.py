@@ -26,6 +26,7 @@ from faceparse_train.hf_export import export_onnx, ort_session  # noqa: E402
 from faceparse_train.labels import CELEBAMASK_HQ_LABELS, flip_lookup, left_right_pairs  # noqa: E402
 from faceparse_train.losses import segmentation_loss, soft_dice  # noqa: E402
 from faceparse_train.model import build_model  # noqa: E402
+from faceparse_train.plot import plot_curves, read_stages  # noqa: E402
 
 TINY = {"hidden_sizes": [8, 16, 24, 32], "depths": [1, 1, 1, 1], "num_attention_heads": [1, 1, 1, 2], "decoder_hidden_size": 16}
 LABELS = CELEBAMASK_HQ_LABELS
@@ -127,6 +128,22 @@ class TrainStepTest(unittest.TestCase):
         y = torch.randint(0, 4, (1, 8, 8))
         logits = torch.nn.functional.one_hot(y, 4).permute(0, 3, 1, 2).float() * 100
         self.assertLess(float(soft_dice(logits, y)), 1e-3)
+
+
+class PlotTest(unittest.TestCase):
+    def test_stages_continue_one_another_on_the_step_axis(self):
+        header = "epoch,step,train_seconds,lr,train_loss,images_per_second,val_pixel_accuracy,val_miou,val_mean_f1\n"
+        with tempfile.TemporaryDirectory() as tmp:
+            a, b = Path(tmp, "a.csv"), Path(tmp, "b.csv")
+            a.write_text(header + "1,100,10,1e-4,2.0,1,0.5,0.1,0.2\n2,200,20,1e-4,1.5,1,0.6,0.2,0.3\n")
+            b.write_text(header + "1,50,5,1e-4,1.2,1,0.7,0.3,0.4\n2,100,10,1e-4,1.1,1,,,\n")
+            stages = read_stages([a, b])
+            self.assertEqual([r["x"] for r in stages[0]], [100, 200])
+            self.assertEqual([r["x"] for r in stages[1]], [250, 300])
+            out = Path(tmp, "curve.png")
+            plot_curves([a, b], out, references=[(0.738, "baseline")])
+            with Image.open(out) as image:
+                self.assertEqual(image.format, "PNG")
 
 
 class ExportTest(unittest.TestCase):
