@@ -40,17 +40,17 @@ def plot_curves(logs: Path | list[Path], out_png: Path, title: str | None = None
     if not any(stages):
         return
     fig, (ax1, ax2) = plt.subplots(1, 2, figsize=(11, 4))
-    colours = {}
+    labelled = set()
     for i, rows in enumerate(stages):
         if not rows:
             continue
         xs = [r["x"] for r in rows]
-        line, = ax1.plot(xs, [float(r["train_loss"]) for r in rows], color="C0", label="train loss" if i == 0 else None)
+        ax1.plot(xs, [float(r["train_loss"]) for r in rows], color="C0", label="train loss" if i == 0 else None)
         for j, (key, name) in enumerate(CURVES):
             pts = [(r["x"], float(r[key])) for r in rows if r.get(key)]
             if pts:
-                ax2.plot(*zip(*pts), marker="o", markersize=3, color=f"C{j}", label=name if j not in colours else None)
-                colours[j] = True
+                ax2.plot(*zip(*pts), marker="o", markersize=3, color=f"C{j}", label=name if j not in labelled else None)
+                labelled.add(j)
         if i > 0:
             start = stages[i - 1][-1]["x"] if stages[i - 1] else 0
             for ax in (ax1, ax2):
