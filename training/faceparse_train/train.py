@@ -60,7 +60,7 @@ def parse_args(argv=None):
     p.add_argument("--aux-loss", default="dice", choices=["dice", "lovasz", "none"])
     p.add_argument("--aux-weight", type=float, default=0.5)
     p.add_argument("--ohem", type=float, default=0.0, help="keep this fraction of the hardest pixels in CE (0 = off)")
-    p.add_argument("--class-weights", default="none", help="none | sqrt-inverse | a JSON list")
+    p.add_argument("--class-weights", default="none", help="none | sqrt-inverse | inverse-power:P (weight (total/count)**P) | a JSON list")
     p.add_argument("--ema", type=float, default=0.999, help="EMA decay of the weights (0 = off); validation and export use the EMA")
     p.add_argument("--drop-path", type=float, default=0.1)
     p.add_argument("--precision", default="auto", choices=["auto", "fp32", "bf16", "fp16"], help="auto: fp16 AMP on CUDA, bf16 autocast on CPUs that have it")
@@ -93,9 +93,17 @@ def autocast(device: torch.device, precision: str):
 def class_weights(spec: str, masks: torch.Tensor, num_classes: int):
     if spec == "none":
         return None
-    if spec == "sqrt-inverse":
+    power = 0.5 if spec == "sqrt-inverse" else None
+    if spec.startswith("inverse-power:"):
+        try:
+            power = float(spec.split(":", 1)[1])
+        except ValueError:
+            raise ValueError(f"--class-weights {spec}: expected inverse-power:P with a number P, e.g. inverse-power:0.25") from None
+    if power is not None:
+        # Weight each class by (total / its pixel count) ** P over the training masks, normalised to mean 1:
+        # P = 0.5 is sqrt-inverse; smaller P weights the rare classes more gently.
         counts = torch.bincount(masks[masks != 255].flatten().long(), minlength=num_classes).double().clamp(min=1)
-        w = (counts.sum() / counts).sqrt()
+        w = (counts.sum() / counts).pow(power)
         return (w / w.mean()).float()
     values = json.loads(Path(spec).read_text() if Path(spec).is_file() else spec)
     if len(values) != num_classes:

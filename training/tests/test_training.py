@@ -27,6 +27,7 @@ from faceparse_train.labels import CELEBAMASK_HQ_LABELS, flip_lookup, left_right
 from faceparse_train.losses import segmentation_loss, soft_dice  # noqa: E402
 from faceparse_train.model import build_model  # noqa: E402
 from faceparse_train.plot import plot_curves, read_stages  # noqa: E402
+from faceparse_train.train import class_weights  # noqa: E402
 
 TINY = {"hidden_sizes": [8, 16, 24, 32], "depths": [1, 1, 1, 1], "num_attention_heads": [1, 1, 1, 2], "decoder_hidden_size": 16}
 LABELS = CELEBAMASK_HQ_LABELS
@@ -128,6 +129,24 @@ class TrainStepTest(unittest.TestCase):
         y = torch.randint(0, 4, (1, 8, 8))
         logits = torch.nn.functional.one_hot(y, 4).permute(0, 3, 1, 2).float() * 100
         self.assertLess(float(soft_dice(logits, y)), 1e-3)
+
+    def test_class_weights_follow_inverse_frequency_powers(self):
+        masks = torch.zeros(1, 10, 10, dtype=torch.long)  # class 0: 90 pixels, class 1: 9, class 2: 1, class 3: none
+        masks[0, 9, :9] = 1
+        masks[0, 9, 9] = 2
+        masks[0, 0, 0] = 255  # ignored: 89 pixels of class 0 remain
+        counts = torch.tensor([89.0, 9.0, 1.0, 1.0])  # absent classes count as one pixel
+        for spec, power in (("sqrt-inverse", 0.5), ("inverse-power:0.25", 0.25), ("inverse-power:1", 1.0)):
+            w = class_weights(spec, masks, 4)
+            expected = (99.0 / counts) ** power
+            torch.testing.assert_close(w, (expected / expected.mean()).float())
+            self.assertAlmostEqual(float(w.mean()), 1.0, places=5)
+        self.assertIsNone(class_weights("none", masks, 4))
+        torch.testing.assert_close(class_weights("[1, 2, 3, 4]", masks, 4), torch.tensor([1.0, 2.0, 3.0, 4.0]))
+        with self.assertRaisesRegex(ValueError, "inverse-power:P"):
+            class_weights("inverse-power:x", masks, 4)
+        with self.assertRaisesRegex(ValueError, "3 values for 4 classes"):
+            class_weights("[1, 2, 3]", masks, 4)
 
 
 class PlotTest(unittest.TestCase):
