@@ -22,7 +22,8 @@ sys.path.insert(0, str(TRAINING))
 
 from faceparse_train.augment import AugmentConfig, augment_batch, flip_masks  # noqa: E402
 from faceparse_train.data import celebamask_hq, paired_folder  # noqa: E402
-from faceparse_train.hf_export import export_onnx, ort_session  # noqa: E402
+from faceparse_train.from_onnx import calibrate_batch_norm, load_from_onnx  # noqa: E402
+from faceparse_train.hf_export import export_onnx, ort_session, save_hf_layout  # noqa: E402
 from faceparse_train.labels import CELEBAMASK_HQ_LABELS, flip_lookup, left_right_pairs  # noqa: E402
 from faceparse_train.losses import segmentation_loss, soft_dice  # noqa: E402
 from faceparse_train.model import build_model  # noqa: E402
@@ -213,6 +214,90 @@ class ExportTest(unittest.TestCase):
                 self.assertEqual(run.returncode, 0, run.stderr)
                 result = json.loads((tmp / f"parsed-{variant}" / "0.json").read_text())
                 self.assertEqual((result["width"], result["height"]), (40, 48))
+
+
+class FromOnnxTest(unittest.TestCase):
+    """Weights recovered from an exported folder's ONNX files (the embedded model ships no safetensors)."""
+
+    @classmethod
+    def setUpClass(cls):
+        from transformers.models.segformer.image_processing_pil_segformer import SegformerImageProcessorPil
+
+        torch.manual_seed(3)
+        cls.model = build_model("b0", LABELS, overrides=TINY).eval()
+        bn = cls.model.decode_head.batch_norm  # non-trivial statistics, so the fused conv differs from the raw one
+        with torch.no_grad():
+            bn.running_mean.uniform_(-1, 1); bn.running_var.uniform_(0.5, 2); bn.weight.uniform_(0.5, 1.5); bn.bias.uniform_(-1, 1)
+        cls.tmp = tempfile.TemporaryDirectory()
+        cls.folder = Path(cls.tmp.name) / "model"
+        save_hf_layout(cls.model, SegformerImageProcessorPil(), cls.folder, ("q8", "fp16"), 64, save_weights=False)
+        cls.x = torch.randn(2, 3, 64, 80)
+        with torch.no_grad():
+            cls.reference = cls.model(pixel_values=cls.x).logits
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.tmp.cleanup()
+
+    def logits(self, model):
+        with torch.no_grad():
+            return model(pixel_values=self.x).logits
+
+    def test_fp32_gives_the_same_weights_and_logits(self):
+        recovered, report = load_from_onnx(self.folder, "fp32")
+        self.assertEqual(report["dequantized"], 0)
+        original = self.model.state_dict()
+        for name, value in recovered.state_dict().items():
+            if "decode_head.linear_fuse" in name or "batch_norm" in name:
+                continue  # fused with the BatchNorm by the exporter; checked through the logits
+            self.assertTrue(torch.allclose(value.float(), original[name].float(), rtol=0, atol=1e-6), name)
+        self.assertLess((self.logits(recovered) - self.reference).abs().max().item(), 1e-4)
+
+    def test_int8_weights_are_within_half_a_step(self):
+        recovered, report = load_from_onnx(self.folder, "q8")
+        self.assertGreater(report["dequantized"], 10)
+        original = dict(self.model.named_parameters())
+        checked = 0
+        for name, value in recovered.named_parameters():
+            if not name.endswith("proj.weight") or value.ndim != 2:
+                continue
+            w = original[name].detach()
+            step = (max(w.max().item(), 0) - min(w.min().item(), 0)) / 255  # per-tensor uint8 range includes 0
+            self.assertLessEqual((value.detach() - w).abs().max().item(), step / 2 + 1e-6, name)
+            checked += 1
+        self.assertGreater(checked, 4)
+        self.assertFalse(torch.equal(self.logits(recovered), self.reference))  # really dequantized
+        agreement = (self.logits(recovered).argmax(1) == self.reference.argmax(1)).float().mean().item()
+        self.assertGreater(agreement, 0.9)
+
+    def test_fp16_is_close(self):
+        recovered, _ = load_from_onnx(self.folder, "fp16")
+        scale = self.reference.abs().max().item()
+        self.assertLess((self.logits(recovered) - self.reference).abs().max().item() / scale, 1e-2)
+
+    def test_calibration_keeps_eval_output_and_matches_batch_statistics(self):
+        recovered, _ = load_from_onnx(self.folder, "fp32")
+        before = self.logits(recovered)
+        self.assertEqual(calibrate_batch_norm(recovered, [self.x]), 2)
+        bn = recovered.decode_head.batch_norm
+        self.assertGreater(bn.running_mean.abs().max().item(), 1e-3)
+        self.assertLess((self.logits(recovered) - before).abs().max().item(), 1e-4)
+        bn.train()  # batch statistics of the calibration batch are the running ones: same output
+        bn.momentum = 0.0
+        self.assertLess((self.logits(recovered) - before).abs().max().item(), 1e-3)
+
+    def test_a_config_that_does_not_match_the_onnx_file_is_refused(self):
+        with tempfile.TemporaryDirectory() as tmp:
+            other = Path(tmp) / "model"
+            shutil.copytree(self.folder, other)
+            config = json.loads((other / "config.json").read_text())
+            config["hidden_sizes"] = [8, 16, 24, 40]
+            (other / "config.json").write_text(json.dumps(config))
+            with self.assertRaises(ValueError) as caught:
+                load_from_onnx(other, "fp32")
+            self.assertIn("config.json", str(caught.exception))
+        with self.assertRaises(FileNotFoundError):
+            load_from_onnx(Path(self.tmp.name) / "absent")
 
 
 if __name__ == "__main__":
