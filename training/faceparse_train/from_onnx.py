@@ -102,10 +102,8 @@ def _dequantize(inits: dict[str, np.ndarray], name: str) -> np.ndarray | None:
         return None
     scale = inits[f"{name}_scale"].astype(np.float32)
     zero = inits[f"{name}_zero_point"].astype(np.float32)
-    if scale.size > 1:  # per-channel: output channels, axis 0 of a conv weight, axis 1 of a MatMul's B
-        shape = [1] * q.ndim
-        shape[0 if q.ndim == 4 else 1] = scale.size
-        scale, zero = scale.reshape(shape), zero.reshape(shape)
+    if scale.size > 1:
+        raise ValueError(f"{name} is quantized per channel; only per-tensor int8 (faceparse_train.export's) is read: use --variant fp32 or fp16")
     return (q.astype(np.float32) - zero) * scale
 
 
