@@ -60,7 +60,9 @@ def plot_curves(logs: Path | list[Path], out_png: Path, title: str | None = None
         ax2.axhline(value, color="black", linestyle="--", linewidth=0.8)
         ax2.annotate(f"{name} {value:g}", (0, value), fontsize=8, xytext=(3, 3), textcoords="offset points")
     ax1.set_xlabel("step"); ax1.set_ylabel("loss"); ax1.grid(alpha=0.3); ax1.legend()
-    ax2.set_xlabel("step"); ax2.set_ylim(0, 1); ax2.grid(alpha=0.3); ax2.legend(loc="lower right")
+    ax2.set_xlabel("step"); ax2.set_ylim(0, 1); ax2.grid(alpha=0.3)
+    if labelled:  # no validation row yet (e.g. --val-every 2 after the first epoch): no legend to draw
+        ax2.legend(loc="lower right")
     fig.suptitle(title or f"{' + '.join(p.parent.name for p in logs)}: learning curves")
     fig.tight_layout()
     fig.savefig(out_png, dpi=110)
