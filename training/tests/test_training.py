@@ -14,6 +14,7 @@ from pathlib import Path
 
 import numpy as np
 import torch
+import torch.nn.functional as F
 from PIL import Image
 
 TRAINING = Path(__file__).resolve().parents[1]
@@ -21,11 +22,13 @@ REPO = TRAINING.parent
 sys.path.insert(0, str(TRAINING))
 
 from faceparse_train.augment import AugmentConfig, augment_batch, flip_masks  # noqa: E402
+from faceparse_train.calibrate import OffsetSearch, mean_f1  # noqa: E402
 from faceparse_train.data import celebamask_hq, paired_folder  # noqa: E402
 from faceparse_train.from_onnx import calibrate_batch_norm, load_from_onnx  # noqa: E402
 from faceparse_train.hf_export import export_onnx, ort_session, save_hf_layout  # noqa: E402
 from faceparse_train.labels import CELEBAMASK_HQ_LABELS, flip_lookup, left_right_pairs  # noqa: E402
 from faceparse_train.losses import segmentation_loss, soft_dice  # noqa: E402
+from faceparse_train.metrics import ConfusionMatrix  # noqa: E402
 from faceparse_train.model import build_model  # noqa: E402
 from faceparse_train.plot import plot_curves, read_stages  # noqa: E402
 from faceparse_train.train import class_weights  # noqa: E402
@@ -298,6 +301,74 @@ class FromOnnxTest(unittest.TestCase):
             self.assertIn("config.json", str(caught.exception))
         with self.assertRaises(FileNotFoundError):
             load_from_onnx(Path(self.tmp.name) / "absent")
+
+
+class CalibrateTest(unittest.TestCase):
+    def biased(self):
+        # Three classes; class 2 is the true class of 10% of the pixels but its logit is 1.5 too low.
+        g = torch.Generator().manual_seed(0)
+        targets = torch.randint(0, 3, (20000,), generator=g)
+        targets[targets == 2] = torch.where(torch.rand(int((targets == 2).sum()), generator=g) < 0.3, 2, 1)
+        logits = torch.randn(len(targets), 3, generator=g) + 2.0 * F.one_hot(targets, 3).float()
+        logits[:, 2] -= 1.5
+        targets[:50] = 255  # ignored pixels play no part
+        return logits, targets
+
+    def test_sweep_scores_equal_a_full_arg_max(self):
+        logits, targets = self.biased()
+        search = OffsetSearch(logits, targets, 3)
+        offsets = torch.tensor([0.0, 0.25, 0.5])
+        values = [-1.0, 0.0, 1.0, 2.5]
+        swept = search._class_sweep(offsets, 2, values)
+        for value, score in zip(values, swept):
+            trial = offsets.clone()
+            trial[2] = value
+            self.assertAlmostEqual(score, search.score(trial), places=9)
+
+    def test_offsets_undo_a_biased_logit_and_raise_mean_f1(self):
+        logits, targets = self.biased()
+        search = OffsetSearch(logits, targets, 3)
+        before = search.score(torch.zeros(3))
+        offsets, after = search.fit(np.arange(-2, 3.01, 0.25), rounds=3, log=lambda m: None)
+        self.assertGreater(after, before + 0.01)
+        self.assertGreater(float(offsets[2] - offsets[1]), 0.5)  # the suppressed class is lifted against its rival
+        self.assertAlmostEqual(after, search.score(offsets), places=9)
+
+    def test_mean_f1_skips_background_and_absent_classes(self):
+        m = np.array([[5, 0, 0, 0], [0, 3, 1, 0], [0, 0, 2, 0], [0, 0, 0, 0]])  # class 3 absent
+        self.assertAlmostEqual(mean_f1(m), (2 * 3 / (4 + 3) + 2 * 2 / (2 + 3)) / 2)
+        cm = ConfusionMatrix(4)
+        cm.matrix = m.copy()
+        self.assertAlmostEqual(mean_f1(m), cm.summary(["bg", "a", "b", "c"])["meanF1"])
+
+    def test_cli_folds_offsets_into_the_classifier_bias(self):
+        torch.manual_seed(3)
+        model = build_model("b0", LABELS, overrides=TINY).eval()
+        with tempfile.TemporaryDirectory() as tmp:
+            tmp = Path(tmp)
+            ckpt = tmp / "final.pt"
+            torch.save({"model": model.state_dict(), "config": model.config.to_dict(), "labels": LABELS, "size": 64}, ckpt)
+            data = tmp / "data" / "train"
+            (data / "images").mkdir(parents=True)
+            (data / "masks").mkdir(parents=True)
+            rng = np.random.default_rng(1)
+            for i in range(3):
+                Image.fromarray(rng.integers(0, 255, (64, 64, 3), dtype=np.uint8)).save(data / "images" / f"{i}.png")
+                Image.fromarray(rng.integers(0, 19, (64, 64), dtype=np.uint8)).save(data / "masks" / f"{i}.png")
+            out = tmp / "calibrated.pt"
+            subprocess.run([sys.executable, "-m", "faceparse_train.calibrate", "--checkpoint", str(ckpt), "--out", str(out),
+                            "--data", str(tmp / "data"), "--grid", "-1", "1", "0.5", "--rounds", "1", "--threads", "1"],
+                           cwd=TRAINING, check=True, capture_output=True)
+            state = torch.load(out, weights_only=False)
+            report = json.loads(out.with_suffix(".json").read_text())
+            offsets = torch.tensor([report["offsets"][name] for name in LABELS])
+            key = "decode_head.classifier.bias"
+            torch.testing.assert_close(state["model"][key], model.state_dict()[key] + offsets)
+            self.assertEqual(state["calibration"]["split"], "train")
+            self.assertEqual(state["calibration"]["images"], 3)
+            for name, value in state["model"].items():
+                if name != key:
+                    torch.testing.assert_close(value, model.state_dict()[name])
 
 
 if __name__ == "__main__":
