@@ -25,6 +25,7 @@ export interface EvalCommandOptions {
   model?: string;
   variant?: ModelVariant;
   threads?: string;
+  flip?: boolean;
   data?: string;
   split?: string;
   limit?: string;
@@ -75,7 +76,7 @@ function checkModes(o: EvalCommandOptions): 'model' | 'predictions' {
     if (o.pred === undefined || o.gt === undefined) {
       throw new FaceParseError('INVALID_ARGUMENT', '--pred and --gt go together: give the predictions folder and the ground-truth folder.');
     }
-    for (const [flag, value] of [['--split', o.split], ['--variant', o.variant], ['--threads', o.threads]] as const) {
+    for (const [flag, value] of [['--split', o.split], ['--variant', o.variant], ['--threads', o.threads], ['--flip', o.flip || undefined]] as const) {
       if (value !== undefined) throw new FaceParseError('INVALID_ARGUMENT', `${flag} applies to --model/--data runs only.`);
     }
     return 'predictions';
@@ -126,9 +127,9 @@ export async function runEval(o: EvalCommandOptions, io: EvalCommandIO = default
     const dataset = await openDataset(o.data!, { split: o.split, labels });
     datasetLabels = dataset.labels;
     const { createModelPredictor } = await import('../eval/modelPredictor.js');
-    const predictor = await createModelPredictor({ model: o.model, variant: o.variant, threads });
+    const predictor = await createModelPredictor({ model: o.model, variant: o.variant, threads, flip: o.flip === true });
     close = predictor.close;
-    io.stderr.write(`eval: ${predictor.model} on ${dataset.root} (${dataset.layout}, ${dataset.samples.length} images)\n`);
+    io.stderr.write(`eval: ${predictor.model}${o.flip ? ' with flip test-time augmentation' : ''} on ${dataset.root} (${dataset.layout}, ${dataset.samples.length} images)\n`);
     samples = sources.modelSamples(dataset, predictor.predict);
   }
   if (limit !== undefined) samples = samples.slice(0, limit);
@@ -175,6 +176,7 @@ export function registerEvalCommand(program: Command, io: EvalCommandIO = defaul
     .option('--model <model>', '[string] model to run on --data: hub id owner/name[@revision] or model folder (default: the embedded face-parsing-mini)')
     .addOption(new Option('--variant <variant>', '[string] ONNX variant (default: the model\'s)').choices(['fp32', 'fp16', 'q8']))
     .option('--threads <n>', '[number] inference threads (default: the runtime\'s)')
+    .option('--flip', 'also run each photo mirrored and average the logits (about 2x the time; default: false)')
     .option('--data <dir>', '[dir] labelled dataset: images/ + masks/, <split>/images/ + <split>/masks/, or the CelebAMask-HQ release')
     .option('--split <name>', '[string] dataset split (default: DIR itself if it has images/, else val/; CelebAMask-HQ: all)')
     .option('--limit <n>', '[number] score only the first N samples, by name (default: all)')

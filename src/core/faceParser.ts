@@ -13,8 +13,9 @@ import { resolveModel, type ResolvedModel } from '../hub/index.js';
 import { decodeImage, describeInput, type RgbImage } from '../image/decode.js';
 import { readModelConfig, readPreprocessorConfig, type PreprocessorConfig } from '../models/segformer/config.js';
 import { modelInputSize, normalizationTables, preprocess } from '../models/segformer/preprocess.js';
+import { mergeMirrored, mirrorClassTable, mirrorPlanes } from '../postprocess/flip.js';
 import { upsampleArgmax } from '../postprocess/upsampleArgmax.js';
-import { createSegmentationSession, type SegmentationSession } from '../runtime/onnx.js';
+import { createSegmentationSession, type Logits, type SegmentationSession } from '../runtime/onnx.js';
 import { FaceParseError } from './errors.js';
 import type { FaceParserOptions, ParseOptions } from './options.js';
 import { ParseResult } from './result.js';
@@ -49,6 +50,7 @@ export class FaceParser {
   readonly #session: SegmentationSession;
   readonly #tables: Float32Array[];
   readonly #maxInputPixels: number | undefined;
+  readonly #mirrorClasses: Int32Array;
   #queue: Promise<unknown> = Promise.resolve();
   #closed = false;
 
@@ -61,6 +63,7 @@ export class FaceParser {
     this.#session = session;
     this.#tables = normalizationTables(preprocessor);
     this.#maxInputPixels = options.maxInputPixels;
+    this.#mirrorClasses = mirrorClassTable(labels);
   }
 
   /** Resolve the model (folder, cache or download), read and check its configs, start the session. */
@@ -148,9 +151,15 @@ export class FaceParser {
 
   async #infer(prepared: Prepared, options: ParseOptions): Promise<ParseResult> {
     // One inference at a time per parser: the session already uses every core it was given.
-    const run = this.#queue.then(() => {
+    // The mirror image runs on its own (not as a batch of two) so that each pass gives what a
+    // single parse gives, also for int8 models whose activation scales depend on the whole batch.
+    const { pixelValues, height, width } = prepared;
+    const run = this.#queue.then(async (): Promise<Logits> => {
       this.#checkOpen();
-      return this.#session.run(prepared.pixelValues, 1, prepared.height, prepared.width);
+      const logits = await this.#session.run(pixelValues, 1, height, width);
+      if (!options.flip) return logits;
+      const mirrored = await this.#session.run(mirrorPlanes(pixelValues, 3, height, width), 1, height, width);
+      return { ...logits, data: mergeMirrored(logits.data, mirrored.data, this.#mirrorClasses, logits.height, logits.width) };
     });
     this.#queue = run.catch(() => undefined);
     const t0 = performance.now();

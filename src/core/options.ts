@@ -34,4 +34,10 @@ export type FaceParserOptions = ModelSourceOptions & RuntimeOptions;
 export interface ParseOptions {
   /** Keep what the confidence and probability maps need (the logits). Default true. */
   keepLogits?: boolean;
+  /**
+   * Flip test-time augmentation: also run the mirror image of the photo and average the two
+   * logits (left/right classes swapped back). About twice the inference time for a little more
+   * accuracy (see the model card). Default false.
+   */
+  flip?: boolean;
 }

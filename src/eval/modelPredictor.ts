@@ -15,11 +15,12 @@ export interface ModelPredictor {
   close(): Promise<void>;
 }
 
-/** Loads the model once; `predict` parses one photo (the logits are not kept: scoring needs only the ids). */
-export async function createModelPredictor(options: Pick<FaceParserOptions, 'model' | 'variant' | 'threads'>): Promise<ModelPredictor> {
-  const parser = await FaceParser.create(options);
+/** Loads the model once; `predict` parses one photo (the logits are not kept: scoring needs only the ids), mirrored too with `flip`. */
+export async function createModelPredictor(options: Pick<FaceParserOptions, 'model' | 'variant' | 'threads'> & { flip?: boolean }): Promise<ModelPredictor> {
+  const { flip, ...parserOptions } = options;
+  const parser = await FaceParser.create(parserOptions);
   return {
-    predict: (image) => parser.parse(image, { keepLogits: false }),
+    predict: (image) => parser.parse(image, { keepLogits: false, flip }),
     labels: parser.labels,
     model: parser.model,
     close: () => parser.close(),

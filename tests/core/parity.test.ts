@@ -9,6 +9,7 @@ import { FaceParser } from '../../src/core/faceParser.js';
 import { decodeImage } from '../../src/image/decode.js';
 import { readPreprocessorConfig } from '../../src/models/segformer/config.js';
 import { normalizationTables, preprocess } from '../../src/models/segformer/preprocess.js';
+import { mergeMirrored, mirrorClassTable, mirrorPlanes } from '../../src/postprocess/flip.js';
 import { upsampleArgmax } from '../../src/postprocess/upsampleArgmax.js';
 import { createSegmentationSession, type SegmentationSession } from '../../src/runtime/onnx.js';
 import { GOLDEN_DIR, TINY_MODEL, loadArray, loadManifest, nearTies } from '../helpers/golden.js';
@@ -26,6 +27,7 @@ const DIVERGENCES: Record<string, string> = {
 };
 const parityCases = manifest.cases.filter((c) => !(c.name in DIVERGENCES));
 const divergentCases = manifest.cases.filter((c) => c.name in DIVERGENCES);
+const flipCases = parityCases.filter((c) => c.arrays.flip_logits && c.arrays.flip_labels);
 
 describe('parity with the reference pipeline', () => {
   let session: SegmentationSession;
@@ -100,6 +102,40 @@ describe('parity with the reference pipeline', () => {
       expect(white(reference)).toBeGreaterThan(0.9);
       expect(white(ours.data)).toBeLessThan(0.5);
       expect(DIVERGENCES[c.name]).toBeTruthy();
+    });
+  });
+
+  it('golden data has flip test-time augmentation cases', () => {
+    expect(flipCases.length).toBeGreaterThan(0);
+  });
+
+  describe.each(flipCases)('$name with flip test-time augmentation', (c) => {
+    it('merged logits of the photo and its mirror equal the reference within 1e-4 relative', async () => {
+      const pixelValues = loadArray(c.arrays.pixel_values) as Float32Array;
+      const reference = loadArray(c.arrays.flip_logits!) as Float32Array;
+      const { height, width } = c.input;
+      const plain = await session.run(pixelValues, 1, height, width);
+      const mirrored = await session.run(mirrorPlanes(pixelValues, 3, height, width), 1, height, width);
+      const merged = mergeMirrored(plain.data, mirrored.data, mirrorClassTable(parser.labels), plain.height, plain.width);
+      const scale = Math.max(1, ...reference.map(Math.abs));
+      expect(maxAbsDiff(merged, reference) / scale).toBeLessThanOrEqual(1e-4);
+    });
+
+    it('parse({ flip: true }) labels agree with the reference on >= 99.9% of pixels, and differ from a plain parse', async () => {
+      const reference = loadArray(c.arrays.flip_labels!) as Uint8Array;
+      const plainReference = loadArray(c.arrays.labels) as Uint8Array;
+      const logits = loadArray(c.arrays.flip_logits!) as Float32Array;
+      const [, classes, h, w] = c.arrays.flip_logits!.shape as [number, number, number, number];
+      expectSameLabelsExceptTies(upsampleArgmax(logits, classes, h, w, c.height, c.width), reference, logits, classes, h, w, c.height, c.width);
+      const result = await parser.parse(join(GOLDEN_DIR, c.image), { flip: true });
+      let same = 0;
+      let changed = 0;
+      for (let i = 0; i < reference.length; i++) {
+        if (result.categoryMask[i] === reference[i]) same++;
+        if (reference[i] !== plainReference[i]) changed++;
+      }
+      expect(same / reference.length).toBeGreaterThanOrEqual(0.999);
+      expect(changed / reference.length).toBeGreaterThan(0.01); // the case does tell flip from no flip
     });
   });
 

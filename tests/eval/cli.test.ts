@@ -115,6 +115,7 @@ describe('faceparse eval: option checks', () => {
     [{ ...base, ignoreIndex: '256' }, /--ignore-index must be a whole number from 0 to 255/],
     [{ ...base, tolerance: '-1' }, /--tolerance must be a positive number/],
     [{ ...base, split: 'val' }, /--split applies to --model\/--data runs only/],
+    [{ ...base, flip: true }, /--flip applies to --model\/--data runs only/],
     [{ model: 'm', data: 'd', images: 'i' }, /--images and --pred-labels apply to --pred\/--gt runs only/],
   ] as Array<[EvalCommandOptions, RegExp]>)('%o', async (options, message) => {
     const error = await errorOf(runEval(options, captureIO().io));
@@ -142,6 +143,24 @@ describe('faceparse eval: option checks', () => {
     }
     await parser.close();
     expect(report.confusionMatrix.flat()).toEqual(Array.from(matrix.counts));
+  });
+
+  it('--flip scores the flip test-time augmentation parse', async () => {
+    const data = join(dir, 'model-data');
+    const c = captureIO();
+    await runEval({ data, model: TINY_MODEL, json: true, flip: true }, c.io);
+    expect(c.stderr()).toMatch(/eval: .*tiny-segformer with flip test-time augmentation on/);
+    const parser = await FaceParser.create({ model: TINY_MODEL });
+    const flipped = new ConfusionMatrix(19);
+    const plain = new ConfusionMatrix(19);
+    for (const id of ['m1', 'm2']) {
+      const truth = (await readLabelMap(join(data, 'masks', `${id}.png`))).mask;
+      flipped.update((await parser.parse(join(data, 'images', `${id}.jpg`), { flip: true })).categoryMask, truth);
+      plain.update((await parser.parse(join(data, 'images', `${id}.jpg`))).categoryMask, truth);
+    }
+    await parser.close();
+    expect(JSON.parse(c.stdout()).confusionMatrix.flat()).toEqual(Array.from(flipped.counts));
+    expect(Array.from(flipped.counts)).not.toEqual(Array.from(plain.counts));
   });
 
   it('--model fails with a FaceParseError when the model cannot be loaded', async () => {

@@ -36,6 +36,8 @@ SEED = 0
 SIZE_BUDGET = 3 * 1024 * 1024
 
 EXIF_ORIENTATION = 0x0112
+# Cases that also store flip test-time augmentation logits and labels.
+FLIP_CASES = ("downscale_png",)
 
 
 # --------------------------------------------------------------------------------------------------
@@ -241,7 +243,10 @@ def main() -> None:
             ("pixel_values", pixel_values.numpy(), "float32", "pixel_values"),
             ("logits", logits.numpy(), "float32", "logits"),
             ("labels", labels, "uint8", "labels"),
-        ]:
+        ] + ([
+            ("flip_logits", (fl := rp.flip_logits(model, pixel_values, rp.CELEBAMASK_HQ_LABELS)).numpy(), "float32", "flip_logits"),
+            ("flip_labels", rp.upsample_argmax(fl, img.height, img.width), "uint8", "flip_labels"),
+        ] if name in FLIP_CASES else []):
             path = arrays_dir / f"{name}.{suffix}{rp.SUFFIX[dtype]}"
             arrays[key] = {"file": rel(path), **rp.write_array(path, arr, dtype)}
         ties = rp.count_exact_ties(logits, img.height, img.width)
@@ -295,6 +300,8 @@ def main() -> None:
             "float32(uint8 * (1/255) in float64), then (x - mean) / std in float32",
             "logits = SegformerForSemanticSegmentation(pixel_values).logits  # torch, 1 thread",
             "labels = interpolate(logits, (height, width), bilinear, align_corners=False).argmax(1)  # uint8",
+            "flip_logits = (logits + model(pixel_values.flip(-1)).logits.flip(-1)[:, swap]) / 2  # swap: l_x <-> r_x; "
+            "flip_labels as labels, from flip_logits (cases with flip_* arrays only)",
         ],
         "cases": image_manifest,
         "upsample": upsample_manifest,

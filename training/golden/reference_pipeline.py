@@ -81,6 +81,24 @@ def model_logits(model: SegformerForSemanticSegmentation, pixel_values: torch.Te
     return model(pixel_values=pixel_values).logits
 
 
+def mirror_classes(labels: list[str]) -> list[int]:
+    """swap[c] = the class c becomes in a mirror image: l_x <-> r_x (neck_l and ear_r have no side)."""
+    swap = list(range(len(labels)))
+    for i, name in enumerate(labels):
+        if name.startswith("l_") and "r_" + name[2:] in labels:
+            j = labels.index("r_" + name[2:])
+            swap[i], swap[j] = j, i
+    return swap
+
+
+@torch.no_grad()
+def flip_logits(model: SegformerForSemanticSegmentation, pixel_values: torch.Tensor, labels: list[str]) -> torch.Tensor:
+    """Flip test-time augmentation: the logits of the image and of its mirror (mirrored back,
+    left/right classes swapped), averaged."""
+    mirrored = model(pixel_values=pixel_values.flip(-1)).logits.flip(-1)[:, mirror_classes(labels)]
+    return (model(pixel_values=pixel_values).logits + mirrored) / 2
+
+
 @torch.no_grad()
 def upsample_argmax(logits: torch.Tensor, height: int, width: int) -> np.ndarray:
     """torch bilinear (align_corners=False) resize of (1, C, h, w) logits to (height, width), then argmax."""

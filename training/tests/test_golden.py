@@ -81,6 +81,23 @@ class GoldenFixtures(unittest.TestCase):
                 labels = rp.upsample_argmax(logits, out["height"], out["width"])
                 np.testing.assert_array_equal(labels, load(case["arrays"]["labels"]))
 
+    def test_flip_cases(self):
+        flipped = [c for c in self.manifest["cases"] if "flip_logits" in c["arrays"]]
+        self.assertTrue(flipped)
+        self.assertEqual(rp.mirror_classes(rp.CELEBAMASK_HQ_LABELS)[:6], [0, 1, 2, 3, 5, 4])
+        model, _ = rp.build_random_model("tiny", self.manifest["model"]["seed"], rp.calibration_input(128))
+        for case in flipped:
+            with self.subTest(case=case["name"]):
+                pixel_values = torch.from_numpy(load(case["arrays"]["pixel_values"]).copy())
+                logits = rp.flip_logits(model, pixel_values, rp.CELEBAMASK_HQ_LABELS)
+                np.testing.assert_allclose(logits.numpy(), load(case["arrays"]["flip_logits"]), rtol=0, atol=1e-5)
+                labels = rp.upsample_argmax(torch.from_numpy(load(case["arrays"]["flip_logits"]).copy()), case["height"], case["width"])
+                np.testing.assert_array_equal(labels, load(case["arrays"]["flip_labels"]))
+                # mirroring twice is the identity: the flipped input's flip logits are the mirror image
+                again = rp.flip_logits(model, pixel_values.flip(-1), rp.CELEBAMASK_HQ_LABELS)
+                swap = rp.mirror_classes(rp.CELEBAMASK_HQ_LABELS)
+                np.testing.assert_allclose(again.flip(-1)[:, swap].numpy(), logits.numpy(), rtol=0, atol=1e-5)
+
     def test_seeded_model_reproduces_the_stored_logits(self):
         model, _ = rp.build_random_model("tiny", self.manifest["model"]["seed"], rp.calibration_input(128))
         for name in ("downscale_png", "jpeg_q90"):
