@@ -11,6 +11,7 @@ batch and size), onnx/model_fp16.onnx, onnx/model_quantized.onnx, then:
   mean F1 over the non-background classes, per-class F1;
 - speed of every variant (onnxruntime, 2 threads, 512x512);
 - README.md, the model card, and metrics.json.
+`--flip` also measures the kept variants with flip test-time augmentation (`faceparse parse --flip`).
 `--keep` lists the variants whose files stay (the others are deleted after they were measured),
 e.g. to commit only the small ones.
 """
@@ -30,6 +31,7 @@ from transformers.models.segformer.image_processing_pil_segformer import Segform
 
 from .data import default_data_root, discover
 from .hf_export import convert_fp16, export_onnx, ort_session, quantize_q8
+from .labels import flip_lookup
 from .metrics import ConfusionMatrix
 
 VARIANT_FILES = {"fp32": "onnx/model.onnx", "q8": "onnx/model_quantized.onnx", "fp16": "onnx/model_fp16.onnx"}
@@ -45,8 +47,12 @@ def load_checkpoint(path: Path) -> tuple[SegformerForSemanticSegmentation, dict]
     return model, state
 
 
-def evaluate_onnx(path: Path, samples, processor, labels, threads: int) -> tuple[dict, float]:
+def evaluate_onnx(path: Path, samples, processor, labels, threads: int, flip: bool = False) -> tuple[dict, float]:
+    """Metrics and median model time per image; with `flip`, of flip test-time augmentation
+    (`faceparse parse --flip`): the mirror image's logits, mirrored back with left/right classes
+    swapped, averaged with the photo's."""
     session = ort_session(path, threads)
+    swap = flip_lookup(labels)
     cm = ConfusionMatrix(len(labels))
     seconds = []
     for sample in samples:
@@ -55,6 +61,9 @@ def evaluate_onnx(path: Path, samples, processor, labels, threads: int) -> tuple
         pixel_values = processor(images=image, return_tensors="np")["pixel_values"].astype(np.float32)
         t = time.perf_counter()
         (logits,) = session.run(["logits"], {"pixel_values": pixel_values})
+        if flip:
+            (mirrored,) = session.run(["logits"], {"pixel_values": np.ascontiguousarray(pixel_values[..., ::-1])})
+            logits = (logits + mirrored[..., ::-1][:, swap]) / 2
         seconds.append(time.perf_counter() - t)
         up = F.interpolate(torch.from_numpy(logits), size=mask.shape, mode="bilinear", align_corners=False)
         cm.update(up.argmax(1)[0].numpy(), mask)
@@ -117,6 +126,18 @@ def model_card(out: Path, config, metrics: dict, state: dict, args, parity: floa
         + (f", starting from `{Path(str(train_args['init_from'])).name}`." if train_args.get("init_from") else "."),
         "- Augmentation: random scale, rotation and crop (one affine warp), horizontal flip that swaps every left/right class, "
         "colour jitter, greyscale, blur. Loss: cross-entropy + soft Dice. AdamW, linear warm-up then poly decay; EMA weights exported.",
+    ]
+    calibration = state.get("calibration")
+    if calibration:
+        offsets = ", ".join(f"{k} {v:+g}" for k, v in calibration["offsets"].items() if v)
+        lines.append(
+            f"- Per-class logit offsets fitted on the {calibration['images']} `{calibration['split']}` images (`faceparse_train.calibrate`, "
+            f"mean F1 there {calibration['train_mean_f1']:.4f}) and folded into the classifier bias: {offsets}."
+        )
+    logs = sorted((out / "training_logs").glob("*.csv"))
+    if (out / "learning_curve.png").exists():
+        lines += ["", "Learning curves: `learning_curve.png`" + (("; per-epoch logs: " + ", ".join(f"`training_logs/{p.name}`" for p in logs)) if logs else "") + "."]
+    lines += [
         "",
         f"## Validation metrics ({n_val} val images, reference pipeline)",
         "Mean F1 is over the 18 non-background classes from one confusion matrix accumulated over the set.",
@@ -125,11 +146,14 @@ def model_card(out: Path, config, metrics: dict, state: dict, args, parity: floa
         "|---|---|---|---|---|---|---|",
     ]
     for variant, m in metrics.items():
-        shipped = "" if variant in kept else " (not shipped)"
+        base = variant.removesuffix("+flip")
+        shipped = "" if base in kept else " (not shipped)"
+        name = f"{base}{shipped} + flip (`--flip`)" if variant.endswith("+flip") else f"{variant}{shipped}"
         lines.append(
-            f"| {variant}{shipped} | `{VARIANT_FILES[variant]}` | {sizes[variant] / 1e6:.1f} MB | {m['pixelAccuracy']:.4f} | {m['meanIoU']:.4f} | "
+            f"| {name} | `{VARIANT_FILES[base]}` | {sizes[base] / 1e6:.1f} MB | {m['pixelAccuracy']:.4f} | {m['meanIoU']:.4f} | "
             f"{m['meanF1']:.4f} | {m['seconds'] * 1000:.0f} ms |"
         )
+    metrics = {k: v for k, v in metrics.items() if not k.endswith("+flip")}
     first = next(iter(metrics.values()))
     lines += ["", "Per-class F1 (" + ", ".join(metrics) + "):", "", "| class | " + " | ".join(metrics) + " |", "|---|" + "---|" * len(metrics)]
     for label in first["perClass"]:
@@ -163,6 +187,7 @@ def main(argv=None) -> int:
     p.add_argument("--val-limit", type=int, default=None, help="measure on the first N validation images only")
     p.add_argument("--threads", type=int, default=2)
     p.add_argument("--no-weights", action="store_true", help="do not write model.safetensors")
+    p.add_argument("--flip", action="store_true", help="also measure the kept variants with flip test-time augmentation")
     p.add_argument("--note", default=None, help="a line for the model card, e.g. that this is an interim checkpoint")
     args = p.parse_args(argv)
 
@@ -200,6 +225,11 @@ def main(argv=None) -> int:
         print(f"{variant}: pixel accuracy {summary['pixelAccuracy']:.4f} mIoU {summary['meanIoU']:.4f} mean F1 {summary['meanF1']:.4f} "
               f"({seconds * 1000:.0f} ms per {args.size}x{args.size} image)", flush=True)
     kept = [v for v in args.keep.split(",") if v]
+    for variant in [v for v in files if args.flip and v in kept]:
+        summary, seconds = evaluate_onnx(files[variant], samples, processor, labels, args.threads, flip=True)
+        metrics[f"{variant}+flip"] = {**summary, "seconds": seconds}
+        print(f"{variant} + flip: pixel accuracy {summary['pixelAccuracy']:.4f} mIoU {summary['meanIoU']:.4f} mean F1 {summary['meanF1']:.4f} "
+              f"({seconds * 1000:.0f} ms per image, two runs)", flush=True)
     (out / "metrics.json").write_text(json.dumps({"parity_max_rel": parity, "variants": metrics, "sizes": sizes, "kept": kept}, indent=1) + "\n")
     card = model_card(out, model.config, metrics, state, args, parity, sizes, kept, len(samples), count_train(args.data, state))
     if args.note:

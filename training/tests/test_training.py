@@ -185,38 +185,57 @@ class ExportTest(unittest.TestCase):
                 rel = np.abs(ours - reference).max() / max(1.0, np.abs(reference).max())
                 self.assertLess(rel, 1e-4)
 
+    @staticmethod
+    def tiny_export(tmp: Path, *extra: str) -> tuple[Path, Path]:
+        """Exports a tiny random model measured on two random val images; returns (model folder, images)."""
+        torch.manual_seed(2)
+        model = build_model("b0", LABELS, overrides=TINY).eval()
+        ckpt = tmp / "final.pt"
+        torch.save({"model": model.state_dict(), "config": model.config.to_dict(), "labels": LABELS, "size": 64}, ckpt)
+        data = tmp / "data" / "val"
+        (data / "images").mkdir(parents=True)
+        (data / "masks").mkdir(parents=True)
+        rng = np.random.default_rng(0)
+        for i in range(2):
+            Image.fromarray(rng.integers(0, 255, (48, 40, 3), dtype=np.uint8)).save(data / "images" / f"{i}.jpg")
+            Image.fromarray(rng.integers(0, 19, (48, 40), dtype=np.uint8)).save(data / "masks" / f"{i}.png")
+        out = tmp / "model"
+        subprocess.run([sys.executable, "-m", "faceparse_train.export", "--checkpoint", str(ckpt), "--out", str(out),
+                        "--data", str(tmp / "data"), "--threads", "1", *extra], cwd=TRAINING, check=True, capture_output=True)
+        return out, data / "images"
+
     def test_exported_folder_loads_in_faceparse(self):
         cli = REPO / "dist" / "src" / "cli" / "main.js"
         node = shutil.which("node")
         if not cli.exists() or node is None:
             self.skipTest(f"{cli} is not built (npm run build) or node is missing")
-        torch.manual_seed(2)
-        model = build_model("b0", LABELS, overrides=TINY).eval()
         with tempfile.TemporaryDirectory() as tmp:
             tmp = Path(tmp)
-            ckpt = tmp / "final.pt"
-            torch.save({"model": model.state_dict(), "config": model.config.to_dict(), "labels": LABELS, "size": 64}, ckpt)
-            data = tmp / "data" / "val"
-            (data / "images").mkdir(parents=True)
-            (data / "masks").mkdir(parents=True)
-            rng = np.random.default_rng(0)
-            for i in range(2):
-                Image.fromarray(rng.integers(0, 255, (48, 40, 3), dtype=np.uint8)).save(data / "images" / f"{i}.jpg")
-                Image.fromarray(rng.integers(0, 19, (48, 40), dtype=np.uint8)).save(data / "masks" / f"{i}.png")
-            out = tmp / "model"
-            subprocess.run([sys.executable, "-m", "faceparse_train.export", "--checkpoint", str(ckpt), "--out", str(out),
-                            "--data", str(tmp / "data"), "--threads", "1"], cwd=TRAINING, check=True, capture_output=True)
+            out, images = self.tiny_export(tmp)
             for name in ("config.json", "preprocessor_config.json", "model.safetensors", "onnx/model.onnx",
                          "onnx/model_quantized.onnx", "onnx/model_fp16.onnx", "README.md", "metrics.json"):
                 self.assertTrue((out / name).exists(), name)
             self.assertIn("non-commercial", (out / "README.md").read_text())
             for variant in ("fp32", "q8", "fp16"):
-                run = subprocess.run([node, str(cli), "parse", str(data / "images" / "0.jpg"), "--model", str(out), "--variant", variant,
+                run = subprocess.run([node, str(cli), "parse", str(images / "0.jpg"), "--model", str(out), "--variant", variant,
                                       "--out", str(tmp / f"parsed-{variant}"), "--outputs", "labels,json"],
                                      capture_output=True, text=True, env={"CI": "1", "PATH": "/usr/bin:/bin"})
                 self.assertEqual(run.returncode, 0, run.stderr)
                 result = json.loads((tmp / f"parsed-{variant}" / "0.json").read_text())
                 self.assertEqual((result["width"], result["height"]), (40, 48))
+
+    def test_flip_rows_for_kept_variants_and_unkept_files_deleted(self):
+        with tempfile.TemporaryDirectory() as tmp:
+            out, _ = self.tiny_export(Path(tmp), "--flip", "--keep", "q8,fp16", "--no-weights")
+            card = (out / "README.md").read_text()
+            self.assertIn("| q8 + flip (`--flip`) |", card)
+            self.assertIn("| fp32 (not shipped) |", card)
+            self.assertNotIn("fp32 (not shipped) + flip", card)
+            self.assertFalse((out / "onnx" / "model.onnx").exists())
+            self.assertFalse((out / "model.safetensors").exists())
+            metrics = json.loads((out / "metrics.json").read_text())["variants"]
+            self.assertEqual(set(metrics), {"fp32", "q8", "fp16", "q8+flip", "fp16+flip"})
+            self.assertNotEqual(metrics["q8"]["perClass"], metrics["q8+flip"]["perClass"])
 
 
 class FromOnnxTest(unittest.TestCase):
