@@ -7,6 +7,9 @@
  *   npm run build && node dist/bench/parse.js --model ~/.cache/faceparse/random-models/b0 \
  *       --model ~/.cache/faceparse/random-models/b5 --runs 5 --python
  *
+ * `--variant fp32|fp16|q8` picks the weights file (default fp32). `--flip` adds parse({ flip: true }) (flip test-time augmentation) to the interleaved runs and its
+ * end-to-end time as a ratio to the plain parse.
+ *
  * Models: training/golden/make_random_models.py --arch b0|b5 writes random-weight ones.
  * Photos: ../shared/data/photos, plus a 1024x1024 JPEG made from the first square photo.
  */
@@ -19,6 +22,7 @@ import { parseArgs } from 'node:util';
 import * as ort from 'onnxruntime-node';
 import sharp from 'sharp';
 import { FaceParser } from '../src/core/faceParser.js';
+import type { ModelVariant } from '../src/core/types.js';
 import { decodeImage } from '../src/image/decode.js';
 import { preprocess, normalizationTables } from '../src/models/segformer/preprocess.js';
 import { sessionOptionsFor } from '../src/runtime/onnx.js';
@@ -30,6 +34,8 @@ const { values } = parseArgs({
     runs: { type: 'string', default: '5' },
     threads: { type: 'string', default: '2' },
     python: { type: 'boolean', default: false },
+    flip: { type: 'boolean', default: false },
+    variant: { type: 'string', default: 'fp32' },
     only: { type: 'string' },
   },
 });
@@ -70,11 +76,12 @@ interface Row {
   bare: number;
   stages: Record<'decode' | 'preprocess' | 'inference' | 'postprocess' | 'encode', number>;
   total: number;
+  flip?: number;
   python?: number;
 }
 
 async function benchModel(modelDir: string, images: Array<{ name: string; path: string }>): Promise<Row[]> {
-  const parser = await FaceParser.create({ model: modelDir, variant: 'fp32', threads });
+  const parser = await FaceParser.create({ model: modelDir, variant: values.variant as ModelVariant, threads });
   // The baseline: the bare model with the session options faceparse gives it.
   const session = await ort.InferenceSession.create(parser.resolved.files.onnx, sessionOptionsFor('cpu', threads));
   const tables = normalizationTables(parser.preprocessor);
@@ -96,9 +103,17 @@ async function benchModel(modelDir: string, images: Array<{ name: string; path: 
       const t2 = performance.now();
       return { timings: result.timings, encode: t2 - t1, total: t2 - t };
     };
+    const flipOnce = async () => {
+      const t = performance.now();
+      const result = await parser.parse(image.path, { keepLogits: false, flip: true });
+      await result.toLabelPng();
+      return performance.now() - t;
+    };
     await bareOnce();
     await parseOnce();
+    if (values.flip) await flipOnce();
     const bare: number[] = [];
+    const flips: number[] = [];
 
     const totals: number[] = [];
     const stages: Record<string, number[]> = { decode: [], preprocess: [], inference: [], postprocess: [], encode: [] };
@@ -108,12 +123,14 @@ async function benchModel(modelDir: string, images: Array<{ name: string; path: 
       totals.push(p.total);
       for (const k of ['decode', 'preprocess', 'inference', 'postprocess'] as const) stages[k]!.push(p.timings[k]);
       stages.encode!.push(p.encode);
+      if (values.flip) flips.push(await flipOnce());
     }
     rows.push({
       name: image.name,
       size: `${decoded.width}x${decoded.height}`,
       bare: median(bare),
       total: median(totals),
+      flip: values.flip ? median(flips) : undefined,
       stages: Object.fromEntries(Object.entries(stages).map(([k, v]) => [k, median(v)])) as Row['stages'],
     });
     process.stderr.write(`  ${basename(modelDir)} ${image.name}: done\n`);
@@ -162,13 +179,14 @@ async function main() {
       for (const row of rows) row.python = py.get(basename(images.find((i) => i.name === row.name)!.path));
     }
     console.log(`\nmodel ${model}`);
-    console.log('| image | size | bare session.run | decode | preprocess | inference | postprocess | encode labels PNG | end to end | e2e / bare | overhead / bare | Python reference | Python / faceparse |');
-    console.log('|---|---|---|---|---|---|---|---|---|---|---|---|---|');
+    console.log('| image | size | bare session.run | decode | preprocess | inference | postprocess | encode labels PNG | end to end | e2e / bare | overhead / bare | Python reference | Python / faceparse |' + (values.flip ? ' with flip | flip / plain |' : ''));
+    console.log('|---|---|---|---|---|---|---|---|---|---|---|---|---|' + (values.flip ? '---|---|' : ''));
     for (const r of rows) {
       const s = r.stages;
       const rel = (v: number) => `${fmt(v)} (${(v / r.bare).toFixed(3)})`;
       console.log(
-        `| ${r.name} | ${r.size} | ${fmt(r.bare)} | ${rel(s.decode)} | ${rel(s.preprocess)} | ${rel(s.inference)} | ${rel(s.postprocess)} | ${rel(s.encode)} | ${fmt(r.total)} | **${(r.total / r.bare).toFixed(3)}x** | ${(1 + (s.decode + s.preprocess + s.postprocess + s.encode) / r.bare).toFixed(3)}x | ${r.python !== undefined ? fmt(r.python) : '-'} | ${r.python !== undefined ? `${(r.python / r.total).toFixed(2)}x` : '-'} |`,
+        `| ${r.name} | ${r.size} | ${fmt(r.bare)} | ${rel(s.decode)} | ${rel(s.preprocess)} | ${rel(s.inference)} | ${rel(s.postprocess)} | ${rel(s.encode)} | ${fmt(r.total)} | **${(r.total / r.bare).toFixed(3)}x** | ${(1 + (s.decode + s.preprocess + s.postprocess + s.encode) / r.bare).toFixed(3)}x | ${r.python !== undefined ? fmt(r.python) : '-'} | ${r.python !== undefined ? `${(r.python / r.total).toFixed(2)}x` : '-'} |` +
+          (r.flip !== undefined ? ` ${fmt(r.flip)} | ${(r.flip / r.total).toFixed(2)}x |` : ''),
       );
     }
   }
