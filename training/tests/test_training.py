@@ -37,6 +37,23 @@ TINY = {"hidden_sizes": [8, 16, 24, 32], "depths": [1, 1, 1, 1], "num_attention_
 LABELS = CELEBAMASK_HQ_LABELS
 
 
+def tiny_run(tmp: Path, seed: int, split: str, count: int, shape: tuple[int, int], ext: str):
+    """A tiny random SegFormer saved as a training checkpoint, and `count` random photo/mask pairs in
+    <tmp>/data/<split>; returns (model, checkpoint path, split folder)."""
+    torch.manual_seed(seed)
+    model = build_model("b0", LABELS, overrides=TINY).eval()
+    ckpt = tmp / "final.pt"
+    torch.save({"model": model.state_dict(), "config": model.config.to_dict(), "labels": LABELS, "size": 64}, ckpt)
+    data = tmp / "data" / split
+    (data / "images").mkdir(parents=True)
+    (data / "masks").mkdir(parents=True)
+    rng = np.random.default_rng(seed)
+    for i in range(count):
+        Image.fromarray(rng.integers(0, 255, (*shape, 3), dtype=np.uint8)).save(data / "images" / f"{i}.{ext}")
+        Image.fromarray(rng.integers(0, 19, shape, dtype=np.uint8)).save(data / "masks" / f"{i}.png")
+    return model, ckpt, data
+
+
 class FlipTest(unittest.TestCase):
     def test_pairs_are_sides_only(self):
         names = {(LABELS[i], LABELS[j]) for i, j in left_right_pairs(LABELS)}
@@ -188,17 +205,7 @@ class ExportTest(unittest.TestCase):
     @staticmethod
     def tiny_export(tmp: Path, *extra: str) -> tuple[Path, Path]:
         """Exports a tiny random model measured on two random val images; returns (model folder, images)."""
-        torch.manual_seed(2)
-        model = build_model("b0", LABELS, overrides=TINY).eval()
-        ckpt = tmp / "final.pt"
-        torch.save({"model": model.state_dict(), "config": model.config.to_dict(), "labels": LABELS, "size": 64}, ckpt)
-        data = tmp / "data" / "val"
-        (data / "images").mkdir(parents=True)
-        (data / "masks").mkdir(parents=True)
-        rng = np.random.default_rng(0)
-        for i in range(2):
-            Image.fromarray(rng.integers(0, 255, (48, 40, 3), dtype=np.uint8)).save(data / "images" / f"{i}.jpg")
-            Image.fromarray(rng.integers(0, 19, (48, 40), dtype=np.uint8)).save(data / "masks" / f"{i}.png")
+        _, ckpt, data = tiny_run(tmp, 2, "val", 2, (48, 40), "jpg")
         out = tmp / "model"
         subprocess.run([sys.executable, "-m", "faceparse_train.export", "--checkpoint", str(ckpt), "--out", str(out),
                         "--data", str(tmp / "data"), "--threads", "1", *extra], cwd=TRAINING, check=True, capture_output=True)
@@ -361,19 +368,9 @@ class CalibrateTest(unittest.TestCase):
         self.assertAlmostEqual(mean_f1(m), cm.summary(["bg", "a", "b", "c"])["meanF1"])
 
     def test_cli_folds_offsets_into_the_classifier_bias(self):
-        torch.manual_seed(3)
-        model = build_model("b0", LABELS, overrides=TINY).eval()
         with tempfile.TemporaryDirectory() as tmp:
             tmp = Path(tmp)
-            ckpt = tmp / "final.pt"
-            torch.save({"model": model.state_dict(), "config": model.config.to_dict(), "labels": LABELS, "size": 64}, ckpt)
-            data = tmp / "data" / "train"
-            (data / "images").mkdir(parents=True)
-            (data / "masks").mkdir(parents=True)
-            rng = np.random.default_rng(1)
-            for i in range(3):
-                Image.fromarray(rng.integers(0, 255, (64, 64, 3), dtype=np.uint8)).save(data / "images" / f"{i}.png")
-                Image.fromarray(rng.integers(0, 19, (64, 64), dtype=np.uint8)).save(data / "masks" / f"{i}.png")
+            model, ckpt, _ = tiny_run(tmp, 3, "train", 3, (64, 64), "png")
             out = tmp / "calibrated.pt"
             subprocess.run([sys.executable, "-m", "faceparse_train.calibrate", "--checkpoint", str(ckpt), "--out", str(out),
                             "--data", str(tmp / "data"), "--grid", "-1", "1", "0.5", "--rounds", "1", "--threads", "1"],
