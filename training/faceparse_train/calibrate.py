@@ -26,6 +26,7 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
+from .allocator import reexec_with_jemalloc
 from .augment import prepare_eval
 from .data import default_data_root, discover, load_in_memory
 from .export import load_checkpoint
@@ -181,4 +182,5 @@ def main(argv=None) -> int:
 
 
 if __name__ == "__main__":
+    reexec_with_jemalloc()
     sys.exit(main())

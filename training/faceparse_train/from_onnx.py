@@ -28,6 +28,7 @@ import numpy as np
 import torch
 from transformers import SegformerConfig, SegformerForSemanticSegmentation
 
+from .allocator import reexec_with_jemalloc
 from .hf_export import export_onnx
 
 ONNX_FILES = {"fp32": "onnx/model.onnx", "fp16": "onnx/model_fp16.onnx", "q8": "onnx/model_quantized.onnx"}
@@ -250,4 +251,5 @@ def _parity(model, onnx_path: Path, size: int) -> tuple[float, float]:
 
 
 if __name__ == "__main__":
+    reexec_with_jemalloc()
     raise SystemExit(main())

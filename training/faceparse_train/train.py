@@ -26,6 +26,7 @@ import torch
 import torch.nn.functional as F
 from PIL import Image
 
+from .allocator import reexec_with_jemalloc
 from .augment import AugmentConfig, augment_batch, prepare_eval
 from .data import default_data_root, discover, load_in_memory
 from .labels import flip_lookup, load_labels
@@ -305,4 +306,5 @@ def main(argv=None) -> int:
 
 
 if __name__ == "__main__":
+    reexec_with_jemalloc()
     sys.exit(main())

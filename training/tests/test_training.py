@@ -5,6 +5,7 @@
 from __future__ import annotations
 
 import json
+import os
 import shutil
 import subprocess
 import sys
@@ -21,6 +22,7 @@ TRAINING = Path(__file__).resolve().parents[1]
 REPO = TRAINING.parent
 sys.path.insert(0, str(TRAINING))
 
+from faceparse_train.allocator import MALLOC_CONF, find_jemalloc, jemalloc_env  # noqa: E402
 from faceparse_train.augment import AugmentConfig, augment_batch, flip_masks  # noqa: E402
 from faceparse_train.calibrate import OffsetSearch, mean_f1  # noqa: E402
 from faceparse_train.data import celebamask_hq, paired_folder  # noqa: E402
@@ -123,6 +125,43 @@ class DataTest(unittest.TestCase):
             Image.new("RGB", (8, 8)).save(root / "images" / "b.jpg")
             with self.assertRaisesRegex(ValueError, r"\['b'\]"):
                 paired_folder(root)
+
+
+class AllocatorTest(unittest.TestCase):
+    LIB = "/opt/x/libjemalloc.so.2"
+
+    def env(self, environ, platform="linux"):
+        return jemalloc_env(environ, find=lambda _: self.LIB, platform=platform)
+
+    def test_preloads_the_library_and_keeps_the_rest(self):
+        env = self.env({"PATH": "/bin", "LD_PRELOAD": "/lib/other.so"})
+        self.assertEqual(env["LD_PRELOAD"], f"{self.LIB} /lib/other.so")
+        self.assertEqual(env["MALLOC_CONF"], MALLOC_CONF)
+        self.assertEqual(env["PATH"], "/bin")
+        self.assertEqual(self.env({"MALLOC_CONF": "narenas:1"})["MALLOC_CONF"], "narenas:1")  # the user's own wins
+
+    def test_runs_as_is_when_off_loaded_missing_or_not_linux(self):
+        self.assertIsNone(self.env({"FACEPARSE_MALLOC": "system"}))
+        self.assertIsNone(self.env({"LD_PRELOAD": self.LIB}))
+        self.assertIsNone(self.env({}, platform="darwin"))
+        self.assertIsNone(jemalloc_env({}, find=lambda _: None, platform="linux"))
+        self.assertIsNone(find_jemalloc({"FACEPARSE_JEMALLOC": "/nonexistent/libjemalloc.so.2"}))
+
+    def test_commands_rerun_themselves_under_jemalloc(self):
+        if sys.platform != "linux" or find_jemalloc() is None:
+            self.skipTest("libjemalloc is not installed here (apt-get install libjemalloc2)")
+        env = {k: v for k, v in os.environ.items() if k not in ("LD_PRELOAD", "MALLOC_CONF", "FACEPARSE_MALLOC")}
+        env["PYTHONPATH"] = str(TRAINING)
+        code = "import os, sys; from faceparse_train.allocator import reexec_with_jemalloc; reexec_with_jemalloc(); " \
+               "print(os.environ['LD_PRELOAD'], os.environ['MALLOC_CONF'], sys.argv[1:])"
+        out = subprocess.run([sys.executable, "-c", code, "a", "b"], env=env, capture_output=True, text=True, check=True)
+        self.assertIn("running under jemalloc", out.stderr)
+        self.assertEqual(out.stdout.split(), [find_jemalloc(), MALLOC_CONF, "['a',", "'b']"])
+        env["FACEPARSE_MALLOC"] = "system"
+        out = subprocess.run([sys.executable, "-c", code.replace("os.environ['LD_PRELOAD']", "os.environ.get('LD_PRELOAD')")
+                              .replace("os.environ['MALLOC_CONF']", "os.environ.get('MALLOC_CONF')"), "a"],
+                             env=env, capture_output=True, text=True, check=True)
+        self.assertEqual(out.stdout.split()[:2], ["None", "None"])
 
 
 class TrainStepTest(unittest.TestCase):
