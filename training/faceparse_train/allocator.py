@@ -44,13 +44,17 @@ def find_jemalloc(environ: Mapping[str, str] = os.environ) -> str | None:
     return found if found and Path(found).is_absolute() and Path(found).is_file() else None
 
 
+def _wanted(environ: Mapping[str, str], platform: str) -> bool:
+    """Linux, not turned off, not already under jemalloc."""
+    return platform == "linux" and environ.get("FACEPARSE_MALLOC", "").lower() != "system" \
+        and "jemalloc" not in environ.get("LD_PRELOAD", "")
+
+
 def jemalloc_env(environ: Mapping[str, str], find: Callable[[Mapping[str, str]], str | None] = find_jemalloc,
                  platform: str = sys.platform) -> dict[str, str] | None:
     """The environment to re-run the command with, or None to run as is (not Linux, turned off, already
     under jemalloc, or no library)."""
-    if platform != "linux" or environ.get("FACEPARSE_MALLOC", "").lower() == "system":
-        return None
-    if "jemalloc" in environ.get("LD_PRELOAD", ""):
+    if not _wanted(environ, platform):
         return None
     lib = find(environ)
     if lib is None:
@@ -63,11 +67,11 @@ def jemalloc_env(environ: Mapping[str, str], find: Callable[[Mapping[str, str]],
 
 def reexec_with_jemalloc() -> None:
     """Call first thing in a command's `__main__` block; returns only when the process stays as it is."""
+    if not _wanted(os.environ, sys.platform):
+        return
     env = jemalloc_env(os.environ)
     if env is None:
-        if sys.platform == "linux" and "jemalloc" not in os.environ.get("LD_PRELOAD", "") \
-                and os.environ.get("FACEPARSE_MALLOC", "").lower() != "system":
-            print(HINT, file=sys.stderr, flush=True)
+        print(HINT, file=sys.stderr, flush=True)
         return
     print(f"faceparse_train: running under jemalloc ({env['LD_PRELOAD'].split()[0]}; FACEPARSE_MALLOC=system turns this off)",
           file=sys.stderr, flush=True)
