@@ -22,7 +22,7 @@ TRAINING = Path(__file__).resolve().parents[1]
 REPO = TRAINING.parent
 sys.path.insert(0, str(TRAINING))
 
-from faceparse_train.allocator import MALLOC_CONF, find_jemalloc, jemalloc_env  # noqa: E402
+from faceparse_train.allocator import HINT, MALLOC_CONF, find_jemalloc, jemalloc_env  # noqa: E402
 from faceparse_train.augment import AugmentConfig, augment_batch, flip_masks  # noqa: E402
 from faceparse_train.calibrate import OffsetSearch, mean_f1  # noqa: E402
 from faceparse_train.data import celebamask_hq, paired_folder  # noqa: E402
@@ -147,21 +147,31 @@ class AllocatorTest(unittest.TestCase):
         self.assertIsNone(jemalloc_env({}, find=lambda _: None, platform="linux"))
         self.assertIsNone(find_jemalloc({"FACEPARSE_JEMALLOC": "/nonexistent/libjemalloc.so.2"}))
 
-    def test_commands_rerun_themselves_under_jemalloc(self):
+    @staticmethod
+    def clean_env(**extra: str) -> dict[str, str]:
+        env = {k: v for k, v in os.environ.items() if k not in ("LD_PRELOAD", "MALLOC_CONF", "FACEPARSE_MALLOC", "FACEPARSE_JEMALLOC")}
+        return {**env, "PYTHONPATH": str(TRAINING), **extra}
+
+    def test_the_process_reruns_itself_under_jemalloc(self):
         if sys.platform != "linux" or find_jemalloc() is None:
             self.skipTest("libjemalloc is not installed here (apt-get install libjemalloc2)")
-        env = {k: v for k, v in os.environ.items() if k not in ("LD_PRELOAD", "MALLOC_CONF", "FACEPARSE_MALLOC")}
-        env["PYTHONPATH"] = str(TRAINING)
         code = "import os, sys; from faceparse_train.allocator import reexec_with_jemalloc; reexec_with_jemalloc(); " \
-               "print(os.environ['LD_PRELOAD'], os.environ['MALLOC_CONF'], sys.argv[1:])"
-        out = subprocess.run([sys.executable, "-c", code, "a", "b"], env=env, capture_output=True, text=True, check=True)
+               "print(os.environ.get('LD_PRELOAD'), os.environ.get('MALLOC_CONF'), *sys.argv[1:])"
+        out = subprocess.run([sys.executable, "-c", code, "a", "b"], env=self.clean_env(), capture_output=True, text=True, check=True)
         self.assertIn("running under jemalloc", out.stderr)
-        self.assertEqual(out.stdout.split(), [find_jemalloc(), MALLOC_CONF, "['a',", "'b']"])
-        env["FACEPARSE_MALLOC"] = "system"
-        out = subprocess.run([sys.executable, "-c", code.replace("os.environ['LD_PRELOAD']", "os.environ.get('LD_PRELOAD')")
-                              .replace("os.environ['MALLOC_CONF']", "os.environ.get('MALLOC_CONF')"), "a"],
-                             env=env, capture_output=True, text=True, check=True)
-        self.assertEqual(out.stdout.split()[:2], ["None", "None"])
+        self.assertEqual(out.stdout.split(), [find_jemalloc(), MALLOC_CONF, "a", "b"])
+        out = subprocess.run([sys.executable, "-c", code, "a"], env=self.clean_env(FACEPARSE_MALLOC="system"),
+                             capture_output=True, text=True, check=True)
+        self.assertEqual(out.stdout.split(), ["None", "None", "a"])
+
+    def test_train_calibrate_and_from_onnx_call_it(self):
+        if sys.platform != "linux":
+            self.skipTest("jemalloc is preloaded on Linux only")
+        for command in ("train", "calibrate", "from_onnx"):
+            out = subprocess.run([sys.executable, "-m", f"faceparse_train.{command}", "--help"], cwd=TRAINING, capture_output=True,
+                                 text=True, check=True, env=self.clean_env(FACEPARSE_JEMALLOC="/nonexistent/libjemalloc.so.2"))
+            self.assertIn(HINT, out.stderr, command)
+            self.assertIn("usage:", out.stdout, command)
 
 
 class TrainStepTest(unittest.TestCase):
