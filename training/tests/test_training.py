@@ -29,7 +29,7 @@ from faceparse_train.data import celebamask_hq, paired_folder  # noqa: E402
 from faceparse_train.from_onnx import calibrate_batch_norm, load_from_onnx  # noqa: E402
 from faceparse_train.hf_export import export_onnx, ort_session, save_hf_layout  # noqa: E402
 from faceparse_train.labels import CELEBAMASK_HQ_LABELS, flip_lookup, left_right_pairs  # noqa: E402
-from faceparse_train.losses import segmentation_loss, soft_dice  # noqa: E402
+from faceparse_train.losses import downsample_labels, lovasz_softmax, segmentation_loss, soft_dice  # noqa: E402
 from faceparse_train.metrics import ConfusionMatrix  # noqa: E402
 from faceparse_train.model import build_model  # noqa: E402
 from faceparse_train.plot import plot_curves, read_stages  # noqa: E402
@@ -199,6 +199,31 @@ class TrainStepTest(unittest.TestCase):
         y = torch.randint(0, 4, (1, 8, 8))
         logits = torch.nn.functional.one_hot(y, 4).permute(0, 3, 1, 2).float() * 100
         self.assertLess(float(soft_dice(logits, y)), 1e-3)
+
+    def test_lovasz_is_zero_when_right_and_grows_with_errors(self):
+        y = torch.randint(0, 4, (2, 8, 8))
+        perfect = torch.nn.functional.one_hot(y, 4).permute(0, 3, 1, 2).float() * 100
+        self.assertLess(float(lovasz_softmax(perfect, y)), 1e-4)
+        wrong = perfect.clone()
+        wrong[:, :, :4] = wrong[:, :, :4].roll(1, dims=1)  # top half predicts the next class
+        self.assertGreater(float(lovasz_softmax(wrong, y)), 0.2)
+        y[0, 0, 0] = 255  # ignored pixels do not count
+        self.assertLess(float(lovasz_softmax(perfect, y)), 1e-4)
+
+    def test_lovasz_runs_at_the_logits_resolution(self):
+        target = torch.arange(16).repeat(16, 1).unsqueeze(0)  # column index as the label
+        self.assertEqual(downsample_labels(target, (4, 4))[0, 0].tolist(), [2, 6, 10, 14])
+        self.assertEqual(downsample_labels(target, (16, 16)).tolist(), target.tolist())
+        # The Lovasz term of a 1/4-size prediction equals the term computed on the labels sampled down to it.
+        torch.manual_seed(0)
+        y = torch.randint(0, 5, (2, 32, 32))
+        logits = torch.randn(2, 5, 8, 8, requires_grad=True)
+        total = segmentation_loss(logits, y, aux="lovasz", aux_weight=1.0)
+        ce = segmentation_loss(logits, y, aux="none")
+        expected = lovasz_softmax(logits, downsample_labels(y, (8, 8)))
+        torch.testing.assert_close(total - ce, expected)
+        total.backward()
+        self.assertTrue(torch.isfinite(logits.grad).all())
 
     def test_class_weights_follow_inverse_frequency_powers(self):
         masks = torch.zeros(1, 10, 10, dtype=torch.long)  # class 0: 90 pixels, class 1: 9, class 2: 1, class 3: none
