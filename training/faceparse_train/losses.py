@@ -65,13 +65,9 @@ def lovasz_softmax(logits, target, ignore_index=255):
 
 
 def downsample_labels(target, size):
-    """Nearest-neighbour labels at `size`, sampled at the centre of each output cell (a 512 mask to 128 takes
-    pixels 2, 6, 10, ...), the points that bilinear upsampling of the logits maps back onto exactly."""
-    h, w = target.shape[-2:]
-    oh, ow = size
-    rows = ((torch.arange(oh, device=target.device) + 0.5) * h / oh).long().clamp_(max=h - 1)
-    cols = ((torch.arange(ow, device=target.device) + 0.5) * w / ow).long().clamp_(max=w - 1)
-    return target[..., rows[:, None], cols[None, :]]
+    """Labels at `size` by nearest-exact sampling: the pixel nearest each output cell's centre (a 512 mask to 128
+    takes pixels 2, 6, 10, ...; plain "nearest" would take 0, 4, 8, ..., a pixel and a half off the centre)."""
+    return F.interpolate(target[:, None].float(), size=tuple(size), mode="nearest-exact")[:, 0].to(target.dtype)
 
 
 def segmentation_loss(logits, target, *, ignore_index=255, class_weight=None, ohem_keep=0.0, aux="dice", aux_weight=0.5):
@@ -88,8 +84,7 @@ def segmentation_loss(logits, target, *, ignore_index=255, class_weight=None, oh
     if aux == "dice":
         loss = loss + aux_weight * soft_dice(logits, target, ignore_index)
     elif aux == "lovasz":
-        small = target if low_res.shape[-2:] == target.shape[-2:] else downsample_labels(target, low_res.shape[-2:])
-        loss = loss + aux_weight * lovasz_softmax(low_res, small, ignore_index)
+        loss = loss + aux_weight * lovasz_softmax(low_res, downsample_labels(target, low_res.shape[-2:]), ignore_index)
     elif aux not in (None, "none"):
         raise ValueError(f"unknown auxiliary loss {aux!r}; use dice, lovasz or none")
     return loss
