@@ -74,8 +74,9 @@ def segmentation_loss(logits, target, *, ignore_index=255, class_weight=None, oh
     """CE (+ aux term). Logits are upsampled to the target's size first, as transformers does.
 
     The Lovasz term is the exception: it sorts every pixel's error once per class present, and at the target's
-    size (8 x 512 x 512 pixels, 19 classes) that took ~19 s a step on the 2-core development machine, against
-    ~0.2 s at the logits' own 1/4 resolution with the labels sampled down to match. So Lovasz is computed there.
+    size (8 x 512 x 512 pixels, 19 classes) its forward and backward took 6-8 s on the 2-core development machine
+    under jemalloc (~19 s under glibc's malloc), against 0.3-0.4 s at the logits' own 1/4 resolution with the labels
+    sampled down to match, while a whole B0 step is ~3.5 s. So Lovasz is computed there.
     """
     low_res = logits
     if logits.shape[-2:] != target.shape[-2:]:
