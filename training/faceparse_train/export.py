@@ -90,11 +90,28 @@ def count_train(data: str, state: dict) -> int:
         return 0
 
 
+def loss_description(train_args: dict) -> str:
+    """The training loss in words, from a run's recorded arguments (`train.py`'s defaults where one is missing)."""
+    ce = "cross-entropy"
+    weights = train_args.get("class_weights") or "none"
+    if weights != "none":
+        ce += f" with class weights `{weights}`"
+    ohem = float(train_args.get("ohem") or 0.0)
+    if 0 < ohem < 1:
+        ce += f" over the hardest {ohem:.0%} of pixels (OHEM)"
+    aux = train_args.get("aux_loss") or "dice"
+    weight = float(train_args["aux_weight"] if train_args.get("aux_weight") is not None else 0.5)
+    if aux == "none" or weight == 0:
+        return ce
+    name = {"dice": "soft Dice", "lovasz": "Lovasz-softmax (at the logits' 1/4 resolution)"}.get(aux, aux)
+    return f"{ce} + {weight:g} x {name}"
+
+
 def model_card(out: Path, config, metrics: dict, state: dict, args, parity: float, sizes: dict, kept: list[str], n_val: int, n_train: int) -> str:
     train_args = state.get("args", {})
     params = sum(p.numel() for p in SegformerForSemanticSegmentation(config).parameters())
     lines = [
-        f"# {out.name}",
+        f"# {args.name or out.name}",
         "",
         "A SegFormer face parser: it labels every pixel of a face photo with one of "
         f"{config.num_labels} CelebAMask-HQ classes ({', '.join(config.id2label[i] for i in range(config.num_labels))}).",
@@ -125,7 +142,7 @@ def model_card(out: Path, config, metrics: dict, state: dict, args, parity: floa
         f"{train_args.get('device', 'cpu')}, {train_args.get('precision', 'fp32')} ({train_args.get('threads') or 'all'} threads)"
         + (f", starting from `{Path(str(train_args['init_from'])).name}`." if train_args.get("init_from") else "."),
         "- Augmentation: random scale, rotation and crop (one affine warp), horizontal flip that swaps every left/right class, "
-        "colour jitter, greyscale, blur. Loss: cross-entropy + soft Dice. AdamW, linear warm-up then poly decay; EMA weights exported.",
+        f"colour jitter, greyscale, blur. Loss: {loss_description(train_args)}. AdamW, linear warm-up then poly decay; EMA weights exported.",
     ]
     calibration = state.get("calibration")
     if calibration:
@@ -188,6 +205,7 @@ def main(argv=None) -> int:
     p.add_argument("--threads", type=int, default=2)
     p.add_argument("--no-weights", action="store_true", help="do not write model.safetensors")
     p.add_argument("--flip", action="store_true", help="also measure the kept variants with flip test-time augmentation")
+    p.add_argument("--name", default=None, help="the model card's title (default: the --out folder's name)")
     p.add_argument("--note", default=None, help="a line for the model card, e.g. that this is an interim checkpoint")
     args = p.parse_args(argv)
 

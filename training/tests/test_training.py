@@ -27,6 +27,7 @@ from faceparse_train.allocator import HINT, MALLOC_CONF, find_jemalloc, jemalloc
 from faceparse_train.augment import AugmentConfig, augment_batch, flip_masks  # noqa: E402
 from faceparse_train.calibrate import OffsetSearch, mean_f1  # noqa: E402
 from faceparse_train.data import celebamask_hq, paired_folder  # noqa: E402
+from faceparse_train.export import loss_description  # noqa: E402
 from faceparse_train.from_onnx import calibrate_batch_norm, load_from_onnx  # noqa: E402
 from faceparse_train.hf_export import export_onnx, ort_session, save_hf_layout  # noqa: E402
 from faceparse_train.labels import CELEBAMASK_HQ_LABELS, flip_lookup, left_right_pairs  # noqa: E402
@@ -337,8 +338,10 @@ class ExportTest(unittest.TestCase):
 
     def test_flip_rows_for_kept_variants_and_unkept_files_deleted(self):
         with tempfile.TemporaryDirectory() as tmp:
-            out, _ = self.tiny_export(Path(tmp), "--flip", "--keep", "q8,fp16", "--no-weights")
+            out, _ = self.tiny_export(Path(tmp), "--flip", "--keep", "q8,fp16", "--no-weights", "--name", "my-parser")
             card = (out / "README.md").read_text()
+            self.assertTrue(card.startswith("# my-parser\n"))
+            self.assertIn("Loss: cross-entropy + 0.5 x soft Dice.", card)  # tiny_run trains with the defaults
             self.assertIn("| q8 + flip (`--flip`) |", card)
             self.assertIn("| fp32 (not shipped) |", card)
             self.assertNotIn("fp32 (not shipped) + flip", card)
@@ -347,6 +350,16 @@ class ExportTest(unittest.TestCase):
             metrics = json.loads((out / "metrics.json").read_text())["variants"]
             self.assertEqual(set(metrics), {"fp32", "q8", "fp16", "q8+flip", "fp16+flip"})
             self.assertNotEqual(metrics["q8"]["perClass"], metrics["q8+flip"]["perClass"])
+
+
+class LossDescriptionTest(unittest.TestCase):
+    def test_the_card_names_the_loss_the_run_used(self):
+        self.assertEqual(loss_description({}), "cross-entropy + 0.5 x soft Dice")
+        self.assertEqual(loss_description({"aux_loss": "lovasz", "aux_weight": 1.0, "ohem": 0.3, "class_weights": "none"}),
+                         "cross-entropy over the hardest 30% of pixels (OHEM) + 1 x Lovasz-softmax (at the logits' 1/4 resolution)")
+        self.assertEqual(loss_description({"aux_loss": "none", "class_weights": "inverse-power:0.25"}),
+                         "cross-entropy with class weights `inverse-power:0.25`")
+        self.assertEqual(loss_description({"aux_loss": "dice", "aux_weight": 0.0}), "cross-entropy")
 
 
 class FromOnnxTest(unittest.TestCase):
