@@ -486,7 +486,8 @@ const inflight = new Map<string, Shared>();
 /**
  * Downloads `file` at `revision` into the cache (or links an already present blob) and returns
  * where it is. Concurrent calls for the same file share one download; each caller's signal only
- * withdraws that caller, and the download stops when every caller has withdrawn.
+ * withdraws that caller, and the download stops when every caller has withdrawn (the last one's
+ * rejection waits until the partial file is deleted).
  */
 export async function downloadToCache(
   client: HubClient,
@@ -535,8 +536,16 @@ export async function downloadToCache(
   return new Promise<FetchedFile>((resolve, reject) => {
     const onAbort = (): void => {
       leave();
-      if (current.waiters === 0) current.controller.abort(signal?.reason);
-      reject(signal?.reason);
+      if (current.waiters > 0) {
+        reject(signal?.reason);
+        return;
+      }
+      // The last caller out stops the transfer and waits for it to wind down (it deletes its partial file and
+      // settles promptly once aborted), so nothing more is written to the cache after the rejection: a caller
+      // may delete the cache folder at once.
+      current.controller.abort(signal?.reason);
+      const settled = (): void => reject(signal?.reason);
+      current.promise.then(settled, settled);
     };
     signal?.addEventListener('abort', onAbort, { once: true });
     current.promise.then(
