@@ -33,6 +33,7 @@ from .data import default_data_root, discover
 from .hf_export import convert_fp16, export_onnx, ort_session, quantize_q8
 from .labels import flip_lookup
 from .metrics import ConfusionMatrix
+from .train import parse_args as train_parse_args
 
 VARIANT_FILES = {"fp32": "onnx/model.onnx", "q8": "onnx/model_quantized.onnx", "fp16": "onnx/model_fp16.onnx"}
 
@@ -91,16 +92,14 @@ def count_train(data: str, state: dict) -> int:
 
 
 def loss_description(train_args: dict) -> str:
-    """The training loss in words, from a run's recorded arguments (`train.py`'s defaults where one is missing)."""
+    """The training loss in words, from a run's recorded arguments (`train`'s defaults where one is missing)."""
+    a = {**vars(train_parse_args(["--out", "-"])), **{k: v for k, v in train_args.items() if v is not None}}
     ce = "cross-entropy"
-    weights = train_args.get("class_weights") or "none"
-    if weights != "none":
-        ce += f" with class weights `{weights}`"
-    ohem = float(train_args.get("ohem") or 0.0)
-    if 0 < ohem < 1:
-        ce += f" over the hardest {ohem:.0%} of pixels (OHEM)"
-    aux = train_args.get("aux_loss") or "dice"
-    weight = float(train_args["aux_weight"] if train_args.get("aux_weight") is not None else 0.5)
+    if a["class_weights"] != "none":
+        ce += f" with class weights `{a['class_weights']}`"
+    if 0 < a["ohem"] < 1:
+        ce += f" over the hardest {a['ohem']:.0%} of pixels (OHEM)"
+    aux, weight = a["aux_loss"], float(a["aux_weight"])
     if aux == "none" or weight == 0:
         return ce
     name = {"dice": "soft Dice", "lovasz": "Lovasz-softmax (at the logits' 1/4 resolution)"}.get(aux, aux)
