@@ -22,7 +22,7 @@ from typing import Callable, Mapping
 # Keep freed pages (no purging back to the kernel) and back the heap with transparent huge pages.
 # lg_extent_max_active_fit:30 lets a kept free block serve a request of any smaller size. With jemalloc's default (6), a
 # block more than 64x larger than the request is passed over and fresh memory is mapped instead; since kept blocks are
-# never purged and neighbours merge into ever larger ones, a training process grew by 0.2-0.5 GB a minute after each
+# never purged and neighbours merge into ever larger ones, a training process grew by 0.15-0.45 GiB a minute after each
 # validation pass (different tensor sizes) until it swapped (training/README.md, "Memory allocator").
 MALLOC_CONF = "dirty_decay_ms:-1,muzzy_decay_ms:-1,thp:always,lg_extent_max_active_fit:30"
 
