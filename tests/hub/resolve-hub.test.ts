@@ -421,6 +421,24 @@ describe('resolveModel with a hub id', () => {
     rmSync(cacheDir, { recursive: true });
   });
 
+  it('an abort just after the partial file is opened still leaves none once the call has rejected', async () => {
+    const files = fakeModelFiles();
+    hub.addRepo('acme/face', files);
+    const controller = new AbortController();
+    hub.hooks.push((_req, res, { server }) => {
+      if (server !== 'cdn') return false;
+      res.writeHead(200, { 'content-length': files['onnx/model.onnx']!.length });
+      res.write(files['onnx/model.onnx']!.subarray(0, 50_000));
+      return true; // never ends by itself
+    });
+    // The first progress event of the weights comes right after their partial file is opened.
+    const onProgress = (e: { file: string; loaded: number }): void => {
+      if (e.file === 'onnx/model.onnx' && e.loaded === 0) controller.abort(new Error('user cancelled'));
+    };
+    await expect(resolveModel('acme/face', opts({ signal: controller.signal, onProgress }))).rejects.toThrow('user cancelled');
+    expect(readdirSync(join(repoFolder('acme/face'), 'blobs')).filter((b) => b.includes('incomplete'))).toEqual([]);
+  });
+
   it('refresh (models pull) asks for the revision again and moves refs/main to a new commit', async () => {
     const files = fakeModelFiles();
     const { commit } = hub.addRepo('acme/face', files);
