@@ -402,16 +402,21 @@ describe('resolveModel with a hub id', () => {
     expect(events.some((e) => e.file === 'config.json' && e.loaded === files['config.json']!.length)).toBe(true);
   });
 
+  /** The CDN sends the first 50 kB of the weights and never ends; `onSent` runs once they are written out. */
+  function serveWeightsThatNeverEnd(files: Record<string, Buffer>, onSent?: () => void): void {
+    hub.hooks.push((_req, res, { server }) => {
+      if (server !== 'cdn') return false;
+      res.writeHead(200, { 'content-length': files['onnx/model.onnx']!.length });
+      res.write(files['onnx/model.onnx']!.subarray(0, 50_000), () => onSent?.());
+      return true;
+    });
+  }
+
   it('stops on abort and leaves no partial file', async () => {
     const files = fakeModelFiles();
     hub.addRepo('acme/face', files);
     const controller = new AbortController();
-    hub.hooks.push((_req, res, { server }) => {
-      if (server !== 'cdn') return false;
-      res.writeHead(200, { 'content-length': files['onnx/model.onnx']!.length });
-      res.write(files['onnx/model.onnx']!.subarray(0, 50_000), () => controller.abort(new Error('user cancelled')));
-      return true; // never ends by itself
-    });
+    serveWeightsThatNeverEnd(files, () => controller.abort(new Error('user cancelled')));
     await expect(resolveModel('acme/face', opts({ signal: controller.signal }))).rejects.toThrow('user cancelled');
     // The last caller's rejection waits for the transfer to stop and delete its partial file: no polling here,
     // and the folder can be deleted at once (under load, a transfer still opening its file made that fail).
@@ -425,12 +430,7 @@ describe('resolveModel with a hub id', () => {
     const files = fakeModelFiles();
     hub.addRepo('acme/face', files);
     const controller = new AbortController();
-    hub.hooks.push((_req, res, { server }) => {
-      if (server !== 'cdn') return false;
-      res.writeHead(200, { 'content-length': files['onnx/model.onnx']!.length });
-      res.write(files['onnx/model.onnx']!.subarray(0, 50_000));
-      return true; // never ends by itself
-    });
+    serveWeightsThatNeverEnd(files);
     // The first progress event of the weights comes right after their partial file is opened.
     const onProgress = (e: { file: string; loaded: number }): void => {
       if (e.file === 'onnx/model.onnx' && e.loaded === 0) controller.abort(new Error('user cancelled'));
