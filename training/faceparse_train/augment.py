@@ -1,5 +1,6 @@
 """Batch augmentation on tensors: one affine warp per sample (random scale, rotation, crop and a
-horizontal flip that swaps every left/right class), colour jitter, grayscale and blur.
+horizontal flip that swaps every left/right class), colour jitter (brightness, contrast, saturation,
+hue), a random hue of their own for chosen classes (e.g. cloth), grayscale and blur.
 
 Images come in as uint8 (B, 3, H, W) and leave normalised float32 (B, 3, S, S) as the model sees
 them at inference (rescale 1/255, ImageNet mean/std); masks leave as int64 with `ignore_index`
@@ -29,6 +30,12 @@ class AugmentConfig:
     brightness: float = 0.3
     contrast: float = 0.3
     saturation: float = 0.3
+    # Hue rotation of the whole photo, as a fraction of a full turn (0.05 = up to +-18 degrees).
+    hue: float = 0.0
+    # Classes whose pixels get their own random hue (any angle), each with probability recolour_p per
+    # photo: clothes and hats come in every colour, far more than 800 photos show.
+    recolour_classes: tuple[int, ...] = ()
+    recolour_p: float = 0.5
     grayscale_p: float = 0.05
     blur_p: float = 0.2
     blur_sigma_max: float = 1.5
@@ -53,6 +60,39 @@ def flip_masks(masks: torch.Tensor, flip_table: torch.Tensor) -> torch.Tensor:
     return swap_sides(masks.flip(-1), flip_table)
 
 
+# RGB <-> YIQ: a rotation of the (I, Q) chroma plane shifts hue and keeps luma.
+_RGB_TO_YIQ = torch.tensor([[0.299, 0.587, 0.114], [0.595716, -0.274453, -0.321263], [0.211456, -0.522591, 0.311135]])
+_YIQ_TO_RGB = torch.linalg.inv(_RGB_TO_YIQ)
+
+
+def rotate_hue(x: torch.Tensor, angle: torch.Tensor) -> torch.Tensor:
+    """Rotate the hue of (B, 3, H, W) RGB images in [0, 1] by `angle` radians, broadcast from (B, 1, 1, 1) or (B, 1, H, W)."""
+    yiq = torch.einsum("ij,bjhw->bihw", _RGB_TO_YIQ.to(x), x)
+    cos, sin = torch.cos(angle), torch.sin(angle)
+    i, q = yiq[:, 1:2], yiq[:, 2:3]
+    yiq = torch.cat([yiq[:, 0:1], i * cos - q * sin, i * sin + q * cos], dim=1)
+    return torch.einsum("ij,bjhw->bihw", _YIQ_TO_RGB.to(x), yiq).clamp_(0, 1)
+
+
+def _recolour(x: torch.Tensor, masks: torch.Tensor, cfg: AugmentConfig, g: torch.Generator) -> torch.Tensor:
+    """Give the pixels of each class in cfg.recolour_classes a random hue of its own (per photo, with probability recolour_p).
+
+    The class mask is softened over 5x5 pixels so that the new colour meets its surroundings the way
+    real edges do, not with a one-pixel cut the model could learn to look for."""
+    b = x.shape[0]
+    for cls in cfg.recolour_classes:
+        on = (torch.rand(b, generator=g) < cfg.recolour_p).to(x.device)
+        angle = ((torch.rand(b, generator=g) * 2 - 1) * math.pi).to(x.device)
+        region = (masks == cls).unsqueeze(1)
+        use = on & region.flatten(1).any(dim=1)
+        if not bool(use.any()):
+            continue
+        weight = F.avg_pool2d(region[use].to(x.dtype), 5, stride=1, padding=2, count_include_pad=False)
+        xs = x[use]
+        x[use] = xs + weight * (rotate_hue(xs, angle[use].view(-1, 1, 1, 1)) - xs)
+    return x
+
+
 def _colour_jitter(x: torch.Tensor, cfg: AugmentConfig, g: torch.Generator) -> torch.Tensor:
     b = x.shape[0]
 
@@ -64,6 +104,8 @@ def _colour_jitter(x: torch.Tensor, cfg: AugmentConfig, g: torch.Generator) -> t
     x = (x - mean) * factor(cfg.contrast) + mean
     grey = (0.299 * x[:, 0:1] + 0.587 * x[:, 1:2] + 0.114 * x[:, 2:3])
     x = (x - grey) * factor(cfg.saturation) + grey
+    if cfg.hue > 0:
+        x = rotate_hue(x.clamp_(0, 1), ((torch.rand(b, 1, 1, 1, generator=g) * 2 - 1) * cfg.hue * 2 * math.pi).to(x.device))
     to_grey = (torch.rand(b, 1, 1, 1, generator=g) < cfg.grayscale_p).float().to(x.device)
     grey = (0.299 * x[:, 0:1] + 0.587 * x[:, 1:2] + 0.114 * x[:, 2:3])
     x = x * (1 - to_grey) + grey.expand_as(x) * to_grey
@@ -114,6 +156,8 @@ def augment_batch(
     b, _, h, w = images.shape
     assert h == w, "source images are square (stored at the inference size)"
     x = images.float().div_(255)
+    if cfg.recolour_classes:
+        x = _recolour(x, masks, cfg, g)
     x = _colour_jitter(x, cfg, g)
     x = _blur(x, cfg, g)
     x = normalize(x)

@@ -106,6 +106,18 @@ def loss_description(train_args: dict) -> str:
     return f"{ce} + {weight:g} x {name}"
 
 
+def augmentation_description(train_args: dict) -> str:
+    """The augmentation in words, from a run's recorded arguments (`train`'s defaults where one is missing)."""
+    a = {**vars(train_parse_args(["--out", "-"])), **{k: v for k, v in train_args.items() if v is not None}}
+    colour = "colour jitter"
+    if a["hue"]:
+        colour += f" (hue up to +-{a['hue'] * 360:g} degrees)"
+    parts = ["random scale, rotation and crop (one affine warp)", "horizontal flip that swaps every left/right class", colour]
+    if a["recolour"]:
+        parts.append(f"a random hue of their own for {a['recolour'].replace(',', ', ')} pixels (in {a['recolour_p']:.0%} of photos)")
+    return ", ".join(parts + ["greyscale", "blur"])
+
+
 def model_card(out: Path, config, metrics: dict, state: dict, args, parity: float, sizes: dict, kept: list[str], n_val: int, n_train: int) -> str:
     train_args = state.get("args", {})
     params = sum(p.numel() for p in SegformerForSemanticSegmentation(config).parameters())
@@ -133,15 +145,15 @@ def model_card(out: Path, config, metrics: dict, state: dict, args, parity: floa
         "## Training recipe",
         "```",
         json.dumps({k: train_args.get(k) for k in ("arch", "size", "crop", "scale_min", "scale_max", "rotate", "batch", "lr", "weight_decay",
-                                                   "warmup_steps", "poly_power", "max_steps", "epochs", "budget_minutes", "aux_loss",
+                                                   "warmup_steps", "poly_power", "max_steps", "epochs", "budget_minutes", "hue", "recolour", "aux_loss",
                                                    "aux_weight", "ohem", "class_weights", "ema", "drop_path", "precision", "seed",
                                                    "init_from")}, indent=1),
         "```",
         f"- {state.get('step')} steps ({state.get('epoch')} epochs) in {state.get('train_seconds', 0) / 3600:.2f} h of training on "
         f"{train_args.get('device', 'cpu')}, {train_args.get('precision', 'fp32')} ({train_args.get('threads') or 'all'} threads)"
         + (f", starting from `{Path(str(train_args['init_from'])).name}`." if train_args.get("init_from") else "."),
-        "- Augmentation: random scale, rotation and crop (one affine warp), horizontal flip that swaps every left/right class, "
-        f"colour jitter, greyscale, blur. Loss: {loss_description(train_args)}. AdamW, linear warm-up then poly decay; EMA weights exported.",
+        f"- Augmentation: {augmentation_description(train_args)}. Loss: {loss_description(train_args)}. "
+        "AdamW, linear warm-up then poly decay; EMA weights exported.",
     ]
     calibration = state.get("calibration")
     if calibration:

@@ -24,10 +24,10 @@ REPO = TRAINING.parent
 sys.path.insert(0, str(TRAINING))
 
 from faceparse_train.allocator import HINT, MALLOC_CONF, find_jemalloc, jemalloc_env  # noqa: E402
-from faceparse_train.augment import AugmentConfig, augment_batch, flip_masks  # noqa: E402
+from faceparse_train.augment import AugmentConfig, augment_batch, flip_masks, rotate_hue  # noqa: E402
 from faceparse_train.calibrate import OffsetSearch, mean_f1  # noqa: E402
 from faceparse_train.data import celebamask_hq, paired_folder  # noqa: E402
-from faceparse_train.export import loss_description  # noqa: E402
+from faceparse_train.export import augmentation_description, loss_description  # noqa: E402
 from faceparse_train.from_onnx import calibrate_batch_norm, load_from_onnx  # noqa: E402
 from faceparse_train.hf_export import export_onnx, ort_session, save_hf_layout  # noqa: E402
 from faceparse_train.labels import CELEBAMASK_HQ_LABELS, flip_lookup, left_right_pairs  # noqa: E402
@@ -35,7 +35,7 @@ from faceparse_train.losses import downsample_labels, lovasz_softmax, segmentati
 from faceparse_train.metrics import ConfusionMatrix  # noqa: E402
 from faceparse_train.model import build_model  # noqa: E402
 from faceparse_train.plot import plot_curves, read_stages  # noqa: E402
-from faceparse_train.train import class_weights  # noqa: E402
+from faceparse_train.train import class_ids, class_weights  # noqa: E402
 
 TINY = {"hidden_sizes": [8, 16, 24, 32], "depths": [1, 1, 1, 1], "num_attention_heads": [1, 1, 1, 2], "decoder_hidden_size": 16}
 LABELS = CELEBAMASK_HQ_LABELS
@@ -88,6 +88,51 @@ class FlipTest(unittest.TestCase):
         # The pixels now on the left showed the person's right eye; mirrored, it is their left eye.
         self.assertTrue((y[:, :, :28] == l_eye).all())
         self.assertTrue((y[:, :, 36:] == r_eye).all())
+
+
+class ColourTest(unittest.TestCase):
+    NO_JITTER = dict(scale_min=1, scale_max=1, rotate_deg=0, flip_p=0, blur_p=0, grayscale_p=0, brightness=0, contrast=0, saturation=0)
+
+    def test_hue_rotation_keeps_luma_and_turns_colours(self):
+        x = torch.rand(2, 3, 8, 8) * 0.5 + 0.25
+        self.assertLess((rotate_hue(x.clone(), torch.zeros(2, 1, 1, 1)) - x).abs().max().item(), 1e-6)
+        turned = rotate_hue(x.clone(), torch.full((2, 1, 1, 1), 0.7))
+        back = rotate_hue(turned.clone(), torch.full((2, 1, 1, 1), -0.7))
+        self.assertLess((back - x).abs().max().item(), 1e-5)
+        luma = torch.tensor([0.299, 0.587, 0.114]).view(1, 3, 1, 1)
+        self.assertLess(((turned - x) * luma).sum(1).abs().max().item(), 1e-5)
+        # A third of a turn takes a reddish colour to a greenish one (YIQ hue is close to HSV hue).
+        red = torch.tensor([0.7, 0.3, 0.3]).view(1, 3, 1, 1)
+        green = rotate_hue(red.clone(), torch.full((1, 1, 1, 1), -2 * torch.pi / 3)).flatten()
+        self.assertEqual(int(green.argmax()), 1, green)
+
+    def test_recolour_changes_only_the_chosen_class(self):
+        cloth = LABELS.index("cloth")
+        masks = torch.zeros((4, 32, 32), dtype=torch.uint8)
+        masks[:, 16:, :] = cloth
+        images = torch.zeros((4, 3, 32, 32), dtype=torch.uint8)
+        images[:, 0] = 200  # reddish everywhere
+        images[:, 1:] = 60
+        cfg = AugmentConfig(crop=32, recolour_classes=(cloth,), recolour_p=1.0, **self.NO_JITTER)
+        x, _ = augment_batch(images, masks, torch.tensor(flip_lookup(LABELS)), cfg, torch.Generator().manual_seed(1))
+        plain, _ = augment_batch(images, masks, torch.tensor(flip_lookup(LABELS)), AugmentConfig(crop=32, **self.NO_JITTER),
+                                 torch.Generator().manual_seed(1))
+        diff = (x - plain).abs().amax(dim=1)
+        self.assertLess(diff[:, :14].max().item(), 1e-6, "pixels 3+ rows away from the cloth are untouched")
+        self.assertTrue((diff[:, 18:].amax(dim=(1, 2)) > 0.1).all(), "every photo's cloth got a new hue")
+        # Each photo draws its own hue.
+        cloth_rgb = x[:, :, 24, 16]
+        self.assertGreater(torch.cdist(cloth_rgb, cloth_rgb).max().item(), 0.1)
+        # The new colour fades in over the mask edge instead of a one-pixel cut.
+        edge = diff[:, 14:18].amax(dim=(0, 2))
+        self.assertTrue(0 < edge[1].item() < edge[3].item(), edge)
+
+    def test_recolour_classes_by_name_or_id(self):
+        self.assertEqual(class_ids("cloth, hat", LABELS), (LABELS.index("cloth"), LABELS.index("hat")))
+        self.assertEqual(class_ids("18", LABELS), (18,))
+        self.assertEqual(class_ids("", LABELS), ())
+        with self.assertRaisesRegex(ValueError, "no class 'shirt'.*cloth"):
+            class_ids("shirt", LABELS)
 
 
 class DataTest(unittest.TestCase):
@@ -360,6 +405,13 @@ class LossDescriptionTest(unittest.TestCase):
         self.assertEqual(loss_description({"aux_loss": "none", "class_weights": "inverse-power:0.25"}),
                          "cross-entropy with class weights `inverse-power:0.25`")
         self.assertEqual(loss_description({"aux_loss": "dice", "aux_weight": 0.0}), "cross-entropy")
+
+    def test_the_card_names_the_colour_augmentation_the_run_used(self):
+        plain = augmentation_description({})
+        self.assertIn("colour jitter, greyscale", plain)
+        self.assertNotIn("hue", plain)
+        self.assertIn("colour jitter (hue up to +-10.8 degrees), a random hue of their own for cloth, hat pixels (in 50% of photos)",
+                      augmentation_description({"hue": 0.03, "recolour": "cloth,hat"}))
 
 
 class FromOnnxTest(unittest.TestCase):
