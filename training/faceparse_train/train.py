@@ -129,7 +129,6 @@ class EvalSet:
             self.items.append((s.stem, torch.from_numpy(np.asarray(resized).copy()).permute(2, 0, 1), mask))
 
 
-@torch.no_grad()
 def class_ids(spec: str, labels: list[str]) -> tuple[int, ...]:
     """Class ids from a comma-separated list of names or ids (\"cloth,hat\", \"18,14\")."""
     ids = []
@@ -143,6 +142,7 @@ def class_ids(spec: str, labels: list[str]) -> tuple[int, ...]:
     return tuple(ids)
 
 
+@torch.no_grad()
 def evaluate(model, eval_set: EvalSet, labels, device, precision, batch=8) -> dict:
     model.eval()
     cm = ConfusionMatrix(len(labels))

@@ -35,7 +35,7 @@ from faceparse_train.losses import downsample_labels, lovasz_softmax, segmentati
 from faceparse_train.metrics import ConfusionMatrix  # noqa: E402
 from faceparse_train.model import build_model  # noqa: E402
 from faceparse_train.plot import plot_curves, read_stages  # noqa: E402
-from faceparse_train.train import class_ids, class_weights  # noqa: E402
+from faceparse_train.train import EvalSet, class_ids, class_weights, evaluate  # noqa: E402
 
 TINY = {"hidden_sizes": [8, 16, 24, 32], "depths": [1, 1, 1, 1], "num_attention_heads": [1, 1, 1, 2], "decoder_hidden_size": 16}
 LABELS = CELEBAMASK_HQ_LABELS
@@ -270,6 +270,17 @@ class TrainStepTest(unittest.TestCase):
         self.assertLess(losses[1], losses[0], losses)  # one step already helps
         self.assertLess(losses[-1], losses[0] - 0.1, losses)
         self.assertTrue(all(b < a for a, b in zip(losses, losses[1:])), losses)
+
+    def test_validation_builds_no_graph_and_returns_to_training(self):
+        model = build_model("b0", LABELS, overrides=TINY)
+        grad_seen = []
+        model.register_forward_hook(lambda module, inputs, output: grad_seen.append(torch.is_grad_enabled()))
+        val = EvalSet([], 64, len(LABELS))
+        val.items = [("a", torch.randint(0, 255, (3, 64, 64), dtype=torch.uint8), np.zeros((64, 64), dtype=np.uint8))]
+        metrics = evaluate(model, val, LABELS, torch.device("cpu"), "fp32")
+        self.assertEqual(grad_seen, [False], "validation must run under no_grad (a graph costs memory)")
+        self.assertTrue(model.training)
+        self.assertIn("meanF1", metrics)
 
     def test_dice_is_zero_for_a_perfect_prediction(self):
         y = torch.randint(0, 4, (1, 8, 8))
