@@ -77,8 +77,8 @@ def rotate_hue(x: torch.Tensor, angle: torch.Tensor) -> torch.Tensor:
 def _recolour(x: torch.Tensor, masks: torch.Tensor, cfg: AugmentConfig, g: torch.Generator) -> torch.Tensor:
     """Give the pixels of each class in cfg.recolour_classes a random hue of its own (per photo, with probability recolour_p).
 
-    The class mask is softened over 5x5 pixels so that the new colour meets its surroundings the way
-    real edges do, not with a one-pixel cut the model could learn to look for."""
+    The class mask is softened over 5x5 pixels (`recolour_region`) so that the new colour meets its
+    surroundings the way real edges do, not with a one-pixel cut the model could learn to look for."""
     b = x.shape[0]
     for cls in cfg.recolour_classes:
         on = (torch.rand(b, generator=g) < cfg.recolour_p).to(x.device)
@@ -87,10 +87,14 @@ def _recolour(x: torch.Tensor, masks: torch.Tensor, cfg: AugmentConfig, g: torch
         use = on & region.flatten(1).any(dim=1)
         if not bool(use.any()):
             continue
-        weight = F.avg_pool2d(region[use].to(x.dtype), 5, stride=1, padding=2, count_include_pad=False)
-        xs = x[use]
-        x[use] = xs + weight * (rotate_hue(xs, angle[use].view(-1, 1, 1, 1)) - xs)
+        x[use] = recolour_region(x[use], region[use], angle[use].view(-1, 1, 1, 1))
     return x
+
+
+def recolour_region(x: torch.Tensor, region: torch.Tensor, angle: torch.Tensor) -> torch.Tensor:
+    """Turn the hue of the (B, 1, H, W) boolean `region` of (B, 3, H, W) images by `angle`, faded in over 5x5 pixels."""
+    weight = F.avg_pool2d(region.to(x.dtype), 5, stride=1, padding=2, count_include_pad=False)
+    return x + weight * (rotate_hue(x, angle) - x)
 
 
 def _colour_jitter(x: torch.Tensor, cfg: AugmentConfig, g: torch.Generator) -> torch.Tensor:

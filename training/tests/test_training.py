@@ -26,7 +26,7 @@ sys.path.insert(0, str(TRAINING))
 from faceparse_train.allocator import HINT, MALLOC_CONF, find_jemalloc, jemalloc_env  # noqa: E402
 from faceparse_train.augment import AugmentConfig, augment_batch, flip_masks, rotate_hue  # noqa: E402
 from faceparse_train.calibrate import OffsetSearch, mean_f1  # noqa: E402
-from faceparse_train.data import celebamask_hq, paired_folder  # noqa: E402
+from faceparse_train.data import celebamask_hq, discover, paired_folder  # noqa: E402
 from faceparse_train.export import augmentation_description, loss_description  # noqa: E402
 from faceparse_train.from_onnx import calibrate_batch_norm, load_from_onnx  # noqa: E402
 from faceparse_train.hf_export import export_onnx, ort_session, save_hf_layout  # noqa: E402
@@ -35,6 +35,7 @@ from faceparse_train.losses import downsample_labels, lovasz_softmax, segmentati
 from faceparse_train.metrics import ConfusionMatrix  # noqa: E402
 from faceparse_train.model import build_model  # noqa: E402
 from faceparse_train.plot import plot_curves, read_stages  # noqa: E402
+from faceparse_train.recolour_eval import recoloured  # noqa: E402
 from faceparse_train.train import EvalSet, class_ids, class_weights, evaluate  # noqa: E402
 
 TINY = {"hidden_sizes": [8, 16, 24, 32], "depths": [1, 1, 1, 1], "num_attention_heads": [1, 1, 1, 2], "decoder_hidden_size": 16}
@@ -565,6 +566,38 @@ class CalibrateTest(unittest.TestCase):
             for name, value in state["model"].items():
                 if name != key:
                     torch.testing.assert_close(value, model.state_dict()[name])
+
+
+class RecolourEvalTest(unittest.TestCase):
+    def test_only_the_chosen_class_changes_and_angle_zero_is_plain_validation(self):
+        with tempfile.TemporaryDirectory() as tmp:
+            tmp = Path(tmp)
+            model, ckpt, data = tiny_run(tmp, 5, "val", 2, (64, 64), "png")
+            cloth = LABELS.index("cloth")
+            for i in range(2):  # top half background, bottom half cloth; a coloured photo
+                mask = np.zeros((64, 64), dtype=np.uint8)
+                mask[32:] = cloth
+                Image.fromarray(mask).save(data / "masks" / f"{i}.png")
+                photo = np.zeros((64, 64, 3), dtype=np.uint8)
+                photo[..., 0], photo[..., 1], photo[..., 2] = 190, 120 + 40 * i, 60
+                Image.fromarray(photo).save(data / "images" / f"{i}.png")
+            base = EvalSet(discover(str(tmp / "data"), "val"), 64, len(LABELS))
+            turned = recoloured(base, (cloth,), 180)
+            for (_, a, _), (_, b, _) in zip(base.items, turned.items):
+                diff = (a.int() - b.int()).abs().amax(dim=0)
+                self.assertEqual(int(diff[:29].max()), 0)
+                self.assertGreater(int(diff[35:].min()), 30)
+            self.assertTrue(all(torch.equal(a, b) for (_, a, _), (_, b, _) in zip(base.items, recoloured(base, (cloth,), 360).items)))
+
+            out = tmp / "result.json"
+            subprocess.run([sys.executable, "-m", "faceparse_train.recolour_eval", "--checkpoint", str(ckpt), "--data",
+                            str(tmp / "data"), "--classes", "cloth", "--angles", "0,180", "--threads", "1", "--json", str(out)],
+                           cwd=TRAINING, check=True, capture_output=True)
+            rows = json.loads(out.read_text())
+            self.assertEqual([r["angle"] for r in rows], [0, 180])
+            plain = evaluate(model, base, LABELS, torch.device("cpu"), "fp32")
+            self.assertAlmostEqual(rows[0]["meanF1"], plain["meanF1"], places=6)
+            self.assertEqual(set(rows[1]["f1"]), {"cloth"})
 
 
 if __name__ == "__main__":
