@@ -1,6 +1,6 @@
 """Batch augmentation on tensors: one affine warp per sample (random scale, rotation, crop and a
 horizontal flip that swaps every left/right class), colour jitter (brightness, contrast, saturation,
-hue), a random hue of their own for chosen classes (e.g. cloth), grayscale and blur.
+hue), grayscale and blur.
 
 Images come in as uint8 (B, 3, H, W) and leave normalised float32 (B, 3, S, S) as the model sees
 them at inference (rescale 1/255, ImageNet mean/std); masks leave as int64 with `ignore_index`
@@ -32,10 +32,6 @@ class AugmentConfig:
     saturation: float = 0.3
     # Hue rotation of the whole photo, as a fraction of a full turn (0.05 = up to +-18 degrees).
     hue: float = 0.0
-    # Classes whose pixels get their own random hue (any angle), each with probability recolour_p per
-    # photo: clothes and hats come in every colour, far more than 800 photos show.
-    recolour_classes: tuple[int, ...] = ()
-    recolour_p: float = 0.5
     grayscale_p: float = 0.05
     blur_p: float = 0.2
     blur_sigma_max: float = 1.5
@@ -72,29 +68,6 @@ def rotate_hue(x: torch.Tensor, angle: torch.Tensor) -> torch.Tensor:
     i, q = yiq[:, 1:2], yiq[:, 2:3]
     yiq = torch.cat([yiq[:, 0:1], i * cos - q * sin, i * sin + q * cos], dim=1)
     return torch.einsum("ij,bjhw->bihw", _YIQ_TO_RGB.to(x), yiq).clamp_(0, 1)
-
-
-def _recolour(x: torch.Tensor, masks: torch.Tensor, cfg: AugmentConfig, g: torch.Generator) -> torch.Tensor:
-    """Give the pixels of each class in cfg.recolour_classes a random hue of its own (per photo, with probability recolour_p).
-
-    The class mask is softened over 5x5 pixels (`recolour_region`) so that the new colour meets its
-    surroundings the way real edges do, not with a one-pixel cut the model could learn to look for."""
-    b = x.shape[0]
-    for cls in cfg.recolour_classes:
-        on = (torch.rand(b, generator=g) < cfg.recolour_p).to(x.device)
-        angle = ((torch.rand(b, generator=g) * 2 - 1) * math.pi).to(x.device)
-        region = (masks == cls).unsqueeze(1)
-        use = on & region.flatten(1).any(dim=1)
-        if not bool(use.any()):
-            continue
-        x[use] = recolour_region(x[use], region[use], angle[use].view(-1, 1, 1, 1))
-    return x
-
-
-def recolour_region(x: torch.Tensor, region: torch.Tensor, angle: torch.Tensor) -> torch.Tensor:
-    """Turn the hue of the (B, 1, H, W) boolean `region` of (B, 3, H, W) images by `angle`, faded in over 5x5 pixels."""
-    weight = F.avg_pool2d(region.to(x.dtype), 5, stride=1, padding=2, count_include_pad=False)
-    return x + weight * (rotate_hue(x, angle) - x)
 
 
 def _colour_jitter(x: torch.Tensor, cfg: AugmentConfig, g: torch.Generator) -> torch.Tensor:
@@ -160,8 +133,6 @@ def augment_batch(
     b, _, h, w = images.shape
     assert h == w, "source images are square (stored at the inference size)"
     x = images.float().div_(255)
-    if cfg.recolour_classes:
-        x = _recolour(x, masks, cfg, g)
     x = _colour_jitter(x, cfg, g)
     x = _blur(x, cfg, g)
     x = normalize(x)

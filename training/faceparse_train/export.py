@@ -112,10 +112,8 @@ def augmentation_description(train_args: dict) -> str:
     colour = "colour jitter"
     if a["hue"]:
         colour += f" (hue up to +-{a['hue'] * 360:g} degrees)"
-    parts = ["random scale, rotation and crop (one affine warp)", "horizontal flip that swaps every left/right class", colour]
-    if a["recolour"]:
-        parts.append(f"a random hue of their own for {a['recolour'].replace(',', ', ')} pixels (in {a['recolour_p']:.0%} of photos)")
-    return ", ".join(parts + ["greyscale", "blur"])
+    return ", ".join(["random scale, rotation and crop (one affine warp)", "horizontal flip that swaps every left/right class", colour,
+                      "greyscale", "blur"])
 
 
 def model_card(out: Path, config, metrics: dict, state: dict, args, parity: float, sizes: dict, kept: list[str], n_val: int, n_train: int) -> str:
@@ -145,7 +143,7 @@ def model_card(out: Path, config, metrics: dict, state: dict, args, parity: floa
         "## Training recipe",
         "```",
         json.dumps({k: train_args.get(k) for k in ("arch", "size", "crop", "scale_min", "scale_max", "rotate", "batch", "lr", "weight_decay",
-                                                   "warmup_steps", "poly_power", "max_steps", "epochs", "budget_minutes", "hue", "recolour", "aux_loss",
+                                                   "warmup_steps", "poly_power", "max_steps", "epochs", "budget_minutes", "hue", "aux_loss",
                                                    "aux_weight", "ohem", "class_weights", "ema", "drop_path", "precision", "seed",
                                                    "init_from")}, indent=1),
         "```",

@@ -51,8 +51,6 @@ def parse_args(argv=None):
     p.add_argument("--scale-max", type=float, default=1.6)
     p.add_argument("--rotate", type=float, default=15.0)
     p.add_argument("--hue", type=float, default=0.0, help="hue jitter of the whole photo, fraction of a full turn (0.05 = +-18 degrees; 0 = off)")
-    p.add_argument("--recolour", default="", help="comma-separated class names or ids whose pixels get a random hue of their own (e.g. cloth,hat)")
-    p.add_argument("--recolour-p", type=float, default=0.5, help="chance per photo and class that --recolour applies")
     p.add_argument("--batch", type=int, default=8)
     p.add_argument("--lr", type=float, default=6e-4)
     p.add_argument("--weight-decay", type=float, default=0.01)
@@ -129,19 +127,6 @@ class EvalSet:
             self.items.append((s.stem, torch.from_numpy(np.asarray(resized).copy()).permute(2, 0, 1), mask))
 
 
-def class_ids(spec: str, labels: list[str]) -> tuple[int, ...]:
-    """Class ids from a comma-separated list of names or ids (\"cloth,hat\", \"18,14\")."""
-    ids = []
-    for part in filter(None, (p.strip() for p in spec.split(","))):
-        if part.isdigit() and int(part) < len(labels):
-            ids.append(int(part))
-        elif part in labels:
-            ids.append(labels.index(part))
-        else:
-            raise ValueError(f"--recolour: no class {part!r}; the classes are {', '.join(labels)}")
-    return tuple(ids)
-
-
 @torch.no_grad()
 def evaluate(model, eval_set: EvalSet, labels, device, precision, batch=8) -> dict:
     model.eval()
@@ -182,7 +167,6 @@ def main(argv=None) -> int:
     labels = load_labels(args.labels)
     num_classes = len(labels)
     flip_table = torch.tensor(flip_lookup(labels), dtype=torch.int64)
-    recolour = class_ids(args.recolour, labels)
 
     random.seed(args.seed); np.random.seed(args.seed); torch.manual_seed(args.seed)
     t0 = time.time()
@@ -234,7 +218,7 @@ def main(argv=None) -> int:
     (out / "args.json").write_text(json.dumps(vars(args), indent=2))
 
     aug = AugmentConfig(crop=args.crop, scale_min=args.scale_min, scale_max=args.scale_max, rotate_deg=args.rotate,
-                        hue=args.hue, recolour_classes=recolour, recolour_p=args.recolour_p)
+                        hue=args.hue)
     log_path = out / "log.csv"
     fields = ["epoch", "step", "train_seconds", "lr", "train_loss", "images_per_second", "val_pixel_accuracy", "val_miou", "val_mean_f1"]
     if not log_path.exists():

@@ -26,7 +26,7 @@ sys.path.insert(0, str(TRAINING))
 from faceparse_train.allocator import HINT, MALLOC_CONF, find_jemalloc, jemalloc_env  # noqa: E402
 from faceparse_train.augment import AugmentConfig, augment_batch, flip_masks, rotate_hue  # noqa: E402
 from faceparse_train.calibrate import OffsetSearch, mean_f1  # noqa: E402
-from faceparse_train.data import celebamask_hq, discover, paired_folder  # noqa: E402
+from faceparse_train.data import celebamask_hq, paired_folder  # noqa: E402
 from faceparse_train.export import augmentation_description, loss_description  # noqa: E402
 from faceparse_train.from_onnx import calibrate_batch_norm, load_from_onnx  # noqa: E402
 from faceparse_train.hf_export import export_onnx, ort_session, save_hf_layout  # noqa: E402
@@ -35,8 +35,7 @@ from faceparse_train.losses import downsample_labels, lovasz_softmax, segmentati
 from faceparse_train.metrics import ConfusionMatrix  # noqa: E402
 from faceparse_train.model import build_model  # noqa: E402
 from faceparse_train.plot import plot_curves, read_stages  # noqa: E402
-from faceparse_train.recolour_eval import recoloured  # noqa: E402
-from faceparse_train.train import EvalSet, class_ids, class_weights, evaluate  # noqa: E402
+from faceparse_train.train import EvalSet, class_weights, evaluate  # noqa: E402
 
 TINY = {"hidden_sizes": [8, 16, 24, 32], "depths": [1, 1, 1, 1], "num_attention_heads": [1, 1, 1, 2], "decoder_hidden_size": 16}
 LABELS = CELEBAMASK_HQ_LABELS
@@ -107,33 +106,24 @@ class ColourTest(unittest.TestCase):
         green = rotate_hue(red.clone(), torch.full((1, 1, 1, 1), -2 * torch.pi / 3)).flatten()
         self.assertEqual(int(green.argmax()), 1, green)
 
-    def test_recolour_changes_only_the_chosen_class(self):
-        cloth = LABELS.index("cloth")
-        masks = torch.zeros((4, 32, 32), dtype=torch.uint8)
-        masks[:, 16:, :] = cloth
-        images = torch.zeros((4, 3, 32, 32), dtype=torch.uint8)
-        images[:, 0] = 200  # reddish everywhere
-        images[:, 1:] = 60
-        cfg = AugmentConfig(crop=32, recolour_classes=(cloth,), recolour_p=1.0, **self.NO_JITTER)
-        x, _ = augment_batch(images, masks, torch.tensor(flip_lookup(LABELS)), cfg, torch.Generator().manual_seed(1))
-        plain, _ = augment_batch(images, masks, torch.tensor(flip_lookup(LABELS)), AugmentConfig(crop=32, **self.NO_JITTER),
-                                 torch.Generator().manual_seed(1))
-        diff = (x - plain).abs().amax(dim=1)
-        self.assertLess(diff[:, :14].max().item(), 1e-6, "pixels 3+ rows away from the cloth are untouched")
-        self.assertTrue((diff[:, 18:].amax(dim=(1, 2)) > 0.1).all(), "every photo's cloth got a new hue")
-        # Each photo draws its own hue.
-        cloth_rgb = x[:, :, 24, 16]
-        self.assertGreater(torch.cdist(cloth_rgb, cloth_rgb).max().item(), 0.1)
-        # The new colour fades in over the mask edge instead of a one-pixel cut.
-        edge = diff[:, 14:18].amax(dim=(0, 2))
-        self.assertTrue(0 < edge[1].item() < edge[3].item(), edge)
-
-    def test_recolour_classes_by_name_or_id(self):
-        self.assertEqual(class_ids("cloth, hat", LABELS), (LABELS.index("cloth"), LABELS.index("hat")))
-        self.assertEqual(class_ids("18", LABELS), (18,))
-        self.assertEqual(class_ids("", LABELS), ())
-        with self.assertRaisesRegex(ValueError, "no class 'shirt'.*cloth"):
-            class_ids("shirt", LABELS)
+    def test_hue_jitter_turns_each_photo_and_keeps_its_luma(self):
+        images = torch.zeros((4, 3, 16, 16), dtype=torch.uint8)
+        images[:, 0], images[:, 1], images[:, 2] = 180, 110, 70
+        masks = torch.zeros((4, 16, 16), dtype=torch.uint8)
+        table = torch.tensor(flip_lookup(LABELS))
+        plain, _ = augment_batch(images, masks, table, AugmentConfig(crop=16, **self.NO_JITTER), torch.Generator().manual_seed(2))
+        x, _ = augment_batch(images, masks, table, AugmentConfig(crop=16, hue=0.1, **self.NO_JITTER), torch.Generator().manual_seed(2))
+        std = torch.tensor([0.229, 0.224, 0.225]).view(1, 3, 1, 1)  # back to [0, 1] units
+        luma = torch.tensor([0.299, 0.587, 0.114]).view(1, 3, 1, 1)
+        self.assertLess((((x - plain) * std) * luma).sum(1).abs().max().item(), 1e-5)
+        # The chroma plane (YIQ's I, Q) turned by a nonzero angle of at most 0.1 of a full turn (36 degrees).
+        iq = torch.tensor([[0.595716, -0.274453, -0.321263], [0.211456, -0.522591, 0.311135]])
+        mean = torch.tensor([0.485, 0.456, 0.406]).view(1, 3, 1, 1)
+        a, b = (torch.einsum("ij,bj->bi", iq, (v * std + mean)[:, :, 8, 8]) for v in (plain, x))
+        turned = torch.rad2deg(torch.atan2(a[:, 0] * b[:, 1] - a[:, 1] * b[:, 0], (a * b).sum(1))).abs()
+        self.assertTrue((turned > 0.5).all() and (turned <= 36.01).all() and (turned > 5).any(), turned)
+        colours = x[:, :, 8, 8]
+        self.assertGreater(torch.cdist(colours, colours).max().item(), 0.01, "each photo draws its own turn")
 
 
 class DataTest(unittest.TestCase):
@@ -422,8 +412,7 @@ class LossDescriptionTest(unittest.TestCase):
         plain = augmentation_description({})
         self.assertIn("colour jitter, greyscale", plain)
         self.assertNotIn("hue", plain)
-        self.assertIn("colour jitter (hue up to +-10.8 degrees), a random hue of their own for cloth, hat pixels (in 50% of photos)",
-                      augmentation_description({"hue": 0.03, "recolour": "cloth,hat"}))
+        self.assertIn("colour jitter (hue up to +-10.8 degrees), greyscale", augmentation_description({"hue": 0.03}))
 
 
 class FromOnnxTest(unittest.TestCase):
@@ -566,38 +555,6 @@ class CalibrateTest(unittest.TestCase):
             for name, value in state["model"].items():
                 if name != key:
                     torch.testing.assert_close(value, model.state_dict()[name])
-
-
-class RecolourEvalTest(unittest.TestCase):
-    def test_only_the_chosen_class_changes_and_angle_zero_is_plain_validation(self):
-        with tempfile.TemporaryDirectory() as tmp:
-            tmp = Path(tmp)
-            model, ckpt, data = tiny_run(tmp, 5, "val", 2, (64, 64), "png")
-            cloth = LABELS.index("cloth")
-            for i in range(2):  # top half background, bottom half cloth; a coloured photo
-                mask = np.zeros((64, 64), dtype=np.uint8)
-                mask[32:] = cloth
-                Image.fromarray(mask).save(data / "masks" / f"{i}.png")
-                photo = np.zeros((64, 64, 3), dtype=np.uint8)
-                photo[..., 0], photo[..., 1], photo[..., 2] = 190, 120 + 40 * i, 60
-                Image.fromarray(photo).save(data / "images" / f"{i}.png")
-            base = EvalSet(discover(str(tmp / "data"), "val"), 64, len(LABELS))
-            turned = recoloured(base, (cloth,), 180)
-            for (_, a, _), (_, b, _) in zip(base.items, turned.items):
-                diff = (a.int() - b.int()).abs().amax(dim=0)
-                self.assertEqual(int(diff[:29].max()), 0)
-                self.assertGreater(int(diff[35:].min()), 30)
-            self.assertTrue(all(torch.equal(a, b) for (_, a, _), (_, b, _) in zip(base.items, recoloured(base, (cloth,), 360).items)))
-
-            out = tmp / "result.json"
-            subprocess.run([sys.executable, "-m", "faceparse_train.recolour_eval", "--checkpoint", str(ckpt), "--data",
-                            str(tmp / "data"), "--classes", "cloth", "--angles", "0,180", "--threads", "1", "--json", str(out)],
-                           cwd=TRAINING, check=True, capture_output=True)
-            rows = json.loads(out.read_text())
-            self.assertEqual([r["angle"] for r in rows], [0, 180])
-            plain = evaluate(model, base, LABELS, torch.device("cpu"), "fp32")
-            self.assertAlmostEqual(rows[0]["meanF1"], plain["meanF1"], places=6)
-            self.assertEqual(set(rows[1]["f1"]), {"cloth"})
 
 
 if __name__ == "__main__":
