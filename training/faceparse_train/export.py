@@ -91,9 +91,14 @@ def count_train(data: str, state: dict) -> int:
         return 0
 
 
+def recorded_args(train_args: dict) -> dict:
+    """A run's recorded arguments, with `train`'s defaults where one is missing (runs older than the option)."""
+    return {**vars(train_parse_args(["--out", "-"])), **{k: v for k, v in train_args.items() if v is not None}}
+
+
 def loss_description(train_args: dict) -> str:
-    """The training loss in words, from a run's recorded arguments (`train`'s defaults where one is missing)."""
-    a = {**vars(train_parse_args(["--out", "-"])), **{k: v for k, v in train_args.items() if v is not None}}
+    """The training loss in words, from a run's recorded arguments."""
+    a = recorded_args(train_args)
     ce = "cross-entropy"
     if a["class_weights"] != "none":
         ce += f" with class weights `{a['class_weights']}`"
@@ -107,11 +112,11 @@ def loss_description(train_args: dict) -> str:
 
 
 def augmentation_description(train_args: dict) -> str:
-    """The augmentation in words, from a run's recorded arguments (`train`'s defaults where one is missing)."""
-    a = {**vars(train_parse_args(["--out", "-"])), **{k: v for k, v in train_args.items() if v is not None}}
+    """The augmentation in words, from a run's recorded arguments."""
+    hue = recorded_args(train_args)["hue"]
     colour = "colour jitter"
-    if a["hue"]:
-        colour += f" (hue up to +-{a['hue'] * 360:g} degrees)"
+    if hue:
+        colour += f" (hue up to +-{hue * 360:g} degrees)"
     return ", ".join(["random scale, rotation and crop (one affine warp)", "horizontal flip that swaps every left/right class", colour,
                       "greyscale", "blur"])
 
