@@ -125,6 +125,19 @@ class ColourTest(unittest.TestCase):
         colours = x[:, :, 8, 8]
         self.assertGreater(torch.cdist(colours, colours).max().item(), 0.01, "each photo draws its own turn")
 
+    def test_with_hue_off_the_augmentation_replays_as_before_hue_existed(self):
+        # Values from augment.py at 5975147 (before --hue) on the same input: with hue 0 no random number is drawn for
+        # it, so the committed recipes of earlier stages replay exactly.
+        i = torch.arange(4 * 3 * 40 * 40)
+        images = ((i * 37) % 251).view(4, 3, 40, 40).to(torch.uint8)
+        masks = ((torch.arange(4 * 40 * 40) // 7) % 19).view(4, 40, 40).to(torch.uint8)
+        g = torch.Generator().manual_seed(5)
+        for _ in range(3):  # draws of one batch decide the next
+            x, y = augment_batch(images, masks, torch.tensor(flip_lookup(LABELS)), AugmentConfig(crop=32, blur_p=0.5, grayscale_p=0.3), g)
+        self.assertAlmostEqual(float(x.double().sum()), 353.817, places=2)
+        torch.testing.assert_close(x[:, 0, 5, 7], torch.tensor([-0.4143, -0.1178, -0.8048, -0.6275]), atol=1e-4, rtol=0)
+        self.assertEqual(torch.bincount(y.flatten(), minlength=256)[[0, 1, 2, 18, 255]].tolist(), [190, 234, 187, 213, 36])
+
 
 class DataTest(unittest.TestCase):
     def test_celebamask_hq_merge_order(self):
