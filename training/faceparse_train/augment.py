@@ -61,6 +61,11 @@ _RGB_TO_YIQ = torch.tensor([[0.299, 0.587, 0.114], [0.595716, -0.274453, -0.3212
 _YIQ_TO_RGB = torch.linalg.inv(_RGB_TO_YIQ)
 
 
+def _luma(x: torch.Tensor) -> torch.Tensor:
+    """(B, 1, H, W) luma of (B, 3, H, W) RGB: YIQ's Y."""
+    return torch.einsum("j,bjhw->bhw", _RGB_TO_YIQ[0].to(x), x).unsqueeze(1)
+
+
 def rotate_hue(x: torch.Tensor, angle: torch.Tensor) -> torch.Tensor:
     """Rotate the hue of (B, 3, H, W) RGB images in [0, 1] by `angle` radians, broadcast from (B, 1, 1, 1) or (B, 1, H, W)."""
     yiq = torch.einsum("ij,bjhw->bihw", _RGB_TO_YIQ.to(x), x)
@@ -79,12 +84,12 @@ def _colour_jitter(x: torch.Tensor, cfg: AugmentConfig, g: torch.Generator) -> t
     x = x * factor(cfg.brightness)
     mean = x.mean(dim=(1, 2, 3), keepdim=True)
     x = (x - mean) * factor(cfg.contrast) + mean
-    grey = (0.299 * x[:, 0:1] + 0.587 * x[:, 1:2] + 0.114 * x[:, 2:3])
+    grey = _luma(x)
     x = (x - grey) * factor(cfg.saturation) + grey
     if cfg.hue > 0:
         x = rotate_hue(x.clamp_(0, 1), ((torch.rand(b, 1, 1, 1, generator=g) * 2 - 1) * cfg.hue * 2 * math.pi).to(x.device))
     to_grey = (torch.rand(b, 1, 1, 1, generator=g) < cfg.grayscale_p).float().to(x.device)
-    grey = (0.299 * x[:, 0:1] + 0.587 * x[:, 1:2] + 0.114 * x[:, 2:3])
+    grey = _luma(x)
     x = x * (1 - to_grey) + grey.expand_as(x) * to_grey
     return x.clamp_(0, 1)
 
