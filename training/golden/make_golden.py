@@ -38,6 +38,9 @@ SIZE_BUDGET = 3 * 1024 * 1024
 EXIF_ORIENTATION = 0x0112
 # Cases that also store flip test-time augmentation logits and labels.
 FLIP_CASES = ("downscale_png",)
+# Cases that also store multi-scale test-time augmentation logits and labels, at these scales.
+MULTISCALE_CASES = ("downscale_png",)
+SCALES = [0.75, 1.0, 1.25]
 
 
 # --------------------------------------------------------------------------------------------------
@@ -246,7 +249,13 @@ def main() -> None:
         ] + ([
             ("flip_logits", (fl := rp.flip_logits(model, pixel_values, rp.CELEBAMASK_HQ_LABELS)).numpy(), "float32", "flip_logits"),
             ("flip_labels", rp.upsample_argmax(fl, img.height, img.width), "uint8", "flip_labels"),
-        ] if name in FLIP_CASES else []):
+        ] if name in FLIP_CASES else []) + ([
+            # labels only: the logits would take the fixtures over their size budget
+            ("scales_labels", rp.upsample_argmax(rp.multiscale_logits(model, img, (SIZE, SIZE), SCALES, rp.CELEBAMASK_HQ_LABELS),
+                                                 img.height, img.width), "uint8", "scales_labels"),
+            ("scales_flip_labels", rp.upsample_argmax(rp.multiscale_logits(model, img, (SIZE, SIZE), SCALES, rp.CELEBAMASK_HQ_LABELS,
+                                                                           flip=True), img.height, img.width), "uint8", "scales_flip_labels"),
+        ] if name in MULTISCALE_CASES else []):
             path = arrays_dir / f"{name}.{suffix}{rp.SUFFIX[dtype]}"
             arrays[key] = {"file": rel(path), **rp.write_array(path, arr, dtype)}
         ties = rp.count_exact_ties(logits, img.height, img.width)
@@ -302,7 +311,11 @@ def main() -> None:
             "labels = interpolate(logits, (height, width), bilinear, align_corners=False).argmax(1)  # uint8",
             "flip_logits = (logits + model(pixel_values.flip(-1)).logits.flip(-1)[:, swap]) / 2  # swap: l_x <-> r_x; "
             "flip_labels as labels, from flip_logits (cases with flip_* arrays only)",
+            f"scales_labels as labels, from the mean over scales {SCALES} of interpolate(logits of the photo preprocessed "
+            "at floor(128 * scale + 0.5), size of the scale-1 logits, bilinear, align_corners=False); scales_flip_labels "
+            "the same with flip_logits per scale (cases with scales_* arrays only)",
         ],
+        "scales": SCALES,
         "cases": image_manifest,
         "upsample": upsample_manifest,
         "checks": checks,

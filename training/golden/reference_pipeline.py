@@ -99,6 +99,28 @@ def flip_logits(model: SegformerForSemanticSegmentation, pixel_values: torch.Ten
     return (model(pixel_values=pixel_values).logits + mirrored) / 2
 
 
+def scaled_input_size(size: int, scale: float) -> int:
+    """The model input side for one scale of multi-scale test-time augmentation: size * scale rounded to the
+    nearest pixel (halves up), at least 32. faceparse's scaledInputSize does the same."""
+    return max(32, math.floor(size * scale + 0.5))
+
+
+@torch.no_grad()
+def multiscale_logits(model: SegformerForSemanticSegmentation, image: Image.Image, size: tuple[int, int],
+                      scales: list[float], labels: list[str], flip: bool = False) -> torch.Tensor:
+    """Multi-scale test-time augmentation (faceparse's parse({ scales })): the photo is preprocessed at each
+    scale of the model input size (height, width), run (and flip-merged, with `flip`), the logits are
+    resized (bilinear, align_corners=False) to the grid of the scale-1 logits, and all are averaged."""
+    parts = {}
+    for scale in scales:
+        h, w = scaled_input_size(size[0], scale), scaled_input_size(size[1], scale)
+        pixel_values = SegformerImageProcessorPil(size={"height": h, "width": w})(images=image, return_tensors="pt")["pixel_values"]
+        parts[scale] = flip_logits(model, pixel_values, labels) if flip else model_logits(model, pixel_values)
+    grid = parts[1].shape[-2:]
+    resized = [p if p.shape[-2:] == grid else F.interpolate(p, size=grid, mode="bilinear", align_corners=False) for p in parts.values()]
+    return torch.stack(resized).mean(0)
+
+
 @torch.no_grad()
 def upsample_argmax(logits: torch.Tensor, height: int, width: int) -> np.ndarray:
     """torch bilinear (align_corners=False) resize of (1, C, h, w) logits to (height, width), then argmax."""

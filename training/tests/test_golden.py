@@ -98,6 +98,28 @@ class GoldenFixtures(unittest.TestCase):
                 swap = rp.mirror_classes(rp.CELEBAMASK_HQ_LABELS)
                 np.testing.assert_allclose(again.flip(-1)[:, swap].numpy(), logits.numpy(), rtol=0, atol=1e-5)
 
+    def test_multiscale_cases(self):
+        self.assertEqual([rp.scaled_input_size(128, s) for s in (0.75, 1.0, 1.25)], [96, 128, 160])
+        self.assertEqual([rp.scaled_input_size(500, 0.75), rp.scaled_input_size(3, 0.5), rp.scaled_input_size(101, 0.5)], [375, 32, 51])
+        cases = [c for c in self.manifest["cases"] if "scales_labels" in c["arrays"]]
+        self.assertTrue(cases)
+        model, _ = rp.build_random_model("tiny", self.manifest["model"]["seed"], rp.calibration_input(128))
+        for case in cases:
+            with self.subTest(case=case["name"]):
+                img = rp.load_reference_image(GOLDEN / case["image"])
+                for flip, key in ((False, "scales_labels"), (True, "scales_flip_labels")):
+                    logits = rp.multiscale_logits(model, img, (128, 128), self.manifest["scales"], rp.CELEBAMASK_HQ_LABELS, flip=flip)
+                    self.assertEqual(list(logits.shape[-2:]), list(load(case["arrays"]["logits"]).shape[-2:]))
+                    labels = rp.upsample_argmax(logits, case["height"], case["width"])
+                    np.testing.assert_array_equal(labels, load(case["arrays"][key]))
+                    # the stored labels tell multi-scale from a single scale (and from flip alone)
+                    self.assertGreater(float((labels != load(case["arrays"]["labels"])).mean()), 0.01)
+                    if flip:
+                        self.assertGreater(float((labels != load(case["arrays"]["flip_labels"])).mean()), 0.01)
+                # scale 1 alone is the plain pipeline
+                alone = rp.multiscale_logits(model, img, (128, 128), [1.0], rp.CELEBAMASK_HQ_LABELS)
+                np.testing.assert_allclose(alone.numpy(), load(case["arrays"]["logits"]), rtol=0, atol=1e-5)
+
     def test_seeded_model_reproduces_the_stored_logits(self):
         model, _ = rp.build_random_model("tiny", self.manifest["model"]["seed"], rp.calibration_input(128))
         for name in ("downscale_png", "jpeg_q90"):
