@@ -10,6 +10,7 @@
 import { Command, Option } from 'commander';
 import { FaceParseError } from '../core/errors.js';
 import type { ModelVariant } from '../core/types.js';
+import { parseScaleList } from '../postprocess/multiscale.js';
 import { createProgress } from './progress.js';
 
 export interface EvalCommandIO {
@@ -26,6 +27,7 @@ export interface EvalCommandOptions {
   variant?: ModelVariant;
   threads?: string;
   flip?: boolean;
+  scales?: string;
   data?: string;
   split?: string;
   limit?: string;
@@ -76,7 +78,7 @@ function checkModes(o: EvalCommandOptions): 'model' | 'predictions' {
     if (o.pred === undefined || o.gt === undefined) {
       throw new FaceParseError('INVALID_ARGUMENT', '--pred and --gt go together: give the predictions folder and the ground-truth folder.');
     }
-    for (const [flag, value] of [['--split', o.split], ['--variant', o.variant], ['--threads', o.threads], ['--flip', o.flip || undefined]] as const) {
+    for (const [flag, value] of [['--split', o.split], ['--variant', o.variant], ['--threads', o.threads], ['--flip', o.flip || undefined], ['--scales', o.scales]] as const) {
       if (value !== undefined) throw new FaceParseError('INVALID_ARGUMENT', `${flag} applies to --model/--data runs only.`);
     }
     return 'predictions';
@@ -103,6 +105,7 @@ export async function runEval(o: EvalCommandOptions, io: EvalCommandIO = default
   const worst = integer(o.worst, '--worst', 0, 1000) ?? 8;
   const toleranceFraction = positive(o.tolerance, '--tolerance');
   const tolerancePixels = positive(o.tolerancePx, '--tolerance-px');
+  const scales = o.scales === undefined ? undefined : parseScaleList(o.scales, '--scales');
 
   // Lazy: `faceparse --help` and other commands never load the evaluation code.
   const [{ resolveLabelSet }, { openDataset }, { openPredictionFolders }, { evaluate }, sources, text] = await Promise.all([
@@ -127,9 +130,10 @@ export async function runEval(o: EvalCommandOptions, io: EvalCommandIO = default
     const dataset = await openDataset(o.data!, { split: o.split, labels });
     datasetLabels = dataset.labels;
     const { createModelPredictor } = await import('../eval/modelPredictor.js');
-    const predictor = await createModelPredictor({ model: o.model, variant: o.variant, threads, flip: o.flip === true });
+    const predictor = await createModelPredictor({ model: o.model, variant: o.variant, threads, flip: o.flip === true, scales });
     close = predictor.close;
-    io.stderr.write(`eval: ${predictor.model}${o.flip ? ' with flip test-time augmentation' : ''} on ${dataset.root} (${dataset.layout}, ${dataset.samples.length} images)\n`);
+    const augmentation = [o.flip ? 'flip' : '', scales ? `scales ${scales.join(',')}` : ''].filter(Boolean).join(' and ');
+    io.stderr.write(`eval: ${predictor.model}${augmentation ? ` with ${augmentation} test-time augmentation` : ''} on ${dataset.root} (${dataset.layout}, ${dataset.samples.length} images)\n`);
     samples = sources.modelSamples(dataset, predictor.predict);
   }
   if (limit !== undefined) samples = samples.slice(0, limit);
@@ -177,6 +181,7 @@ export function registerEvalCommand(program: Command, io: EvalCommandIO = defaul
     .addOption(new Option('--variant <variant>', '[string] ONNX variant (default: the model\'s)').choices(['fp32', 'fp16', 'q8']))
     .option('--threads <n>', '[number] inference threads (default: the runtime\'s)')
     .option('--flip', 'also run each photo mirrored and average the logits (about 2x the time; default: false)')
+    .option('--scales <list>', '[list] multi-scale test-time augmentation: also run each photo at these multiples of the model input size and average the logits, e.g. 0.75,1,1.25 (must include 1; default: 1)')
     .option('--data <dir>', '[dir] labelled dataset: images/ + masks/, <split>/images/ + <split>/masks/, or the CelebAMask-HQ release')
     .option('--split <name>', '[string] dataset split (default: DIR itself if it has images/, else val/; CelebAMask-HQ: all)')
     .option('--limit <n>', '[number] score only the first N samples, by name (default: all)')

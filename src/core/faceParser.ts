@@ -14,6 +14,7 @@ import { decodeImage, describeInput, type RgbImage } from '../image/decode.js';
 import { readModelConfig, readPreprocessorConfig, type PreprocessorConfig } from '../models/segformer/config.js';
 import { modelInputSize, normalizationTables, preprocess } from '../models/segformer/preprocess.js';
 import { mergeMirrored, mirrorClassTable, mirrorPlanes } from '../postprocess/flip.js';
+import { addResized, checkScales, scaledInputSize } from '../postprocess/multiscale.js';
 import { upsampleArgmax } from '../postprocess/upsampleArgmax.js';
 import { createSegmentationSession, type Logits, type SegmentationSession } from '../runtime/onnx.js';
 import { FaceParseError } from './errors.js';
@@ -93,6 +94,7 @@ export class FaceParser {
   /** Parse one photo: a path, encoded bytes, or raw pixels. */
   async parse(input: ImageInput, options: ParseOptions = {}): Promise<ParseResult> {
     this.#checkOpen();
+    if (options.scales !== undefined) checkScales(options.scales);
     const prepared = await this.#prepare(input);
     return this.#infer(prepared, options);
   }
@@ -113,6 +115,7 @@ export class FaceParser {
   /** parseBatch as a stream: yields each item as soon as it is done (input order). */
   async *parseEach(inputs: Iterable<ImageInput> | AsyncIterable<ImageInput>, options: ParseOptions = {}): AsyncGenerator<BatchItem> {
     this.#checkOpen();
+    if (options.scales !== undefined) checkScales(options.scales); // a bad option fails the call, not each item
     let index = 0;
     let pending: { index: number; input: ImageInput; prepared: Promise<Prepared> } | undefined;
     const start = (input: ImageInput) => {
@@ -149,17 +152,35 @@ export class FaceParser {
     return { image, pixelValues: data, height, width, decodeMs: t1 - t0, preprocessMs: t2 - t1 };
   }
 
+  /** One pass of the model on preprocessed pixels; with flip, merged with the mirror image's pass. */
+  async #runPass(pixelValues: Float32Array, height: number, width: number, flip: boolean | undefined): Promise<Logits> {
+    const logits = await this.#session.run(pixelValues, 1, height, width);
+    if (!flip) return logits;
+    const mirrored = await this.#session.run(mirrorPlanes(pixelValues, 3, height, width), 1, height, width);
+    return { ...logits, data: mergeMirrored(logits.data, mirrored.data, this.#mirrorClasses, logits.height, logits.width) };
+  }
+
   async #infer(prepared: Prepared, options: ParseOptions): Promise<ParseResult> {
     // One inference at a time per parser: the session already uses every core it was given.
-    // The mirror image runs on its own (not as a batch of two) so that each pass gives what a
-    // single parse gives, also for int8 models whose activation scales depend on the whole batch.
+    // The mirror image and the other scales run on their own (not as a batch) so that each pass
+    // gives what a single parse gives, also for int8 models whose activation scales depend on the
+    // whole batch.
     const { pixelValues, height, width } = prepared;
+    const scales = options.scales === undefined ? [1] : checkScales(options.scales);
     const run = this.#queue.then(async (): Promise<Logits> => {
       this.#checkOpen();
-      const logits = await this.#session.run(pixelValues, 1, height, width);
-      if (!options.flip) return logits;
-      const mirrored = await this.#session.run(mirrorPlanes(pixelValues, 3, height, width), 1, height, width);
-      return { ...logits, data: mergeMirrored(logits.data, mirrored.data, this.#mirrorClasses, logits.height, logits.width) };
+      const logits = await this.#runPass(pixelValues, height, width, options.flip);
+      if (scales.length === 1) return logits;
+      const sum = Float32Array.from(logits.data);
+      for (const scale of scales) {
+        if (scale === 1) continue;
+        const size = { height: scaledInputSize(height, scale), width: scaledInputSize(width, scale) };
+        const input = preprocess(prepared.image, { ...this.preprocessor, doResize: true, size }, this.#tables);
+        const pass = await this.#runPass(input.data, input.height, input.width, options.flip);
+        addResized(sum, pass.data, pass.classes, pass.height, pass.width, logits.height, logits.width);
+      }
+      for (let i = 0; i < sum.length; i++) sum[i] = sum[i]! / scales.length;
+      return { ...logits, data: sum };
     });
     this.#queue = run.catch(() => undefined);
     const t0 = performance.now();

@@ -3,7 +3,7 @@
  * module only for model runs, so scoring existing predictions never loads onnxruntime.
  */
 import { FaceParser } from '../core/faceParser.js';
-import type { FaceParserOptions } from '../core/options.js';
+import type { FaceParserOptions, ParseOptions } from '../core/options.js';
 import type { Predictor } from './sources.js';
 
 export interface ModelPredictor {
@@ -15,12 +15,15 @@ export interface ModelPredictor {
   close(): Promise<void>;
 }
 
-/** Loads the model once; `predict` parses one photo (the logits are not kept: scoring needs only the ids), mirrored too with `flip`. */
-export async function createModelPredictor(options: Pick<FaceParserOptions, 'model' | 'variant' | 'threads'> & { flip?: boolean }): Promise<ModelPredictor> {
-  const { flip, ...parserOptions } = options;
+/**
+ * Loads the model once; `predict` parses one photo (the logits are not kept: scoring needs only the
+ * ids), mirrored too with `flip`, at several input sizes with `scales`.
+ */
+export async function createModelPredictor(options: Pick<FaceParserOptions, 'model' | 'variant' | 'threads'> & Pick<ParseOptions, 'flip' | 'scales'>): Promise<ModelPredictor> {
+  const { flip, scales, ...parserOptions } = options;
   const parser = await FaceParser.create(parserOptions);
   return {
-    predict: (image) => parser.parse(image, { keepLogits: false, flip }),
+    predict: (image) => parser.parse(image, { keepLogits: false, flip, scales }),
     labels: parser.labels,
     model: parser.model,
     close: () => parser.close(),

@@ -112,4 +112,21 @@ describe('faceparse parse', () => {
     const alpha = faceparse(['parse', GOLDEN_DIR, '--model', TINY_MODEL, '--alpha', '2']);
     expect(alpha.stderr).toMatch(/--alpha must be a number from 0 to 1/);
   });
+
+  it('--scales writes the labels of the multi-scale parse; a bad list is one clear error', async () => {
+    const photo = join(GOLDEN_DIR, 'images/downscale_png.png');
+    const out = join(tmp, 'scales');
+    const run = faceparse(['parse', photo, '--model', TINY_MODEL, '--variant', 'fp32', '--out', out, '--outputs', 'labels', '--scales', '0.75,1,1.25', '--flip']);
+    expect(run.code).toBe(0);
+    const written = await decodeLabelPng(join(out, 'downscale_png.labels.png'));
+    const parser = await FaceParser.create({ model: TINY_MODEL, variant: 'fp32' });
+    const expected = (await parser.parse(photo, { flip: true, scales: [0.75, 1, 1.25] })).categoryMask;
+    const single = (await parser.parse(photo, { flip: true })).categoryMask;
+    await parser.close();
+    expect(written.mask).toEqual(expected);
+    expect(written.mask).not.toEqual(single);
+    const bad = faceparse(['parse', photo, '--model', TINY_MODEL, '--out', out, '--scales', '0.5,2']);
+    expect(bad.code).toBe(1);
+    expect(bad.stderr).toMatch(/--scales "0\.5,2": 1 is missing; give multiples of the model input size that include 1/);
+  });
 });

@@ -28,6 +28,7 @@ const DIVERGENCES: Record<string, string> = {
 const parityCases = manifest.cases.filter((c) => !(c.name in DIVERGENCES));
 const divergentCases = manifest.cases.filter((c) => c.name in DIVERGENCES);
 const flipCases = parityCases.filter((c) => c.arrays.flip_logits && c.arrays.flip_labels);
+const scalesCases = parityCases.filter((c) => c.arrays.scales_labels && c.arrays.scales_flip_labels);
 
 describe('parity with the reference pipeline', () => {
   let session: SegmentationSession;
@@ -107,6 +108,51 @@ describe('parity with the reference pipeline', () => {
 
   it('golden data has flip test-time augmentation cases', () => {
     expect(flipCases.length).toBeGreaterThan(0);
+  });
+
+  it('golden data has multi-scale test-time augmentation cases', () => {
+    expect(scalesCases.length).toBeGreaterThan(0);
+    expect(manifest.scales).toEqual([0.75, 1, 1.25]);
+  });
+
+  describe.each(scalesCases)('$name with multi-scale test-time augmentation', (c) => {
+    const scales = manifest.scales as number[];
+    it.each([
+      ['scales', false, 'scales_labels'],
+      ['scales and flip', true, 'scales_flip_labels'],
+    ] as const)('parse({ %s }) labels agree with the reference on >= 99.9% of pixels, and differ from a single scale', async (_, flip, key) => {
+      const reference = loadArray(c.arrays[key]!) as Uint8Array;
+      const single = loadArray(flip ? c.arrays.flip_labels! : c.arrays.labels) as Uint8Array;
+      const result = await parser.parse(join(GOLDEN_DIR, c.image), { flip, scales });
+      let same = 0;
+      let changed = 0;
+      for (let i = 0; i < reference.length; i++) {
+        if (result.categoryMask[i] === reference[i]) same++;
+        if (reference[i] !== single[i]) changed++;
+      }
+      expect(same / reference.length).toBeGreaterThanOrEqual(0.999);
+      expect(changed / reference.length).toBeGreaterThan(0.01); // the case does tell the scales from one scale
+    });
+
+    it('scales [1] is the plain parse, equal passes average to themselves, and the order of the scales does not matter', async () => {
+      const image = join(GOLDEN_DIR, c.image);
+      expect((await parser.parse(image, { scales: [1] })).categoryMask).toEqual((await parser.parse(image)).categoryMask);
+      const a = await parser.parse(image, { scales });
+      const b = await parser.parse(image, { scales: [...scales].reverse() });
+      // a second scale with the same input size (128 * 1.001 rounds to 128) averages two equal passes
+      const twice = (await parser.parse(image, { scales: [1, 1.001] })).confidenceMask();
+      const once = (await parser.parse(image)).confidenceMask();
+      expect(twice.reduce((m, v, i) => Math.max(m, Math.abs(v - once[i]!)), 0)).toBeLessThan(1e-6);
+      const [ca, cb] = [a.confidenceMask(), b.confidenceMask()];
+      const diff = ca.reduce((m, v, i) => Math.max(m, Math.abs(v - cb[i]!)), 0);
+      expect(diff).toBeLessThan(1e-5);
+    });
+
+    it('a bad scales list fails the call before any work, with the reason', async () => {
+      await expect(parser.parse(join(GOLDEN_DIR, c.image), { scales: [0.5, 2] })).rejects.toThrow(/1 is missing/);
+      const items = parser.parseEach([join(GOLDEN_DIR, c.image)], { scales: [1, 9] });
+      await expect(items.next()).rejects.toThrow(/9 is not a number from 0\.25 to 4/);
+    });
   });
 
   describe.each(flipCases)('$name with flip test-time augmentation', (c) => {

@@ -116,6 +116,9 @@ describe('faceparse eval: option checks', () => {
     [{ ...base, tolerance: '-1' }, /--tolerance must be a positive number/],
     [{ ...base, split: 'val' }, /--split applies to --model\/--data runs only/],
     [{ ...base, flip: true }, /--flip applies to --model\/--data runs only/],
+    [{ ...base, scales: '0.75,1' }, /--scales applies to --model\/--data runs only/],
+    [{ model: 'm', data: 'd', scales: '0.75,1.25' }, /--scales "0\.75,1\.25": 1 is missing/],
+    [{ model: 'm', data: 'd', scales: '1,x' }, /--scales "1,x": "x" is not a number/],
     [{ model: 'm', data: 'd', images: 'i' }, /--images and --pred-labels apply to --pred\/--gt runs only/],
   ] as Array<[EvalCommandOptions, RegExp]>)('%o', async (options, message) => {
     const error = await errorOf(runEval(options, captureIO().io));
@@ -161,6 +164,24 @@ describe('faceparse eval: option checks', () => {
     await parser.close();
     expect(JSON.parse(c.stdout()).confusionMatrix.flat()).toEqual(Array.from(flipped.counts));
     expect(Array.from(flipped.counts)).not.toEqual(Array.from(plain.counts));
+  });
+
+  it('--scales (with --flip) scores the multi-scale test-time augmentation parse', async () => {
+    const data = join(dir, 'model-data');
+    const c = captureIO();
+    await runEval({ data, model: TINY_MODEL, json: true, flip: true, scales: '0.75,1,1.25' }, c.io);
+    expect(c.stderr()).toMatch(/eval: .*tiny-segformer with flip and scales 0\.75,1,1\.25 test-time augmentation on/);
+    const parser = await FaceParser.create({ model: TINY_MODEL });
+    const scaled = new ConfusionMatrix(19);
+    const flipped = new ConfusionMatrix(19);
+    for (const id of ['m1', 'm2']) {
+      const truth = (await readLabelMap(join(data, 'masks', `${id}.png`))).mask;
+      scaled.update((await parser.parse(join(data, 'images', `${id}.jpg`), { flip: true, scales: [0.75, 1, 1.25] })).categoryMask, truth);
+      flipped.update((await parser.parse(join(data, 'images', `${id}.jpg`), { flip: true })).categoryMask, truth);
+    }
+    await parser.close();
+    expect(JSON.parse(c.stdout()).confusionMatrix.flat()).toEqual(Array.from(scaled.counts));
+    expect(Array.from(scaled.counts)).not.toEqual(Array.from(flipped.counts));
   });
 
   it('--model fails with a FaceParseError when the model cannot be loaded', async () => {

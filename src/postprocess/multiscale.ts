@@ -1,0 +1,88 @@
+/**
+ * Multi-scale test-time augmentation: run the model on the photo preprocessed at several multiples
+ * of the model's input size, resize each pass's logits to the grid of the scale-1 logits and
+ * average them. The same as, in PyTorch (training/golden/reference_pipeline.py, multiscale_logits):
+ *
+ *     parts = [model(processor(img, size=floor(size * s + 0.5))).logits for s in scales]
+ *     logits = mean(F.interpolate(p, size=parts[scales.index(1)].shape[-2:], mode='bilinear',
+ *                                 align_corners=False) for p in parts)
+ *
+ * With flip, each pass is itself the flip-merged logits of the scaled photo and its mirror image.
+ */
+import { FaceParseError } from '../core/errors.js';
+import { axisWeights } from './upsampleArgmax.js';
+
+/** Smallest and largest accepted scale. */
+export const MIN_SCALE = 0.25;
+export const MAX_SCALE = 4;
+
+/** Model input side for one scale: size * scale rounded to the nearest pixel (halves up), at least 32. */
+export function scaledInputSize(size: number, scale: number): number {
+  return Math.max(32, Math.floor(size * scale + 0.5));
+}
+
+/**
+ * Checks a list of scales: finite numbers from MIN_SCALE to MAX_SCALE, no repeats, and 1 among them
+ * (the model's own input size, whose logits grid the others are resized to). Throws INVALID_ARGUMENT.
+ */
+export function checkScales(scales: readonly number[]): readonly number[] {
+  const problem = (why: string) =>
+    new FaceParseError('INVALID_ARGUMENT', `scales ${JSON.stringify(scales)}: ${why}; give multiples of the model input size that include 1, e.g. [0.75, 1, 1.25]`);
+  if (!Array.isArray(scales) || scales.length === 0) throw problem('no scales');
+  for (const s of scales) {
+    if (typeof s !== 'number' || !Number.isFinite(s) || s < MIN_SCALE || s > MAX_SCALE) throw problem(`${String(s)} is not a number from ${MIN_SCALE} to ${MAX_SCALE}`);
+  }
+  if (new Set(scales).size !== scales.length) throw problem('a scale is repeated');
+  if (!scales.includes(1)) throw problem('1 is missing');
+  return scales;
+}
+
+/**
+ * Adds `src` (classes x height x width), bilinearly resized as torch's
+ * `F.interpolate(mode='bilinear', align_corners=False)` to outHeight x outWidth, into `into`
+ * (classes x outHeight x outWidth).
+ */
+export function addResized(into: Float32Array, src: Float32Array, classes: number, height: number, width: number, outHeight: number, outWidth: number): void {
+  if (src.length !== classes * height * width) throw new RangeError(`expected ${classes}x${height}x${width} logits, got ${src.length}`);
+  const outPlane = outHeight * outWidth;
+  if (into.length !== classes * outPlane) throw new RangeError(`expected ${classes}x${outHeight}x${outWidth} values to add into, got ${into.length}`);
+  if (height === outHeight && width === outWidth) {
+    for (let i = 0; i < into.length; i++) into[i]! += src[i]!;
+    return;
+  }
+  const plane = height * width;
+  const xs = axisWeights(width, outWidth);
+  const ys = axisWeights(height, outHeight);
+  for (let c = 0; c < classes; c++) {
+    const base = c * plane;
+    const outBase = c * outPlane;
+    for (let y = 0; y < outHeight; y++) {
+      const r0 = base + ys.i0[y]! * width;
+      const r1 = base + ys.i1[y]! * width;
+      const h0 = ys.l0[y]!;
+      const h1 = ys.l1[y]!;
+      const row = outBase + y * outWidth;
+      for (let x = 0; x < outWidth; x++) {
+        const a = xs.i0[x]!;
+        const b = xs.i1[x]!;
+        const w0 = xs.l0[x]!;
+        const w1 = xs.l1[x]!;
+        into[row + x]! += (src[r0 + a]! * w0 + src[r0 + b]! * w1) * h0 + (src[r1 + a]! * w0 + src[r1 + b]! * w1) * h1;
+      }
+    }
+  }
+}
+
+/** A command-line list of scales, e.g. "0.75,1,1.25", checked as checkScales does; errors name the flag. */
+export function parseScaleList(value: string, flag: string): number[] {
+  const parts = value.split(',').map((s) => s.trim());
+  const scales = parts.map(Number);
+  const bad = parts.find((p, i) => p === '' || !Number.isFinite(scales[i]));
+  if (bad !== undefined) throw new FaceParseError('INVALID_ARGUMENT', `${flag} "${value}": "${bad}" is not a number; give a comma list that includes 1, e.g. 0.75,1,1.25`);
+  try {
+    checkScales(scales);
+  } catch (error) {
+    throw new FaceParseError('INVALID_ARGUMENT', `${flag} "${value}": ${(error as Error).message.replace(/^scales \[[^\]]*\]: /, '')}`);
+  }
+  return scales;
+}
