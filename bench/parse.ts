@@ -8,7 +8,8 @@
  *       --model ~/.cache/faceparse/random-models/b5 --runs 5 --python
  *
  * `--variant fp32|fp16|q8` picks the weights file (default fp32). `--flip` adds parse({ flip: true }) (flip test-time augmentation) to the interleaved runs and its
- * end-to-end time as a ratio to the plain parse.
+ * end-to-end time as a ratio to the plain parse; `--scales 0.75,1,1.25` does the same for parse({ scales }) (multi-scale
+ * test-time augmentation).
  *
  * Models: training/golden/make_random_models.py --arch b0|b5 writes random-weight ones.
  * Photos: ../shared/data/photos, plus a 1024x1024 JPEG made from the first square photo.
@@ -22,6 +23,7 @@ import { parseArgs } from 'node:util';
 import * as ort from 'onnxruntime-node';
 import sharp from 'sharp';
 import { FaceParser } from '../src/core/faceParser.js';
+import { parseScaleList } from '../src/postprocess/multiscale.js';
 import type { ModelVariant } from '../src/core/types.js';
 import { decodeImage } from '../src/image/decode.js';
 import { preprocess, normalizationTables } from '../src/models/segformer/preprocess.js';
@@ -37,8 +39,10 @@ const { values } = parseArgs({
     flip: { type: 'boolean', default: false },
     variant: { type: 'string', default: 'fp32' },
     only: { type: 'string' },
+    scales: { type: 'string' },
   },
 });
+const scales = values.scales === undefined ? undefined : parseScaleList(values.scales, '--scales');
 const runs = Number(values.runs);
 const threads = Number(values.threads);
 const models = values.model ?? [join(process.env.HOME ?? '', '.cache/faceparse/random-models/b0')];
@@ -77,6 +81,7 @@ interface Row {
   stages: Record<'decode' | 'preprocess' | 'inference' | 'postprocess' | 'encode', number>;
   total: number;
   flip?: number;
+  scales?: number;
   python?: number;
 }
 
@@ -109,11 +114,19 @@ async function benchModel(modelDir: string, images: Array<{ name: string; path: 
       await result.toLabelPng();
       return performance.now() - t;
     };
+    const scalesOnce = async () => {
+      const t = performance.now();
+      const result = await parser.parse(image.path, { keepLogits: false, scales });
+      await result.toLabelPng();
+      return performance.now() - t;
+    };
     await bareOnce();
     await parseOnce();
     if (values.flip) await flipOnce();
+    if (scales) await scalesOnce();
     const bare: number[] = [];
     const flips: number[] = [];
+    const scaled: number[] = [];
 
     const totals: number[] = [];
     const stages: Record<string, number[]> = { decode: [], preprocess: [], inference: [], postprocess: [], encode: [] };
@@ -124,6 +137,7 @@ async function benchModel(modelDir: string, images: Array<{ name: string; path: 
       for (const k of ['decode', 'preprocess', 'inference', 'postprocess'] as const) stages[k]!.push(p.timings[k]);
       stages.encode!.push(p.encode);
       if (values.flip) flips.push(await flipOnce());
+      if (scales) scaled.push(await scalesOnce());
     }
     rows.push({
       name: image.name,
@@ -131,6 +145,7 @@ async function benchModel(modelDir: string, images: Array<{ name: string; path: 
       bare: median(bare),
       total: median(totals),
       flip: values.flip ? median(flips) : undefined,
+      scales: scales ? median(scaled) : undefined,
       stages: Object.fromEntries(Object.entries(stages).map(([k, v]) => [k, median(v)])) as Row['stages'],
     });
     process.stderr.write(`  ${basename(modelDir)} ${image.name}: done\n`);
@@ -179,14 +194,15 @@ async function main() {
       for (const row of rows) row.python = py.get(basename(images.find((i) => i.name === row.name)!.path));
     }
     console.log(`\nmodel ${model}`);
-    console.log('| image | size | bare session.run | decode | preprocess | inference | postprocess | encode labels PNG | end to end | e2e / bare | overhead / bare | Python reference | Python / faceparse |' + (values.flip ? ' with flip | flip / plain |' : ''));
-    console.log('|---|---|---|---|---|---|---|---|---|---|---|---|---|' + (values.flip ? '---|---|' : ''));
+    console.log('| image | size | bare session.run | decode | preprocess | inference | postprocess | encode labels PNG | end to end | e2e / bare | overhead / bare | Python reference | Python / faceparse |' + (values.flip ? ' with flip | flip / plain |' : '') + (scales ? ` with scales ${scales.join(',')} | scales / plain |` : ''));
+    console.log('|---|---|---|---|---|---|---|---|---|---|---|---|---|' + (values.flip ? '---|---|' : '') + (scales ? '---|---|' : ''));
     for (const r of rows) {
       const s = r.stages;
       const rel = (v: number) => `${fmt(v)} (${(v / r.bare).toFixed(3)})`;
       console.log(
         `| ${r.name} | ${r.size} | ${fmt(r.bare)} | ${rel(s.decode)} | ${rel(s.preprocess)} | ${rel(s.inference)} | ${rel(s.postprocess)} | ${rel(s.encode)} | ${fmt(r.total)} | **${(r.total / r.bare).toFixed(3)}x** | ${(1 + (s.decode + s.preprocess + s.postprocess + s.encode) / r.bare).toFixed(3)}x | ${r.python !== undefined ? fmt(r.python) : '-'} | ${r.python !== undefined ? `${(r.python / r.total).toFixed(2)}x` : '-'} |` +
-          (r.flip !== undefined ? ` ${fmt(r.flip)} | ${(r.flip / r.total).toFixed(2)}x |` : ''),
+          (r.flip !== undefined ? ` ${fmt(r.flip)} | ${(r.flip / r.total).toFixed(2)}x |` : '') +
+          (r.scales !== undefined ? ` ${fmt(r.scales)} | ${(r.scales / r.total).toFixed(2)}x |` : ''),
       );
     }
   }
