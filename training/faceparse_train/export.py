@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import re
 import time
 from pathlib import Path
 
@@ -121,6 +122,11 @@ def augmentation_description(train_args: dict) -> str:
                       "greyscale", "blur"])
 
 
+def natural_key(name: str) -> list:
+    """Sort key that orders numbers inside names by value: stage2.csv before stage11.csv."""
+    return [int(part) if part.isdigit() else part for part in re.split(r"(\d+)", name)]
+
+
 def model_card(out: Path, config, metrics: dict, state: dict, args, parity: float, sizes: dict, kept: list[str], n_val: int, n_train: int) -> str:
     train_args = state.get("args", {})
     params = sum(p.numel() for p in SegformerForSemanticSegmentation(config).parameters())
@@ -165,7 +171,7 @@ def model_card(out: Path, config, metrics: dict, state: dict, args, parity: floa
             f"- Per-class logit offsets fitted on the {calibration['images']} `{calibration['split']}` images (`faceparse_train.calibrate`, "
             f"mean F1 there {calibration['train_mean_f1']:.4f}) and folded into the classifier bias: {offsets}."
         )
-    logs = sorted((out / "training_logs").glob("*.csv"))
+    logs = sorted((out / "training_logs").glob("*.csv"), key=lambda p: natural_key(p.name))
     if (out / "learning_curve.png").exists():
         lines += ["", "Learning curves: `learning_curve.png`" + (("; per-epoch logs: " + ", ".join(f"`training_logs/{p.name}`" for p in logs)) if logs else "") + "."]
     lines += [

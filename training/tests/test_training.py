@@ -27,7 +27,7 @@ from faceparse_train.allocator import HINT, MALLOC_CONF, find_jemalloc, jemalloc
 from faceparse_train.augment import AugmentConfig, augment_batch, flip_masks, rotate_hue  # noqa: E402
 from faceparse_train.calibrate import OffsetSearch, mean_f1  # noqa: E402
 from faceparse_train.data import celebamask_hq, paired_folder  # noqa: E402
-from faceparse_train.export import augmentation_description, loss_description  # noqa: E402
+from faceparse_train.export import augmentation_description, loss_description, natural_key  # noqa: E402
 from faceparse_train.from_onnx import calibrate_batch_norm, load_from_onnx  # noqa: E402
 from faceparse_train.hf_export import export_onnx, ort_session, save_hf_layout  # noqa: E402
 from faceparse_train.labels import CELEBAMASK_HQ_LABELS, flip_lookup, left_right_pairs  # noqa: E402
@@ -420,6 +420,10 @@ class LossDescriptionTest(unittest.TestCase):
         self.assertEqual(loss_description({"aux_loss": "none", "class_weights": "inverse-power:0.25"}),
                          "cross-entropy with class weights `inverse-power:0.25`")
         self.assertEqual(loss_description({"aux_loss": "dice", "aux_weight": 0.0}), "cross-entropy")
+
+    def test_the_card_lists_stage_logs_in_number_order(self):
+        names = ["stage11.csv", "stage2.csv", "stage1.csv", "notes.csv", "stage10b.csv"]
+        self.assertEqual(sorted(names, key=natural_key), ["notes.csv", "stage1.csv", "stage2.csv", "stage10b.csv", "stage11.csv"])
 
     def test_the_card_names_the_colour_augmentation_the_run_used(self):
         plain = augmentation_description({})
