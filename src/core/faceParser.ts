@@ -166,7 +166,7 @@ export class FaceParser {
     // gives what a single parse gives, also for int8 models whose activation scales depend on the
     // whole batch.
     const { pixelValues, height, width } = prepared;
-    const scales = options.scales === undefined ? [1] : checkScales(options.scales);
+    const scales = options.scales ?? [1]; // checked by parse / parseEach
     const run = this.#queue.then(async (): Promise<Logits> => {
       this.#checkOpen();
       const logits = await this.#runPass(pixelValues, height, width, options.flip);
