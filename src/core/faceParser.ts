@@ -12,7 +12,7 @@ import { performance } from 'node:perf_hooks';
 import { resolveModel, type ResolvedModel } from '../hub/index.js';
 import { decodeImage, describeInput, type RgbImage } from '../image/decode.js';
 import { readModelConfig, readPreprocessorConfig, type PreprocessorConfig } from '../models/segformer/config.js';
-import { modelInputSize, normalizationTables, preprocess } from '../models/segformer/preprocess.js';
+import { modelInputSize, normalizationTables, preprocess, type ModelInput } from '../models/segformer/preprocess.js';
 import { mergeMirrored, mirrorClassTable, mirrorPlanes } from '../postprocess/flip.js';
 import { addResized, checkScales, scaledInputSize } from '../postprocess/multiscale.js';
 import { upsampleArgmax } from '../postprocess/upsampleArgmax.js';
@@ -36,6 +36,8 @@ interface Prepared {
   pixelValues: Float32Array;
   height: number;
   width: number;
+  /** The photo preprocessed at the other sizes of multi-scale test-time augmentation (scales other than 1). */
+  otherScales: ModelInput[];
   decodeMs: number;
   preprocessMs: number;
 }
@@ -95,7 +97,7 @@ export class FaceParser {
   async parse(input: ImageInput, options: ParseOptions = {}): Promise<ParseResult> {
     this.#checkOpen();
     if (options.scales !== undefined) checkScales(options.scales);
-    const prepared = await this.#prepare(input);
+    const prepared = await this.#prepare(input, options.scales);
     return this.#infer(prepared, options);
   }
 
@@ -119,7 +121,7 @@ export class FaceParser {
     let index = 0;
     let pending: { index: number; input: ImageInput; prepared: Promise<Prepared> } | undefined;
     const start = (input: ImageInput) => {
-      const prepared = this.#prepare(input);
+      const prepared = this.#prepare(input, options.scales);
       prepared.catch(() => undefined); // handled when awaited below
       return { index: index++, input, prepared };
     };
@@ -143,13 +145,23 @@ export class FaceParser {
     }
   }
 
-  async #prepare(input: ImageInput): Promise<Prepared> {
+  /**
+   * Decode and preprocess, off the model queue (parseEach prepares the next photo while the model
+   * runs on this one), at the model input size and at each other scale of `scales`.
+   */
+  async #prepare(input: ImageInput, scales: readonly number[] = [1]): Promise<Prepared> {
     const t0 = performance.now();
     const image = await decodeImage(input, { maxInputPixels: this.#maxInputPixels });
     const t1 = performance.now();
     const { data, height, width } = preprocess(image, this.preprocessor, this.#tables);
+    const otherScales = scales
+      .filter((scale) => scale !== 1)
+      .map((scale) => {
+        const size = { height: scaledInputSize(height, scale), width: scaledInputSize(width, scale) };
+        return preprocess(image, { ...this.preprocessor, doResize: true, size }, this.#tables);
+      });
     const t2 = performance.now();
-    return { image, pixelValues: data, height, width, decodeMs: t1 - t0, preprocessMs: t2 - t1 };
+    return { image, pixelValues: data, height, width, otherScales, decodeMs: t1 - t0, preprocessMs: t2 - t1 };
   }
 
   /** One pass of the model on preprocessed pixels; with flip, merged with the mirror image's pass. */
@@ -165,21 +177,18 @@ export class FaceParser {
     // The mirror image and the other scales run on their own (not as a batch) so that each pass
     // gives what a single parse gives, also for int8 models whose activation scales depend on the
     // whole batch.
-    const { pixelValues, height, width } = prepared;
-    const scales = options.scales ?? [1]; // checked by parse / parseEach
+    const { pixelValues, height, width, otherScales } = prepared;
     const run = this.#queue.then(async (): Promise<Logits> => {
       this.#checkOpen();
       const logits = await this.#runPass(pixelValues, height, width, options.flip);
-      if (scales.length === 1) return logits;
+      if (otherScales.length === 0) return logits;
       const sum = Float32Array.from(logits.data);
-      for (const scale of scales) {
-        if (scale === 1) continue;
-        const size = { height: scaledInputSize(height, scale), width: scaledInputSize(width, scale) };
-        const input = preprocess(prepared.image, { ...this.preprocessor, doResize: true, size }, this.#tables);
+      for (const input of otherScales) {
         const pass = await this.#runPass(input.data, input.height, input.width, options.flip);
         addResized(sum, pass.data, pass.classes, pass.height, pass.width, logits.height, logits.width);
       }
-      for (let i = 0; i < sum.length; i++) sum[i] = sum[i]! / scales.length;
+      const passes = otherScales.length + 1;
+      for (let i = 0; i < sum.length; i++) sum[i] = sum[i]! / passes;
       return { ...logits, data: sum };
     });
     this.#queue = run.catch(() => undefined);
