@@ -1,6 +1,7 @@
 """Batch augmentation on tensors: one affine warp per sample (random scale, rotation, crop and a
-horizontal flip that swaps every left/right class), colour jitter (brightness, contrast, saturation,
-hue), grayscale and blur.
+horizontal flip that swaps every left/right class), an optional background mix (far background
+taken from another photo of the batch), colour jitter (brightness, contrast, saturation, hue),
+grayscale and blur.
 
 Images come in as uint8 (B, 3, H, W) and leave normalised float32 (B, 3, S, S) as the model sees
 them at inference (rescale 1/255, ImageNet mean/std); masks leave as int64 with `ignore_index`
@@ -36,6 +37,15 @@ class AugmentConfig:
     blur_p: float = 0.2
     blur_sigma_max: float = 1.5
     ignore_index: int = 255
+    # Background mix: with this probability a photo's background further than a margin (drawn from
+    # bg_margin..3*bg_margin pixels) from
+    # anything else takes another photo's pixels wherever that photo's background is also that far
+    # from its own foreground. Labels do not change; the seam lies inside the background, never on a
+    # labelled edge, so it teaches that background can look like anything and that an edge inside it
+    # is no class boundary.
+    bg_mix_p: float = 0.0
+    bg_margin: int = 12
+    bg_id: int = 0
 
 
 def normalize(images01: torch.Tensor, mean=IMAGENET_MEAN, std=IMAGENET_STD) -> torch.Tensor:
@@ -73,6 +83,40 @@ def rotate_hue(x: torch.Tensor, angle: torch.Tensor) -> torch.Tensor:
     i, q = yiq[:, 1:2], yiq[:, 2:3]
     yiq = torch.cat([yiq[:, 0:1], i * cos - q * sin, i * sin + q * cos], dim=1)
     return torch.einsum("ij,bjhw->bihw", _YIQ_TO_RGB.to(x), yiq).clamp_(0, 1)
+
+
+def far_background(masks: torch.Tensor, bg_id: int, margin: int) -> torch.Tensor:
+    """(B, H, W) bool: pixels of class `bg_id` more than `margin` pixels (Chebyshev) from any other label."""
+    other = (masks != bg_id).float().unsqueeze(1)
+    if margin > 0:
+        other = F.max_pool2d(other, 2 * margin + 1, stride=1, padding=margin)
+    return other.squeeze(1) == 0
+
+
+def mix_backgrounds(images: torch.Tensor, masks: torch.Tensor, cfg: AugmentConfig, g: torch.Generator) -> torch.Tensor:
+    """Give chosen photos another batch photo's (randomly mirrored) far background where both are far background.
+
+    The margin is drawn per photo from bg_margin..3*bg_margin, so the seam's distance from the face is no cue.
+    """
+    b = images.shape[0]
+    if cfg.bg_mix_p <= 0 or b < 2:
+        return images
+    chosen = torch.rand(b, generator=g) < cfg.bg_mix_p
+    donor = (torch.arange(b) + 1 + torch.randint(0, b - 1, (b,), generator=g)) % b  # never the photo itself
+    mirror = torch.rand(b, generator=g) < 0.5
+    margin = torch.randint(cfg.bg_margin, 3 * cfg.bg_margin + 1, (b,), generator=g)
+    if not chosen.any():
+        return images
+    out = images.clone()
+    for i in chosen.nonzero().flatten().tolist():
+        j = int(donor[i])
+        src, src_mask = images[j], masks[j]
+        if mirror[i]:
+            src, src_mask = src.flip(-1), src_mask.flip(-1)
+        far = far_background(torch.stack([masks[i], src_mask]), cfg.bg_id, int(margin[i]))
+        where = (far[0] & far[1]).unsqueeze(0).expand_as(src)
+        out[i] = torch.where(where, src, out[i])
+    return out
 
 
 def _colour_jitter(x: torch.Tensor, cfg: AugmentConfig, g: torch.Generator) -> torch.Tensor:
@@ -137,7 +181,7 @@ def augment_batch(
 ) -> tuple[torch.Tensor, torch.Tensor]:
     b, _, h, w = images.shape
     assert h == w, "source images are square (stored at the inference size)"
-    x = images.float().div_(255)
+    x = mix_backgrounds(images, masks, cfg, g).float().div_(255)
     x = _colour_jitter(x, cfg, g)
     x = _blur(x, cfg, g)
     x = normalize(x)

@@ -114,12 +114,16 @@ def loss_description(train_args: dict) -> str:
 
 def augmentation_description(train_args: dict) -> str:
     """The augmentation in words, from a run's recorded arguments."""
-    hue = recorded_args(train_args)["hue"]
+    a = recorded_args(train_args)
+    hue = a["hue"]
     colour = "colour jitter"
     if hue:
         colour += f" (hue up to +-{hue * 360:g} degrees)"
-    return ", ".join(["random scale, rotation and crop (one affine warp)", "horizontal flip that swaps every left/right class", colour,
-                      "greyscale", "blur"])
+    parts = ["random scale, rotation and crop (one affine warp)", "horizontal flip that swaps every left/right class"]
+    if a["bg_mix"]:
+        parts.append(f"background mix (p {a['bg_mix']:g}: the background more than {a['bg_margin']}-{3 * a['bg_margin']} px from the rest taken from "
+                     "another photo of the batch)")
+    return ", ".join(parts + [colour, "greyscale", "blur"])
 
 
 def natural_key(name: str) -> list:

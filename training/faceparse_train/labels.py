@@ -50,3 +50,11 @@ def flip_lookup(labels: list[str]) -> list[int]:
     for i, j in left_right_pairs(labels):
         table[i], table[j] = j, i
     return table
+
+
+def background_id(labels: list[str]) -> int:
+    """The background class: the one named background, bg or none (any case), else class 0."""
+    for i, name in enumerate(labels):
+        if name.lower() in ("background", "bg", "none", "_background_"):
+            return i
+    return 0

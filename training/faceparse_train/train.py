@@ -29,7 +29,7 @@ from PIL import Image
 from .allocator import reexec_with_jemalloc
 from .augment import AugmentConfig, augment_batch, prepare_eval
 from .data import default_data_root, discover, load_in_memory
-from .labels import flip_lookup, load_labels
+from .labels import background_id, flip_lookup, load_labels
 from .losses import segmentation_loss
 from .metrics import ConfusionMatrix
 from .model import build_model
@@ -51,6 +51,8 @@ def parse_args(argv=None):
     p.add_argument("--scale-max", type=float, default=1.6)
     p.add_argument("--rotate", type=float, default=15.0)
     p.add_argument("--hue", type=float, default=0.0, help="hue jitter of the whole photo, fraction of a full turn (0.05 = +-18 degrees; 0 = off)")
+    p.add_argument("--bg-mix", type=float, default=0.0, help="probability that a photo's far background takes another batch photo's (0 = off)")
+    p.add_argument("--bg-margin", type=int, default=12, help="background mix: the least margin (pixels) of the photo's own background kept around the rest; each photo draws one up to 3x this")
     p.add_argument("--batch", type=int, default=8)
     p.add_argument("--lr", type=float, default=6e-4)
     p.add_argument("--weight-decay", type=float, default=0.01)
@@ -218,7 +220,7 @@ def main(argv=None) -> int:
     (out / "args.json").write_text(json.dumps(vars(args), indent=2))
 
     aug = AugmentConfig(crop=args.crop, scale_min=args.scale_min, scale_max=args.scale_max, rotate_deg=args.rotate,
-                        hue=args.hue)
+                        hue=args.hue, bg_mix_p=args.bg_mix, bg_margin=args.bg_margin, bg_id=background_id(labels))
     log_path = out / "log.csv"
     fields = ["epoch", "step", "train_seconds", "lr", "train_loss", "images_per_second", "val_pixel_accuracy", "val_miou", "val_mean_f1"]
     if not log_path.exists():

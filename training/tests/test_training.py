@@ -24,13 +24,13 @@ REPO = TRAINING.parent
 sys.path.insert(0, str(TRAINING))
 
 from faceparse_train.allocator import HINT, MALLOC_CONF, find_jemalloc, jemalloc_env  # noqa: E402
-from faceparse_train.augment import AugmentConfig, augment_batch, flip_masks, rotate_hue  # noqa: E402
+from faceparse_train.augment import AugmentConfig, augment_batch, far_background, flip_masks, mix_backgrounds, rotate_hue  # noqa: E402
 from faceparse_train.calibrate import OffsetSearch, mean_f1  # noqa: E402
 from faceparse_train.data import celebamask_hq, paired_folder  # noqa: E402
 from faceparse_train.export import augmentation_description, loss_description, natural_key  # noqa: E402
 from faceparse_train.from_onnx import calibrate_batch_norm, load_from_onnx  # noqa: E402
 from faceparse_train.hf_export import export_onnx, ort_session, save_hf_layout  # noqa: E402
-from faceparse_train.labels import CELEBAMASK_HQ_LABELS, flip_lookup, left_right_pairs  # noqa: E402
+from faceparse_train.labels import CELEBAMASK_HQ_LABELS, background_id, flip_lookup, left_right_pairs  # noqa: E402
 from faceparse_train.losses import downsample_labels, lovasz_softmax, segmentation_loss, soft_dice  # noqa: E402
 from faceparse_train.metrics import ConfusionMatrix  # noqa: E402
 from faceparse_train.model import build_model  # noqa: E402
@@ -88,6 +88,63 @@ class FlipTest(unittest.TestCase):
         # The pixels now on the left showed the person's right eye; mirrored, it is their left eye.
         self.assertTrue((y[:, :, :28] == l_eye).all())
         self.assertTrue((y[:, :, 36:] == r_eye).all())
+
+
+class BackgroundMixTest(unittest.TestCase):
+    def test_far_background_keeps_a_margin_around_every_other_label(self):
+        masks = torch.zeros((1, 40, 40), dtype=torch.uint8)
+        masks[0, 10:20, 15:25] = LABELS.index("hair")
+        far = far_background(masks, 0, 4)[0]
+        self.assertFalse(far[6:24, 11:29].any(), "within 4 px (Chebyshev) of the hair is near")
+        self.assertTrue(far[5, :].all() and far[24, :].all() and far[:, 10].all() and far[:, 29].all())
+        self.assertEqual(int(far.sum()), 40 * 40 - 18 * 18)
+        self.assertTrue(torch.equal(far_background(masks, 0, 0)[0], masks[0] == 0))
+
+    def test_only_far_background_of_both_photos_changes_and_labels_stay(self):
+        hair, skin = LABELS.index("hair"), LABELS.index("skin")
+        masks = torch.zeros((2, 48, 48), dtype=torch.uint8)
+        masks[0, 12:40, 14:34] = skin
+        masks[0, 4:12, 10:38] = hair
+        masks[1, :, :20] = hair  # the donor's background is its right part only: a mirror moves it left
+        images = torch.zeros((2, 3, 48, 48), dtype=torch.uint8)
+        images[0] = 40
+        images[1, 0], images[1, 1], images[1, 2] = 200, 30, 90
+        cfg = AugmentConfig(bg_mix_p=1.0, bg_margin=3)
+        fars = {m: far_background(masks, 0, m) for m in range(3, 10)}
+        seen, margins = set(), set()
+        for seed in range(12):
+            out = mix_backgrounds(images, masks, cfg, torch.Generator().manual_seed(seed))
+            changed = (out[0] != images[0]).any(0)
+            self.assertTrue(torch.equal(out[0][:, changed], images[1][:, changed]), "changed pixels show the donor's colour")
+            found = [(m, mir) for m, far in fars.items() for mir in (True, False)
+                     if torch.equal(changed, far[0] & (far[1].flip(-1) if mir else far[1]))]
+            self.assertEqual(len(found), 1, "exactly where both are far background, at one margin in 3..9")
+            (m, mirrored), = found
+            margins.add(m)
+            self.assertFalse((changed & (masks[0] != 0)).any())
+            self.assertTrue(changed.any())
+            seen.add(mirrored)
+        self.assertEqual(seen, {True, False}, "the donor is mirrored about half the time")
+        self.assertGreater(len(margins), 3, "each photo draws its margin")
+        x, y = augment_batch(images, masks, torch.tensor(flip_lookup(LABELS)),
+                             AugmentConfig(crop=48, bg_mix_p=1.0, bg_margin=3, **ColourTest.NO_JITTER), torch.Generator().manual_seed(0))
+        self.assertTrue(torch.equal(y, masks.long()), "labels never change")
+
+    def test_no_donor_for_a_single_photo_and_off_at_zero(self):
+        images = torch.randint(0, 255, (1, 3, 16, 16), dtype=torch.uint8)
+        masks = torch.zeros((1, 16, 16), dtype=torch.uint8)
+        cfg = AugmentConfig(bg_mix_p=1.0)
+        self.assertIs(mix_backgrounds(images, masks, cfg, torch.Generator().manual_seed(0)), images)
+        two = images.repeat(2, 1, 1, 1)
+        g = torch.Generator().manual_seed(0)
+        before = g.get_state()
+        self.assertIs(mix_backgrounds(two, masks.repeat(2, 1, 1), AugmentConfig(bg_mix_p=0.0), g), two)
+        self.assertTrue(torch.equal(g.get_state(), before), "off draws no random numbers, so earlier recipes replay")
+
+    def test_background_class_is_found_by_name(self):
+        self.assertEqual(background_id(LABELS), 0)
+        self.assertEqual(background_id(["skin", "hair", "Background"]), 2)
+        self.assertEqual(background_id(["skin", "hair"]), 0)
 
 
 class ColourTest(unittest.TestCase):
@@ -430,6 +487,8 @@ class LossDescriptionTest(unittest.TestCase):
         self.assertIn("colour jitter, greyscale", plain)
         self.assertNotIn("hue", plain)
         self.assertIn("colour jitter (hue up to +-10.8 degrees), greyscale", augmentation_description({"hue": 0.03}))
+        self.assertNotIn("background mix", plain)
+        self.assertIn("background mix (p 0.5: the background more than 12-36 px", augmentation_description({"bg_mix": 0.5}))
 
 
 class FromOnnxTest(unittest.TestCase):
