@@ -152,6 +152,12 @@ def lr_factor(step: int, progress: float, warmup: int, power: float) -> float:
     return warm * max(0.0, 1.0 - progress) ** power
 
 
+def augment_config(args: argparse.Namespace, labels: list[str]) -> AugmentConfig:
+    """The augmentation the command line asks for."""
+    return AugmentConfig(crop=args.crop, scale_min=args.scale_min, scale_max=args.scale_max, rotate_deg=args.rotate,
+                         hue=args.hue, bg_mix_p=args.bg_mix, bg_margin=args.bg_margin, bg_id=background_id(labels))
+
+
 def save_checkpoint(path: Path, state: dict) -> None:
     tmp = path.with_suffix(".tmp")
     torch.save(state, tmp)
@@ -219,8 +225,7 @@ def main(argv=None) -> int:
         print(f"resumed from {ckpt_path}: epoch {epoch}, step {step}, {train_seconds / 60:.1f} min trained", flush=True)
     (out / "args.json").write_text(json.dumps(vars(args), indent=2))
 
-    aug = AugmentConfig(crop=args.crop, scale_min=args.scale_min, scale_max=args.scale_max, rotate_deg=args.rotate,
-                        hue=args.hue, bg_mix_p=args.bg_mix, bg_margin=args.bg_margin, bg_id=background_id(labels))
+    aug = augment_config(args, labels)
     log_path = out / "log.csv"
     fields = ["epoch", "step", "train_seconds", "lr", "train_loss", "images_per_second", "val_pixel_accuracy", "val_miou", "val_mean_f1"]
     if not log_path.exists():

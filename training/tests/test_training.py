@@ -35,7 +35,7 @@ from faceparse_train.losses import downsample_labels, lovasz_softmax, segmentati
 from faceparse_train.metrics import ConfusionMatrix  # noqa: E402
 from faceparse_train.model import build_model  # noqa: E402
 from faceparse_train.plot import plot_curves, read_stages  # noqa: E402
-from faceparse_train.train import EvalSet, class_weights, evaluate  # noqa: E402
+from faceparse_train.train import EvalSet, augment_config, class_weights, evaluate, parse_args  # noqa: E402
 
 TINY = {"hidden_sizes": [8, 16, 24, 32], "depths": [1, 1, 1, 1], "num_attention_heads": [1, 1, 1, 2], "decoder_hidden_size": 16}
 LABELS = CELEBAMASK_HQ_LABELS
@@ -126,9 +126,15 @@ class BackgroundMixTest(unittest.TestCase):
             seen.add(mirrored)
         self.assertEqual(seen, {True, False}, "the donor is mirrored about half the time")
         self.assertGreater(len(margins), 3, "each photo draws its margin")
-        x, y = augment_batch(images, masks, torch.tensor(flip_lookup(LABELS)),
-                             AugmentConfig(crop=48, bg_mix_p=1.0, bg_margin=3, **ColourTest.NO_JITTER), torch.Generator().manual_seed(0))
-        self.assertTrue(torch.equal(y, masks.long()), "labels never change")
+        table = torch.tensor(flip_lookup(LABELS))
+        x, y = augment_batch(images, masks, table, AugmentConfig(crop=48, bg_mix_p=1.0, bg_margin=3, **ColourTest.NO_JITTER),
+                             torch.Generator().manual_seed(0))
+        plain, y0 = augment_batch(images, masks, table, AugmentConfig(crop=48, **ColourTest.NO_JITTER), torch.Generator().manual_seed(0))
+        self.assertTrue(torch.equal(y, masks.long()) and torch.equal(y0, y), "labels never change")
+        # augment_batch applies the mix: far background changed, the rest of the photo as without it.
+        changed = (x != plain).any(1)
+        self.assertTrue(changed[0].any())
+        self.assertFalse((changed & (masks != 0)).any())
 
     def test_no_donor_for_a_single_photo_and_off_at_zero(self):
         images = torch.randint(0, 255, (1, 3, 16, 16), dtype=torch.uint8)
@@ -140,6 +146,12 @@ class BackgroundMixTest(unittest.TestCase):
         before = g.get_state()
         self.assertIs(mix_backgrounds(two, masks.repeat(2, 1, 1), AugmentConfig(bg_mix_p=0.0), g), two)
         self.assertTrue(torch.equal(g.get_state(), before), "off draws no random numbers, so earlier recipes replay")
+
+    def test_the_command_line_reaches_the_augmentation(self):
+        args = parse_args(["--out", "-", "--bg-mix", "0.5", "--bg-margin", "8", "--hue", "0.03", "--crop", "256"])
+        cfg = augment_config(args, ["skin", "background", "hair"])
+        self.assertEqual((cfg.bg_mix_p, cfg.bg_margin, cfg.bg_id, cfg.hue, cfg.crop), (0.5, 8, 1, 0.03, 256))
+        self.assertEqual(augment_config(parse_args(["--out", "-"]), LABELS).bg_mix_p, 0.0)
 
     def test_background_class_is_found_by_name(self):
         self.assertEqual(background_id(LABELS), 0)
