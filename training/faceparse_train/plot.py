@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import argparse
 import csv
+import re
 from pathlib import Path
 
 CURVES = (("val_mean_f1", "val mean F1 (18 classes)"), ("val_miou", "val mIoU"), ("val_pixel_accuracy", "val pixel accuracy"))
@@ -26,6 +27,16 @@ def read_stages(logs: list[Path]) -> list[list[dict]]:
             offset = rows[-1]["x"]
         stages.append(rows)
     return stages
+
+
+def stage_name(log: Path, index: int) -> str:
+    """What to call a log's stage on the plot: `stage12.csv` -> "stage 12", `runs/x/log.csv` -> "x", else its position."""
+    m = re.fullmatch(r"stage[_-]?(\w+)", log.stem, flags=re.IGNORECASE)
+    if m:
+        return f"stage {m.group(1)}"
+    if log.stem == "log" and log.parent.name:
+        return log.parent.name
+    return f"stage {index + 1}"
 
 
 def plot_curves(logs: Path | list[Path], out_png: Path, title: str | None = None,
@@ -55,14 +66,16 @@ def plot_curves(logs: Path | list[Path], out_png: Path, title: str | None = None
             start = stages[i - 1][-1]["x"] if stages[i - 1] else 0
             for ax in (ax1, ax2):
                 ax.axvline(start, color="grey", linestyle=":", linewidth=1)
-            ax2.annotate(f"stage {i + 1}", (start, 0.02), fontsize=8, color="grey", xytext=(3, 0), textcoords="offset points")
+            # Upright, so that the names of short stages do not run into each other.
+            ax2.annotate(stage_name(logs[i], i), (start, 0.02), fontsize=7, color="grey", rotation=90, xytext=(2, 0),
+                         textcoords="offset points", va="bottom")
     for value, name in references or []:
         ax2.axhline(value, color="black", linestyle="--", linewidth=0.8)
         ax2.annotate(f"{name} {value:g}", (0, value), fontsize=8, xytext=(3, 3), textcoords="offset points")
     ax1.set_xlabel("step"); ax1.set_ylabel("loss"); ax1.grid(alpha=0.3); ax1.legend()
     ax2.set_xlabel("step"); ax2.set_ylim(0, 1); ax2.grid(alpha=0.3)
     if labelled:  # no validation row yet (e.g. --val-every 2 after the first epoch): no legend to draw
-        ax2.legend(loc="lower right")
+        ax2.legend(loc="center right", bbox_to_anchor=(1, 0.36))  # below the curves, above the stage names
     fig.suptitle(title or f"{' + '.join(p.parent.name for p in logs)}: learning curves")
     fig.tight_layout()
     fig.savefig(out_png, dpi=110)

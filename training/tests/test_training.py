@@ -34,7 +34,7 @@ from faceparse_train.labels import CELEBAMASK_HQ_LABELS, background_id, flip_loo
 from faceparse_train.losses import downsample_labels, lovasz_softmax, segmentation_loss, soft_dice  # noqa: E402
 from faceparse_train.metrics import ConfusionMatrix  # noqa: E402
 from faceparse_train.model import build_model  # noqa: E402
-from faceparse_train.plot import plot_curves, read_stages  # noqa: E402
+from faceparse_train.plot import plot_curves, read_stages, stage_name  # noqa: E402
 from faceparse_train.train import EvalSet, augment_config, class_weights, evaluate, parse_args  # noqa: E402
 
 TINY = {"hidden_sizes": [8, 16, 24, 32], "depths": [1, 1, 1, 1], "num_attention_heads": [1, 1, 1, 2], "decoder_hidden_size": 16}
@@ -418,6 +418,14 @@ class PlotTest(unittest.TestCase):
             plot_curves([a, b], out, references=[(0.738, "baseline")])
             with Image.open(out) as image:
                 self.assertEqual(image.format, "PNG")
+
+
+    def test_stages_are_named_by_their_logs(self):
+        # The shipped curve skips stages 7 and 10: the boundaries must say 8 and 11, not 7 and 9.
+        self.assertEqual(stage_name(Path("training_logs/stage12.csv"), 9), "stage 12")
+        self.assertEqual(stage_name(Path("logs/stage_10b.csv"), 3), "stage 10b")
+        self.assertEqual(stage_name(Path("runs/mini-b0-c12/log.csv"), 1), "mini-b0-c12")
+        self.assertEqual(stage_name(Path("first.csv"), 0), "stage 1")
 
 
 class ExportTest(unittest.TestCase):
