@@ -37,12 +37,11 @@ class AugmentConfig:
     blur_p: float = 0.2
     blur_sigma_max: float = 1.5
     ignore_index: int = 255
-    # Background mix: with this probability a photo's background further than a margin (drawn from
-    # bg_margin..3*bg_margin pixels) from
-    # anything else takes another photo's pixels wherever that photo's background is also that far
-    # from its own foreground. Labels do not change; the seam lies inside the background, never on a
-    # labelled edge, so it teaches that background can look like anything and that an edge inside it
-    # is no class boundary.
+    # Background mix: with this probability, a photo's background further than a margin (drawn per
+    # photo from bg_margin..3*bg_margin pixels) from every other label takes another batch photo's
+    # pixels wherever that photo's background is that far from its own foreground too. Labels do not
+    # change; the seam lies inside the background, never on a labelled edge, so it teaches that
+    # background can look like anything and that an edge inside it is no class boundary.
     bg_mix_p: float = 0.0
     bg_margin: int = 12
     bg_id: int = 0
