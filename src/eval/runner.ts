@@ -29,8 +29,12 @@ export function isBadDataError(error: unknown): boolean {
   return isInputError(error) || (error instanceof FaceParseError && error.code === 'DATASET_INVALID');
 }
 
+/** Names taken for the background class (any case); the training pipeline uses the same list (training/faceparse_train/labels.py). */
+const BACKGROUND_NAMES = new Set(['background', 'bg', 'none', '_background_']);
+
+/** The background class: the first named as one in BACKGROUND_NAMES, else class 0. */
 export function defaultBackgroundIndex(labels: readonly string[]): number {
-  const i = labels.findIndex((name) => name.toLowerCase() === 'background');
+  const i = labels.findIndex((name) => BACKGROUND_NAMES.has(name.toLowerCase()));
   return i < 0 ? 0 : i;
 }
 

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { FaceParseError } from '../../src/core/errors.js';
-import { evaluate } from '../../src/eval/runner.js';
+import { defaultBackgroundIndex, evaluate } from '../../src/eval/runner.js';
 import type { EvalSample } from '../../src/eval/types.js';
 import type { LabelMap } from '../../src/metrics/labelMap.js';
 import { CELEBAMASK_HQ_LABELS } from '../../src/models/labels.js';
@@ -104,6 +104,18 @@ describe('evaluate', () => {
     const eye = result.mergedSides!.perClass[4];
     expect([eye.name, eye.targetPixels, eye.iou, eye.boundaryF1]).toEqual(['eye', 2, 1, 1]);
     expect(result.mergedSides!.confusion.total).toBe(3);
+  });
+
+  it('finds the background by the names the training pipeline uses, else takes class 0', async () => {
+    expect(defaultBackgroundIndex(['skin', 'hair', 'Background'])).toBe(2);
+    expect(defaultBackgroundIndex(['skin', 'BG', 'hair'])).toBe(1);
+    expect(defaultBackgroundIndex(['skin', 'hair', 'none'])).toBe(2);
+    expect(defaultBackgroundIndex(['face', '_background_'])).toBe(1);
+    expect(defaultBackgroundIndex(['skin', 'hair'])).toBe(0);
+    // mean F1 leaves out the class so found (bg, last): skin right, one of two hair pixels taken for bg
+    const s = sample('s', map(4, 1, [0, 0, 1, 2]), map(4, 1, [0, 0, 1, 1]));
+    const result = await evaluate([s], { labels: ['skin', 'hair', 'bg'] });
+    expect(result.summary.meanF1).toBeCloseTo((2 * 2 / 4 + 2 * 1 / 3) / 2, 15);
   });
 
   it('validates its options', async () => {

@@ -30,6 +30,7 @@ from .allocator import reexec_with_jemalloc
 from .augment import prepare_eval
 from .data import default_data_root, discover, load_in_memory
 from .export import load_checkpoint
+from .labels import background_id
 from .metrics import ConfusionMatrix
 
 
@@ -48,23 +49,27 @@ def parse_args(argv=None):
     return p.parse_args(argv)
 
 
-def mean_f1(matrix: np.ndarray) -> float:
+def mean_f1(matrix: np.ndarray, background: int = 0) -> float:
     """Mean F1 over the non-background classes present in target or prediction (metrics.py's rule)."""
     tp = np.diag(matrix).astype(np.float64)
-    denom = matrix.sum(0) + matrix.sum(1)
-    keep = denom[1:] > 0
-    return float((2 * tp[1:][keep] / denom[1:][keep]).mean()) if keep.any() else 0.0
+    denom = (matrix.sum(0) + matrix.sum(1)).astype(np.float64)
+    keep = denom > 0
+    keep[background] = False
+    return float((2 * tp[keep] / denom[keep]).mean()) if keep.any() else 0.0
 
 
 class OffsetSearch:
     """Holds every training pixel's logits once and scores offset vectors by the confusion matrix."""
 
-    def __init__(self, logits: torch.Tensor, targets: torch.Tensor, num_classes: int, ignore_index: int = 255):
-        # logits: (P, C) float, targets: (P,) int; ignored pixels dropped up front.
+    def __init__(self, logits: torch.Tensor, targets: torch.Tensor, num_classes: int, ignore_index: int = 255,
+                 background: int = 0):
+        # logits: (P, C) float, targets: (P,) int; ignored pixels dropped up front. `background` is left
+        # out of the mean F1 that the offsets maximise.
         keep = targets != ignore_index
         self.logits = logits[keep].contiguous()
         self.targets = targets[keep].long()
         self.n = num_classes
+        self.background = background
         self.evaluations = 0
 
     def confusion(self, offsets: torch.Tensor) -> np.ndarray:
@@ -77,7 +82,7 @@ class OffsetSearch:
         return counts.view(self.n, self.n).numpy()
 
     def score(self, offsets: torch.Tensor) -> float:
-        return mean_f1(self.confusion(offsets))
+        return mean_f1(self.confusion(offsets), self.background)
 
     def _class_sweep(self, offsets: torch.Tensor, c: int, values) -> list[float]:
         """Scores of `offsets` with class c's entry replaced by each of `values`.
@@ -101,7 +106,7 @@ class OffsetSearch:
         scores = []
         for value in values:
             pred = torch.where(own + float(value) > rival_score, torch.full_like(rival_class, c), rival_class)
-            scores.append(mean_f1(torch.bincount(base + pred, minlength=n * n).view(n, n).numpy()))
+            scores.append(mean_f1(torch.bincount(base + pred, minlength=n * n).view(n, n).numpy(), self.background))
         return scores
 
     def fit(self, grid: np.ndarray, rounds: int, log=print) -> tuple[torch.Tensor, float]:
@@ -155,7 +160,7 @@ def main(argv=None) -> int:
     print(f"{len(samples)} {args.split} images from {args.data} at {size}x{size}", flush=True)
     data = load_in_memory(samples, size, len(labels))
     logits, targets = collect_logits(model, data.images, data.masks, args.res, log=lambda m: print(m, flush=True))
-    search = OffsetSearch(logits, targets, len(labels))
+    search = OffsetSearch(logits, targets, len(labels), background=background_id(labels))
     lo, hi, step = args.grid
     grid = np.round(np.arange(lo, hi + step / 2, step), 6)
     offsets, best = search.fit(grid, args.rounds, log=lambda m: print(m, flush=True))

@@ -53,7 +53,9 @@ def flip_lookup(labels: list[str]) -> list[int]:
 
 
 def background_id(labels: list[str]) -> int:
-    """The background class: the one named background, bg or none (any case), else class 0."""
+    """The background class: the first named background, bg, none or _background_ (any case), else class 0.
+
+    `faceparse eval` uses the same names (src/eval/runner.ts, defaultBackgroundIndex)."""
     for i, name in enumerate(labels):
         if name.lower() in ("background", "bg", "none", "_background_"):
             return i

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from .labels import background_id
+
 
 class ConfusionMatrix:
     def __init__(self, num_classes: int, ignore_index: int = 255):
@@ -27,7 +29,7 @@ class ConfusionMatrix:
         with np.errstate(divide="ignore", invalid="ignore"):
             iou = np.where(present, tp / (gt + pr - tp), np.nan)
             f1 = np.where(present, 2 * tp / (gt + pr), np.nan)
-        non_bg = np.arange(len(labels)) > 0
+        non_bg = np.arange(len(labels)) != background_id(labels)
         return {
             "pixelAccuracy": float(tp.sum() / max(m.sum(), 1)),
             "meanIoU": float(np.nanmean(iou)),

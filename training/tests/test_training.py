@@ -633,6 +633,20 @@ class CalibrateTest(unittest.TestCase):
         cm.matrix = m.copy()
         self.assertAlmostEqual(mean_f1(m), cm.summary(["bg", "a", "b", "c"])["meanF1"])
 
+    def test_the_background_left_out_is_the_one_named_so(self):
+        # the same matrix with the background last: metrics, calibration and the search all leave it out
+        m = np.array([[3, 1, 0, 0], [0, 2, 0, 0], [0, 0, 0, 0], [0, 0, 0, 5]])  # class 2 absent, class 3 is bg
+        labels = ["a", "b", "c", "background"]
+        expected = (2 * 3 / (4 + 3) + 2 * 2 / (2 + 3)) / 2
+        self.assertAlmostEqual(mean_f1(m, background=3), expected)
+        cm = ConfusionMatrix(4)
+        cm.matrix = m.copy()
+        self.assertAlmostEqual(cm.summary(labels)["meanF1"], expected)
+        targets = torch.tensor([0, 0, 0, 0, 1, 1, 3, 3, 3, 3, 3])
+        pred = torch.tensor([0, 0, 0, 1, 1, 1, 3, 3, 3, 3, 3])
+        search = OffsetSearch(F.one_hot(pred, 4).float(), targets, 4, background=3)
+        self.assertAlmostEqual(search.score(torch.zeros(4)), expected)
+
     def test_cli_folds_offsets_into_the_classifier_bias(self):
         with tempfile.TemporaryDirectory() as tmp:
             tmp = Path(tmp)
