@@ -29,8 +29,11 @@ export function isBadDataError(error: unknown): boolean {
   return isInputError(error) || (error instanceof FaceParseError && error.code === 'DATASET_INVALID');
 }
 
-/** Names taken for the background class (any case); the training pipeline uses the same list (training/faceparse_train/labels.py). */
-const BACKGROUND_NAMES = new Set(['background', 'bg', 'none', '_background_']);
+/**
+ * Names taken for the background class (any case). The training pipeline keeps the same list
+ * (training/faceparse_train/labels.py, BACKGROUND_NAMES); tests/eval/runner.test.ts fails if the two differ.
+ */
+export const BACKGROUND_NAMES: ReadonlySet<string> = new Set(['background', 'bg', 'none', '_background_']);
 
 /** The background class: the first named as one in BACKGROUND_NAMES, else class 0. */
 export function defaultBackgroundIndex(labels: readonly string[]): number {

@@ -1,6 +1,7 @@
+import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { FaceParseError } from '../../src/core/errors.js';
-import { defaultBackgroundIndex, evaluate } from '../../src/eval/runner.js';
+import { BACKGROUND_NAMES, defaultBackgroundIndex, evaluate } from '../../src/eval/runner.js';
 import type { EvalSample } from '../../src/eval/types.js';
 import type { LabelMap } from '../../src/metrics/labelMap.js';
 import { CELEBAMASK_HQ_LABELS } from '../../src/models/labels.js';
@@ -116,6 +117,14 @@ describe('evaluate', () => {
     const s = sample('s', map(4, 1, [0, 0, 1, 2]), map(4, 1, [0, 0, 1, 1]));
     const result = await evaluate([s], { labels: ['skin', 'hair', 'bg'] });
     expect(result.summary.meanF1).toBeCloseTo((2 * 2 / 4 + 2 * 1 / 3) / 2, 15);
+  });
+
+  it('takes the same background names as the training pipeline', () => {
+    const source = readFileSync(new URL('../../training/faceparse_train/labels.py', import.meta.url), 'utf8');
+    const tuple = /^BACKGROUND_NAMES = \(([^)]*)\)/m.exec(source);
+    expect(tuple, 'training/faceparse_train/labels.py defines BACKGROUND_NAMES = (...)').not.toBeNull();
+    const python = [...tuple![1].matchAll(/"([^"]*)"|'([^']*)'/g)].map((m) => m[1] ?? m[2]);
+    expect([...BACKGROUND_NAMES].sort()).toEqual(python.sort());
   });
 
   it('validates its options', async () => {

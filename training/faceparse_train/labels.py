@@ -52,11 +52,16 @@ def flip_lookup(labels: list[str]) -> list[int]:
     return table
 
 
+# Names taken for the background class (compared in lower case). `faceparse eval` keeps the same list
+# (src/eval/runner.ts, BACKGROUND_NAMES); tests/eval/runner.test.ts fails if the two differ.
+BACKGROUND_NAMES = ("background", "bg", "none", "_background_")
+
+
 def background_id(labels: list[str]) -> int:
     """The background class: the first named background, bg, none or _background_ (any case), else class 0.
 
     `faceparse eval` uses the same names (src/eval/runner.ts, defaultBackgroundIndex)."""
     for i, name in enumerate(labels):
-        if name.lower() in ("background", "bg", "none", "_background_"):
+        if name.lower() in BACKGROUND_NAMES:
             return i
     return 0
