@@ -29,6 +29,7 @@ from faceparse_train.calibrate import OffsetSearch, mean_f1  # noqa: E402
 from faceparse_train.data import celebamask_hq, paired_folder  # noqa: E402
 from faceparse_train.export import augmentation_description, loss_description, natural_key  # noqa: E402
 from faceparse_train.from_onnx import calibrate_batch_norm, load_from_onnx  # noqa: E402
+from faceparse_train.grow import ZEROED, grow, main as grow_main  # noqa: E402
 from faceparse_train.hf_export import export_onnx, ort_session, save_hf_layout  # noqa: E402
 from faceparse_train.labels import CELEBAMASK_HQ_LABELS, background_id, flip_lookup, left_right_pairs  # noqa: E402
 from faceparse_train.losses import downsample_labels, lovasz_softmax, segmentation_loss, soft_dice  # noqa: E402
@@ -509,6 +510,66 @@ class LossDescriptionTest(unittest.TestCase):
         self.assertIn("colour jitter (hue up to +-10.8 degrees), greyscale", augmentation_description({"hue": 0.03}))
         self.assertNotIn("background mix", plain)
         self.assertIn("background mix (p 0.5: the background more than 12-36 px", augmentation_description({"bg_mix": 0.5}))
+
+
+class GrowTest(unittest.TestCase):
+    """A deeper model made from a trained one computes the same logits, and training moves its new blocks."""
+
+    def setUp(self):
+        torch.manual_seed(4)
+        self.source = build_model("b0", LABELS, overrides={**TINY, "depths": [1, 2, 1, 1]}).eval()
+        with torch.no_grad():  # a "trained" model: no parameter left at its initial value pattern
+            for p in self.source.parameters():
+                p.add_(torch.randn_like(p) * 0.1)
+        self.x = torch.randn(2, 3, 64, 48)
+
+    def test_grown_model_gives_the_same_logits_and_keeps_the_old_blocks(self):
+        grown = grow(self.source, [1, 3, 1, 3]).eval()
+        self.assertEqual(list(grown.config.depths), [1, 3, 1, 3])
+        self.assertEqual([len(s.blocks) for s in grown.segformer.stages], [1, 3, 1, 3])
+        with torch.no_grad():
+            torch.testing.assert_close(grown(pixel_values=self.x).logits, self.source(pixel_values=self.x).logits, rtol=0, atol=1e-6)
+        old, new = self.source.state_dict(), grown.state_dict()
+        for name, value in old.items():
+            self.assertTrue(torch.equal(new[name], value), name)
+        added = [n for n in new if n not in old]
+        self.assertTrue(any(n.startswith("segformer.stages.1.blocks.2.") for n in added), added)
+        self.assertTrue(any(n.startswith("segformer.stages.3.blocks.1.") for n in added), added)
+        for name in added:
+            if name.endswith(ZEROED):
+                self.assertEqual(float(new[name].abs().sum()), 0.0, name)
+            elif name.endswith("fc1.weight"):  # the rest keeps its random initialisation
+                self.assertGreater(float(new[name].abs().sum()), 0.0, name)
+
+    def test_one_training_step_moves_the_new_blocks(self):
+        grown = grow(self.source, [1, 2, 2, 1]).train()
+        y = torch.randint(0, len(LABELS), (2, 64, 48))
+        opt = torch.optim.AdamW(grown.parameters(), lr=1e-3)
+        segmentation_loss(grown(pixel_values=self.x).logits, y).backward()
+        opt.step()
+        for name, p in grown.named_parameters():
+            if name.startswith("segformer.stages.2.blocks.1.") and name.endswith(ZEROED[0]):
+                self.assertGreater(float(p.detach().abs().sum()), 0.0, name)
+
+    def test_refuses_to_drop_blocks_or_change_the_stage_count(self):
+        with self.assertRaisesRegex(ValueError, r"drop trained blocks of stage\(s\) \[1\]"):
+            grow(self.source, [1, 1, 1, 1])
+        with self.assertRaisesRegex(ValueError, "4 encoder stages"):
+            grow(self.source, [1, 2, 1])
+
+    def test_command_line_saves_a_folder_that_training_can_start_from(self):
+        with tempfile.TemporaryDirectory() as tmp:
+            src, out = Path(tmp) / "src", Path(tmp) / "grown"
+            self.source.save_pretrained(src)
+            grow_main([str(src), "--depths", "2,2,1,1", "--out", str(out)])
+            again = build_model("b0", LABELS, str(out)).eval()
+            self.assertEqual(list(again.config.depths), [2, 2, 1, 1])
+            with torch.no_grad():
+                torch.testing.assert_close(again(pixel_values=self.x).logits, self.source(pixel_values=self.x).logits, rtol=0, atol=1e-6)
+            with self.assertRaisesRegex(SystemExit, "one depth for each"):
+                grow_main([str(src), "--depths", "2,2", "--out", str(out)])
+            with self.assertRaisesRegex(SystemExit, "no model.safetensors"):
+                grow_main([str(out / "nothing"), "--depths", "2,2,1,1", "--out", str(out)])
 
 
 class FromOnnxTest(unittest.TestCase):
