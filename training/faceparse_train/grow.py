@@ -19,6 +19,8 @@ from pathlib import Path
 import torch
 from transformers import SegformerForSemanticSegmentation
 
+from .model import require_weights
+
 ZEROED = ("attention.o_proj.weight", "attention.o_proj.bias", "mlp.fc2.weight", "mlp.fc2.bias")
 
 
@@ -71,9 +73,10 @@ def main(argv: list[str] | None = None) -> None:
     p.add_argument("--seed", type=int, default=0, help="seed of the new blocks' random weights")
     args = p.parse_args(argv)
     folder = Path(args.source)
-    if not (folder / "model.safetensors").is_file():
-        raise SystemExit(f"{folder} has no model.safetensors: pass a folder written by save_pretrained, "
-                         "or recover one with `python -m faceparse_train.from_onnx`")
+    try:
+        require_weights(folder, use="grow")
+    except FileNotFoundError as e:
+        raise SystemExit(str(e)) from None
     source = SegformerForSemanticSegmentation.from_pretrained(folder).eval()
     try:
         depths = parse_depths(args.depths, len(source.config.depths))

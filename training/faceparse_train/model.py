@@ -37,12 +37,20 @@ def segformer_config(arch: str, labels: list[str], overrides: dict | None = None
     )
 
 
+def require_weights(folder: Path, use: str = "--init-from") -> None:
+    """Refuse a model folder without PyTorch weights, saying how to get them (`use` names where they go)."""
+    if not folder.is_dir():
+        raise FileNotFoundError(f"{folder} is not a folder: pass a model folder in the Hugging Face layout")
+    if not any((folder / f).exists() for f in ("model.safetensors", "model.safetensors.index.json", "pytorch_model.bin")):
+        hint = f"recover them from its ONNX file with `python -m faceparse_train.from_onnx {folder} --out runs/recovered`, then {use} runs/recovered" if (folder / "onnx").is_dir() else "pass a folder written by save_pretrained or faceparse_train.export"
+        raise FileNotFoundError(f"{folder} has no PyTorch weights (model.safetensors): {hint}")
+
+
 def build_model(arch: str, labels: list[str], init_from: str | None = None, overrides: dict | None = None):
     if init_from:
         folder = Path(init_from)
-        if folder.is_dir() and not any((folder / f).exists() for f in ("model.safetensors", "model.safetensors.index.json", "pytorch_model.bin")):
-            hint = f"recover them from its ONNX file with `python -m faceparse_train.from_onnx {folder} --out runs/recovered`, then --init-from runs/recovered" if (folder / "onnx").is_dir() else "pass a folder written by save_pretrained or faceparse_train.export"
-            raise FileNotFoundError(f"{folder} has no PyTorch weights (model.safetensors): {hint}")
+        if folder.is_dir():  # a hub id is left to from_pretrained
+            require_weights(folder)
         # Start from a trained checkpoint (e.g. a face parser fine-tuned on new data); a new label
         # set replaces the classifier only.
         return SegformerForSemanticSegmentation.from_pretrained(

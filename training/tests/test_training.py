@@ -568,8 +568,12 @@ class GrowTest(unittest.TestCase):
                 torch.testing.assert_close(again(pixel_values=self.x).logits, self.source(pixel_values=self.x).logits, rtol=0, atol=1e-6)
             with self.assertRaisesRegex(SystemExit, "one depth for each"):
                 grow_main([str(src), "--depths", "2,2", "--out", str(out)])
-            with self.assertRaisesRegex(SystemExit, "no model.safetensors"):
+            with self.assertRaisesRegex(SystemExit, "is not a folder"):
                 grow_main([str(out / "nothing"), "--depths", "2,2,1,1", "--out", str(out)])
+            (src / "model.safetensors").unlink()
+            (src / "onnx").mkdir()
+            with self.assertRaisesRegex(SystemExit, r"no PyTorch weights.*faceparse_train\.from_onnx.*, then grow runs/recovered"):
+                grow_main([str(src), "--depths", "2,2,1,1", "--out", str(out)])
 
 
 class FromOnnxTest(unittest.TestCase):
