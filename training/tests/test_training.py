@@ -566,8 +566,10 @@ class GrowTest(unittest.TestCase):
             self.assertEqual(list(again.config.depths), [2, 2, 1, 1])
             with torch.no_grad():
                 torch.testing.assert_close(again(pixel_values=self.x).logits, self.source(pixel_values=self.x).logits, rtol=0, atol=1e-6)
-            with self.assertRaisesRegex(SystemExit, "one depth for each"):
+            with self.assertRaisesRegex(SystemExit, "4 encoder stages; give one depth for each"):
                 grow_main([str(src), "--depths", "2,2", "--out", str(out)])
+            with self.assertRaisesRegex(SystemExit, "whole numbers separated by commas"):
+                grow_main([str(src), "--depths", "2,2,x,1", "--out", str(out)])
             with self.assertRaisesRegex(SystemExit, "is not a folder"):
                 grow_main([str(out / "nothing"), "--depths", "2,2,1,1", "--out", str(out)])
             (src / "model.safetensors").unlink()
