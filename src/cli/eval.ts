@@ -27,6 +27,7 @@ export interface EvalCommandOptions {
   variant?: ModelVariant;
   threads?: string;
   flip?: boolean;
+  faces?: 'auto' | 'on' | 'off';
   scales?: string;
   data?: string;
   split?: string;
@@ -78,7 +79,7 @@ function checkModes(o: EvalCommandOptions): 'model' | 'predictions' {
     if (o.pred === undefined || o.gt === undefined) {
       throw new FaceParseError('INVALID_ARGUMENT', '--pred and --gt go together: give the predictions folder and the ground-truth folder.');
     }
-    for (const [flag, value] of [['--split', o.split], ['--variant', o.variant], ['--threads', o.threads], ['--flip', o.flip || undefined], ['--scales', o.scales]] as const) {
+    for (const [flag, value] of [['--split', o.split], ['--variant', o.variant], ['--threads', o.threads], ['--flip', o.flip || undefined], ['--scales', o.scales], ['--faces', o.faces]] as const) {
       if (value !== undefined) throw new FaceParseError('INVALID_ARGUMENT', `${flag} applies to --model/--data runs only.`);
     }
     return 'predictions';
@@ -130,10 +131,10 @@ export async function runEval(o: EvalCommandOptions, io: EvalCommandIO = default
     const dataset = await openDataset(o.data!, { split: o.split, labels });
     datasetLabels = dataset.labels;
     const { createModelPredictor } = await import('../eval/modelPredictor.js');
-    const predictor = await createModelPredictor({ model: o.model, variant: o.variant, threads, flip: o.flip === true, scales });
+    const predictor = await createModelPredictor({ model: o.model, variant: o.variant, threads, flip: o.flip === true, scales, faces: o.faces });
     close = predictor.close;
     const augmentation = [o.flip ? 'flip' : '', scales ? `scales ${scales.join(',')}` : ''].filter(Boolean).join(' and ');
-    io.stderr.write(`eval: ${predictor.model}${augmentation ? ` with ${augmentation} test-time augmentation` : ''} on ${dataset.root} (${dataset.layout}, ${dataset.samples.length} images)\n`);
+    io.stderr.write(`eval: ${predictor.model}${augmentation ? ` with ${augmentation} test-time augmentation` : ''} on ${dataset.root} (${dataset.layout}, ${dataset.samples.length} images), faces ${o.faces ?? 'auto'}\n`);
     samples = sources.modelSamples(dataset, predictor.predict);
   }
   if (limit !== undefined) samples = samples.slice(0, limit);
@@ -181,6 +182,7 @@ export function registerEvalCommand(program: Command, io: EvalCommandIO = defaul
     .addOption(new Option('--variant <variant>', '[string] ONNX variant (default: the model\'s)').choices(['fp32', 'fp16', 'q8']))
     .option('--threads <n>', '[number] inference threads (default: the runtime\'s)')
     .option('--flip', 'also run each photo mirrored and average the logits (about 2x the time; default: false)')
+    .addOption(new Option('--faces <mode>', '[string] auto: parse face by face unless the photo already is a face crop; on: always face by face; off: the whole photo (default: auto)').choices(['auto', 'on', 'off']))
     .option('--scales <list>', '[list] multi-scale test-time augmentation: also run each photo at these multiples of the model input size and average the logits, e.g. 0.75,1,1.25 (must include 1; default: 1)')
     .option('--data <dir>', '[dir] labelled dataset: images/ + masks/, <split>/images/ + <split>/masks/, or the CelebAMask-HQ release')
     .option('--split <name>', '[string] dataset split (default: DIR itself if it has images/, else val/; CelebAMask-HQ: all)')

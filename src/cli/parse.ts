@@ -12,10 +12,12 @@ import { FaceParser } from '../core/faceParser.js';
 import type { ParseResult } from '../core/result.js';
 import type { ModelVariant } from '../core/types.js';
 import { parseScaleList } from '../postprocess/multiscale.js';
+import type { FacesMode } from '../faces/facesMode.js';
+import { writeFaceOutputs } from '../faces/faceOutputs.js';
 import { expandInputs, type InputFile } from './inputs.js';
 import { createProgress, interactive, type ProgressIO } from './progress.js';
 
-export const OUTPUT_KINDS = ['labels', 'color', 'overlay', 'masks', 'json', 'confidence'] as const;
+export const OUTPUT_KINDS = ['labels', 'color', 'overlay', 'masks', 'json', 'confidence', 'faces'] as const;
 export type OutputKind = (typeof OUTPUT_KINDS)[number];
 const DEFAULT_OUTPUTS: OutputKind[] = ['labels', 'color', 'overlay', 'json'];
 
@@ -32,6 +34,7 @@ interface ParseFlags {
   device?: 'cpu' | 'cuda';
   spinning: boolean;
   flip?: boolean;
+  faces?: FacesMode;
   scales?: string;
   alpha: string;
   maxPixels?: string;
@@ -99,6 +102,7 @@ export async function writeOutputs(result: ParseResult, file: InputFile, out: st
       })(),
     );
   }
+  if (outputs.includes('faces')) jobs.push(writeFaceOutputs(result, base).then((written) => void files.push(...written)));
   await Promise.all(jobs);
   const encodeMs = performance.now() - t0;
   if (outputs.includes('json')) {
@@ -120,6 +124,7 @@ export function registerParseCommand(program: Command, io: ParseCommandIO = defa
     .option('--alpha <0..1>', 'overlay opacity of the label colours', '0.5')
     .option('-t, --threads <n>', 'inference threads (default: one per core)')
     .addOption(new Option('--device <device>', 'where the model runs').choices(['cpu', 'cuda']).default('cpu'))
+    .addOption(new Option('--faces <mode>', 'auto: face by face (each face found, aligned, parsed and pasted back) unless the photo already is a face crop; on: always face by face; off: the whole photo as the reference pipeline does').choices(['auto', 'on', 'off']).default('auto'))
     .option('--flip', 'also run each photo mirrored and average the logits: a little more accurate, about 2x the inference time')
     .option('--scales <list>', 'multi-scale test-time augmentation: also run each photo at these multiples of the model input size and average the logits, e.g. 0.75,1,1.25 (must include 1; about 3x the inference time for that list)')
     .option('--no-spinning', "let onnxruntime's idle threads sleep between operators (faster when other processes share the cores)")
@@ -175,7 +180,7 @@ export async function runParse(inputs: string[], flags: ParseFlags, io: ParseCom
   try {
     await mkdir(flags.out, { recursive: true });
     const keepLogits = outputs.includes('confidence');
-    for await (const item of parser.parseEach(files.map((f) => f.path), { keepLogits, flip: flags.flip === true, scales })) {
+    for await (const item of parser.parseEach(files.map((f) => f.path), { keepLogits, flip: flags.flip === true, scales, faces: flags.faces })) {
       const file = files[item.index]!;
       if (item.error || !item.result) {
         failed++;
@@ -187,8 +192,10 @@ export async function runParse(inputs: string[], flags: ParseFlags, io: ParseCom
         const { encodeMs } = await writeOutputs(item.result, file, flags.out, outputs, alpha);
         done++;
         const t = item.result.timings;
-        const total = t.decode + t.preprocess + t.inference + t.postprocess + encodeMs;
-        progress.tick(file.path, `ok ${file.path} -> ${join(flags.out, file.stem)}.* (${Math.round(total)} ms)`);
+        const total = t.decode + (t.detect ?? 0) + t.preprocess + t.inference + t.postprocess + encodeMs;
+        const r = item.result;
+        const how = r.parsedAs === 'photo' ? 'whole photo' : r.faces.length === 0 ? 'no face found: all background' : `${r.faces.length} face${r.faces.length === 1 ? '' : 's'}`;
+        progress.tick(file.path, `ok ${file.path} -> ${join(flags.out, file.stem)}.* (${how}, ${Math.round(total)} ms)`);
       } catch (error) {
         failed++;
         progress.error(`error: writing the outputs of ${file.path} failed: ${(error as Error).message}`);

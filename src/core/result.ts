@@ -16,11 +16,14 @@ import {
   type LabelPngOptions,
   type OverlayRenderOptions,
 } from '../visualize/index.js';
+import type { FaceJson, FaceResult } from '../faces/faceResult.js';
 import { FaceParseError } from './errors.js';
 
 export interface StageTimings {
   /** Milliseconds per stage. */
   decode: number;
+  /** Face detection (faces 'auto' / 'on' only). */
+  detect?: number;
   preprocess: number;
   inference: number;
   postprocess: number;
@@ -35,6 +38,20 @@ export interface ParseResultJson {
   labels: string[];
   classes: Array<{ id: number; label: string; pixels: number; share: number; bbox: { x: number; y: number; width: number; height: number } | null }>;
   timings: StageTimings;
+  /** 'photo': parsed whole (the reference pipeline); 'faces': face by face, pasted back. */
+  parsedAs: 'photo' | 'faces';
+  faces?: FaceJson[];
+  note?: string;
+}
+
+/** What a per-face parse adds to a result. */
+export interface FacesInit {
+  faces: FaceResult[];
+  /** Face index + 1 per photo pixel, 0 where no face's crop reaches. */
+  instanceMask: Uint8Array;
+  /** Softmax maps pasted from the faces (replaces the whole-photo upsampling). */
+  softmax: (ids: readonly number[]) => { confidence: Float32Array; probabilities: Map<number, Float32Array> };
+  note?: string;
 }
 
 interface LogitsView {
@@ -56,6 +73,15 @@ export class ParseResult {
   readonly timings: StageTimings;
   /** The decoded photo (RGB), for overlays. */
   readonly image: RgbImage;
+  /** 'photo': parsed whole, as the reference pipeline does; 'faces': face by face, pasted back. */
+  readonly parsedAs: 'photo' | 'faces';
+  /** The faces of a per-face parse (empty when parsed whole). */
+  readonly faces: readonly FaceResult[];
+  /** Face index + 1 per pixel, 0 = no face (per-face parses only). */
+  readonly instanceMask: Uint8Array | undefined;
+  /** Why the result is what it is, when that needs saying (e.g. no face found). */
+  readonly note: string | undefined;
+  readonly #pasted: FacesInit | undefined;
   #logits: LogitsView | undefined;
   #summary: LabelSummary | undefined;
   #confidence: Float32Array | undefined;
@@ -70,6 +96,7 @@ export class ParseResult {
     variant: string;
     timings: StageTimings;
     logits?: LogitsView;
+    faces?: FacesInit;
   }) {
     this.categoryMask = init.categoryMask;
     this.image = init.image;
@@ -80,6 +107,11 @@ export class ParseResult {
     this.variant = init.variant;
     this.timings = init.timings;
     this.#logits = init.logits;
+    this.#pasted = init.faces;
+    this.parsedAs = init.faces ? 'faces' : 'photo';
+    this.faces = init.faces?.faces ?? [];
+    this.instanceMask = init.faces?.instanceMask;
+    this.note = init.faces?.note;
   }
 
   /** Per class: pixel count, share of the image and bounding box (absent classes have bbox null). */
@@ -105,6 +137,12 @@ export class ParseResult {
   }
 
   #computeSoftmax(ids: number[]): void {
+    if (this.#pasted) {
+      const { confidence, probabilities } = this.#pasted.softmax(ids);
+      this.#confidence = confidence;
+      for (const [id, map] of probabilities) this.#probabilities.set(id, map);
+      return;
+    }
     const logits = this.#logits;
     if (!logits) {
       throw new FaceParseError('INVALID_ARGUMENT', 'this result was made with keepLogits: false; parse again with keepLogits: true for confidence or probability maps');
@@ -126,7 +164,8 @@ export class ParseResult {
 
   /** The label colours blended over the photo (alpha 0.5 by default; background untinted). */
   toOverlay(options: OverlayRenderOptions = {}): Promise<Buffer> {
-    return renderOverlay(this.image.data, this.categoryMask, this.width, this.height, this.labels, options);
+    const boxes = this.faces.map((f) => f.box);
+    return renderOverlay(this.image.data, this.categoryMask, this.width, this.height, this.labels, boxes.length ? { boxes, ...options } : options);
   }
 
   /** One binary (0/255) PNG per class present. */
@@ -144,6 +183,9 @@ export class ParseResult {
       labels: [...this.labels],
       classes: summary.classes.map(({ id, label, pixels, share, bbox }) => ({ id, label, pixels, share, bbox })),
       timings: this.timings,
+      parsedAs: this.parsedAs,
+      ...(this.parsedAs === 'faces' ? { faces: this.faces.map((f) => f.toJSON()) } : {}),
+      ...(this.note ? { note: this.note } : {}),
     };
   }
 }

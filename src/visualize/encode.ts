@@ -6,6 +6,7 @@ import { readFile } from 'node:fs/promises';
 import sharp, { type OutputInfo, type Sharp } from 'sharp';
 import { FaceParseError } from '../core/errors.js';
 import { summarizeLabels, type LabelSummary } from '../postprocess/summary.js';
+import { drawBoxes, type Box } from './boxes.js';
 import { bareGreyPng, decodeLabelPngBytes, greyToPalettePng, pngHeader, type LabelMap } from './label-png.js';
 import { legendSvg, type LegendOptions } from './legend.js';
 import { resolvePalette, type PaletteInput } from './palette.js';
@@ -216,6 +217,8 @@ export interface OverlayRenderOptions extends OverlayOptions {
   quality?: number;
   /** PNG zlib level 0..9. Default `DEFAULT_PNG_COMPRESSION`. */
   compressionLevel?: number;
+  /** Rectangles drawn over the blend (the face boxes of a per-face parse). Default none. */
+  boxes?: readonly Box[];
 }
 
 /**
@@ -241,6 +244,7 @@ export async function renderOverlay(
   }
   const compressionLevel = checkLevel('renderOverlay', options.compressionLevel ?? DEFAULT_PNG_COMPRESSION);
   const rgb = overlay(photo, mask, width, height, palette, options);
+  if (options.boxes) drawBoxes(rgb, width, height, options.boxes);
   const image = sharp(rgb, { raw: { width, height, channels: 3 } });
   return format === 'jpeg' ? image.jpeg({ quality }).toBuffer() : image.png({ compressionLevel }).toBuffer();
 }

@@ -46,6 +46,8 @@ describe('faceparse parse', () => {
       'labels,color,overlay,masks,json,confidence',
       '--threads',
       '1',
+      '--faces',
+      'off',
     ]);
     expect(run.code).toBe(1);
     expect(run.stderr).toMatch(/cannot read .*missing\.webp: no such file/);
@@ -67,7 +69,7 @@ describe('faceparse parse', () => {
     }
     // The label PNG holds the library's labels, the JSON its counts, the masks only present classes.
     const parser = await FaceParser.create({ model: TINY_MODEL, variant: 'fp32', threads: 1 });
-    const expected = await parser.parse(join(GOLDEN_DIR, 'images/jpeg_q90.jpg'));
+    const expected = await parser.parse(join(GOLDEN_DIR, 'images/jpeg_q90.jpg'), { faces: 'off' });
     await parser.close();
     const labels = await decodeLabelPng(join(out, 'jpeg_q90.labels.png'));
     expect(labels.mask).toEqual(expected.categoryMask);
@@ -116,12 +118,12 @@ describe('faceparse parse', () => {
   it('--scales writes the labels of the multi-scale parse; a bad list is one clear error', async () => {
     const photo = join(GOLDEN_DIR, 'images/downscale_png.png');
     const out = join(tmp, 'scales');
-    const run = faceparse(['parse', photo, '--model', TINY_MODEL, '--variant', 'fp32', '--out', out, '--outputs', 'labels', '--scales', '0.75,1,1.25', '--flip']);
+    const run = faceparse(['parse', photo, '--model', TINY_MODEL, '--variant', 'fp32', '--out', out, '--outputs', 'labels', '--scales', '0.75,1,1.25', '--flip', '--faces', 'off']);
     expect(run.code).toBe(0);
     const written = await decodeLabelPng(join(out, 'downscale_png.labels.png'));
     const parser = await FaceParser.create({ model: TINY_MODEL, variant: 'fp32' });
-    const expected = (await parser.parse(photo, { flip: true, scales: [0.75, 1, 1.25] })).categoryMask;
-    const single = (await parser.parse(photo, { flip: true })).categoryMask;
+    const expected = (await parser.parse(photo, { flip: true, scales: [0.75, 1, 1.25], faces: 'off' })).categoryMask;
+    const single = (await parser.parse(photo, { flip: true, faces: 'off' })).categoryMask;
     await parser.close();
     expect(written.mask).toEqual(expected);
     expect(written.mask).not.toEqual(single);

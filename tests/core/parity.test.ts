@@ -102,7 +102,7 @@ describe('parity with the reference pipeline', () => {
 
     it('(d) end to end, labels agree with the reference on >= 99.9% of pixels', async () => {
       const reference = loadArray(c.arrays.labels) as Uint8Array;
-      const result = await parser.parse(join(GOLDEN_DIR, c.image));
+      const result = await parser.parse(join(GOLDEN_DIR, c.image), { faces: 'off' });
       expect([result.width, result.height]).toEqual([c.width, c.height]);
       let same = 0;
       for (let i = 0; i < reference.length; i++) if (result.categoryMask[i] === reference[i]) same++;
@@ -138,18 +138,18 @@ describe('parity with the reference pipeline', () => {
     ] as const)('parse({ %s }) labels agree with the reference on >= 99.9% of pixels, and differ from a single scale', async (_, flip, key) => {
       const reference = loadArray(c.arrays[key]!) as Uint8Array;
       const single = loadArray(flip ? c.arrays.flip_labels! : c.arrays.labels) as Uint8Array;
-      const result = await parser.parse(join(GOLDEN_DIR, c.image), { flip, scales });
+      const result = await parser.parse(join(GOLDEN_DIR, c.image), { flip, scales, faces: 'off' });
       expectAgreesAndTellsApart(result.categoryMask, reference, single); // the case tells the scales from one scale
     });
 
     it('scales [1] is the plain parse, equal passes average to themselves, and the order of the scales does not matter', async () => {
       const image = join(GOLDEN_DIR, c.image);
-      expect((await parser.parse(image, { scales: [1] })).categoryMask).toEqual((await parser.parse(image)).categoryMask);
-      const a = await parser.parse(image, { scales });
-      const b = await parser.parse(image, { scales: [...scales].reverse() });
+      expect((await parser.parse(image, { scales: [1], faces: 'off' })).categoryMask).toEqual((await parser.parse(image, { faces: 'off' })).categoryMask);
+      const a = await parser.parse(image, { scales, faces: 'off' });
+      const b = await parser.parse(image, { scales: [...scales].reverse(), faces: 'off' });
       // a second scale with the same input size (128 * 1.001 rounds to 128) averages two equal passes
-      const twice = (await parser.parse(image, { scales: [1, 1.001] })).confidenceMask();
-      const once = (await parser.parse(image)).confidenceMask();
+      const twice = (await parser.parse(image, { scales: [1, 1.001], faces: 'off' })).confidenceMask();
+      const once = (await parser.parse(image, { faces: 'off' })).confidenceMask();
       expect(twice.reduce((m, v, i) => Math.max(m, Math.abs(v - once[i]!)), 0)).toBeLessThan(1e-6);
       const [ca, cb] = [a.confidenceMask(), b.confidenceMask()];
       const diff = ca.reduce((m, v, i) => Math.max(m, Math.abs(v - cb[i]!)), 0);
@@ -181,7 +181,7 @@ describe('parity with the reference pipeline', () => {
       const logits = loadArray(c.arrays.flip_logits!) as Float32Array;
       const [, classes, h, w] = c.arrays.flip_logits!.shape as [number, number, number, number];
       expectSameLabelsExceptTies(upsampleArgmax(logits, classes, h, w, c.height, c.width), reference, logits, classes, h, w, c.height, c.width);
-      const result = await parser.parse(join(GOLDEN_DIR, c.image), { flip: true });
+      const result = await parser.parse(join(GOLDEN_DIR, c.image), { flip: true, faces: 'off' });
       expectAgreesAndTellsApart(result.categoryMask, reference, plainReference); // the case tells flip from no flip
     });
   });

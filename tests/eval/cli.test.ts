@@ -133,7 +133,7 @@ describe('faceparse eval: option checks', () => {
       writeLabelPng(join(data, 'masks', `${id}.png`), rectangleMap(40, 32, [[0, 0, 40, 8, 13], [10, 8, 20, 24, 1]]), 40, 32);
     }
     const c = captureIO();
-    await runEval({ data, model: TINY_MODEL, json: true }, c.io);
+    await runEval({ data, model: TINY_MODEL, json: true, faces: 'off' }, c.io);
     const report = JSON.parse(c.stdout());
     expect(report.images).toBe(2);
     expect(c.stderr()).toMatch(/eval: .*tiny-segformer on .*model-data \(paired-folders, 2 images\)/);
@@ -141,7 +141,7 @@ describe('faceparse eval: option checks', () => {
     const parser = await FaceParser.create({ model: TINY_MODEL });
     const matrix = new ConfusionMatrix(19);
     for (const id of ['m1', 'm2']) {
-      const result = await parser.parse(join(data, 'images', `${id}.jpg`));
+      const result = await parser.parse(join(data, 'images', `${id}.jpg`), { faces: 'off' });
       matrix.update(result.categoryMask, (await readLabelMap(join(data, 'masks', `${id}.png`))).mask);
     }
     await parser.close();
@@ -151,15 +151,15 @@ describe('faceparse eval: option checks', () => {
   it('--flip scores the flip test-time augmentation parse', async () => {
     const data = join(dir, 'model-data');
     const c = captureIO();
-    await runEval({ data, model: TINY_MODEL, json: true, flip: true }, c.io);
+    await runEval({ data, model: TINY_MODEL, json: true, flip: true, faces: 'off' }, c.io);
     expect(c.stderr()).toMatch(/eval: .*tiny-segformer with flip test-time augmentation on/);
     const parser = await FaceParser.create({ model: TINY_MODEL });
     const flipped = new ConfusionMatrix(19);
     const plain = new ConfusionMatrix(19);
     for (const id of ['m1', 'm2']) {
       const truth = (await readLabelMap(join(data, 'masks', `${id}.png`))).mask;
-      flipped.update((await parser.parse(join(data, 'images', `${id}.jpg`), { flip: true })).categoryMask, truth);
-      plain.update((await parser.parse(join(data, 'images', `${id}.jpg`))).categoryMask, truth);
+      flipped.update((await parser.parse(join(data, 'images', `${id}.jpg`), { flip: true, faces: 'off' })).categoryMask, truth);
+      plain.update((await parser.parse(join(data, 'images', `${id}.jpg`), { faces: 'off' })).categoryMask, truth);
     }
     await parser.close();
     expect(JSON.parse(c.stdout()).confusionMatrix.flat()).toEqual(Array.from(flipped.counts));
@@ -169,15 +169,15 @@ describe('faceparse eval: option checks', () => {
   it('--scales (with --flip) scores the multi-scale test-time augmentation parse', async () => {
     const data = join(dir, 'model-data');
     const c = captureIO();
-    await runEval({ data, model: TINY_MODEL, json: true, flip: true, scales: '0.75,1,1.25' }, c.io);
+    await runEval({ data, model: TINY_MODEL, json: true, flip: true, scales: '0.75,1,1.25', faces: 'off' }, c.io);
     expect(c.stderr()).toMatch(/eval: .*tiny-segformer with flip and scales 0\.75,1,1\.25 test-time augmentation on/);
     const parser = await FaceParser.create({ model: TINY_MODEL });
     const scaled = new ConfusionMatrix(19);
     const flipped = new ConfusionMatrix(19);
     for (const id of ['m1', 'm2']) {
       const truth = (await readLabelMap(join(data, 'masks', `${id}.png`))).mask;
-      scaled.update((await parser.parse(join(data, 'images', `${id}.jpg`), { flip: true, scales: [0.75, 1, 1.25] })).categoryMask, truth);
-      flipped.update((await parser.parse(join(data, 'images', `${id}.jpg`), { flip: true })).categoryMask, truth);
+      scaled.update((await parser.parse(join(data, 'images', `${id}.jpg`), { flip: true, scales: [0.75, 1, 1.25], faces: 'off' })).categoryMask, truth);
+      flipped.update((await parser.parse(join(data, 'images', `${id}.jpg`), { flip: true, faces: 'off' })).categoryMask, truth);
     }
     await parser.close();
     expect(JSON.parse(c.stdout()).confusionMatrix.flat()).toEqual(Array.from(scaled.counts));

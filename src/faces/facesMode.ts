@@ -1,0 +1,100 @@
+/**
+ * `faces: 'auto' | 'on' | 'off'`: whether a photo is parsed whole or face by face.
+ *
+ * - `off`: the whole photo, exactly the reference pipeline; the detector does not run.
+ * - `on`: face by face; no face found -> an all-background map.
+ * - `auto` (default): the whole photo when it already is a face crop, else as `on`. A photo is a
+ *   face crop when its best face candidate (detector score >= FACE_CROP_MIN_SCORE) is the only
+ *   face and the aligned crop of that face covers the photo: the intersection over union of the
+ *   crop's square (mapped into the photo) and the photo's rectangle is at least
+ *   FACE_CROP_MIN_IOU. An aligned CelebA-HQ image scores about 0.9; a portrait whose face is a
+ *   third of the frame about 0.1-0.4.
+ */
+import { FaceParseError } from '../core/errors.js';
+import { alignFace, cropCorners, type FaceAlignment } from './align.js';
+import type { DetectedFace, Point } from './types.js';
+
+export type FacesMode = 'auto' | 'on' | 'off';
+export const FACES_MODES: readonly FacesMode[] = ['auto', 'on', 'off'];
+
+/** IoU at or above which `auto` treats a photo as a face crop. */
+export const FACE_CROP_MIN_IOU = 0.6;
+/**
+ * Detector score a face-crop candidate needs: below the detection threshold (0.5), because a face
+ * that fills the frame is unambiguous even where the detector is unsure (a blindfolded face in
+ * CelebA-HQ scores 0.496).
+ */
+export const FACE_CROP_MIN_SCORE = 0.3;
+
+function polygonArea(points: readonly Point[]): number {
+  let area = 0;
+  for (let i = 0; i < points.length; i++) {
+    const a = points[i]!;
+    const b = points[(i + 1) % points.length]!;
+    area += a.x * b.y - b.x * a.y;
+  }
+  return Math.abs(area) / 2;
+}
+
+/** Sutherland-Hodgman: the polygon clipped to the rectangle [0, width] x [0, height]. */
+function clipToRect(polygon: readonly Point[], width: number, height: number): Point[] {
+  const edges: Array<[(p: Point) => number, (a: Point, b: Point) => Point]> = [
+    [(p) => p.x, (a, b) => ({ x: 0, y: a.y + ((b.y - a.y) * (0 - a.x)) / (b.x - a.x) })],
+    [(p) => width - p.x, (a, b) => ({ x: width, y: a.y + ((b.y - a.y) * (width - a.x)) / (b.x - a.x) })],
+    [(p) => p.y, (a, b) => ({ x: a.x + ((b.x - a.x) * (0 - a.y)) / (b.y - a.y), y: 0 })],
+    [(p) => height - p.y, (a, b) => ({ x: a.x + ((b.x - a.x) * (height - a.y)) / (b.y - a.y), y: height })],
+  ];
+  let out = [...polygon];
+  for (const [inside, cross] of edges) {
+    const input = out;
+    out = [];
+    for (let i = 0; i < input.length; i++) {
+      const cur = input[i]!;
+      const prev = input[(i + input.length - 1) % input.length]!;
+      if (inside(cur) >= 0) {
+        if (inside(prev) < 0) out.push(cross(prev, cur));
+        out.push(cur);
+      } else if (inside(prev) >= 0) {
+        out.push(cross(prev, cur));
+      }
+    }
+    if (out.length === 0) break;
+  }
+  return out;
+}
+
+/** IoU of a face's aligned crop (mapped into the photo) and the photo's rectangle. */
+export function cropPhotoIoU(alignment: FaceAlignment, width: number, height: number): number {
+  const corners = cropCorners(alignment);
+  const crop = polygonArea(corners);
+  const inner = polygonArea(clipToRect(corners, width, height));
+  return inner / (crop + width * height - inner);
+}
+
+export interface FacesDecision {
+  /** Parse the whole photo (the reference pipeline) rather than face by face. */
+  wholePhoto: boolean;
+  /** The faces to parse (score >= minScore), best first; empty when none was found. */
+  faces: DetectedFace[];
+  /** IoU of the best candidate's crop with the photo (the auto rule's measure); 0 without candidates. */
+  cropIoU: number;
+}
+
+/**
+ * Applies the mode to the detector's candidates (found with minScore FACE_CROP_MIN_SCORE or
+ * lower, best first). `inputSize` is the model input the crops are aligned to.
+ */
+export function decideFaces(mode: Exclude<FacesMode, 'off'>, candidates: readonly DetectedFace[], minScore: number, width: number, height: number, inputSize: { width: number; height: number }): FacesDecision {
+  const faces = candidates.filter((f) => f.score >= minScore);
+  const best = candidates[0];
+  if (!best || best.score < FACE_CROP_MIN_SCORE) return { wholePhoto: false, faces, cropIoU: 0 };
+  const cropIoU = cropPhotoIoU(alignFace(best, inputSize.width, inputSize.height), width, height);
+  const alone = faces.length === 0 || (faces.length === 1 && faces[0] === best);
+  return { wholePhoto: mode === 'auto' && alone && cropIoU >= FACE_CROP_MIN_IOU, faces, cropIoU };
+}
+
+/** Throws INVALID_ARGUMENT unless `mode` is undefined or one of FACES_MODES. */
+export function checkFacesMode(mode: unknown): void {
+  if (mode === undefined || (FACES_MODES as readonly unknown[]).includes(mode)) return;
+  throw new FaceParseError('INVALID_ARGUMENT', `faces ${JSON.stringify(mode)} is not one of ${FACES_MODES.join(', ')}; use 'auto' (default), 'on' or 'off'`);
+}

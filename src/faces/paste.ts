@@ -1,0 +1,154 @@
+/**
+ * Paste-back: map each face's logits through the inverse of its alignment into the photo, then
+ * arg-max, as facer does with `grid_sample`. For each photo pixel centre inside a face's crop,
+ * the crop position is taken to the logit grid with the align_corners=False convention of the
+ * reference upsampling (g = u * logitSize / cropSize - 0.5) and the logits are sampled
+ * bilinearly, clamped at the grid's border (grid_sample's padding_mode='border').
+ * Outside every crop: background (class 0). Where crops overlap, the face whose prediction is more
+ * confident there (larger softmax maximum) takes the pixel.
+ */
+import { applyAffine } from './affine.js';
+import type { FaceAlignment } from './align.js';
+
+export interface FaceLogits {
+  /** classes x height x width for this face (one item of the model's batch). */
+  data: Float32Array;
+  classes: number;
+  height: number;
+  width: number;
+  alignment: FaceAlignment;
+}
+
+export interface PastedLabels {
+  /** Class id per photo pixel. */
+  categoryMask: Uint8Array;
+  /** Face index + 1 per photo pixel; 0 where no face's crop reaches. */
+  instanceMask: Uint8Array;
+}
+
+/** The photo pixel rows/columns a crop can reach (its corners' bounding box, clipped). */
+function footprint(alignment: FaceAlignment, width: number, height: number) {
+  const { cropToPhoto: m, width: cw, height: ch } = alignment;
+  const xs: number[] = [];
+  const ys: number[] = [];
+  for (const [u, v] of [[0, 0], [cw, 0], [0, ch], [cw, ch]] as const) {
+    const p = applyAffine(m, { x: u, y: v });
+    xs.push(p.x);
+    ys.push(p.y);
+  }
+  return {
+    x0: Math.max(0, Math.floor(Math.min(...xs))),
+    x1: Math.min(width, Math.ceil(Math.max(...xs))),
+    y0: Math.max(0, Math.floor(Math.min(...ys))),
+    y1: Math.min(height, Math.ceil(Math.max(...ys))),
+  };
+}
+
+/**
+ * Calls `visit(pixel, values)` for each photo pixel inside the face's crop, with the face's
+ * bilinearly sampled logits there (`values` is reused between calls).
+ */
+export function sampleFaceLogits(face: FaceLogits, width: number, height: number, visit: (pixel: number, values: Float32Array) => void): void {
+  const { data, classes, height: lh, width: lw, alignment } = face;
+  const { photoToCrop: m, width: cw, height: ch } = alignment;
+  const { x0, x1, y0, y1 } = footprint(alignment, width, height);
+  const gx = lw / cw;
+  const gy = lh / ch;
+  const plane = lw * lh;
+  const values = new Float32Array(classes);
+  for (let y = y0; y < y1; y++) {
+    for (let x = x0; x < x1; x++) {
+      const u = m[0] * (x + 0.5) + m[1] * (y + 0.5) + m[2];
+      const v = m[3] * (x + 0.5) + m[4] * (y + 0.5) + m[5];
+      if (u < 0 || v < 0 || u >= cw || v >= ch) continue;
+      const px = Math.min(lw - 1, Math.max(0, u * gx - 0.5));
+      const py = Math.min(lh - 1, Math.max(0, v * gy - 0.5));
+      const ix = Math.min(lw - 2, Math.floor(px));
+      const iy = Math.min(lh - 2, Math.floor(py));
+      const tx = px - ix;
+      const ty = py - iy;
+      const w00 = (1 - tx) * (1 - ty);
+      const w01 = tx * (1 - ty);
+      const w10 = (1 - tx) * ty;
+      const w11 = tx * ty;
+      const o = iy * lw + ix;
+      for (let c = 0, p = o; c < classes; c++, p += plane) {
+        values[c] = data[p]! * w00 + data[p + 1]! * w01 + data[p + lw]! * w10 + data[p + lw + 1]! * w11;
+      }
+      visit(y * width + x, values);
+    }
+  }
+}
+
+function argmax(values: Float32Array): number {
+  let best = 0;
+  for (let c = 1; c < values.length; c++) if (values[c]! > values[best]!) best = c;
+  return best;
+}
+
+/** Softmax maximum: 1 / Σ exp(l_c - l_max). */
+function confidenceOf(values: Float32Array, best: number): number {
+  const top = values[best]!;
+  let sum = 0;
+  for (let c = 0; c < values.length; c++) sum += Math.exp(values[c]! - top);
+  return 1 / sum;
+}
+
+/** The photo's label map and instance map from every face's logits. */
+export function pasteLogits(faces: readonly FaceLogits[], width: number, height: number): PastedLabels {
+  if (faces.length > 255) throw new RangeError('pasteLogits: at most 255 faces per photo');
+  const categoryMask = new Uint8Array(width * height);
+  const instanceMask = new Uint8Array(width * height);
+  // Coverage first, so the softmax is computed only where crops overlap.
+  const coverage = new Uint8Array(width * height);
+  for (const face of faces) {
+    sampleFaceLogits({ ...face, data: face.data, classes: 0 }, width, height, (pixel) => {
+      if (coverage[pixel]! < 255) coverage[pixel]!++;
+    });
+  }
+  const confidence = new Float32Array(width * height);
+  faces.forEach((face, index) => {
+    sampleFaceLogits(face, width, height, (pixel, values) => {
+      const best = argmax(values);
+      if (coverage[pixel] === 1) {
+        categoryMask[pixel] = best;
+        instanceMask[pixel] = index + 1;
+        return;
+      }
+      const conf = confidenceOf(values, best);
+      if (instanceMask[pixel] !== 0 && conf <= confidence[pixel]!) return; // an earlier face is as sure
+      confidence[pixel] = conf;
+      categoryMask[pixel] = best;
+      instanceMask[pixel] = index + 1;
+    });
+  });
+  return { categoryMask, instanceMask };
+}
+
+/**
+ * Softmax maps of the pasted result: the chosen class's probability, and the probability of each
+ * class in `ids`, taken from the face that owns each pixel (instanceMask); 0 outside every face
+ * except for class 0 (background), which is 1 there, as the label map says.
+ */
+export function pasteSoftmax(faces: readonly FaceLogits[], instanceMask: Uint8Array, width: number, height: number, ids: readonly number[]) {
+  const confidence = new Float32Array(width * height);
+  const probabilities = new Map<number, Float32Array>(ids.map((id) => [id, new Float32Array(width * height)]));
+  for (let i = 0; i < instanceMask.length; i++) {
+    if (instanceMask[i] !== 0) continue;
+    confidence[i] = 1;
+    const background = probabilities.get(0);
+    if (background) background[i] = 1;
+  }
+  faces.forEach((face, index) => {
+    sampleFaceLogits(face, width, height, (pixel, values) => {
+      if (instanceMask[pixel] !== index + 1) return;
+      const best = argmax(values);
+      const top = values[best]!;
+      let sum = 0;
+      for (let c = 0; c < values.length; c++) sum += Math.exp(values[c]! - top);
+      confidence[pixel] = 1 / sum;
+      for (const [id, map] of probabilities) map[pixel] = Math.exp(values[id]! - top) / sum;
+    });
+  });
+  return { confidence, probabilities };
+}
