@@ -48,7 +48,8 @@ export type FaceParserOptions = ModelSourceOptions & RuntimeOptions & FaceDetect
 export interface ParseOptions {
   /**
    * Whole photo or face by face (src/faces/facesMode.ts). 'auto' (default): the whole photo when it
-   * already is an aligned face crop (one face whose aligned crop covers the photo: IoU >= 0.6), else
+   * already is an aligned face crop (its best face's aligned crop covers the photo, IoU >= 0.5, and no
+   * other face is over half that face's width), else
    * every face found is aligned to the model's training framing, parsed, and its logits mapped back
    * into the photo; no face -> all background (result.note says so). 'on': always face by face.
    * 'off': the whole photo, exactly the reference pipeline; the detector does not run.

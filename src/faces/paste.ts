@@ -48,14 +48,14 @@ function footprint(alignment: FaceAlignment, width: number, height: number) {
  * Calls `visit(pixel, values)` for each photo pixel inside the face's crop, with the face's
  * bilinearly sampled logits there (`values` is reused between calls).
  */
-export function sampleFaceLogits(face: FaceLogits, width: number, height: number, visit: (pixel: number, values: Float32Array) => void): void {
+export function sampleFaceLogits(face: FaceLogits, width: number, height: number, visit: (pixel: number, values: Float64Array) => void): void {
   const { data, classes, height: lh, width: lw, alignment } = face;
   const { photoToCrop: m, width: cw, height: ch } = alignment;
   const { x0, x1, y0, y1 } = footprint(alignment, width, height);
   const gx = lw / cw;
   const gy = lh / ch;
   const plane = lw * lh;
-  const values = new Float32Array(classes);
+  const values = new Float64Array(classes);
   for (let y = y0; y < y1; y++) {
     for (let x = x0; x < x1; x++) {
       const u = m[0] * (x + 0.5) + m[1] * (y + 0.5) + m[2];
@@ -80,14 +80,14 @@ export function sampleFaceLogits(face: FaceLogits, width: number, height: number
   }
 }
 
-function argmax(values: Float32Array): number {
+function argmax(values: Float64Array): number {
   let best = 0;
   for (let c = 1; c < values.length; c++) if (values[c]! > values[best]!) best = c;
   return best;
 }
 
 /** Softmax maximum: 1 / Σ exp(l_c - l_max). */
-function confidenceOf(values: Float32Array, best: number): number {
+function confidenceOf(values: Float64Array, best: number): number {
   const top = values[best]!;
   let sum = 0;
   for (let c = 0; c < values.length; c++) sum += Math.exp(values[c]! - top);

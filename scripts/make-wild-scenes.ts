@@ -1,0 +1,164 @@
+/**
+ * Builds in-the-wild scenes with ground truth from a labelled set of aligned faces (images/ +
+ * masks/, e.g. ../shared/data/celebamask-mini/val): 1-3 faces a scene, each scaled so its crop is
+ * 20-50% of the scene's short side, rotated up to ±25 degrees, pasted either as the whole crop
+ * (its own background included) or as the labelled person only (mask != background), into a
+ * background that is either made here (gradients, noise, stripes, blobs) or cut from a face-free
+ * region of a photo. Writes `<out>/images/<id>.jpg` and `<out>/masks/<id>.png` (class ids), the
+ * paired-folder layout `faceparse eval --data <out>` reads.
+ *
+ *   npm run build && node dist/scripts/make-wild-scenes.js --faces ../shared/data/celebamask-mini/val \
+ *     --out /tmp/wild --count 60 --seed 1 [--backgrounds ../shared/data/photos]
+ *
+ * Write the scenes outside the repository: they are derived from CelebAMask-HQ (non-commercial).
+ */
+import { mkdir, readdir, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+import sharp from 'sharp';
+import { decodeImage, type RgbImage } from '../src/image/decode.js';
+import { readLabelMap } from '../src/datasets/readLabelMap.js';
+import { encodeLabelPng } from '../src/visualize/index.js';
+import { invertAffine } from '../src/faces/affine.js';
+import { warpAffine } from '../src/faces/warp.js';
+import type { Affine } from '../src/faces/types.js';
+
+const { values } = parseArgs({
+  options: {
+    faces: { type: 'string', default: '../shared/data/celebamask-mini/val' },
+    out: { type: 'string', default: '/tmp/wild' },
+    count: { type: 'string', default: '60' },
+    seed: { type: 'string', default: '1' },
+    backgrounds: { type: 'string' },
+  },
+});
+
+/** Face-free regions of ../shared/data/photos, read by eye: [file, x, y, width, height]. */
+const PHOTO_REGIONS: Array<[string, number, number, number, number]> = [
+  ['pexels-andrea-piacquadio-733872.jpg', 0, 0, 750, 2000],
+  ['pexels-ingrid-santana-2100063.jpg', 0, 0, 1280, 700],
+  ['pexels-kevin-bidwell-2380794.jpg', 0, 0, 600, 2400],
+  ['pakutaso-graduation-three-faces.jpg', 0, 20, 900, 120],
+];
+
+function mulberry32(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+const random = mulberry32(Number(values.seed));
+const uniform = (lo: number, hi: number) => lo + (hi - lo) * random();
+const pick = <T>(items: readonly T[]): T => items[Math.floor(random() * items.length)]!;
+
+/** A made background: a two-colour gradient, then stripes or blobs, then grain. */
+function madeBackground(width: number, height: number): Uint8Array {
+  const out = new Uint8Array(width * height * 3);
+  const a = [uniform(0, 255), uniform(0, 255), uniform(0, 255)];
+  const b = [uniform(0, 255), uniform(0, 255), uniform(0, 255)];
+  const angle = uniform(0, Math.PI);
+  const [dx, dy] = [Math.cos(angle), Math.sin(angle)];
+  const kind = pick(['plain', 'stripes', 'blobs']);
+  const period = uniform(20, 200);
+  const blobs = Array.from({ length: 12 }, () => ({ x: uniform(0, width), y: uniform(0, height), r: uniform(20, 200), c: [uniform(0, 255), uniform(0, 255), uniform(0, 255)] }));
+  const grain = uniform(0, 20);
+  for (let y = 0; y < height; y++) {
+    for (let x = 0; x < width; x++) {
+      const t = Math.min(1, Math.max(0, ((x - width / 2) * dx + (y - height / 2) * dy) / Math.max(width, height) + 0.5));
+      let c = a.map((v, i) => v * (1 - t) + b[i]! * t);
+      if (kind === 'stripes' && Math.floor((x * dy - y * dx) / period) % 2 === 0) c = c.map((v) => v * 0.7);
+      if (kind === 'blobs') for (const blob of blobs) if ((x - blob.x) ** 2 + (y - blob.y) ** 2 < blob.r ** 2) c = blob.c;
+      const o = (y * width + x) * 3;
+      for (let i = 0; i < 3; i++) out[o + i] = Math.max(0, Math.min(255, Math.round(c[i]! + (random() - 0.5) * grain)));
+    }
+  }
+  return out;
+}
+
+async function photoBackground(dir: string, width: number, height: number, cache: Map<string, RgbImage>): Promise<Uint8Array> {
+  const [file, rx, ry, rw, rh] = pick(PHOTO_REGIONS);
+  if (!cache.has(file)) cache.set(file, await decodeImage(join(dir, file)));
+  const photo = cache.get(file)!;
+  // Cover the scene with the region (crop the region's excess, keep its aspect).
+  const scale = Math.min(rw / width, rh / height);
+  const ox = rx + uniform(0, rw - width * scale);
+  const oy = ry + uniform(0, rh - height * scale);
+  return warpAffine(photo, [scale, 0, ox, 0, scale, oy], width, height);
+}
+
+/** Nearest-neighbour warp of a label map (ids must stay ids); 255 outside. */
+function warpLabels(mask: Uint8Array, sw: number, sh: number, dstToSrc: Affine, width: number, height: number): Uint8Array {
+  const out = new Uint8Array(width * height).fill(255);
+  const [a, b, c, d, e, f] = dstToSrc;
+  for (let y = 0; y < height; y++) {
+    for (let x = 0; x < width; x++) {
+      const u = Math.floor(a * (x + 0.5) + b * (y + 0.5) + c);
+      const v = Math.floor(d * (x + 0.5) + e * (y + 0.5) + f);
+      if (u >= 0 && v >= 0 && u < sw && v < sh) out[y * width + x] = mask[v * sw + u]!;
+    }
+  }
+  return out;
+}
+
+const facesDir = values.faces!;
+const names = (await readdir(join(facesDir, 'images'))).filter((n) => /\.(jpe?g|png)$/i.test(n)).sort();
+await mkdir(join(values.out!, 'images'), { recursive: true });
+await mkdir(join(values.out!, 'masks'), { recursive: true });
+const cache = new Map<string, RgbImage>();
+const sizes: Array<[number, number]> = [
+  [1024, 768],
+  [768, 1024],
+  [1280, 720],
+  [900, 900],
+  [800, 600],
+];
+let faceCount = 0;
+for (let s = 0; s < Number(values.count); s++) {
+  const [width, height] = pick(sizes);
+  const pixels = values.backgrounds && random() < 0.5 ? await photoBackground(values.backgrounds, width, height, cache) : madeBackground(width, height);
+  const labels = new Uint8Array(width * height);
+  const n = 1 + Math.floor(random() * 3);
+  const placed: Array<{ x: number; y: number; r: number }> = [];
+  for (let k = 0; k < n; k++) {
+    const name = pick(names);
+    const face = await decodeImage(join(facesDir, 'images', name));
+    const mask = (await readLabelMap(join(facesDir, 'masks', name.replace(/\.\w+$/, '.png')))).mask;
+    const side = uniform(0.2, 0.5) * Math.min(width, height);
+    const angle = (uniform(-25, 25) * Math.PI) / 180;
+    // Place the crop's centre so that it lies inside the scene and overlaps earlier faces little.
+    let cx = 0;
+    let cy = 0;
+    for (let attempt = 0; attempt < 30; attempt++) {
+      cx = uniform(side / 2, width - side / 2);
+      cy = uniform(side / 2, height - side / 2);
+      if (placed.every((p) => Math.hypot(p.x - cx, p.y - cy) > 0.8 * (p.r + side / 2))) break;
+    }
+    placed.push({ x: cx, y: cy, r: side / 2 });
+    const scale = side / face.width;
+    const cos = Math.cos(angle) * scale;
+    const sin = Math.sin(angle) * scale;
+    // crop -> scene: rotate and scale about the crop centre, then move it to (cx, cy)
+    const toScene: Affine = [cos, -sin, cx - (cos * face.width) / 2 + (sin * face.height) / 2, sin, cos, cy - (sin * face.width) / 2 - (cos * face.height) / 2];
+    const toCrop = invertAffine(toScene);
+    const warped = warpAffine(face, toCrop, width, height, { outside: 'black' });
+    const warpedLabels = warpLabels(mask, face.width, face.height, toCrop, width, height);
+    const personOnly = random() < 0.5;
+    for (let i = 0; i < labels.length; i++) {
+      const id = warpedLabels[i]!;
+      if (id === 255 || (personOnly && id === 0)) continue;
+      labels[i] = id;
+      pixels[3 * i] = warped[3 * i]!;
+      pixels[3 * i + 1] = warped[3 * i + 1]!;
+      pixels[3 * i + 2] = warped[3 * i + 2]!;
+    }
+    faceCount++;
+  }
+  const id = `scene${String(s).padStart(3, '0')}`;
+  await writeFile(join(values.out!, 'images', `${id}.jpg`), await sharp(pixels, { raw: { width, height, channels: 3 } }).jpeg({ quality: 92 }).toBuffer());
+  await writeFile(join(values.out!, 'masks', `${id}.png`), await encodeLabelPng(labels, width, height));
+}
+console.log(`wrote ${values.count} scenes with ${faceCount} faces to ${values.out}`);
