@@ -8,7 +8,7 @@
  * paired-folder layout `faceparse eval --data <out>` reads.
  *
  *   npm run build && node dist/scripts/make-wild-scenes.js --faces ../shared/data/celebamask-mini/val \
- *     --out /tmp/wild --count 60 --seed 1 [--backgrounds ../shared/data/photos]
+ *     --out /tmp/wild --count 60 --seed 1 [--backgrounds ../shared/data/photos] [--min-size 0.2 --max-size 0.5]
  *
  * Write the scenes outside the repository: they are derived from CelebAMask-HQ (non-commercial).
  */
@@ -28,6 +28,8 @@ const { values } = parseArgs({
     faces: { type: 'string', default: '../shared/data/celebamask-mini/val' },
     out: { type: 'string', default: '/tmp/wild' },
     count: { type: 'string', default: '60' },
+    'min-size': { type: 'string', default: '0.2' },
+    'max-size': { type: 'string', default: '0.5' },
     seed: { type: 'string', default: '1' },
     backgrounds: { type: 'string' },
   },
@@ -117,17 +119,19 @@ const sizes: Array<[number, number]> = [
   [800, 600],
 ];
 let faceCount = 0;
+const manifest: Array<{ id: string; width: number; height: number; faces: Array<{ source: string; centre: [number, number]; side: number; degrees: number; personOnly: boolean; cropToScene: Affine; cropSize: number }> }> = [];
 for (let s = 0; s < Number(values.count); s++) {
   const [width, height] = pick(sizes);
   const pixels = values.backgrounds && random() < 0.5 ? await photoBackground(values.backgrounds, width, height, cache) : madeBackground(width, height);
   const labels = new Uint8Array(width * height);
   const n = 1 + Math.floor(random() * 3);
   const placed: Array<{ x: number; y: number; r: number }> = [];
+  const sceneFaces: (typeof manifest)[number]['faces'] = [];
   for (let k = 0; k < n; k++) {
     const name = pick(names);
     const face = await decodeImage(join(facesDir, 'images', name));
     const mask = (await readLabelMap(join(facesDir, 'masks', name.replace(/\.\w+$/, '.png')))).mask;
-    const side = uniform(0.2, 0.5) * Math.min(width, height);
+    const side = uniform(Number(values['min-size']), Number(values['max-size'])) * Math.min(width, height);
     const angle = (uniform(-25, 25) * Math.PI) / 180;
     // Place the crop's centre so that it lies inside the scene and overlaps earlier faces little.
     let cx = 0;
@@ -156,9 +160,13 @@ for (let s = 0; s < Number(values.count); s++) {
       pixels[3 * i + 2] = warped[3 * i + 2]!;
     }
     faceCount++;
+    sceneFaces.push({ source: name, centre: [Math.round(cx), Math.round(cy)], side: Math.round(side), degrees: Math.round((angle * 180) / Math.PI), personOnly, cropToScene: toScene, cropSize: face.width });
   }
   const id = `scene${String(s).padStart(3, '0')}`;
+  manifest.push({ id, width, height, faces: sceneFaces });
   await writeFile(join(values.out!, 'images', `${id}.jpg`), await sharp(pixels, { raw: { width, height, channels: 3 } }).jpeg({ quality: 92 }).toBuffer());
   await writeFile(join(values.out!, 'masks', `${id}.png`), await encodeLabelPng(labels, width, height));
 }
+// Beside images/ and masks/ (the eval layout), the placements: for detection recall.
+await writeFile(join(values.out!, 'scenes.json'), JSON.stringify(manifest, null, 1) + '\n');
 console.log(`wrote ${values.count} scenes with ${faceCount} faces to ${values.out}`);

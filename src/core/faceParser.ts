@@ -211,9 +211,11 @@ export class FaceParser {
         inputSize: modelInputSize(prepared.image, this.preprocessor),
         tables: this.#tables,
         mirrorClasses: this.#mirrorClasses,
-        // Dynamically quantized (q8) exports compute activation scales over the whole batch, so a
-        // face's labels would depend on the other faces: those run one face at a time.
-        batchSize: this.variant === 'q8' ? 1 : undefined,
+        // One batch per photo where the model allows it. Dynamically quantized (q8) exports compute
+        // activation scales over the whole batch, so a face's logits would depend on the other faces
+        // (up to 0.5 apart for the embedded model): those run one face at a time, as do models
+        // whose batch size is fixed.
+        batchSize: this.variant === 'q8' || this.#session.fixedBatch !== undefined ? 1 : undefined,
         flip: options.flip,
         scales: options.scales,
       });

@@ -2,11 +2,13 @@
  * Find every face in a photo with BlazeFace back-256.
  *
  * First pass: the whole photo letterboxed into 256x256 (one area-averaged resampling, black
- * bars). The detector finds faces down to about 16-20 input pixels, so in a large group photo a
- * face of 60 photo pixels becomes 12 and is missed. Second pass, only where it can matter (the
- * letterbox shrinks the photo by more than 2x and the first pass found no face or a small one):
- * overlapping square tiles at twice the first pass's zoom (see `tileViews`). Candidates of every
- * view are mapped into photo pixels and merged by one weighted NMS.
+ * bars). The detector finds faces down to about 11 input pixels (the crowd photo of
+ * ../shared/data/photos: 16 faces of 11-42 px), so in a large group photo smaller faces are
+ * missed. Second pass, only where it can matter (the letterbox shrinks the photo by more than 2x,
+ * and the first pass found no face, or one near that floor, a hint of more below it): overlapping
+ * square tiles at twice the first pass's zoom (see `tileViews`); it finds one more face in the
+ * crowd photo. Candidates of every view are mapped into photo pixels and merged by one weighted
+ * NMS. Photos whose faces are all bigger than that never pay for the second pass (6-9 detector runs).
  */
 import type { RgbImage } from '../image/decode.js';
 import { applyAffine } from './affine.js';
@@ -24,10 +26,10 @@ export interface DetectOptions {
 }
 
 /**
- * A face whose box is under this many detector-input pixels in the first pass suggests more
- * small faces (a group or crowd photo), so the tiled pass runs.
+ * A face whose box is under this many detector-input pixels in the first pass is near the
+ * detector's floor, which suggests more faces below it (a crowd), so the tiled pass runs.
  */
-export const SMALL_FACE_INPUT_PX = 32;
+export const SMALL_FACE_INPUT_PX = 14;
 const DETECTOR_SAMPLES = 3;
 /** Zoom of the tiled pass relative to the letterbox. */
 const TILE_ZOOM = 2;

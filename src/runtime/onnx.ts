@@ -37,6 +37,8 @@ export interface SegmentationSession {
   readonly outputName: string;
   readonly inputType: 'float32' | 'float16';
   readonly device: Device;
+  /** The batch size the model declares when it is a fixed number (e.g. 1); undefined when dynamic. */
+  readonly fixedBatch: number | undefined;
   /** Runs the model on `batch` images of height x width (NCHW float32). */
   run(pixelValues: Float32Array, batch: number, height: number, width: number): Promise<Logits>;
   release(): Promise<void>;
@@ -137,6 +139,7 @@ function validate(session: ort.InferenceSession, modelPath: string, numLabels: n
     outputName,
     inputType,
     device,
+    fixedBatch: typeof input.shape?.[0] === 'number' ? input.shape[0] : undefined,
     async run(pixelValues, batch, height, width) {
       const dims = [batch, 3, height, width];
       const tensor =
