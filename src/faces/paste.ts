@@ -6,6 +6,12 @@
  * bilinearly, clamped at the grid's border (grid_sample's padding_mode='border').
  * Outside every crop: background (class 0). Where crops overlap, the face whose prediction is more
  * confident there (larger softmax maximum) takes the pixel.
+ *
+ * Fast path, exact for the same reason as upsampleArgmax's: a sampled logit vector is a convex
+ * combination of the four at its cell's corners, so when one class is the strict arg-max at all
+ * four (by a margin above float rounding), it is the arg-max of every pixel sampled in the cell.
+ * A face in a 4000 px photo samples each cell ~500 times; only cells on class boundaries (and
+ * pixels where crops overlap) are interpolated class by class.
  */
 import { applyAffine } from './affine.js';
 import type { FaceAlignment } from './align.js';
@@ -94,27 +100,145 @@ function confidenceOf(values: Float64Array, best: number): number {
   return 1 / sum;
 }
 
+/** Relative top-two margin under which a grid point is not trusted for the whole-cell shortcut. */
+const MARGIN = 1e-5;
+
+/**
+ * Per cell of the logit grid (cell (i, j) spans grid points i..i+1, j..j+1), the class that is the
+ * strict arg-max at all four corners, or 255 where they disagree or are near a tie.
+ */
+export function agreeingCells(data: Float32Array, classes: number, lh: number, lw: number): Uint8Array {
+  const plane = lh * lw;
+  const pointClass = new Int16Array(plane);
+  for (let p = 0; p < plane; p++) {
+    let best = 0;
+    let top = data[p]!;
+    let second = -Infinity;
+    for (let c = 1, o = p + plane; c < classes; c++, o += plane) {
+      const v = data[o]!;
+      if (v > top) {
+        second = top;
+        top = v;
+        best = c;
+      } else if (v > second) second = v;
+    }
+    pointClass[p] = top - second > MARGIN * Math.max(1, Math.abs(top)) ? best : -1;
+  }
+  const cw = Math.max(1, lw - 1);
+  const ch = Math.max(1, lh - 1);
+  const cells = new Uint8Array(cw * ch).fill(255);
+  for (let j = 0; j < ch; j++) {
+    for (let i = 0; i < cw; i++) {
+      const a = pointClass[j * lw + i]!;
+      const i1 = Math.min(i + 1, lw - 1);
+      const j1 = Math.min(j + 1, lh - 1);
+      if (a >= 0 && a === pointClass[j * lw + i1] && a === pointClass[j1 * lw + i] && a === pointClass[j1 * lw + i1]) cells[j * cw + i] = a;
+    }
+  }
+  return cells;
+}
+
+/**
+ * The x range [from, to) of photo row `y` whose pixel centres the crop contains: u and v are
+ * linear in x, so each of 0 <= u < cw, 0 <= v < ch bounds x on one side.
+ */
+function rowSpan(m: FaceLogits['alignment']['photoToCrop'], cw: number, ch: number, y: number, x0: number, x1: number): [number, number] {
+  let lo = x0;
+  let hi = x1;
+  for (const [a, b, size] of [
+    [m[0], m[1] * (y + 0.5) + m[2], cw],
+    [m[3], m[4] * (y + 0.5) + m[5], ch],
+  ] as const) {
+    // 0 <= a (x + 0.5) + b < size
+    if (a === 0) {
+      if (b < 0 || b >= size) return [0, 0];
+      continue;
+    }
+    const r0 = -b / a - 0.5;
+    const r1 = (size - b) / a - 0.5;
+    const [from, to] = a > 0 ? [r0, r1] : [r1, r0];
+    lo = Math.max(lo, Math.ceil(from - 1e-9));
+    hi = Math.min(hi, Math.ceil(to + 1e-9));
+  }
+  return [lo, Math.max(lo, hi)];
+}
+
+/**
+ * One face on the pixels only it reaches (all of its crop when `skip` is undefined, else where
+ * skip[pixel] is 0): arg-max only, whole cells at once where their corners agree.
+ */
+function pasteAlone(face: FaceLogits, index: number, width: number, height: number, skip: Uint8Array | undefined, categoryMask: Uint8Array, instanceMask: Uint8Array): void {
+  const { data, classes, height: lh, width: lw, alignment } = face;
+  const { photoToCrop: m, width: cw, height: ch } = alignment;
+  const { x0, x1, y0, y1 } = footprint(alignment, width, height);
+  const cells = agreeingCells(data, classes, lh, lw);
+  const cellsWide = Math.max(1, lw - 1);
+  const gx = lw / cw;
+  const gy = lh / ch;
+  const plane = lw * lh;
+  // grid coordinates are affine in the photo's x: step them along the row
+  const dgx = m[0] * gx;
+  const dgy = m[3] * gy;
+  for (let y = y0; y < y1; y++) {
+    const [from, to] = rowSpan(m, cw, ch, y, x0, x1);
+    let sx = (m[0] * (from + 0.5) + m[1] * (y + 0.5) + m[2]) * gx - 0.5;
+    let sy = (m[3] * (from + 0.5) + m[4] * (y + 0.5) + m[5]) * gy - 0.5;
+    for (let x = from, pixel = y * width + from; x < to; x++, pixel++, sx += dgx, sy += dgy) {
+      if (skip !== undefined && skip[pixel] !== 0) continue;
+      const px = sx < 0 ? 0 : sx > lw - 1 ? lw - 1 : sx;
+      const py = sy < 0 ? 0 : sy > lh - 1 ? lh - 1 : sy;
+      const ix = Math.min(lw - 2, px | 0);
+      const iy = Math.min(lh - 2, py | 0);
+      instanceMask[pixel] = index + 1;
+      const agreed = cells[iy * cellsWide + ix]!;
+      if (agreed !== 255) {
+        categoryMask[pixel] = agreed;
+        continue;
+      }
+      const tx = px - ix;
+      const ty = py - iy;
+      const w00 = (1 - tx) * (1 - ty);
+      const w01 = tx * (1 - ty);
+      const w10 = (1 - tx) * ty;
+      const w11 = tx * ty;
+      let best = 0;
+      let top = -Infinity;
+      for (let c = 0, p = iy * lw + ix; c < classes; c++, p += plane) {
+        const value = data[p]! * w00 + data[p + 1]! * w01 + data[p + lw]! * w10 + data[p + lw + 1]! * w11;
+        if (value > top) {
+          top = value;
+          best = c;
+        }
+      }
+      categoryMask[pixel] = best;
+    }
+  }
+}
+
 /** The photo's label map and instance map from every face's logits. */
 export function pasteLogits(faces: readonly FaceLogits[], width: number, height: number): PastedLabels {
   if (faces.length > 255) throw new RangeError('pasteLogits: at most 255 faces per photo');
   const categoryMask = new Uint8Array(width * height);
   const instanceMask = new Uint8Array(width * height);
-  // Coverage first, so the softmax is computed only where crops overlap.
+  if (faces.length === 1) {
+    pasteAlone(faces[0]!, 0, width, height, undefined, categoryMask, instanceMask);
+    return { categoryMask, instanceMask };
+  }
+  // Coverage first: pixels one crop reaches take the fast path, the softmax is computed only
+  // where crops overlap.
   const coverage = new Uint8Array(width * height);
   for (const face of faces) {
     sampleFaceLogits({ ...face, data: face.data, classes: 0 }, width, height, (pixel) => {
       if (coverage[pixel]! < 255) coverage[pixel]!++;
     });
   }
+  const overlapped = coverage.map((c) => (c > 1 ? 1 : 0));
+  faces.forEach((face, index) => pasteAlone(face, index, width, height, overlapped, categoryMask, instanceMask));
   const confidence = new Float32Array(width * height);
   faces.forEach((face, index) => {
     sampleFaceLogits(face, width, height, (pixel, values) => {
+      if (coverage[pixel]! < 2) return;
       const best = argmax(values);
-      if (coverage[pixel] === 1) {
-        categoryMask[pixel] = best;
-        instanceMask[pixel] = index + 1;
-        return;
-      }
       const conf = confidenceOf(values, best);
       if (instanceMask[pixel] !== 0 && conf <= confidence[pixel]!) return; // an earlier face is as sure
       confidence[pixel] = conf;

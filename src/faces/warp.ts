@@ -4,6 +4,8 @@
  * per output pixel), each output pixel averages a k x k grid of bilinear samples over its
  * footprint (k = ceil(shrink), at most 8), an area filter like Pillow's antialiased resize, so a
  * face cut from a 4000 px photo looks like the downsampled CelebA-HQ crops the model was trained on.
+ * From k = 3 on, the sub-samples are about one per photo pixel, so each takes its nearest pixel
+ * (a box filter over the footprint) rather than four: 4x less work, and no visible difference.
  */
 import type { RgbImage } from '../image/decode.js';
 import { affineScale } from './affine.js';
@@ -44,6 +46,15 @@ export function warpAffine(image: RgbImage, dstToSrc: Affine, width: number, hei
           const py = d * ox + e * oy + f - 0.5;
           if (black && (px < -0.5 || py < -0.5 || px > sw - 0.5 || py > sh - 0.5)) continue;
           inside++;
+          if (k >= 3) {
+            const nx = Math.round(px);
+            const ny = Math.round(py);
+            const p = ((ny < 0 ? 0 : ny >= sh ? sh - 1 : ny) * sw + (nx < 0 ? 0 : nx >= sw ? sw - 1 : nx)) * 3;
+            acc[0] += data[p]!;
+            acc[1] += data[p + 1]!;
+            acc[2] += data[p + 2]!;
+            continue;
+          }
           const fx = Math.floor(px);
           const fy = Math.floor(py);
           const tx = px - fx;
