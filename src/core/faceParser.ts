@@ -81,6 +81,7 @@ export class FaceParser {
       onProgress: options.onProgress,
       signal: options.signal,
       fetch: options.fetch,
+      network: options.network,
     });
     const config = await readModelConfig(resolved.files.config);
     const preprocessor = await readPreprocessorConfig(resolved.files.preprocessor);
