@@ -8,8 +8,8 @@
  * listed). Errors are thrown as FaceParseError for the caller of `parseAsync` (src/cli/main.ts) to print.
  */
 import { Command, Option } from 'commander';
-import { FaceParseError } from '../core/errors.js';
-import type { ModelVariant } from '../core/types.js';
+import { FaceParseError } from '../base/errors.js';
+import type { ModelVariant } from '../base/types.js';
 import { parseScaleList } from '../postprocess/multiscale.js';
 import { createProgress } from './progress.js';
 

@@ -10,8 +10,8 @@
 import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import sharp from 'sharp';
-import { FaceParseError } from '../core/errors.js';
-import { CELEBAMASK_HQ_LABELS } from '../models/labels.js';
+import { FaceParseError } from '../base/errors.js';
+import { CELEBAMASK_HQ_LABELS } from '../base/labels.js';
 import { listSome } from './files.js';
 import { readLabelMap } from './readLabelMap.js';
 import type { Dataset, DatasetSample } from './types.js';

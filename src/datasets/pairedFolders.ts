@@ -4,8 +4,8 @@
  */
 import { join } from 'node:path';
 import sharp from 'sharp';
-import { FaceParseError } from '../core/errors.js';
-import { CELEBAMASK_HQ_LABELS } from '../models/labels.js';
+import { FaceParseError } from '../base/errors.js';
+import { CELEBAMASK_HQ_LABELS } from '../base/labels.js';
 import { isImageFile, listByStem, pairByStem } from './files.js';
 import { isLabelMapFile, readLabelMap } from './readLabelMap.js';
 import type { Dataset, DatasetSample } from './types.js';

@@ -7,9 +7,10 @@
 import { readFile } from 'node:fs/promises';
 import { extname } from 'node:path';
 import sharp from 'sharp';
-import { FaceParseError } from '../core/errors.js';
+import { FaceParseError } from '../base/errors.js';
 import type { LabelMap } from '../metrics/labelMap.js';
-import { decodeLabelPng, pngHeader } from '../visualize/index.js';
+import { decodeLabelPng } from '../platform/node/render.js';
+import { pngHeader } from '../visualize/label-png.js';
 
 const HOW_TO_SAVE =
   'Save label maps as 8-bit palette or greyscale PNGs whose pixel values are the class ids (e.g. PIL Image.fromarray(ids.astype(np.uint8))).';

@@ -4,7 +4,7 @@
  * The same as, in PyTorch,
  * `(model(x).logits + model(x.flip(-1)).logits.flip(-1)[:, swap]) / 2`.
  */
-import { leftRightPairs } from '../models/labels.js';
+import { leftRightPairs } from '../base/labels.js';
 
 /** swap[c] = the class c becomes in a mirror image (c itself for classes without a side). */
 export function mirrorClassTable(labels: readonly string[]): Int32Array {

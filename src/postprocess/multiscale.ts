@@ -9,7 +9,7 @@
  *
  * With flip, each pass is itself the flip-merged logits of the scaled photo and its mirror image.
  */
-import { FaceParseError } from '../core/errors.js';
+import { FaceParseError } from '../base/errors.js';
 import { axisWeights } from './upsampleArgmax.js';
 
 /** Smallest and largest accepted scale. */

@@ -2,7 +2,7 @@
  * Per-class summary of a category mask: pixel count, share and bounding box of every class, in one
  * pass over the mask. Pure (no Node APIs) and JSON-friendly.
  */
-import { FaceParseError } from '../core/errors.js';
+import { FaceParseError } from '../base/errors.js';
 
 /** Inclusive pixel box: columns x .. x + width - 1, rows y .. y + height - 1. */
 export interface BoundingBox {

@@ -13,7 +13,7 @@
  * (see bench/visualize.ts).
  */
 import { decode as decodePng } from 'fast-png';
-import { FaceParseError } from '../core/errors.js';
+import { FaceParseError } from '../base/errors.js';
 
 /** A decoded label map. */
 export interface LabelMap {

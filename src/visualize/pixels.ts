@@ -5,7 +5,7 @@
  * A mask is a `Uint8Array` of `width * height` class ids, row-major. RGB images are interleaved
  * `width * height * 3` bytes.
  */
-import { FaceParseError } from '../core/errors.js';
+import { FaceParseError } from '../base/errors.js';
 import { runEnd, wordView } from '../postprocess/summary.js';
 import { resolvePalette, type PaletteInput } from './palette.js';
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { FaceParseError } from '../../src/core/errors.js';
+import { FaceParseError } from '../../src/base/errors.js';
 import { addResized, checkScales, parseScaleList, scaledInputSize } from '../../src/postprocess/multiscale.js';
 
 /** torch's F.interpolate(mode='bilinear', align_corners=False) of one plane, written out in float64. */

@@ -4,16 +4,13 @@
  * prediction | error map) for the worst images.
  */
 import sharp from 'sharp';
-import type { ImageInput } from '../../core/types.js';
+import { escapeXml } from '../../base/text.js';
+import type { ImageInput } from '../../base/types.js';
 import type { LabelMap } from '../../metrics/labelMap.js';
 import { paletteFor } from '../../visualize/palette.js';
 import type { ViewReport, WorstImage } from '../types.js';
 
 const FONT = 'DejaVu Sans, Arial, Helvetica, sans-serif';
-
-export function escapeXml(text: string): string {
-  return text.replace(/[&<>"']/g, (ch) => `&#${ch.charCodeAt(0)};`);
-}
 
 /** Blues: white at 0, dark blue at 1. */
 function blue(value: number): string {

@@ -15,3 +15,19 @@ export type ImageInput = string | Buffer | Uint8Array | RawImage;
 export type ModelVariant = 'fp32' | 'fp16' | 'q8';
 
 export type Device = 'cpu' | 'cuda';
+
+/** A decoded photo: interleaved 8-bit RGB, width * height * 3 bytes. */
+export interface RgbImage {
+  data: Uint8Array;
+  width: number;
+  height: number;
+}
+
+/** Model output: batch x classes x height x width float32 logits (1/4 of the model input for SegFormer). */
+export interface Logits {
+  data: Float32Array;
+  batch: number;
+  classes: number;
+  height: number;
+  width: number;
+}
