@@ -27,7 +27,7 @@ import {
   renderLegend,
   renderOverlay,
 } from '../src/platform/node/render.js';
-import { decodeLabelPngBytes } from '../src/visualize/label-png.js';
+import { decodeLabelPngBytes } from '../src/image/labelPng.js';
 import { paletteTable } from '../src/visualize/palette.js';
 import { classMask, colorize, defaultOutlineThickness, labelEdges, labelHistogram, overlay } from '../src/visualize/pixels.js';
 import { medianTime } from './util.js';

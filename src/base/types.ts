@@ -31,3 +31,13 @@ export interface Logits {
   height: number;
   width: number;
 }
+
+/** A decoded label map. */
+export interface LabelMap {
+  /** Class ids, `width * height`, row-major. */
+  mask: Uint8Array;
+  width: number;
+  height: number;
+  /** The PNG's palette as flat RGB (3 bytes per entry) when it was a palette PNG. */
+  palette?: Uint8Array;
+}

@@ -10,7 +10,7 @@
 import { Command, Option } from 'commander';
 import { FaceParseError } from '../base/errors.js';
 import type { ModelVariant } from '../base/types.js';
-import { parseScaleList } from '../postprocess/multiscale.js';
+import { parseScaleList } from './options.js';
 import { createProgress } from './progress.js';
 
 export interface EvalCommandIO {

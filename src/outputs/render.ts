@@ -6,7 +6,7 @@
 import type { ImageCodec } from '../platform/types.js';
 import { FaceParseError } from '../base/errors.js';
 import { summarizeLabels, type LabelSummary } from '../postprocess/summary.js';
-import { greyToPalettePng } from '../visualize/label-png.js';
+import { greyToPalettePng } from '../image/labelPng.js';
 import { legendSvg, type LegendOptions } from '../visualize/legend.js';
 import { resolvePalette, type PaletteInput } from '../visualize/palette.js';
 import { checkMask, classMask, colorizeInto, labelHistogram, overlay, type OverlayOptions } from '../visualize/pixels.js';

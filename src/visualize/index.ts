@@ -22,4 +22,4 @@ export {
   type LegendLayout,
   type LegendOptions,
 } from './legend.js';
-export { crc32, decodeLabelPngBytes, bareGreyPng, greyToPalettePng, pngHeader, type LabelMap } from './label-png.js';
+export { crc32, decodeLabelPngBytes, bareGreyPng, greyToPalettePng, pngHeader, type LabelMap } from '../image/labelPng.js';

@@ -6,7 +6,7 @@
  * `width * height * 3` bytes.
  */
 import { FaceParseError } from '../base/errors.js';
-import { runEnd, wordView } from '../postprocess/summary.js';
+import { runEnd, wordView } from '../base/maskRuns.js';
 import { resolvePalette, type PaletteInput } from './palette.js';
 
 /** Throws INVALID_ARGUMENT unless `mask` is a `Uint8Array` of `width * height` values. */

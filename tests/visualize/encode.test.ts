@@ -5,7 +5,7 @@ import { summarizeLabels } from '../../src/postprocess/summary.js';
 import { legendFontSize } from '../../src/outputs/render.js';
 import { decodeLabelPng, renderClassMasks, renderColorMap, renderOverlay } from '../../src/platform/node/render.js';
 import { legendSvg } from '../../src/visualize/legend.js';
-import { pngHeader } from '../../src/visualize/label-png.js';
+import { pngHeader } from '../../src/image/labelPng.js';
 import { paletteFor, type Rgb } from '../../src/visualize/palette.js';
 
 const LABELS = [...CELEBAMASK_HQ_LABELS];

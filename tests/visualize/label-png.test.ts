@@ -8,7 +8,7 @@ import { describe, expect, it } from 'vitest';
 import { FaceParseError } from '../../src/base/errors.js';
 import { CELEBAMASK_HQ_LABELS } from '../../src/base/labels.js';
 import { decodeLabelPng, encodeLabelPng } from '../../src/platform/node/render.js';
-import { crc32, decodeLabelPngBytes, bareGreyPng, greyToPalettePng, pngHeader } from '../../src/visualize/label-png.js';
+import { crc32, decodeLabelPngBytes, bareGreyPng, greyToPalettePng, pngHeader } from '../../src/image/labelPng.js';
 import { paletteTable } from '../../src/visualize/palette.js';
 
 function randomMask(w: number, h: number, maxId: number, seed = 7): Uint8Array {

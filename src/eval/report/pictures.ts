@@ -3,7 +3,7 @@
  * heatmap, a per-class F1 / boundary F1 bar chart, and gallery rows (photo | ground truth |
  * prediction | error map) for the worst images.
  */
-import sharp from 'sharp';
+import { loadSharp } from '../../platform/node/sharp.js';
 import { escapeXml } from '../../base/text.js';
 import type { ImageInput } from '../../base/types.js';
 import type { LabelMap } from '../../metrics/labelMap.js';
@@ -19,6 +19,7 @@ function blue(value: number): string {
 }
 
 export async function svgToPng(svg: string): Promise<Buffer> {
+  const sharp = await loadSharp();
   return sharp(Buffer.from(svg)).png().toBuffer();
 }
 
@@ -143,6 +144,7 @@ export function errorMapPixels(prediction: LabelMap, target: LabelMap, photo: Bu
 
 /** The photo as RGB pixels at the given size. */
 export async function photoPixels(input: ImageInput, width: number, height: number): Promise<Buffer> {
+  const sharp = await loadSharp();
   const image =
     typeof input === 'string' || Buffer.isBuffer(input) || input instanceof Uint8Array
       ? sharp(input as string | Buffer).rotate()
@@ -157,6 +159,7 @@ export async function galleryRowPng(
   labels: readonly string[],
   options: { tile?: number; ignoreIndex?: number; caption: string },
 ): Promise<Buffer> {
+  const sharp = await loadSharp();
   const { target, prediction } = image;
   const tile = options.tile ?? 256;
   const tileHeight = Math.max(1, Math.round((tile * target.height) / target.width));

@@ -5,7 +5,7 @@
 import { readFile } from 'node:fs/promises';
 import { FaceParseError } from '../../base/errors.js';
 import { createRenderer } from '../../outputs/render.js';
-import { bareGreyPng, decodeLabelPngBytes, pngHeader, type LabelMap } from '../../visualize/label-png.js';
+import { bareGreyPng, decodeLabelPngBytes, pngHeader, type LabelMap } from '../../image/labelPng.js';
 import { nodeCodec } from './codec.js';
 import { loadSharp } from './sharp.js';
 
