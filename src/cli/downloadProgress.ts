@@ -100,7 +100,7 @@ export function progressReporter(io: DownloadProgressIO, timings: ReporterTiming
         s.said = now;
       }
     }
-  }, Math.max(10, Math.min(waitNoticeMs, intervalMs, 1000)));
+  }, Math.max(10, Math.min(waitNoticeMs, intervalMs, 1000) / 4));
   tick.unref();
 
   return {

@@ -11,9 +11,10 @@ import type { Dirent, Stats } from 'node:fs';
 import { readdir, realpath, stat } from 'node:fs/promises';
 import { basename, extname, join, relative, resolve } from 'node:path';
 import { glob, isDynamicPattern } from 'tinyglobby';
-import { checkRegularFile, fileKind } from '../io/regularFile.js';
+import { hasImageExtension, IMAGE_EXTENSIONS } from '../base/imageFiles.js';
+import { checkRegularFile, fileKind } from '../platform/node/regularFile.js';
 
-export const IMAGE_EXTENSIONS = ['.jpg', '.jpeg', '.png', '.webp', '.tif', '.tiff', '.avif', '.heic', '.heif', '.gif'];
+export { IMAGE_EXTENSIONS };
 
 export interface InputFile {
   path: string;
@@ -40,9 +41,7 @@ function stemOf(path: string): string {
   return basename(path, extname(path));
 }
 
-function isImageName(name: string): boolean {
-  return IMAGE_EXTENSIONS.includes(extname(name).toLowerCase());
-}
+const isImageName = hasImageExtension;
 
 async function realOrResolved(path: string): Promise<string> {
   return realpath(path).catch(() => resolve(path));

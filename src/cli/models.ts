@@ -6,7 +6,7 @@
  * thrown as FaceParseError for the caller of `parseAsync` (src/cli/main.ts) to print.
  */
 import { Command, Option } from 'commander';
-import { FaceParseError } from '../core/errors.js';
+import { FaceParseError } from '../base/errors.js';
 import { parseModelId } from '../hub/ids.js';
 import { modelInfo, type ModelInfo } from '../hub/info.js';
 import { listModels, type ListedVariant, type ModelList } from '../hub/list.js';

@@ -8,7 +8,7 @@ import { constants } from 'node:fs';
 import { access, mkdir, open, realpath, stat, unlink } from 'node:fs/promises';
 import { dirname, join, resolve, sep } from 'node:path';
 import { randomBytes } from 'node:crypto';
-import { FaceParseError } from '../core/errors.js';
+import { FaceParseError } from '../base/errors.js';
 import type { InputFile } from './inputs.js';
 
 /** The file suffixes of each output kind; `masks` is a folder `<stem>.masks/` of PNGs. */

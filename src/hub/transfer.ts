@@ -14,7 +14,7 @@
  * of the CDN it redirects to, then the body's window), inside the two minutes a user can wait.
  * These failures are not retried: a server that stalled once for 30 s is asked again on the next run.
  */
-import { FaceParseError } from '../core/errors.js';
+import { FaceParseError } from '../base/errors.js';
 
 export interface NetworkLimits {
   /** Sending a request until its response headers have arrived, connecting included. Default 30 000 ms. */

@@ -10,8 +10,8 @@ import { copyFileSync, existsSync, lstatSync, mkdirSync, mkdtempSync, readdirSyn
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, beforeEach, describe, expect, it } from 'vitest';
-import { readRegularFile } from '../../src/io/regularFile.js';
-import { decodeImage } from '../../src/image/decode.js';
+import { readRegularFile } from '../../src/platform/node/regularFile.js';
+import { decodeImage } from '../../src/platform/node/decode.js';
 import { GOLDEN_DIR, TINY_MODEL } from '../helpers/golden.js';
 
 const BIN = resolve('dist/src/cli/main.js');

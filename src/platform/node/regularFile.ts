@@ -6,7 +6,7 @@
 import { constants } from 'node:fs';
 import { lstat, open, readlink, stat } from 'node:fs/promises';
 import type { Stats } from 'node:fs';
-import { FaceParseError } from '../core/errors.js';
+import { FaceParseError } from '../../base/errors.js';
 
 /**
  * 1 GiB: above any photo (a 100-megapixel 16-bit RGBA TIFF without compression is 0.8 GB), and
