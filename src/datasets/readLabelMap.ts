@@ -91,11 +91,16 @@ export async function readLabelMap(path: string): Promise<LabelMap> {
   try {
     bytes = await readRegularFile(path);
   } catch (error) {
-    if (error instanceof FaceParseError) throw new FaceParseError('DATASET_INVALID', `${error.message}. A label map must be a regular image file.`, { cause: error });
+    // Not a regular file (a FIFO, a device, a broken link) or too large: said as readRegularFile says it.
+    const errno = error instanceof FaceParseError ? (error.cause as NodeJS.ErrnoException | undefined)?.code : 'x';
+    if (error instanceof FaceParseError && errno === undefined) {
+      throw new FaceParseError('DATASET_INVALID', `${error.message}. A label map must be a regular image file.`, { cause: error });
+    }
+    const cause = error instanceof FaceParseError ? (error.cause as Error) : error;
     throw new FaceParseError(
       'DATASET_INVALID',
-      `${path}: cannot be read (${(error as NodeJS.ErrnoException).code ?? (error as Error).message}). Check that the file exists and is readable.`,
-      { cause: error },
+      `${path}: cannot be read (${(cause as NodeJS.ErrnoException).code ?? (cause as Error).message}). Check that the file exists and is readable.`,
+      { cause },
     );
   }
   if (bytes.length === 0) {

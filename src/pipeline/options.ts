@@ -18,7 +18,7 @@ export interface ModelSourceOptions
 export interface RuntimeOptions {
   /** Where the model runs. Default 'cpu'; 'cuda' needs onnxruntime-node's CUDA provider. */
   device?: Device;
-  /** Inference threads. Default: onnxruntime's choice (one per core). */
+  /** Inference threads. Default: onnxruntime's choice (one per core); more than the cores are capped at the core count. */
   threads?: number;
   /**
    * Let onnxruntime's idle worker threads spin between operators. Default true (onnxruntime's
@@ -36,7 +36,12 @@ export interface RuntimeOptions {
    * photos overlap the model call; false runs it on the calling thread.
    */
   inferenceThread?: boolean;
-  /** Largest accepted input in pixels (decompression-bomb guard). Default 100 000 000. */
+  /**
+   * Largest accepted input in pixels (decompression-bomb guard). Default 100 000 000. It also
+   * bounds memory: a CLI parse peaks at about 340 MB + 15 MB per megapixel with the default outputs,
+   * 500 MB + 21 MB per megapixel with every output and flip (bench/memory.ts), so the default
+   * allows about 1.8 GB (2.6 GB); 20 000 000 keeps a parse under about 0.7 GB (0.9 GB).
+   */
   maxInputPixels?: number;
 }
 

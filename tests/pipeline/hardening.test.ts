@@ -154,20 +154,26 @@ describe('inputs that are not what parse takes', () => {
     expect((await failure(parser.parseBatch(PHOTO as never))).code).toBe('INVALID_ARGUMENT');
   });
 
-  it('FaceParser.create with options that are not an object is INVALID_ARGUMENT', async () => {
+  it('FaceParser.create with options that are not an object, or a bad thread count, is INVALID_ARGUMENT', async () => {
     expect((await failure(FaceParser.create('model' as never))).code).toBe('INVALID_ARGUMENT');
+    expect((await failure(FaceParser.create({ model: TINY_MODEL, threads: 1.5 }))).code).toBe('INVALID_ARGUMENT');
   });
+
+  it('caps threads at the core count (99999 threads would take gigabytes and never end)', async () => {
+    const big = await FaceParser.create({ model: TINY_MODEL, variant: 'fp32', threads: 99999, inferenceThread: false });
+    expect((await big.parse(PHOTO)).width).toBeGreaterThan(0);
+    await big.close();
+  }, 30_000);
 });
 
 describe('close()', () => {
   it('lets parses that are pending finish, then refuses new ones', async () => {
     const parser = await FaceParser.create({ model: TINY_MODEL, variant: 'fp32', threads: 1 });
-    const pending = [parser.parse(PHOTO), parser.parse(OTHER), parser.parseBatch([PHOTO, OTHER])];
+    const singles = [parser.parse(PHOTO), parser.parse(OTHER)];
+    const batch = parser.parseBatch([PHOTO, OTHER]);
     await parser.close();
-    const [a, b, batch] = await Promise.all(pending);
-    expect(a.width).toBeGreaterThan(0);
-    expect(b.width).toBeGreaterThan(0);
-    expect((batch as Awaited<ReturnType<FaceParser['parseBatch']>>).every((i) => i.result)).toBe(true);
+    for (const result of await Promise.all(singles)) expect(result.width).toBeGreaterThan(0);
+    expect((await batch).every((i) => i.result)).toBe(true);
     expect((await failure(parser.parse(PHOTO))).code).toBe('CLOSED');
   });
 });
