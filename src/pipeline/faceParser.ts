@@ -206,6 +206,9 @@ export class FaceParser {
 
   /** The model input size for an image of this size (the preprocessor's size, or the image's own). */
   inputSizeFor(width: number, height: number): { width: number; height: number } {
+    if (!Number.isInteger(width) || !Number.isInteger(height) || width < 1 || height < 1) {
+      throw new FaceParseError('INVALID_ARGUMENT', `inputSizeFor takes a width and height in whole pixels >= 1; got ${String(width)}x${String(height)}`);
+    }
     return modelInputSize({ width, height }, this.preprocessor);
   }
 

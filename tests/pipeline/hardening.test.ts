@@ -166,6 +166,33 @@ describe('inputs that are not what parse takes', () => {
   }, 30_000);
 });
 
+describe('every public method throws FaceParseError on junk arguments', () => {
+  it('ParseResult and FaceParser methods given null, numbers and strings', async () => {
+    const parser = await FaceParser.create({ model: TINY_MODEL, variant: 'fp32', threads: 1 });
+    const result = await parser.parse(PHOTO);
+    const calls: Array<[string, () => unknown]> = [
+      ['toOverlay(null) uses the defaults', () => result.toOverlay(null as never)],
+      ['toColorPng(null) uses the defaults', () => result.toColorPng(null as never)],
+      ['toLabelPng(null) uses the defaults', () => result.toLabelPng(null as never)],
+    ];
+    for (const [what, call] of calls) expect(Buffer.isBuffer(await call()), what).toBe(true);
+    const junk: Array<[string, () => unknown]> = [
+      ['toOverlay(5)', () => result.toOverlay(5 as never)],
+      ['toOverlay({ alpha: 7 })', () => result.toOverlay({ alpha: 7 })],
+      ['toClassMasks(5)', () => result.toClassMasks(5 as never)],
+      ['toClassMasks([99])', () => result.toClassMasks([99])],
+      ['probabilityMask(null)', () => result.probabilityMask(null as never)],
+      ['inputSizeFor(-1, "a")', () => parser.inputSizeFor(-1, 'a' as never)],
+      ['parse(photo, { scales: "x" })', () => parser.parse(PHOTO, { scales: 'x' as never })],
+    ];
+    for (const [what, call] of junk) {
+      const error = await failure((async () => call())());
+      expect(error.code, what).toBe('INVALID_ARGUMENT');
+    }
+    await parser.close();
+  });
+});
+
 describe('close()', () => {
   it('lets parses that are pending finish, then refuses new ones', async () => {
     const parser = await FaceParser.create({ model: TINY_MODEL, variant: 'fp32', threads: 1 });
