@@ -50,6 +50,15 @@ export async function loadNodeModel(options: FaceParserOptions): Promise<LoadedM
     for (let i = 0; i < sessionCount; i++) sessions.push(await start());
   } catch (error) {
     await Promise.all(sessions.map((s) => s.release()));
+    if (error instanceof FaceParseError && error.code === 'MODEL_INVALID' && resolved.id && /not a loadable ONNX model/.test(error.message)) {
+      // A cached file may have gone bad since it was checked on download: say how to repair it.
+      const revision = resolved.revision && resolved.revision !== 'main' ? ` --revision ${resolved.revision}` : '';
+      throw new FaceParseError(
+        'MODEL_INVALID',
+        `${error.message}; the file is from the hub cache: \`faceparse models pull ${resolved.id}${revision} --variant ${resolved.variant}\` checks the cached files and downloads bad ones again`,
+        { cause: error },
+      );
+    }
     throw error;
   }
   return {

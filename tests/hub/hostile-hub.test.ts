@@ -303,6 +303,17 @@ describe('a bad blob in the cache', () => {
   });
 });
 
+describe('a cached model that does not load', () => {
+  it('says that `models pull` checks and repairs the cached files', async () => {
+    hub.addRepo('acme/face', fakeModelFiles()); // random bytes as weights: not a loadable ONNX model
+    const { FaceParser } = await import('../../src/pipeline/faceParser.js');
+    const error = await failure(FaceParser.create({ model: 'acme/face', endpoint: hub.url, cacheDir, network: FAST }));
+    expect(error.code).toBe('MODEL_INVALID');
+    expect(error.message).toContain('not a loadable ONNX model');
+    expect(error.message).toContain('`faceparse models pull acme/face --variant fp32` checks the cached files and downloads bad ones again');
+  });
+});
+
 describe('progress on a stderr that is not a terminal', () => {
   it('says what it waits for when a server keeps it waiting, and how far a download is', async () => {
     let text = '';
