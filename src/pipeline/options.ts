@@ -36,6 +36,11 @@ export interface RuntimeOptions {
    * photos overlap the model call; false runs it on the calling thread.
    */
   inferenceThread?: boolean;
+  /**
+   * Split the resize and the upsample + arg-max of large photos (over 2 megapixels) into row bands
+   * across the cores (default true; the label maps are the same either way).
+   */
+  rowBands?: boolean;
   /** Largest accepted input in pixels (decompression-bomb guard). Default 100 000 000. */
   maxInputPixels?: number;
 }
