@@ -3,6 +3,7 @@
  * going past bad files (each is reported) and exit non-zero when any failed.
  */
 import { mkdir } from 'node:fs/promises';
+import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
 import { Command, Option } from 'commander';
 import { FaceParseError } from '../base/errors.js';
@@ -24,6 +25,7 @@ interface ParseFlags {
   out: string;
   outputs: string;
   threads?: string;
+  sessions?: string;
   device?: 'cpu' | 'cuda';
   spinning: boolean;
   flip?: boolean;
@@ -65,6 +67,7 @@ export function registerParseCommand(program: Command, io: ParseCommandIO = defa
     .option('--outputs <list>', `comma-separated: ${OUTPUT_KINDS.join(',')}`, DEFAULT_OUTPUTS.join(','))
     .option('--alpha <0..1>', 'overlay opacity of the label colours', '0.5')
     .option('-t, --threads <n>', 'inference threads (default: one per core)')
+    .option('--sessions <n>', 'model sessions sharing the threads (default: one per core for several photos, where they kept the cores busier than one many-thread session; 1 for a single photo)')
     .addOption(new Option('--device <device>', 'where the model runs').choices(['cpu', 'cuda']).default('cpu'))
     .option('--flip', 'also run each photo mirrored and average the logits: a little more accurate, about 2x the inference time')
     .option('--scales <list>', 'multi-scale test-time augmentation: also run each photo at these multiples of the model input size and average the logits, e.g. 0.75,1,1.25 (must include 1; about 3x the inference time for that list)')
@@ -82,6 +85,17 @@ export function registerParseCommand(program: Command, io: ParseCommandIO = defa
     });
 }
 
+/**
+ * Sessions for a run of `photos` photos: several 1-thread sessions keep the cores busier than one
+ * many-thread session on a folder (bench/throughput.ts: 1.1x on a quiet 2-core machine, more when
+ * other processes share the cores); a single photo gets one session with every thread (lowest latency).
+ */
+export function defaultSessions(photos: number, threads: number | undefined, device: string | undefined): number {
+  if (photos < 2 || device === 'cuda') return 1;
+  const cores = threads ?? availableParallelism();
+  return Math.max(1, Math.min(cores, photos, 8));
+}
+
 function defaultIO(): ParseCommandIO {
   return { stdout: (text) => void process.stdout.write(text), stderr: process.stderr, env: process.env };
 }
@@ -93,6 +107,7 @@ export async function runParse(inputs: string[], flags: ParseFlags, io: ParseCom
   const threads = positiveInt(flags.threads, '--threads');
   const maxInputPixels = positiveInt(flags.maxPixels, '--max-pixels');
   const scales = flags.scales === undefined ? undefined : parseScaleList(flags.scales, '--scales');
+  const requestedSessions = positiveInt(flags.sessions, '--sessions');
   const { files, problems } = await expandInputs(inputs);
   const started = performance.now();
   const say = (line: string) => void io.stderr.write(line + '\n');
@@ -107,6 +122,7 @@ export async function runParse(inputs: string[], flags: ParseFlags, io: ParseCom
     model: flags.model,
     variant: flags.variant,
     threads,
+    sessions: requestedSessions ?? defaultSessions(files.length, threads, flags.device),
     device: flags.device,
     spinning: flags.spinning,
     maxInputPixels,
