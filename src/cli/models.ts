@@ -14,23 +14,7 @@ import { listModels, type ListedVariant, type ModelList } from '../hub/list.js';
 import { resolveModel, type DownloadProgress, type HubOptions, type ResolvedModel } from '../hub/resolve.js';
 import { VARIANTS, type ModelVariant } from '../hub/files.js';
 import { resolveOffline } from '../hub/config.js';
-
-export interface ModelsCommandIO {
-  /** Where results go (default: process.stdout). */
-  stdout: (text: string) => void;
-  /** Where progress and notes go (default: process.stderr). */
-  stderr: NodeJS.WritableStream & { isTTY?: boolean };
-  /** Read for `CI` (default: process.env). */
-  env: Record<string, string | undefined>;
-}
-
-function defaultIO(): ModelsCommandIO {
-  return {
-    stdout: (text) => void process.stdout.write(text),
-    stderr: process.stderr,
-    env: process.env,
-  };
-}
+import { processIO, type CommandIO } from './io.js';
 
 /** `1234567` -> `1.2 MB` (decimal units, as the Hub shows sizes). */
 export function formatBytes(bytes: number | undefined): string {
@@ -52,7 +36,7 @@ interface Reporter {
 }
 
 /** A bar per file on a terminal, plain start/end lines elsewhere (CI, pipes, files). */
-export function progressReporter(io: ModelsCommandIO): Reporter {
+export function progressReporter(io: CommandIO): Reporter {
   const fancy = io.stderr.isTTY === true && !io.env.CI;
   if (fancy) {
     const multi = new cliProgress.MultiBar(
@@ -189,7 +173,7 @@ function renderInfo(info: ModelInfo): string {
   return `${lines.join('\n')}\n`;
 }
 
-async function pull(id: string, variant: ModelVariant | 'all', flags: HubFlags, io: ModelsCommandIO): Promise<ResolvedModel[]> {
+async function pull(id: string, variant: ModelVariant | 'all', flags: HubFlags, io: CommandIO): Promise<ResolvedModel[]> {
   const parsed = parseModelId(id);
   const reporter = progressReporter(io);
   const offline = resolveOffline(flags.offline);
@@ -231,8 +215,8 @@ async function pull(id: string, variant: ModelVariant | 'all', flags: HubFlags, 
 }
 
 /** Adds `models list|pull|info` to the program. */
-export function registerModelsCommand(program: Command, ioOverrides: Partial<ModelsCommandIO> = {}): void {
-  const io: ModelsCommandIO = { ...defaultIO(), ...ioOverrides };
+export function registerModelsCommand(program: Command, ioOverrides: Partial<CommandIO> = {}): void {
+  const io: CommandIO = { ...processIO(), ...ioOverrides };
   const models = program
     .command('models')
     .description('list, download and describe face-parsing models (local folders or Hugging Face hub ids)');

@@ -10,14 +10,11 @@ import { FaceParseError } from '../base/errors.js';
 import type { ModelVariant } from '../base/types.js';
 import { DEFAULT_OUTPUTS, OUTPUT_KINDS, parseOutputKinds, type OutputKind } from '../outputs/kinds.js';
 import { expandInputs } from './inputs.js';
+import { processIO, type CommandIO } from './io.js';
 import { parseScaleList } from './options.js';
 import { createProgress, interactive, type ProgressIO } from './progress.js';
 
 export { OUTPUT_KINDS, type OutputKind };
-
-export interface ParseCommandIO extends ProgressIO {
-  stdout: (text: string) => void;
-}
 
 interface ParseFlags {
   model?: string;
@@ -56,7 +53,7 @@ function fraction(value: string, flag: string): number {
   return n;
 }
 
-export function registerParseCommand(program: Command, io: ParseCommandIO = defaultIO()): void {
+export function registerParseCommand(program: Command, io: CommandIO = processIO()): void {
   program
     .command('parse')
     .description('label every pixel of face photos (skin, nose, eyes, brows, ears, lips, mouth, hair, hat, glasses, earrings, necklace, neck, cloth)')
@@ -96,12 +93,8 @@ export function defaultSessions(photos: number, threads: number | undefined, dev
   return Math.max(1, Math.min(cores, photos, 8));
 }
 
-function defaultIO(): ParseCommandIO {
-  return { stdout: (text) => void process.stdout.write(text), stderr: process.stderr, env: process.env };
-}
-
 /** Returns the number of inputs that failed. */
-export async function runParse(inputs: string[], flags: ParseFlags, io: ParseCommandIO): Promise<number> {
+export async function runParse(inputs: string[], flags: ParseFlags, io: CommandIO): Promise<number> {
   const outputs = parseOutputs(flags.outputs);
   const alpha = fraction(flags.alpha, '--alpha');
   const threads = positiveInt(flags.threads, '--threads');
