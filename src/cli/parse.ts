@@ -2,17 +2,19 @@
  * `faceparse parse <files|folders|globs...>`: label every photo, write the chosen outputs, keep
  * going past bad files (each is reported) and exit non-zero when any failed.
  */
-import { mkdir } from 'node:fs/promises';
 import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
 import { Command, Option } from 'commander';
 import { FaceParseError } from '../base/errors.js';
 import type { ModelVariant } from '../base/types.js';
 import { DEFAULT_OUTPUTS, OUTPUT_KINDS, parseOutputKinds, type OutputKind } from '../outputs/kinds.js';
+import { progressReporter } from './downloadProgress.js';
 import { expandInputs } from './inputs.js';
 import { processIO, type CommandIO } from './io.js';
+import { HUB_TIMEOUT_HELP, hubTimeoutOption } from './models.js';
 import { parseScaleList } from './options.js';
-import { createProgress, interactive, type ProgressIO } from './progress.js';
+import { prepareOutDir, refuseOutputsOnInputs } from './outputPlan.js';
+import { createProgress, type ProgressIO } from './progress.js';
 
 export { OUTPUT_KINDS, type OutputKind };
 
@@ -35,6 +37,7 @@ interface ParseFlags {
   token?: string;
   offline?: boolean;
   quiet?: boolean;
+  hubTimeout?: string;
 }
 
 export function parseOutputs(value: string): OutputKind[] {
@@ -75,6 +78,7 @@ export function registerParseCommand(program: Command, io: CommandIO = processIO
     .option('--endpoint <url>', 'hub endpoint (default: HF_ENDPOINT or https://huggingface.co)')
     .option('--token <token>', 'hub token for private or gated models (default: HF_TOKEN)')
     .option('--offline', 'never use the network (also HF_HUB_OFFLINE=1)')
+    .option('--hub-timeout <seconds>', HUB_TIMEOUT_HELP)
     .option('-q, --quiet', 'print only errors and the summary')
     .action(async (inputs: string[], flags: ParseFlags) => {
       const failures = await runParse(inputs, flags, io);
@@ -97,18 +101,27 @@ export function defaultSessions(photos: number, threads: number | undefined, dev
 export async function runParse(inputs: string[], flags: ParseFlags, io: CommandIO): Promise<number> {
   const outputs = parseOutputs(flags.outputs);
   const alpha = fraction(flags.alpha, '--alpha');
-  const threads = positiveInt(flags.threads, '--threads');
+  const say = (line: string) => void io.stderr.write(line + '\n');
+  const threads = cappedThreads(positiveInt(flags.threads, '--threads'), say);
   const maxInputPixels = positiveInt(flags.maxPixels, '--max-pixels');
   const scales = flags.scales === undefined ? undefined : parseScaleList(flags.scales, '--scales');
   const requestedSessions = positiveInt(flags.sessions, '--sessions');
-  const { files, problems } = await expandInputs(inputs);
+  const network = hubTimeoutOption(flags.hubTimeout);
+  // The output folder is checked (and created) before anything is read or loaded: a file or an
+  // unwritable folder is one error line, not a failure after the model has loaded.
+  const outReal = await prepareOutDir(flags.out);
+  const expanded = await expandInputs(inputs, { skip: [{ dir: outReal, why: 'it is the --out folder (its outputs are not parsed again)' }] });
+  const planned = await refuseOutputsOnInputs(expanded.files, outReal, outputs);
+  const files = planned.files;
+  const problems = [...expanded.problems, ...planned.problems];
   const started = performance.now();
-  const say = (line: string) => void io.stderr.write(line + '\n');
+  if (!flags.quiet) for (const note of expanded.notes) say(`note: ${note}`);
   for (const p of problems) say(`error: ${p.message}`);
   if (files.length === 0) {
     say('error: nothing to parse');
     return Math.max(1, problems.length);
   }
+  const downloads = flags.quiet ? undefined : progressReporter(io);
   // Loaded here, not at the top: `faceparse --help` and the other commands never load the pipeline's native code.
   const [{ FaceParser }, { writeOutputs }] = await Promise.all([import('../pipeline/faceParser.js'), import('../outputs/writeOutputs.js')]);
   const parser = await FaceParser.create({
@@ -124,13 +137,13 @@ export async function runParse(inputs: string[], flags: ParseFlags, io: CommandI
     endpoint: flags.endpoint,
     token: flags.token,
     offline: flags.offline,
-    onProgress: interactive(io) && !flags.quiet ? downloadReporter(io) : undefined,
-  });
+    onProgress: downloads?.onProgress,
+    ...network,
+  }).finally(() => downloads?.done());
   let failed = problems.length;
   let done = 0;
   const progress = createProgress(files.length, io, { quiet: flags.quiet });
   try {
-    await mkdir(flags.out, { recursive: true });
     const keepLogits = outputs.includes('confidence');
     for await (const item of parser.parseEach(files.map((f) => f.path), { keepLogits, flip: flags.flip === true, scales })) {
       const file = files[item.index]!;
@@ -161,13 +174,11 @@ export async function runParse(inputs: string[], flags: ParseFlags, io: CommandI
   return failed;
 }
 
-function downloadReporter(io: ProgressIO) {
-  let last = '';
-  return (event: { file: string; loaded: number; total?: number }) => {
-    const pct = event.total ? ` ${Math.floor((event.loaded / event.total) * 100)}%` : '';
-    const line = `downloading ${event.file}${pct}`;
-    if (line !== last) io.stderr.write(`\r${line}`);
-    last = line;
-    if (event.total && event.loaded >= event.total) io.stderr.write('\n');
-  };
+/** `--threads` above the core count only adds contention (and memory per thread): capped, with a warning. */
+function cappedThreads(threads: number | undefined, say: (line: string) => void): number | undefined {
+  if (threads === undefined) return undefined;
+  const cores = availableParallelism();
+  if (threads <= cores) return threads;
+  say(`warning: --threads ${threads} is more than the ${cores} cores of this machine; using ${cores}`);
+  return cores;
 }

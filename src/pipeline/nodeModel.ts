@@ -22,6 +22,7 @@ export async function loadNodeModel(options: FaceParserOptions): Promise<LoadedM
     onProgress: options.onProgress,
     signal: options.signal,
     fetch: options.fetch,
+    network: options.network,
   });
   const config = await readModelConfig(resolved.files.config);
   const preprocessor = await readPreprocessorConfig(resolved.files.preprocessor);

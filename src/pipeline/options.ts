@@ -4,7 +4,7 @@ import type { Device, ModelVariant } from '../base/types.js';
 
 /** Where the model comes from: `model`, plus the hub options of `resolveModel` (src/hub). */
 export interface ModelSourceOptions
-  extends Pick<HubOptions, 'revision' | 'cacheDir' | 'endpoint' | 'token' | 'offline' | 'onProgress' | 'signal' | 'fetch'> {
+  extends Pick<HubOptions, 'revision' | 'cacheDir' | 'endpoint' | 'token' | 'offline' | 'onProgress' | 'signal' | 'fetch' | 'network'> {
   /**
    * A model folder in the Hugging Face layout (config.json, preprocessor_config.json, onnx/*.onnx)
    * or a hub id `owner/name[@revision]`. Default: the embedded `face-parsing-mini` model.

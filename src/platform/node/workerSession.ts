@@ -4,6 +4,8 @@
  * arg-max, encoding) of other photos overlap the model call instead of waiting behind it.
  * Errors keep their FaceParseError code across the thread boundary.
  */
+// First: onnxruntime's telemetry is switched off before the native library loads (see telemetry.ts).
+import './telemetry.js';
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
