@@ -14,25 +14,9 @@ import { resolveModel, type HubOptions, type ResolvedModel } from '../hub/resolv
 import { VARIANTS, type ModelVariant } from '../hub/files.js';
 import { resolveOffline } from '../hub/config.js';
 import { formatBytes, progressReporter } from './downloadProgress.js';
+import { processIO, type CommandIO } from './io.js';
 
 export { formatBytes, progressReporter };
-
-export interface ModelsCommandIO {
-  /** Where results go (default: process.stdout). */
-  stdout: (text: string) => void;
-  /** Where progress and notes go (default: process.stderr). */
-  stderr: NodeJS.WritableStream & { isTTY?: boolean };
-  /** Read for `CI` (default: process.env). */
-  env: Record<string, string | undefined>;
-}
-
-function defaultIO(): ModelsCommandIO {
-  return {
-    stdout: (text) => void process.stdout.write(text),
-    stderr: process.stderr,
-    env: process.env,
-  };
-}
 
 interface HubFlags {
   revision?: string;
@@ -141,7 +125,7 @@ function renderInfo(info: ModelInfo): string {
   return `${lines.join('\n')}\n`;
 }
 
-async function pull(id: string, variant: ModelVariant | 'all', flags: HubFlags, io: ModelsCommandIO): Promise<ResolvedModel[]> {
+async function pull(id: string, variant: ModelVariant | 'all', flags: HubFlags, io: CommandIO): Promise<ResolvedModel[]> {
   const parsed = parseModelId(id);
   const reporter = progressReporter(io);
   const offline = resolveOffline(flags.offline);
@@ -183,8 +167,8 @@ async function pull(id: string, variant: ModelVariant | 'all', flags: HubFlags, 
 }
 
 /** Adds `models list|pull|info` to the program. */
-export function registerModelsCommand(program: Command, ioOverrides: Partial<ModelsCommandIO> = {}): void {
-  const io: ModelsCommandIO = { ...defaultIO(), ...ioOverrides };
+export function registerModelsCommand(program: Command, ioOverrides: Partial<CommandIO> = {}): void {
+  const io: CommandIO = { ...processIO(), ...ioOverrides };
   const models = program
     .command('models')
     .description('list, download and describe face-parsing models (local folders or Hugging Face hub ids)');

@@ -172,7 +172,7 @@ export class FaceParser {
     checkImageInput(input);
     const image = await this.platform.decodeImage(input, { maxInputPixels: this.#maxInputPixels });
     const t1 = now();
-    const prepared = prepareInput(image, this.preprocessor, this.#tables, scales);
+    const prepared = await prepareInput(image, this.preprocessor, this.#tables, scales, this.platform.parallel);
     return { name: describeInput(input), image, input: prepared, decodeMs: t1 - t0, preprocessMs: now() - t1 };
   }
 
@@ -182,7 +182,9 @@ export class FaceParser {
     const t1 = now();
     const { image } = prepared;
     checkLogits(logits, this.model, prepared.name);
-    const categoryMask = upsampleArgmax(logits.data, logits.classes, logits.height, logits.width, image.height, image.width);
+    const categoryMask = this.platform.parallel
+      ? await this.platform.parallel.upsampleArgmax(logits.data, logits.classes, logits.height, logits.width, image.height, image.width)
+      : upsampleArgmax(logits.data, logits.classes, logits.height, logits.width, image.height, image.width);
     const t2 = now();
     return new ParseResult({
       categoryMask,

@@ -62,7 +62,7 @@ export async function loadNodeModel(options: FaceParserOptions): Promise<LoadedM
     throw error;
   }
   return {
-    platform: nodePlatform,
+    platform: options.rowBands === false ? { ...nodePlatform, parallel: undefined } : nodePlatform,
     labels: config.labels,
     preprocessor,
     sessions,

@@ -37,6 +37,11 @@ export interface RuntimeOptions {
    */
   inferenceThread?: boolean;
   /**
+   * Split the resize and the upsample + arg-max of large photos (over 2 megapixels) into row bands
+   * across the cores (default true; the label maps are the same either way).
+   */
+  rowBands?: boolean;
+  /**
    * Largest accepted input in pixels (decompression-bomb guard). Default 100 000 000. It also
    * bounds memory: a CLI parse peaks at about 340 MB + 15 MB per megapixel with the default outputs,
    * 500 MB + 21 MB per megapixel with every output and flip (bench/memory.ts), so the default
