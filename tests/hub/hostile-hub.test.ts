@@ -329,8 +329,11 @@ describe('progress on a stderr that is not a terminal', () => {
     expect(text).toContain('downloading onnx/model.onnx (2.00 kB)\n');
     expect(text).toContain('downloading onnx/model.onnx: 500 B of 2.00 kB (25%)\n');
     reporter.onProgress({ file: 'onnx/model.onnx', loaded: 2000, total: 2000 });
+    reporter.onProgress({ file: 'config.json', loaded: 0, total: 900 });
+    reporter.onProgress({ file: 'config.json', loaded: 300, total: 900 });
     reporter.done();
-    expect(text.endsWith('downloaded onnx/model.onnx\n')).toBe(true);
+    // The file that stopped short is not called downloaded.
+    expect(text.endsWith('downloaded onnx/model.onnx\ndownloading config.json (900 B)\n')).toBe(true);
   });
 
   it('`models pull` prints a waiting line while the hub holds back its answer, then fails at --hub-timeout', async () => {
