@@ -43,9 +43,9 @@ export interface RuntimeOptions {
   rowBands?: boolean;
   /**
    * Largest accepted input in pixels (decompression-bomb guard). Default 100 000 000. It also
-   * bounds memory: a CLI parse peaks at about 340 MB + 15 MB per megapixel with the default outputs,
-   * 500 MB + 21 MB per megapixel with every output and flip (bench/memory.ts), so the default
-   * allows about 1.8 GB (2.6 GB); 20 000 000 keeps a parse under about 0.7 GB (0.9 GB).
+   * bounds memory: a CLI parse peaks at about 350 MB + 15 MB per megapixel with the default outputs,
+   * 500 MB + 22 MB per megapixel with every output and flip (bench/memory.ts), so the default
+   * allows about 1.9 GB (2.7 GB); 20 000 000 keeps a parse under about 0.65 GB (0.95 GB).
    */
   maxInputPixels?: number;
 }
