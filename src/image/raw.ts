@@ -7,6 +7,8 @@ export const DEFAULT_MAX_INPUT_PIXELS = 100_000_000;
 
 export interface DecodeOptions {
   maxInputPixels?: number;
+  /** Largest file read for a path input, in bytes (default 1 GiB). */
+  maxInputBytes?: number;
 }
 
 /** A short name for an input in messages: its path, or what kind of value it is (whatever it is). */

@@ -75,11 +75,12 @@ export class FaceParser {
   readonly #renderer: Renderer;
   readonly #tables: Float32Array[];
   readonly #maxInputPixels: number | undefined;
+  readonly #maxInputBytes: number | undefined;
   readonly #mirrorClasses: Int32Array;
   readonly #parses = new Set<Promise<unknown>>();
   #closed = false;
 
-  private constructor(loaded: LoadedModel, options: Pick<FaceParserOptions, 'maxInputPixels'>) {
+  private constructor(loaded: LoadedModel, options: Pick<FaceParserOptions, 'maxInputPixels' | 'maxInputBytes'>) {
     this.platform = loaded.platform;
     this.resolved = loaded.resolved;
     this.model = loaded.model;
@@ -90,6 +91,7 @@ export class FaceParser {
     this.#renderer = createRenderer(loaded.platform.codec);
     this.#tables = normalizationTables(loaded.preprocessor);
     this.#maxInputPixels = options.maxInputPixels;
+    this.#maxInputBytes = options.maxInputBytes;
     this.#mirrorClasses = mirrorClassTable(loaded.labels);
   }
 
@@ -104,7 +106,7 @@ export class FaceParser {
   }
 
   /** A parser over a model a platform has already loaded (the browser build, custom hosts). */
-  static fromLoaded(loaded: LoadedModel, options: Pick<FaceParserOptions, 'maxInputPixels'> = {}): FaceParser {
+  static fromLoaded(loaded: LoadedModel, options: Pick<FaceParserOptions, 'maxInputPixels' | 'maxInputBytes'> = {}): FaceParser {
     return new FaceParser(loaded, options);
   }
 
@@ -170,7 +172,7 @@ export class FaceParser {
   async #prepare(input: ImageInput, scales: readonly number[] = [1]): Promise<Prepared> {
     const t0 = now();
     checkImageInput(input);
-    const image = await this.platform.decodeImage(input, { maxInputPixels: this.#maxInputPixels });
+    const image = await this.platform.decodeImage(input, { maxInputPixels: this.#maxInputPixels, maxInputBytes: this.#maxInputBytes });
     const t1 = now();
     const prepared = await prepareInput(image, this.preprocessor, this.#tables, scales, this.platform.parallel);
     return { name: describeInput(input), image, input: prepared, decodeMs: t1 - t0, preprocessMs: now() - t1 };

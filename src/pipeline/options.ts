@@ -48,6 +48,8 @@ export interface RuntimeOptions {
    * allows about 1.9 GB (2.7 GB); 20 000 000 keeps a parse under about 0.65 GB (0.95 GB).
    */
   maxInputPixels?: number;
+  /** Largest file read for a path input, in bytes: what one input may take before it is decoded. Default 1 GiB. */
+  maxInputBytes?: number;
 }
 
 export type FaceParserOptions = ModelSourceOptions & RuntimeOptions;

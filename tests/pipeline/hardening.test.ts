@@ -154,6 +154,14 @@ describe('inputs that are not what parse takes', () => {
     expect((await failure(parser.parseBatch(PHOTO as never))).code).toBe('INVALID_ARGUMENT');
   });
 
+  it('maxInputBytes caps what is read of a path input', async () => {
+    const small = await FaceParser.create({ model: TINY_MODEL, variant: 'fp32', threads: 1, maxInputBytes: 1000 });
+    const error = await failure(small.parse(PHOTO));
+    expect(error.code).toBe('INPUT_TOO_LARGE');
+    expect(error.message).toMatch(/over the limit of 1,000 bytes for one input; raise maxInputBytes/);
+    await small.close();
+  });
+
   it('FaceParser.create with options that are not an object, or a bad thread count, is INVALID_ARGUMENT', async () => {
     expect((await failure(FaceParser.create('model' as never))).code).toBe('INVALID_ARGUMENT');
     expect((await failure(FaceParser.create({ model: TINY_MODEL, threads: 1.5 }))).code).toBe('INVALID_ARGUMENT');

@@ -23,7 +23,8 @@ export async function decodeImage(input: ImageInput, options: DecodeOptions = {}
   const name = describeInput(input);
   let bytes: Uint8Array;
   if (typeof input === 'string') {
-    bytes = await readInputFile(input);
+    // Regular files only, size-capped: a FIFO, a device or /dev/zero named .jpg fails at once.
+    bytes = await readRegularFile(input, options.maxInputBytes);
   } else {
     bytes = input;
   }
@@ -70,11 +71,6 @@ export async function decodeImage(input: ImageInput, options: DecodeOptions = {}
       { cause: error },
     );
   }
-}
-
-async function readInputFile(path: string): Promise<Uint8Array> {
-  // Regular files only, size-capped: a FIFO, a device or /dev/zero named .jpg fails at once (./regularFile.ts).
-  return readRegularFile(path);
 }
 
 function shortSharpMessage(error: unknown): string {
