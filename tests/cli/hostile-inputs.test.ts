@@ -144,7 +144,7 @@ describe('outputs never land on inputs', () => {
     expect(run.code, run.stderr).toBe(0);
     expect(readFileSync(victim, 'utf8')).toBe('keep me');
     expect(lstatSync(join(out, 'jpeg_q90.labels.png')).isFile()).toBe(true);
-    expect(readdirSync(out).filter((f) => f.endsWith('.tmp'))).toEqual([]);
+    expect(readdirSync(out).filter((f) => f.endsWith('tmp'))).toEqual([]);
   });
 });
 
