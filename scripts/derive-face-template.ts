@@ -7,9 +7,9 @@
  */
 import { readdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { decodeImage } from '../src/image/decode.js';
+import { decodeImage } from '../src/platform/node/index.js';
 import { detectFaces } from '../src/faces/detectFaces.js';
-import { createNodeDetectorRunner } from '../src/faces/nodeDetectorRunner.js';
+import { createNodeDetectorRunner } from '../src/platform/node/faceDetector.js';
 import { FACE_KEYPOINTS } from '../src/faces/types.js';
 
 const dir = process.argv[2] ?? '../shared/data/celebamask-mini/train/images';

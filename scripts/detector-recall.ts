@@ -8,10 +8,10 @@
  */
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { decodeImage } from '../src/image/decode.js';
+import { decodeImage } from '../src/platform/node/index.js';
 import { applyAffine, invertAffine } from '../src/faces/affine.js';
 import { detectFaces } from '../src/faces/detectFaces.js';
-import { createNodeDetectorRunner } from '../src/faces/nodeDetectorRunner.js';
+import { createNodeDetectorRunner } from '../src/platform/node/faceDetector.js';
 import type { Affine } from '../src/faces/types.js';
 
 const dir = process.argv[2] ?? '/tmp/wild';

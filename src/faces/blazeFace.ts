@@ -87,9 +87,12 @@ export function weightedNms(candidates: readonly DetectedFace[], iouThreshold = 
   const kept: DetectedFace[] = [];
   while (remaining.length > 0) {
     const best = remaining[0]!;
-    const cluster: DetectedFace[] = [];
+    // best always joins its own cluster, so the loop ends even for a degenerate (zero-area) box
+    const cluster: DetectedFace[] = [best];
     const rest: DetectedFace[] = [];
-    for (const face of remaining) (iou(best.box, face.box) >= iouThreshold ? cluster : rest).push(face);
+    for (let i = 1; i < remaining.length; i++) (iou(best.box, remaining[i]!.box) >= iouThreshold ? cluster : rest).push(remaining[i]!);
+    remaining.length = 0;
+    remaining.push(...rest);
     let total = 0;
     let x0 = 0;
     let y0 = 0;
@@ -108,6 +111,7 @@ export function weightedNms(candidates: readonly DetectedFace[], iouThreshold = 
         keypoints[k]!.y += p.y * w;
       });
     }
+    if (!(total > 0)) continue; // scores are sigmoids (> 0); guards the division all the same
     for (const p of keypoints) {
       p.x /= total;
       p.y /= total;
@@ -117,8 +121,6 @@ export function weightedNms(candidates: readonly DetectedFace[], iouThreshold = 
       box: { x: x0 / total, y: y0 / total, width: (x1 - x0) / total, height: (y1 - y0) / total },
       keypoints,
     });
-    remaining.length = 0;
-    remaining.push(...rest);
   }
   return kept;
 }

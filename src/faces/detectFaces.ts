@@ -10,7 +10,7 @@
  * crowd photo. Candidates of every view are mapped into photo pixels and merged by one weighted
  * NMS. Photos whose faces are all bigger than that never pay for the second pass (6-9 detector runs).
  */
-import type { RgbImage } from '../image/decode.js';
+import type { RgbImage } from '../base/types.js';
 import { applyAffine } from './affine.js';
 import { BLAZEFACE_INPUT_SIZE, BLAZEFACE_OUTPUTS, decodeBlazeFace, weightedNms } from './blazeFace.js';
 import type { Affine, Box, DetectedFace, TensorRunner } from './types.js';

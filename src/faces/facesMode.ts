@@ -13,7 +13,7 @@
  *   whose face is a fifth of the frame about 0.2; scenes of 1-3 faces at 20-50% of the short side
  *   at most 0.26.
  */
-import { FaceParseError } from '../core/errors.js';
+import { FaceParseError } from '../base/errors.js';
 import { alignFace, cropCorners, type FaceAlignment } from './align.js';
 import type { DetectedFace, Point } from './types.js';
 
@@ -90,8 +90,10 @@ export interface FacesDecision {
  * lower, best first). `inputSize` is the model input the crops are aligned to.
  */
 export function decideFaces(mode: Exclude<FacesMode, 'off'>, candidates: readonly DetectedFace[], minScore: number, width: number, height: number, inputSize: { width: number; height: number }): FacesDecision {
-  const faces = candidates.filter((f) => f.score >= minScore);
-  const best = candidates[0];
+  // A detection whose keypoints cannot be aligned (not finite, or all in one point) is no face.
+  const usable = candidates.filter(alignable);
+  const faces = usable.filter((f) => f.score >= minScore);
+  const best = usable[0];
   if (!best || best.score < FACE_CROP_MIN_SCORE) return { wholePhoto: false, faces, cropIoU: 0 };
   const cropIoU = cropPhotoIoU(alignFace(best, inputSize.width, inputSize.height), width, height);
   const alone = faces.every((f) => f === best || f.box.width <= FACE_CROP_MAX_OTHER_WIDTH * best.box.width);
@@ -102,4 +104,11 @@ export function decideFaces(mode: Exclude<FacesMode, 'off'>, candidates: readonl
 export function checkFacesMode(mode: unknown): void {
   if (mode === undefined || (FACES_MODES as readonly unknown[]).includes(mode)) return;
   throw new FaceParseError('INVALID_ARGUMENT', `faces ${JSON.stringify(mode)} is not one of ${FACES_MODES.join(', ')}; use 'auto' (default), 'on' or 'off'`);
+}
+
+/** True when the face's keypoints give an alignment: finite and not all at one point. */
+export function alignable(face: DetectedFace): boolean {
+  const points = face.keypoints;
+  if (!points.every((p) => Number.isFinite(p.x) && Number.isFinite(p.y))) return false;
+  return points.some((p) => Math.hypot(p.x - points[0]!.x, p.y - points[0]!.y) > 1e-3);
 }

@@ -3,7 +3,7 @@
  * resize of the whole photo first), then the SegFormer normalisation of the 8-bit values (the
  * same per-channel tables as the whole-photo preprocessing), laid out NCHW.
  */
-import type { RgbImage } from '../image/decode.js';
+import type { RgbImage } from '../base/types.js';
 import type { FaceAlignment } from './align.js';
 import { warpAffine, type WarpOptions } from './warp.js';
 

@@ -5,8 +5,8 @@
  */
 import { mergeMirrored, mirrorPlanes } from '../postprocess/flip.js';
 import { addResized, scaledInputSize } from '../postprocess/multiscale.js';
-import type { RgbImage } from '../image/decode.js';
-import type { Logits } from '../runtime/onnx.js';
+import type { RgbImage } from '../base/types.js';
+import type { Logits } from '../base/types.js';
 import { alignFace, type FaceAlignment, type FaceTemplate } from './align.js';
 import { warpToModelInput } from './modelInput.js';
 import type { FaceLogits } from './paste.js';
@@ -32,25 +32,47 @@ export interface FaceCropOptions {
   batchSize?: number;
 }
 
-/** Runs `alignments` (all of one size) through the model in batches; returns one logits array per face. */
+/**
+ * `batch` images through `run` one at a time, their logits concatenated as one batch run would
+ * give them: the fallback for models whose batch size is fixed.
+ */
+export async function runOneByOne(run: ModelRun, pixelValues: Float32Array, batch: number, height: number, width: number): Promise<Logits> {
+  const size = 3 * height * width;
+  const parts = await Promise.all(Array.from({ length: batch }, (_, i) => run(pixelValues.subarray(i * size, (i + 1) * size), 1, height, width)));
+  const first = parts[0]!;
+  const per = first.data.length;
+  const data = new Float32Array(per * batch);
+  parts.forEach((p, i) => data.set(p.data, i * per));
+  return { ...first, batch, data };
+}
+
+/**
+ * Runs `alignments` (all of one size) through the model in batches of `batchSize`, the batches
+ * (and the mirrored passes of flip) sent at once so that a pool of sessions runs them side by
+ * side; returns one logits array per face, in order.
+ */
 async function runAligned(image: RgbImage, alignments: readonly FaceAlignment[], setup: FaceCropSetup, run: ModelRun, flip: boolean, batchSize: number) {
   const { width, height } = alignments[0]!;
   const size = 3 * width * height;
-  const out: Array<{ data: Float32Array; classes: number; height: number; width: number }> = [];
-  for (let start = 0; start < alignments.length; start += batchSize) {
-    const group = alignments.slice(start, start + batchSize);
-    const input = new Float32Array(group.length * size);
-    group.forEach((alignment, i) => warpToModelInput(image, alignment, setup.tables, input.subarray(i * size, (i + 1) * size)));
-    const logits = await run(input, group.length, height, width);
-    const mirrored = flip ? await run(mirrorPlanes(input, 3 * group.length, height, width), group.length, height, width) : undefined;
-    const per = logits.classes * logits.height * logits.width;
-    for (let i = 0; i < group.length; i++) {
-      let data: Float32Array = logits.data.slice(i * per, (i + 1) * per);
-      if (mirrored) data = mergeMirrored(data, mirrored.data.subarray(i * per, (i + 1) * per), setup.mirrorClasses, logits.height, logits.width);
-      out.push({ data, classes: logits.classes, height: logits.height, width: logits.width });
-    }
-  }
-  return out;
+  const groups: FaceAlignment[][] = [];
+  for (let start = 0; start < alignments.length; start += batchSize) groups.push(alignments.slice(start, start + batchSize));
+  const perGroup = await Promise.all(
+    groups.map(async (group) => {
+      const input = new Float32Array(group.length * size);
+      group.forEach((alignment, i) => warpToModelInput(image, alignment, setup.tables, input.subarray(i * size, (i + 1) * size)));
+      const [logits, mirrored] = await Promise.all([
+        run(input, group.length, height, width),
+        flip ? run(mirrorPlanes(input, 3 * group.length, height, width), group.length, height, width) : undefined,
+      ]);
+      const per = logits.classes * logits.height * logits.width;
+      return group.map((_, i) => {
+        let data: Float32Array = logits.data.slice(i * per, (i + 1) * per);
+        if (mirrored) data = mergeMirrored(data, mirrored.data.subarray(i * per, (i + 1) * per), setup.mirrorClasses, logits.height, logits.width);
+        return { data, classes: logits.classes, height: logits.height, width: logits.width };
+      });
+    }),
+  );
+  return perGroup.flat();
 }
 
 /** Each face's logits on the scale-1 grid of its aligned crop, with the crop's alignment. */

@@ -7,7 +7,7 @@
  * From k = 3 on, the sub-samples are about one per photo pixel, so each takes its nearest pixel
  * (a box filter over the footprint) rather than four: 4x less work, and no visible difference.
  */
-import type { RgbImage } from '../image/decode.js';
+import type { RgbImage } from '../base/types.js';
 import { affineScale } from './affine.js';
 import type { Affine } from './types.js';
 

@@ -12,6 +12,8 @@
  * (the order torch uses: across width, then height) decides as torch would.
  */
 
+import { FaceParseError } from '../base/errors.js';
+
 const f = Math.fround;
 
 /** Source index and weights per output coordinate, as torch computes them in float32. */
@@ -47,6 +49,11 @@ const MARGIN = 1e-5;
 export interface UpsampleArgmaxOptions {
   /** Write into this array (length outWidth * outHeight) instead of a new one. */
   out?: Uint8Array;
+  /**
+   * Only output rows [start, end) (written at their place in `out`): rows are independent, so bands
+   * of rows can be computed on several cores. Default: every row.
+   */
+  rows?: readonly [number, number];
 }
 
 /**
@@ -62,9 +69,9 @@ export function upsampleArgmax(
   outWidth: number,
   options: UpsampleArgmaxOptions = {},
 ): Uint8Array {
-  if (classes > 256) throw new RangeError(`upsampleArgmax writes 8-bit class ids; got ${classes} classes`);
+  if (classes > 256) throw new FaceParseError('INVALID_ARGUMENT', `upsampleArgmax writes 8-bit class ids; got ${classes} classes`);
   if (logits.length < classes * height * width) {
-    throw new RangeError(`logits have ${logits.length} values; ${classes}x${height}x${width} needs ${classes * height * width}`);
+    throw new FaceParseError('INVALID_ARGUMENT', `logits have ${logits.length} values; ${classes}x${height}x${width} needs ${classes * height * width}`);
   }
   const out = options.out ?? new Uint8Array(outWidth * outHeight);
   const plane = height * width;
@@ -103,7 +110,8 @@ export function upsampleArgmax(
   const candidates = new Int32Array(width * classes);
   const candidateCount = new Int32Array(width);
   let cachedRows = -1;
-  for (let y = 0; y < outHeight; y++) {
+  const [rowStart, rowEnd] = options.rows ?? [0, outHeight];
+  for (let y = rowStart; y < rowEnd; y++) {
     const r0 = ys.i0[y]! * width;
     const r1 = ys.i1[y]! * width;
     if (r0 * (height + 1) + r1 !== cachedRows) {

@@ -4,10 +4,11 @@ import { fileURLToPath } from 'node:url';
 import { Writable } from 'node:stream';
 import { Command } from 'commander';
 import { describe, expect, it } from 'vitest';
-import { registerEvalCommand, runEval, type EvalCommandIO, type EvalCommandOptions } from '../../src/cli/eval.js';
-import { FaceParseError } from '../../src/core/errors.js';
+import { registerEvalCommand, runEval, type EvalCommandOptions } from '../../src/cli/eval.js';
+import type { CommandIO } from '../../src/cli/io.js';
+import { FaceParseError } from '../../src/base/errors.js';
 import { BISENET_LABELS } from '../../src/datasets/labelSets.js';
-import { FaceParser } from '../../src/core/faceParser.js';
+import { FaceParser } from '../../src/pipeline/faceParser.js';
 import { readLabelMap } from '../../src/datasets/readLabelMap.js';
 import { ConfusionMatrix } from '../../src/metrics/confusionMatrix.js';
 import { errorOf, rectangleMap, tempDir, writeLabelPng, writePhoto } from '../datasets/helpers.js';
@@ -23,7 +24,7 @@ function captureIO(env: Record<string, string | undefined> = {}) {
       done();
     },
   }) as Writable & { isTTY?: boolean };
-  const io: EvalCommandIO = { stdout: (text) => void out.push(text), stderr, env };
+  const io: CommandIO = { stdout: (text) => void out.push(text), stderr, env };
   return { io, stdout: () => out.join(''), stderr: () => err.join('') };
 }
 

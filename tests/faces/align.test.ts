@@ -2,11 +2,11 @@
 import { existsSync, readdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { decodeImage } from '../../src/image/decode.js';
+import { decodeImage } from '../../src/platform/node/index.js';
 import { applyAffine, composeAffine, invertAffine } from '../../src/faces/affine.js';
 import { alignFace, DEFAULT_FACE_TEMPLATE } from '../../src/faces/align.js';
 import { detectFaces } from '../../src/faces/detectFaces.js';
-import { createNodeDetectorRunner } from '../../src/faces/nodeDetectorRunner.js';
+import { createNodeDetectorRunner } from '../../src/platform/node/faceDetector.js';
 import { fitSimilarity } from '../../src/faces/similarity.js';
 import type { Affine, DetectedFace, TensorRunner } from '../../src/faces/types.js';
 import { warpAffine } from '../../src/faces/warp.js';

@@ -6,10 +6,10 @@
 import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { decodeImage } from '../../src/image/decode.js';
+import { decodeImage } from '../../src/platform/node/index.js';
 import { blazeFaceAnchors, iou, weightedNms } from '../../src/faces/blazeFace.js';
 import { detectFaces, letterboxView, tileViews } from '../../src/faces/detectFaces.js';
-import { createNodeDetectorRunner } from '../../src/faces/nodeDetectorRunner.js';
+import { createNodeDetectorRunner } from '../../src/platform/node/faceDetector.js';
 import type { DetectedFace, TensorRunner } from '../../src/faces/types.js';
 
 const PHOTOS = resolve('..', 'shared', 'data', 'photos');
@@ -50,6 +50,11 @@ describe('BlazeFace decoding', () => {
     expect(kept[0]!.keypoints[0]!.x).toBeCloseTo(0.8, 10);
     expect(kept[1]!.box.x).toBe(50);
     expect(iou(kept[0]!.box, kept[1]!.box)).toBe(0);
+  });
+
+  it('weighted NMS ends on degenerate boxes (zero or negative area) and keeps each', () => {
+    const flat = (x: number, width: number): DetectedFace => ({ score: 0.6, box: { x, y: 0, width, height: 0 }, keypoints: [{ x, y: 0 }] });
+    expect(weightedNms([flat(0, 0), flat(0, -5), flat(3, 0)])).toHaveLength(3);
   });
 
   it('letterboxes into 256 and tiles only photos that the letterbox shrinks more than 2x', () => {

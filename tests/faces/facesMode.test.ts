@@ -4,13 +4,13 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { spawnSync } from 'node:child_process';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { FaceParser } from '../../src/core/faceParser.js';
-import { FaceParseError } from '../../src/core/errors.js';
+import { FaceParser } from '../../src/pipeline/faceParser.js';
+import { FaceParseError } from '../../src/base/errors.js';
 import { applyAffine } from '../../src/faces/affine.js';
 import { DEFAULT_FACE_TEMPLATE } from '../../src/faces/align.js';
 import { decideFaces, FACE_CROP_MIN_IOU } from '../../src/faces/facesMode.js';
 import type { Affine, DetectedFace, TensorRunner } from '../../src/faces/types.js';
-import { decodeLabelPng } from '../../src/visualize/index.js';
+import { decodeLabelPng } from '../../src/platform/node/render.js';
 import { TINY_MODEL } from '../helpers/golden.js';
 
 const VAL = resolve('..', 'shared', 'data', 'celebamask-mini', 'val', 'images');

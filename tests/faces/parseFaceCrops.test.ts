@@ -5,11 +5,11 @@ import { applyAffine } from '../../src/faces/affine.js';
 import { DEFAULT_FACE_TEMPLATE } from '../../src/faces/align.js';
 import { parseFaceCrops, type ModelRun } from '../../src/faces/parseFaceCrops.js';
 import type { Affine, DetectedFace } from '../../src/faces/types.js';
-import { readPreprocessorConfig } from '../../src/models/segformer/config.js';
+import { readPreprocessorConfig } from '../../src/platform/node/modelConfig.js';
 import { normalizationTables } from '../../src/models/segformer/preprocess.js';
 import { mirrorClassTable } from '../../src/postprocess/flip.js';
-import { CELEBAMASK_HQ_LABELS } from '../../src/models/labels.js';
-import { createSegmentationSession, type SegmentationSession } from '../../src/runtime/onnx.js';
+import { CELEBAMASK_HQ_LABELS } from '../../src/base/labels.js';
+import { createSegmentationSession, type SegmentationSession } from '../../src/platform/node/session.js';
 import { TINY_MODEL } from '../helpers/golden.js';
 
 function faceAt(cropToPhoto: Affine): DetectedFace {

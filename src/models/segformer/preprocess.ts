@@ -4,7 +4,7 @@
  * `(x - mean) / std` in float32, laid out NCHW. The last two steps depend only on the 8-bit value
  * and the channel, so they are one 256-entry table per channel.
  */
-import type { RgbImage } from '../../image/decode.js';
+import type { RgbImage } from '../../base/types.js';
 import { resizePil } from '../../image/resize.js';
 import type { PreprocessorConfig } from './config.js';
 
@@ -42,6 +42,11 @@ export function modelInputSize(image: { width: number; height: number }, config:
 export function preprocess(image: RgbImage, config: PreprocessorConfig, tables: Float32Array[], out?: Float32Array): ModelInput {
   const { height, width } = modelInputSize(image, config);
   const pixels = resizePil(image.data, image.width, image.height, 3, width, height, config.resample);
+  return normalize(pixels, width, height, tables, out);
+}
+
+/** The second half of `preprocess`: resized 8-bit RGB to normalised NCHW float32 through the tables. */
+export function normalize(pixels: Uint8Array, width: number, height: number, tables: Float32Array[], out?: Float32Array): ModelInput {
   const plane = width * height;
   const data = out ?? new Float32Array(3 * plane);
   const [t0, t1, t2] = tables as [Float32Array, Float32Array, Float32Array];

@@ -1,0 +1,330 @@
+/**
+ * FaceParser: parse face photos with a SegFormer face-parsing model, with the results of the
+ * Hugging Face reference pipeline (SegformerImageProcessor -> SegformerForSemanticSegmentation ->
+ * bilinear upsampling, align_corners=False -> arg-max).
+ *
+ *     const parser = await FaceParser.create({ model: 'jonathandinu/face-parsing' });
+ *     const result = await parser.parse('photo.jpg');
+ *     result.categoryMask; // Uint8Array of class ids
+ *     await parser.close();
+ *
+ * The pipeline is a row of stages, each in its own module:
+ *   decode (platform) -> [detect faces -> whole photo or face by face (faces/facesMode.ts)]
+ *   -> preprocess (prepare.ts) | align + warp each face (faces/parseFaceCrops.ts)
+ *   -> infer (modelQueue.ts, with tta.ts around it)
+ *   -> upsample + arg-max (postprocess/) | paste the faces' logits back (faces/paste.ts) -> ParseResult (result.ts)
+ * This class only wires them; the platform (Node: sharp + onnxruntime-node on an inference thread)
+ * comes in through LoadedModel, so the same class serves every front end.
+ */
+import { FaceParseError, isInputError } from '../base/errors.js';
+import type { ImageInput, ModelVariant, RgbImage } from '../base/types.js';
+import { checkImageInput, describeInput } from '../image/raw.js';
+import type { PreprocessorConfig } from '../models/segformer/config.js';
+import { modelInputSize, normalizationTables } from '../models/segformer/preprocess.js';
+import { createRenderer, type Renderer } from '../outputs/render.js';
+import type { Platform } from '../platform/types.js';
+import { checkLogits } from '../postprocess/checkLogits.js';
+import { mirrorClassTable } from '../postprocess/flip.js';
+import { checkScales } from '../postprocess/multiscale.js';
+import { upsampleArgmax } from '../postprocess/upsampleArgmax.js';
+import { detectFaces, type DetectOptions } from '../faces/detectFaces.js';
+import { checkFacesMode, decideFaces, FACE_CROP_MIN_SCORE, type FacesDecision } from '../faces/facesMode.js';
+import { runOneByOne, type ModelRun } from '../faces/parseFaceCrops.js';
+import { parseFacesOfPhoto } from '../faces/parseFacesOfPhoto.js';
+import type { TensorRunner } from '../faces/types.js';
+import type { LoadedModel } from './loadedModel.js';
+import { ModelQueue } from './modelQueue.js';
+import type { FaceParserOptions, ParseOptions } from './options.js';
+import { prepareInput, type PreparedInput } from './prepare.js';
+import { ParseResult } from './result.js';
+import { runWithTta } from './tta.js';
+
+export interface BatchItem {
+  /** Position in the inputs. */
+  index: number;
+  input: ImageInput;
+  result?: ParseResult;
+  error?: FaceParseError;
+}
+
+/** A photo decoded and preprocessed, waiting for the model. */
+interface Prepared {
+  /** The input as messages name it. */
+  name: string;
+  image: RgbImage;
+  /** The preprocessed photo; undefined when it is parsed face by face. */
+  input?: PreparedInput;
+  /** The detector's verdict (faces 'auto' / 'on'); undefined with faces 'off'. */
+  decision?: FacesDecision;
+  detectMs: number;
+  decodeMs: number;
+  preprocessMs: number;
+}
+
+const now = () => performance.now();
+
+/** What the constructor keeps of FaceParserOptions. */
+type ConstructorOptions = Pick<FaceParserOptions, 'maxInputPixels' | 'maxInputBytes' | 'detector' | 'detection' | 'threads'>;
+
+/** Options objects of the public methods: absent or null means none; anything else but an object is refused. */
+function optionsObject<T extends object>(options: T | null | undefined, what: string): T {
+  if (options === undefined || options === null) return {} as T;
+  if (typeof options !== 'object' || Array.isArray(options)) {
+    throw new FaceParseError('INVALID_ARGUMENT', `${what} options must be an object, got ${Array.isArray(options) ? 'an array' : typeof options}`);
+  }
+  return options;
+}
+
+export class FaceParser {
+  /** The model's class names, index = class id. */
+  readonly labels: readonly string[];
+  /** The model id or folder it was loaded from. */
+  readonly model: string;
+  readonly variant: ModelVariant;
+  readonly preprocessor: Readonly<PreprocessorConfig>;
+  /** Where the model files were found (Node: the hub's ResolvedModel). */
+  readonly resolved: LoadedModel['resolved'];
+  readonly platform: Platform;
+  readonly #queue: ModelQueue;
+  readonly #renderer: Renderer;
+  readonly #tables: Float32Array[];
+  readonly #maxInputPixels: number | undefined;
+  readonly #maxInputBytes: number | undefined;
+  readonly #mirrorClasses: Int32Array;
+  readonly #parses = new Set<Promise<unknown>>();
+  readonly #detection: DetectOptions;
+  readonly #detectorThreads: number | undefined;
+  #detector: Promise<TensorRunner> | undefined;
+  #ownsDetector = false;
+  /** False once the model refused a batch of faces (a fixed batch size): then one face at a time. */
+  #batchFaces: boolean;
+  #closed = false;
+
+  private constructor(loaded: LoadedModel, options: ConstructorOptions) {
+    this.platform = loaded.platform;
+    this.resolved = loaded.resolved;
+    this.model = loaded.model;
+    this.variant = loaded.variant;
+    this.labels = loaded.labels;
+    this.preprocessor = loaded.preprocessor;
+    this.#queue = new ModelQueue(loaded.sessions);
+    this.#renderer = createRenderer(loaded.platform.codec);
+    this.#tables = normalizationTables(loaded.preprocessor);
+    this.#maxInputPixels = options.maxInputPixels;
+    this.#maxInputBytes = options.maxInputBytes;
+    this.#mirrorClasses = mirrorClassTable(loaded.labels);
+    this.#detection = options.detection ?? {};
+    this.#detectorThreads = options.threads;
+    if (options.detector) this.#detector = Promise.resolve(options.detector);
+    // Dynamically quantized (q8) exports compute activation scales over the whole batch, so a
+    // face's logits would depend on the other faces of its photo (up to 0.5 apart for the embedded
+    // model): those run one face at a time (the faces still run side by side on a session pool).
+    this.#batchFaces = loaded.variant !== 'q8';
+  }
+
+  /**
+   * Resolve the model (folder, cache or download), read and check its configs, start the session.
+   * On Node the model runs on its own thread (see `inferenceThread`).
+   */
+  static async create(options: FaceParserOptions = {}): Promise<FaceParser> {
+    const checked = optionsObject(options, 'FaceParser.create');
+    const { loadNodeModel } = await import('./nodeModel.js');
+    return new FaceParser(await loadNodeModel(checked), checked);
+  }
+
+  /** A parser over a model a platform has already loaded (the browser build, custom hosts). */
+  static fromLoaded(loaded: LoadedModel, options: ConstructorOptions = {}): FaceParser {
+    return new FaceParser(loaded, options);
+  }
+
+  /** Parse one photo: a path, encoded bytes, or raw pixels. */
+  async parse(input: ImageInput, options: ParseOptions = {}): Promise<ParseResult> {
+    this.#checkOpen();
+    options = optionsObject(options, 'parse');
+    if (options.scales !== undefined) checkScales(options.scales);
+    checkFacesMode(options.faces);
+    return this.#track(this.#prepare(input, options).then((prepared) => this.#infer(prepared, options)));
+  }
+
+  /**
+   * Parse many photos, one result or error per input, in input order. A bad input is reported in
+   * its item and the others go on. Photos overlap: while the model runs on one, the next ones are
+   * decoded and preprocessed and the previous one is post-processed.
+   */
+  async parseBatch(inputs: readonly ImageInput[], options: ParseOptions & { onItem?: (item: BatchItem) => void } = {}): Promise<BatchItem[]> {
+    options = optionsObject(options, 'parseBatch');
+    if (options.onItem !== undefined && typeof options.onItem !== 'function') {
+      throw new FaceParseError('INVALID_ARGUMENT', 'parseBatch option onItem must be a function');
+    }
+    const items: BatchItem[] = [];
+    for await (const item of this.parseEach(inputs, options)) {
+      items.push(item);
+      options.onItem?.(item);
+    }
+    return items;
+  }
+
+  /** parseBatch as a stream: yields each item as soon as it is done (input order). */
+  async *parseEach(inputs: Iterable<ImageInput> | AsyncIterable<ImageInput>, options: ParseOptions = {}): AsyncGenerator<BatchItem> {
+    this.#checkOpen();
+    options = optionsObject(options, 'parseEach');
+    const iterable = inputs as unknown as Record<symbol, unknown> | null | undefined;
+    if (typeof inputs === 'string' || iterable === null || typeof iterable !== 'object' || (typeof iterable[Symbol.iterator] !== 'function' && typeof iterable[Symbol.asyncIterator] !== 'function')) {
+      throw new FaceParseError('INVALID_ARGUMENT', `parseBatch/parseEach take an array (or iterable) of inputs, got ${inputs === null ? 'null' : typeof inputs}; for one photo use parse()`);
+    }
+    if (options.scales !== undefined) checkScales(options.scales); // a bad option fails the call, not each item
+    checkFacesMode(options.faces);
+    // Photos in flight: one per session on the model, one being prepared and one being finished.
+    const window = this.#queue.sessions.length + 2;
+    const inFlight: Array<Promise<BatchItem>> = [];
+    let index = 0;
+    const start = (input: ImageInput): Promise<BatchItem> => {
+      const at = index++;
+      const job = this.#track(this.#prepare(input, options).then((prepared) => this.#infer(prepared, options))).then(
+        (result): BatchItem => ({ index: at, input, result }),
+        (error: unknown): BatchItem => {
+          if (error instanceof FaceParseError && (isInputError(error) || error.code === 'INVALID_ARGUMENT')) return { index: at, input, error };
+          throw error;
+        },
+      );
+      job.catch(() => undefined); // rethrown when awaited below, in order
+      return job;
+    };
+    for await (const input of inputs as AsyncIterable<ImageInput>) {
+      inFlight.push(start(input));
+      if (inFlight.length >= window) yield await inFlight.shift()!;
+    }
+    while (inFlight.length > 0) yield await inFlight.shift()!;
+  }
+
+  /**
+   * Decode, detect faces (unless faces 'off'), and preprocess the whole photo when it is parsed
+   * whole (off the model queue), at the model input size and at each other scale of `scales`.
+   */
+  async #prepare(input: ImageInput, options: ParseOptions): Promise<Prepared> {
+    const mode = options.faces ?? 'auto';
+    const t0 = now();
+    checkImageInput(input);
+    const image = await this.platform.decodeImage(input, { maxInputPixels: this.#maxInputPixels, maxInputBytes: this.#maxInputBytes });
+    const t1 = now();
+    let decision: FacesDecision | undefined;
+    if (mode !== 'off') {
+      const minScore = this.#detection.minScore ?? 0.5;
+      // Candidates down to FACE_CROP_MIN_SCORE for the auto rule; faces are those >= minScore.
+      const candidates = await detectFaces(image, await this.#faceDetector(), { ...this.#detection, minScore: Math.min(minScore, FACE_CROP_MIN_SCORE) });
+      decision = decideFaces(mode, candidates, minScore, image.width, image.height, modelInputSize(image, this.preprocessor));
+    }
+    const t2 = now();
+    const base = { name: describeInput(input), image, decision, detectMs: t2 - t1, decodeMs: t1 - t0 };
+    // Face by face: the crops are warped straight from the photo in #inferFaces.
+    if (decision && !decision.wholePhoto) return { ...base, preprocessMs: 0 };
+    const prepared = await prepareInput(image, this.preprocessor, this.#tables, options.scales ?? [1], this.platform.parallel);
+    return { ...base, input: prepared, preprocessMs: now() - t2 };
+  }
+
+  /** The face detector: the one given to create(), else the platform's, started on first use. */
+  #faceDetector(): Promise<TensorRunner> {
+    if (!this.#detector) {
+      const create = this.platform.createFaceDetector;
+      if (!create) {
+        return Promise.reject(
+          new FaceParseError('INVALID_ARGUMENT', `the ${this.platform.name} platform has no face detector; pass FaceParserOptions.detector, or parse with faces: 'off'`),
+        );
+      }
+      this.#ownsDetector = true;
+      this.#detector = create.call(this.platform, { threads: this.#detectorThreads });
+      this.#detector.catch(() => (this.#detector = undefined)); // a failed start is retried by the next parse
+    }
+    return this.#detector;
+  }
+
+  /** Face by face: each face's crop through the model (one batch where it can), the logits pasted back. */
+  async #inferFaces(prepared: Prepared, decision: FacesDecision, options: ParseOptions): Promise<ParseResult> {
+    const queued: ModelRun = (pixels, batch, height, width) => this.#queue.run(pixels, batch, height, width);
+    const run: ModelRun = async (pixels, batch, height, width) => {
+      if (batch === 1) return queued(pixels, 1, height, width);
+      if (!this.#batchFaces) return runOneByOne(queued, pixels, batch, height, width);
+      try {
+        return await queued(pixels, batch, height, width);
+      } catch (error) {
+        // A model with a fixed batch size refuses the batch: from now on one face at a time.
+        const ones = await runOneByOne(queued, pixels, batch, height, width).catch(() => undefined);
+        if (!ones) throw error;
+        this.#batchFaces = false;
+        return ones;
+      }
+    };
+    const { faces, timings } = await parseFacesOfPhoto(prepared.image, decision.faces, run, {
+      inputSize: modelInputSize(prepared.image, this.preprocessor),
+      tables: this.#tables,
+      mirrorClasses: this.#mirrorClasses,
+      flip: options.flip,
+      scales: options.scales,
+    });
+    for (const face of faces.faces) checkLogits({ ...face.logits, batch: 1 }, this.model, prepared.name);
+    return new ParseResult({
+      categoryMask: faces.categoryMask,
+      image: prepared.image,
+      labels: this.labels,
+      model: this.model,
+      variant: this.variant,
+      renderer: this.#renderer,
+      timings: { decode: prepared.decodeMs, detect: prepared.detectMs, preprocess: timings.warp, inference: timings.inference, postprocess: timings.paste },
+      faces,
+    });
+  }
+
+  async #infer(prepared: Prepared, options: ParseOptions): Promise<ParseResult> {
+    if (prepared.decision && !prepared.decision.wholePhoto) return this.#inferFaces(prepared, prepared.decision, options);
+    const t0 = now();
+    const logits = await runWithTta((...args) => this.#queue.run(...args), prepared.input!, options, this.#mirrorClasses);
+    const t1 = now();
+    const { image } = prepared;
+    checkLogits(logits, this.model, prepared.name);
+    const categoryMask = this.platform.parallel
+      ? await this.platform.parallel.upsampleArgmax(logits.data, logits.classes, logits.height, logits.width, image.height, image.width)
+      : upsampleArgmax(logits.data, logits.classes, logits.height, logits.width, image.height, image.width);
+    const t2 = now();
+    return new ParseResult({
+      categoryMask,
+      image,
+      labels: this.labels,
+      model: this.model,
+      variant: this.variant,
+      renderer: this.#renderer,
+      timings: { decode: prepared.decodeMs, ...(prepared.decision ? { detect: prepared.detectMs } : {}), preprocess: prepared.preprocessMs, inference: t1 - t0, postprocess: t2 - t1 },
+      logits: options.keepLogits === false ? undefined : logits,
+    });
+  }
+
+  /** Keeps a parse in the set close() waits for. */
+  #track<T>(job: Promise<T>): Promise<T> {
+    this.#parses.add(job);
+    const forget = () => this.#parses.delete(job);
+    job.then(forget, forget);
+    return job;
+  }
+
+  /** The model input size for an image of this size (the preprocessor's size, or the image's own). */
+  inputSizeFor(width: number, height: number): { width: number; height: number } {
+    if (!Number.isInteger(width) || !Number.isInteger(height) || width < 1 || height < 1) {
+      throw new FaceParseError('INVALID_ARGUMENT', `inputSizeFor takes a width and height in whole pixels >= 1; got ${String(width)}x${String(height)}`);
+    }
+    return modelInputSize({ width, height }, this.preprocessor);
+  }
+
+  /** Release the model. Parses already started finish first; later calls fail with code CLOSED. */
+  async close(): Promise<void> {
+    if (this.#closed) return;
+    this.#closed = true;
+    while (this.#parses.size > 0) await Promise.allSettled([...this.#parses]);
+    await this.#queue.release();
+    if (this.#ownsDetector && this.#detector) await (await this.#detector.catch(() => undefined))?.release?.();
+  }
+
+  #checkOpen(): void {
+    if (this.#closed) throw new FaceParseError('CLOSED', 'this FaceParser was closed; create a new one with FaceParser.create()');
+  }
+}
+
+export { describeInput };
