@@ -1,0 +1,170 @@
+/**
+ * The concurrency gate: at most `concurrency` parses run at once and at most `maxQueue` requests
+ * wait for a slot. A request claims its place when it arrives, before its body is read, so a
+ * full service answers 503 at once instead of buffering bodies it cannot serve; a request that
+ * leaves (answered, failed, timed out, client gone) gives its place back exactly once.
+ */
+
+export class GateFullError extends Error {
+  constructor(readonly retryAfterSeconds: number) {
+    super('every parse slot and queue place is taken');
+    this.name = 'GateFullError';
+  }
+}
+
+export class GateTimeoutError extends Error {
+  constructor() {
+    super('the deadline passed while waiting for a parse slot');
+    this.name = 'GateTimeoutError';
+  }
+}
+
+export interface GateOptions {
+  concurrency: number;
+  maxQueue: number;
+}
+
+type State = 'queued' | 'running' | 'left';
+
+export class GateTicket {
+  #state: State = 'queued';
+  #waiter: { grant: () => void; fail: (error: unknown) => void } | undefined;
+  #startedAt = 0;
+
+  /** @internal made by ConcurrencyGate.enter */
+  constructor(private readonly gate: ConcurrencyGate) {}
+
+  get state(): State {
+    return this.#state;
+  }
+
+  /**
+   * Waits for a parse slot (first come, first served). Rejects with GateTimeoutError after
+   * `timeoutMs`, with the signal's reason when it aborts, or when the ticket leaves meanwhile;
+   * in every case the queue place is given back.
+   */
+  async acquire(timeoutMs: number, signal?: AbortSignal): Promise<void> {
+    if (this.#state !== 'queued' || this.#waiter) throw new Error(`ticket is ${this.#state}, not queued`);
+    if (signal?.aborted) {
+      this.leave();
+      throw signal.reason;
+    }
+    if (this.gate.tryStart(this)) return;
+    await new Promise<void>((resolve, reject) => {
+      const settle = () => {
+        clearTimeout(timer);
+        signal?.removeEventListener('abort', onAbort);
+        this.#waiter = undefined;
+      };
+      const onAbort = () => this.#fail(signal!.reason);
+      const timer = setTimeout(() => this.#fail(new GateTimeoutError()), Math.max(0, timeoutMs));
+      signal?.addEventListener('abort', onAbort, { once: true });
+      this.#waiter = {
+        grant: () => {
+          settle();
+          resolve();
+        },
+        fail: (error) => {
+          settle();
+          reject(error);
+        },
+      };
+      this.gate.enqueue(this);
+    });
+  }
+
+  /** Gives back the slot or the queue place (a pending acquire rejects); later calls do nothing. */
+  leave(): void {
+    if (this.#state === 'left') return;
+    const was = this.#state;
+    this.#state = 'left';
+    this.gate.left(this, was, was === 'running' ? performance.now() - this.#startedAt : undefined);
+    this.#waiter?.fail(new Error('the ticket left the gate'));
+  }
+
+  #fail(error: unknown): void {
+    this.#waiter?.fail(error); // first, so the acquire rejects with this error
+    this.leave();
+  }
+
+  /** @internal */
+  markRunning(): void {
+    this.#state = 'running';
+    this.#startedAt = performance.now();
+    this.#waiter?.grant();
+  }
+}
+
+export class ConcurrencyGate {
+  readonly concurrency: number;
+  readonly maxQueue: number;
+  #running = 0;
+  /** Tickets holding a queue place (their body may still be arriving). */
+  #queued = 0;
+  /** Tickets waiting for a slot, in arrival order. */
+  readonly #waiting: GateTicket[] = [];
+  /** Moving average of how long a slot is held, for Retry-After. */
+  #holdMs = 1000;
+
+  constructor(options: GateOptions) {
+    this.concurrency = options.concurrency;
+    this.maxQueue = options.maxQueue;
+  }
+
+  get running(): number {
+    return this.#running;
+  }
+
+  get queued(): number {
+    return this.#queued;
+  }
+
+  /** Claims a place; throws GateFullError (with a Retry-After estimate) when all are taken. */
+  enter(): GateTicket {
+    if (this.#running + this.#queued >= this.concurrency + this.maxQueue) throw new GateFullError(this.retryAfterSeconds());
+    this.#queued++;
+    return new GateTicket(this);
+  }
+
+  /** Seconds until a place is likely free: the work ahead shared over the slots, 1 to 60. */
+  retryAfterSeconds(): number {
+    const ahead = this.#running + this.#queued;
+    return Math.min(60, Math.max(1, Math.ceil((this.#holdMs * ahead) / this.concurrency / 1000)));
+  }
+
+  /** @internal */
+  tryStart(ticket: GateTicket): boolean {
+    if (this.#running >= this.concurrency || this.#waiting.length > 0) return false;
+    this.#queued--;
+    this.#running++;
+    ticket.markRunning();
+    return true;
+  }
+
+  /** @internal */
+  enqueue(ticket: GateTicket): void {
+    this.#waiting.push(ticket);
+  }
+
+  /** @internal */
+  left(ticket: GateTicket, was: State, heldMs: number | undefined): void {
+    if (was === 'queued') {
+      this.#queued--;
+      const at = this.#waiting.indexOf(ticket);
+      if (at >= 0) this.#waiting.splice(at, 1);
+    } else if (was === 'running') {
+      this.#running--;
+      if (heldMs !== undefined) this.#holdMs = 0.8 * this.#holdMs + 0.2 * heldMs;
+    }
+    this.#startNext();
+  }
+
+  #startNext(): void {
+    while (this.#running < this.concurrency && this.#waiting.length > 0) {
+      const next = this.#waiting.shift()!;
+      this.#queued--;
+      this.#running++;
+      next.markRunning();
+    }
+  }
+}

@@ -1,0 +1,245 @@
+/**
+ * `POST /v1/parse`: the image in the body (raw or multipart), options in the query; the answer is
+ * the label PNG itself (`Accept: image/png`, the same bytes as `faceparse parse` writes) or JSON
+ * with the summary and the asked-for outputs as base64 of the same encoders' bytes (src/outputs).
+ *
+ * Bounded at every step: the gate place is claimed on arrival (503 + Retry-After when full, before
+ * the body is read), the body and the pixel count have limits (413), and one deadline covers the
+ * upload, the queue wait and the parse (504). A parse that outlives its deadline keeps its slot
+ * until it really ends, so the slots always match the work running.
+ */
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { parseScaleList } from '../../cli/options.js';
+import { encodeOutputs, type EncodedOutput } from '../../outputs/encodeOutputs.js';
+import { OUTPUT_KINDS, parseOutputKinds, type OutputKind } from '../../outputs/kinds.js';
+import type { FaceParser } from '../../pipeline/faceParser.js';
+import type { ParseOptions } from '../../pipeline/options.js';
+import type { ParseResult } from '../../pipeline/result.js';
+import { negotiateAnswer } from '../accept.js';
+import { HttpError } from '../errors.js';
+import { ConcurrencyGate, GateFullError, GateTimeoutError, type GateTicket } from '../gate.js';
+import { checkContentType, IMAGE_TYPES, MULTIPART_TYPE, readImageBytes } from '../imageBody.js';
+import type { ServerMetrics } from '../metrics.js';
+
+/** What a JSON answer can carry: every output kind but the JSON itself (the answer is the JSON). */
+export const ANSWER_OUTPUTS: readonly OutputKind[] = OUTPUT_KINDS.filter((k) => k !== 'json');
+
+/** The face stage's modes (issue 22); until ParseOptions has `faces`, the pipeline parses the whole photo whatever the mode. */
+type FacesMode = ParseOptions extends { faces?: infer F } ? F : 'auto' | 'on' | 'off';
+
+interface ParseQuery {
+  outputs?: string;
+  faces?: 'auto' | 'on' | 'off';
+  flip?: boolean;
+  scales?: string;
+  alpha?: number;
+}
+
+export const PARSE_QUERY_SCHEMA = {
+  type: 'object',
+  additionalProperties: false,
+  properties: {
+    outputs: {
+      type: 'string',
+      description: `JSON answers: comma list of ${ANSWER_OUTPUTS.join(',')} (default labels), each a base64 PNG in "outputs" (masks: one per class present)`,
+    },
+    faces: { type: 'string', enum: ['auto', 'on', 'off'], description: 'per-face parsing: auto (default of the pipeline), on, or off (the whole photo)' },
+    flip: { type: 'boolean', description: 'flip test-time augmentation: also parse the mirror image (about 2x the time)' },
+    scales: { type: 'string', description: 'multi-scale test-time augmentation, e.g. 0.75,1,1.25 (must include 1)' },
+    alpha: { type: 'number', minimum: 0, maximum: 1, description: 'overlay opacity (default 0.5)' },
+  },
+} as const;
+
+const ERROR_SCHEMA = {
+  type: 'object',
+  properties: { error: { type: 'object', properties: { code: { type: 'string' }, message: { type: 'string' } }, required: ['code', 'message'] } },
+};
+const errorAnswer = (description: string) => ({ description, content: { 'application/json': { schema: ERROR_SCHEMA } } });
+
+const BOX_SCHEMA = { type: ['object', 'null'], properties: { x: { type: 'integer' }, y: { type: 'integer' }, width: { type: 'integer' }, height: { type: 'integer' } } };
+const JSON_ANSWER_SCHEMA = {
+  type: 'object',
+  properties: {
+    model: { type: 'string' },
+    variant: { type: 'string' },
+    width: { type: 'integer' },
+    height: { type: 'integer' },
+    labels: { type: 'array', items: { type: 'string' } },
+    classes: {
+      type: 'array',
+      description: 'per class of the model: pixels, share of the image, bounding box (null when absent)',
+      items: { type: 'object', properties: { id: { type: 'integer' }, label: { type: 'string' }, pixels: { type: 'integer' }, share: { type: 'number' }, bbox: BOX_SCHEMA } },
+    },
+    faces: { description: 'the faces found by the face stage; null when the photo was parsed whole' },
+    timings: { type: 'object', description: 'milliseconds: queue, decode, preprocess, inference, postprocess, encode, total', additionalProperties: { type: 'number' } },
+    outputs: {
+      type: 'object',
+      description: 'base64 PNGs by kind; masks is an object of base64 PNGs by class name',
+      additionalProperties: { anyOf: [{ type: 'string' }, { type: 'object', additionalProperties: { type: 'string' } }] },
+    },
+  },
+};
+
+/** The OpenAPI request body (documentation only: the body is bytes, checked by the decoder, not by a schema). */
+const REQUEST_BODY_DOC = {
+  content: {
+    ...Object.fromEntries([...IMAGE_TYPES.filter((t) => !['image/jpg', 'image/pjpeg', 'image/heic'].includes(t)), 'application/octet-stream'].map((t) => [t, { schema: { type: 'string', format: 'binary' } }])),
+    [MULTIPART_TYPE]: { schema: { type: 'object', properties: { image: { type: 'string', format: 'binary' } }, required: ['image'] } },
+  },
+};
+
+export interface ParseRouteContext {
+  parser: FaceParser;
+  gate: ConcurrencyGate;
+  metrics: ServerMetrics;
+  timeoutMs: number;
+  maxBodyBytes: number;
+}
+
+export function registerParseRoute(app: FastifyInstance, context: ParseRouteContext): void {
+  const { parser, gate, metrics, timeoutMs, maxBodyBytes } = context;
+  const tickets = new WeakMap<FastifyRequest, { ticket: GateTicket; abort: AbortController }>();
+
+  const admit = async (request: FastifyRequest) => {
+    checkContentType(request);
+    try {
+      tickets.set(request, { ticket: gate.enter(), abort: new AbortController() });
+    } catch (error) {
+      if (!(error instanceof GateFullError)) throw error;
+      metrics.rejected.inc({ reason: 'queue_full' });
+      throw new HttpError(503, 'QUEUE_FULL', `every parse slot (${gate.concurrency}) and queue place (${gate.maxQueue}) is taken; retry after ${error.retryAfterSeconds} s`, {
+        'retry-after': String(error.retryAfterSeconds),
+      });
+    }
+  };
+  // A place not yet turned into a running parse is given back when the answer is sent or the client goes.
+  const release = async (request: FastifyRequest) => {
+    const held = tickets.get(request);
+    if (held?.ticket.state === 'queued') held.ticket.leave();
+  };
+
+  app.post<{ Querystring: ParseQuery }>(
+    '/v1/parse',
+    {
+      schema: {
+        summary: 'Label every pixel of a face photo',
+        description:
+          'Body: the image bytes (image/jpeg, png, webp, tiff, avif, gif or application/octet-stream) or multipart/form-data with a field "image". ' +
+          'Accept: image/png answers the label PNG itself (pixel value = class id); otherwise JSON.',
+        tags: ['parse'],
+        querystring: PARSE_QUERY_SCHEMA,
+        response: {
+          200: { description: 'parsed', content: { 'application/json': { schema: JSON_ANSWER_SCHEMA }, 'image/png': { schema: { type: 'string', format: 'binary' } } } },
+          400: errorAnswer('undecodable image or bad parameter'),
+          401: errorAnswer('missing or wrong API key'),
+          413: errorAnswer('body or pixel count over the limit'),
+          415: errorAnswer('unsupported Content-Type'),
+          503: errorAnswer('every parse slot and queue place is taken (see Retry-After), or the service is stopping'),
+          504: errorAnswer('the deadline passed'),
+        },
+      },
+      config: { swaggerTransform: ({ schema, url }) => ({ schema: { ...schema, body: REQUEST_BODY_DOC }, url }) },
+      onRequest: admit,
+      onResponse: release,
+      onRequestAbort: async (request) => {
+        tickets.get(request)?.abort.abort(new Error('the client went away'));
+        await release(request);
+      },
+    },
+    async (request, reply) => {
+      const held = tickets.get(request)!;
+      const query = request.query;
+      const answer = negotiateAnswer(request.headers.accept);
+      const kinds = answer === 'png' ? ['labels' as const] : query.outputs === undefined ? ['labels' as const] : parseOutputKinds(query.outputs, 'outputs', ANSWER_OUTPUTS);
+      if (answer === 'png' && query.outputs !== undefined && parseOutputKinds(query.outputs, 'outputs', ANSWER_OUTPUTS).some((k) => k !== 'labels')) {
+        throw new HttpError(400, 'INVALID_ARGUMENT', 'Accept: image/png answers the label PNG only; ask for other outputs with Accept: application/json');
+      }
+      const options: ParseOptions & { faces?: FacesMode } = {
+        keepLogits: kinds.includes('confidence'),
+        flip: query.flip === true,
+        ...(query.scales === undefined ? {} : { scales: parseScaleList(query.scales, 'scales') }),
+        ...(query.faces === undefined ? {} : { faces: query.faces as FacesMode }),
+      };
+      const image = await readImageBytes(request, maxBodyBytes);
+
+      const left = () => timeoutMs - reply.elapsedTime;
+      const queuedAt = performance.now();
+      try {
+        await held.ticket.acquire(left(), held.abort.signal);
+      } catch (error) {
+        if (error instanceof GateTimeoutError) {
+          metrics.rejected.inc({ reason: 'timeout' });
+          throw timedOut(timeoutMs, 'waiting for a parse slot');
+        }
+        throw error;
+      }
+      const queueMs = performance.now() - queuedAt;
+      metrics.queueWaitSeconds.observe(queueMs / 1000);
+
+      const work = runParse(parser, image, options, kinds, query.alpha, metrics).finally(() => held.ticket.leave());
+      const done = await withDeadline(work, left());
+      if (!done) {
+        metrics.rejected.inc({ reason: 'timeout' });
+        throw timedOut(timeoutMs, 'parsing');
+      }
+      const { result, outputs, parseMs, encodeMs } = done;
+      reply.header('server-timing', `queue;dur=${queueMs.toFixed(1)}, parse;dur=${parseMs.toFixed(1)}, encode;dur=${encodeMs.toFixed(1)}`);
+      if (answer === 'png') return reply.type('image/png').send(Buffer.from(outputs[0]!.bytes));
+      const json = result.toJSON() as ReturnType<ParseResult['toJSON']> & { faces?: unknown };
+      const t = result.timings;
+      return reply.type('application/json; charset=utf-8').send({
+        model: json.model,
+        variant: json.variant,
+        width: json.width,
+        height: json.height,
+        labels: json.labels,
+        classes: json.classes,
+        faces: json.faces ?? null,
+        timings: { queue: queueMs, ...t, encode: encodeMs, total: reply.elapsedTime },
+        outputs: outputsAsBase64(outputs),
+      });
+    },
+  );
+}
+
+async function runParse(parser: FaceParser, image: Buffer, options: ParseOptions, kinds: OutputKind[], alpha: number | undefined, metrics: ServerMetrics) {
+  const t0 = performance.now();
+  const result = await parser.parse(image, options);
+  const parseMs = performance.now() - t0;
+  metrics.parseSeconds.observe(parseMs / 1000);
+  const { outputs, encodeMs } = await encodeOutputs(result, kinds, { alpha: alpha ?? 0.5 });
+  metrics.encodeSeconds.observe(encodeMs / 1000);
+  return { result, outputs, parseMs, encodeMs };
+}
+
+/** The work's value, or undefined when `ms` pass first (the work goes on and gives its slot back when it ends). */
+async function withDeadline<T>(work: Promise<T>, ms: number): Promise<T | undefined> {
+  work.catch(() => undefined);
+  let timer: NodeJS.Timeout | undefined;
+  const deadline = new Promise<undefined>((resolve) => (timer = setTimeout(() => resolve(undefined), Math.max(0, ms))));
+  try {
+    return await Promise.race([work, deadline]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+function timedOut(timeoutMs: number, while_: string): HttpError {
+  return new HttpError(504, 'TIMEOUT', `the request took longer than its deadline of ${timeoutMs / 1000} s (${while_}); retry later, send a smaller image, or raise --timeout`);
+}
+
+/** JSON outputs: one base64 PNG per kind; masks (several files) an object by class name. */
+function outputsAsBase64(outputs: readonly EncodedOutput[]): Record<string, string | Record<string, string>> {
+  const answer: Record<string, string | Record<string, string>> = {};
+  for (const o of outputs) {
+    const b64 = Buffer.from(o.bytes.buffer, o.bytes.byteOffset, o.bytes.length).toString('base64');
+    const slash = o.suffix.indexOf('/');
+    if (slash < 0) {
+      answer[o.kind] = b64;
+      continue;
+    }
+    const group = (answer[o.kind] ??= {}) as Record<string, string>;
+    group[o.suffix.slice(slash + 1).replace(/\.png$/, '')] = b64;
+  }
+  return answer;
+}

@@ -1,0 +1,82 @@
+/** The concurrency gate on its own: slots, the bounded queue, first come first served, deadlines, aborts, places given back once. */
+import { describe, expect, it } from 'vitest';
+import { ConcurrencyGate, GateFullError, GateTimeoutError } from '../../src/server/gate.js';
+
+const tick = () => new Promise((r) => setTimeout(r, 0));
+
+describe('ConcurrencyGate', () => {
+  it('runs up to `concurrency`, queues up to `maxQueue`, refuses the rest with a Retry-After estimate', async () => {
+    const gate = new ConcurrencyGate({ concurrency: 2, maxQueue: 1 });
+    const [a, b, c] = [gate.enter(), gate.enter(), gate.enter()];
+    expect(() => gate.enter()).toThrow(GateFullError);
+    try {
+      gate.enter();
+    } catch (error) {
+      expect((error as GateFullError).retryAfterSeconds).toBeGreaterThanOrEqual(1);
+      expect((error as GateFullError).retryAfterSeconds).toBeLessThanOrEqual(60);
+    }
+    await a.acquire(1000);
+    await b.acquire(1000);
+    expect([gate.running, gate.queued]).toEqual([2, 1]);
+    let cStarted = false;
+    const cDone = c.acquire(1000).then(() => (cStarted = true));
+    await tick();
+    expect(cStarted).toBe(false);
+    a.leave();
+    await cDone;
+    expect([gate.running, gate.queued]).toEqual([2, 0]);
+    b.leave();
+    c.leave();
+    c.leave(); // twice: nothing more is given back
+    expect([gate.running, gate.queued]).toEqual([0, 0]);
+  });
+
+  it('grants slots in arrival order', async () => {
+    const gate = new ConcurrencyGate({ concurrency: 1, maxQueue: 3 });
+    const first = gate.enter();
+    await first.acquire(1000);
+    const order: number[] = [];
+    const waits = [1, 2, 3].map((n) => {
+      const ticket = gate.enter();
+      return ticket.acquire(1000).then(() => {
+        order.push(n);
+        ticket.leave();
+      });
+    });
+    first.leave();
+    await Promise.all(waits);
+    expect(order).toEqual([1, 2, 3]);
+    expect([gate.running, gate.queued]).toEqual([0, 0]);
+  });
+
+  it('a wait past its deadline, or aborted, gives its place back', async () => {
+    const gate = new ConcurrencyGate({ concurrency: 1, maxQueue: 2 });
+    const holder = gate.enter();
+    await holder.acquire(1000);
+    const late = gate.enter();
+    await expect(late.acquire(20)).rejects.toBeInstanceOf(GateTimeoutError);
+    expect(gate.queued).toBe(0);
+    const gone = gate.enter();
+    const abort = new AbortController();
+    const waiting = gone.acquire(5000, abort.signal);
+    abort.abort(new Error('client went away'));
+    await expect(waiting).rejects.toThrow('client went away');
+    expect(gate.queued).toBe(0);
+    const left = gate.enter();
+    const pending = left.acquire(5000);
+    left.leave();
+    await expect(pending).rejects.toThrow();
+    expect([gate.running, gate.queued]).toEqual([1, 0]);
+    holder.leave();
+    expect(gate.running).toBe(0);
+  });
+
+  it('a queue of 0 refuses everything beyond the running slots', async () => {
+    const gate = new ConcurrencyGate({ concurrency: 1, maxQueue: 0 });
+    const only = gate.enter();
+    expect(() => gate.enter()).toThrow(GateFullError);
+    await only.acquire(10);
+    only.leave();
+    expect(() => gate.enter().leave()).not.toThrow();
+  });
+});
