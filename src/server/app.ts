@@ -18,6 +18,7 @@ import { FaceParser } from '../pipeline/faceParser.js';
 import { registerApiKeys } from './auth.js';
 import { registerDocsRoutes, registerOpenApi } from './docs.js';
 import { registerErrorHandlers, sendError, toHttpError } from './errors.js';
+import { trackConnections } from './connections.js';
 import { ConcurrencyGate } from './gate.js';
 import { registerImageBodies } from './imageBody.js';
 import { ServerMetrics } from './metrics.js';
@@ -98,6 +99,8 @@ async function build(parser: FaceParser, ownsParser: boolean, options: ServerOpt
   registerSecurityHeaders(app);
   app.addHook('onSend', async (request, reply, payload) => {
     reply.header('x-request-id', request.id);
+    // While stopping, each answer closes its connection, so keep-alive clients do not hold close() up.
+    if (stopping) reply.header('connection', 'close');
     return payload;
   });
   app.addHook('onResponse', async (request, reply) => {
@@ -124,6 +127,7 @@ async function build(parser: FaceParser, ownsParser: boolean, options: ServerOpt
   registerStaticApp(app, settings.appDir);
   await app.ready();
 
+  const connections = trackConnections(app.server);
   let closing: Promise<{ forced: boolean }> | undefined;
   return {
     app,
@@ -145,10 +149,14 @@ async function build(parser: FaceParser, ownsParser: boolean, options: ServerOpt
           app.log.warn({ graceMs }, 'grace period over: closing the connections of requests still in flight');
           app.server.closeAllConnections();
         }, graceMs);
+        // Connections that turn idle during the stop (their answer sent) are closed as they do, not after their keep-alive.
+        connections.closeIdle();
+        const sweep = setInterval(() => connections.closeIdle(), 50);
         try {
           await app.close();
         } finally {
           clearTimeout(cut);
+          clearInterval(sweep);
           if (ownsParser) await parser.close(); // waits for parses still running (those answered 504 included)
         }
         return { forced };

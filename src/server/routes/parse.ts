@@ -100,10 +100,16 @@ export function registerParseRoute(app: FastifyInstance, context: ParseRouteCont
   const { parser, gate, metrics, timeoutMs, maxBodyBytes } = context;
   const tickets = new WeakMap<FastifyRequest, { ticket: GateTicket; abort: AbortController }>();
 
-  const admit = async (request: FastifyRequest) => {
+  const admit = async (request: FastifyRequest, reply: FastifyReply) => {
     checkContentType(request);
     try {
-      tickets.set(request, { ticket: gate.enter(), abort: new AbortController() });
+      const held = { ticket: gate.enter(), abort: new AbortController() };
+      tickets.set(request, held);
+      // The connection closed before the answer was written: the client went away.
+      reply.raw.once('close', () => {
+        if (!reply.raw.writableFinished) held.abort.abort(new Error('the client went away'));
+        if (held.ticket.state === 'queued') held.ticket.leave();
+      });
     } catch (error) {
       if (!(error instanceof GateFullError)) throw error;
       metrics.rejected.inc({ reason: 'queue_full' });
@@ -141,10 +147,6 @@ export function registerParseRoute(app: FastifyInstance, context: ParseRouteCont
       config: { swaggerTransform: ({ schema, url }) => ({ schema: { ...schema, body: REQUEST_BODY_DOC }, url }) },
       onRequest: admit,
       onResponse: release,
-      onRequestAbort: async (request) => {
-        tickets.get(request)?.abort.abort(new Error('the client went away'));
-        await release(request);
-      },
     },
     async (request, reply) => {
       const held = tickets.get(request)!;
