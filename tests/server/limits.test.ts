@@ -5,7 +5,7 @@
  * clean stop with requests in flight.
  */
 import { afterEach, describe, expect, it } from 'vitest';
-import { HeldModel, postImage, startServer, testPng, until, type ErrorAnswer, type TestServer } from './helpers.js';
+import { bodyOf, HeldModel, postImage, startServer, testPng, until, type ErrorAnswer, type TestServer } from './helpers.js';
 
 let open: TestServer[] = [];
 afterEach(async () => {
@@ -101,7 +101,7 @@ describe('limits with held model runs', () => {
     const first = postImage(t.url, photo);
     await until(() => model.waiting === 1);
     const abort = new AbortController();
-    const gone = fetch(`${t.url}/v1/parse`, { method: 'POST', body: photo, headers: { 'content-type': 'image/png' }, signal: abort.signal });
+    const gone = fetch(`${t.url}/v1/parse`, { method: 'POST', body: bodyOf(photo), headers: { 'content-type': 'image/png' }, signal: abort.signal });
     await until(() => t.server.gate.queued === 1);
     abort.abort();
     await expect(gone).rejects.toThrow();

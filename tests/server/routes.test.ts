@@ -11,7 +11,7 @@ import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FaceParser } from '../../src/pipeline/faceParser.js';
 import { GOLDEN_DIR } from '../helpers/golden.js';
-import { postImage, startServer, testPng, TINY_MODEL, type ErrorAnswer, type TestServer } from './helpers.js';
+import { bodyOf, postImage, startServer, testPng, TINY_MODEL, type ErrorAnswer, type TestServer } from './helpers.js';
 
 const MB = 1024 * 1024;
 const PNG_SIGNATURE = Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]);
@@ -150,7 +150,7 @@ describe('faceparse service: routes, statuses and limits', () => {
     const expected = await (await reference.parse(photo)).toLabelPng();
     const form = new FormData();
     form.append('note', 'fields before the file are fine');
-    form.append('image', new Blob([photo], { type: 'image/png' }), 'photo.png');
+    form.append('image', new Blob([bodyOf(photo)], { type: 'image/png' }), 'photo.png');
     const multipart = await fetch(`${t.url}/v1/parse`, { method: 'POST', body: form, headers: { accept: 'image/png' } });
     expect(multipart.status).toBe(200);
     expect(Buffer.from(await multipart.arrayBuffer()).equals(expected)).toBe(true);
@@ -161,7 +161,7 @@ describe('faceparse service: routes, statuses and limits', () => {
 
   it('bad multipart bodies are 400 or 415, never 500', async () => {
     const wrongField = new FormData();
-    wrongField.append('photo', new Blob([photo], { type: 'image/png' }), 'photo.png');
+    wrongField.append('photo', new Blob([bodyOf(photo)], { type: 'image/png' }), 'photo.png');
     await expectError(await fetch(`${t.url}/v1/parse`, { method: 'POST', body: wrongField }), 400, 'BAD_REQUEST', /name it "image"/);
     const noFile = new FormData();
     noFile.append('image', 'just text');
@@ -238,7 +238,7 @@ describe('faceparse service: routes, statuses and limits', () => {
     const streamed = await fetch(`${t.url}/v1/parse`, { method: 'POST', body: chunked, headers: { 'content-type': 'image/png' }, duplex: 'half' } as RequestInit);
     await expectError(streamed, 413, 'BODY_TOO_LARGE');
     const form = new FormData();
-    form.append('image', new Blob([big], { type: 'image/png' }), 'big.png');
+    form.append('image', new Blob([bodyOf(big)], { type: 'image/png' }), 'big.png');
     await expectError(await fetch(`${t.url}/v1/parse`, { method: 'POST', body: form }), 413, 'BODY_TOO_LARGE');
     await stillServing();
   });
