@@ -18,6 +18,7 @@ export type ServiceErrorCode =
   | 'QUEUE_FULL'
   | 'TIMEOUT'
   | 'SHUTTING_DOWN'
+  | 'CLIENT_GONE'
   | 'INTERNAL';
 
 /** An error the service answers as is. */
@@ -102,8 +103,10 @@ export function sendError(reply: FastifyReply, error: HttpError): FastifyReply {
 export function registerErrorHandlers(app: FastifyInstance, limits: { maxBodyBytes: number }): void {
   app.setErrorHandler((error: unknown, request: FastifyRequest, reply: FastifyReply) => {
     const http = toHttpError(error, limits);
-    if (http.status >= 500) request.log.error({ err: error }, 'request failed');
+    // Only our own failures are errors; bad input, shedding and deadlines are the service working as meant.
+    if (http.code === 'INTERNAL') request.log.error({ err: error }, 'request failed');
     else request.log.info({ code: http.code, status: http.status }, http.message);
+    if (reply.raw.destroyed) return reply; // the client is gone: nobody to answer
     return sendError(reply, http);
   });
   app.setNotFoundHandler((request: FastifyRequest, reply: FastifyReply) =>

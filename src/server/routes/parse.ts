@@ -107,7 +107,7 @@ export function registerParseRoute(app: FastifyInstance, context: ParseRouteCont
       tickets.set(request, held);
       // The connection closed before the answer was written: the client went away.
       reply.raw.once('close', () => {
-        if (!reply.raw.writableFinished) held.abort.abort(new Error('the client went away'));
+        if (!reply.raw.writableFinished) held.abort.abort(new HttpError(499, 'CLIENT_GONE', 'the client closed the connection before the answer'));
         if (held.ticket.state === 'queued') held.ticket.leave();
       });
     } catch (error) {
