@@ -254,6 +254,35 @@ describe('faceparse service: routes, statuses and limits', () => {
     await stillServing();
   });
 
+  it('a stream of random bad requests never gets a 5xx, and every refusal is JSON with a code', async () => {
+    let seed = 20261201;
+    const random = () => ((seed = (seed * 1103515245 + 12345) >>> 0) / 2 ** 32);
+    const pick = <T,>(items: readonly T[]) => items[Math.floor(random() * items.length)]!;
+    const jpeg = await sharp(photo).jpeg().toBuffer();
+    const bodies = [
+      () => Buffer.from(Array.from({ length: Math.floor(random() * 5000) }, () => Math.floor(random() * 256))),
+      () => Buffer.concat([PNG_SIGNATURE, Buffer.from(Array.from({ length: 300 }, () => Math.floor(random() * 256)))]),
+      () => Buffer.concat([Buffer.from([0xff, 0xd8, 0xff, 0xe0]), Buffer.alloc(200, 7)]),
+      () => jpeg.subarray(0, Math.floor(random() * jpeg.length)),
+      () => photo.subarray(0, Math.floor(random() * photo.length)),
+      () => Buffer.from('--b\r\nContent-Disposition: form-data; name="image"\r\n\r\nxx\r\n--b--\r\n'),
+      () => Buffer.alloc(0),
+    ];
+    const types = ['image/png', 'image/jpeg', 'image/webp', 'application/octet-stream', 'multipart/form-data; boundary=b', 'multipart/form-data', 'text/plain', 'image/svg+xml', ''];
+    const queries = ['', 'outputs=masks,confidence', 'flip=true', 'scales=1,0.5', 'faces=on', 'bogus=1', 'scales=', 'alpha=-1', 'outputs=labels&outputs=color'];
+    const seen = new Set<number>();
+    for (let i = 0; i < 80; i++) {
+      const response = await postImage(t.url, pick(bodies)(), { type: pick(types), query: pick(queries), accept: pick(['image/png', 'application/json', '*/*']) });
+      seen.add(response.status);
+      expect(response.status, `request ${i}`).toBeLessThan(500);
+      if (response.status !== 200) expect(((await response.json()) as ErrorAnswer).error.code).toMatch(/^[A-Z_]+$/);
+      else await response.arrayBuffer();
+    }
+    expect([...seen].some((s) => s === 400)).toBe(true);
+    expect([...seen].some((s) => s === 415)).toBe(true);
+    await stillServing();
+  });
+
   it('unknown routes and methods are 404 JSON; / without a built web app says how to build it', async () => {
     await expectError(await fetch(`${t.url}/v2/parse`, { method: 'POST' }), 404, 'NOT_FOUND', /no route POST \/v2\/parse/);
     await expectError(await fetch(`${t.url}/v1/parse`, { method: 'DELETE' }), 404, 'NOT_FOUND');
