@@ -21,6 +21,8 @@ interface ServeFlags {
   maxPixels: string;
   concurrency?: string;
   queue?: string;
+  maxPixelsInFlight: string;
+  sessions?: string;
   timeout: string;
   grace: string;
   apiKey: string[];
@@ -63,6 +65,8 @@ export function registerServeCommand(program: Command): void {
     .option('--max-body-mb <n>', 'largest request body in MB (413 beyond)', '20')
     .option('--max-pixels <n>', 'largest image in pixels, the decompression-bomb guard (413 beyond)', '40000000')
     .option('--concurrency <n>', 'parses at once (default: one per core)')
+    .option('--max-pixels-in-flight <n>', 'pixels the parses running at once may hold together: bounds memory whatever the core count (one photo alone always runs)', '40000000')
+    .option('--sessions <n>', 'model sessions sharing the threads (default 1; several 1-thread sessions can raise throughput under load, see bench/serve.ts)')
     .option('--queue <n>', 'requests that may wait for a parse; beyond, 503 with Retry-After (default: 2 x concurrency)')
     .option('--timeout <seconds>', 'deadline of a request, upload and queue wait included (504 beyond)', '30')
     .option('--grace <seconds>', 'on SIGTERM/SIGINT, how long requests in flight may take to finish', '10')
@@ -96,6 +100,7 @@ export async function runServe(flags: ServeFlags): Promise<number> {
       model: flags.model,
       variant: flags.variant,
       threads: wholeNumber(flags.threads, '--threads', 1),
+      sessions: wholeNumber(flags.sessions, '--sessions', 1),
       device: flags.device,
       spinning: flags.spinning,
       maxInputPixels: wholeNumber(flags.maxPixels, '--max-pixels', 1),
@@ -107,6 +112,7 @@ export async function runServe(flags: ServeFlags): Promise<number> {
     },
     maxBodyBytes: Math.round(positiveNumber(flags.maxBodyMb, '--max-body-mb') * 1024 * 1024),
     concurrency: wholeNumber(flags.concurrency, '--concurrency', 1),
+    maxPixelsInFlight: wholeNumber(flags.maxPixelsInFlight, '--max-pixels-in-flight', 1),
     maxQueue: wholeNumber(flags.queue, '--queue', 0),
     timeoutMs: Math.round(positiveNumber(flags.timeout, '--timeout') * 1000),
     apiKeys,

@@ -14,6 +14,7 @@ import type { AddressInfo } from 'node:net';
 import cors from '@fastify/cors';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import { pino } from 'pino';
+import { DEFAULT_MAX_INPUT_PIXELS } from '../image/raw.js';
 import { FaceParser } from '../pipeline/faceParser.js';
 import { registerApiKeys } from './auth.js';
 import { registerDocsRoutes, registerOpenApi } from './docs.js';
@@ -91,7 +92,9 @@ async function build(parser: FaceParser, ownsParser: boolean, options: ServerOpt
     return503OnClosing: true,
     forceCloseConnections: 'idle',
   });
-  const gate = new ConcurrencyGate({ concurrency: settings.concurrency, maxQueue: settings.maxQueue });
+  const gate = new ConcurrencyGate({ concurrency: settings.concurrency, maxQueue: settings.maxQueue, pixelBudget: settings.maxPixelsInFlight });
+  // Photos over the decoder's limit are refused by it at once, so they need no room in the budget.
+  const maxInputPixels = options.parser?.maxInputPixels ?? (options.faceParser ? DEFAULT_MAX_INPUT_PIXELS : SERVER_DEFAULTS.maxInputPixels);
   const metrics = new ServerMetrics(gate, parser);
   let stopping = false;
 
@@ -122,7 +125,7 @@ async function build(parser: FaceParser, ownsParser: boolean, options: ServerOpt
   await registerImageBodies(app, settings.maxBodyBytes);
 
   registerOpsRoutes(app, { parser, gate, metrics, stopping: () => stopping });
-  registerParseRoute(app, { parser, gate, metrics, timeoutMs: settings.timeoutMs, maxBodyBytes: settings.maxBodyBytes });
+  registerParseRoute(app, { parser, gate, metrics, timeoutMs: settings.timeoutMs, maxBodyBytes: settings.maxBodyBytes, maxInputPixels });
   registerDocsRoutes(app);
   registerStaticApp(app, settings.appDir);
   await app.ready();

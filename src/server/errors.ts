@@ -43,6 +43,8 @@ const LIBRARY_STATUS: Partial<Record<FaceParseErrorCode, number>> = {
   INPUT_UNREADABLE: 400,
   INPUT_EMPTY: 400,
   INPUT_TOO_LARGE: 413,
+  // The model ran but gave no usable result for this image: the request cannot be processed, the service is fine.
+  MODEL_OUTPUT_INVALID: 422,
   CLOSED: 503,
 };
 

@@ -1,8 +1,12 @@
 /**
- * The concurrency gate: at most `concurrency` parses run at once and at most `maxQueue` requests
- * wait for a slot. A request claims its place when it arrives, before its body is read, so a
- * full service answers 503 at once instead of buffering bodies it cannot serve; a request that
- * leaves (answered, failed, timed out, client gone) gives its place back exactly once.
+ * The concurrency gate: at most `concurrency` parses run at once, their photos hold at most
+ * `pixelBudget` pixels together (a parse's memory grows with its pixel count, so this bounds the
+ * memory of the parses in flight whatever the core count; one photo alone may always run), and at
+ * most `maxQueue` requests wait. A request claims its place when it arrives, before its body is
+ * read, so a full service answers 503 at once instead of buffering bodies it cannot serve; a
+ * request that leaves (answered, failed, timed out, client gone) gives its place back exactly once.
+ * Slots are granted first come, first served: a large photo at the head waits for room rather than
+ * being overtaken for ever by small ones.
  */
 
 export class GateFullError extends Error {
@@ -22,6 +26,8 @@ export class GateTimeoutError extends Error {
 export interface GateOptions {
   concurrency: number;
   maxQueue: number;
+  /** Pixels the running parses may hold together. Default: no limit. */
+  pixelBudget?: number;
 }
 
 type State = 'queued' | 'running' | 'left';
@@ -30,6 +36,7 @@ export class GateTicket {
   #state: State = 'queued';
   #waiter: { grant: () => void; fail: (error: unknown) => void } | undefined;
   #startedAt = 0;
+  #pixels = 0;
 
   /** @internal made by ConcurrencyGate.enter */
   constructor(private readonly gate: ConcurrencyGate) {}
@@ -38,13 +45,19 @@ export class GateTicket {
     return this.#state;
   }
 
+  /** The pixels this parse holds while it runs. */
+  get pixels(): number {
+    return this.#pixels;
+  }
+
   /**
-   * Waits for a parse slot (first come, first served). Rejects with GateTimeoutError after
-   * `timeoutMs`, with the signal's reason when it aborts, or when the ticket leaves meanwhile;
-   * in every case the queue place is given back.
+   * Waits for a parse slot and room for `pixels` (first come, first served). Rejects with
+   * GateTimeoutError after `timeoutMs`, with the signal's reason when it aborts, or when the ticket
+   * leaves meanwhile; in every case the queue place is given back.
    */
-  async acquire(timeoutMs: number, signal?: AbortSignal): Promise<void> {
+  async acquire(timeoutMs: number, signal?: AbortSignal, pixels = 0): Promise<void> {
     if (this.#state !== 'queued' || this.#waiter) throw new Error(`ticket is ${this.#state}, not queued`);
+    this.#pixels = pixels;
     if (signal?.aborted) {
       this.leave();
       throw signal.reason;
@@ -103,12 +116,20 @@ export class ConcurrencyGate {
   #queued = 0;
   /** Tickets waiting for a slot, in arrival order. */
   readonly #waiting: GateTicket[] = [];
+  readonly pixelBudget: number;
+  #pixels = 0;
   /** Moving average of how long a slot is held, for Retry-After. */
   #holdMs = 1000;
 
   constructor(options: GateOptions) {
     this.concurrency = options.concurrency;
     this.maxQueue = options.maxQueue;
+    this.pixelBudget = options.pixelBudget ?? Infinity;
+  }
+
+  /** Pixels held by the running parses. */
+  get pixelsInFlight(): number {
+    return this.#pixels;
   }
 
   get running(): number {
@@ -134,11 +155,21 @@ export class ConcurrencyGate {
 
   /** @internal */
   tryStart(ticket: GateTicket): boolean {
-    if (this.#running >= this.concurrency || this.#waiting.length > 0) return false;
+    if (this.#waiting.length > 0 || !this.#fits(ticket)) return false;
+    this.#start(ticket);
+    return true;
+  }
+
+  /** A free slot, and room for its pixels (a photo alone always fits). */
+  #fits(ticket: GateTicket): boolean {
+    return this.#running < this.concurrency && (this.#running === 0 || this.#pixels + ticket.pixels <= this.pixelBudget);
+  }
+
+  #start(ticket: GateTicket): void {
     this.#queued--;
     this.#running++;
+    this.#pixels += ticket.pixels;
     ticket.markRunning();
-    return true;
   }
 
   /** @internal */
@@ -154,17 +185,13 @@ export class ConcurrencyGate {
       if (at >= 0) this.#waiting.splice(at, 1);
     } else if (was === 'running') {
       this.#running--;
+      this.#pixels -= ticket.pixels;
       if (heldMs !== undefined) this.#holdMs = 0.8 * this.#holdMs + 0.2 * heldMs;
     }
     this.#startNext();
   }
 
   #startNext(): void {
-    while (this.#running < this.concurrency && this.#waiting.length > 0) {
-      const next = this.#waiting.shift()!;
-      this.#queued--;
-      this.#running++;
-      next.markRunning();
-    }
+    while (this.#waiting.length > 0 && this.#fits(this.#waiting[0]!)) this.#start(this.#waiting.shift()!);
   }
 }

@@ -67,6 +67,15 @@ export class ServerMetrics {
         this.set(gate.queued);
       },
     });
+    new Gauge({
+      name: 'faceparse_pixels_in_flight',
+      help: 'Pixels of the photos being parsed now (bounded by the pixel budget)',
+      registers: [this.registry],
+      collect() {
+        this.set(gate.pixelsInFlight);
+      },
+    });
+    new Gauge({ name: 'faceparse_pixel_budget', help: 'Pixels the running parses may hold together', registers: [this.registry] }).set(gate.pixelBudget);
     new Gauge({ name: 'faceparse_concurrency_limit', help: 'Parse slots', registers: [this.registry] }).set(gate.concurrency);
     new Gauge({ name: 'faceparse_queue_limit', help: 'Queue places', registers: [this.registry] }).set(gate.maxQueue);
     new Gauge({

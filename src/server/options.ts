@@ -22,6 +22,13 @@ export interface ServerOptions {
   concurrency?: number;
   /** Requests that may wait for a parse slot; beyond, 503 with Retry-After at once. Default 2 x concurrency. */
   maxQueue?: number;
+  /**
+   * Pixels the parses running at once may hold together (read from each photo's header before it
+   * is decoded): a parse's memory grows with its pixels (about 15 bytes each with every buffer and
+   * encoder, see the README's limits), so this bounds the service's memory whatever its core count.
+   * One photo alone may always run. Default 40 000 000.
+   */
+  maxPixelsInFlight?: number;
   /** Per-request deadline in ms, from arrival to answer (queue wait included): past it, 504. Default 30 000. */
   timeoutMs?: number;
   /** Bearer keys; when non-empty, /v1/* and /metrics need `Authorization: Bearer <key>`. Default: none (open). */
@@ -39,6 +46,7 @@ export interface ServerOptions {
 export const SERVER_DEFAULTS = {
   maxBodyBytes: 20 * 1024 * 1024,
   maxInputPixels: 40_000_000,
+  maxPixelsInFlight: 40_000_000,
   timeoutMs: 30_000,
   logLevel: 'info',
 } as const;
@@ -47,6 +55,7 @@ export interface ResolvedServerOptions {
   maxBodyBytes: number;
   concurrency: number;
   maxQueue: number;
+  maxPixelsInFlight: number;
   timeoutMs: number;
   apiKeys: readonly string[];
   corsOrigins: readonly string[] | '*' | undefined;
@@ -67,6 +76,7 @@ export function resolveServerOptions(options: ServerOptions): ResolvedServerOpti
     maxBodyBytes: wholeNumber(options.maxBodyBytes ?? SERVER_DEFAULTS.maxBodyBytes, 'maxBodyBytes', 1),
     concurrency,
     maxQueue: wholeNumber(options.maxQueue ?? 2 * concurrency, 'maxQueue', 0),
+    maxPixelsInFlight: wholeNumber(options.maxPixelsInFlight ?? SERVER_DEFAULTS.maxPixelsInFlight, 'maxPixelsInFlight', 1),
     timeoutMs: wholeNumber(options.timeoutMs ?? SERVER_DEFAULTS.timeoutMs, 'timeoutMs', 1),
     apiKeys: keys,
     corsOrigins: options.corsOrigins,

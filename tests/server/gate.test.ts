@@ -71,6 +71,30 @@ describe('ConcurrencyGate', () => {
     expect(gate.running).toBe(0);
   });
 
+  it('the pixel budget: photos run together while they fit, a photo alone always runs, the head is not overtaken', async () => {
+    const gate = new ConcurrencyGate({ concurrency: 4, maxQueue: 4, pixelBudget: 100 });
+    const a = gate.enter();
+    await a.acquire(1000, undefined, 60);
+    const b = gate.enter();
+    let bStarted = false;
+    const bDone = b.acquire(1000, undefined, 60).then(() => (bStarted = true)); // 120 > 100: waits, a slot is free
+    const c = gate.enter();
+    let cStarted = false;
+    const cDone = c.acquire(1000, undefined, 10).then(() => (cStarted = true)); // would fit, but b is first
+    await tick();
+    expect([bStarted, cStarted, gate.running, gate.pixelsInFlight]).toEqual([false, false, 1, 60]);
+    a.leave();
+    await Promise.all([bDone, cDone]);
+    expect([gate.running, gate.pixelsInFlight]).toEqual([2, 70]);
+    b.leave();
+    c.leave();
+    const huge = gate.enter();
+    await huge.acquire(1000, undefined, 1000); // over the budget, but alone
+    expect(gate.pixelsInFlight).toBe(1000);
+    huge.leave();
+    expect([gate.running, gate.pixelsInFlight]).toEqual([0, 0]);
+  });
+
   it('a queue of 0 refuses everything beyond the running slots', async () => {
     const gate = new ConcurrencyGate({ concurrency: 1, maxQueue: 0 });
     const only = gate.enter();

@@ -56,6 +56,26 @@ describe('limits with held model runs', () => {
     expect([t.server.gate.running, t.server.gate.queued]).toEqual([0, 0]);
   });
 
+  it('the pixel budget holds a second photo back while a slot is free, and lets it run when the first ends', async () => {
+    const model = new HeldModel();
+    const photo = await testPng(96, 64); // 6144 pixels
+    const t = await heldServer(model, { concurrency: 4, maxQueue: 4, maxPixelsInFlight: 10_000 });
+    const first = postImage(t.url, photo);
+    await until(() => model.waiting === 1);
+    const second = postImage(t.url, photo);
+    await until(() => t.server.gate.queued === 1);
+    await new Promise((r) => setTimeout(r, 100));
+    expect([t.server.gate.running, t.server.gate.queued, model.waiting]).toEqual([1, 1, 1]);
+    const ready = (await (await fetch(`${t.url}/readyz`)).json()) as { pixelsInFlight: number; pixelBudget: number };
+    expect(ready).toMatchObject({ pixelsInFlight: 6144, pixelBudget: 10_000 });
+    expect(await (await fetch(`${t.url}/metrics`)).text()).toMatch(/faceparse_pixels_in_flight 6144/);
+    model.releaseOne();
+    await until(() => model.waiting === 1, 10_000, 'the second photo to reach the model');
+    model.releaseAll();
+    expect((await first).status).toBe(200);
+    expect((await second).status).toBe(200);
+  });
+
   it('a 503 is sent before the body is read: a full gate does not buffer uploads', async () => {
     const model = new HeldModel();
     const t = await heldServer(model, { concurrency: 1, maxQueue: 0 });

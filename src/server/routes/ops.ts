@@ -40,6 +40,8 @@ export function registerOpsRoutes(app: FastifyInstance, context: OpsContext): vo
               maxQueue: { type: 'integer' },
               running: { type: 'integer' },
               queued: { type: 'integer' },
+              pixelBudget: { type: 'number' },
+              pixelsInFlight: { type: 'number' },
             },
           },
         },
@@ -47,7 +49,7 @@ export function registerOpsRoutes(app: FastifyInstance, context: OpsContext): vo
     },
     async () => {
       if (stopping()) throw new HttpError(503, 'SHUTTING_DOWN', 'the service is stopping; send requests to another instance');
-      return { status: 'ready', model: parser.model, variant: parser.variant, labels: parser.labels, concurrency: gate.concurrency, maxQueue: gate.maxQueue, running: gate.running, queued: gate.queued };
+      return { status: 'ready', model: parser.model, variant: parser.variant, labels: parser.labels, concurrency: gate.concurrency, maxQueue: gate.maxQueue, running: gate.running, queued: gate.queued, pixelBudget: gate.pixelBudget, pixelsInFlight: gate.pixelsInFlight };
     },
   );
   app.get('/metrics', { schema: { summary: 'Prometheus metrics', tags: ['ops'], produces: ['text/plain'] } }, async (_request, reply) =>

@@ -4,8 +4,9 @@
  * with the summary and the asked-for outputs as base64 of the same encoders' bytes (src/outputs).
  *
  * Bounded at every step: the gate place is claimed on arrival (503 + Retry-After when full, before
- * the body is read), the body and the pixel count have limits (413), and one deadline covers the
- * upload, the queue wait and the parse (504). A parse that outlives its deadline keeps its slot
+ * the body is read), the body and the pixel count have limits (413), the photo's pixels (from its
+ * header) must fit the budget of the parses in flight, and one deadline covers the upload, the
+ * queue wait and the parse (504). A parse that outlives its deadline keeps its slot
  * until it really ends, so the slots always match the work running.
  */
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
@@ -15,6 +16,7 @@ import { OUTPUT_KINDS, parseOutputKinds, type OutputKind } from '../../outputs/k
 import type { FaceParser } from '../../pipeline/faceParser.js';
 import type { ParseOptions } from '../../pipeline/options.js';
 import type { ParseResult } from '../../pipeline/result.js';
+import { readPixelCount } from '../../platform/node/imageSize.js';
 import { negotiateAnswer } from '../accept.js';
 import { HttpError } from '../errors.js';
 import { ConcurrencyGate, GateFullError, GateTimeoutError, type GateTicket } from '../gate.js';
@@ -94,10 +96,12 @@ export interface ParseRouteContext {
   metrics: ServerMetrics;
   timeoutMs: number;
   maxBodyBytes: number;
+  /** The decoder's pixel limit: larger photos are refused by it before any decoding. */
+  maxInputPixels: number;
 }
 
 export function registerParseRoute(app: FastifyInstance, context: ParseRouteContext): void {
-  const { parser, gate, metrics, timeoutMs, maxBodyBytes } = context;
+  const { parser, gate, metrics, timeoutMs, maxBodyBytes, maxInputPixels } = context;
   const tickets = new WeakMap<FastifyRequest, { ticket: GateTicket; abort: AbortController }>();
 
   const admit = async (request: FastifyRequest, reply: FastifyReply) => {
@@ -163,11 +167,12 @@ export function registerParseRoute(app: FastifyInstance, context: ParseRouteCont
         ...(query.faces === undefined ? {} : { faces: query.faces as FacesMode }),
       };
       const image = await readImageBytes(request, maxBodyBytes);
+      const pixels = (await readPixelCount(image)) ?? 0;
 
       const left = () => timeoutMs - reply.elapsedTime;
       const queuedAt = performance.now();
       try {
-        await held.ticket.acquire(left(), held.abort.signal);
+        await held.ticket.acquire(left(), held.abort.signal, pixels > maxInputPixels ? 0 : pixels);
       } catch (error) {
         if (error instanceof GateTimeoutError) {
           metrics.rejected.inc({ reason: 'timeout' });
