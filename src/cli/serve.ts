@@ -8,6 +8,7 @@
 import { Command, Option } from 'commander';
 import { FaceParseError } from '../base/errors.js';
 import type { Device, ModelVariant } from '../base/types.js';
+import { processIO, type CommandIO } from './io.js';
 
 interface ServeFlags {
   host: string;
@@ -51,7 +52,7 @@ function positiveNumber(value: string, flag: string): number {
 
 const collect = (value: string, previous: string[]) => [...previous, value];
 
-export function registerServeCommand(program: Command): void {
+export function registerServeCommand(program: Command, io: CommandIO = processIO()): void {
   program
     .command('serve')
     .description('run the HTTP service: POST /v1/parse, /healthz, /readyz, /metrics, /openapi.json, /docs and the web app at /')
@@ -81,11 +82,11 @@ export function registerServeCommand(program: Command): void {
     .option('--token <token>', 'hub token for private or gated models (default: HF_TOKEN)')
     .option('--offline', 'never use the network (also HF_HUB_OFFLINE=1)')
     .action(async (flags: ServeFlags) => {
-      process.exitCode = await runServe(flags);
+      process.exitCode = await runServe(flags, io);
     });
 }
 
-export async function runServe(flags: ServeFlags): Promise<number> {
+export async function runServe(flags: ServeFlags, io: CommandIO = processIO()): Promise<number> {
   const port = wholeNumber(flags.port, '--port', 0)!;
   if (port > 65535) throw new FaceParseError('INVALID_ARGUMENT', `--port must be at most 65535, got ${port}`);
   const graceMs = positiveNumber(flags.grace, '--grace') * 1000;
@@ -150,9 +151,9 @@ export async function runServe(flags: ServeFlags): Promise<number> {
     const code = (error as NodeJS.ErrnoException).code;
     throw new FaceParseError('INVALID_ARGUMENT', `cannot listen on ${flags.host}:${port}: ${code === 'EADDRINUSE' ? 'the port is in use; pick another with --port (0 = any free one)' : (error as Error).message}`);
   }
-  process.stdout.write(`faceparse serve listening on ${url} (model ${server.parser.model}, ${server.parser.variant}; docs ${url}/docs)\n`);
+  io.stdout(`faceparse serve listening on ${url} (model ${server.parser.model}, ${server.parser.variant}; docs ${url}/docs)\n`);
   const code = await stopped;
-  process.stdout.write(`faceparse serve stopped${code === 0 ? '' : ' (requests were cut)'}\n`);
+  io.stdout(`faceparse serve stopped${code === 0 ? '' : ' (requests were cut)'}\n`);
   // Everything is closed, so the process ends by itself; should a handle stay open, it still ends.
   setTimeout(() => process.exit(code), 2000).unref();
   return code;
