@@ -109,7 +109,8 @@ export function registerParseRoute(app: FastifyInstance, context: ParseRouteCont
     try {
       const held = { ticket: gate.enter(), abort: new AbortController() };
       tickets.set(request, held);
-      // The connection closed before the answer was written: the client went away.
+      // 'close' comes after the answer, or before it when the client went away. A place not yet turned
+      // into a running parse is given back then; a running parse gives its slot back when it ends.
       reply.raw.once('close', () => {
         if (!reply.raw.writableFinished) held.abort.abort(new HttpError(499, 'CLIENT_GONE', 'the client closed the connection before the answer'));
         if (held.ticket.state === 'queued') held.ticket.leave();
@@ -122,12 +123,6 @@ export function registerParseRoute(app: FastifyInstance, context: ParseRouteCont
       });
     }
   };
-  // A place not yet turned into a running parse is given back when the answer is sent or the client goes.
-  const release = async (request: FastifyRequest) => {
-    const held = tickets.get(request);
-    if (held?.ticket.state === 'queued') held.ticket.leave();
-  };
-
   app.post<{ Querystring: ParseQuery }>(
     '/v1/parse',
     {
@@ -150,16 +145,16 @@ export function registerParseRoute(app: FastifyInstance, context: ParseRouteCont
       },
       config: { swaggerTransform: ({ schema, url }) => ({ schema: { ...schema, body: REQUEST_BODY_DOC }, url }) },
       onRequest: admit,
-      onResponse: release,
     },
     async (request, reply) => {
       const held = tickets.get(request)!;
       const query = request.query;
       const answer = negotiateAnswer(request.headers.accept);
-      const kinds = answer === 'png' ? ['labels' as const] : query.outputs === undefined ? ['labels' as const] : parseOutputKinds(query.outputs, 'outputs', ANSWER_OUTPUTS);
-      if (answer === 'png' && query.outputs !== undefined && parseOutputKinds(query.outputs, 'outputs', ANSWER_OUTPUTS).some((k) => k !== 'labels')) {
+      const asked = query.outputs === undefined ? undefined : parseOutputKinds(query.outputs, 'outputs', ANSWER_OUTPUTS);
+      if (answer === 'png' && asked?.some((k) => k !== 'labels')) {
         throw new HttpError(400, 'INVALID_ARGUMENT', 'Accept: image/png answers the label PNG only; ask for other outputs with Accept: application/json');
       }
+      const kinds: OutputKind[] = answer === 'png' || asked === undefined ? ['labels'] : asked;
       const options: ParseOptions & { faces?: FacesMode } = {
         keepLogits: kinds.includes('confidence'),
         flip: query.flip === true,
