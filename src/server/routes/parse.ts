@@ -230,18 +230,21 @@ function timedOut(timeoutMs: number, while_: string): HttpError {
   return new HttpError(504, 'TIMEOUT', `the request took longer than its deadline of ${timeoutMs / 1000} s (${while_}); retry later, send a smaller image, or raise --timeout`);
 }
 
-/** JSON outputs: one base64 PNG per kind; masks (several files) an object by class name. */
+/**
+ * JSON outputs by kind: a base64 PNG for a kind of one file (`labels`, `color`, ...), an object of
+ * them for a kind of several (`masks` by class name; any later kind of several files, by its suffix).
+ */
 function outputsAsBase64(outputs: readonly EncodedOutput[]): Record<string, string | Record<string, string>> {
   const answer: Record<string, string | Record<string, string>> = {};
-  for (const o of outputs) {
-    const b64 = Buffer.from(o.bytes.buffer, o.bytes.byteOffset, o.bytes.length).toString('base64');
-    const slash = o.suffix.indexOf('/');
-    if (slash < 0) {
-      answer[o.kind] = b64;
+  const kinds = [...new Set(outputs.map((o) => o.kind))];
+  for (const kind of kinds) {
+    const files = outputs.filter((o) => o.kind === kind);
+    const b64 = (o: EncodedOutput) => Buffer.from(o.bytes.buffer, o.bytes.byteOffset, o.bytes.length).toString('base64');
+    if (files.length === 1 && files[0]!.suffix === `.${kind}.png`) {
+      answer[kind] = b64(files[0]!);
       continue;
     }
-    const group = (answer[o.kind] ??= {}) as Record<string, string>;
-    group[o.suffix.slice(slash + 1).replace(/\.png$/, '')] = b64;
+    answer[kind] = Object.fromEntries(files.map((o) => [o.suffix.replace(/^\./, '').replace(new RegExp(`^${kind}/`), '').replace(/\.png$/, ''), b64(o)]));
   }
   return answer;
 }
