@@ -92,7 +92,7 @@ async function build(parser: FaceParser, ownsParser: boolean, options: ServerOpt
     return503OnClosing: true,
     forceCloseConnections: 'idle',
   });
-  const gate = new ConcurrencyGate({ concurrency: settings.concurrency, maxQueue: settings.maxQueue, pixelBudget: settings.maxPixelsInFlight });
+  const gate = new ConcurrencyGate({ concurrency: settings.concurrency, maxQueue: settings.maxQueue, pixelBudget: settings.maxPixelsInFlight, deadlineMs: settings.timeoutMs });
   // Photos over the decoder's limit are refused by it at once, so they need no room in the budget.
   const maxInputPixels = options.parser?.maxInputPixels ?? (options.faceParser ? DEFAULT_MAX_INPUT_PIXELS : SERVER_DEFAULTS.maxInputPixels);
   const metrics = new ServerMetrics(gate, parser);

@@ -10,8 +10,12 @@
  */
 
 export class GateFullError extends Error {
-  constructor(readonly retryAfterSeconds: number) {
-    super('every parse slot and queue place is taken');
+  constructor(
+    readonly retryAfterSeconds: number,
+    /** 'full': every place is taken; 'too_slow': the work ahead would outlast the deadline. */
+    readonly reason: 'full' | 'too_slow',
+  ) {
+    super(reason === 'full' ? 'every parse slot and queue place is taken' : 'the work queued ahead would outlast the deadline');
     this.name = 'GateFullError';
   }
 }
@@ -28,6 +32,11 @@ export interface GateOptions {
   maxQueue: number;
   /** Pixels the running parses may hold together. Default: no limit. */
   pixelBudget?: number;
+  /**
+   * The requests' deadline: once parses have been timed, a newcomer whose predicted wait and parse
+   * would outlast it is refused at once (503 now, rather than a 504 after holding a place). Default: none.
+   */
+  deadlineMs?: number;
 }
 
 type State = 'queued' | 'running' | 'left';
@@ -36,6 +45,7 @@ export class GateTicket {
   #state: State = 'queued';
   #waiter: { grant: () => void; fail: (error: unknown) => void } | undefined;
   #startedAt = 0;
+  #runningAtStart = 1;
   #pixels = 0;
 
   /** @internal made by ConcurrencyGate.enter */
@@ -91,7 +101,8 @@ export class GateTicket {
     if (this.#state === 'left') return;
     const was = this.#state;
     this.#state = 'left';
-    this.gate.left(this, was, was === 'running' ? performance.now() - this.#startedAt : undefined);
+    // Parses running side by side share the model: a slot held for `held` ms with n running is ~held/n ms of service.
+    this.gate.left(this, was, was === 'running' ? (performance.now() - this.#startedAt) / this.#runningAtStart : undefined);
     this.#waiter?.fail(new Error('the ticket left the gate'));
   }
 
@@ -101,9 +112,10 @@ export class GateTicket {
   }
 
   /** @internal */
-  markRunning(): void {
+  markRunning(runningNow: number): void {
     this.#state = 'running';
     this.#startedAt = performance.now();
+    this.#runningAtStart = Math.max(1, runningNow);
     this.#waiter?.grant();
   }
 }
@@ -118,13 +130,15 @@ export class ConcurrencyGate {
   readonly #waiting: GateTicket[] = [];
   readonly pixelBudget: number;
   #pixels = 0;
-  /** Moving average of how long a slot is held, for Retry-After. */
-  #holdMs = 1000;
+  readonly deadlineMs: number;
+  /** Moving average of the service time of one parse (ms of the gate per completion); undefined until one ends. */
+  #serviceMs: number | undefined;
 
   constructor(options: GateOptions) {
     this.concurrency = options.concurrency;
     this.maxQueue = options.maxQueue;
     this.pixelBudget = options.pixelBudget ?? Infinity;
+    this.deadlineMs = options.deadlineMs ?? Infinity;
   }
 
   /** Pixels held by the running parses. */
@@ -140,17 +154,22 @@ export class ConcurrencyGate {
     return this.#queued;
   }
 
-  /** Claims a place; throws GateFullError (with a Retry-After estimate) when all are taken. */
+  /**
+   * Claims a place; throws GateFullError (with a Retry-After estimate) when all are taken, or when
+   * the parses ahead and its own would, at the measured pace, outlast the deadline.
+   */
   enter(): GateTicket {
-    if (this.#running + this.#queued >= this.concurrency + this.maxQueue) throw new GateFullError(this.retryAfterSeconds());
+    const ahead = this.#running + this.#queued;
+    if (ahead >= this.concurrency + this.maxQueue) throw new GateFullError(this.retryAfterSeconds(), 'full');
+    if (ahead > 0 && this.#serviceMs !== undefined && (ahead + 1) * this.#serviceMs > this.deadlineMs) throw new GateFullError(this.retryAfterSeconds(), 'too_slow');
     this.#queued++;
     return new GateTicket(this);
   }
 
-  /** Seconds until a place is likely free: the work ahead shared over the slots, 1 to 60. */
+  /** Seconds until the work ahead is likely done at the measured pace (1 s before any parse is timed), 1 to 60. */
   retryAfterSeconds(): number {
     const ahead = this.#running + this.#queued;
-    return Math.min(60, Math.max(1, Math.ceil((this.#holdMs * ahead) / this.concurrency / 1000)));
+    return Math.min(60, Math.max(1, Math.ceil(((this.#serviceMs ?? 1000) * ahead) / 1000)));
   }
 
   /** @internal */
@@ -169,7 +188,7 @@ export class ConcurrencyGate {
     this.#queued--;
     this.#running++;
     this.#pixels += ticket.pixels;
-    ticket.markRunning();
+    ticket.markRunning(this.#running);
   }
 
   /** @internal */
@@ -178,7 +197,7 @@ export class ConcurrencyGate {
   }
 
   /** @internal */
-  left(ticket: GateTicket, was: State, heldMs: number | undefined): void {
+  left(ticket: GateTicket, was: State, serviceMs: number | undefined): void {
     if (was === 'queued') {
       this.#queued--;
       const at = this.#waiting.indexOf(ticket);
@@ -186,7 +205,7 @@ export class ConcurrencyGate {
     } else if (was === 'running') {
       this.#running--;
       this.#pixels -= ticket.pixels;
-      if (heldMs !== undefined) this.#holdMs = 0.8 * this.#holdMs + 0.2 * heldMs;
+      if (serviceMs !== undefined) this.#serviceMs = this.#serviceMs === undefined ? serviceMs : 0.8 * this.#serviceMs + 0.2 * serviceMs;
     }
     this.#startNext();
   }

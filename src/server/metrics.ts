@@ -45,7 +45,7 @@ export class ServerMetrics {
   });
   readonly rejected = new Counter({
     name: 'faceparse_rejected_total',
-    help: 'Parse requests turned away before parsing, by reason (queue_full, timeout, shutting_down)',
+    help: 'Parse requests turned away before parsing, by reason (queue_full, queue_too_slow: the wait would outlast the deadline, timeout)',
     labelNames: ['reason'] as const,
     registers: [this.registry],
   });

@@ -95,6 +95,28 @@ describe('ConcurrencyGate', () => {
     expect([gate.running, gate.pixelsInFlight]).toEqual([0, 0]);
   });
 
+  it('once a parse has been timed, a newcomer whose wait would outlast the deadline is refused at once', async () => {
+    const gate = new ConcurrencyGate({ concurrency: 1, maxQueue: 10, deadlineMs: 100 });
+    const first = gate.enter();
+    const second = gate.enter(); // nothing timed yet: admitted whatever the queue
+    await first.acquire(1000);
+    await new Promise((r) => setTimeout(r, 80));
+    first.leave(); // one parse of >= ~80 ms
+    await second.acquire(1000);
+    try {
+      gate.enter(); // one ahead: (1 + 1) x ~80 ms > 100 ms
+      expect.unreachable();
+    } catch (error) {
+      expect(error).toBeInstanceOf(GateFullError);
+      expect((error as GateFullError).reason).toBe('too_slow');
+      expect((error as GateFullError).retryAfterSeconds).toBeGreaterThanOrEqual(1);
+    }
+    second.leave();
+    const alone = gate.enter(); // nothing ahead: always admitted
+    alone.leave();
+    expect([gate.running, gate.queued]).toEqual([0, 0]);
+  });
+
   it('a queue of 0 refuses everything beyond the running slots', async () => {
     const gate = new ConcurrencyGate({ concurrency: 1, maxQueue: 0 });
     const only = gate.enter();

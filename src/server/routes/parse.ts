@@ -54,10 +54,12 @@ export function registerParseRoute(app: FastifyInstance, context: ParseRouteCont
       });
     } catch (error) {
       if (!(error instanceof GateFullError)) throw error;
-      metrics.rejected.inc({ reason: 'queue_full' });
-      throw new HttpError(503, 'QUEUE_FULL', `every parse slot (${gate.concurrency}) and queue place (${gate.maxQueue}) is taken; retry after ${error.retryAfterSeconds} s`, {
-        'retry-after': String(error.retryAfterSeconds),
-      });
+      metrics.rejected.inc({ reason: error.reason === 'full' ? 'queue_full' : 'queue_too_slow' });
+      const why =
+        error.reason === 'full'
+          ? `every parse slot (${gate.concurrency}) and queue place (${gate.maxQueue}) is taken`
+          : `the parses queued ahead would outlast the deadline of ${timeoutMs / 1000} s`;
+      throw new HttpError(503, 'QUEUE_FULL', `${why}; retry after ${error.retryAfterSeconds} s`, { 'retry-after': String(error.retryAfterSeconds) });
     }
   };
   app.post<{ Querystring: ParseQuery }>(
