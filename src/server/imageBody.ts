@@ -12,6 +12,12 @@ import { bodyTooLarge, HttpError } from './errors.js';
 /** Raster formats the decoder reads (src/platform/node/decode.ts); SVG and other vector or document types are refused. */
 export const IMAGE_TYPES = ['image/jpeg', 'image/jpg', 'image/pjpeg', 'image/png', 'image/webp', 'image/gif', 'image/tiff', 'image/avif', 'image/heif', 'image/heic'];
 export const RAW_TYPES = [...IMAGE_TYPES, 'application/octet-stream'];
+/**
+ * Read as raw bytes too: no Content-Type (RFC 9110 8.3 lets a recipient assume application/octet-stream;
+ * Python's `requests.post(url, data=bytes)` sends none) and `application/x-www-form-urlencoded`,
+ * what `curl --data-binary @photo.jpg` sends unless told otherwise. The decoder still decides whether the bytes are an image.
+ */
+export const LENIENT_TYPES = ['', 'application/x-www-form-urlencoded'];
 export const MULTIPART_TYPE = 'multipart/form-data';
 
 const mediaType = (header: string | undefined) => (header ?? '').split(';')[0]!.trim().toLowerCase();
@@ -22,13 +28,15 @@ const unsupported = (what: string) =>
 /** Checks the Content-Type of a parse request (an onRequest hook: nothing of the body is read yet). */
 export function checkContentType(request: FastifyRequest): void {
   const type = mediaType(request.headers['content-type']);
-  if (type === '') throw unsupported('the request has no Content-Type');
-  if (type !== MULTIPART_TYPE && !RAW_TYPES.includes(type)) throw unsupported(`Content-Type ${type} is not accepted`);
+  if (type !== MULTIPART_TYPE && !RAW_TYPES.includes(type) && !LENIENT_TYPES.includes(type)) throw unsupported(`Content-Type ${type} is not accepted`);
 }
 
 /** Body parsers for raw images (as one Buffer, up to the body limit) and multipart (streamed, limited). */
 export async function registerImageBodies(app: FastifyInstance, maxBodyBytes: number): Promise<void> {
-  app.addContentTypeParser(RAW_TYPES, { parseAs: 'buffer', bodyLimit: maxBodyBytes }, (_request, body, done) => done(null, body));
+  const asBytes = (_request: FastifyRequest, body: Buffer | string, done: (error: Error | null, body?: unknown) => void) => done(null, body);
+  app.addContentTypeParser([...RAW_TYPES, 'application/x-www-form-urlencoded'], { parseAs: 'buffer', bodyLimit: maxBodyBytes }, asBytes);
+  // A body without Content-Type (Fastify hands it to the catch-all); other types were refused before their body was read.
+  app.addContentTypeParser('*', { parseAs: 'buffer', bodyLimit: maxBodyBytes }, asBytes);
   await app.register(multipart, { limits: { fileSize: maxBodyBytes, files: 1, fields: 8, fieldSize: 1024, parts: 10, headerPairs: 100 } });
 }
 

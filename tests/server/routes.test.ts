@@ -191,11 +191,20 @@ describe('faceparse service: routes, statuses and limits', () => {
   });
 
   it('unsupported media types are 415, checked before the body is read', async () => {
-    for (const type of ['text/plain', 'application/json', 'image/svg+xml', 'application/x-www-form-urlencoded']) {
+    for (const type of ['text/plain', 'application/json', 'image/svg+xml', 'image/bmp', 'text/html; charset=utf-8', 'multipart/mixed; boundary=x']) {
       await expectError(await postImage(t.url, photo, { type }), 415, 'UNSUPPORTED_MEDIA_TYPE', /Content-Type/);
     }
-    await expectError(await postImage(t.url, photo, { type: '' }), 415, 'UNSUPPORTED_MEDIA_TYPE', /no Content-Type/);
     await stillServing();
+  });
+
+  it('a body with no Content-Type, or curl’s default form type, is read as the image bytes', async () => {
+    const expected = await (await reference.parse(photo)).toLabelPng();
+    for (const type of ['', 'application/x-www-form-urlencoded']) {
+      const response = await postImage(t.url, photo, { type, accept: 'image/png' });
+      expect(response.status, type || '(none)').toBe(200);
+      expect(Buffer.from(await response.arrayBuffer()).equals(expected)).toBe(true);
+      await expectError(await postImage(t.url, Buffer.from('a=1&b=2'), { type }), 400, 'INPUT_UNREADABLE');
+    }
   });
 
   it('bad and unknown parameters are 400 naming the parameter', async () => {
