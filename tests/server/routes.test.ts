@@ -134,10 +134,14 @@ describe('faceparse service: routes, statuses and limits', () => {
     const bytes = Buffer.from(await response.arrayBuffer());
     expect(bytes.equals(await (await reference.parse(jpeg)).toLabelPng())).toBe(true);
 
-    const tta = await postImage(t.url, jpeg, { type: 'image/jpeg', accept: 'image/png', query: 'flip=true&scales=0.5,1' });
-    expect(tta.status).toBe(200);
     const expected = await (await reference.parse(jpeg, { flip: true, scales: [0.5, 1] })).toLabelPng();
-    expect(Buffer.from(await tta.arrayBuffer()).equals(expected)).toBe(true);
+    for (const flip of ['flip=true', 'flip=1', 'flip']) {
+      const tta = await postImage(t.url, jpeg, { type: 'image/jpeg', accept: 'image/png', query: `${flip}&scales=0.5,1` });
+      expect(tta.status).toBe(200);
+      expect(Buffer.from(await tta.arrayBuffer()).equals(expected), flip).toBe(true);
+    }
+    const plain = await postImage(t.url, jpeg, { type: 'image/jpeg', accept: 'image/png', query: 'flip=false' });
+    expect(Buffer.from(await plain.arrayBuffer()).equals(bytes)).toBe(true);
   });
 
   it('Accept negotiation: */* and application/json give JSON, image/* gives the PNG', async () => {
@@ -213,7 +217,7 @@ describe('faceparse service: routes, statuses and limits', () => {
       ['url=http://169.254.169.254/', /unknown query parameter "url"/],
       ['path=/etc/passwd', /unknown query parameter "path"/],
       ['faces=maybe', /"faces" must be one of auto, on, off/],
-      ['flip=yes', /"flip" must be boolean/],
+      ['flip=yes', /"flip" must be one of true, false, 1, 0/],
       ['alpha=3', /"alpha"/],
       ['scales=0.5,2', /scales.*include 1/],
       ['scales=a,1', /"a" is not a number/],

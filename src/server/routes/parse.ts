@@ -96,7 +96,7 @@ export function registerParseRoute(app: FastifyInstance, context: ParseRouteCont
       const kinds: OutputKind[] = answer === 'png' || asked === undefined ? ['labels'] : asked;
       const options: ParseOptions & { faces?: FacesMode } = {
         keepLogits: kinds.includes('confidence'),
-        flip: query.flip === true,
+        flip: query.flip === 'true' || query.flip === '1' || query.flip === '',
         ...(query.scales === undefined ? {} : { scales: parseScaleList(query.scales, 'scales') }),
         ...(query.faces === undefined ? {} : { faces: query.faces as FacesMode }),
       };

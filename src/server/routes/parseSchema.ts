@@ -12,7 +12,7 @@ export const ANSWER_OUTPUTS: readonly OutputKind[] = OUTPUT_KINDS.filter((k) => 
 export interface ParseQuery {
   outputs?: string;
   faces?: 'auto' | 'on' | 'off';
-  flip?: boolean;
+  flip?: 'true' | 'false' | '1' | '0' | '';
   scales?: string;
   alpha?: number;
 }
@@ -26,7 +26,7 @@ export const PARSE_QUERY_SCHEMA = {
       description: `JSON answers: comma list of ${ANSWER_OUTPUTS.join(',')} (default labels), each a base64 PNG in "outputs" (masks: one per class present)`,
     },
     faces: { type: 'string', enum: ['auto', 'on', 'off'], description: 'per-face parsing: auto (default of the pipeline), on, or off (the whole photo)' },
-    flip: { type: 'boolean', description: 'flip test-time augmentation: also parse the mirror image (about 2x the time)' },
+    flip: { type: 'string', enum: ['true', 'false', '1', '0', ''], description: 'flip test-time augmentation: also parse the mirror image (about 2x the time); true, 1 or just ?flip turn it on' },
     scales: { type: 'string', description: 'multi-scale test-time augmentation, e.g. 0.75,1,1.25 (must include 1)' },
     alpha: { type: 'number', minimum: 0, maximum: 1, description: 'overlay opacity (default 0.5)' },
   },
