@@ -25,7 +25,7 @@ interface ServeFlags {
   maxPixelsInFlight: string;
   sessions?: string;
   timeout: string;
-  grace: string;
+  grace?: string;
   apiKey: string[];
   apiKeyFile?: string;
   cors?: string;
@@ -70,7 +70,7 @@ export function registerServeCommand(program: Command, io: CommandIO = processIO
     .option('--sessions <n>', 'model sessions sharing the threads (default 1; several 1-thread sessions can raise throughput under load, see bench/serve.ts)')
     .option('--queue <n>', 'requests that may wait for a parse; beyond, 503 with Retry-After (default: 2 x concurrency)')
     .option('--timeout <seconds>', 'deadline of a request, upload and queue wait included (504 beyond)', '30')
-    .option('--grace <seconds>', 'on SIGTERM/SIGINT, how long requests in flight may take to finish', '10')
+    .option('--grace <seconds>', 'on SIGTERM/SIGINT, how long requests in flight may take to finish (default: the --timeout, which bounds every request)')
     .option('--api-key <key>', 'require Authorization: Bearer <key> on /v1/* and /metrics (repeat for several keys; also FACEPARSE_API_KEYS, comma-separated)', collect, [])
     .option('--api-key-file <file>', 'file of API keys, one per line (# comments)')
     .option('--cors <origins>', 'allow these browser origins (comma list, or * for any); default: CORS off')
@@ -89,7 +89,7 @@ export function registerServeCommand(program: Command, io: CommandIO = processIO
 export async function runServe(flags: ServeFlags, io: CommandIO = processIO()): Promise<number> {
   const port = wholeNumber(flags.port, '--port', 0)!;
   if (port > 65535) throw new FaceParseError('INVALID_ARGUMENT', `--port must be at most 65535, got ${port}`);
-  const graceMs = positiveNumber(flags.grace, '--grace') * 1000;
+  const graceMs = positiveNumber(flags.grace ?? flags.timeout, '--grace') * 1000;
   // Loaded here, not at the top: `faceparse --help` and the other commands never load the server or the model.
   const { createServer } = await import('../server/app.js');
   const { readApiKeyFile } = await import('../server/options.js');

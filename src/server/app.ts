@@ -37,7 +37,7 @@ export interface ListenOptions {
 }
 
 export interface CloseOptions {
-  /** How long requests in flight may take to finish before their connections are cut. Default 10 000 ms. */
+  /** How long requests in flight may take to finish before their connections are cut. Default: the request deadline (timeoutMs), which bounds each of them. */
   graceMs?: number;
 }
 
@@ -143,7 +143,7 @@ async function build(parser: FaceParser, ownsParser: boolean, options: ServerOpt
       const shown = address.family === 'IPv6' ? `[${address.address}]` : address.address;
       return `http://${shown}:${address.port}`;
     },
-    close({ graceMs = 10_000 } = {}) {
+    close({ graceMs = settings.timeoutMs } = {}) {
       closing ??= (async () => {
         stopping = true;
         let forced = false;
