@@ -151,7 +151,9 @@ export async function runServe(flags: ServeFlags, io: CommandIO = processIO()): 
     const code = (error as NodeJS.ErrnoException).code;
     throw new FaceParseError('INVALID_ARGUMENT', `cannot listen on ${flags.host}:${port}: ${code === 'EADDRINUSE' ? 'the port is in use; pick another with --port (0 = any free one)' : (error as Error).message}`);
   }
-  io.stdout(`faceparse serve listening on ${url} (model ${server.parser.model}, ${server.parser.variant}; docs ${url}/docs)\n`);
+  // The URL ends its own line, for scripts that read it; the rest goes on the next.
+  io.stdout(`faceparse serve listening on ${url}\n`);
+  io.stdout(`model ${server.parser.model} (${server.parser.variant}); API docs at /docs, metrics at /metrics\n`);
   const code = await stopped;
   io.stdout(`faceparse serve stopped${code === 0 ? '' : ' (requests were cut)'}\n`);
   // Everything is closed, so the process ends by itself; should a handle stay open, it still ends.

@@ -75,7 +75,7 @@ describe('faceparse serve (the command)', () => {
 
   it('SIGTERM with requests in flight: they finish with 200, the port closes, exit code 0', async () => {
     const served = await serve(['--model', TINY_MODEL, '--variant', 'fp32', '--threads', '1', '--concurrency', '1', '--queue', '4', '--log-level', 'warn']);
-    expect(served.stdout()).toMatch(/^faceparse serve listening on http:\/\/127\.0\.0\.1:\d+ /);
+    expect(served.stdout()).toMatch(/^faceparse serve listening on http:\/\/127\.0\.0\.1:\d+\n/);
     // Slow enough to be caught in flight: 1024 x 1024, flipped, at three scales.
     const photo = await sharp(join(GOLDEN_DIR, 'images/jpeg_q90.jpg')).resize(1024, 1024).png().toBuffer();
     const requests = [0, 1, 2].map(() => postImage(served.url, photo, { accept: 'image/png', query: 'flip=true&scales=1,1.5,2' }));
