@@ -8,7 +8,7 @@
  * so neither steals the other's cores between runs).
  *
  *   npm run build && node dist/bench/serve.js [--model models/face-parsing-mini] [--variant q8]
- *       [--threads 2] [--concurrency N] [--queue N] [--clients 1,2,8,32] [--duration 3] [--runs 5]
+ *       [--threads 2] [--sessions N] [--concurrency N] [--queue N] [--clients 1,2,8,32] [--duration 3] [--runs 3]
  *
  * Printed per image and client count: answered 200/s and its ratio to 1000 / library ms (how much of
  * the library's one-at-a-time rate the service delivers), p50/p95/p99 latency of the 200s and their
@@ -31,6 +31,7 @@ const { values } = parseArgs({
     variant: { type: 'string', default: 'q8' },
     threads: { type: 'string', default: '2' },
     concurrency: { type: 'string' },
+    sessions: { type: 'string' },
     queue: { type: 'string' },
     clients: { type: 'string', default: '1,2,8,32' },
     duration: { type: 'string', default: '3' },
@@ -80,6 +81,7 @@ async function startServer(): Promise<Served> {
   const args = ['dist/src/cli/main.js', 'serve', '--port', '0', '--model', values.model!, '--variant', values.variant!, '--threads', values.threads!, '--no-spinning', '--log-level', 'warn', '--timeout', '120'];
   if (values.concurrency) args.push('--concurrency', values.concurrency);
   if (values.queue) args.push('--queue', values.queue);
+  if (values.sessions) args.push('--sessions', values.sessions);
   const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'inherit'] });
   const exit = new Promise<number | null>((r) => child.once('exit', r));
   const url = await new Promise<string>((resolveUrl, reject) => {
@@ -174,7 +176,7 @@ const images = await inputs();
 const parser = await FaceParser.create({ model: values.model, variant: values.variant as ModelVariant, threads: Number(values.threads), spinning: false });
 const server = await startServer();
 const health = (await (await fetch(`${server.url}/readyz`)).json()) as { concurrency: number; maxQueue: number; model: string; variant: string };
-console.log(`faceparse serve: ${health.model} (${health.variant}), ${values.threads} threads, ${health.concurrency} parse slots, ${health.maxQueue} queue places; ${duration} s per cell`);
+console.log(`faceparse serve: ${health.model} (${health.variant}), ${values.threads} threads, ${values.sessions ?? 1} session(s), ${health.concurrency} parse slots, ${health.maxQueue} queue places; ${duration} s per cell`);
 console.log('library ms = FaceParser.parse + toLabelPng of the same bytes, one at a time, just before the cell');
 console.log('');
 console.log('| input | clients | library ms | 200/s | x library rate | p50 ms (x lib) | p95 ms (x lib) | p99 ms (x lib) | 503s of answers | peak RSS |');
