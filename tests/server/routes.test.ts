@@ -107,6 +107,11 @@ describe('faceparse service: routes, statuses and limits', () => {
     expect(body.classes.reduce((s, c) => s + c.pixels, 0)).toBe(96 * 64);
     for (const k of ['queue', 'decode', 'preprocess', 'inference', 'postprocess', 'encode', 'total']) expect(typeof body.timings[k]).toBe('number');
     const expected = await reference.parse(photo);
+    // The library's JSON of the result, field for field (timings are the service's own).
+    const { timings: _ours, outputs: _outputs, faces: _faces, ...rest } = body as unknown as Record<string, unknown>;
+    const { timings: _theirs, faces: libraryFaces, ...library } = expected.toJSON() as unknown as Record<string, unknown>;
+    expect(rest).toEqual(library);
+    expect(body.faces).toEqual(libraryFaces ?? null);
     expect(b64png(body.outputs.labels).equals(await expected.toLabelPng())).toBe(true);
     expect(b64png(body.outputs.confidence).equals(await expected.toConfidencePng())).toBe(true);
     expect(b64png(body.outputs.color).equals(await expected.toColorPng())).toBe(true);

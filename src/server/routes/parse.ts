@@ -126,17 +126,13 @@ export function registerParseRoute(app: FastifyInstance, context: ParseRouteCont
       const { result, outputs, parseMs, encodeMs } = done;
       reply.header('server-timing', `queue;dur=${queueMs.toFixed(1)}, parse;dur=${parseMs.toFixed(1)}, encode;dur=${encodeMs.toFixed(1)}`);
       if (answer === 'png') return reply.type('image/png').send(Buffer.from(outputs[0]!.bytes));
+      // The library's JSON of the result (the CLI's <stem>.json less the input name), whatever fields it grows
+      // (the face stage adds its own), plus the service's timings and the outputs.
       const json = result.toJSON() as ReturnType<ParseResult['toJSON']> & { faces?: unknown };
-      const t = result.timings;
       return reply.type('application/json; charset=utf-8').send({
-        model: json.model,
-        variant: json.variant,
-        width: json.width,
-        height: json.height,
-        labels: json.labels,
-        classes: json.classes,
+        ...json,
         faces: json.faces ?? null,
-        timings: { queue: queueMs, ...t, encode: encodeMs, total: reply.elapsedTime },
+        timings: { queue: queueMs, ...json.timings, encode: encodeMs, total: reply.elapsedTime },
         outputs: outputsAsBase64(outputs),
       });
     },

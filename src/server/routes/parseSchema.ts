@@ -41,6 +41,8 @@ export const errorAnswer = (description: string) => ({ description, content: { '
 const BOX_SCHEMA = { type: ['object', 'null'], properties: { x: { type: 'integer' }, y: { type: 'integer' }, width: { type: 'integer' }, height: { type: 'integer' } } };
 export const JSON_ANSWER_SCHEMA = {
   type: 'object',
+  // The result's JSON may carry more than listed here (the face stage adds its fields): they pass through.
+  additionalProperties: true,
   properties: {
     model: { type: 'string' },
     variant: { type: 'string' },
@@ -52,7 +54,7 @@ export const JSON_ANSWER_SCHEMA = {
       description: 'per class of the model: pixels, share of the image, bounding box (null when absent)',
       items: { type: 'object', properties: { id: { type: 'integer' }, label: { type: 'string' }, pixels: { type: 'integer' }, share: { type: 'number' }, bbox: BOX_SCHEMA } },
     },
-    faces: { description: 'the faces found by the face stage; null when the photo was parsed whole' },
+    faces: { description: 'the faces of a per-face parse (box, score, keypoints, ...); null when the pipeline reports none' },
     timings: { type: 'object', description: 'milliseconds: queue, decode, preprocess, inference, postprocess, encode, total', additionalProperties: { type: 'number' } },
     outputs: {
       type: 'object',
