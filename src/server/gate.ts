@@ -66,12 +66,13 @@ export class GateTicket {
    * leaves meanwhile; in every case the queue place is given back.
    */
   async acquire(timeoutMs: number, signal?: AbortSignal, pixels = 0): Promise<void> {
-    if (this.#state !== 'queued' || this.#waiter) throw new Error(`ticket is ${this.#state}, not queued`);
-    this.#pixels = pixels;
+    // Aborted first: a client that went away during its upload has already given its place back.
     if (signal?.aborted) {
       this.leave();
       throw signal.reason;
     }
+    if (this.#state !== 'queued' || this.#waiter) throw new Error(`ticket is ${this.#state}, not queued`);
+    this.#pixels = pixels;
     if (this.gate.tryStart(this)) return;
     await new Promise<void>((resolve, reject) => {
       const settle = () => {

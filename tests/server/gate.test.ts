@@ -62,6 +62,12 @@ describe('ConcurrencyGate', () => {
     abort.abort(new Error('client went away'));
     await expect(waiting).rejects.toThrow('client went away');
     expect(gate.queued).toBe(0);
+    // A client gone before its wait began (its place already given back): the abort reason, not a state error.
+    const early = gate.enter();
+    const upload = new AbortController();
+    upload.abort(new Error('gone during upload'));
+    early.leave();
+    await expect(early.acquire(5000, upload.signal)).rejects.toThrow('gone during upload');
     const left = gate.enter();
     const pending = left.acquire(5000);
     left.leave();
