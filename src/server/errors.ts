@@ -104,11 +104,15 @@ export function sendError(reply: FastifyReply, error: HttpError): FastifyReply {
 /** The error and not-found handlers of the app. */
 export function registerErrorHandlers(app: FastifyInstance, limits: { maxBodyBytes: number }): void {
   app.setErrorHandler((error: unknown, request: FastifyRequest, reply: FastifyReply) => {
+    if (reply.raw.destroyed) {
+      // The client is gone (whatever broke on the way): nobody to answer, nothing of ours failed.
+      request.log.info({ code: 'CLIENT_GONE', err: (error as Error).message }, 'the client went away');
+      return reply;
+    }
     const http = toHttpError(error, limits);
     // Only our own failures are errors; bad input, shedding and deadlines are the service working as meant.
     if (http.code === 'INTERNAL') request.log.error({ err: error }, 'request failed');
     else request.log.info({ code: http.code, status: http.status }, http.message);
-    if (reply.raw.destroyed) return reply; // the client is gone: nobody to answer
     return sendError(reply, http);
   });
   app.setNotFoundHandler((request: FastifyRequest, reply: FastifyReply) =>
