@@ -74,7 +74,8 @@ export function toHttpError(error: unknown, limits: { maxBodyBytes: number }): H
   if (typeof status === 'number' && status >= 400 && status < 500) {
     const code = FRAMEWORK_CODES[fastifyError.code ?? ''] ?? (status === 404 ? 'NOT_FOUND' : 'BAD_REQUEST');
     if (code === 'BODY_TOO_LARGE') {
-      return new HttpError(413, code, bodyTooLarge(limits.maxBodyBytes));
+      const parts = ['FST_PARTS_LIMIT', 'FST_FILES_LIMIT', 'FST_FIELDS_LIMIT'].includes(fastifyError.code ?? '');
+      return new HttpError(413, code, parts ? 'the multipart body has too many parts; send one file field "image" (and at most 8 small fields)' : bodyTooLarge(limits.maxBodyBytes));
     }
     if (code === 'INVALID_ARGUMENT' && fastifyError.validation) return new HttpError(400, code, validationMessage(fastifyError));
     return new HttpError(code === 'UNSUPPORTED_MEDIA_TYPE' ? 415 : status, code, fastifyError.message ?? 'bad request');

@@ -178,6 +178,10 @@ describe('faceparse service: routes, statuses and limits', () => {
     const textPart = new FormData();
     textPart.append('image', new Blob(['hello'], { type: 'text/plain' }), 'notes.txt');
     await expectError(await fetch(`${t.url}/v1/parse`, { method: 'POST', body: textPart }), 415, 'UNSUPPORTED_MEDIA_TYPE');
+    const crowded = new FormData();
+    for (let i = 0; i < 20; i++) crowded.append(`field${i}`, 'v');
+    crowded.append('image', new Blob([bodyOf(photo)], { type: 'image/png' }), 'photo.png');
+    await expectError(await fetch(`${t.url}/v1/parse`, { method: 'POST', body: crowded }), 413, 'BODY_TOO_LARGE', /too many parts/);
     const broken = await postImage(t.url, Buffer.from('--xyz\r\nContent-Disposition: form-data; name="image"; filename="a.png"\r\n\r\n\x89PNG truncated'), {
       type: 'multipart/form-data; boundary=xyz',
     });
