@@ -32,13 +32,14 @@ interface PageOutcome {
   same: number;
   total: number;
   ms: number;
+  timings: Record<string, number>;
 }
 
 /** Parse one photo in the page and compare with Node's mask (served as raw bytes). */
 function parseInPage(page: Page, photoUrl: string, expectedUrl: string): Promise<PageOutcome> {
   return page.evaluate(
     async ({ photoUrl, expectedUrl }) => {
-      const parser = (globalThis as unknown as { parser: { parse(b: Blob, o: object): Promise<{ width: number; height: number; categoryMask: Uint8Array }> } }).parser;
+      const parser = (globalThis as unknown as { parser: { parse(b: Blob, o: object): Promise<{ width: number; height: number; categoryMask: Uint8Array; timings: Record<string, number> }> } }).parser;
       const blob = await (await fetch(photoUrl)).blob();
       const t0 = performance.now();
       const result = await parser.parse(blob, { faces: 'off', keepLogits: false });
@@ -47,7 +48,7 @@ function parseInPage(page: Page, photoUrl: string, expectedUrl: string): Promise
       let same = 0;
       const mask = result.categoryMask;
       for (let i = 0; i < expected.length; i++) if (mask[i] === expected[i]) same++;
-      return { width: result.width, height: result.height, same, total: expected.length, ms };
+      return { width: result.width, height: result.height, same, total: expected.length, ms, timings: result.timings };
     },
     { photoUrl, expectedUrl },
   );
@@ -112,7 +113,8 @@ function parityCases(name: string, modelDir: string, variant: 'fp32' | 'q8', min
       const node = nodeMs.get(photo)!;
       console.log(
         `${name} ${photo} ${outcome.width}x${outcome.height}: ${(agreement * 100).toFixed(4)}% agree (${outcome.total - outcome.same} px differ); ` +
-          `browser ${outcome.ms.toFixed(0)} ms, node ${node.toFixed(0)} ms (${(outcome.ms / node).toFixed(2)}x)`,
+          `browser ${outcome.ms.toFixed(0)} ms, node ${node.toFixed(0)} ms (${(outcome.ms / node).toFixed(2)}x; ` +
+          Object.entries(outcome.timings).map(([stage, ms]) => `${stage} ${ms.toFixed(0)}`).join(', ') + ')',
       );
       expect(outcome.total).toBe(outcome.width * outcome.height);
       if (minAgreement !== undefined) expect(agreement).toBeGreaterThanOrEqual(minAgreement);
