@@ -14,7 +14,7 @@ import type { RgbImage } from '../image/decode.js';
 import { parseModelConfig, parsePreprocessorConfig, type PreprocessorConfig } from '../models/segformer/config.js';
 import { modelInputSize, normalizationTables, preprocess, type ModelInput } from '../models/segformer/preprocess.js';
 import { decodeWebImage, type WebImageInput } from '../platform/web/decode.js';
-import { fetchModelFiles, type ModelProgress } from '../platform/web/modelSource.js';
+import { fetchModelFiles, type LocalModelFolder, type ModelProgress } from '../platform/web/modelSource.js';
 import { WorkerSession } from '../platform/web/workerSession.js';
 import type { WebDevice } from '../platform/web/workerProtocol.js';
 import { mergeMirrored, mirrorClassTable, mirrorPlanes } from '../postprocess/flip.js';
@@ -28,9 +28,10 @@ export interface WebFaceParserOptions {
    * URL of a model folder in the Hugging Face layout (config.json, preprocessor_config.json,
    * onnx/model*.onnx), absolute or relative to the page ('./models/x/', '/models/x/'), or a hub id
    * `owner/name[@revision]` fetched from `endpoint`. Default: the embedded face-parsing-mini model
-   * beside the bundle (`assetsUrl` + 'models/face-parsing-mini/', q8).
+   * beside the bundle (`assetsUrl` + 'models/face-parsing-mini/', q8). Also a folder the user
+   * picked, as files by path (see `localModelFolder`).
    */
-  model?: string;
+  model?: string | LocalModelFolder;
   /** fp32 (onnx/model.onnx), q8 (onnx/model_quantized.onnx), fp16 (onnx/model_fp16.onnx).
    * Default: fp32 for hub ids; for folders the first present of fp32, q8, fp16. */
   variant?: ModelVariant;
@@ -49,7 +50,7 @@ export interface WebFaceParserOptions {
    */
   device?: WebDevice;
   /**
-   * WebAssembly threads. Default: the cores the browser reports, at most 4. Threads need a
+   * WebAssembly threads. Default: the cores the browser reports (at most 16). Threads need a
    * cross-origin isolated page (headers `Cross-Origin-Opener-Policy: same-origin` and
    * `Cross-Origin-Embedder-Policy: require-corp`); without them one thread runs.
    */
@@ -75,6 +76,12 @@ export interface WebParseOptions {
   flip?: boolean;
   /** Multi-scale test-time augmentation, as in Node: must include 1. Default [1]. */
   scales?: readonly number[];
+  /**
+   * Model input size (a square side in pixels, a multiple of 32) for this parse instead of the
+   * preprocessor's: smaller is faster and coarser, e.g. 256 for live video. Default: the
+   * preprocessor's size (what Node uses, so label maps agree only then).
+   */
+  inputSize?: number;
 }
 
 export interface WebBatchItem {
@@ -99,8 +106,9 @@ function defaultAssetsUrl(): string {
 }
 
 function defaultThreads(): number {
+  // One per core, as onnxruntime-node's default in the Node library (so the two compare like for like).
   const cores = typeof navigator !== 'undefined' ? navigator.hardwareConcurrency || 1 : 1;
-  return Math.min(4, Math.max(1, cores));
+  return Math.min(16, Math.max(1, cores));
 }
 
 function isInputError(error: unknown): error is FaceParseError {
@@ -112,6 +120,10 @@ function checkParseOptions(options: WebParseOptions): void {
     throw new FaceParseError('INVALID_ARGUMENT', `faces: ${JSON.stringify(options.faces)} is not available in this build; use faces: 'off' (the whole photo)`);
   }
   if (options.scales !== undefined) checkScales(options.scales);
+  const size = options.inputSize;
+  if (size !== undefined && !(Number.isInteger(size) && size >= 32 && size <= 2048 && size % 32 === 0)) {
+    throw new FaceParseError('INVALID_ARGUMENT', `inputSize must be a multiple of 32 from 32 to 2048; got ${String(size)}`);
+  }
 }
 
 export class FaceParser {
@@ -176,7 +188,7 @@ export class FaceParser {
   async parse(input: WebImageInput, options: WebParseOptions = {}): Promise<WebParseResult> {
     this.#checkOpen();
     checkParseOptions(options);
-    return this.#infer(await this.#prepare(input, options.scales), options);
+    return this.#infer(await this.#prepare(input, options), options);
   }
 
   /** Parse many photos, one result or error per input, in input order; a bad input does not stop the others. */
@@ -204,7 +216,7 @@ export class FaceParser {
       }
     };
     for await (const input of inputs as AsyncIterable<WebImageInput>) {
-      const prepared = this.#prepare(input, options.scales);
+      const prepared = this.#prepare(input, options);
       prepared.catch(() => undefined); // handled in finish
       const next = { index: index++, input, prepared };
       if (pending) yield await finish(pending);
@@ -213,16 +225,19 @@ export class FaceParser {
     if (pending) yield await finish(pending);
   }
 
-  async #prepare(input: WebImageInput, scales: readonly number[] = [1]): Promise<Prepared> {
+  async #prepare(input: WebImageInput, options: WebParseOptions): Promise<Prepared> {
+    const scales = options.scales ?? [1];
     const t0 = performance.now();
     const image = await decodeWebImage(input, { maxInputPixels: this.#maxInputPixels });
     const t1 = performance.now();
-    const main = preprocess(image, this.preprocessor, this.#tables);
+    const size = options.inputSize;
+    const config = size === undefined ? this.preprocessor : { ...this.preprocessor, doResize: true, size: { height: size, width: size } };
+    const main = preprocess(image, config, this.#tables);
     const otherScales = scales
       .filter((scale) => scale !== 1)
       .map((scale) => {
         const size = { height: scaledInputSize(main.height, scale), width: scaledInputSize(main.width, scale) };
-        return preprocess(image, { ...this.preprocessor, doResize: true, size }, this.#tables);
+        return preprocess(image, { ...config, doResize: true, size }, this.#tables);
       });
     return { image, input: main, otherScales, decodeMs: t1 - t0, preprocessMs: performance.now() - t1 };
   }

@@ -10,7 +10,7 @@ export { LiveSmoother, type LiveSmootherOptions } from './live.js';
 export { FaceParseError, type FaceParseErrorCode } from '../core/errors.js';
 export type { WebImageInput } from '../platform/web/decode.js';
 export type { WebDevice } from '../platform/web/workerProtocol.js';
-export { clearModelCache, type ModelProgress } from '../platform/web/modelSource.js';
+export { clearModelCache, localModelFolder, type LocalModelFolder, type ModelProgress } from '../platform/web/modelSource.js';
 export { CELEBAMASK_HQ_LABELS, LABEL_DESCRIPTIONS } from '../models/labels.js';
 export { paletteFor } from '../visualize/palette.js';
 export type { LabelSummary, ClassSummary, BoundingBox } from '../postprocess/summary.js';

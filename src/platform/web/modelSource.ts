@@ -44,6 +44,23 @@ export interface WebModelSourceOptions {
   fetch?: typeof fetch;
 }
 
+/**
+ * A model folder the user picked (e.g. `<input type="file" webkitdirectory>`): files by their path
+ * inside the folder ('config.json', 'onnx/model.onnx', ...).
+ */
+export type LocalModelFolder = Record<string, Blob>;
+
+/** A picked folder's FileList to a LocalModelFolder (the first path segment, the folder's own name, is dropped). */
+export function localModelFolder(files: Iterable<File>): LocalModelFolder {
+  const folder: LocalModelFolder = {};
+  for (const file of files) {
+    const path = (file as File & { webkitRelativePath?: string }).webkitRelativePath || file.name;
+    const parts = path.split('/');
+    folder[parts.length > 1 ? parts.slice(1).join('/') : path] = file;
+  }
+  return folder;
+}
+
 export interface WebModelFiles {
   /** The folder URL, ending in '/'. */
   baseUrl: string;
@@ -150,7 +167,8 @@ function parseJson(bytes: Uint8Array, url: string): unknown {
  * Fetch a model folder's configs and ONNX file. Without `variant`, hub ids get fp32 and folders
  * the first present of fp32, q8, fp16 (as in Node; a missing one costs a 404 request).
  */
-export async function fetchModelFiles(source: string, options: WebModelSourceOptions = {}): Promise<WebModelFiles> {
+export async function fetchModelFiles(source: string | LocalModelFolder, options: WebModelSourceOptions = {}): Promise<WebModelFiles> {
+  if (typeof source !== 'string') return readLocalFolder(source, options.variant);
   const { baseUrl, id } = modelBaseUrl(source, options);
   const cache = await openCache(options.cache ?? true);
   const [configBytes, preprocessorBytes] = await Promise.all([
@@ -172,6 +190,25 @@ export async function fetchModelFiles(source: string, options: WebModelSourceOpt
     }
   }
   throw new FaceParseError('MODEL_FILE_MISSING', `${baseUrl} has none of ${order.map((v) => VARIANT_FILES[v]).join(', ')}; pass the variant the folder has`);
+}
+
+async function readLocalFolder(folder: LocalModelFolder, variant: ModelVariant | undefined): Promise<WebModelFiles> {
+  const need = (file: string): Blob => {
+    const blob = folder[file];
+    if (!blob) throw new FaceParseError('MODEL_FILE_MISSING', `the chosen folder has no ${file}; a model folder needs config.json, preprocessor_config.json and onnx/model*.onnx`);
+    return blob;
+  };
+  const order = variant ? [variant] : FOLDER_VARIANT_ORDER;
+  const chosen = order.find((v) => folder[VARIANT_FILES[v]] !== undefined);
+  if (!chosen) throw new FaceParseError('MODEL_FILE_MISSING', `the chosen folder has none of ${order.map((v) => VARIANT_FILES[v]).join(', ')}`);
+  const [config, preprocessor, onnx] = await Promise.all([need('config.json').arrayBuffer(), need('preprocessor_config.json').arrayBuffer(), need(VARIANT_FILES[chosen]).arrayBuffer()]);
+  return {
+    baseUrl: 'local-folder/',
+    variant: chosen,
+    config: parseJson(new Uint8Array(config), 'config.json'),
+    preprocessor: parseJson(new Uint8Array(preprocessor), 'preprocessor_config.json'),
+    onnx: new Uint8Array(onnx),
+  };
 }
 
 /** Remove every cached model file (e.g. from a settings page). */
