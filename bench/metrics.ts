@@ -25,8 +25,8 @@ import type { EvalSample } from '../src/eval/types.js';
 import { boundaryTolerance, classBoundaries } from '../src/metrics/boundaryF1.js';
 import { squaredDistanceBelow, squaredDistanceTransform } from '../src/metrics/distanceTransform.js';
 import type { LabelMap } from '../src/metrics/labelMap.js';
-import { CELEBAMASK_HQ_LABELS } from '../src/models/labels.js';
-import { encodeLabelPng } from '../src/visualize/encode.js';
+import { CELEBAMASK_HQ_LABELS } from '../src/base/labels.js';
+import { encodeLabelPng } from '../src/platform/node/render.js';
 import { medianTime, seededRandom } from './util.js';
 
 const LABELS = [...CELEBAMASK_HQ_LABELS];

@@ -22,12 +22,12 @@ import { performance } from 'node:perf_hooks';
 import { parseArgs } from 'node:util';
 import * as ort from 'onnxruntime-node';
 import sharp from 'sharp';
-import { FaceParser } from '../src/core/faceParser.js';
-import { parseScaleList } from '../src/postprocess/multiscale.js';
-import type { ModelVariant } from '../src/core/types.js';
-import { decodeImage } from '../src/image/decode.js';
+import { FaceParser } from '../src/pipeline/faceParser.js';
+import { parseScaleList } from '../src/cli/options.js';
+import type { ModelVariant } from '../src/base/types.js';
+import { decodeImage } from '../src/platform/node/decode.js';
 import { preprocess, normalizationTables } from '../src/models/segformer/preprocess.js';
-import { sessionOptionsFor } from '../src/runtime/onnx.js';
+import { sessionOptionsFor } from '../src/platform/node/session.js';
 
 const { values } = parseArgs({
   options: {
@@ -88,7 +88,7 @@ interface Row {
 async function benchModel(modelDir: string, images: Array<{ name: string; path: string }>): Promise<Row[]> {
   const parser = await FaceParser.create({ model: modelDir, variant: values.variant as ModelVariant, threads });
   // The baseline: the bare model with the session options faceparse gives it.
-  const session = await ort.InferenceSession.create(parser.resolved.files.onnx, sessionOptionsFor('cpu', threads));
+  const session = await ort.InferenceSession.create(parser.resolved!.files.onnx, sessionOptionsFor('cpu', threads));
   const tables = normalizationTables(parser.preprocessor);
   const rows: Row[] = [];
   for (const image of images) {

@@ -17,7 +17,7 @@ import { existsSync, mkdirSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import sharp from 'sharp';
-import { CELEBAMASK_HQ_LABELS } from '../src/models/labels.js';
+import { CELEBAMASK_HQ_LABELS } from '../src/base/labels.js';
 import { summarizeLabels } from '../src/postprocess/summary.js';
 import {
   decodeLabelPng,
@@ -26,8 +26,8 @@ import {
   renderColorMap,
   renderLegend,
   renderOverlay,
-} from '../src/visualize/encode.js';
-import { decodeLabelPngBytes } from '../src/visualize/label-png.js';
+} from '../src/platform/node/render.js';
+import { decodeLabelPngBytes } from '../src/image/labelPng.js';
 import { paletteTable } from '../src/visualize/palette.js';
 import { classMask, colorize, defaultOutlineThickness, labelEdges, labelHistogram, overlay } from '../src/visualize/pixels.js';
 import { medianTime } from './util.js';

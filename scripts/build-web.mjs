@@ -12,17 +12,15 @@ const out = join(root, 'dist', 'web');
 const require = createRequire(import.meta.url);
 const ortDist = dirname(require.resolve('onnxruntime-web/ort-wasm-simd-threaded.wasm'));
 
-// The web entry imports pure modules whose files also hold Node-only readers (config.ts reads
-// configs with node:fs); those readers are never called in the browser, so node:* becomes an empty
-// module that fails loudly if one ever is.
-const nodeStub = {
-  name: 'node-builtins-stub',
+// The shared pipeline's FaceParser.create loads the Node model loader (sharp, onnxruntime-node) by
+// dynamic import; the browser entry builds parsers with FaceParser.fromLoaded instead, so that
+// import becomes a module that says which create to call.
+const nodeLoaderStub = {
+  name: 'node-loader-stub',
   setup(b) {
-    b.onResolve({ filter: /^node:/ }, (args) => ({ path: args.path, namespace: 'node-stub' }));
-    b.onLoad({ filter: /.*/, namespace: 'node-stub' }, (args) => ({
-      contents: `const fail = () => { throw new Error(${JSON.stringify(args.path)} + ' is not available in the browser'); };
-export const readFile = fail, stat = fail, existsSync = fail;
-export default {};`,
+    b.onResolve({ filter: /\/nodeModel\.js$/ }, (args) => ({ path: args.path, namespace: 'node-loader-stub' }));
+    b.onLoad({ filter: /.*/, namespace: 'node-loader-stub' }, () => ({
+      contents: `export async function loadNodeModel() { throw new Error("the Node model loader is not in the browser bundle; use faceparse/web's FaceParser.create"); }`,
       loader: 'js',
     }));
   },
@@ -39,7 +37,7 @@ await build({
   minify: true,
   sourcemap: true,
   legalComments: 'none',
-  plugins: [nodeStub],
+  plugins: [nodeLoaderStub],
   logLevel: 'warning',
 });
 

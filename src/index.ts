@@ -3,17 +3,19 @@
  * pipeline. Start with `FaceParser.create()`.
  */
 
-// The core (src/core): parse photos, results that convert lazily, errors with codes.
-export { FaceParser, type BatchItem } from './core/faceParser.js';
-export { ParseResult, type StageTimings, type ParseResultJson } from './core/result.js';
-export { FaceParseError, isInputError, type FaceParseErrorCode } from './core/errors.js';
-export type { FaceParserOptions, ModelSourceOptions, RuntimeOptions, ParseOptions } from './core/options.js';
-export type { ImageInput, RawImage, ModelVariant, Device } from './core/types.js';
-export { CELEBAMASK_HQ_LABELS, LABEL_DESCRIPTIONS, leftRightPairs } from './models/labels.js';
+// The pipeline (src/pipeline) on the shared base (src/base): parse photos, results that convert lazily, errors with codes.
+export { FaceParser, type BatchItem } from './pipeline/faceParser.js';
+export { ParseResult, type StageTimings, type ParseResultJson } from './pipeline/result.js';
+export { FaceParseError, isInputError, type FaceParseErrorCode } from './base/errors.js';
+export type { FaceParserOptions, ModelSourceOptions, RuntimeOptions, ParseOptions } from './pipeline/options.js';
+export type { ImageInput, RawImage, ModelVariant, Device } from './base/types.js';
+export { CELEBAMASK_HQ_LABELS, LABEL_DESCRIPTIONS, leftRightPairs } from './base/labels.js';
 
 // The pipeline's pieces, for those who build their own: Pillow-exact resize, SegFormer
 // preprocessing, the fused upsample + arg-max.
-export { decodeImage, DEFAULT_MAX_INPUT_PIXELS, type RgbImage, type DecodeOptions } from './image/decode.js';
+export { decodeImage } from './platform/node/index.js';
+export { DEFAULT_MAX_INPUT_PIXELS, type DecodeOptions } from './image/raw.js';
+export type { RgbImage, Logits } from './base/types.js';
 export { resizePil, resampleCoefficients, PIL_RESAMPLE } from './image/resize.js';
 export { preprocess, normalizationTables, type ModelInput } from './models/segformer/preprocess.js';
 export { parseModelConfig, parsePreprocessorConfig, type PreprocessorConfig, type SegformerModelConfig } from './models/segformer/config.js';
@@ -52,12 +54,6 @@ export {
   decodeLabelPngBytes,
   greyToPalettePng,
   bareGreyPng,
-  encodeLabelPng,
-  decodeLabelPng,
-  renderLegend,
-  renderColorMap,
-  renderOverlay,
-  renderClassMasks,
   type PaletteInput,
   type Rgb,
   type OverlayOptions,
@@ -65,12 +61,19 @@ export {
   type LegendEntry,
   type LegendLayout,
   type LabelMap,
+} from './visualize/index.js';
+export { encodeLabelPng, decodeLabelPng, renderLegend, renderColorMap, renderOverlay, renderClassMasks } from './platform/node/render.js';
+export {
+  createRenderer,
+  DEFAULT_PNG_COMPRESSION,
+  legendFontSize,
+  type Renderer,
   type LabelPngOptions,
   type ColorMapOptions,
   type OverlayRenderOptions,
   type ClassMasksOptions,
   type ClassMaskImage,
-} from './visualize/index.js';
+} from './outputs/render.js';
 export { summarizeLabels, type BoundingBox, type ClassSummary, type LabelSummary } from './postprocess/summary.js';
 
 // Evaluation (src/metrics, src/datasets, src/eval): a mergeable confusion matrix and its scores (pixel accuracy,

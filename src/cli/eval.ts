@@ -8,9 +8,9 @@
  * listed). Errors are thrown as FaceParseError for the caller of `parseAsync` (src/cli/main.ts) to print.
  */
 import { Command, Option } from 'commander';
-import { FaceParseError } from '../core/errors.js';
-import type { ModelVariant } from '../core/types.js';
-import { parseScaleList } from '../postprocess/multiscale.js';
+import { FaceParseError } from '../base/errors.js';
+import type { ModelVariant } from '../base/types.js';
+import { parseScaleList } from './options.js';
 import { createProgress } from './progress.js';
 
 export interface EvalCommandIO {

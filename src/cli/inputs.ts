@@ -3,7 +3,9 @@ import { stat } from 'node:fs/promises';
 import { basename, extname, join, relative, resolve } from 'node:path';
 import { glob, isDynamicPattern } from 'tinyglobby';
 
-export const IMAGE_EXTENSIONS = ['.jpg', '.jpeg', '.png', '.webp', '.tif', '.tiff', '.avif', '.heic', '.heif', '.gif'];
+import { IMAGE_EXTENSIONS } from '../base/imageFiles.js';
+
+export { IMAGE_EXTENSIONS };
 
 export interface InputFile {
   path: string;

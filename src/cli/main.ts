@@ -2,7 +2,7 @@
 /** The `faceparse` command: thin commands over the library; one clear error line and exit 1 on failure. */
 import { readFileSync } from 'node:fs';
 import { Command, CommanderError } from 'commander';
-import { FaceParseError } from '../core/errors.js';
+import { FaceParseError } from '../base/errors.js';
 import { registerEvalCommand } from './eval.js';
 import { registerModelsCommand } from './models.js';
 import { registerParseCommand } from './parse.js';

@@ -7,7 +7,7 @@
  */
 import { Command, Option } from 'commander';
 import cliProgress from 'cli-progress';
-import { FaceParseError } from '../core/errors.js';
+import { FaceParseError } from '../base/errors.js';
 import { parseModelId } from '../hub/ids.js';
 import { modelInfo, type ModelInfo } from '../hub/info.js';
 import { listModels, type ListedVariant, type ModelList } from '../hub/list.js';

@@ -2,22 +2,17 @@
  * `faceparse parse <files|folders|globs...>`: label every photo, write the chosen outputs, keep
  * going past bad files (each is reported) and exit non-zero when any failed.
  */
-import { mkdir, writeFile } from 'node:fs/promises';
-import { dirname, join } from 'node:path';
-import { performance } from 'node:perf_hooks';
+import { mkdir } from 'node:fs/promises';
+import { join } from 'node:path';
 import { Command, Option } from 'commander';
-import sharp from 'sharp';
-import { FaceParseError } from '../core/errors.js';
-import { FaceParser } from '../core/faceParser.js';
-import type { ParseResult } from '../core/result.js';
-import type { ModelVariant } from '../core/types.js';
-import { parseScaleList } from '../postprocess/multiscale.js';
-import { expandInputs, type InputFile } from './inputs.js';
+import { FaceParseError } from '../base/errors.js';
+import type { ModelVariant } from '../base/types.js';
+import { DEFAULT_OUTPUTS, OUTPUT_KINDS, parseOutputKinds, type OutputKind } from '../outputs/kinds.js';
+import { expandInputs } from './inputs.js';
+import { parseScaleList } from './options.js';
 import { createProgress, interactive, type ProgressIO } from './progress.js';
 
-export const OUTPUT_KINDS = ['labels', 'color', 'overlay', 'masks', 'json', 'confidence'] as const;
-export type OutputKind = (typeof OUTPUT_KINDS)[number];
-const DEFAULT_OUTPUTS: OutputKind[] = ['labels', 'color', 'overlay', 'json'];
+export { OUTPUT_KINDS, type OutputKind };
 
 export interface ParseCommandIO extends ProgressIO {
   stdout: (text: string) => void;
@@ -44,12 +39,7 @@ interface ParseFlags {
 }
 
 export function parseOutputs(value: string): OutputKind[] {
-  const kinds = value.split(',').map((s) => s.trim()).filter(Boolean);
-  const unknown = kinds.filter((k) => !(OUTPUT_KINDS as readonly string[]).includes(k));
-  if (unknown.length || kinds.length === 0) {
-    throw new FaceParseError('INVALID_ARGUMENT', `--outputs ${JSON.stringify(value)}: unknown ${unknown.join(', ') || '(empty)'}; choose from ${OUTPUT_KINDS.join(',')}`);
-  }
-  return [...new Set(kinds)] as OutputKind[];
+  return parseOutputKinds(value, '--outputs');
 }
 
 function positiveInt(value: string | undefined, flag: string): number | undefined {
@@ -62,50 +52,6 @@ function fraction(value: string, flag: string): number {
   const n = Number(value);
   if (!Number.isFinite(n) || n < 0 || n > 1) throw new FaceParseError('INVALID_ARGUMENT', `${flag} must be a number from 0 to 1, got "${value}"`);
   return n;
-}
-
-/** Writes the asked-for outputs of one result; returns the files written. */
-export async function writeOutputs(result: ParseResult, file: InputFile, out: string, outputs: readonly OutputKind[], alpha: number): Promise<{ files: string[]; encodeMs: number }> {
-  const base = join(out, file.stem);
-  await mkdir(dirname(base), { recursive: true });
-  const t0 = performance.now();
-  const files: string[] = [];
-  const write = async (path: string, data: Uint8Array | string) => {
-    await writeFile(path, data);
-    files.push(path);
-  };
-  const jobs: Array<Promise<void>> = [];
-  if (outputs.includes('labels')) jobs.push(result.toLabelPng().then((png) => write(`${base}.labels.png`, png)));
-  if (outputs.includes('color')) jobs.push(result.toColorPng().then((png) => write(`${base}.color.png`, png)));
-  if (outputs.includes('overlay')) jobs.push(result.toOverlay({ alpha }).then((png) => write(`${base}.overlay.png`, png)));
-  if (outputs.includes('confidence')) {
-    const confidence = result.confidenceMask();
-    const grey = new Uint8Array(confidence.length);
-    for (let i = 0; i < grey.length; i++) grey[i] = Math.round(confidence[i]! * 255);
-    jobs.push(
-      sharp(grey, { raw: { width: result.width, height: result.height, channels: 1 } })
-        .toColourspace('b-w') // sharp writes one-channel raw input as RGB otherwise
-        .png({ compressionLevel: 2 })
-        .toBuffer()
-        .then((png) => write(`${base}.confidence.png`, png)),
-    );
-  }
-  if (outputs.includes('masks')) {
-    jobs.push(
-      (async () => {
-        const masks = await result.toClassMasks();
-        await mkdir(`${base}.masks`, { recursive: true });
-        await Promise.all(masks.map((m) => write(join(`${base}.masks`, `${m.label.replace(/[^A-Za-z0-9._-]/g, '_')}.png`), m.png)));
-      })(),
-    );
-  }
-  await Promise.all(jobs);
-  const encodeMs = performance.now() - t0;
-  if (outputs.includes('json')) {
-    const json = { input: file.path, ...result.toJSON(), timings: { ...result.timings, encode: encodeMs } };
-    await write(`${base}.json`, JSON.stringify(json, null, 2) + '\n');
-  }
-  return { files, encodeMs };
 }
 
 export function registerParseCommand(program: Command, io: ParseCommandIO = defaultIO()): void {
@@ -155,6 +101,8 @@ export async function runParse(inputs: string[], flags: ParseFlags, io: ParseCom
     say('error: nothing to parse');
     return Math.max(1, problems.length);
   }
+  // Loaded here, not at the top: `faceparse --help` and the other commands never load the pipeline's native code.
+  const [{ FaceParser }, { writeOutputs }] = await Promise.all([import('../pipeline/faceParser.js'), import('../outputs/writeOutputs.js')]);
   const parser = await FaceParser.create({
     model: flags.model,
     variant: flags.variant,
@@ -184,7 +132,7 @@ export async function runParse(inputs: string[], flags: ParseFlags, io: ParseCom
         continue;
       }
       try {
-        const { encodeMs } = await writeOutputs(item.result, file, flags.out, outputs, alpha);
+        const { encodeMs } = await writeOutputs(item.result, { out: flags.out, stem: file.stem, kinds: outputs, alpha, input: file.path });
         done++;
         const t = item.result.timings;
         const total = t.decode + t.preprocess + t.inference + t.postprocess + encodeMs;

@@ -9,9 +9,9 @@
  */
 import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import sharp from 'sharp';
-import { FaceParseError } from '../core/errors.js';
-import { CELEBAMASK_HQ_LABELS } from '../models/labels.js';
+import { loadSharp } from '../platform/node/sharp.js';
+import { FaceParseError } from '../base/errors.js';
+import { CELEBAMASK_HQ_LABELS } from '../base/labels.js';
 import { listSome } from './files.js';
 import { readLabelMap } from './readLabelMap.js';
 import type { Dataset, DatasetSample } from './types.js';
@@ -152,6 +152,7 @@ export async function openCelebAMaskHq(root: string, options: CelebAMaskHqOption
       imagePath,
       targetSource: `${annotationDir}/${Math.floor(id / 2000)}/${String(id).padStart(5, '0')}_*.png`,
       loadImage: async () => {
+        const sharp = await loadSharp();
         try {
           const image = sharp(imagePath).rotate();
           const meta = await sharp(imagePath).metadata();

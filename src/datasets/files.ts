@@ -1,12 +1,14 @@
 /** Folder listing and pairing by file stem, with errors that list every problem. */
 import { readdir } from 'node:fs/promises';
 import { extname, join } from 'node:path';
-import { FaceParseError } from '../core/errors.js';
+import { FaceParseError } from '../base/errors.js';
 
-export const IMAGE_EXTENSIONS = ['.jpg', '.jpeg', '.png', '.webp', '.tif', '.tiff'] as const;
+import { hasImageExtension } from '../base/imageFiles.js';
+
+export { IMAGE_EXTENSIONS } from '../base/imageFiles.js';
 
 export function isImageFile(name: string): boolean {
-  return (IMAGE_EXTENSIONS as readonly string[]).includes(extname(name).toLowerCase());
+  return hasImageExtension(name);
 }
 
 export function stemOf(name: string): string {

@@ -3,8 +3,8 @@
  * (e.g. face-parsing.PyTorch's BiSeNet) is scored against CelebAMask-HQ ids correctly.
  */
 import { readFile } from 'node:fs/promises';
-import { FaceParseError } from '../core/errors.js';
-import { CELEBAMASK_HQ_LABELS, LABEL_DESCRIPTIONS } from '../models/labels.js';
+import { FaceParseError } from '../base/errors.js';
+import { CELEBAMASK_HQ_LABELS, LABEL_DESCRIPTIONS } from '../base/labels.js';
 
 /** face-parsing.PyTorch (BiSeNet): background, then its `atts` order. */
 export const BISENET_LABELS = [

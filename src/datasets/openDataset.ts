@@ -1,7 +1,7 @@
 /** Finds which layout a dataset folder has and opens it. */
 import { stat } from 'node:fs/promises';
 import { join } from 'node:path';
-import { FaceParseError } from '../core/errors.js';
+import { FaceParseError } from '../base/errors.js';
 import { CELEBAMASK_HQ_ANNOTATIONS, CELEBAMASK_HQ_IMAGES, openCelebAMaskHq } from './celebamaskHq.js';
 import { openPairedFolders } from './pairedFolders.js';
 import type { Dataset } from './types.js';

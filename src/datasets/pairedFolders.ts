@@ -3,9 +3,9 @@
  * (`images/<id>.jpg` + `masks/<id>.png`), as in `../shared/data/celebamask-mini/<split>/`.
  */
 import { join } from 'node:path';
-import sharp from 'sharp';
-import { FaceParseError } from '../core/errors.js';
-import { CELEBAMASK_HQ_LABELS } from '../models/labels.js';
+import { loadSharp } from '../platform/node/sharp.js';
+import { FaceParseError } from '../base/errors.js';
+import { CELEBAMASK_HQ_LABELS } from '../base/labels.js';
 import { isImageFile, listByStem, pairByStem } from './files.js';
 import { isLabelMapFile, readLabelMap } from './readLabelMap.js';
 import type { Dataset, DatasetSample } from './types.js';
@@ -20,6 +20,7 @@ export interface PairedFoldersOptions {
 
 /** Width and height of an image as decoded upright (EXIF orientation applied), from its header. */
 export async function imageSize(path: string): Promise<{ width: number; height: number }> {
+  const sharp = await loadSharp();
   try {
     const meta = await sharp(path).metadata();
     const upright = meta.autoOrient ?? meta;

@@ -2,7 +2,7 @@
  * Layout (c): a folder of predicted label maps against a folder of ground truth, paired by name, to
  * score any tool's output. An optional folder of photos (same names) feeds the report's gallery.
  */
-import { FaceParseError } from '../core/errors.js';
+import { FaceParseError } from '../base/errors.js';
 import { isImageFile, listByStem, pairByStem } from './files.js';
 import { imageSize } from './pairedFolders.js';
 import { isLabelMapFile } from './readLabelMap.js';

@@ -6,10 +6,11 @@
  */
 import { readFile } from 'node:fs/promises';
 import { extname } from 'node:path';
-import sharp from 'sharp';
-import { FaceParseError } from '../core/errors.js';
+import { loadSharp } from '../platform/node/sharp.js';
+import { FaceParseError } from '../base/errors.js';
 import type { LabelMap } from '../metrics/labelMap.js';
-import { decodeLabelPng, pngHeader } from '../visualize/index.js';
+import { decodeLabelPng } from '../platform/node/render.js';
+import { pngHeader } from '../image/labelPng.js';
 
 const HOW_TO_SAVE =
   'Save label maps as 8-bit palette or greyscale PNGs whose pixel values are the class ids (e.g. PIL Image.fromarray(ids.astype(np.uint8))).';
@@ -32,6 +33,7 @@ function greyFromColour(data: ArrayLike<number>, channels: number, width: number
 }
 
 async function fromOtherFormat(bytes: Uint8Array, source: string): Promise<LabelMap> {
+  const sharp = await loadSharp();
   const meta = await sharp(bytes).metadata();
   if (meta.depth !== 'uchar') {
     throw new FaceParseError('DATASET_INVALID', `${source}: ${meta.format} with ${meta.depth} samples is not an 8-bit label map. ${HOW_TO_SAVE}`);

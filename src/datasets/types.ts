@@ -1,4 +1,4 @@
-import type { ImageInput } from '../core/types.js';
+import type { ImageInput } from '../base/types.js';
 import type { LabelMap } from '../metrics/labelMap.js';
 
 /** One photo with its ground truth. Nothing is read until a load function is called. */

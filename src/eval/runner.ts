@@ -3,7 +3,7 @@
  * scored), accumulates the set's confusion matrix and boundary F1, keeps per-image scores and the
  * N worst images, and stops at the first bad sample unless asked to skip and list them.
  */
-import { FaceParseError, isInputError } from '../core/errors.js';
+import { FaceParseError, isInputError } from '../base/errors.js';
 import { BoundaryF1 } from '../metrics/boundaryF1.js';
 import { ConfusionMatrix } from '../metrics/confusionMatrix.js';
 import { assertLabelRange, assertSameSize, type LabelMap } from '../metrics/labelMap.js';

@@ -2,8 +2,8 @@
  * Where predictions come from: a folder of label maps (any tool's output), or a model run on a
  * dataset's photos. Both give EvalSamples whose predictions use the ground truth's class ids.
  */
-import { FaceParseError } from '../core/errors.js';
-import type { ImageInput } from '../core/types.js';
+import { FaceParseError } from '../base/errors.js';
+import type { ImageInput } from '../base/types.js';
 import { isIdentityMapping, labelMapping } from '../datasets/labelSets.js';
 import { assertImageMatches, type PredictionPair } from '../datasets/predictionFolders.js';
 import { readLabelMap } from '../datasets/readLabelMap.js';

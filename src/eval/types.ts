@@ -1,4 +1,4 @@
-import type { ImageInput } from '../core/types.js';
+import type { ImageInput } from '../base/types.js';
 import type { BoundaryF1Result } from '../metrics/boundaryF1.js';
 import type { ConfusionMatrix } from '../metrics/confusionMatrix.js';
 import type { LabelMap } from '../metrics/labelMap.js';

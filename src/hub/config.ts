@@ -5,7 +5,8 @@
 import { readFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { FaceParseError } from '../core/errors.js';
+import { FaceParseError } from '../base/errors.js';
+import { expandHome } from '../platform/node/files.js';
 
 export const DEFAULT_ENDPOINT = 'https://huggingface.co';
 
@@ -13,10 +14,6 @@ type Env = Record<string, string | undefined>;
 
 function nonEmpty(value: string | undefined): string | undefined {
   return value !== undefined && value.trim() !== '' ? value : undefined;
-}
-
-function expandHome(path: string): string {
-  return path === '~' || path.startsWith('~/') ? join(homedir(), path.slice(1)) : path;
 }
 
 /** `$HF_HOME`, else `$XDG_CACHE_HOME/huggingface`, else `~/.cache/huggingface`. */

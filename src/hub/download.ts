@@ -34,7 +34,7 @@
 import { createHash } from 'node:crypto';
 import { mkdir, open, readdir, rename, stat, unlink } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
-import { FaceParseError } from '../core/errors.js';
+import { FaceParseError } from '../base/errors.js';
 import { blobPath, fileSize, linkSnapshot, markMissing, repoDir, tempName, writeRef } from './cache.js';
 import { isCommitHash } from './ids.js';
 

@@ -1,6 +1,6 @@
 /** The files of a model folder in the Hugging Face / transformers.js layout. */
-import type { ModelVariant } from '../core/types.js';
-import { FaceParseError } from '../core/errors.js';
+import type { ModelVariant } from '../base/types.js';
+import { FaceParseError } from '../base/errors.js';
 
 export type { ModelVariant };
 
@@ -35,7 +35,3 @@ export function parseVariant(value: string | undefined): ModelVariant {
   );
 }
 
-/** The files resolveModel needs for one variant, the external-data file aside. */
-export function requiredFiles(variant: ModelVariant): string[] {
-  return [CONFIG_FILE, PREPROCESSOR_FILE, VARIANT_FILES[variant]];
-}

@@ -4,7 +4,7 @@
  * The id is joined onto the cache folder (`models--owner--name`) and the revision onto
  * `refs/<revision>`, so both are validated strictly: nothing here may climb out of the cache.
  */
-import { FaceParseError } from '../core/errors.js';
+import { FaceParseError } from '../base/errors.js';
 
 export interface ModelId {
   /** `owner/name` */

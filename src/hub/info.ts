@@ -1,7 +1,8 @@
 /** What a model is: config.json and preprocessor_config.json summarised, and which ONNX variants exist. */
 import { readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
-import { FaceParseError } from '../core/errors.js';
+import { FaceParseError } from '../base/errors.js';
+import { readModelJson } from '../platform/node/files.js';
 import { cachedFile, fileSize, repoDir } from './cache.js';
 import { headFile } from './download.js';
 import { CONFIG_FILE, externalDataFile, PREPROCESSOR_FILE, VARIANT_FILES, VARIANTS, type ModelVariant } from './files.js';
@@ -67,22 +68,8 @@ const RESAMPLE_NAMES: Record<number, string> = {
 };
 
 async function readJson(path: string, what: string): Promise<Record<string, unknown>> {
-  let text: string;
-  try {
-    text = await readFile(path, 'utf8');
-  } catch (error) {
-    throw new FaceParseError('MODEL_FILE_MISSING', `cannot read ${what} at ${path}; pass --model with a complete model folder`, {
-      cause: error,
-    });
-  }
-  try {
-    const value = JSON.parse(text) as unknown;
-    if (value && typeof value === 'object' && !Array.isArray(value)) return value as Record<string, unknown>;
-  } catch (error) {
-    throw new FaceParseError('MODEL_INVALID', `${what} at ${path} is not valid JSON (${(error as Error).message}); re-download it or fix the file`, {
-      cause: error,
-    });
-  }
+  const value = await readModelJson(path, what, `cannot read ${what} at ${path}; pass --model with a complete model folder`);
+  if (value && typeof value === 'object' && !Array.isArray(value)) return value as Record<string, unknown>;
   throw new FaceParseError('MODEL_INVALID', `${what} at ${path} is not a JSON object; re-download it or fix the file`);
 }
 

@@ -7,7 +7,8 @@ import { stat } from 'node:fs/promises';
 import { homedir } from 'node:os';
 import { dirname, isAbsolute, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { FaceParseError } from '../core/errors.js';
+import { FaceParseError } from '../base/errors.js';
+import { expandHome } from '../platform/node/files.js';
 import { cachedCommit, cachedFile, fileSize, isKnownMissing, repoDir, snapshotDir } from './cache.js';
 import { offlineReason, resolveCacheDir, resolveEndpoint, resolveOffline, resolveToken } from './config.js';
 import { downloadOptional, downloadToCache, type DownloadProgress, type HubClient } from './download.js';
@@ -122,10 +123,6 @@ export function isPathSyntax(source: string): boolean {
     source === '~' ||
     /^(\.{1,2}|~)[\\/]/.test(source)
   );
-}
-
-function expandHome(path: string): string {
-  return path === '~' || /^~[\\/]/.test(path) ? join(homedir(), path.slice(1)) : path;
 }
 
 function isDirectory(path: string): boolean {

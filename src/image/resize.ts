@@ -10,6 +10,8 @@
  * normalisation, over the 1e-2 the parity tests allow.
  */
 
+import { FaceParseError } from '../base/errors.js';
+
 const PRECISION_BITS = 22;
 const HALF = 1 << (PRECISION_BITS - 1);
 const CLIP_HIGH = 255 * 2 ** PRECISION_BITS;
@@ -70,7 +72,7 @@ const FILTERS: Record<number, Filter> = {
 /** Pillow's precompute_coeffs + normalize_coeffs_8bpc for one axis. */
 export function resampleCoefficients(inSize: number, outSize: number, resample: number = PIL_RESAMPLE.BILINEAR): ResampleCoefficients {
   const filter = FILTERS[resample];
-  if (!filter) throw new RangeError(`no convolution filter for resample=${resample}`);
+  if (!filter) throw new FaceParseError('INVALID_ARGUMENT', `no convolution filter for resample=${resample}`);
   const scale = inSize / outSize;
   const filterScale = scale < 1 ? 1 : scale;
   const support = filter.support * filterScale;

@@ -11,7 +11,7 @@
  * - a set's score is the mean over its images.
  * Target pixels equal to `ignoreIndex` belong to no class, in the target and in the prediction.
  */
-import { FaceParseError } from '../core/errors.js';
+import { FaceParseError } from '../base/errors.js';
 import { countWithinDistance, squaredDistanceBelow } from './distanceTransform.js';
 import type { ClassScore } from './scores.js';
 

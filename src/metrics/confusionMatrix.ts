@@ -3,7 +3,7 @@
  * target, `merge` matrices from other batches or workers, `reset`. Scores are pure functions of the
  * matrix (see scores.ts), so a matrix summed over a whole set gives the set's scores exactly.
  */
-import { FaceParseError } from '../core/errors.js';
+import { FaceParseError } from '../base/errors.js';
 
 /** The state the score functions read: `counts[target * numClasses + predicted]` pixel counts. */
 export interface ConfusionCounts {

@@ -1,6 +1,6 @@
 /** Checks on label maps (one class id per pixel, row-major) before they are scored. */
-import { FaceParseError } from '../core/errors.js';
-import type { LabelMap } from '../visualize/label-png.js';
+import { FaceParseError } from '../base/errors.js';
+import type { LabelMap } from '../base/types.js';
 
 /** The project's decoded label map: `mask[y * width + x]` is the class id of pixel (x, y). */
 export type { LabelMap };

@@ -2,7 +2,7 @@
  * The merged-sides view: left/right classes (l_eye/r_eye, l_brow/r_brow, l_ear/r_ear, ...) counted as
  * one class each, since left/right swaps dominate many errors. Pairs are found by name (leftRightPairs).
  */
-import { leftRightPairs } from '../models/labels.js';
+import { leftRightPairs } from '../base/labels.js';
 
 export interface ClassMerge {
   /** Class names after merging: the pair takes the first one's place, named without the side ("eye"). */

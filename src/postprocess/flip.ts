@@ -4,7 +4,8 @@
  * The same as, in PyTorch,
  * `(model(x).logits + model(x.flip(-1)).logits.flip(-1)[:, swap]) / 2`.
  */
-import { leftRightPairs } from '../models/labels.js';
+import { FaceParseError } from '../base/errors.js';
+import { leftRightPairs } from '../base/labels.js';
 
 /** swap[c] = the class c becomes in a mirror image (c itself for classes without a side). */
 export function mirrorClassTable(labels: readonly string[]): Int32Array {
@@ -18,7 +19,7 @@ export function mirrorClassTable(labels: readonly string[]): Int32Array {
 
 /** Planes (channels x height x width, row-major) mirrored left to right, into a new array. */
 export function mirrorPlanes(data: Float32Array, channels: number, height: number, width: number): Float32Array {
-  if (data.length !== channels * height * width) throw new RangeError(`expected ${channels}x${height}x${width} values, got ${data.length}`);
+  if (data.length !== channels * height * width) throw new FaceParseError('INVALID_ARGUMENT', `expected ${channels}x${height}x${width} values, got ${data.length}`);
   const out = new Float32Array(data.length);
   for (let row = 0; row < channels * height; row++) {
     const start = row * width;
@@ -36,7 +37,7 @@ export function mergeMirrored(logits: Float32Array, mirrored: Float32Array, swap
   const classes = swap.length;
   const plane = height * width;
   if (logits.length !== classes * plane || mirrored.length !== classes * plane) {
-    throw new RangeError(`expected ${classes}x${height}x${width} logits, got ${logits.length} and ${mirrored.length}`);
+    throw new FaceParseError('INVALID_ARGUMENT', `expected ${classes}x${height}x${width} logits, got ${logits.length} and ${mirrored.length}`);
   }
   const out = new Float32Array(logits.length);
   for (let c = 0; c < classes; c++) {

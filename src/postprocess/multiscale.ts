@@ -9,7 +9,7 @@
  *
  * With flip, each pass is itself the flip-merged logits of the scaled photo and its mirror image.
  */
-import { FaceParseError } from '../core/errors.js';
+import { FaceParseError } from '../base/errors.js';
 import { axisWeights } from './upsampleArgmax.js';
 
 /** Smallest and largest accepted scale. */
@@ -43,9 +43,9 @@ export function checkScales(scales: readonly number[]): readonly number[] {
  * (classes x outHeight x outWidth).
  */
 export function addResized(into: Float32Array, src: Float32Array, classes: number, height: number, width: number, outHeight: number, outWidth: number): void {
-  if (src.length !== classes * height * width) throw new RangeError(`expected ${classes}x${height}x${width} logits, got ${src.length}`);
+  if (src.length !== classes * height * width) throw new FaceParseError('INVALID_ARGUMENT', `expected ${classes}x${height}x${width} logits, got ${src.length}`);
   const outPlane = outHeight * outWidth;
-  if (into.length !== classes * outPlane) throw new RangeError(`expected ${classes}x${outHeight}x${outWidth} values to add into, got ${into.length}`);
+  if (into.length !== classes * outPlane) throw new FaceParseError('INVALID_ARGUMENT', `expected ${classes}x${outHeight}x${outWidth} values to add into, got ${into.length}`);
   if (height === outHeight && width === outWidth) {
     for (let i = 0; i < into.length; i++) into[i]! += src[i]!;
     return;
@@ -71,18 +71,4 @@ export function addResized(into: Float32Array, src: Float32Array, classes: numbe
       }
     }
   }
-}
-
-/** A command-line list of scales, e.g. "0.75,1,1.25", checked as checkScales does; errors name the flag. */
-export function parseScaleList(value: string, flag: string): number[] {
-  const parts = value.split(',').map((s) => s.trim());
-  const scales = parts.map(Number);
-  const bad = parts.find((p, i) => p === '' || !Number.isFinite(scales[i]));
-  if (bad !== undefined) throw new FaceParseError('INVALID_ARGUMENT', `${flag} "${value}": "${bad}" is not a number; give a comma list that includes 1, e.g. 0.75,1,1.25`);
-  try {
-    checkScales(scales);
-  } catch (error) {
-    throw new FaceParseError('INVALID_ARGUMENT', `${flag} "${value}": ${(error as Error).message.replace(/^scales \[[^\]]*\]: /, '')}`);
-  }
-  return scales;
 }

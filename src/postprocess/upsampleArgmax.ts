@@ -12,6 +12,8 @@
  * (the order torch uses: across width, then height) decides as torch would.
  */
 
+import { FaceParseError } from '../base/errors.js';
+
 const f = Math.fround;
 
 /** Source index and weights per output coordinate, as torch computes them in float32. */
@@ -62,9 +64,9 @@ export function upsampleArgmax(
   outWidth: number,
   options: UpsampleArgmaxOptions = {},
 ): Uint8Array {
-  if (classes > 256) throw new RangeError(`upsampleArgmax writes 8-bit class ids; got ${classes} classes`);
+  if (classes > 256) throw new FaceParseError('INVALID_ARGUMENT', `upsampleArgmax writes 8-bit class ids; got ${classes} classes`);
   if (logits.length < classes * height * width) {
-    throw new RangeError(`logits have ${logits.length} values; ${classes}x${height}x${width} needs ${classes * height * width}`);
+    throw new FaceParseError('INVALID_ARGUMENT', `logits have ${logits.length} values; ${classes}x${height}x${width} needs ${classes * height * width}`);
   }
   const out = options.out ?? new Uint8Array(outWidth * outHeight);
   const plane = height * width;

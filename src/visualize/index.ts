@@ -1,4 +1,4 @@
-/** Pictures and summaries of label maps. Pure pixel/SVG functions first, then the sharp encoders. */
+/** Pictures of label maps: pure pixel and SVG functions (the encoders are in outputs/render.ts, on a platform codec). */
 export { paletteFor, paletteTable, resolvePalette, tableColour, type PaletteInput, type Rgb } from './palette.js';
 export {
   checkMask,
@@ -22,19 +22,4 @@ export {
   type LegendLayout,
   type LegendOptions,
 } from './legend.js';
-export { crc32, decodeLabelPngBytes, bareGreyPng, greyToPalettePng, pngHeader, type LabelMap } from './label-png.js';
-export {
-  DEFAULT_PNG_COMPRESSION,
-  decodeLabelPng,
-  encodeLabelPng,
-  legendFontSize,
-  renderClassMasks,
-  renderColorMap,
-  renderLegend,
-  renderOverlay,
-  type ClassMaskImage,
-  type ClassMasksOptions,
-  type ColorMapOptions,
-  type LabelPngOptions,
-  type OverlayRenderOptions,
-} from './encode.js';
+export { crc32, decodeLabelPngBytes, bareGreyPng, greyToPalettePng, pngHeader, type LabelMap } from '../image/labelPng.js';

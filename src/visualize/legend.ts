@@ -2,8 +2,9 @@
  * The legend of a label map as SVG: colour swatch, readable class name and share per class.
  * Pure (a string out, no sharp), so a browser can show or rasterise the same legend.
  */
-import { FaceParseError } from '../core/errors.js';
-import { LABEL_DESCRIPTIONS } from '../models/labels.js';
+import { escapeXml } from '../base/text.js';
+import { FaceParseError } from '../base/errors.js';
+import { LABEL_DESCRIPTIONS } from '../base/labels.js';
 import type { LabelSummary } from '../postprocess/summary.js';
 import { resolvePalette, tableColour, type PaletteInput, type Rgb } from './palette.js';
 
@@ -58,10 +59,6 @@ export function describeLabel(label: string): string {
 export function formatShare(share: number): string {
   if (share > 0 && share < 0.0005) return '<0.1%';
   return `${(share * 100).toFixed(1)}%`;
-}
-
-function escapeXml(text: string): string {
-  return text.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&apos;' })[c]!);
 }
 
 /**

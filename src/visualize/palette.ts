@@ -1,5 +1,5 @@
 /** Colours for label maps: a fixed, distinct palette for CelebAMask-HQ names, generated colours for others. */
-import { FaceParseError } from '../core/errors.js';
+import { FaceParseError } from '../base/errors.js';
 
 export type Rgb = readonly [number, number, number];
 

@@ -5,8 +5,8 @@
  * A mask is a `Uint8Array` of `width * height` class ids, row-major. RGB images are interleaved
  * `width * height * 3` bytes.
  */
-import { FaceParseError } from '../core/errors.js';
-import { runEnd, wordView } from '../postprocess/summary.js';
+import { FaceParseError } from '../base/errors.js';
+import { runEnd, wordView } from '../base/maskRuns.js';
 import { resolvePalette, type PaletteInput } from './palette.js';
 
 /** Throws INVALID_ARGUMENT unless `mask` is a `Uint8Array` of `width * height` values. */

@@ -1,26 +1,25 @@
 /**
- * The browser FaceParser: the Node API (create, parse, parseEach, parseBatch, close) on browser
- * inputs, with the model in a Web Worker (onnxruntime-web) and the same pure decode rules,
- * Pillow-exact resize, preprocessing and fused upsample + arg-max as Node, so label maps agree.
+ * The browser FaceParser: the shared pipeline (src/pipeline, FaceParser.fromLoaded) on the browser
+ * platform (src/platform/web), with browser inputs and outputs. Decoding rules, the Pillow-exact
+ * resize, preprocessing, test-time augmentation and the fused upsample + arg-max are Node's own
+ * code, so label maps agree; the model runs in a Web Worker so the page never freezes.
  *
  *     import { FaceParser } from './faceparse.js';
  *     const parser = await FaceParser.create({ model: 'https://example.com/models/face-parsing/' });
  *     const result = await parser.parse(file, { faces: 'off' });
  *     result.categoryMask; // Uint8Array of class ids, result.width x result.height
  */
-import { FaceParseError } from '../core/errors.js';
-import type { ModelVariant } from '../core/types.js';
-import type { RgbImage } from '../image/decode.js';
-import { parseModelConfig, parsePreprocessorConfig, type PreprocessorConfig } from '../models/segformer/config.js';
-import { modelInputSize, normalizationTables, preprocess, type ModelInput } from '../models/segformer/preprocess.js';
-import { decodeWebImage, type WebImageInput } from '../platform/web/decode.js';
-import { fetchModelFiles, type LocalModelFolder, type ModelProgress } from '../platform/web/modelSource.js';
-import { WorkerSession } from '../platform/web/workerSession.js';
+import { FaceParseError } from '../base/errors.js';
+import type { ImageInput, ModelVariant } from '../base/types.js';
+import type { PreprocessorConfig } from '../models/segformer/config.js';
+import { FaceParser as PipelineFaceParser } from '../pipeline/faceParser.js';
+import type { ParseOptions } from '../pipeline/options.js';
+import type { SegmentationSession } from '../platform/types.js';
+import type { WebImageInput } from '../platform/web/decode.js';
+import { webPlatform } from '../platform/web/index.js';
+import type { LocalModelFolder, ModelProgress } from '../platform/web/modelSource.js';
+import { loadWebModel, type WebLoadedModel } from '../platform/web/webModel.js';
 import type { WebDevice } from '../platform/web/workerProtocol.js';
-import { mergeMirrored, mirrorClassTable, mirrorPlanes } from '../postprocess/flip.js';
-import { addResized, checkScales, scaledInputSize } from '../postprocess/multiscale.js';
-import { upsampleArgmax } from '../postprocess/upsampleArgmax.js';
-import type { Logits } from '../runtime/onnx.js';
 import { WebParseResult } from './result.js';
 
 export interface WebFaceParserOptions {
@@ -64,22 +63,16 @@ export interface WebFaceParserOptions {
   assetsUrl?: string;
 }
 
-export interface WebParseOptions {
+export interface WebParseOptions extends Pick<ParseOptions, 'keepLogits' | 'flip' | 'scales'> {
   /**
    * Face handling. 'off' parses the whole photo as one face image (what Node does today). Face
    * detection and alignment come with the face stage; until then other values are refused.
    */
   faces?: 'off';
-  /** Keep what the confidence and probability maps need (the logits). Default true. */
-  keepLogits?: boolean;
-  /** Flip test-time augmentation, as in Node (about twice the model time). Default false. */
-  flip?: boolean;
-  /** Multi-scale test-time augmentation, as in Node: must include 1. Default [1]. */
-  scales?: readonly number[];
   /**
    * Model input size (a square side in pixels, a multiple of 32) for this parse instead of the
    * preprocessor's: smaller is faster and coarser, e.g. 256 for live video. Default: the
-   * preprocessor's size (what Node uses, so label maps agree only then).
+   * preprocessor's size (what Node uses; label maps agree with Node's only then).
    */
   inputSize?: number;
 }
@@ -89,14 +82,6 @@ export interface WebBatchItem {
   input: WebImageInput;
   result?: WebParseResult;
   error?: FaceParseError;
-}
-
-interface Prepared {
-  image: RgbImage;
-  input: ModelInput;
-  otherScales: ModelInput[];
-  decodeMs: number;
-  preprocessMs: number;
 }
 
 const EMBEDDED_MODEL = { folder: 'models/face-parsing-mini/', variant: 'q8' as ModelVariant };
@@ -111,19 +96,27 @@ function defaultThreads(): number {
   return Math.min(16, Math.max(1, cores));
 }
 
-function isInputError(error: unknown): error is FaceParseError {
-  return error instanceof FaceParseError && (error.code.startsWith('INPUT_') || error.code === 'INVALID_ARGUMENT');
-}
-
 function checkParseOptions(options: WebParseOptions): void {
   if (options.faces !== undefined && options.faces !== 'off') {
     throw new FaceParseError('INVALID_ARGUMENT', `faces: ${JSON.stringify(options.faces)} is not available in this build; use faces: 'off' (the whole photo)`);
   }
-  if (options.scales !== undefined) checkScales(options.scales);
   const size = options.inputSize;
   if (size !== undefined && !(Number.isInteger(size) && size >= 32 && size <= 2048 && size % 32 === 0)) {
     throw new FaceParseError('INVALID_ARGUMENT', `inputSize must be a multiple of 32 from 32 to 2048; got ${String(size)}`);
   }
+}
+
+/** A session shared with the main parser: runs go through, release is the main parser's job. */
+function shared(session: SegmentationSession): SegmentationSession {
+  return {
+    modelPath: session.modelPath,
+    inputName: session.inputName,
+    outputName: session.outputName,
+    inputType: session.inputType,
+    device: session.device,
+    run: (pixelValues, batch, height, width) => session.run(pixelValues, batch, height, width),
+    release: async () => undefined,
+  };
 }
 
 export class FaceParser {
@@ -139,56 +132,51 @@ export class FaceParser {
   readonly fallbackReason: string | undefined;
   /** WebAssembly threads in use (1 unless the page is cross-origin isolated). */
   readonly threads: number;
-  readonly #session: WorkerSession;
-  readonly #tables: Float32Array[];
-  readonly #mirrorClasses: Int32Array;
+  readonly #loaded: WebLoadedModel;
+  readonly #core: PipelineFaceParser;
+  /** Parsers at other input sizes (inputSize), over the same session. */
+  readonly #sized = new Map<number, PipelineFaceParser>();
   readonly #maxInputPixels: number | undefined;
-  #queue: Promise<unknown> = Promise.resolve();
   #closed = false;
 
-  private constructor(init: { model: string; variant: ModelVariant; labels: string[]; preprocessor: PreprocessorConfig; session: WorkerSession; maxInputPixels?: number }) {
-    this.model = init.model;
-    this.variant = init.variant;
-    this.labels = init.labels;
-    this.preprocessor = init.preprocessor;
-    this.#session = init.session;
-    this.device = init.session.info.device;
-    this.fallbackReason = init.session.info.fallbackReason;
-    this.threads = init.session.info.threads;
-    this.#tables = normalizationTables(init.preprocessor);
-    this.#mirrorClasses = mirrorClassTable(init.labels);
-    this.#maxInputPixels = init.maxInputPixels;
+  private constructor(loaded: WebLoadedModel, maxInputPixels: number | undefined) {
+    this.#loaded = loaded;
+    this.#maxInputPixels = maxInputPixels;
+    this.#core = PipelineFaceParser.fromLoaded(loaded, { maxInputPixels });
+    this.model = loaded.model;
+    this.variant = loaded.variant;
+    this.labels = loaded.labels;
+    this.preprocessor = loaded.preprocessor;
+    const info = loaded.sessions[0]!.info;
+    this.device = info.device;
+    this.fallbackReason = info.fallbackReason;
+    this.threads = info.threads;
   }
 
   /** Fetch (or read from Cache Storage) the model, check its configs, start the worker's session. */
   static async create(options: WebFaceParserOptions = {}): Promise<FaceParser> {
     const assetsUrl = options.assetsUrl ? new URL(options.assetsUrl, globalThis.location?.href).href.replace(/\/?$/, '/') : defaultAssetsUrl();
-    const source = options.model ?? assetsUrl + EMBEDDED_MODEL.folder;
-    const variant = options.variant ?? (options.model === undefined ? EMBEDDED_MODEL.variant : undefined);
     const device = options.device ?? 'wasm';
     if (device !== 'wasm' && device !== 'webgpu') throw new FaceParseError('INVALID_ARGUMENT', `device "${String(device)}" is not one of wasm, webgpu`);
     const threads = options.threads ?? defaultThreads();
     if (!Number.isInteger(threads) || threads < 1) throw new FaceParseError('INVALID_ARGUMENT', `threads must be a positive integer; got ${String(threads)}`);
-    const files = await fetchModelFiles(source, { ...options, variant });
-    const config = parseModelConfig(files.config, files.baseUrl + 'config.json');
-    const preprocessor = parsePreprocessorConfig(files.preprocessor, files.baseUrl + 'preprocessor_config.json');
-    const session = await WorkerSession.create({
-      workerUrl: assetsUrl + 'faceparse.worker.js',
-      ortBaseUrl: assetsUrl,
-      model: files.onnx,
-      modelName: files.baseUrl + `(${files.variant})`,
-      numLabels: config.labels.length,
-      device,
-      threads,
-    });
-    return new FaceParser({ model: files.id ?? files.baseUrl, variant: files.variant, labels: config.labels, preprocessor, session, maxInputPixels: options.maxInputPixels });
+    const source = options.model ?? assetsUrl + EMBEDDED_MODEL.folder;
+    const variant = options.variant ?? (options.model === undefined ? EMBEDDED_MODEL.variant : undefined);
+    const platform = webPlatform({ assetsUrl, device, threads });
+    const loaded = await loadWebModel(platform, source, { ...options, variant });
+    return new FaceParser(loaded, options.maxInputPixels);
   }
 
-  /** Parse one photo: Blob/File, URL, ImageBitmap, ImageData, image, canvas, video or VideoFrame. */
+  /** Milliseconds inside onnxruntime's session.run for the last model pass (the rest of `inference` is the worker round trip). */
+  get lastModelRunMs(): number {
+    return this.#loaded.sessions[0]!.lastRunMs;
+  }
+
+  /** Parse one photo: Blob/File, URL, ImageBitmap, ImageData, image, canvas, video, VideoFrame, encoded bytes or raw pixels. */
   async parse(input: WebImageInput, options: WebParseOptions = {}): Promise<WebParseResult> {
     this.#checkOpen();
     checkParseOptions(options);
-    return this.#infer(await this.#prepare(input, options), options);
+    return new WebParseResult(await this.#parserFor(options.inputSize).parse(input as ImageInput, options));
   }
 
   /** Parse many photos, one result or error per input, in input order; a bad input does not stop the others. */
@@ -201,106 +189,38 @@ export class FaceParser {
     return items;
   }
 
-  /** parseBatch as a stream; the next photo is decoded while the worker runs the model on this one. */
+  /** parseBatch as a stream; the next photos are decoded while the worker runs the model. */
   async *parseEach(inputs: Iterable<WebImageInput> | AsyncIterable<WebImageInput>, options: WebParseOptions = {}): AsyncGenerator<WebBatchItem> {
     this.#checkOpen();
     checkParseOptions(options);
-    let index = 0;
-    let pending: { index: number; input: WebImageInput; prepared: Promise<Prepared> } | undefined;
-    const finish = async (job: NonNullable<typeof pending>): Promise<WebBatchItem> => {
-      try {
-        return { index: job.index, input: job.input, result: await this.#infer(await job.prepared, options) };
-      } catch (error) {
-        if (isInputError(error)) return { index: job.index, input: job.input, error };
-        throw error;
-      }
-    };
-    for await (const input of inputs as AsyncIterable<WebImageInput>) {
-      const prepared = this.#prepare(input, options);
-      prepared.catch(() => undefined); // handled in finish
-      const next = { index: index++, input, prepared };
-      if (pending) yield await finish(pending);
-      pending = next;
+    for await (const item of this.#parserFor(options.inputSize).parseEach(inputs as AsyncIterable<ImageInput>, options)) {
+      yield { index: item.index, input: item.input as WebImageInput, ...(item.result ? { result: new WebParseResult(item.result) } : {}), ...(item.error ? { error: item.error } : {}) };
     }
-    if (pending) yield await finish(pending);
   }
 
-  async #prepare(input: WebImageInput, options: WebParseOptions): Promise<Prepared> {
-    const scales = options.scales ?? [1];
-    const t0 = performance.now();
-    const image = await decodeWebImage(input, { maxInputPixels: this.#maxInputPixels });
-    const t1 = performance.now();
-    const size = options.inputSize;
-    const config = size === undefined ? this.preprocessor : { ...this.preprocessor, doResize: true, size: { height: size, width: size } };
-    const main = preprocess(image, config, this.#tables);
-    const otherScales = scales
-      .filter((scale) => scale !== 1)
-      .map((scale) => {
-        const size = { height: scaledInputSize(main.height, scale), width: scaledInputSize(main.width, scale) };
-        return preprocess(image, { ...config, doResize: true, size }, this.#tables);
-      });
-    return { image, input: main, otherScales, decodeMs: t1 - t0, preprocessMs: performance.now() - t1 };
-  }
-
-  /** One pass on preprocessed pixels (transferred to the worker); with flip, merged with the mirror image's pass. */
-  async #runPass(input: ModelInput, flip: boolean | undefined): Promise<{ logits: Logits; runMs: number }> {
-    const { height, width } = input;
-    const mirrored = flip ? mirrorPlanes(input.data, 3, height, width) : undefined; // before the transfer empties input.data
-    const logits = await this.#session.run(input.data, 1, height, width);
-    let runMs = this.#session.lastRunMs;
-    if (!mirrored) return { logits, runMs };
-    const other = await this.#session.run(mirrored, 1, height, width);
-    runMs += this.#session.lastRunMs;
-    return { logits: { ...logits, data: mergeMirrored(logits.data, other.data, this.#mirrorClasses, logits.height, logits.width) }, runMs };
-  }
-
-  async #infer(prepared: Prepared, options: WebParseOptions): Promise<WebParseResult> {
-    // One inference at a time per parser: the worker's session already uses its threads.
-    const run = this.#queue.then(async () => {
-      this.#checkOpen();
-      const first = await this.#runPass(prepared.input, options.flip);
-      if (prepared.otherScales.length === 0) return first;
-      const { logits } = first;
-      let { runMs } = first;
-      const sum = Float32Array.from(logits.data);
-      for (const input of prepared.otherScales) {
-        const pass = await this.#runPass(input, options.flip);
-        runMs += pass.runMs;
-        addResized(sum, pass.logits.data, pass.logits.classes, pass.logits.height, pass.logits.width, logits.height, logits.width);
-      }
-      const passes = prepared.otherScales.length + 1;
-      for (let i = 0; i < sum.length; i++) sum[i] = sum[i]! / passes;
-      return { logits: { ...logits, data: sum }, runMs };
-    });
-    this.#queue = run.catch(() => undefined);
-    const t0 = performance.now();
-    const { logits, runMs } = await run;
-    const t1 = performance.now();
-    const { image } = prepared;
-    const categoryMask = upsampleArgmax(logits.data, logits.classes, logits.height, logits.width, image.height, image.width);
-    const t2 = performance.now();
-    return new WebParseResult({
-      categoryMask,
-      image,
-      labels: this.labels,
-      model: this.model,
-      variant: this.variant,
-      timings: { decode: prepared.decodeMs, preprocess: prepared.preprocessMs, inference: t1 - t0, modelRun: runMs, postprocess: t2 - t1 },
-      logits: options.keepLogits === false ? undefined : { data: logits.data, classes: logits.classes, height: logits.height, width: logits.width },
-    });
+  #parserFor(inputSize: number | undefined): PipelineFaceParser {
+    const size = this.preprocessor.size;
+    if (inputSize === undefined || (this.preprocessor.doResize && size.height === inputSize && size.width === inputSize)) return this.#core;
+    let parser = this.#sized.get(inputSize);
+    if (!parser) {
+      const preprocessor = { ...this.#loaded.preprocessor, doResize: true, size: { height: inputSize, width: inputSize } };
+      parser = PipelineFaceParser.fromLoaded({ ...this.#loaded, preprocessor, sessions: this.#loaded.sessions.map(shared) }, { maxInputPixels: this.#maxInputPixels });
+      this.#sized.set(inputSize, parser);
+    }
+    return parser;
   }
 
   /** The model input size for an image of this size. */
   inputSizeFor(width: number, height: number): { width: number; height: number } {
-    return modelInputSize({ width, height }, this.preprocessor);
+    return this.#core.inputSizeFor(width, height);
   }
 
   /** Release the model and its worker. Parses in flight finish first; later calls fail with code CLOSED. */
   async close(): Promise<void> {
     if (this.#closed) return;
     this.#closed = true;
-    await this.#queue;
-    await this.#session.release();
+    await Promise.all([...this.#sized.values()].map((parser) => parser.close())); // their sessions are shared: nothing released
+    await this.#core.close();
   }
 
   #checkOpen(): void {

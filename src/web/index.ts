@@ -5,12 +5,14 @@
  * `Cross-Origin-Opener-Policy: same-origin` and `Cross-Origin-Embedder-Policy: require-corp`.
  */
 export { FaceParser, type WebBatchItem, type WebFaceParserOptions, type WebParseOptions } from './faceParser.js';
-export { WebParseResult, type LogitsView, type WebClassMask, type WebStageTimings } from './result.js';
+export { WebParseResult, type WebClassMask } from './result.js';
+export type { LogitsView, ParseResultJson, StageTimings } from '../pipeline/result.js';
 export { LiveSmoother, type LiveSmootherOptions } from './live.js';
-export { FaceParseError, type FaceParseErrorCode } from '../core/errors.js';
+export { FaceParseError, type FaceParseErrorCode } from '../base/errors.js';
 export type { WebImageInput } from '../platform/web/decode.js';
 export type { WebDevice } from '../platform/web/workerProtocol.js';
+export { webPlatform, type WebPlatform, type WebPlatformOptions } from '../platform/web/index.js';
 export { clearModelCache, localModelFolder, type LocalModelFolder, type ModelProgress } from '../platform/web/modelSource.js';
-export { CELEBAMASK_HQ_LABELS, LABEL_DESCRIPTIONS } from '../models/labels.js';
+export { CELEBAMASK_HQ_LABELS, LABEL_DESCRIPTIONS } from '../base/labels.js';
 export { paletteFor } from '../visualize/palette.js';
 export type { LabelSummary, ClassSummary, BoundingBox } from '../postprocess/summary.js';

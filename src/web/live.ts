@@ -4,7 +4,7 @@
  * (`avg = (1 - weight) * avg + weight * p`), and the label map is the fused upsample + arg-max of
  * the average (bilinear upsampling of probabilities, the same arg-max code as every parse).
  */
-import { FaceParseError } from '../core/errors.js';
+import { FaceParseError } from '../base/errors.js';
 import { upsampleArgmax } from '../postprocess/upsampleArgmax.js';
 import type { WebParseResult } from './result.js';
 

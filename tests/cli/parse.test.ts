@@ -5,8 +5,8 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import sharp from 'sharp';
 import { afterAll, describe, expect, it } from 'vitest';
-import { FaceParser } from '../../src/core/faceParser.js';
-import { decodeLabelPng } from '../../src/visualize/index.js';
+import { FaceParser } from '../../src/pipeline/faceParser.js';
+import { decodeLabelPng } from '../../src/platform/node/render.js';
 import { GOLDEN_DIR, TINY_MODEL } from '../helpers/golden.js';
 
 const BIN = resolve('dist/src/cli/main.js');

@@ -4,9 +4,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { FaceParseError } from '../../src/core/errors.js';
-import { FaceParser } from '../../src/core/faceParser.js';
-import { decodeImage } from '../../src/image/decode.js';
+import { FaceParseError } from '../../src/base/errors.js';
+import { FaceParser } from '../../src/pipeline/faceParser.js';
+import { decodeImage } from '../../src/platform/node/decode.js';
 import { GOLDEN_DIR, TINY_MODEL } from '../helpers/golden.js';
 
 const tmp = mkdtempSync(join(tmpdir(), 'faceparse-errors-'));

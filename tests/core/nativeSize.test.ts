@@ -8,14 +8,16 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { FaceParser } from '../../src/core/faceParser.js';
-import { ParseResult } from '../../src/core/result.js';
-import { decodeImage } from '../../src/image/decode.js';
-import { readPreprocessorConfig, type PreprocessorConfig } from '../../src/models/segformer/config.js';
+import { FaceParser } from '../../src/pipeline/faceParser.js';
+import { ParseResult } from '../../src/pipeline/result.js';
+import { decodeImage } from '../../src/platform/node/decode.js';
+import type { PreprocessorConfig } from '../../src/models/segformer/config.js';
+import { readPreprocessorConfig } from '../../src/platform/node/modelConfig.js';
+import { nodeRenderer } from '../../src/platform/node/render.js';
 import { normalizationTables, preprocess } from '../../src/models/segformer/preprocess.js';
 import { addResized, scaledInputSize } from '../../src/postprocess/multiscale.js';
 import { upsampleArgmax } from '../../src/postprocess/upsampleArgmax.js';
-import { createSegmentationSession, type SegmentationSession } from '../../src/runtime/onnx.js';
+import { createSegmentationSession, type SegmentationSession } from '../../src/platform/node/session.js';
 import { TINY_MODEL } from '../helpers/golden.js';
 
 const tmp = mkdtempSync(join(tmpdir(), 'faceparse-native-size-'));
@@ -93,6 +95,7 @@ describe('a model that keeps the photo size (do_resize: false)', () => {
       labels: native.labels,
       model: 'expected',
       variant: 'fp32',
+      renderer: nodeRenderer,
       timings: { decode: 0, preprocess: 0, inference: 0, postprocess: 0 },
       logits: { ...plain, data: mean },
     });

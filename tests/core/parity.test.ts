@@ -5,13 +5,13 @@
  */
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { FaceParser } from '../../src/core/faceParser.js';
-import { decodeImage } from '../../src/image/decode.js';
-import { readPreprocessorConfig } from '../../src/models/segformer/config.js';
+import { FaceParser } from '../../src/pipeline/faceParser.js';
+import { decodeImage } from '../../src/platform/node/decode.js';
+import { readPreprocessorConfig } from '../../src/platform/node/modelConfig.js';
 import { normalizationTables, preprocess } from '../../src/models/segformer/preprocess.js';
 import { mergeMirrored, mirrorClassTable, mirrorPlanes } from '../../src/postprocess/flip.js';
 import { upsampleArgmax } from '../../src/postprocess/upsampleArgmax.js';
-import { createSegmentationSession, type SegmentationSession } from '../../src/runtime/onnx.js';
+import { createSegmentationSession, type SegmentationSession } from '../../src/platform/node/session.js';
 import { GOLDEN_DIR, TINY_MODEL, loadArray, loadManifest, nearTies } from '../helpers/golden.js';
 
 const manifest = loadManifest();

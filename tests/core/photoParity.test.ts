@@ -8,8 +8,8 @@ import { existsSync, readdirSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { basename, extname, join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { FaceParser } from '../../src/core/faceParser.js';
-import { decodeLabelPng } from '../../src/visualize/index.js';
+import { FaceParser } from '../../src/pipeline/faceParser.js';
+import { decodeLabelPng } from '../../src/platform/node/render.js';
 
 const PHOTOS = resolve('..', 'shared', 'data', 'photos');
 const ROOT = process.env.FACEPARSE_PARITY_DIR ?? join(homedir(), '.cache', 'faceparse');

@@ -5,7 +5,7 @@ import { dirname, join } from 'node:path';
 import { encode } from 'fast-png';
 import sharp from 'sharp';
 import { afterAll } from 'vitest';
-import type { FaceParseError } from '../../src/core/errors.js';
+import type { FaceParseError } from '../../src/base/errors.js';
 
 /** A fresh temporary folder, removed after the file's tests. */
 export function tempDir(prefix = 'faceparse-test-'): string {

@@ -2,7 +2,7 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { BISENET_LABELS, labelMapping, normalizeLabelName, resolveLabelSet } from '../../src/datasets/labelSets.js';
-import { CELEBAMASK_HQ_LABELS } from '../../src/models/labels.js';
+import { CELEBAMASK_HQ_LABELS } from '../../src/base/labels.js';
 import { tempDir } from './helpers.js';
 
 const dir = tempDir();

@@ -6,7 +6,7 @@ import { CELEBAMASK_HQ_PARTS, mergeCelebAMaskHqParts, openCelebAMaskHq } from '.
 import { openDataset } from '../../src/datasets/openDataset.js';
 import { openPairedFolders } from '../../src/datasets/pairedFolders.js';
 import { openPredictionFolders } from '../../src/datasets/predictionFolders.js';
-import { CELEBAMASK_HQ_LABELS } from '../../src/models/labels.js';
+import { CELEBAMASK_HQ_LABELS } from '../../src/base/labels.js';
 import { errorOf, rectangleMap, tempDir, writeLabelPng, writePhoto } from './helpers.js';
 
 describe('paired folders (images/ + masks/)', () => {

@@ -1,10 +1,10 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { FaceParseError } from '../../src/core/errors.js';
+import { FaceParseError } from '../../src/base/errors.js';
 import { BACKGROUND_NAMES, defaultBackgroundIndex, evaluate } from '../../src/eval/runner.js';
 import type { EvalSample } from '../../src/eval/types.js';
 import type { LabelMap } from '../../src/metrics/labelMap.js';
-import { CELEBAMASK_HQ_LABELS } from '../../src/models/labels.js';
+import { CELEBAMASK_HQ_LABELS } from '../../src/base/labels.js';
 
 const map = (width: number, height: number, values: number[]): LabelMap => ({ width, height, mask: Uint8Array.from(values) });
 

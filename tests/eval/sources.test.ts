@@ -4,7 +4,7 @@ import { BISENET_LABELS } from '../../src/datasets/labelSets.js';
 import { openPredictionFolders } from '../../src/datasets/predictionFolders.js';
 import type { Dataset } from '../../src/datasets/types.js';
 import { modelSamples, predictionFolderSamples, type Prediction } from '../../src/eval/sources.js';
-import { CELEBAMASK_HQ_LABELS } from '../../src/models/labels.js';
+import { CELEBAMASK_HQ_LABELS } from '../../src/base/labels.js';
 import { tempDir, writeLabelPng } from '../datasets/helpers.js';
 
 const hq = (name: string) => CELEBAMASK_HQ_LABELS.indexOf(name as (typeof CELEBAMASK_HQ_LABELS)[number]);

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { FaceParseError } from '../../src/core/errors.js';
+import { FaceParseError } from '../../src/base/errors.js';
 import { idFromRepoFolder, isCommitHash, parseModelId, repoFolderName, validateRevision } from '../../src/hub/ids.js';
 import { parseModelSource, resolveModel } from '../../src/hub/resolve.js';
 

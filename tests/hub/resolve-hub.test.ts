@@ -6,7 +6,7 @@ import { existsSync, lstatSync, mkdirSync, mkdtempSync, readdirSync, readFileSyn
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { FaceParseError } from '../../src/core/errors.js';
+import { FaceParseError } from '../../src/base/errors.js';
 import { resolveModel, type HubOptions } from '../../src/hub/resolve.js';
 import { commitHash, FakeHub, fakeModelFiles, gitSha1, sha256 } from './fake-hub.js';
 

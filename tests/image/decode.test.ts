@@ -2,7 +2,7 @@
 import { join } from 'node:path';
 import sharp, { type Sharp } from 'sharp';
 import { describe, expect, it } from 'vitest';
-import { decodeImage } from '../../src/image/decode.js';
+import { decodeImage } from '../../src/platform/node/decode.js';
 import { GOLDEN_DIR } from '../helpers/golden.js';
 
 const png = join(GOLDEN_DIR, 'images/exact_png.png');

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { ConfusionMatrix } from '../../src/metrics/confusionMatrix.js';
-import { FaceParseError } from '../../src/core/errors.js';
+import { FaceParseError } from '../../src/base/errors.js';
 
 const u8 = (values: number[]) => Uint8Array.from(values);
 

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { mergeSides, remapLabelData } from '../../src/metrics/mergeSides.js';
 import { ConfusionMatrix } from '../../src/metrics/confusionMatrix.js';
 import { perClassIoU } from '../../src/metrics/scores.js';
-import { CELEBAMASK_HQ_LABELS } from '../../src/models/labels.js';
+import { CELEBAMASK_HQ_LABELS } from '../../src/base/labels.js';
 
 describe('mergeSides', () => {
   it('merges the eye, brow and ear pairs of CelebAMask-HQ and keeps the other classes in order', () => {

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { FaceParseError } from '../../src/core/errors.js';
-import { addResized, checkScales, parseScaleList, scaledInputSize } from '../../src/postprocess/multiscale.js';
+import { FaceParseError } from '../../src/base/errors.js';
+import { parseScaleList } from '../../src/cli/options.js';
+import { addResized, checkScales, scaledInputSize } from '../../src/postprocess/multiscale.js';
 
 /** torch's F.interpolate(mode='bilinear', align_corners=False) of one plane, written out in float64. */
 function bilinearReference(src: number[][], outH: number, outW: number): number[][] {
@@ -74,7 +75,7 @@ describe('multi-scale test-time augmentation', () => {
       expect(into.length).toBe(expected.length);
       into.forEach((v, i) => expect(v).toBeCloseTo(expected[i]!, 5));
     }
-    expect(() => addResized(new Float32Array(12), src, 2, 3, 3, 2, 3)).toThrow(RangeError);
-    expect(() => addResized(new Float32Array(11), src, 2, 3, 4, 2, 3)).toThrow(RangeError);
+    expect(() => addResized(new Float32Array(12), src, 2, 3, 3, 2, 3)).toThrow(expect.objectContaining({ name: 'FaceParseError', code: 'INVALID_ARGUMENT' }));
+    expect(() => addResized(new Float32Array(11), src, 2, 3, 4, 2, 3)).toThrow(expect.objectContaining({ name: 'FaceParseError', code: 'INVALID_ARGUMENT' }));
   });
 });

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { FaceParseError } from '../../src/core/errors.js';
+import { FaceParseError } from '../../src/base/errors.js';
 import { summarizeLabels } from '../../src/postprocess/summary.js';
 
 /** Per-pixel reference: what the run-based pass must agree with. */

@@ -1,10 +1,11 @@
 import sharp from 'sharp';
 import { describe, expect, it } from 'vitest';
-import { CELEBAMASK_HQ_LABELS } from '../../src/models/labels.js';
+import { CELEBAMASK_HQ_LABELS } from '../../src/base/labels.js';
 import { summarizeLabels } from '../../src/postprocess/summary.js';
-import { decodeLabelPng, legendFontSize, renderClassMasks, renderColorMap, renderOverlay } from '../../src/visualize/encode.js';
+import { legendFontSize } from '../../src/outputs/render.js';
+import { decodeLabelPng, renderClassMasks, renderColorMap, renderOverlay } from '../../src/platform/node/render.js';
 import { legendSvg } from '../../src/visualize/legend.js';
-import { pngHeader } from '../../src/visualize/label-png.js';
+import { pngHeader } from '../../src/image/labelPng.js';
 import { paletteFor, type Rgb } from '../../src/visualize/palette.js';
 
 const LABELS = [...CELEBAMASK_HQ_LABELS];

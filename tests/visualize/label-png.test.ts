@@ -5,10 +5,10 @@ import { join } from 'node:path';
 import { encode as encodePng } from 'fast-png';
 import sharp from 'sharp';
 import { describe, expect, it } from 'vitest';
-import { FaceParseError } from '../../src/core/errors.js';
-import { CELEBAMASK_HQ_LABELS } from '../../src/models/labels.js';
-import { decodeLabelPng, encodeLabelPng } from '../../src/visualize/encode.js';
-import { crc32, decodeLabelPngBytes, bareGreyPng, greyToPalettePng, pngHeader } from '../../src/visualize/label-png.js';
+import { FaceParseError } from '../../src/base/errors.js';
+import { CELEBAMASK_HQ_LABELS } from '../../src/base/labels.js';
+import { decodeLabelPng, encodeLabelPng } from '../../src/platform/node/render.js';
+import { crc32, decodeLabelPngBytes, bareGreyPng, greyToPalettePng, pngHeader } from '../../src/image/labelPng.js';
 import { paletteTable } from '../../src/visualize/palette.js';
 
 function randomMask(w: number, h: number, maxId: number, seed = 7): Uint8Array {

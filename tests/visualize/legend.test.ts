@@ -1,8 +1,8 @@
 import sharp from 'sharp';
 import { describe, expect, it } from 'vitest';
-import { CELEBAMASK_HQ_LABELS } from '../../src/models/labels.js';
+import { CELEBAMASK_HQ_LABELS } from '../../src/base/labels.js';
 import { summarizeLabels } from '../../src/postprocess/summary.js';
-import { renderLegend } from '../../src/visualize/encode.js';
+import { renderLegend } from '../../src/platform/node/render.js';
 import { describeLabel, formatShare, legendEntries, legendSvg } from '../../src/visualize/legend.js';
 import { paletteFor } from '../../src/visualize/palette.js';
 

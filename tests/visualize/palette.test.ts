@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { CELEBAMASK_HQ_LABELS } from '../../src/models/labels.js';
+import { CELEBAMASK_HQ_LABELS } from '../../src/base/labels.js';
 import { paletteFor, paletteTable, resolvePalette } from '../../src/visualize/palette.js';
 
 describe('palette', () => {

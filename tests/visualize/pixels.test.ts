@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { FaceParseError } from '../../src/core/errors.js';
+import { FaceParseError } from '../../src/base/errors.js';
 import {
   classMask,
   colorize,

@@ -14,6 +14,8 @@ import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { chromiumMissing, collectPageErrors, launchChromium } from '../../bench/browser/chromium.js';
 import { startStaticServer, type StaticServer } from '../../bench/browser/staticServer.js';
+import { CELEBAMASK_HQ_LABELS } from '../../src/base/labels.js';
+import { paletteFor } from '../../src/visualize/palette.js';
 
 const APP = resolve('dist', 'app');
 const PHOTOS = resolve('..', 'shared', 'data', 'photos');
@@ -98,11 +100,25 @@ describe.skipIf(missing !== '')(`web app${missing ? ` (skipped: ${missing})` : '
     expect(labels.name).toBe('pexels-ingrid-santana-2100063.labels.png');
     const meta = await sharp(labels.bytes).metadata();
     expect([meta.width, meta.height, meta.channels]).toEqual([1280, 1919, 1]);
-    const { data: ids } = await sharp(labels.bytes).raw().toBuffer({ resolveWithObject: true });
+    const { data: ids } = await sharp(labels.bytes).extractChannel(0).raw().toBuffer({ resolveWithObject: true });
+    expect(ids.length).toBe(1280 * 1919);
     expect(Math.max(...new Set(ids))).toBeLessThan(19);
 
+    // The colour PNG is Node's: the map in the palette's colours, the legend drawn beside it.
     const color = await downloadBytes(page, '#dl-color');
-    expect((await sharp(color.bytes).metadata()).width).toBe(1280);
+    const colorRaw = await sharp(color.bytes).removeAlpha().raw().toBuffer({ resolveWithObject: true });
+    expect(colorRaw.info.height).toBe(1919);
+    expect(colorRaw.info.width).toBeGreaterThan(1280);
+    const palette = paletteFor([...CELEBAMASK_HQ_LABELS]);
+    let wrong = 0;
+    for (let y = 0; y < 1919; y += 7) {
+      for (let x = 0; x < 1280; x += 7) {
+        const id = ids[y * 1280 + x]!;
+        const p = (y * colorRaw.info.width + x) * 3;
+        if (colorRaw.data[p] !== palette[id]![0] || colorRaw.data[p + 1] !== palette[id]![1] || colorRaw.data[p + 2] !== palette[id]![2]) wrong++;
+      }
+    }
+    expect(wrong).toBe(0);
     const overlay = await downloadBytes(page, '#dl-overlay');
     expect(overlay.name).toBe('pexels-ingrid-santana-2100063.overlay.png');
 

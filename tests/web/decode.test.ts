@@ -12,7 +12,7 @@ import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { bundlePage, chromiumMissing, collectPageErrors, launchChromium } from '../../bench/browser/chromium.js';
 import { startStaticServer, type StaticServer } from '../../bench/browser/staticServer.js';
-import { decodeImage } from '../../src/image/decode.js';
+import { decodeImage } from '../../src/index.js';
 
 const BUNDLE = resolve('dist', 'web', 'faceparse.js');
 const missing = chromiumMissing() || (existsSync(BUNDLE) ? '' : 'dist/web/faceparse.js is absent (npm run build)');

@@ -14,7 +14,7 @@ import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { bundlePage, chromiumMissing, collectPageErrors, launchChromium } from '../../bench/browser/chromium.js';
 import { startStaticServer, type StaticServer } from '../../bench/browser/staticServer.js';
-import { FaceParser } from '../../src/core/faceParser.js';
+import { FaceParser } from '../../src/index.js';
 
 const PHOTOS = resolve('..', 'shared', 'data', 'photos');
 const BUNDLE = resolve('dist', 'web', 'faceparse.js');
@@ -44,11 +44,12 @@ function parseInPage(page: Page, photoUrl: string, expectedUrl: string): Promise
       const t0 = performance.now();
       const result = await parser.parse(blob, { faces: 'off', keepLogits: false });
       const ms = performance.now() - t0;
+      const modelRun = (parser as unknown as { lastModelRunMs: number }).lastModelRunMs;
       const expected = new Uint8Array(await (await fetch(expectedUrl)).arrayBuffer());
       let same = 0;
       const mask = result.categoryMask;
       for (let i = 0; i < expected.length; i++) if (mask[i] === expected[i]) same++;
-      return { width: result.width, height: result.height, same, total: expected.length, ms, timings: result.timings };
+      return { width: result.width, height: result.height, same, total: expected.length, ms, timings: { ...result.timings, modelRun } };
     },
     { photoUrl, expectedUrl },
   );

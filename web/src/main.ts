@@ -222,7 +222,6 @@ function renderTimings(result: WebParseResult, fps?: number): void {
     ['Decode', t.decode],
     ['Preprocess', t.preprocess],
     ['Model (worker)', t.inference],
-    ['  of which session.run', t.modelRun],
     ['Upsample + arg-max', t.postprocess],
     ['Total', t.decode + t.preprocess + t.inference + t.postprocess],
   ];

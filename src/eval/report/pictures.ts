@@ -3,17 +3,14 @@
  * heatmap, a per-class F1 / boundary F1 bar chart, and gallery rows (photo | ground truth |
  * prediction | error map) for the worst images.
  */
-import sharp from 'sharp';
-import type { ImageInput } from '../../core/types.js';
+import { loadSharp } from '../../platform/node/sharp.js';
+import { escapeXml } from '../../base/text.js';
+import type { ImageInput } from '../../base/types.js';
 import type { LabelMap } from '../../metrics/labelMap.js';
 import { paletteFor } from '../../visualize/palette.js';
 import type { ViewReport, WorstImage } from '../types.js';
 
 const FONT = 'DejaVu Sans, Arial, Helvetica, sans-serif';
-
-export function escapeXml(text: string): string {
-  return text.replace(/[&<>"']/g, (ch) => `&#${ch.charCodeAt(0)};`);
-}
 
 /** Blues: white at 0, dark blue at 1. */
 function blue(value: number): string {
@@ -22,6 +19,7 @@ function blue(value: number): string {
 }
 
 export async function svgToPng(svg: string): Promise<Buffer> {
+  const sharp = await loadSharp();
   return sharp(Buffer.from(svg)).png().toBuffer();
 }
 
@@ -146,6 +144,7 @@ export function errorMapPixels(prediction: LabelMap, target: LabelMap, photo: Bu
 
 /** The photo as RGB pixels at the given size. */
 export async function photoPixels(input: ImageInput, width: number, height: number): Promise<Buffer> {
+  const sharp = await loadSharp();
   const image =
     typeof input === 'string' || Buffer.isBuffer(input) || input instanceof Uint8Array
       ? sharp(input as string | Buffer).rotate()
@@ -160,6 +159,7 @@ export async function galleryRowPng(
   labels: readonly string[],
   options: { tile?: number; ignoreIndex?: number; caption: string },
 ): Promise<Buffer> {
+  const sharp = await loadSharp();
   const { target, prediction } = image;
   const tile = options.tile ?? 256;
   const tileHeight = Math.max(1, Math.round((tile * target.height) / target.width));

@@ -5,7 +5,8 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { EvalResult, ViewReport } from '../types.js';
-import { confusionHeatmapSvg, escapeXml, f1BarChartSvg, galleryRowPng, svgToPng } from './pictures.js';
+import { escapeXml } from '../../base/text.js';
+import { confusionHeatmapSvg, f1BarChartSvg, galleryRowPng, svgToPng } from './pictures.js';
 import { percent } from './text.js';
 
 export interface ReportOptions {

@@ -2,9 +2,8 @@
  * Reading and validating a SegFormer model folder's `config.json` and `preprocessor_config.json`
  * (the Hugging Face layout). Each problem names the file, the field and what was expected.
  */
-import { readFile } from 'node:fs/promises';
 import { z } from 'zod';
-import { FaceParseError } from '../../core/errors.js';
+import { FaceParseError } from '../../base/errors.js';
 import { PIL_RESAMPLE } from '../../image/resize.js';
 
 export interface PreprocessorConfig {
@@ -59,20 +58,6 @@ const configSchema = z.object({
   depths: z.array(z.number()).optional(),
   decoder_hidden_size: z.number().optional(),
 });
-
-async function readJson(path: string, what: string): Promise<unknown> {
-  let text: string;
-  try {
-    text = await readFile(path, 'utf8');
-  } catch (error) {
-    throw new FaceParseError('MODEL_FILE_MISSING', `model folder has no ${what} (${path}); a SegFormer model folder needs config.json, preprocessor_config.json and onnx/model.onnx`, { cause: error });
-  }
-  try {
-    return JSON.parse(text);
-  } catch (error) {
-    throw new FaceParseError('MODEL_INVALID', `${path} is not valid JSON (${(error as Error).message})`, { cause: error });
-  }
-}
 
 function issues(error: z.ZodError): string {
   return error.issues.map((issue) => `${issue.path.join('.') || '(root)'}: ${issue.message}`).join('; ');
@@ -131,12 +116,4 @@ export function parsePreprocessorConfig(json: unknown, path = 'preprocessor_conf
     imageMean: p.image_mean,
     imageStd: p.image_std,
   };
-}
-
-export async function readModelConfig(path: string): Promise<SegformerModelConfig> {
-  return parseModelConfig(await readJson(path, 'config.json'), path);
-}
-
-export async function readPreprocessorConfig(path: string): Promise<PreprocessorConfig> {
-  return parsePreprocessorConfig(await readJson(path, 'preprocessor_config.json'), path);
 }

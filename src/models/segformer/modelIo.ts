@@ -4,7 +4,7 @@
  * float32 or float16; a rank-4 logits output with as many channels as config.json has labels.
  * Pure, so every platform's session gives the same messages.
  */
-import { FaceParseError } from '../../core/errors.js';
+import { FaceParseError } from '../../base/errors.js';
 
 export type TensorMetadata = { name: string; isTensor: boolean; type?: string; shape?: ReadonlyArray<number | string> };
 

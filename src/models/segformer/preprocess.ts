@@ -4,7 +4,7 @@
  * `(x - mean) / std` in float32, laid out NCHW. The last two steps depend only on the 8-bit value
  * and the channel, so they are one 256-entry table per channel.
  */
-import type { RgbImage } from '../../image/decode.js';
+import type { RgbImage } from '../../base/types.js';
 import { resizePil } from '../../image/resize.js';
 import type { PreprocessorConfig } from './config.js';
 

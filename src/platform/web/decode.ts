@@ -8,15 +8,18 @@
  *   (`premultiplyAlpha: 'none'`); a canvas stores premultiplied pixels, so a translucent pixel's
  *   colour can come back rounded (opaque pixels, i.e. every JPEG, are exact).
  */
-import { FaceParseError } from '../../core/errors.js';
-import type { RgbImage } from '../../image/decode.js';
+import { FaceParseError } from '../../base/errors.js';
+import type { RawImage, RgbImage } from '../../base/types.js';
+import { DEFAULT_MAX_INPUT_PIXELS, rawToRgb } from '../../image/raw.js';
 
-/** Node's default (src/image/decode.ts, which imports sharp and so cannot be bundled here). */
-const DEFAULT_MAX_INPUT_PIXELS = 100_000_000;
-
-/** What the web FaceParser accepts. A string is a URL (absolute, or relative to the page). */
+/**
+ * What the web FaceParser accepts. A string is a URL (absolute, or relative to the page); a
+ * Uint8Array holds an encoded photo (JPEG, PNG, WebP...); a RawImage is raw pixels, as in Node.
+ */
 export type WebImageInput =
   | Blob
+  | Uint8Array
+  | RawImage
   | string
   | ImageBitmap
   | ImageData
@@ -33,6 +36,8 @@ export interface WebDecodeOptions {
   fetch?: typeof fetch;
 }
 
+type BitmapSource = Exclude<WebImageInput, string | ImageData | Uint8Array | RawImage>;
+
 const BITMAP_OPTIONS: ImageBitmapOptions = {
   imageOrientation: 'from-image',
   premultiplyAlpha: 'none',
@@ -44,6 +49,8 @@ export function describeWebInput(input: WebImageInput): string {
   if (typeof input === 'string') return input;
   if (typeof File !== 'undefined' && input instanceof File) return input.name || `file of ${input.size} bytes`;
   if (input instanceof Blob) return `blob of ${input.size} bytes${input.type ? ` (${input.type})` : ''}`;
+  if (input instanceof Uint8Array) return `buffer of ${input.length} bytes`;
+  if (isRawImage(input)) return `raw image ${input.width}x${input.height}`;
   const name = (input as object).constructor?.name ?? typeof input;
   return name;
 }
@@ -58,6 +65,13 @@ function checkSize(width: number, height: number, maxPixels: number, name: strin
       `${name} is ${width}x${height} = ${width * height} pixels, over maxInputPixels (${maxPixels}); downscale it or raise maxInputPixels`,
     );
   }
+}
+
+function isRawImage(input: unknown): input is RawImage {
+  if (typeof input !== 'object' || input === null) return false;
+  if (typeof ImageData !== 'undefined' && input instanceof ImageData) return false;
+  const data = (input as RawImage).data;
+  return (data instanceof Uint8Array || data instanceof Uint8ClampedArray) && typeof (input as RawImage).width === 'number';
 }
 
 /** RGBA (ImageData layout) to interleaved RGB, dropping alpha. */
@@ -83,7 +97,7 @@ export function bitmapToRgb(bitmap: ImageBitmap): RgbImage {
   return rgbaToRgb(pixels.data, width, height);
 }
 
-async function toBitmap(input: Exclude<WebImageInput, string | ImageData>, name: string): Promise<ImageBitmap> {
+async function toBitmap(input: BitmapSource, name: string): Promise<ImageBitmap> {
   if (typeof HTMLImageElement !== 'undefined' && input instanceof HTMLImageElement && !input.complete) {
     await input.decode().catch(() => undefined); // a broken image fails in createImageBitmap below
   }
@@ -113,13 +127,18 @@ export async function decodeWebImage(input: WebImageInput, options: WebDecodeOpt
     if (!response.ok) throw new FaceParseError('INPUT_UNREADABLE', `fetching ${input} answered HTTP ${response.status}; check the URL`);
     return decodeWebImage(await response.blob(), options);
   }
+  if (input instanceof Uint8Array) {
+    if (input.length === 0) throw new FaceParseError('INPUT_EMPTY', `${name} is empty`);
+    return decodeWebImage(new Blob([input as Uint8Array<ArrayBuffer>]), options);
+  }
+  if (isRawImage(input)) return rawToRgb(input, maxPixels);
   if (typeof ImageData !== 'undefined' && input instanceof ImageData) {
     checkSize(input.width, input.height, maxPixels, name);
     return rgbaToRgb(input.data, input.width, input.height);
   }
   if (input instanceof Blob && input.size === 0) throw new FaceParseError('INPUT_EMPTY', `${name} is empty`);
   const isBitmap = typeof ImageBitmap !== 'undefined' && input instanceof ImageBitmap;
-  const bitmap = isBitmap ? (input as ImageBitmap) : await toBitmap(input as Exclude<WebImageInput, string | ImageData>, name);
+  const bitmap = isBitmap ? (input as ImageBitmap) : await toBitmap(input as BitmapSource, name);
   try {
     checkSize(bitmap.width, bitmap.height, maxPixels, name);
     return bitmapToRgb(bitmap);

@@ -8,9 +8,9 @@
  */
 /// <reference lib="webworker" />
 import type * as Ort from 'onnxruntime-web';
-import { FaceParseError } from '../../core/errors.js';
+import { FaceParseError } from '../../base/errors.js';
 import { checkModelIo, type ModelIo, type TensorMetadata } from '../../models/segformer/modelIo.js';
-import { float16ToFloat32, float32ToFloat16 } from '../../runtime/float16.js';
+import { float16ToFloat32, float32ToFloat16 } from '../../base/float16.js';
 import type { CreateReply, CreateRequest, RunReply, RunRequest, WebDevice, WorkerReply, WorkerRequest } from './workerProtocol.js';
 
 type OrtModule = typeof Ort;

@@ -4,8 +4,8 @@
  * does, `{endpoint}/{id}/resolve/{revision}/{file}`. Files are kept in Cache Storage (when the
  * page has it: secure contexts only), so a model downloads once and then loads offline.
  */
-import { FaceParseError } from '../../core/errors.js';
-import type { ModelVariant } from '../../core/types.js';
+import { FaceParseError } from '../../base/errors.js';
+import type { ModelVariant } from '../../base/types.js';
 import { DEFAULT_REVISION, looksLikeModelId, parseModelId } from '../../hub/ids.js';
 
 export const DEFAULT_ENDPOINT = 'https://huggingface.co';

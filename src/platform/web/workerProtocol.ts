@@ -1,5 +1,5 @@
 /** Messages between the page and the inference worker (src/platform/web/inferenceWorker.ts). */
-import type { FaceParseErrorCode } from '../../core/errors.js';
+import type { FaceParseErrorCode } from '../../base/errors.js';
 
 /** Where inference runs: WebAssembly on the CPU, or WebGPU (falls back to wasm when no adapter exists). */
 export type WebDevice = 'wasm' | 'webgpu';

@@ -1,8 +1,4 @@
-/**
- * Browser encoders: RGB bytes to ImageData and PNG Blobs through a canvas, and the 8-bit greyscale
- * label PNG with fast-png (a canvas only writes RGBA PNGs, and class ids must survive exactly).
- */
-import { encode as encodePng } from 'fast-png';
+/** Browser pixels: RGB and grey bytes to ImageData for drawing, and ImageData to a PNG Blob through a canvas. */
 
 /** Interleaved RGB to an opaque ImageData. */
 export function rgbToImageData(rgb: Uint8Array, width: number, height: number): ImageData {
@@ -38,10 +34,4 @@ export async function imageDataToPng(image: ImageData): Promise<Blob> {
   if (!context) throw new Error('this browser gave no 2D canvas context to encode a PNG');
   context.putImageData(image, 0, 0);
   return canvas.convertToBlob({ type: 'image/png' });
-}
-
-/** 8-bit greyscale PNG whose pixel values are the mask's values (class ids). */
-export function greyPng(mask: Uint8Array, width: number, height: number): Blob {
-  const bytes = encodePng({ width, height, data: mask, channels: 1, depth: 8 }, { zlib: { level: 6 } });
-  return new Blob([bytes as Uint8Array<ArrayBuffer>], { type: 'image/png' });
 }

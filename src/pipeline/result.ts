@@ -3,20 +3,17 @@
  * MediaPipe's results do: summaries, PNGs, confidence and probability maps are computed when
  * first asked for (and then kept).
  */
-import type { RgbImage } from '../image/decode.js';
+import type { RgbImage } from '../base/types.js';
 import { summarizeLabels, type LabelSummary } from '../postprocess/summary.js';
 import { upsampleSoftmax } from '../postprocess/upsampleArgmax.js';
-import {
-  encodeLabelPng,
-  renderClassMasks,
-  renderColorMap,
-  renderOverlay,
-  type ClassMaskImage,
-  type ColorMapOptions,
-  type LabelPngOptions,
-  type OverlayRenderOptions,
-} from '../visualize/index.js';
-import { FaceParseError } from './errors.js';
+import type {
+  ClassMaskImage,
+  ColorMapOptions,
+  LabelPngOptions,
+  OverlayRenderOptions,
+  Renderer,
+} from '../outputs/render.js';
+import { FaceParseError } from '../base/errors.js';
 
 export interface StageTimings {
   /** Milliseconds per stage. */
@@ -37,7 +34,8 @@ export interface ParseResultJson {
   timings: StageTimings;
 }
 
-interface LogitsView {
+/** Low-resolution logits, classes x height x width (1/4 of the model input for SegFormer). */
+export interface LogitsView {
   data: Float32Array;
   classes: number;
   height: number;
@@ -60,9 +58,11 @@ export class ParseResult {
   #summary: LabelSummary | undefined;
   #confidence: Float32Array | undefined;
   readonly #probabilities = new Map<number, Float32Array>();
+  readonly #renderer: Renderer;
 
   /** @internal built by FaceParser */
   constructor(init: {
+    renderer: Renderer;
     categoryMask: Uint8Array;
     image: RgbImage;
     labels: readonly string[];
@@ -80,6 +80,12 @@ export class ParseResult {
     this.variant = init.variant;
     this.timings = init.timings;
     this.#logits = init.logits;
+    this.#renderer = init.renderer;
+  }
+
+  /** The model's logits before upsampling (absent with keepLogits: false), e.g. to smooth video frames. */
+  get logits(): LogitsView | undefined {
+    return this.#logits;
   }
 
   /** Per class: pixel count, share of the image and bounding box (absent classes have bbox null). */
@@ -116,22 +122,27 @@ export class ParseResult {
 
   /** 8-bit PNG whose pixel values are class ids (greyscale, or palette PNG with `palette`). */
   toLabelPng(options?: LabelPngOptions): Promise<Buffer> {
-    return encodeLabelPng(this.categoryMask, this.width, this.height, options);
+    return this.#renderer.encodeLabelPng(this.categoryMask, this.width, this.height, options);
   }
 
   /** The colourised label map with a legend of the classes present. */
   toColorPng(options: ColorMapOptions = {}): Promise<Buffer> {
-    return renderColorMap(this.categoryMask, this.width, this.height, this.labels, { summary: this.summary(), ...options });
+    return this.#renderer.renderColorMap(this.categoryMask, this.width, this.height, this.labels, { summary: this.summary(), ...options });
   }
 
   /** The label colours blended over the photo (alpha 0.5 by default; background untinted). */
   toOverlay(options: OverlayRenderOptions = {}): Promise<Buffer> {
-    return renderOverlay(this.image.data, this.categoryMask, this.width, this.height, this.labels, options);
+    return this.#renderer.renderOverlay(this.image.data, this.categoryMask, this.width, this.height, this.labels, options);
   }
 
   /** One binary (0/255) PNG per class present. */
   toClassMasks(classes?: readonly number[]): Promise<ClassMaskImage[]> {
-    return renderClassMasks(this.categoryMask, this.width, this.height, this.labels, classes ? { classes } : {});
+    return this.#renderer.renderClassMasks(this.categoryMask, this.width, this.height, this.labels, classes ? { classes } : {});
+  }
+
+  /** The confidence map as an 8-bit grey PNG (round(p * 255) per pixel). */
+  toConfidencePng(): Promise<Buffer> {
+    return this.#renderer.encodeUnitPng(this.confidenceMask(), this.width, this.height);
   }
 
   toJSON(): ParseResultJson {

@@ -1,6 +1,6 @@
 /** Options of FaceParser, in layers: where the model comes from, how it runs, what parse returns. */
 import type { HubOptions } from '../hub/index.js';
-import type { Device, ModelVariant } from './types.js';
+import type { Device, ModelVariant } from '../base/types.js';
 
 /** Where the model comes from: `model`, plus the hub options of `resolveModel` (src/hub). */
 export interface ModelSourceOptions
@@ -25,6 +25,17 @@ export interface RuntimeOptions {
    * default, ~10% faster on an idle machine); false is faster when other processes share the cores.
    */
   spinning?: boolean;
+  /**
+   * Model sessions (default 1). With more than one, runs go to whichever is idle and the threads
+   * are shared out among them: on a folder, two 1-thread sessions can keep two cores busier than
+   * one 2-thread session (bench/parse.ts --sessions measures it on your machine).
+   */
+  sessions?: number;
+  /**
+   * Node: run the model on its own thread (default true), so decoding and post-processing of other
+   * photos overlap the model call; false runs it on the calling thread.
+   */
+  inferenceThread?: boolean;
   /** Largest accepted input in pixels (decompression-bomb guard). Default 100 000 000. */
   maxInputPixels?: number;
 }

@@ -8,31 +8,13 @@
  */
 import { readFile, stat } from 'node:fs/promises';
 import sharp, { type Metadata } from 'sharp';
-import { FaceParseError } from '../core/errors.js';
-import type { ImageInput, RawImage } from '../core/types.js';
+import { FaceParseError } from '../../base/errors.js';
+import type { ImageInput, RgbImage } from '../../base/types.js';
+import { DEFAULT_MAX_INPUT_PIXELS, describeInput, rawToRgb, toThreeChannels, type DecodeOptions } from '../../image/raw.js';
 
-export interface RgbImage {
-  /** Interleaved RGB, width * height * 3 bytes. */
-  data: Uint8Array;
-  width: number;
-  height: number;
-}
-
-/** 100 megapixels: a 10000 x 10000 photo; beyond that an input is treated as a decompression bomb. */
-export const DEFAULT_MAX_INPUT_PIXELS = 100_000_000;
+export { DEFAULT_MAX_INPUT_PIXELS, describeInput, type DecodeOptions, type RgbImage };
 
 const SUPPORTED_FORMATS = new Set(['jpeg', 'png', 'webp', 'tiff', 'avif', 'heif', 'gif']);
-
-export interface DecodeOptions {
-  maxInputPixels?: number;
-}
-
-/** A short name for an input in messages: its path, or what kind of value it is. */
-export function describeInput(input: ImageInput): string {
-  if (typeof input === 'string') return input;
-  if (input instanceof Uint8Array) return `buffer of ${input.length} bytes`;
-  return `raw image ${input.width}x${input.height}`;
-}
 
 export async function decodeImage(input: ImageInput, options: DecodeOptions = {}): Promise<RgbImage> {
   const maxPixels = options.maxInputPixels ?? DEFAULT_MAX_INPUT_PIXELS;
@@ -108,36 +90,3 @@ function shortSharpMessage(error: unknown): string {
   return message.split('\n')[0]!.trim();
 }
 
-function toThreeChannels(data: Uint8Array, channels: number): Uint8Array {
-  const pixels = data.length / channels;
-  const out = new Uint8Array(pixels * 3);
-  for (let i = 0, o = 0; i < data.length; i += channels, o += 3) {
-    const g = data[i]!;
-    out[o] = g;
-    out[o + 1] = channels >= 3 ? data[i + 1]! : g;
-    out[o + 2] = channels >= 3 ? data[i + 2]! : g;
-  }
-  return out;
-}
-
-function rawToRgb(image: RawImage, maxPixels: number): RgbImage {
-  const channels = image.channels ?? 3;
-  const { width, height } = image;
-  if (!Number.isInteger(width) || !Number.isInteger(height) || width <= 0 || height <= 0) {
-    throw new FaceParseError('INVALID_ARGUMENT', `raw image size ${width}x${height} is not a positive integer size`);
-  }
-  if (![1, 3, 4].includes(channels)) {
-    throw new FaceParseError('INVALID_ARGUMENT', `raw image has channels=${channels}; use 1 (grey), 3 (RGB) or 4 (RGBA)`);
-  }
-  if (image.data.length !== width * height * channels) {
-    throw new FaceParseError(
-      'INVALID_ARGUMENT',
-      `raw image data has ${image.data.length} bytes but ${width}x${height}x${channels} needs ${width * height * channels}`,
-    );
-  }
-  if (width * height > maxPixels) {
-    throw new FaceParseError('INPUT_TOO_LARGE', `raw image ${width}x${height} is over the limit of ${maxPixels} pixels; raise maxInputPixels`);
-  }
-  const data = new Uint8Array(image.data.buffer, image.data.byteOffset, image.data.length);
-  return { data: channels === 3 ? data : toThreeChannels(data, channels), width, height };
-}

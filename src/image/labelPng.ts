@@ -13,17 +13,11 @@
  * (see bench/visualize.ts).
  */
 import { decode as decodePng } from 'fast-png';
-import { FaceParseError } from '../core/errors.js';
+import { FaceParseError } from '../base/errors.js';
 
-/** A decoded label map. */
-export interface LabelMap {
-  /** Class ids, `width * height`, row-major. */
-  mask: Uint8Array;
-  width: number;
-  height: number;
-  /** The PNG's palette as flat RGB (3 bytes per entry) when it was a palette PNG. */
-  palette?: Uint8Array;
-}
+import type { LabelMap } from '../base/types.js';
+
+export type { LabelMap };
 
 const PNG_SIGNATURE = [0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a];
 

@@ -1,29 +1,21 @@
 /**
- * Encoded pictures of label maps (Node, via sharp): label PNGs, colour maps with legend, overlays,
- * legends and per-class binary masks. The pixel work is in `pixels.ts`; this file only lays out and encodes.
+ * Encoded pictures of label maps: label PNGs, colour maps with legend, overlays, legends and
+ * per-class binary masks, on any platform's `ImageCodec` (`createRenderer`). The pixel work is in
+ * `visualize/pixels.ts`; this file only lays out and encodes.
  */
-import { readFile } from 'node:fs/promises';
-import sharp, { type OutputInfo, type Sharp } from 'sharp';
-import { FaceParseError } from '../core/errors.js';
+import type { ImageCodec } from '../platform/types.js';
+import { FaceParseError } from '../base/errors.js';
 import { summarizeLabels, type LabelSummary } from '../postprocess/summary.js';
-import { bareGreyPng, decodeLabelPngBytes, greyToPalettePng, pngHeader, type LabelMap } from './label-png.js';
-import { legendSvg, type LegendOptions } from './legend.js';
-import { resolvePalette, type PaletteInput } from './palette.js';
-import { checkMask, classMask, colorizeInto, labelHistogram, overlay, type OverlayOptions } from './pixels.js';
+import { greyToPalettePng } from '../image/labelPng.js';
+import { legendSvg, type LegendOptions } from '../visualize/legend.js';
+import { resolvePalette, type PaletteInput } from '../visualize/palette.js';
+import { checkMask, classMask, colorizeInto, labelHistogram, overlay, type OverlayOptions } from '../visualize/pixels.js';
 
 /**
  * Default zlib level of the PNGs written here. Label maps are long runs of a few values, so zlib's
  * fast levels already find nearly all the redundancy: see `bench/visualize.ts` for size and time per level.
  */
 export const DEFAULT_PNG_COMPRESSION = 2;
-
-/**
- * One-channel raw pixels as a sharp pipeline that stays greyscale: without `toColourspace('b-w')`
- * sharp 0.35 writes one-channel input as an RGB PNG (3x the bytes, and not a label map).
- */
-function greyscale(pixels: Uint8Array, width: number, height: number): Sharp {
-  return sharp(pixels, { raw: { width, height, channels: 1 } }).toColourspace('b-w');
-}
 
 function checkLevel(where: string, level: number): number {
   if (!Number.isInteger(level) || level < 0 || level > 9) {
@@ -49,7 +41,8 @@ export interface LabelPngOptions {
  * The mask as a lossless PNG whose pixel values are the class ids: 8-bit greyscale by default, or an
  * 8-bit palette PNG with `palette` (the same pixel bytes under a palette header). `decodeLabelPng` reads both.
  */
-export async function encodeLabelPng(
+async function encodeLabelPng(
+  codec: ImageCodec,
   mask: Uint8Array,
   width: number,
   height: number,
@@ -58,67 +51,21 @@ export async function encodeLabelPng(
   checkMask('encodeLabelPng', mask, width, height);
   const compressionLevel = checkLevel('encodeLabelPng', options.compressionLevel ?? DEFAULT_PNG_COMPRESSION);
   const table = options.palette === undefined ? null : resolvePalette(options.palette);
-  const grey = await greyscale(mask, width, height)
-    .png({ compressionLevel, adaptiveFiltering: options.adaptiveFiltering ?? false })
-    .toBuffer();
+  const grey = await codec.encodePng(mask, width, height, 1, { compressionLevel, adaptiveFiltering: options.adaptiveFiltering ?? false });
   if (!table) return grey;
   const png = greyToPalettePng(grey, table);
   return Buffer.from(png.buffer, png.byteOffset, png.byteLength);
 }
 
-/**
- * Class ids from a label PNG (a path or its bytes): greyscale PNGs give their grey values, palette PNGs
- * (as in CelebAMask-HQ) their palette indices. 8-bit files (the usual ones) decode through sharp, others
- * (1/2/4/16-bit) through fast-png. Throws INPUT_UNREADABLE for colour PNGs, corrupt files and non-PNGs.
- */
-export async function decodeLabelPng(input: string | Uint8Array): Promise<LabelMap> {
-  let bytes: Uint8Array;
-  let source = 'label PNG';
-  if (typeof input === 'string') {
-    source = input;
-    try {
-      bytes = await readFile(input);
-    } catch (error) {
-      throw new FaceParseError('INPUT_UNREADABLE', `cannot read label PNG ${input}: ${(error as Error).message}`, {
-        cause: error,
-      });
-    }
-  } else if (input instanceof Uint8Array) {
-    bytes = input;
-  } else {
-    throw new FaceParseError('INVALID_ARGUMENT', 'decodeLabelPng: pass a file path or the PNG bytes (Buffer/Uint8Array)');
-  }
-  const header = pngHeader(bytes);
-  if (!header || header.depth !== 8 || (header.colourType !== 0 && header.colourType !== 3)) {
-    return decodeLabelPngBytes(bytes, source); // slow path, and every error message
-  }
-  const { png: grey, palette } = bareGreyPng(bytes, source);
-  let data: Buffer;
-  let info: OutputInfo;
-  try {
-    ({ data, info } = await sharp(grey)
-      .toColourspace('b-w')
-      .raw()
-      .toBuffer({ resolveWithObject: true }));
-  } catch (error) {
-    throw new FaceParseError('INPUT_UNREADABLE', `${source}: cannot decode PNG: ${(error as Error).message}`, { cause: error });
-  }
-  if (info.channels !== 1 || data.length !== header.width * header.height) {
-    throw new FaceParseError('INPUT_UNREADABLE', `${source}: decoded ${info.channels} channels of ${info.width}x${info.height}`);
-  }
-  const map: LabelMap = { mask: new Uint8Array(data.buffer, data.byteOffset, data.length), width: info.width, height: info.height };
-  if (palette) map.palette = palette;
-  return map;
-}
-
 /** The legend as a PNG (see `legendSvg` for the options and layout). */
-export async function renderLegend(
+async function renderLegend(
+  codec: ImageCodec,
   labelNames: readonly string[],
   palette?: PaletteInput,
   options: LegendOptions = {},
 ): Promise<Buffer> {
   const { svg } = legendSvg(labelNames, palette, options);
-  return sharp(Buffer.from(svg)).png({ compressionLevel: DEFAULT_PNG_COMPRESSION }).toBuffer();
+  return codec.svgToPng(svg, { compressionLevel: DEFAULT_PNG_COMPRESSION });
 }
 
 /** The legend font size `renderColorMap` uses for a map of this size: 1/40 of the shorter side, at least 12 px. */
@@ -146,7 +93,8 @@ export interface ColorMapOptions {
  * The colourised label map as a PNG, with a legend of the classes present beside it (right, or below
  * a wide map), scaled to the map so it stays legible from 128x128 to 4000x4000.
  */
-export async function renderColorMap(
+async function renderColorMap(
+  codec: ImageCodec,
   mask: Uint8Array,
   width: number,
   height: number,
@@ -163,7 +111,7 @@ export async function renderColorMap(
   if (placement === false) {
     const rgb = new Uint8Array(width * height * 3);
     colorizeInto(mask, table, rgb);
-    return sharp(rgb, { raw: { width, height, channels: 3 } }).png({ compressionLevel }).toBuffer();
+    return codec.encodePng(rgb, width, height, 3, { compressionLevel });
   }
 
   const side = placement === 'auto' ? (width > height * 1.25 ? 'below' : 'right') : placement;
@@ -180,13 +128,8 @@ export async function renderColorMap(
   // The legend is rasterised on its own (small) and copied in: compositing it with sharp would run
   // libvips' float blend over the whole canvas, several times the cost of the map itself.
   // The default legend background is opaque, so dropping alpha is exact (and cheaper than flatten).
-  const rasterised = sharp(Buffer.from(legend.svg));
-  const { data: legendRgb, info: legendInfo } = await (options.legendOptions?.background === undefined
-    ? rasterised.removeAlpha()
-    : rasterised.flatten({ background: '#ffffff' })
-  )
-    .raw()
-    .toBuffer({ resolveWithObject: true });
+  const legendInfo = await codec.rasterizeSvg(legend.svg, options.legendOptions?.background === undefined ? {} : { background: '#ffffff' });
+  const legendRgb = legendInfo.data;
   const canvas = new Uint8Array(canvasWidth * canvasHeight * 3);
   canvas.fill(255);
   const mapRow = width * 3;
@@ -199,11 +142,11 @@ export async function renderColorMap(
   }
   const left = side === 'right' ? width : 0;
   const top = side === 'right' ? 0 : height;
-  const legendRow = legendInfo.width * legendInfo.channels;
+  const legendRow = legendInfo.width * 3;
   for (let y = 0; y < legendInfo.height && top + y < canvasHeight; y++) {
     canvas.set(legendRgb.subarray(y * legendRow, (y + 1) * legendRow), ((top + y) * canvasWidth + left) * 3);
   }
-  return sharp(canvas, { raw: { width: canvasWidth, height: canvasHeight, channels: 3 } }).png({ compressionLevel }).toBuffer();
+  return codec.encodePng(canvas, canvasWidth, canvasHeight, 3, { compressionLevel });
 }
 
 export interface OverlayRenderOptions extends OverlayOptions {
@@ -223,7 +166,8 @@ export interface OverlayRenderOptions extends OverlayOptions {
  * @param photo interleaved RGB, `width * height * 3` bytes, the same size as the mask
  * @param palette the model's class names, or colours (see `PaletteInput`)
  */
-export async function renderOverlay(
+async function renderOverlay(
+  codec: ImageCodec,
   photo: Uint8Array,
   mask: Uint8Array,
   width: number,
@@ -241,8 +185,7 @@ export async function renderOverlay(
   }
   const compressionLevel = checkLevel('renderOverlay', options.compressionLevel ?? DEFAULT_PNG_COMPRESSION);
   const rgb = overlay(photo, mask, width, height, palette, options);
-  const image = sharp(rgb, { raw: { width, height, channels: 3 } });
-  return format === 'jpeg' ? image.jpeg({ quality }).toBuffer() : image.png({ compressionLevel }).toBuffer();
+  return format === 'jpeg' ? codec.encodeJpeg(rgb, width, height, quality) : codec.encodePng(rgb, width, height, 3, { compressionLevel });
 }
 
 export interface ClassMaskImage {
@@ -266,7 +209,8 @@ export interface ClassMasksOptions {
  * in id order. Two masks are encoded at a time, each in its own reused buffer, so memory stays at
  * two masks whatever the class count.
  */
-export async function renderClassMasks(
+async function renderClassMasks(
+  codec: ImageCodec,
   mask: Uint8Array,
   width: number,
   height: number,
@@ -298,10 +242,38 @@ export async function renderClassMasks(
       const index = next++;
       const id = ids[index];
       classMask(mask, id, binary);
-      const png = await greyscale(binary, width, height).png({ compressionLevel }).toBuffer();
+      const png = await codec.encodePng(binary, width, height, 1, { compressionLevel });
       results[index] = { id, label: id < labelNames.length ? String(labelNames[id]) : `unknown_${id}`, png };
     }
   };
   await Promise.all([worker(), worker()]);
   return results;
+}
+
+/** A grey 8-bit PNG of a 0..1 map (e.g. the confidence map): round(value * 255) per pixel. */
+async function encodeUnitPng(codec: ImageCodec, values: Float32Array, width: number, height: number, options: { compressionLevel?: number } = {}): Promise<Buffer> {
+  const grey = new Uint8Array(values.length);
+  for (let i = 0; i < grey.length; i++) grey[i] = Math.round(values[i]! * 255);
+  return codec.encodePng(grey, width, height, 1, { compressionLevel: checkLevel('encodeUnitPng', options.compressionLevel ?? DEFAULT_PNG_COMPRESSION) });
+}
+
+/** The encoders above, bound to one platform's codec. */
+export interface Renderer {
+  encodeLabelPng(mask: Uint8Array, width: number, height: number, options?: LabelPngOptions): Promise<Buffer>;
+  renderLegend(labelNames: readonly string[], palette?: PaletteInput, options?: LegendOptions): Promise<Buffer>;
+  renderColorMap(mask: Uint8Array, width: number, height: number, labelNames: readonly string[], options?: ColorMapOptions): Promise<Buffer>;
+  renderOverlay(photo: Uint8Array, mask: Uint8Array, width: number, height: number, palette: PaletteInput, options?: OverlayRenderOptions): Promise<Buffer>;
+  renderClassMasks(mask: Uint8Array, width: number, height: number, labelNames: readonly string[], options?: ClassMasksOptions): Promise<ClassMaskImage[]>;
+  encodeUnitPng(values: Float32Array, width: number, height: number, options?: { compressionLevel?: number }): Promise<Buffer>;
+}
+
+export function createRenderer(codec: ImageCodec): Renderer {
+  return {
+    encodeLabelPng: (...args) => encodeLabelPng(codec, ...args),
+    renderLegend: (...args) => renderLegend(codec, ...args),
+    renderColorMap: (...args) => renderColorMap(codec, ...args),
+    renderOverlay: (...args) => renderOverlay(codec, ...args),
+    renderClassMasks: (...args) => renderClassMasks(codec, ...args),
+    encodeUnitPng: (...args) => encodeUnitPng(codec, ...args),
+  };
 }

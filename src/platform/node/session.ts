@@ -8,39 +8,12 @@ import { existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import * as ort from 'onnxruntime-node';
-import { FaceParseError } from '../core/errors.js';
-import type { Device } from '../core/types.js';
-import { float16ToFloat32, float32ToFloat16 } from './float16.js';
+import { FaceParseError } from '../../base/errors.js';
+import type { Device, Logits } from '../../base/types.js';
+import type { SegmentationSession, SessionOptions } from '../types.js';
 
-export interface Logits {
-  /** batch x classes x height x width, float32. */
-  data: Float32Array;
-  batch: number;
-  classes: number;
-  height: number;
-  width: number;
-}
-
-export interface SessionOptions {
-  /** Intra-op threads (default: onnxruntime's choice, one per core). */
-  threads?: number;
-  /** Let idle worker threads spin between operators (onnxruntime's default). */
-  spinning?: boolean;
-  device?: Device;
-  /** Expected number of output channels (the config's label count). */
-  numLabels: number;
-}
-
-export interface SegmentationSession {
-  readonly modelPath: string;
-  readonly inputName: string;
-  readonly outputName: string;
-  readonly inputType: 'float32' | 'float16';
-  readonly device: Device;
-  /** Runs the model on `batch` images of height x width (NCHW float32). */
-  run(pixelValues: Float32Array, batch: number, height: number, width: number): Promise<Logits>;
-  release(): Promise<void>;
-}
+export type { Logits, SegmentationSession, SessionOptions };
+import { float16ToFloat32, float32ToFloat16 } from '../../base/float16.js';
 
 type TensorMetadata = { name: string; isTensor: boolean; type?: string; shape?: ReadonlyArray<number | string> };
 

@@ -1,0 +1,17 @@
+/** Parsing of option values shared by the commands; errors name the flag. */
+import { FaceParseError } from '../base/errors.js';
+import { checkScales } from '../postprocess/multiscale.js';
+
+/** A command-line list of scales, e.g. "0.75,1,1.25", checked as checkScales does; errors name the flag. */
+export function parseScaleList(value: string, flag: string): number[] {
+  const parts = value.split(',').map((s) => s.trim());
+  const scales = parts.map(Number);
+  const bad = parts.find((p, i) => p === '' || !Number.isFinite(scales[i]));
+  if (bad !== undefined) throw new FaceParseError('INVALID_ARGUMENT', `${flag} "${value}": "${bad}" is not a number; give a comma list that includes 1, e.g. 0.75,1,1.25`);
+  try {
+    checkScales(scales);
+  } catch (error) {
+    throw new FaceParseError('INVALID_ARGUMENT', `${flag} "${value}": ${(error as Error).message.replace(/^scales \[[^\]]*\]: /, '')}`);
+  }
+  return scales;
+}

@@ -1,0 +1,200 @@
+/**
+ * FaceParser: parse face photos with a SegFormer face-parsing model, with the results of the
+ * Hugging Face reference pipeline (SegformerImageProcessor -> SegformerForSemanticSegmentation ->
+ * bilinear upsampling, align_corners=False -> arg-max).
+ *
+ *     const parser = await FaceParser.create({ model: 'jonathandinu/face-parsing' });
+ *     const result = await parser.parse('photo.jpg');
+ *     result.categoryMask; // Uint8Array of class ids
+ *     await parser.close();
+ *
+ * The pipeline is a row of stages, each in its own module:
+ *   decode (platform) -> preprocess (prepare.ts) -> infer (modelQueue.ts, with tta.ts around it)
+ *   -> upsample + arg-max (postprocess/) -> ParseResult (result.ts)
+ * This class only wires them; the platform (Node: sharp + onnxruntime-node on an inference thread)
+ * comes in through LoadedModel, so the same class serves every front end.
+ */
+import { FaceParseError, isInputError } from '../base/errors.js';
+import type { ImageInput, ModelVariant, RgbImage } from '../base/types.js';
+import { describeInput } from '../image/raw.js';
+import type { PreprocessorConfig } from '../models/segformer/config.js';
+import { modelInputSize, normalizationTables } from '../models/segformer/preprocess.js';
+import { createRenderer, type Renderer } from '../outputs/render.js';
+import type { Platform } from '../platform/types.js';
+import { mirrorClassTable } from '../postprocess/flip.js';
+import { checkScales } from '../postprocess/multiscale.js';
+import { upsampleArgmax } from '../postprocess/upsampleArgmax.js';
+import type { LoadedModel } from './loadedModel.js';
+import { ModelQueue } from './modelQueue.js';
+import type { FaceParserOptions, ParseOptions } from './options.js';
+import { prepareInput, type PreparedInput } from './prepare.js';
+import { ParseResult } from './result.js';
+import { runWithTta } from './tta.js';
+
+export interface BatchItem {
+  /** Position in the inputs. */
+  index: number;
+  input: ImageInput;
+  result?: ParseResult;
+  error?: FaceParseError;
+}
+
+/** A photo decoded and preprocessed, waiting for the model. */
+interface Prepared {
+  image: RgbImage;
+  input: PreparedInput;
+  decodeMs: number;
+  preprocessMs: number;
+}
+
+const now = () => performance.now();
+
+export class FaceParser {
+  /** The model's class names, index = class id. */
+  readonly labels: readonly string[];
+  /** The model id or folder it was loaded from. */
+  readonly model: string;
+  readonly variant: ModelVariant;
+  readonly preprocessor: Readonly<PreprocessorConfig>;
+  /** Where the model files were found (Node: the hub's ResolvedModel). */
+  readonly resolved: LoadedModel['resolved'];
+  readonly platform: Platform;
+  readonly #queue: ModelQueue;
+  readonly #renderer: Renderer;
+  readonly #tables: Float32Array[];
+  readonly #maxInputPixels: number | undefined;
+  readonly #mirrorClasses: Int32Array;
+  readonly #parses = new Set<Promise<unknown>>();
+  #closed = false;
+
+  private constructor(loaded: LoadedModel, options: Pick<FaceParserOptions, 'maxInputPixels'>) {
+    this.platform = loaded.platform;
+    this.resolved = loaded.resolved;
+    this.model = loaded.model;
+    this.variant = loaded.variant;
+    this.labels = loaded.labels;
+    this.preprocessor = loaded.preprocessor;
+    this.#queue = new ModelQueue(loaded.sessions);
+    this.#renderer = createRenderer(loaded.platform.codec);
+    this.#tables = normalizationTables(loaded.preprocessor);
+    this.#maxInputPixels = options.maxInputPixels;
+    this.#mirrorClasses = mirrorClassTable(loaded.labels);
+  }
+
+  /**
+   * Resolve the model (folder, cache or download), read and check its configs, start the session.
+   * On Node the model runs on its own thread (see `inferenceThread`).
+   */
+  static async create(options: FaceParserOptions = {}): Promise<FaceParser> {
+    const { loadNodeModel } = await import('./nodeModel.js');
+    return new FaceParser(await loadNodeModel(options), options);
+  }
+
+  /** A parser over a model a platform has already loaded (the browser build, custom hosts). */
+  static fromLoaded(loaded: LoadedModel, options: Pick<FaceParserOptions, 'maxInputPixels'> = {}): FaceParser {
+    return new FaceParser(loaded, options);
+  }
+
+  /** Parse one photo: a path, encoded bytes, or raw pixels. */
+  async parse(input: ImageInput, options: ParseOptions = {}): Promise<ParseResult> {
+    this.#checkOpen();
+    if (options.scales !== undefined) checkScales(options.scales);
+    return this.#track(this.#prepare(input, options.scales).then((prepared) => this.#infer(prepared, options)));
+  }
+
+  /**
+   * Parse many photos, one result or error per input, in input order. A bad input is reported in
+   * its item and the others go on. Photos overlap: while the model runs on one, the next ones are
+   * decoded and preprocessed and the previous one is post-processed.
+   */
+  async parseBatch(inputs: readonly ImageInput[], options: ParseOptions & { onItem?: (item: BatchItem) => void } = {}): Promise<BatchItem[]> {
+    const items: BatchItem[] = [];
+    for await (const item of this.parseEach(inputs, options)) {
+      items.push(item);
+      options.onItem?.(item);
+    }
+    return items;
+  }
+
+  /** parseBatch as a stream: yields each item as soon as it is done (input order). */
+  async *parseEach(inputs: Iterable<ImageInput> | AsyncIterable<ImageInput>, options: ParseOptions = {}): AsyncGenerator<BatchItem> {
+    this.#checkOpen();
+    if (options.scales !== undefined) checkScales(options.scales); // a bad option fails the call, not each item
+    // Photos in flight: one per session on the model, one being prepared and one being finished.
+    const window = this.#queue.sessions.length + 2;
+    const inFlight: Array<Promise<BatchItem>> = [];
+    let index = 0;
+    const start = (input: ImageInput): Promise<BatchItem> => {
+      const at = index++;
+      const job = this.#track(this.#prepare(input, options.scales).then((prepared) => this.#infer(prepared, options))).then(
+        (result): BatchItem => ({ index: at, input, result }),
+        (error: unknown): BatchItem => {
+          if (error instanceof FaceParseError && (isInputError(error) || error.code === 'INVALID_ARGUMENT')) return { index: at, input, error };
+          throw error;
+        },
+      );
+      job.catch(() => undefined); // rethrown when awaited below, in order
+      return job;
+    };
+    for await (const input of inputs as AsyncIterable<ImageInput>) {
+      inFlight.push(start(input));
+      if (inFlight.length >= window) yield await inFlight.shift()!;
+    }
+    while (inFlight.length > 0) yield await inFlight.shift()!;
+  }
+
+  /** Decode and preprocess (off the model queue), at the model input size and at each other scale of `scales`. */
+  async #prepare(input: ImageInput, scales: readonly number[] = [1]): Promise<Prepared> {
+    const t0 = now();
+    const image = await this.platform.decodeImage(input, { maxInputPixels: this.#maxInputPixels });
+    const t1 = now();
+    const prepared = prepareInput(image, this.preprocessor, this.#tables, scales);
+    return { image, input: prepared, decodeMs: t1 - t0, preprocessMs: now() - t1 };
+  }
+
+  async #infer(prepared: Prepared, options: ParseOptions): Promise<ParseResult> {
+    const t0 = now();
+    const logits = await runWithTta((...args) => this.#queue.run(...args), prepared.input, options, this.#mirrorClasses);
+    const t1 = now();
+    const { image } = prepared;
+    const categoryMask = upsampleArgmax(logits.data, logits.classes, logits.height, logits.width, image.height, image.width);
+    const t2 = now();
+    return new ParseResult({
+      categoryMask,
+      image,
+      labels: this.labels,
+      model: this.model,
+      variant: this.variant,
+      renderer: this.#renderer,
+      timings: { decode: prepared.decodeMs, preprocess: prepared.preprocessMs, inference: t1 - t0, postprocess: t2 - t1 },
+      logits: options.keepLogits === false ? undefined : logits,
+    });
+  }
+
+  /** Keeps a parse in the set close() waits for. */
+  #track<T>(job: Promise<T>): Promise<T> {
+    this.#parses.add(job);
+    const forget = () => this.#parses.delete(job);
+    job.then(forget, forget);
+    return job;
+  }
+
+  /** The model input size for an image of this size (the preprocessor's size, or the image's own). */
+  inputSizeFor(width: number, height: number): { width: number; height: number } {
+    return modelInputSize({ width, height }, this.preprocessor);
+  }
+
+  /** Release the model. Parses already started finish first; later calls fail with code CLOSED. */
+  async close(): Promise<void> {
+    if (this.#closed) return;
+    this.#closed = true;
+    while (this.#parses.size > 0) await Promise.allSettled([...this.#parses]);
+    await this.#queue.release();
+  }
+
+  #checkOpen(): void {
+    if (this.#closed) throw new FaceParseError('CLOSED', 'this FaceParser was closed; create a new one with FaceParser.create()');
+  }
+}
+
+export { describeInput };

@@ -1,0 +1,58 @@
+/**
+ * Where FaceParser.create finds its model on Node: a folder, the hub cache or a download
+ * (src/hub), its two configs read from disk, and its sessions started on the Node platform.
+ * Loaded by `FaceParser.create` only, so the pipeline itself stays free of Node modules.
+ */
+import { availableParallelism } from 'node:os';
+import { FaceParseError } from '../base/errors.js';
+import { resolveModel } from '../hub/index.js';
+import { nodePlatform } from '../platform/node/index.js';
+import { readModelConfig, readPreprocessorConfig } from '../platform/node/modelConfig.js';
+import type { LoadedModel } from './loadedModel.js';
+import type { FaceParserOptions } from './options.js';
+
+export async function loadNodeModel(options: FaceParserOptions): Promise<LoadedModel> {
+  const resolved = await resolveModel(options.model, {
+    variant: options.variant,
+    revision: options.revision,
+    cacheDir: options.cacheDir,
+    endpoint: options.endpoint,
+    token: options.token,
+    offline: options.offline,
+    onProgress: options.onProgress,
+    signal: options.signal,
+    fetch: options.fetch,
+  });
+  const config = await readModelConfig(resolved.files.config);
+  const preprocessor = await readPreprocessorConfig(resolved.files.preprocessor);
+  const sessionCount = options.sessions ?? 1;
+  if (!Number.isInteger(sessionCount) || sessionCount < 1 || sessionCount > 64) {
+    throw new FaceParseError('INVALID_ARGUMENT', `sessions must be a whole number from 1 to 64; got ${String(options.sessions)}`);
+  }
+  // Several sessions share the cores: each gets its part of the thread count (at least one).
+  const threads = sessionCount === 1 ? options.threads : Math.max(1, Math.floor((options.threads ?? availableParallelism()) / sessionCount));
+  const start = () =>
+    nodePlatform.createSession(resolved.files.onnx, {
+      numLabels: config.labels.length,
+      threads,
+      device: options.device,
+      spinning: options.spinning,
+      inferenceThread: options.inferenceThread,
+    });
+  const sessions = [];
+  try {
+    for (let i = 0; i < sessionCount; i++) sessions.push(await start());
+  } catch (error) {
+    await Promise.all(sessions.map((s) => s.release()));
+    throw error;
+  }
+  return {
+    platform: nodePlatform,
+    labels: config.labels,
+    preprocessor,
+    sessions,
+    model: resolved.id ?? resolved.dir,
+    variant: resolved.variant,
+    resolved,
+  };
+}

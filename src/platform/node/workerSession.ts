@@ -1,0 +1,98 @@
+/**
+ * A SegmentationSession whose model runs on its own thread (inferenceWorker.ts). The main thread
+ * stays free while the model runs, so the pipeline's other stages (decode, resize, upsample +
+ * arg-max, encoding) of other photos overlap the model call instead of waiting behind it.
+ * Errors keep their FaceParseError code across the thread boundary.
+ */
+import { existsSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { Worker } from 'node:worker_threads';
+import { FaceParseError } from '../../base/errors.js';
+import type { Logits } from '../../base/types.js';
+import type { SegmentationSession, SessionOptions } from '../types.js';
+import type { WorkerReply, WorkerRequest } from './workerProtocol.js';
+
+function workerUrl(): URL {
+  const compiled = new URL('./inferenceWorker.js', import.meta.url);
+  if (existsSync(fileURLToPath(compiled))) return compiled;
+  // Running from the TypeScript sources (vitest): a worker thread cannot load .ts, so use the
+  // compiled worker that `npm run build` writes (npm test builds first).
+  return new URL('../../../dist/src/platform/node/inferenceWorker.js', import.meta.url);
+}
+
+function toError(reply: Extract<WorkerReply, { kind: 'error' }>): Error {
+  return reply.code ? new FaceParseError(reply.code, reply.message) : new Error(reply.message);
+}
+
+export async function createWorkerSession(modelPath: string, options: SessionOptions): Promise<SegmentationSession> {
+  // A worker inherits the process's execArgv; --input-type (node -e scripts) is refused for a file entry.
+  const execArgv = process.execArgv.filter((arg) => !arg.startsWith('--input-type'));
+  const worker = new Worker(workerUrl(), { workerData: { modelPath, options }, execArgv });
+  const pending = new Map<number, { resolve: (reply: WorkerReply) => void; reject: (error: Error) => void }>();
+  let nextId = 1;
+  let failed: Error | undefined;
+
+  // An idle worker must not keep the process alive (a script that forgets close() still exits);
+  // one with runs in flight must, or a pending parse would be dropped at exit.
+  const updateRef = () => (pending.size > 0 ? worker.ref() : worker.unref());
+
+  const ready = new Promise<Extract<WorkerReply, { kind: 'ready' }>>((resolve, reject) => {
+    pending.set(0, { resolve: (reply) => resolve(reply as Extract<WorkerReply, { kind: 'ready' }>), reject });
+  });
+  worker.on('message', (reply: WorkerReply) => {
+    const waiter = pending.get(reply.id);
+    if (!waiter) return;
+    pending.delete(reply.id);
+    updateRef();
+    if (reply.kind === 'error') waiter.reject(toError(reply));
+    else waiter.resolve(reply);
+  });
+  const failAll = (error: Error) => {
+    failed = error;
+    for (const waiter of pending.values()) waiter.reject(error);
+    pending.clear();
+  };
+  worker.on('error', (error) => failAll(new FaceParseError('MODEL_INVALID', `the inference thread for ${modelPath} failed: ${error.message}`, { cause: error })));
+  worker.on('exit', (code) => {
+    if (pending.size > 0) failAll(new FaceParseError('MODEL_INVALID', `the inference thread for ${modelPath} stopped (exit code ${code}) with runs pending`));
+  });
+
+  const request = (message: WorkerRequest, transfer: ArrayBuffer[] = []): Promise<WorkerReply> => {
+    if (failed) return Promise.reject(failed);
+    return new Promise((resolve, reject) => {
+      pending.set(message.id, { resolve, reject });
+      updateRef();
+      worker.postMessage(message, transfer);
+    });
+  };
+
+  let meta: Extract<WorkerReply, { kind: 'ready' }>;
+  try {
+    meta = await ready;
+  } catch (error) {
+    await worker.terminate();
+    throw error;
+  }
+  updateRef();
+
+  return {
+    modelPath,
+    inputName: meta.inputName,
+    outputName: meta.outputName,
+    inputType: meta.inputType,
+    device: meta.device,
+    async run(pixelValues, batch, height, width): Promise<Logits> {
+      // Copied, not transferred: the caller may still use its pixel values (the flip pass mirrors them).
+      const reply = await request({ kind: 'run', id: nextId++, pixelValues, batch, height, width });
+      return (reply as Extract<WorkerReply, { kind: 'logits' }>).logits;
+    },
+    async release() {
+      if (failed) {
+        await worker.terminate();
+        return;
+      }
+      await request({ kind: 'release', id: nextId++ });
+      await worker.terminate();
+    },
+  };
+}
