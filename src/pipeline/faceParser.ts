@@ -148,7 +148,7 @@ export class FaceParser {
     const t0 = now();
     const image = await this.platform.decodeImage(input, { maxInputPixels: this.#maxInputPixels });
     const t1 = now();
-    const prepared = prepareInput(image, this.preprocessor, this.#tables, scales);
+    const prepared = await prepareInput(image, this.preprocessor, this.#tables, scales, this.platform.parallel);
     return { image, input: prepared, decodeMs: t1 - t0, preprocessMs: now() - t1 };
   }
 
@@ -157,7 +157,9 @@ export class FaceParser {
     const logits = await runWithTta((...args) => this.#queue.run(...args), prepared.input, options, this.#mirrorClasses);
     const t1 = now();
     const { image } = prepared;
-    const categoryMask = upsampleArgmax(logits.data, logits.classes, logits.height, logits.width, image.height, image.width);
+    const categoryMask = this.platform.parallel
+      ? await this.platform.parallel.upsampleArgmax(logits.data, logits.classes, logits.height, logits.width, image.height, image.width)
+      : upsampleArgmax(logits.data, logits.classes, logits.height, logits.width, image.height, image.width);
     const t2 = now();
     return new ParseResult({
       categoryMask,

@@ -22,6 +22,7 @@ export async function loadNodeModel(options: FaceParserOptions): Promise<LoadedM
     onProgress: options.onProgress,
     signal: options.signal,
     fetch: options.fetch,
+    network: options.network,
   });
   const config = await readModelConfig(resolved.files.config);
   const preprocessor = await readPreprocessorConfig(resolved.files.preprocessor);
@@ -47,7 +48,7 @@ export async function loadNodeModel(options: FaceParserOptions): Promise<LoadedM
     throw error;
   }
   return {
-    platform: nodePlatform,
+    platform: options.rowBands === false ? { ...nodePlatform, parallel: undefined } : nodePlatform,
     labels: config.labels,
     preprocessor,
     sessions,

@@ -4,7 +4,7 @@ import type { Device, ModelVariant } from '../base/types.js';
 
 /** Where the model comes from: `model`, plus the hub options of `resolveModel` (src/hub). */
 export interface ModelSourceOptions
-  extends Pick<HubOptions, 'revision' | 'cacheDir' | 'endpoint' | 'token' | 'offline' | 'onProgress' | 'signal' | 'fetch'> {
+  extends Pick<HubOptions, 'revision' | 'cacheDir' | 'endpoint' | 'token' | 'offline' | 'onProgress' | 'signal' | 'fetch' | 'network'> {
   /**
    * A model folder in the Hugging Face layout (config.json, preprocessor_config.json, onnx/*.onnx)
    * or a hub id `owner/name[@revision]`. Default: the embedded `face-parsing-mini` model.
@@ -36,6 +36,11 @@ export interface RuntimeOptions {
    * photos overlap the model call; false runs it on the calling thread.
    */
   inferenceThread?: boolean;
+  /**
+   * Split the resize and the upsample + arg-max of large photos (over 2 megapixels) into row bands
+   * across the cores (default true; the label maps are the same either way).
+   */
+  rowBands?: boolean;
   /** Largest accepted input in pixels (decompression-bomb guard). Default 100 000 000. */
   maxInputPixels?: number;
 }

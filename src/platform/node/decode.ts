@@ -6,11 +6,11 @@
  * - embedded ICC profiles are ignored, as Pillow ignores them, so pixel values match the reference;
  * - 16-bit images are scaled to 8 bits (Pillow would clip them; see the README).
  */
-import { readFile, stat } from 'node:fs/promises';
 import sharp, { type Metadata } from 'sharp';
 import { FaceParseError } from '../../base/errors.js';
 import type { ImageInput, RgbImage } from '../../base/types.js';
 import { DEFAULT_MAX_INPUT_PIXELS, describeInput, rawToRgb, toThreeChannels, type DecodeOptions } from '../../image/raw.js';
+import { readRegularFile } from './regularFile.js';
 
 export { DEFAULT_MAX_INPUT_PIXELS, describeInput, type DecodeOptions, type RgbImage };
 
@@ -71,18 +71,8 @@ export async function decodeImage(input: ImageInput, options: DecodeOptions = {}
 }
 
 async function readInputFile(path: string): Promise<Uint8Array> {
-  try {
-    const info = await stat(path);
-    if (info.isDirectory()) {
-      throw new FaceParseError('INPUT_UNREADABLE', `${path} is a folder, not an image file`);
-    }
-    return await readFile(path);
-  } catch (error) {
-    if (error instanceof FaceParseError) throw error;
-    const code = (error as NodeJS.ErrnoException).code;
-    const why = code === 'ENOENT' ? 'no such file' : code === 'EACCES' ? 'permission denied' : String((error as Error).message);
-    throw new FaceParseError('INPUT_UNREADABLE', `cannot read ${path}: ${why}`, { cause: error });
-  }
+  // Regular files only, size-capped: a FIFO, a device or /dev/zero named .jpg fails at once (./regularFile.ts).
+  return readRegularFile(path);
 }
 
 function shortSharpMessage(error: unknown): string {

@@ -4,6 +4,8 @@
  * The model is checked on load: one image input of rank 4, a rank-4 logits output, and as many
  * output channels as the config has labels.
  */
+// First: onnxruntime's telemetry is switched off before the native library loads (see telemetry.ts).
+import './telemetry.js';
 import { existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
