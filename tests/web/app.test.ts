@@ -65,7 +65,13 @@ describe.skipIf(missing !== '')(`web app${missing ? ` (skipped: ${missing})` : '
       return { hidden: canvas.hidden, width: canvas.width, height: canvas.height, legend: document.querySelectorAll('#legend button').length };
     });
     expect(shown).toEqual({ hidden: false, width: 1280, height: 1919, legend: 19 });
-    await page.screenshot({ path: join(SCREENS, 'app-photo.png') });
+    // The screenshot shows the tinted photo where the viewer is (not a blank or unpainted canvas).
+    const shot = await page.screenshot({ path: join(SCREENS, 'app-photo.png') });
+    const view = (await page.locator('#viewer').boundingBox())!;
+    const region = await sharp(shot)
+      .extract({ left: Math.round(view.x), top: Math.round(view.y), width: Math.round(view.width), height: Math.round(view.height) })
+      .stats();
+    expect(Math.min(...region.channels.slice(0, 3).map((c) => c.stdev))).toBeGreaterThan(20);
 
     // The overlay is drawn: the canvas differs from the photo alone once opacity > 0.
     const tinted = await page.evaluate(() => {
