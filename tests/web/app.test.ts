@@ -89,6 +89,7 @@ describe.skipIf(missing !== '')(`web app${missing ? ` (skipped: ${missing})` : '
       return differ / (plain.length / 4);
     });
     expect(tinted).toBeGreaterThan(0.2);
+    expect(await page.textContent('#messages')).not.toMatch(/No face found/);
 
     // The class under the pointer.
     const box = (await page.locator('#viewer').boundingBox())!;
@@ -142,12 +143,32 @@ describe.skipIf(missing !== '')(`web app${missing ? ` (skipped: ${missing})` : '
     await page.waitForSelector('.message.error');
     expect(await page.textContent('.message.error')).toMatch(/notes\.jpg: That file is not a photo this browser can read/);
 
+    // A photo with no face in it.
+    const wall = await sharp({ create: { width: 320, height: 240, channels: 3, background: { r: 40, g: 90, b: 200 } } }).png().toBuffer();
+    await page.setInputFiles('#file-input', { name: 'blue-wall.png', mimeType: 'image/png', buffer: wall });
+    await page.waitForSelector('body[data-shown="blue-wall.png"]', { timeout: 60_000 });
+    expect(await page.textContent('#messages')).toMatch(/No face found in blue-wall\.png/);
+
     // Several photos at once.
     const more = readdirSync(PHOTOS).filter((f) => f.startsWith('mona') || f.startsWith('pakutaso')).map((f) => join(PHOTOS, f));
     await page.setInputFiles('#file-input', more);
     await page.waitForSelector('body[data-shown="mona-lisa.jpg"]', { timeout: 60_000 });
-    expect(await page.locator('#photo-list li').count()).toBe(4);
+    expect(await page.locator('#photo-list li').count()).toBe(5);
     await page.screenshot({ path: join(SCREENS, 'app-photos.png') });
+
+    // Paste and drop, as the browser delivers them (a DataTransfer holding a file).
+    const pasteAndDrop = await page.evaluate(async () => {
+      const blob = await (await fetch(document.querySelector<HTMLImageElement>('#photo-list img')!.src)).blob();
+      const paste = new DataTransfer();
+      paste.items.add(new File([blob], 'pasted.jpg', { type: blob.type }));
+      document.dispatchEvent(new ClipboardEvent('paste', { clipboardData: paste }));
+      const drop = new DataTransfer();
+      drop.items.add(new File([blob], 'dropped.jpg', { type: blob.type }));
+      document.dispatchEvent(new DragEvent('drop', { dataTransfer: drop, bubbles: true, cancelable: true }));
+      return Array.from(document.querySelectorAll('#photo-list li span')).map((s) => s.textContent);
+    });
+    expect(pasteAndDrop.slice(-2)).toEqual(['pasted.jpg', 'dropped.jpg']);
+    await page.waitForSelector('body[data-shown="dropped.jpg"]', { timeout: 60_000 });
 
     // Timings per stage are shown.
     expect(await page.textContent('#timings')).toMatch(/Decode\s*\d+ ms.*Model \(worker\)\s*\d+ ms/s);
