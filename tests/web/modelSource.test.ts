@@ -110,12 +110,14 @@ describe.skipIf(missing !== '')(`web model loading${missing ? ` (skipped: ${miss
         notFound: await fail(FaceParser.create({ model: '/nowhere/', cache: false })),
         relative: await fail(FaceParser.create({ model: 'models/x/y', cache: false })),
         variant: await fail(FaceParser.create({ model: '/tiny/', variant: 'fp16', cache: false, threads: 1 }).then((p) => p.close())),
+        noWorker: await fail(FaceParser.create({ model: '/tiny/', variant: 'fp32', cache: false, assetsUrl: '/tiny/' })),
       };
     });
     expect(outcome.notFound).toMatch(/^MODEL_FILE_MISSING: .*\/nowhere\/config\.json was not found \(HTTP 404\)/);
     // Three parts: a relative path, never a hub id (owner/name has one slash; a folder can be "./owner/name").
     expect(outcome.relative).toMatch(/^MODEL_FILE_MISSING: http:\/\/127\.0\.0\.1:\d+\/models\/x\/y\/config\.json was not found/);
     expect(outcome.variant).toBe('loaded'); // and on the same page, the fp16 file (float16 in and out, converted in the worker) loads
+    expect(outcome.noWorker).toMatch(/^DEVICE_UNAVAILABLE: the inference worker failed .*faceparse\.worker\.js/);
     await fresh.close();
   });
 });
