@@ -3,9 +3,12 @@
  * count: dist/web served with COOP/COEP to headless Chromium, runs alternated between the two so
  * that other load on the machine hits both alike; medians per stage and the ratio. Then the live
  * mode's frames per second (fake camera, 640x480) at 256 and 512 px input, and WebGPU where an
- * adapter exists.
+ * adapter exists. With `--transformers-js DIR` (an installed @huggingface/transformers package, not
+ * a dependency of faceparse: `npm install @huggingface/transformers --prefix /tmp/tjs`), its
+ * image-segmentation pipeline runs on the same model folder, photo and threads in the same browser.
  *
  *   npm run build && node dist/bench/web.js [--model DIR] [--variant fp32|q8] [--photo FILE] [--runs 7] [--threads 1,2] [--live-seconds 5]
+ *                                           [--transformers-js /tmp/tjs/node_modules/@huggingface/transformers]
  */
 import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
@@ -27,6 +30,7 @@ const { values } = parseArgs({
     runs: { type: 'string', default: '7' },
     threads: { type: 'string', default: '1,2' },
     'live-seconds': { type: 'string', default: '5' },
+    'transformers-js': { type: 'string' },
   },
 });
 
@@ -162,6 +166,51 @@ if (gpu.device === 'webgpu') {
   const t: Timings[] = [];
   for (let r = 0; r < runs; r++) t.push(await parseInPage());
   say(`WebGPU median total ${median(t.map((x) => x.total!)).toFixed(0)} ms, model run ${median(t.map((x) => x.model!)).toFixed(0)} ms`);
+}
+const transformersJs = values['transformers-js'];
+if (transformersJs) {
+  // transformers.js bundles its own onnxruntime-web; its .wasm files come from that package (no CDN).
+  const threads = threadCounts[threadCounts.length - 1]!;
+  const tjsServer = await startStaticServer({
+    mounts: {
+      '/tjs/': join(resolve(transformersJs), 'dist'),
+      '/ortdist/': join(resolve(transformersJs), '..', '..', 'onnxruntime-web', 'dist'),
+      '/models/bench-model/': modelDir,
+      '/photo/': dirname(resolve(values.photo!)),
+    },
+    pages: { '/tjs.html': '<!doctype html><link rel="icon" href="data:,"><script type="module">import * as t from "/tjs/transformers.min.js"; globalThis.tjs = t;</script>' },
+  });
+  const tjsPage = await browser.newPage();
+  await tjsPage.goto(`${tjsServer.url}/tjs.html`);
+  await tjsPage.waitForFunction(() => 'tjs' in globalThis);
+  const tjs = await tjsPage.evaluate(
+    async ({ threads, variant, photoUrl, runs }) => {
+      type Segmenter = (url: string) => Promise<unknown>;
+      type Env = { allowRemoteModels: boolean; localModelPath: string; backends: { onnx: { wasm: { wasmPaths: string; numThreads: number } } } };
+      const { pipeline, env } = (globalThis as unknown as { tjs: { pipeline: (task: string, model: string, options: object) => Promise<Segmenter>; env: Env } }).tjs;
+      env.allowRemoteModels = false;
+      env.localModelPath = '/models/';
+      env.backends.onnx.wasm.wasmPaths = '/ortdist/';
+      env.backends.onnx.wasm.numThreads = threads;
+      const segment = await pipeline('image-segmentation', 'bench-model', { dtype: variant === 'q8' ? 'q8' : 'fp32', device: 'wasm' });
+      await segment(photoUrl);
+      const times: number[] = [];
+      for (let r = 0; r < runs; r++) {
+        const t0 = performance.now();
+        await segment(photoUrl);
+        times.push(performance.now() - t0);
+      }
+      times.sort((a, b) => a - b);
+      return times[Math.floor(times.length / 2)]!;
+    },
+    { threads, variant, photoUrl: `/photo/${basename(values.photo!)}`, runs: Math.min(runs, 3) },
+  );
+  await createInPage(threads);
+  const ours: number[] = [];
+  for (let r = 0; r < 3; r++) ours.push((await parseInPage()).total!);
+  say('');
+  say(`transformers.js (image-segmentation pipeline, its own onnxruntime-web, ${threads} threads) on the same model and photo: ${tjs.toFixed(0)} ms median; faceparse/web ${median(ours).toFixed(0)} ms (transformers.js / faceparse: ${(tjs / median(ours)).toFixed(1)}x)`);
+  await tjsServer.close();
 }
 if (errors.length) say(`console errors: ${errors.join(' | ')}`);
 await browser.close();
