@@ -186,9 +186,10 @@ if (transformersJs) {
   const tjs = await tjsPage.evaluate(
     async ({ threads, variant, photoUrl, runs }) => {
       type Segmenter = (url: string) => Promise<unknown>;
-      type Env = { allowRemoteModels: boolean; localModelPath: string; backends: { onnx: { wasm: { wasmPaths: string; numThreads: number } } } };
+      type Env = { allowRemoteModels: boolean; allowLocalModels: boolean; localModelPath: string; backends: { onnx: { wasm: { wasmPaths: string; numThreads: number } } } };
       const { pipeline, env } = (globalThis as unknown as { tjs: { pipeline: (task: string, model: string, options: object) => Promise<Segmenter>; env: Env } }).tjs;
       env.allowRemoteModels = false;
+      env.allowLocalModels = true;
       env.localModelPath = '/models/';
       env.backends.onnx.wasm.wasmPaths = '/ortdist/';
       env.backends.onnx.wasm.numThreads = threads;
