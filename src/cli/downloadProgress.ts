@@ -15,7 +15,7 @@ export interface DownloadProgressIO {
 
 export interface Reporter {
   onProgress: (event: DownloadProgress) => void;
-  /** Ends the bars and timers; prints a closing line for files whose size was not announced. */
+  /** Ends the bars and timers; prints a closing line for files whose size was not announced (and never for one that stopped short). */
   done: () => void;
 }
 
@@ -147,8 +147,9 @@ export function progressReporter(io: DownloadProgressIO, timings: ReporterTiming
         bars.multi.stop();
         return;
       }
+      // Files whose size was not announced end here; one that stopped short of its size failed (its error says why).
       for (const [file, s] of files) {
-        if (s.started && !s.finished) write(`downloaded ${file} (${formatBytes(s.event.loaded)})`);
+        if (s.started && !s.finished && s.event.total === undefined) write(`downloaded ${file} (${formatBytes(s.event.loaded)})`);
       }
     },
   };

@@ -186,7 +186,7 @@ export class GuardedRequest {
         if (rate < minBytesPerSecond) {
           this.#stop(
             `the transfer was slower than ${minBytesPerSecond} bytes/s for ${seconds(lowSpeedWindowMs)} ` +
-              `(${Math.round(rate)} bytes/s, ${loaded} bytes in ${seconds(now - started)})`,
+              `(${rate < 10 ? rate.toFixed(1) : Math.round(rate)} bytes/s, ${loaded} bytes in ${seconds(now - started)})`,
           );
         }
       }, Math.max(10, Math.min(1000, lowSpeedWindowMs / 4)));

@@ -82,6 +82,17 @@ describe('inputs that are not regular files', () => {
     expect((await readRegularFile(join(dir, 'big.png'), 5000)).length).toBe(5000);
   });
 
+  it('refuses a file over the 1 GiB input cap before reading it (a sparse 3 GB file named .png)', () => {
+    const made = spawnSync('truncate', ['-s', '3G', join(dir, 'huge.png')]);
+    expect(made.status).toBe(0);
+    copyFileSync(PHOTO, join(dir, 'good.jpg'));
+    const run = parse([dir], join(root, `${dir}-out`));
+    expect(run.code).toBe(1);
+    expect(run.stderr).toMatch(/^error: .*huge\.png is 3,221,225,472 bytes, over the limit of 1,073,741,824 bytes for one input/m);
+    expect(run.stderr).toMatch(/parsed 1 of 2 inputs/);
+    noStack(run.stderr);
+  });
+
   it('reports a broken link named like a photo, and parses a photo under a link loop once', () => {
     copyFileSync(PHOTO, join(dir, 'a.jpg'));
     symlinkSync(join(dir, 'gone.jpg'), join(dir, 'broken.jpg'));
@@ -133,7 +144,7 @@ describe('outputs never land on inputs', () => {
     expect(run.code, run.stderr).toBe(0);
     expect(readFileSync(victim, 'utf8')).toBe('keep me');
     expect(lstatSync(join(out, 'jpeg_q90.labels.png')).isFile()).toBe(true);
-    expect(readdirSync(out).filter((f) => f.endsWith('.tmp'))).toEqual([]);
+    expect(readdirSync(out).filter((f) => f.endsWith('tmp'))).toEqual([]);
   });
 });
 

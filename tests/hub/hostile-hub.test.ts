@@ -303,6 +303,17 @@ describe('a bad blob in the cache', () => {
   });
 });
 
+describe('a cached model that does not load', () => {
+  it('says that `models pull` checks and repairs the cached files', async () => {
+    hub.addRepo('acme/face', fakeModelFiles()); // random bytes as weights: not a loadable ONNX model
+    const { FaceParser } = await import('../../src/pipeline/faceParser.js');
+    const error = await failure(FaceParser.create({ model: 'acme/face', endpoint: hub.url, cacheDir, network: FAST }));
+    expect(error.code).toBe('MODEL_INVALID');
+    expect(error.message).toContain('not a loadable ONNX model');
+    expect(error.message).toContain('`faceparse models pull acme/face --variant fp32` checks the cached files and downloads bad ones again');
+  });
+});
+
 describe('progress on a stderr that is not a terminal', () => {
   it('says what it waits for when a server keeps it waiting, and how far a download is', async () => {
     let text = '';
@@ -318,8 +329,11 @@ describe('progress on a stderr that is not a terminal', () => {
     expect(text).toContain('downloading onnx/model.onnx (2.00 kB)\n');
     expect(text).toContain('downloading onnx/model.onnx: 500 B of 2.00 kB (25%)\n');
     reporter.onProgress({ file: 'onnx/model.onnx', loaded: 2000, total: 2000 });
+    reporter.onProgress({ file: 'config.json', loaded: 0, total: 900 });
+    reporter.onProgress({ file: 'config.json', loaded: 300, total: 900 });
     reporter.done();
-    expect(text.endsWith('downloaded onnx/model.onnx\n')).toBe(true);
+    // The file that stopped short is not called downloaded.
+    expect(text.endsWith('downloaded onnx/model.onnx\ndownloading config.json (900 B)\n')).toBe(true);
   });
 
   it('`models pull` prints a waiting line while the hub holds back its answer, then fails at --hub-timeout', async () => {

@@ -10,6 +10,7 @@ import sharp, { type Metadata } from 'sharp';
 import { FaceParseError } from '../../base/errors.js';
 import type { ImageInput, RgbImage } from '../../base/types.js';
 import { DEFAULT_MAX_INPUT_PIXELS, describeInput, rawToRgb, toThreeChannels, type DecodeOptions } from '../../image/raw.js';
+import { canDecodeHevc, heicMessage, isHevcHeif } from './heic.js';
 import { readRegularFile } from './regularFile.js';
 
 export { DEFAULT_MAX_INPUT_PIXELS, describeInput, type DecodeOptions, type RgbImage };
@@ -22,13 +23,15 @@ export async function decodeImage(input: ImageInput, options: DecodeOptions = {}
   const name = describeInput(input);
   let bytes: Uint8Array;
   if (typeof input === 'string') {
-    bytes = await readInputFile(input);
+    // Regular files only, size-capped: a FIFO, a device or /dev/zero named .jpg fails at once.
+    bytes = await readRegularFile(input, options.maxInputBytes);
   } else {
     bytes = input;
   }
   if (bytes.length === 0) {
     throw new FaceParseError('INPUT_EMPTY', `${name} is empty (0 bytes); give a JPEG, PNG, WebP, TIFF, AVIF or GIF image`);
   }
+  if (isHevcHeif(bytes) && !(await canDecodeHevc())) throw new FaceParseError('INPUT_UNREADABLE', heicMessage(name));
   let metadata: Metadata;
   try {
     metadata = await sharp(bytes, { limitInputPixels: false }).metadata();
@@ -68,11 +71,6 @@ export async function decodeImage(input: ImageInput, options: DecodeOptions = {}
       { cause: error },
     );
   }
-}
-
-async function readInputFile(path: string): Promise<Uint8Array> {
-  // Regular files only, size-capped: a FIFO, a device or /dev/zero named .jpg fails at once (./regularFile.ts).
-  return readRegularFile(path);
 }
 
 function shortSharpMessage(error: unknown): string {

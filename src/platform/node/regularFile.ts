@@ -63,6 +63,9 @@ function tooLarge(path: string, size: number, maxBytes: number): FaceParseError 
 
 /** Whether `path` is a regular file (links followed) no larger than `maxBytes`, without opening it. */
 export async function checkRegularFile(path: string, maxBytes = DEFAULT_MAX_INPUT_BYTES): Promise<FileCheck> {
+  if (!Number.isSafeInteger(maxBytes) || maxBytes < 1) {
+    throw new FaceParseError('INVALID_ARGUMENT', `maxInputBytes must be a whole number of bytes >= 1; got ${String(maxBytes)}`);
+  }
   let info: Stats;
   try {
     info = await stat(path);
