@@ -149,6 +149,17 @@ describe.skipIf(missing !== '')(`web decoding${missing ? ` (skipped: ${missing})
     expect(await decodeInPage('broken.jpg', 'empty')).toMatchObject({ code: 'INPUT_EMPTY' });
   });
 
+  it('a value that is no image is refused with the kinds the browser takes', async () => {
+    const outcome = await page.evaluate(async () => {
+      const parser = (globalThis as unknown as { parser: import('../../src/web/index.js').FaceParser }).parser;
+      return parser.parse(42 as unknown as Blob).then(
+        () => 'parsed',
+        (error: { code: string; message: string }) => `${error.code}: ${error.message}`,
+      );
+    });
+    expect(outcome).toMatch(/^INVALID_ARGUMENT: the input is .*; in the browser also a Blob\/File, ImageBitmap/);
+  });
+
   it('faces other than off are refused with a message', async () => {
     const outcome = await page.evaluate(async () => {
       const parser = (globalThis as unknown as { parser: import('../../src/web/index.js').FaceParser }).parser;

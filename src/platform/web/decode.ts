@@ -10,7 +10,7 @@
  */
 import { FaceParseError } from '../../base/errors.js';
 import type { RawImage, RgbImage } from '../../base/types.js';
-import { DEFAULT_MAX_INPUT_PIXELS, rawToRgb } from '../../image/raw.js';
+import { checkImageInput, DEFAULT_MAX_INPUT_PIXELS, rawToRgb } from '../../image/raw.js';
 
 /**
  * What the web FaceParser accepts. A string is a URL (absolute, or relative to the page); a
@@ -43,6 +43,30 @@ const BITMAP_OPTIONS: ImageBitmapOptions = {
   premultiplyAlpha: 'none',
   colorSpaceConversion: 'none',
 };
+
+const BROWSER_KINDS = ['Blob', 'ImageBitmap', 'ImageData', 'HTMLImageElement', 'HTMLCanvasElement', 'OffscreenCanvas', 'HTMLVideoElement', 'VideoFrame'] as const;
+
+/** True for the browser's own image kinds (those that exist in this browser). */
+function isBrowserImage(input: unknown): boolean {
+  return BROWSER_KINDS.some((kind) => {
+    const type = (globalThis as unknown as Record<string, unknown>)[kind];
+    return typeof type === 'function' && input instanceof (type as new () => unknown);
+  });
+}
+
+/**
+ * Throws INVALID_ARGUMENT for a value the browser FaceParser cannot take: the browser's image kinds
+ * pass, the rest are checked as Node checks them (a URL string, encoded bytes, raw pixels).
+ */
+export function checkWebInput(input: unknown): void {
+  if (isBrowserImage(input)) return;
+  try {
+    checkImageInput(input);
+  } catch (error) {
+    const e = error as FaceParseError;
+    throw new FaceParseError(e.code, `${e.message}; in the browser also a Blob/File, ImageBitmap, ImageData, <img>, <canvas>, OffscreenCanvas, <video> or VideoFrame`);
+  }
+}
 
 /** A short name for an input in messages. */
 export function describeWebInput(input: WebImageInput): string {

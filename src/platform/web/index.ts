@@ -7,7 +7,7 @@ import { FaceParseError } from '../../base/errors.js';
 import type { ImageInput } from '../../base/types.js';
 import type { Platform, SegmentationSession, SessionOptions } from '../types.js';
 import { webCodec } from './codec.js';
-import { decodeWebImage, type WebImageInput } from './decode.js';
+import { checkWebInput, decodeWebImage, describeWebInput, type WebImageInput } from './decode.js';
 import { WorkerSession } from './workerSession.js';
 import type { WebDevice } from './workerProtocol.js';
 
@@ -42,6 +42,8 @@ export function webPlatform(options: WebPlatformOptions): WebPlatform {
     name: 'web',
     options,
     codec: webCodec,
+    checkInput: checkWebInput,
+    describeInput: (input) => describeWebInput(input as WebImageInput),
     // The pipeline hands its input through untouched: in the browser that is any WebImageInput.
     decodeImage: (input: ImageInput | WebImageInput, decodeOptions) => decodeWebImage(input as WebImageInput, { ...decodeOptions, fetch: options.fetch }),
     async createSession(modelUrl: string, sessionOptions: SessionOptions): Promise<SegmentationSession> {

@@ -171,10 +171,14 @@ export async function fetchModelFiles(source: string | LocalModelFolder, options
   if (typeof source !== 'string') return readLocalFolder(source, options.variant);
   const { baseUrl, id } = modelBaseUrl(source, options);
   const cache = await openCache(options.cache ?? true);
-  const [configBytes, preprocessorBytes] = await Promise.all([
+  // Both at once; a failure is reported in file order (config.json first), whichever came back first.
+  const settled = await Promise.allSettled([
     fetchFile(baseUrl, 'config.json', cache, options, false),
     fetchFile(baseUrl, 'preprocessor_config.json', cache, options, false),
   ]);
+  const failed = settled.find((s) => s.status === 'rejected');
+  if (failed) throw (failed as PromiseRejectedResult).reason;
+  const [configBytes, preprocessorBytes] = settled.map((s) => (s as PromiseFulfilledResult<Uint8Array | undefined>).value);
   const order = options.variant ? [options.variant] : id ? (['fp32'] as ModelVariant[]) : FOLDER_VARIANT_ORDER;
   for (const variant of order) {
     const onnx = await fetchFile(baseUrl, VARIANT_FILES[variant], cache, options, order.length > 1);
