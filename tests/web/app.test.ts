@@ -154,7 +154,7 @@ describe.skipIf(missing !== '')(`web app${missing ? ` (skipped: ${missing})` : '
     await page.setInputFiles('#file-input', more);
     await page.waitForSelector('body[data-shown="mona-lisa.jpg"]', { timeout: 60_000 });
     expect(await page.locator('#photo-list li').count()).toBe(5);
-    await page.screenshot({ path: join(SCREENS, 'app-photos.png') });
+    await page.screenshot({ path: join(SCREENS, 'app-photos.png'), fullPage: true });
 
     // Paste and drop, as the browser delivers them (a DataTransfer holding a file).
     const pasteAndDrop = await page.evaluate(async () => {
