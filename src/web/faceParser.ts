@@ -56,6 +56,8 @@ export interface WebFaceParserOptions {
   threads?: number;
   /** Largest accepted input in pixels. Default 100 000 000. */
   maxInputPixels?: number;
+  /** Largest encoded input (Blob, bytes, fetched URL) in bytes. Default 1 GiB. */
+  maxInputBytes?: number;
   /**
    * Folder of faceparse.worker.js, onnxruntime-web's ort-*.mjs/.wasm and the embedded model.
    * Default: the folder the bundle was loaded from.
@@ -136,13 +138,13 @@ export class FaceParser {
   readonly #core: PipelineFaceParser;
   /** Parsers at other input sizes (inputSize), over the same session. */
   readonly #sized = new Map<number, PipelineFaceParser>();
-  readonly #maxInputPixels: number | undefined;
+  readonly #limits: { maxInputPixels?: number; maxInputBytes?: number };
   #closed = false;
 
-  private constructor(loaded: WebLoadedModel, maxInputPixels: number | undefined) {
+  private constructor(loaded: WebLoadedModel, limits: { maxInputPixels?: number; maxInputBytes?: number }) {
     this.#loaded = loaded;
-    this.#maxInputPixels = maxInputPixels;
-    this.#core = PipelineFaceParser.fromLoaded(loaded, { maxInputPixels });
+    this.#limits = limits;
+    this.#core = PipelineFaceParser.fromLoaded(loaded, limits);
     this.model = loaded.model;
     this.variant = loaded.variant;
     this.labels = loaded.labels;
@@ -164,7 +166,7 @@ export class FaceParser {
     const variant = options.variant ?? (options.model === undefined ? EMBEDDED_MODEL.variant : undefined);
     const platform = webPlatform({ assetsUrl, device, threads });
     const loaded = await loadWebModel(platform, source, { ...options, variant });
-    return new FaceParser(loaded, options.maxInputPixels);
+    return new FaceParser(loaded, { maxInputPixels: options.maxInputPixels, maxInputBytes: options.maxInputBytes });
   }
 
   /** Milliseconds inside onnxruntime's session.run for the last model pass (the rest of `inference` is the worker round trip). */
@@ -204,7 +206,7 @@ export class FaceParser {
     let parser = this.#sized.get(inputSize);
     if (!parser) {
       const preprocessor = { ...this.#loaded.preprocessor, doResize: true, size: { height: inputSize, width: inputSize } };
-      parser = PipelineFaceParser.fromLoaded({ ...this.#loaded, preprocessor, sessions: this.#loaded.sessions.map(shared) }, { maxInputPixels: this.#maxInputPixels });
+      parser = PipelineFaceParser.fromLoaded({ ...this.#loaded, preprocessor, sessions: this.#loaded.sessions.map(shared) }, this.#limits);
       this.#sized.set(inputSize, parser);
     }
     return parser;

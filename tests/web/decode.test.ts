@@ -160,6 +160,25 @@ describe.skipIf(missing !== '')(`web decoding${missing ? ` (skipped: ${missing})
     expect(outcome).toMatch(/^INVALID_ARGUMENT: the input is .*; in the browser also a Blob\/File, ImageBitmap/);
   });
 
+  it('maxInputBytes and maxInputPixels refuse large inputs with INPUT_TOO_LARGE', async () => {
+    const outcome = await page.evaluate(async () => {
+      const { FaceParser } = (globalThis as unknown as { faceparse: typeof import('../../src/web/index.js') }).faceparse;
+      const small = await FaceParser.create({ model: '/model/', variant: 'fp32', threads: 1, maxInputBytes: 100, maxInputPixels: 1000 });
+      const fail = (p: Promise<unknown>) => p.then(() => 'parsed', (e: { code: string; message: string }) => `${e.code}: ${e.message}`);
+      const blob = await (await fetch('/files/plain.png')).blob();
+      const outcome = {
+        bytes: await fail(small.parse(blob)),
+        url: await fail(small.parse('/files/exif6.jpg')),
+        pixels: await fail(small.parse(new ImageData(48, 32))),
+      };
+      await small.close();
+      return outcome;
+    });
+    expect(outcome.bytes).toMatch(/^INPUT_TOO_LARGE: blob of \d+ bytes \(image\/png\) is \d+ bytes, over maxInputBytes \(100\)/);
+    expect(outcome.url).toMatch(/^INPUT_TOO_LARGE: \/files\/exif6\.jpg is \d+ bytes, over maxInputBytes/);
+    expect(outcome.pixels).toMatch(/^INPUT_TOO_LARGE: ImageData is 48x32 = 1536 pixels, over maxInputPixels \(1000\)/);
+  });
+
   it('faces other than off are refused with a message', async () => {
     const outcome = await page.evaluate(async () => {
       const parser = (globalThis as unknown as { parser: import('../../src/web/index.js').FaceParser }).parser;

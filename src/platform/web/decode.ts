@@ -32,11 +32,21 @@ export type WebImageInput =
 export interface WebDecodeOptions {
   /** Largest accepted input in pixels. Default 100 000 000 (as in Node). */
   maxInputPixels?: number;
+  /** Largest encoded input (Blob, bytes, fetched URL) in bytes. Default 1 GiB (as Node's path inputs). */
+  maxInputBytes?: number;
   /** fetch for URL inputs (default: the global fetch). */
   fetch?: typeof fetch;
 }
 
 type BitmapSource = Exclude<WebImageInput, string | ImageData | Uint8Array | RawImage>;
+
+const DEFAULT_MAX_INPUT_BYTES = 2 ** 30;
+
+function checkBytes(size: number, maxBytes: number, name: string): void {
+  if (size > maxBytes) {
+    throw new FaceParseError('INPUT_TOO_LARGE', `${name} is ${size} bytes, over maxInputBytes (${maxBytes}); pass a smaller file or raise maxInputBytes`);
+  }
+}
 
 const BITMAP_OPTIONS: ImageBitmapOptions = {
   imageOrientation: 'from-image',
@@ -136,6 +146,7 @@ async function toBitmap(input: BitmapSource, name: string): Promise<ImageBitmap>
 /** Decode any web input to RGB, applying EXIF orientation and dropping alpha. */
 export async function decodeWebImage(input: WebImageInput, options: WebDecodeOptions = {}): Promise<RgbImage> {
   const maxPixels = options.maxInputPixels ?? DEFAULT_MAX_INPUT_PIXELS;
+  const maxBytes = options.maxInputBytes ?? DEFAULT_MAX_INPUT_BYTES;
   const name = describeWebInput(input);
   if (input === null || input === undefined) {
     throw new FaceParseError('INVALID_ARGUMENT', 'parse needs an image: a Blob/File, URL, ImageBitmap, ImageData, image, canvas, video or VideoFrame');
@@ -149,10 +160,16 @@ export async function decodeWebImage(input: WebImageInput, options: WebDecodeOpt
       throw new FaceParseError('INPUT_UNREADABLE', `could not fetch ${input} (${(error as Error).message}); check the URL and that its server allows this origin (CORS)`, { cause: error });
     }
     if (!response.ok) throw new FaceParseError('INPUT_UNREADABLE', `fetching ${input} answered HTTP ${response.status}; check the URL`);
+    const declared = Number(response.headers.get('content-length') ?? 0);
+    if (declared > maxBytes) {
+      await response.body?.cancel();
+      checkBytes(declared, maxBytes, input);
+    }
     return decodeWebImage(await response.blob(), options);
   }
   if (input instanceof Uint8Array) {
     if (input.length === 0) throw new FaceParseError('INPUT_EMPTY', `${name} is empty`);
+    checkBytes(input.length, maxBytes, name);
     return decodeWebImage(new Blob([input as Uint8Array<ArrayBuffer>]), options);
   }
   if (isRawImage(input)) return rawToRgb(input, maxPixels);
@@ -161,6 +178,7 @@ export async function decodeWebImage(input: WebImageInput, options: WebDecodeOpt
     return rgbaToRgb(input.data, input.width, input.height);
   }
   if (input instanceof Blob && input.size === 0) throw new FaceParseError('INPUT_EMPTY', `${name} is empty`);
+  if (input instanceof Blob) checkBytes(input.size, maxBytes, name);
   const isBitmap = typeof ImageBitmap !== 'undefined' && input instanceof ImageBitmap;
   const bitmap = isBitmap ? (input as ImageBitmap) : await toBitmap(input as BitmapSource, name);
   try {
