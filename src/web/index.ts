@@ -11,7 +11,6 @@ export { LiveSmoother, type LiveSmootherOptions } from './live.js';
 export { FaceParseError, type FaceParseErrorCode } from '../base/errors.js';
 export type { WebImageInput } from '../platform/web/decode.js';
 export type { WebDevice } from '../platform/web/workerProtocol.js';
-export { webPlatform, type WebPlatform, type WebPlatformOptions } from '../platform/web/index.js';
 export { clearModelCache, localModelFolder, type LocalModelFolder, type ModelProgress } from '../platform/web/modelSource.js';
 export { CELEBAMASK_HQ_LABELS, LABEL_DESCRIPTIONS } from '../base/labels.js';
 export { paletteFor } from '../visualize/palette.js';
