@@ -10,7 +10,7 @@
  * until it really ends, so the slots always match the work running.
  */
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { parseScaleList } from '../../cli/options.js';
+import { parseScaleList } from '../../pipeline/optionText.js';
 import { encodeOutputs, type EncodedOutput } from '../../outputs/encodeOutputs.js';
 import { parseOutputKinds, type OutputKind } from '../../outputs/kinds.js';
 import type { FaceParser } from '../../pipeline/faceParser.js';
