@@ -6,6 +6,7 @@ import { FaceParseError } from '../base/errors.js';
 import { registerEvalCommand } from './eval.js';
 import { registerModelsCommand } from './models.js';
 import { registerParseCommand } from './parse.js';
+import { registerServeCommand } from './serve.js';
 
 function packageVersion(): string {
   try {
@@ -25,6 +26,7 @@ export function buildProgram(): Command {
   registerParseCommand(program);
   registerEvalCommand(program);
   registerModelsCommand(program);
+  registerServeCommand(program);
   return program;
 }
 

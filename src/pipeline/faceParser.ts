@@ -204,7 +204,8 @@ export class FaceParser {
   async #prepare(input: ImageInput, options: ParseOptions): Promise<Prepared> {
     const mode = options.faces ?? 'auto';
     const t0 = now();
-    checkImageInput(input);
+    if (this.platform.checkInput) this.platform.checkInput(input);
+    else checkImageInput(input);
     const image = await this.platform.decodeImage(input, { maxInputPixels: this.#maxInputPixels, maxInputBytes: this.#maxInputBytes });
     const t1 = now();
     let decision: FacesDecision | undefined;
@@ -215,7 +216,7 @@ export class FaceParser {
       decision = decideFaces(mode, candidates, minScore, image.width, image.height, modelInputSize(image, this.preprocessor));
     }
     const t2 = now();
-    const base = { name: describeInput(input), image, decision, detectMs: t2 - t1, decodeMs: t1 - t0 };
+    const base = { name: (this.platform.describeInput ?? describeInput)(input), image, decision, detectMs: t2 - t1, decodeMs: t1 - t0 };
     // Face by face: the crops are warped straight from the photo in #inferFaces.
     if (decision && !decision.wholePhoto) return { ...base, preprocessMs: 0 };
     const prepared = await prepareInput(image, this.preprocessor, this.#tables, options.scales ?? [1], this.platform.parallel);

@@ -52,7 +52,8 @@ export interface FacesInit {
   note?: string;
 }
 
-interface LogitsView {
+/** Low-resolution logits, classes x height x width (1/4 of the model input for SegFormer). */
+export interface LogitsView {
   data: Float32Array;
   classes: number;
   height: number;
@@ -122,6 +123,11 @@ export class ParseResult {
     this.faces = init.faces?.faces ?? [];
     this.instanceMask = init.faces?.instanceMask;
     this.note = init.faces?.note;
+  }
+
+  /** The model's logits before upsampling (absent with keepLogits: false), e.g. to smooth video frames. */
+  get logits(): LogitsView | undefined {
+    return this.#logits;
   }
 
   /** Per class: pixel count, share of the image and bounding box (absent classes have bbox null). */
