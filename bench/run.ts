@@ -18,6 +18,7 @@ const BENCHMARKS: Record<string, { about: string; needs?: string }> = {
   visualize: { about: 'label-map pictures and summaries against memory-bandwidth baselines' },
   metrics: { about: 'eval scoring of 100 predictions against counting baselines' },
   serve: { about: 'faceparse serve under autocannon at 1-32 clients (ratios to the library parse), 503 shedding, peak RSS' },
+  faces: { about: 'per-face parsing (detect, align, warp, model per face, paste back) against whole-photo parsing, interleaved (ratios), and the detector share' },
   memory: { about: 'peak RSS of faceparse parse by photo size (1-36 MP), fitted as fixed + per megapixel (README: Limits and safety)' },
   web: { about: 'the browser bundle in headless Chromium against the Node library (same model, photo, threads), live-mode fps', needs: '/usr/bin/chromium (apt-get install -y chromium)' },
 };
