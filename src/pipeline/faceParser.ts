@@ -209,7 +209,10 @@ export class FaceParser {
     const image = await this.platform.decodeImage(input, { maxInputPixels: this.#maxInputPixels, maxInputBytes: this.#maxInputBytes });
     const t1 = now();
     let decision: FacesDecision | undefined;
-    if (mode !== 'off') {
+    // auto on a platform with no detector (and none given) parses the whole photo, as before faces
+    // existed; 'on' there is an error that says what to pass.
+    const canDetect = this.#detector !== undefined || this.platform.createFaceDetector !== undefined;
+    if (mode === 'on' || (mode === 'auto' && canDetect)) {
       const minScore = this.#detection.minScore ?? 0.5;
       // Candidates down to FACE_CROP_MIN_SCORE for the auto rule; faces are those >= minScore.
       const candidates = await detectFaces(image, await this.#faceDetector(), { ...this.#detection, minScore: Math.min(minScore, FACE_CROP_MIN_SCORE) });

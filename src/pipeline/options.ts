@@ -75,7 +75,9 @@ export interface ParseOptions {
    * other face is over half that face's width), else
    * every face found is aligned to the model's training framing, parsed, and its logits mapped back
    * into the photo; no face -> all background (result.note says so). 'on': always face by face.
-   * 'off': the whole photo, exactly the reference pipeline; the detector does not run.
+   * 'off': the whole photo, exactly the reference pipeline; the detector does not run. On a
+   * platform without a face detector (and none in FaceParserOptions.detector), 'auto' parses the
+   * whole photo and 'on' is an INVALID_ARGUMENT error.
    */
   faces?: FacesMode;
   /** Keep what the confidence and probability maps need (the logits). Default true. */

@@ -177,3 +177,25 @@ describe('FaceParser faces modes', () => {
     });
   });
 });
+
+describe('a platform without a face detector', () => {
+  it("parses the whole photo with faces 'auto' and refuses faces 'on' with what to pass", async () => {
+    const node = await FaceParser.create({ model: TINY_MODEL, variant: 'fp32', threads: 1 });
+    const { createFaceDetector: _unused, ...platform } = node.platform;
+    const bare = FaceParser.fromLoaded({
+      platform,
+      labels: [...node.labels],
+      preprocessor: node.preprocessor,
+      sessions: [await node.platform.createSession(join(TINY_MODEL, 'onnx', 'model.onnx'), { numLabels: node.labels.length, threads: 1 })],
+      model: node.model,
+      variant: node.variant,
+    });
+    const photo = { data: new Uint8Array(64 * 48 * 3).fill(90), width: 64, height: 48 };
+    const auto = await bare.parse(photo);
+    expect(auto.parsedAs).toBe('photo');
+    expect(auto.categoryMask).toEqual((await node.parse(photo, { faces: 'off' })).categoryMask);
+    await expect(bare.parse(photo, { faces: 'on' })).rejects.toThrow(/no face detector.*detector/);
+    await bare.close();
+    await node.close();
+  });
+});
