@@ -7,6 +7,9 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { bodyOf, HeldModel, postImage, startServer, testPng, until, type ErrorAnswer, type TestServer } from './helpers.js';
 
+/** These tests hold model runs: the photos (no face in them) are parsed whole, so the model runs. */
+const WHOLE = { query: 'faces=off' };
+
 let open: TestServer[] = [];
 afterEach(async () => {
   await Promise.all(open.map((t) => t.close()));
@@ -32,15 +35,15 @@ describe('limits with held model runs', () => {
     const model = new HeldModel();
     const t = await heldServer(model, { concurrency: 1, maxQueue: 1 });
     const photo = await testPng();
-    const first = postImage(t.url, photo);
+    const first = postImage(t.url, photo, WHOLE);
     await until(() => model.waiting === 1, 10_000, 'the first run to start');
-    const second = postImage(t.url, photo);
+    const second = postImage(t.url, photo, WHOLE);
     await until(() => t.server.gate.queued === 1, 10_000, 'the second request to queue');
     const ready = (await (await fetch(`${t.url}/readyz`)).json()) as { running: number; queued: number };
     expect(ready).toMatchObject({ running: 1, queued: 1 });
 
     const started = performance.now();
-    const third = await postImage(t.url, photo);
+    const third = await postImage(t.url, photo, WHOLE);
     expect(performance.now() - started).toBeLessThan(2000); // at once, not after the held runs
     expect(third.status).toBe(503);
     expect(Number(third.headers.get('retry-after'))).toBeGreaterThanOrEqual(1);
@@ -60,9 +63,9 @@ describe('limits with held model runs', () => {
     const model = new HeldModel();
     const photo = await testPng(96, 64); // 6144 pixels
     const t = await heldServer(model, { concurrency: 4, maxQueue: 4, maxPixelsInFlight: 10_000 });
-    const first = postImage(t.url, photo);
+    const first = postImage(t.url, photo, WHOLE);
     await until(() => model.waiting === 1);
-    const second = postImage(t.url, photo);
+    const second = postImage(t.url, photo, WHOLE);
     await until(() => t.server.gate.queued === 1);
     await new Promise((r) => setTimeout(r, 100));
     expect([t.server.gate.running, t.server.gate.queued, model.waiting]).toEqual([1, 1, 1]);
@@ -80,7 +83,7 @@ describe('limits with held model runs', () => {
     const model = new HeldModel();
     const t = await heldServer(model, { concurrency: 1, maxQueue: 0 });
     const photo = await testPng();
-    const first = postImage(t.url, photo);
+    const first = postImage(t.url, photo, WHOLE);
     await until(() => model.waiting === 1);
     // A body that never ends: only an answer sent before reading it can come back.
     const endless = new ReadableStream<Uint8Array>({ pull: (c) => new Promise((r) => setTimeout(() => (c.enqueue(new Uint8Array(1024)), r()), 50)) });
@@ -94,9 +97,9 @@ describe('limits with held model runs', () => {
     const model = new HeldModel();
     const t = await heldServer(model, { concurrency: 1, maxQueue: 2, timeoutMs: 400 });
     const photo = await testPng();
-    const parsing = postImage(t.url, photo);
+    const parsing = postImage(t.url, photo, WHOLE);
     await until(() => model.waiting === 1);
-    const queued = postImage(t.url, photo);
+    const queued = postImage(t.url, photo, WHOLE);
     const [a, b] = await Promise.all([parsing, queued]);
     for (const response of [a, b]) {
       expect(response.status).toBe(504);
@@ -108,7 +111,7 @@ describe('limits with held model runs', () => {
     expect(t.server.gate.running).toBe(1);
     model.releaseAll();
     await until(() => t.server.gate.running === 0, 10_000, 'the late parse to end');
-    expect((await postImage(t.url, photo)).status).toBe(200);
+    expect((await postImage(t.url, photo, WHOLE)).status).toBe(200);
     const metrics = await (await fetch(`${t.url}/metrics`)).text();
     expect(metrics).toMatch(/faceparse_rejected_total\{reason="timeout"\} 2/);
     expect(metrics).toMatch(/faceparse_http_requests_total\{route="\/v1\/parse",method="POST",status="504"\} 2/);
@@ -118,10 +121,10 @@ describe('limits with held model runs', () => {
     const model = new HeldModel();
     const t = await heldServer(model, { concurrency: 1, maxQueue: 1 });
     const photo = await testPng();
-    const first = postImage(t.url, photo);
+    const first = postImage(t.url, photo, WHOLE);
     await until(() => model.waiting === 1);
     const abort = new AbortController();
-    const gone = fetch(`${t.url}/v1/parse`, { method: 'POST', body: bodyOf(photo), headers: { 'content-type': 'image/png' }, signal: abort.signal });
+    const gone = fetch(`${t.url}/v1/parse?faces=off`, { method: 'POST', body: bodyOf(photo), headers: { 'content-type': 'image/png' }, signal: abort.signal });
     await until(() => t.server.gate.queued === 1);
     abort.abort();
     await expect(gone).rejects.toThrow();
@@ -136,7 +139,7 @@ describe('limits with held model runs', () => {
     const model = new HeldModel();
     const t = await heldServer(model, { concurrency: 1, maxQueue: 2 });
     const photo = await testPng();
-    const inFlight = [postImage(t.url, photo), postImage(t.url, photo)];
+    const inFlight = [postImage(t.url, photo, WHOLE), postImage(t.url, photo, WHOLE)];
     await until(() => t.server.gate.running + t.server.gate.queued === 2);
     const closing = t.server.close({ graceMs: 10_000 });
     await new Promise((r) => setTimeout(r, 50));
@@ -150,7 +153,7 @@ describe('limits with held model runs', () => {
   it('close() cuts requests still running after the grace period and says so', async () => {
     const model = new HeldModel();
     const t = await heldServer(model, { concurrency: 1, maxQueue: 0 });
-    const stuck = postImage(t.url, await testPng()).then((r) => r.status, () => 'cut');
+    const stuck = postImage(t.url, await testPng(), WHOLE).then((r) => r.status, () => 'cut');
     await until(() => model.waiting === 1);
     const closing = t.server.close({ graceMs: 100 });
     await new Promise((r) => setTimeout(r, 300));
