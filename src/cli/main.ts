@@ -6,6 +6,8 @@ import { FaceParseError } from '../base/errors.js';
 import { registerEvalCommand } from './eval.js';
 import { registerModelsCommand } from './models.js';
 import { registerParseCommand } from './parse.js';
+import { registerQueueCommand } from './queue.js';
+import { registerWorkerCommand } from './worker.js';
 
 function packageVersion(): string {
   try {
@@ -25,6 +27,8 @@ export function buildProgram(): Command {
   registerParseCommand(program);
   registerEvalCommand(program);
   registerModelsCommand(program);
+  registerQueueCommand(program);
+  registerWorkerCommand(program);
   return program;
 }
 
