@@ -68,6 +68,13 @@ export function registerWorkerCommand(program: Command): void {
         offline: flags.offline,
       },
     });
+    // Signals are caught from the start: while the worker starts it holds no job, so it may just stop.
+    let onSignal: (signal: string) => void = (signal) => {
+      log(`${signal} while starting: stopped before taking any job`);
+      process.exit(0);
+    };
+    process.on('SIGTERM', () => onSignal('SIGTERM'));
+    process.on('SIGINT', () => onSignal('SIGINT'));
     const worker = await startWorker({
       target,
       pool,
@@ -77,24 +84,16 @@ export function registerWorkerCommand(program: Command): void {
       maxStalledCount: wholeNumber(flags.maxStalled, '--max-stalled', 0),
       log,
     });
-    await new Promise<void>((resolve) => {
-      let stopping = false;
-      const stop = (signal: string) => {
-        if (stopping) {
-          log(`${signal} again: stopping now; the jobs in hand return to the queue when their lock expires`);
-          void worker.close(true).then(resolve, resolve);
-          return;
-        }
-        stopping = true;
-        log(`${signal}: finishing ${worker.active()} job${worker.active() === 1 ? '' : 's'} in hand, then stopping (send it again to stop at once)`);
-        void worker.close().then(resolve, (error: Error) => {
-          log(`warning: closing: ${error.message}`);
-          resolve();
-        });
+    const signal = await new Promise<string>((resolve) => (onSignal = resolve));
+    const forced = new Promise<void>((resolve) => {
+      onSignal = (again) => {
+        log(`${again} again: stopping now; the jobs in hand return to the queue when their lock expires`);
+        void worker.close(true).then(resolve, () => resolve());
       };
-      process.on('SIGTERM', () => stop('SIGTERM'));
-      process.on('SIGINT', () => stop('SIGINT'));
     });
+    log(`${signal}: finishing ${worker.active()} job${worker.active() === 1 ? '' : 's'} in hand, then stopping (send it again to stop at once)`);
+    const graceful = worker.close().catch((error: Error) => log(`warning: closing: ${error.message}`));
+    await Promise.race([graceful, forced]);
     log('worker stopped');
     // Anything still holding the event loop (a socket being torn down) must not keep a stopped worker alive.
     setTimeout(() => process.exit(0), 3000).unref();

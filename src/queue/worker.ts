@@ -78,6 +78,17 @@ export async function startWorker(options: WorkerOptions): Promise<RunningWorker
     if (error.message !== lastError) log(`warning: Redis at ${safeUrl(options.target.url)}: ${error.message} (retrying)`);
     lastError = error.message;
   });
+  // Say when the connection drops and comes back (a Redis restart, a failover): jobs wait meanwhile, none is lost.
+  let lost = false;
+  connection.on('close', () => {
+    if (!lost) log(`warning: lost the connection to Redis at ${safeUrl(options.target.url)}; reconnecting`);
+    lost = true;
+  });
+  connection.on('ready', () => {
+    if (lost) log(`reconnected to Redis at ${safeUrl(options.target.url)}`);
+    lost = false;
+    lastError = '';
+  });
   await worker.waitUntilReady();
   void worker.run().catch((error: Error) => log(`error: the worker loop stopped: ${error.message}`));
   log(`worker ${WORKER_NAME} ready: ${options.pool.describe()}, concurrency ${options.concurrency ?? 1}, queue ${options.target.prefix}:${QUEUE_NAME} at ${safeUrl(options.target.url)}`);
