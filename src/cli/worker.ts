@@ -42,8 +42,8 @@ export function registerWorkerCommand(program: Command): void {
       .option('--endpoint <url>', 'hub endpoint (default: HF_ENDPOINT or https://huggingface.co)')
       .option('--token <token>', 'hub token (default: HF_TOKEN)')
       .option('--offline', 'never use the network (also HF_HUB_OFFLINE=1)')
-      .option('--lock-duration <ms>', 'a job whose worker stops renewing its lock this long is stalled and returned to the queue (default 30000)')
-      .option('--stalled-interval <ms>', 'how often to look for stalled jobs (default 30000)')
+      .option('--lock-duration <ms>', 'a job whose worker stops renewing its lock this long is stalled and returned to the queue (default 15000)')
+      .option('--stalled-interval <ms>', 'how often to look for stalled jobs (default 5000)')
       .option('--max-stalled <n>', 'times a job may be returned after stalling before it fails', '2'),
   ).action(async (flags: WorkerFlags) => {
     const log = logLine(process.stderr);

@@ -12,14 +12,17 @@ import { QUEUE_NAME } from './names.js';
 import type { ParserPool } from './parserPool.js';
 import { createProcessor, WORKER_NAME } from './processJob.js';
 
+export const DEFAULT_LOCK_DURATION_MS = 15_000;
+export const DEFAULT_STALLED_INTERVAL_MS = 5_000;
+
 export interface WorkerOptions {
   target: QueueTarget;
   pool: ParserPool;
   /** Jobs at once (default 1). The model queue shares them among its sessions. */
   concurrency?: number;
-  /** How long a job stays claimed without a lock renewal before it counts as stalled (ms; BullMQ default 30 000). */
+  /** How long a job stays claimed without a lock renewal before it counts as stalled (ms; default 15 000). */
   lockDuration?: number;
-  /** How often this worker looks for stalled jobs (ms; BullMQ default 30 000). */
+  /** How often this worker looks for stalled jobs (ms; default 5 000). */
   stalledInterval?: number;
   /** Times a job may stall (its worker died) and be returned before it fails (default 2). */
   maxStalledCount?: number;
@@ -56,8 +59,10 @@ export async function startWorker(options: WorkerOptions): Promise<RunningWorker
       prefix: options.target.prefix,
       concurrency: options.concurrency ?? 1,
       autorun: false,
-      ...(options.lockDuration ? { lockDuration: options.lockDuration } : {}),
-      ...(options.stalledInterval ? { stalledInterval: options.stalledInterval } : {}),
+      // Shorter than BullMQ's 30 s + 30 s, so a dead worker's job is back within about 20 s; still
+      // long enough that a live worker busy on a huge photo (the lock is renewed every 7.5 s) keeps it.
+      lockDuration: options.lockDuration ?? DEFAULT_LOCK_DURATION_MS,
+      stalledInterval: options.stalledInterval ?? DEFAULT_STALLED_INTERVAL_MS,
       maxStalledCount: options.maxStalledCount ?? 2,
     },
   );
