@@ -68,13 +68,26 @@ export function registerWorkerCommand(program: Command): void {
         offline: flags.offline,
       },
     });
-    // Signals are caught from the start: while the worker starts it holds no job, so it may just stop.
+    // Signals are caught from the start. While the model loads, a signal is noted and honoured once it
+    // has loaded (stopping a native load half-way aborts the process); while connecting, the worker holds
+    // no job and just stops.
+    let stopRequested: string | undefined;
     let onSignal: (signal: string) => void = (signal) => {
-      log(`${signal} while starting: stopped before taking any job`);
-      process.exit(0);
+      stopRequested ??= signal;
+      log(`${signal} while loading the model: stopping once it has loaded`);
     };
     process.on('SIGTERM', () => onSignal('SIGTERM'));
     process.on('SIGINT', () => onSignal('SIGINT'));
+    await pool.start();
+    if (stopRequested) {
+      await pool.close();
+      log('worker stopped before taking any job');
+      return;
+    }
+    onSignal = (signal) => {
+      log(`${signal} while connecting: stopped before taking any job`);
+      void pool.close().finally(() => process.exit(0));
+    };
     const worker = await startWorker({
       target,
       pool,

@@ -39,7 +39,10 @@ export function createProcessor(context: ProcessContext) {
     }
     const parser = await context.pool.forModel(data.model);
     if (!parser) {
-      const message = `refusing jobs for ${describeModel(data.model)}: this worker runs ${describeModel(context.pool.options.model)}; start a worker with --model ${data.model.source ?? '(none: the embedded model)'}${data.model.variant ? ` --variant ${data.model.variant}` : ''}, or one with --any-model`;
+      const own = context.pool.options.model;
+      const wanted = own.key === data.model.key && data.model.variant === undefined ? `${describeModel(data.model)} with its default variant` : describeModel(data.model);
+      const flags = `${data.model.source ? `--model ${data.model.source}` : 'no --model (the embedded model)'}${data.model.variant ? ` --variant ${data.model.variant}` : ' and no --variant'}`;
+      const message = `refusing jobs for ${wanted}: this worker runs ${describeModel({ key: own.key })}${own.variant ? ` with --variant ${own.variant}` : ''}; start a worker with ${flags}, or one with --any-model`;
       if (!refused.has(message)) context.onRefuse?.(message);
       refused.add(message);
       // Handed back (delayed, not failed, no attempt spent) for a worker that runs that model.

@@ -26,7 +26,7 @@ export interface WorkerOptions {
   stalledInterval?: number;
   /** Times a job may stall (its worker died) and be returned before it fails (default 2). */
   maxStalledCount?: number;
-  /** How long a job for another model waits before it is offered again (ms; default 5000). */
+  /** How long a job for another model waits before it is offered again (ms; default 2000). */
   refuseDelayMs?: number;
   log: (line: string) => void;
 }
@@ -42,7 +42,7 @@ export async function startWorker(options: WorkerOptions): Promise<RunningWorker
   const { log } = options;
   await options.pool.start();
   const connection = connectRedis(options.target, { role: 'service' });
-  const process = createProcessor({ pool: options.pool, refuseDelayMs: options.refuseDelayMs ?? 5000, onRefuse: (m) => log(`warning: ${m}`) });
+  const process = createProcessor({ pool: options.pool, refuseDelayMs: options.refuseDelayMs ?? 2000, onRefuse: (m) => log(`warning: ${m}`) });
   let active = 0;
   const worker = new Worker<ParseJobData, ParseJobResult>(
     QUEUE_NAME,

@@ -184,7 +184,7 @@ describe.skipIf(redisMissing)('faceparse queue: a batch over two workers', () =>
     expect(early.stderr).toMatch(/1 waiting.*gave up/);
     // (the worker's log is read by this process's event loop, which spawnSync held up)
     await until(() => /refusing/.test(own.log()), 10_000, 'the refusal in the worker log');
-    expect(own.log()).toMatch(/refusing jobs for the embedded model: this worker runs .*tiny-segformer \(fp32\)/);
+    expect(own.log()).toMatch(/refusing jobs for the embedded model: this worker runs .*tiny-segformer with --variant fp32; start a worker with no --model \(the embedded model\) and no --variant, or one with --any-model/);
     const any = startWorker(redis.url, [...MODEL, '--threads', '1', '--any-model']);
     workers.push(any);
     const done = q('wait', batch, '--timeout', '90');
@@ -192,6 +192,15 @@ describe.skipIf(redisMissing)('faceparse queue: a batch over two workers', () =>
     for (const w of [own, any]) w.proc.kill('SIGTERM');
     for (const w of [own, any]) expect((await w.exited).code).toBe(0);
     workers.length = 0;
+  });
+
+  it('a worker stopped while it loads its model exits 0 without taking a job', async () => {
+    const worker = startWorker(redis.url, [...MODEL, '--threads', '1']);
+    await until(() => worker.log() !== '' || worker.proc.pid !== undefined, 5000, 'the worker process');
+    await new Promise((r) => setTimeout(r, 300));
+    worker.proc.kill('SIGTERM');
+    const exit = await worker.exited;
+    expect(exit.code, exit.stderr).toBe(0);
   });
 
   it('needs a Redis URL, and says so', () => {
