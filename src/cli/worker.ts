@@ -78,6 +78,7 @@ export function registerWorkerCommand(program: Command): void {
     };
     process.on('SIGTERM', () => onSignal('SIGTERM'));
     process.on('SIGINT', () => onSignal('SIGINT'));
+    log(`worker starting: loading ${flags.model ?? 'the embedded model'}${flags.variant ? ` (${flags.variant})` : ''}`);
     await pool.start();
     if (stopRequested) {
       await pool.close();

@@ -196,11 +196,11 @@ describe.skipIf(redisMissing)('faceparse queue: a batch over two workers', () =>
 
   it('a worker stopped while it loads its model exits 0 without taking a job', async () => {
     const worker = startWorker(redis.url, [...MODEL, '--threads', '1']);
-    await until(() => worker.log() !== '' || worker.proc.pid !== undefined, 5000, 'the worker process');
-    await new Promise((r) => setTimeout(r, 300));
+    await until(() => /worker starting: loading/.test(worker.log()), 10_000, 'the worker starting');
     worker.proc.kill('SIGTERM');
     const exit = await worker.exited;
     expect(exit.code, exit.stderr).toBe(0);
+    expect(exit.stderr).toMatch(/SIGTERM while (loading the model|connecting)|SIGTERM: finishing 0 jobs/);
   });
 
   it('needs a Redis URL, and says so', () => {
