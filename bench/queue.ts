@@ -99,15 +99,14 @@ async function stopWorkers(procs: ChildProcess[]): Promise<void> {
 
 try {
   const outputs = ['--outputs', values.outputs!];
-  // The CLI: N photos and 1 photo, twice each, alternating; the better of each.
+  // The CLI: N photos and 1 photo, before and after the queue runs (the machine's speed drifts); the better of each.
   const cliN: number[] = [];
   const cli1: number[] = [];
-  for (let round = 0; round < 2; round++) {
+  const cliRound = () => {
     cliN.push(run(['parse', folder, '--out', join(tmp, 'cli'), ...outputs, ...model]).seconds);
     cli1.push(run(['parse', single, '--out', join(tmp, 'cli1'), ...outputs, ...model]).seconds);
-  }
-  const cliPerPhoto = (Math.min(...cliN) - Math.min(...cli1)) / (faces.length - 1);
-  const cliRate = 1 / cliPerPhoto;
+  };
+  cliRound();
 
   const rows: Array<{ workers: number; seconds: number; rate: number; inJobs: number }> = [];
   for (const count of values.workers!.split(',').map(Number)) {
@@ -122,6 +121,10 @@ try {
     const inJobs = status.results.reduce((s, r) => s + r.timings.total, 0) / 1000;
     rows.push({ workers: count, seconds, rate: faces.length / seconds, inJobs });
   }
+
+  cliRound();
+  const cliPerPhoto = (Math.min(...cliN) - Math.min(...cli1)) / (faces.length - 1);
+  const cliRate = 1 / cliPerPhoto;
 
   console.log(`# faceparse queue vs faceparse parse: ${faces.length} faces (512x512), ${values.model} (${values.variant}), outputs ${values.outputs}, ${cores} cores`);
   console.log(`CLI: ${cliRate.toFixed(2)} photos/s (start-up excluded: ${Math.min(...cli1).toFixed(2)} s for one photo, ${Math.min(...cliN).toFixed(2)} s for ${faces.length})`);

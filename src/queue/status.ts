@@ -37,7 +37,7 @@ export function outcomeOf(state: string): JobOutcome {
 }
 
 /** Reads many jobs' states at once (ioredis pipelines the calls). */
-async function statesOf(queue: Queue, ids: readonly string[]): Promise<JobOutcome[]> {
+export async function statesOf(queue: Queue, ids: readonly string[]): Promise<JobOutcome[]> {
   const out: JobOutcome[] = new Array(ids.length);
   const CHUNK = 1000;
   for (let start = 0; start < ids.length; start += CHUNK) {
