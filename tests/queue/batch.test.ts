@@ -169,6 +169,28 @@ describe.skipIf(redisMissing)('faceparse queue: a batch over two workers', () =>
     workers.length = 0;
   });
 
+  it('errors other than bad input are retried with back-off, then the job fails with the last error', async () => {
+    const worker = startWorker(redis.url, [...MODEL, '--threads', '1']);
+    workers.push(worker);
+    const dir = join(tmp, 'unwritable');
+    await makePhotos(dir, 1, 96);
+    // The out folder would be inside a regular file: every write fails, whatever the photo.
+    writeFileSync(join(tmp, 'a-file'), 'x');
+    const submit = q('submit', dir, '--out', join(tmp, 'a-file', 'out'), '--outputs', 'labels', ...MODEL, '--attempts', '3', '--backoff', '100');
+    const batch = submit.stdout.trim().split('\n').at(-1)!;
+    const started = Date.now();
+    expect(q('wait', batch, '--timeout', '60').code).toBe(1);
+    expect(Date.now() - started).toBeGreaterThan(300); // waited 100 + 200 ms between the tries
+    const status = JSON.parse(q('status', batch, '--json').stdout);
+    expect(status).toMatchObject({ total: 1, failed: 1 });
+    expect(status.failures[0].error).toMatch(/^writing the outputs of .*photo000\.jpg failed: .*(ENOTDIR|not a directory)/);
+    await until(() => (worker.log().match(/ error .*photo000\.jpg \(attempt \d of 3, retried after a back-off\)/g) ?? []).length === 2, 10_000, 'two retries in the log');
+    expect(worker.log()).toMatch(/ failed .*photo000\.jpg: writing the outputs/);
+    worker.proc.kill('SIGTERM');
+    expect((await worker.exited).code).toBe(0);
+    workers.length = 0;
+  });
+
   it('a worker refuses jobs for another model (they wait); an --any-model worker takes them', async () => {
     const own = startWorker(redis.url, [...MODEL, '--threads', '1']);
     workers.push(own);
