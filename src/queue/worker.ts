@@ -42,14 +42,14 @@ export async function startWorker(options: WorkerOptions): Promise<RunningWorker
   const { log } = options;
   await options.pool.start();
   const connection = connectRedis(options.target, { role: 'service' });
-  const process = createProcessor({ pool: options.pool, refuseDelayMs: options.refuseDelayMs ?? 2000, onRefuse: (m) => log(`warning: ${m}`) });
+  const processJob = createProcessor({ pool: options.pool, refuseDelayMs: options.refuseDelayMs ?? 2000, onRefuse: (m) => log(`warning: ${m}`) });
   let active = 0;
   const worker = new Worker<ParseJobData, ParseJobResult>(
     QUEUE_NAME,
     async (job, token) => {
       active++;
       try {
-        return await process(job, token);
+        return await processJob(job, token);
       } finally {
         active--;
       }
@@ -85,8 +85,9 @@ export async function startWorker(options: WorkerOptions): Promise<RunningWorker
   });
   // Say when the connection drops and comes back (a Redis restart, a failover): jobs wait meanwhile, none is lost.
   let lost = false;
+  let stopped = false;
   connection.on('close', () => {
-    if (!lost) log(`warning: lost the connection to Redis at ${safeUrl(options.target.url)}; reconnecting`);
+    if (!lost && !stopped) log(`warning: lost the connection to Redis at ${safeUrl(options.target.url)}; reconnecting`);
     lost = true;
   });
   connection.on('ready', () => {
@@ -104,6 +105,7 @@ export async function startWorker(options: WorkerOptions): Promise<RunningWorker
       if (force) await worker.close(true);
       else await (closing ??= worker.close());
       await options.pool.close();
+      stopped = true;
       connection.disconnect();
     },
   };
