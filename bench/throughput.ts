@@ -94,6 +94,9 @@ const bareRates: number[] = [];
 const rates = new Map<number, number[]>(sessionCounts.map((n) => [n, []]));
 const bareBig: number[] = [];
 const parseBig: number[] = [];
+const parseBigNoBands: number[] = [];
+const noBands = await FaceParser.create({ ...common, threads, rowBands: false });
+await noBands.parse(bigPhoto, { keepLogits: false });
 for (let r = 0; r < rounds; r++) {
   bareRates.push(await bareLoop());
   for (const [n, parser] of parsers) rates.get(n)!.push(await pipelineLoop(parser));
@@ -103,7 +106,11 @@ for (let r = 0; r < rounds; r++) {
   t = performance.now();
   await parsers.get(sessionCounts[0]!)!.parse(bigPhoto, { keepLogits: false });
   parseBig.push(performance.now() - t);
+  t = performance.now();
+  await noBands.parse(bigPhoto, { keepLogits: false });
+  parseBigNoBands.push(performance.now() - t);
 }
+await noBands.close();
 
 const bareRate = median(bareRates);
 console.log(`model ${values.model} (${values.variant}), ${threads} threads, ${faces.length} faces, ${rounds} rounds, inference thread ${common.inferenceThread ? 'on' : 'off'}`);
@@ -114,5 +121,6 @@ for (const [n, xs] of rates) {
 }
 const meta = `${bigPhoto}`;
 console.log(`large photo ${meta}: parse ${median(parseBig).toFixed(0)} ms, bare run ${median(bareBig).toFixed(0)} ms = ${(median(parseBig) / median(bareBig)).toFixed(2)}x`);
+console.log(`  without row bands (rowBands: false): ${median(parseBigNoBands).toFixed(0)} ms = ${(median(parseBigNoBands) / median(bareBig)).toFixed(2)}x the bare run`);
 for (const parser of parsers.values()) await parser.close();
 await bare.release();

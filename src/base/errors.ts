@@ -9,6 +9,8 @@ export type FaceParseErrorCode =
   | 'INPUT_TOO_LARGE'
   | 'MODEL_NOT_FOUND'
   | 'MODEL_INVALID'
+  /** The model ran but its output for one input is unusable (non-finite or empty logits). */
+  | 'MODEL_OUTPUT_INVALID'
   | 'MODEL_FILE_MISSING'
   | 'HUB_OFFLINE'
   | 'HUB_HTTP'
@@ -31,6 +33,6 @@ export class FaceParseError extends Error {
 export function isInputError(error: unknown): boolean {
   return (
     error instanceof FaceParseError &&
-    (error.code === 'INPUT_UNREADABLE' || error.code === 'INPUT_EMPTY' || error.code === 'INPUT_TOO_LARGE')
+    (error.code === 'INPUT_UNREADABLE' || error.code === 'INPUT_EMPTY' || error.code === 'INPUT_TOO_LARGE' || error.code === 'MODEL_OUTPUT_INVALID')
   );
 }

@@ -11,16 +11,8 @@ import { Command, Option } from 'commander';
 import { FaceParseError } from '../base/errors.js';
 import type { ModelVariant } from '../base/types.js';
 import { parseScaleList } from './options.js';
+import { processIO, type CommandIO } from './io.js';
 import { createProgress } from './progress.js';
-
-export interface EvalCommandIO {
-  /** Where the report goes (default: process.stdout). */
-  stdout: (text: string) => void;
-  /** Where progress and notes go (default: process.stderr). */
-  stderr: NodeJS.WritableStream & { isTTY?: boolean };
-  /** Read for `CI` (default: process.env). */
-  env: Record<string, string | undefined>;
-}
 
 export interface EvalCommandOptions {
   model?: string;
@@ -46,10 +38,6 @@ export interface EvalCommandOptions {
   worst?: string;
   worstBy?: 'meanF1' | 'meanIoU' | 'boundaryF1' | 'pixelAccuracy';
   skipBad?: boolean;
-}
-
-function defaultIO(): EvalCommandIO {
-  return { stdout: (text) => void process.stdout.write(text), stderr: process.stderr, env: process.env };
 }
 
 function integer(value: string | undefined, flag: string, min: number, max = Number.MAX_SAFE_INTEGER): number | undefined {
@@ -96,7 +84,7 @@ function checkModes(o: EvalCommandOptions): 'model' | 'predictions' {
 }
 
 /** Runs the command; exported for tests. Resolves when the report is written. */
-export async function runEval(o: EvalCommandOptions, io: EvalCommandIO = defaultIO()): Promise<void> {
+export async function runEval(o: EvalCommandOptions, io: CommandIO = processIO()): Promise<void> {
   const mode = checkModes(o);
   if (o.json && o.markdown) throw new FaceParseError('INVALID_ARGUMENT', 'choose one of --json and --markdown.');
   const limit = integer(o.limit, '--limit', 1);
@@ -106,6 +94,8 @@ export async function runEval(o: EvalCommandOptions, io: EvalCommandIO = default
   const toleranceFraction = positive(o.tolerance, '--tolerance');
   const tolerancePixels = positive(o.tolerancePx, '--tolerance-px');
   const scales = o.scales === undefined ? undefined : parseScaleList(o.scales, '--scales');
+  // A --report that cannot be written fails now, not after the whole scoring.
+  if (o.report !== undefined) await (await import('./outputPlan.js')).prepareOutDir(o.report, '--report');
 
   // Lazy: `faceparse --help` and other commands never load the evaluation code.
   const [{ resolveLabelSet }, { openDataset }, { openPredictionFolders }, { evaluate }, sources, text] = await Promise.all([
@@ -173,7 +163,7 @@ export async function runEval(o: EvalCommandOptions, io: EvalCommandIO = default
   }
 }
 
-export function registerEvalCommand(program: Command, io: EvalCommandIO = defaultIO()): void {
+export function registerEvalCommand(program: Command, io: CommandIO = processIO()): void {
   program
     .command('eval')
     .description('score a model on a labelled dataset, or existing predictions against ground truth: pixel accuracy, mIoU, F1, boundary F1')

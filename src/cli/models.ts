@@ -6,101 +6,17 @@
  * thrown as FaceParseError for the caller of `parseAsync` (src/cli/main.ts) to print.
  */
 import { Command, Option } from 'commander';
-import cliProgress from 'cli-progress';
 import { FaceParseError } from '../base/errors.js';
 import { parseModelId } from '../hub/ids.js';
 import { modelInfo, type ModelInfo } from '../hub/info.js';
 import { listModels, type ListedVariant, type ModelList } from '../hub/list.js';
-import { resolveModel, type DownloadProgress, type HubOptions, type ResolvedModel } from '../hub/resolve.js';
+import { resolveModel, type HubOptions, type ResolvedModel } from '../hub/resolve.js';
 import { VARIANTS, type ModelVariant } from '../hub/files.js';
 import { resolveOffline } from '../hub/config.js';
+import { formatBytes, progressReporter } from './downloadProgress.js';
+import { processIO, type CommandIO } from './io.js';
 
-export interface ModelsCommandIO {
-  /** Where results go (default: process.stdout). */
-  stdout: (text: string) => void;
-  /** Where progress and notes go (default: process.stderr). */
-  stderr: NodeJS.WritableStream & { isTTY?: boolean };
-  /** Read for `CI` (default: process.env). */
-  env: Record<string, string | undefined>;
-}
-
-function defaultIO(): ModelsCommandIO {
-  return {
-    stdout: (text) => void process.stdout.write(text),
-    stderr: process.stderr,
-    env: process.env,
-  };
-}
-
-/** `1234567` -> `1.2 MB` (decimal units, as the Hub shows sizes). */
-export function formatBytes(bytes: number | undefined): string {
-  if (bytes === undefined) return '?';
-  if (bytes < 1000) return `${bytes} B`;
-  const units = ['kB', 'MB', 'GB', 'TB'];
-  let value = bytes / 1000;
-  let unit = 0;
-  while (value >= 1000 && unit < units.length - 1) {
-    value /= 1000;
-    unit++;
-  }
-  return `${value.toFixed(value < 10 ? 2 : 1)} ${units[unit]}`;
-}
-
-interface Reporter {
-  onProgress: (event: DownloadProgress) => void;
-  done: () => void;
-}
-
-/** A bar per file on a terminal, plain start/end lines elsewhere (CI, pipes, files). */
-export function progressReporter(io: ModelsCommandIO): Reporter {
-  const fancy = io.stderr.isTTY === true && !io.env.CI;
-  if (fancy) {
-    const multi = new cliProgress.MultiBar(
-      {
-        stream: io.stderr,
-        format: '{file} [{bar}] {percentage}% {done}/{size}',
-        hideCursor: true,
-        clearOnComplete: false,
-        stopOnComplete: false,
-        barsize: 30,
-      },
-      cliProgress.Presets.shades_classic,
-    );
-    const bars = new Map<string, cliProgress.SingleBar>();
-    return {
-      onProgress(e) {
-        let bar = bars.get(e.file);
-        const payload = { file: e.file, done: formatBytes(e.loaded), size: formatBytes(e.total) };
-        if (!bar) {
-          bar = multi.create(e.total ?? 0, e.loaded, payload);
-          bars.set(e.file, bar);
-        } else {
-          if (e.total !== undefined) bar.setTotal(e.total);
-          bar.update(e.loaded, payload);
-        }
-      },
-      done() {
-        multi.stop();
-      },
-    };
-  }
-  const started = new Map<string, DownloadProgress>();
-  const finished = new Set<string>();
-  const write = (line: string): void => void io.stderr.write(`${line}\n`);
-  return {
-    onProgress(e) {
-      if (!started.has(e.file)) write(`downloading ${e.file}${e.total !== undefined ? ` (${formatBytes(e.total)})` : ''}`);
-      started.set(e.file, e);
-      if (e.total !== undefined && e.loaded === e.total && !finished.has(e.file)) {
-        finished.add(e.file);
-        write(`downloaded ${e.file}`);
-      }
-    },
-    done() {
-      for (const [file, e] of started) if (!finished.has(file)) write(`downloaded ${file} (${formatBytes(e.loaded)})`);
-    },
-  };
-}
+export { formatBytes, progressReporter };
 
 interface HubFlags {
   revision?: string;
@@ -109,6 +25,7 @@ interface HubFlags {
   token?: string;
   offline?: boolean;
   json?: boolean;
+  hubTimeout?: string;
 }
 
 function hubOptions(flags: HubFlags): HubOptions {
@@ -118,15 +35,34 @@ function hubOptions(flags: HubFlags): HubOptions {
     ...(flags.endpoint !== undefined ? { endpoint: flags.endpoint } : {}),
     ...(flags.token !== undefined ? { token: flags.token } : {}),
     ...(flags.offline ? { offline: true } : {}),
+    ...hubTimeoutOption(flags.hubTimeout),
   };
 }
+
+/**
+ * `--hub-timeout SECONDS`: the headers and idle timeouts and the low-speed window of every hub
+ * request (src/hub/transfer.ts); default 30 s each, or HF_HUB_DOWNLOAD_TIMEOUT.
+ */
+export function hubTimeoutOption(value: string | undefined): Pick<HubOptions, 'network'> {
+  if (value === undefined) return {};
+  const seconds = Number(value);
+  if (!/^\d+(\.\d+)?$/.test(value.trim()) || !(seconds > 0)) {
+    throw new FaceParseError('INVALID_ARGUMENT', `--hub-timeout must be a number of seconds > 0, got "${value}"`);
+  }
+  const ms = seconds * 1000;
+  return { network: { headersTimeoutMs: ms, idleTimeoutMs: ms, lowSpeedWindowMs: ms } };
+}
+
+export const HUB_TIMEOUT_HELP =
+  'seconds a hub server may keep a download waiting (no headers, no data, or under 1 kB/s for that long) before it fails (default 30, or HF_HUB_DOWNLOAD_TIMEOUT)';
 
 function addHubFlags(cmd: Command, what: { revision?: boolean; offline?: boolean } = {}): Command {
   if (what.revision !== false) cmd.option('--revision <rev>', 'branch, tag or commit (default main; or write id@rev)');
   cmd
     .option('--cache-dir <dir>', 'hub cache folder (default HF_HUB_CACHE, else $HF_HOME/hub, else ~/.cache/huggingface/hub)')
     .option('--endpoint <url>', 'hub endpoint (default HF_ENDPOINT, else https://huggingface.co)')
-    .option('--token <token>', 'access token for private or gated models (default HF_TOKEN, else $HF_HOME/token)');
+    .option('--token <token>', 'access token for private or gated models (default HF_TOKEN, else $HF_HOME/token)')
+    .option('--hub-timeout <seconds>', HUB_TIMEOUT_HELP);
   if (what.offline) cmd.option('--offline', 'use the cache only (also HF_HUB_OFFLINE=1)');
   return cmd;
 }
@@ -189,7 +125,7 @@ function renderInfo(info: ModelInfo): string {
   return `${lines.join('\n')}\n`;
 }
 
-async function pull(id: string, variant: ModelVariant | 'all', flags: HubFlags, io: ModelsCommandIO): Promise<ResolvedModel[]> {
+async function pull(id: string, variant: ModelVariant | 'all', flags: HubFlags, io: CommandIO): Promise<ResolvedModel[]> {
   const parsed = parseModelId(id);
   const reporter = progressReporter(io);
   const offline = resolveOffline(flags.offline);
@@ -231,8 +167,8 @@ async function pull(id: string, variant: ModelVariant | 'all', flags: HubFlags, 
 }
 
 /** Adds `models list|pull|info` to the program. */
-export function registerModelsCommand(program: Command, ioOverrides: Partial<ModelsCommandIO> = {}): void {
-  const io: ModelsCommandIO = { ...defaultIO(), ...ioOverrides };
+export function registerModelsCommand(program: Command, ioOverrides: Partial<CommandIO> = {}): void {
+  const io: CommandIO = { ...processIO(), ...ioOverrides };
   const models = program
     .command('models')
     .description('list, download and describe face-parsing models (local folders or Hugging Face hub ids)');

@@ -4,11 +4,11 @@
  * images (RGB PNGs whose channels are equal, TIFF) through sharp. JPEG is refused: its compression
  * changes ids at every edge. Every problem is a DATASET_INVALID error naming the file.
  */
-import { readFile } from 'node:fs/promises';
 import { extname } from 'node:path';
 import { loadSharp } from '../platform/node/sharp.js';
 import { FaceParseError } from '../base/errors.js';
 import type { LabelMap } from '../metrics/labelMap.js';
+import { readRegularFile } from '../platform/node/regularFile.js';
 import { decodeLabelPng } from '../platform/node/render.js';
 import { pngHeader } from '../image/labelPng.js';
 
@@ -32,9 +32,20 @@ function greyFromColour(data: ArrayLike<number>, channels: number, width: number
   return out;
 }
 
+/**
+ * Raster formats that store exact pixel values. Anything else sharp can open is refused by name:
+ * an SVG (or PDF) would be rasterised, anti-aliasing every edge into ids that were never drawn,
+ * and a JPEG-like codec changes values; neither can be scored exactly.
+ */
+const LABEL_MAP_FORMATS = new Set(['png', 'tiff', 'gif', 'webp']);
+
 async function fromOtherFormat(bytes: Uint8Array, source: string): Promise<LabelMap> {
   const sharp = await loadSharp();
   const meta = await sharp(bytes).metadata();
+  if (!meta.format || !LABEL_MAP_FORMATS.has(meta.format)) {
+    const what = meta.format === 'svg' ? 'an SVG (a vector drawing)' : `${meta.format ?? 'an unknown format'}`;
+    throw new FaceParseError('DATASET_INVALID', `${source}: is ${what}, not a raster label map, whatever its name says. ${HOW_TO_SAVE}`);
+  }
   if (meta.depth !== 'uchar') {
     throw new FaceParseError('DATASET_INVALID', `${source}: ${meta.format} with ${meta.depth} samples is not an 8-bit label map. ${HOW_TO_SAVE}`);
   }
@@ -78,12 +89,18 @@ export async function decodeLabelMap(bytes: Uint8Array, source: string): Promise
 export async function readLabelMap(path: string): Promise<LabelMap> {
   let bytes: Uint8Array;
   try {
-    bytes = await readFile(path);
+    bytes = await readRegularFile(path);
   } catch (error) {
+    // Not a regular file (a FIFO, a device, a broken link) or too large: said as readRegularFile says it.
+    const errno = error instanceof FaceParseError ? (error.cause as NodeJS.ErrnoException | undefined)?.code : 'x';
+    if (error instanceof FaceParseError && errno === undefined) {
+      throw new FaceParseError('DATASET_INVALID', `${error.message}. A label map must be a regular image file.`, { cause: error });
+    }
+    const cause = error instanceof FaceParseError ? (error.cause as Error) : error;
     throw new FaceParseError(
       'DATASET_INVALID',
-      `${path}: cannot be read (${(error as NodeJS.ErrnoException).code ?? (error as Error).message}). Check that the file exists and is readable.`,
-      { cause: error },
+      `${path}: cannot be read (${(cause as NodeJS.ErrnoException).code ?? (cause as Error).message}). Check that the file exists and is readable.`,
+      { cause },
     );
   }
   if (bytes.length === 0) {

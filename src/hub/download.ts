@@ -24,19 +24,25 @@
  *   (LFS files: their SHA-256) else `ETag` (git blob SHA-1) as the blob name, `X-Linked-Size`
  *   else `Content-Length` as the size. Same-origin redirects (renamed repos) keep the token;
  *   cross-origin ones (the CDN) are followed without the `Authorization` header.
- * - The body streams to `blobs/<etag>.<pid>-<random>.incomplete`, is size-checked (and SHA-256
- *   checked for LFS files), fsynced and renamed to `blobs/<etag>`; then `snapshots/<commit>/<file>`
+ * - The body streams to `blobs/<etag>.<pid>-<random>.incomplete`, is size-checked and checked
+ *   against its name (SHA-256 for LFS files, git blob SHA-1 for the others; src/hub/verify.ts),
+ *   fsynced and renamed to `blobs/<etag>`; then `snapshots/<commit>/<file>`
  *   is linked to it and `refs/<revision>` written. An interrupted download leaves at most an
  *   `.incomplete` file, which nothing ever reads, and it is deleted when the failure is seen.
  * - Concurrent requests for the same file in one process share one download.
  * - Network errors, 5xx and 429 are retried (2 more tries by default, with back-off).
+ * - Every request and body is bounded in time, speed and size (src/hub/transfer.ts); a stalled
+ *   or trickling server fails with a message that names the limit, and is not retried.
+ * - A blob already in the cache is checked the same way before it is reused, so a bad one is
+ *   downloaded again (what `faceparse models pull` relies on to repair a cache).
  */
-import { createHash } from 'node:crypto';
 import { mkdir, open, readdir, rename, stat, unlink } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { FaceParseError } from '../base/errors.js';
 import { blobPath, fileSize, linkSnapshot, markMissing, repoDir, tempName, writeRef } from './cache.js';
 import { isCommitHash } from './ids.js';
+import { GuardedRequest, maxBytesFor, type NetworkLimits } from './transfer.js';
+import { checkBlob, checksumKind, checksumName, fileDigest } from './verify.js';
 
 export interface DownloadProgress {
   /** Path of the file in the repo, e.g. `onnx/model.onnx`. */
@@ -45,6 +51,13 @@ export interface DownloadProgress {
   loaded: number;
   /** Bytes expected, when the server said. */
   total?: number;
+  /**
+   * Set while a request is out and no answer has come: the origin asked (the endpoint, or the
+   * CDN it redirected to). Lets a front end say what it is waiting for; `loaded` is then 0.
+   */
+  waitingFor?: string;
+  /** Set on the one event of a file whose blob was already in the cache (and checked): nothing is downloaded. */
+  cached?: boolean;
 }
 
 export interface HubClient {
@@ -56,6 +69,8 @@ export interface HubClient {
   retries: number;
   /** Delay before the first retry; doubles each time. */
   retryDelayMs: number;
+  /** Timeouts, minimum speed and size caps of every request (src/hub/transfer.ts). */
+  limits: NetworkLimits;
 }
 
 export interface FetchedFile {
@@ -76,7 +91,6 @@ export interface FileMetadata {
 
 const USER_AGENT = `faceparse; node/${process.versions.node}`;
 const ETAG_SAFE = /^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$/;
-const SHA256 = /^[0-9a-f]{64}$/;
 const MAX_REDIRECTS = 10;
 /** A partial download nobody has written to for this long was left by a process that died. */
 const STALE_PARTIAL_MS = 60 * 60 * 1000;
@@ -142,11 +156,28 @@ function unreachable(client: HubClient, t: Target, detail: string, cause?: unkno
   );
 }
 
-async function httpError(client: HubClient, t: Target, res: Response): Promise<FaceParseError> {
+/** A limit of src/hub/transfer.ts stopped the request: said plainly, with the option that moves it. */
+function stalledError(client: HubClient, t: Target, origin: string, detail: string): FaceParseError {
+  return new FaceParseError(
+    'HUB_HTTP',
+    `gave up downloading ${t.file} of ${describe(t)} from ${origin}: ${detail}; ` +
+      'the server or the network is stalled: retry later, raise the limit (CLI --hub-timeout SECONDS, ' +
+      'HF_HUB_DOWNLOAD_TIMEOUT, or the hub option network), or work from the cache with HF_HUB_OFFLINE=1 if the model was pulled before',
+  );
+}
+
+/** Maps a failed fetch or body read to the error to throw: a stall, the caller's abort, or a retryable network error. */
+function requestFailure(client: HubClient, t: Target, guard: GuardedRequest, url: string, error: unknown, signal: AbortSignal | undefined, detail?: string): unknown {
+  if (guard.stalled) return stalledError(client, t, new URL(url).origin, guard.stalled.detail);
+  if (isAbort(error, signal)) return error;
+  return new RetryableError('network', unreachable(client, t, detail ?? networkDetail(error), error), { cause: error });
+}
+
+async function httpError(client: HubClient, t: Target, res: Response, guard: GuardedRequest): Promise<FaceParseError> {
   const code = res.headers.get('x-error-code') ?? '';
   let serverMessage = res.headers.get('x-error-message') ?? '';
   if (!serverMessage) {
-    const text = await res.text().catch(() => '');
+    const text = await guard.text(res);
     try {
       const parsed = JSON.parse(text) as { error?: unknown };
       if (typeof parsed.error === 'string') serverMessage = parsed.error;
@@ -214,6 +245,8 @@ async function httpError(client: HubClient, t: Target, res: Response): Promise<F
 
 interface Opened {
   res: Response;
+  /** The limits the body is read under; the caller disposes of it. */
+  guard: GuardedRequest;
   meta: { commit?: string; etag?: string; size?: number };
   /** Set when the endpoint redirected to another origin (the CDN): where the content is. */
   crossOrigin?: string;
@@ -242,11 +275,12 @@ async function openResolve(
     const headers: Record<string, string> = { 'accept-encoding': 'identity', 'user-agent': USER_AGENT };
     if (client.token) headers.authorization = `Bearer ${client.token}`;
     let res: Response;
+    const guard = new GuardedRequest(client.limits, signal);
     try {
-      res = await client.fetch(url, { method, headers, redirect: 'manual', signal });
+      res = await guard.fetch(client.fetch, url, { method, headers, redirect: 'manual' });
     } catch (error) {
-      if (isAbort(error, signal)) throw error;
-      throw new RetryableError('network', unreachable(client, t, networkDetail(error), error), { cause: error });
+      guard.dispose();
+      throw requestFailure(client, t, guard, url, error, signal);
     }
     const location = res.headers.get('location');
     const isRedirect = res.status >= 300 && res.status < 400 && location !== null;
@@ -263,6 +297,7 @@ async function openResolve(
     }
     if (isRedirect && !crossOriginNext) {
       await res.body?.cancel().catch(() => {});
+      guard.dispose();
       if (hop >= MAX_REDIRECTS) {
         throw new FaceParseError('HUB_HTTP', `too many redirects fetching ${t.file} of ${describe(t)} from ${client.endpoint}; check --endpoint / HF_ENDPOINT`);
       }
@@ -270,13 +305,15 @@ async function openResolve(
       continue;
     }
     if (!res.ok && !isRedirect) {
-      const error = await httpError(client, t, res);
+      const error = await httpError(client, t, res, guard);
+      guard.dispose();
       if (res.status >= 500 || res.status === 429) throw new RetryableError(`HTTP ${res.status}`, error);
       throw error;
     }
     const size = Number.isFinite(linkedSize) ? linkedSize : Number.isFinite(plainSize) ? plainSize : undefined;
     return {
       res,
+      guard,
       meta: { commit, etag: linkedEtag ?? plainEtag, size },
       ...(crossOriginNext ? { crossOrigin: new URL(location!, url).href } : {}),
     };
@@ -334,42 +371,50 @@ async function removeStalePartials(blob: string): Promise<void> {
   }
 }
 
-/** Streams the body into the blob store; returns the byte count. Leaves nothing behind on failure. */
+/** The emitter a download reports to: bytes so far, or the origin it is waiting for. */
+type Emit = (loaded: number, total?: number, waitingFor?: string, cached?: boolean) => void;
+
+/**
+ * Streams the body into the blob store under the transfer limits, checks its size and its
+ * checksum, and only then renames it to `blobs/<etag>`; returns the byte count. Leaves nothing
+ * behind on failure.
+ */
 async function storeBlob(
   client: HubClient,
   t: Target,
-  res: Response,
+  body: { res: Response; guard: GuardedRequest; url: string },
   blob: string,
   expectedSize: number | undefined,
   etag: string,
-  onProgress: (loaded: number, total?: number) => void,
+  onProgress: Emit,
   signal: AbortSignal | undefined,
 ): Promise<number> {
+  const { res, guard, url } = body;
   await mkdir(dirname(blob), { recursive: true });
   await removeStalePartials(blob);
   const tmp = tempName(blob, '.incomplete');
-  const hash = SHA256.test(etag) ? createHash('sha256') : undefined;
+  const kind = checksumKind(etag);
+  if (!kind && expectedSize === undefined) {
+    await res.body?.cancel().catch(() => {});
+    throw new FaceParseError(
+      'HUB_HTTP',
+      `${client.endpoint} sent ${t.file} of ${describe(t)} with neither a size nor a checksum (ETag ${JSON.stringify(etag)} is no SHA-256 or git SHA-1), ` +
+        'so a truncated or altered download could not be told from a good one and it is not cached; check --endpoint / HF_ENDPOINT and any proxy in between',
+    );
+  }
   const handle = await open(tmp, 'wx');
   let loaded = 0;
   let closed = false;
   try {
     onProgress(0, expectedSize);
-    if (res.body) {
-      try {
-        for await (const chunk of res.body as unknown as AsyncIterable<Uint8Array>) {
-          await handle.write(chunk);
-          hash?.update(chunk);
-          loaded += chunk.byteLength;
-          onProgress(loaded, expectedSize);
-        }
-      } catch (error) {
-        if (isAbort(error, signal)) throw error;
-        throw new RetryableError(
-          'interrupted',
-          unreachable(client, t, `the transfer broke off after ${loaded} bytes: ${networkDetail(error)}`, error),
-          { cause: error },
-        );
+    try {
+      for await (const chunk of guard.body(res, maxBytesFor(t.file, client.limits))) {
+        await handle.write(chunk);
+        loaded += chunk.byteLength;
+        onProgress(loaded, expectedSize);
       }
+    } catch (error) {
+      throw requestFailure(client, t, guard, url, error, signal, `the transfer broke off after ${loaded} bytes: ${networkDetail(error)}`);
     }
     if (expectedSize !== undefined && loaded !== expectedSize) {
       throw new RetryableError(
@@ -377,21 +422,22 @@ async function storeBlob(
         unreachable(client, t, `received ${loaded} bytes where ${expectedSize} were announced`),
       );
     }
-    if (hash) {
-      const digest = hash.digest('hex');
+    await handle.sync();
+    await handle.close();
+    closed = true;
+    if (kind) {
+      const digest = await fileDigest(tmp, kind);
       if (digest !== etag) {
         throw new RetryableError(
           'checksum',
           new FaceParseError(
             'HUB_HTTP',
-            `${t.file} of ${describe(t)} from ${client.endpoint} arrived corrupted (SHA-256 ${digest}, expected ${etag}); retry the download`,
+            `${t.file} of ${describe(t)} from ${client.endpoint} arrived corrupted (${checksumName(kind)} ${digest}, expected ${etag}, ${loaded} bytes); ` +
+              'it was not cached: retry the download, and check any proxy in between if it keeps happening',
           ),
         );
       }
     }
-    await handle.sync();
-    await handle.close();
-    closed = true;
     await rename(tmp, blob);
     return loaded;
   } catch (error) {
@@ -406,22 +452,26 @@ async function storeBlob(
  * GETs the content at another origin (the CDN), without the token, following its own redirects
  * (the fetch standard drops `Authorization` on cross-origin hops anyway, and none is sent here).
  */
-async function openContent(client: HubClient, t: Target, url: string, signal: AbortSignal | undefined): Promise<Response> {
+async function openContent(
+  client: HubClient,
+  t: Target,
+  url: string,
+  signal: AbortSignal | undefined,
+): Promise<{ res: Response; guard: GuardedRequest; url: string }> {
   let res: Response;
+  const guard = new GuardedRequest(client.limits, signal);
   try {
-    res = await client.fetch(url, {
+    res = await guard.fetch(client.fetch, url, {
       headers: { 'accept-encoding': 'identity', 'user-agent': USER_AGENT },
       redirect: 'follow',
-      signal,
     });
   } catch (error) {
-    if (isAbort(error, signal)) throw error;
-    throw new RetryableError('network', unreachable(client, t, `${new URL(url).origin}: ${networkDetail(error)}`, error), {
-      cause: error,
-    });
+    guard.dispose();
+    throw requestFailure(client, t, guard, url, error, signal, `${new URL(url).origin}: ${networkDetail(error)}`);
   }
   if (!res.ok) {
     await res.body?.cancel().catch(() => {});
+    guard.dispose();
     const error = new FaceParseError(
       'HUB_HTTP',
       `the download server ${new URL(url).origin} that ${client.endpoint} redirected to answered HTTP ${res.status} ` +
@@ -430,46 +480,61 @@ async function openContent(client: HubClient, t: Target, url: string, signal: Ab
     if (res.status >= 500 || res.status === 429 || res.status === 403) throw new RetryableError(`HTTP ${res.status}`, error);
     throw error;
   }
-  return res;
+  return { res, guard, url };
 }
 
-async function fetchOnce(
-  client: HubClient,
-  t: Target,
-  onProgress: (loaded: number, total?: number) => void,
-  signal: AbortSignal | undefined,
-): Promise<FetchedFile> {
+function tooLarge(client: HubClient, t: Target, size: number): FaceParseError {
+  const cap = maxBytesFor(t.file, client.limits);
+  return new FaceParseError(
+    'HUB_HTTP',
+    `${t.file} of ${describe(t)} is ${size} bytes by what ${client.endpoint} announced, over the cap of ${cap} bytes for this file; ` +
+      'nothing was downloaded. If the model is genuine, raise the hub option network.maxFileBytes',
+  );
+}
+
+async function fetchOnce(client: HubClient, t: Target, onProgress: Emit, signal: AbortSignal | undefined): Promise<FetchedFile> {
   const repo = repoDir(client.cacheDir, t.id);
+  onProgress(0, undefined, new URL(client.endpoint).origin);
   const opened = await openResolve(client, t, 'GET', signal);
-  let { res } = opened;
+  let body = { res: opened.res, guard: opened.guard, url: resolveUrl(client.endpoint, t.id, t.revision, t.file) };
   const { meta } = opened;
-  let metadata: FileMetadata;
   try {
-    metadata = checkMetadata(client, t, meta);
-  } catch (error) {
-    await res.body?.cancel().catch(() => {});
-    throw error;
-  }
-  const blob = blobPath(repo, metadata.etag);
-  const existing = await fileSize(blob);
-  let size: number;
-  let downloaded = false;
-  if (existing !== undefined && (metadata.size === undefined || existing === metadata.size)) {
-    await res.body?.cancel().catch(() => {});
-    size = existing;
-  } else {
-    if (opened.crossOrigin) {
-      await res.body?.cancel().catch(() => {});
-      res = await openContent(client, t, opened.crossOrigin, signal);
-      const length = res.headers.get('content-length');
-      if (metadata.size === undefined && length !== null && Number.isFinite(Number(length))) metadata.size = Number(length);
+    const metadata = checkMetadata(client, t, meta);
+    if (metadata.size !== undefined && metadata.size > maxBytesFor(t.file, client.limits)) throw tooLarge(client, t, metadata.size);
+    const blob = blobPath(repo, metadata.etag);
+    let size: number | undefined;
+    let downloaded = false;
+    if ((await fileSize(blob)) !== undefined) {
+      // Reuse a cached blob only when it still is what its name says; else fetch it again.
+      const check = await checkBlob(blob, metadata.etag, metadata.size);
+      if (check.ok) size = check.size;
+      else await unlink(blob).catch(() => {});
     }
-    size = await storeBlob(client, t, res, blob, metadata.size, metadata.etag, onProgress, signal);
-    downloaded = true;
+    if (size !== undefined) {
+      await body.res.body?.cancel().catch(() => {});
+      onProgress(size, size, undefined, true);
+    } else {
+      if (opened.crossOrigin) {
+        await body.res.body?.cancel().catch(() => {});
+        body.guard.dispose();
+        onProgress(0, metadata.size, new URL(opened.crossOrigin).origin);
+        body = await openContent(client, t, opened.crossOrigin, signal);
+        const length = body.res.headers.get('content-length');
+        if (metadata.size === undefined && length !== null && Number.isFinite(Number(length))) metadata.size = Number(length);
+        if (metadata.size !== undefined && metadata.size > maxBytesFor(t.file, client.limits)) throw tooLarge(client, t, metadata.size);
+      }
+      size = await storeBlob(client, t, body, blob, metadata.size, metadata.etag, onProgress, signal);
+      downloaded = true;
+    }
+    const path = await linkSnapshot(repo, metadata.commit, t.file, metadata.etag);
+    await writeRef(repo, t.revision, metadata.commit);
+    return { path, commit: metadata.commit, etag: metadata.etag, size, downloaded };
+  } catch (error) {
+    await body.res.body?.cancel().catch(() => {});
+    throw error;
+  } finally {
+    body.guard.dispose();
   }
-  const path = await linkSnapshot(repo, metadata.commit, t.file, metadata.etag);
-  await writeRef(repo, t.revision, metadata.commit);
-  return { path, commit: metadata.commit, etag: metadata.etag, size, downloaded };
 }
 
 type Listener = (event: DownloadProgress) => void;
@@ -501,20 +566,22 @@ export async function downloadToCache(
   if (!shared) {
     const controller = new AbortController();
     const listeners = new Set<Listener>();
-    const emit = (loaded: number, total?: number): void => {
+    const emit: Emit = (loaded, total, waitingFor, cached) => {
       for (const listener of listeners) {
         try {
-          listener({ file: target.file, loaded, ...(total !== undefined ? { total } : {}) });
+          listener({ file: target.file, loaded, ...(total !== undefined ? { total } : {}), ...(waitingFor ? { waitingFor } : {}), ...(cached ? { cached } : {}) });
         } catch {
           // A failing progress callback must not break the download.
         }
       }
     };
+    // Listeners are added below before the download starts (a microtask later), so the first
+    // event (what it waits for) reaches the caller who started it.
     const created: Shared = {
       listeners,
       waiters: 0,
       controller,
-      promise: withRetries(client, controller.signal, () => fetchOnce(client, target, emit, controller.signal)),
+      promise: Promise.resolve().then(() => withRetries(client, controller.signal, () => fetchOnce(client, target, emit, controller.signal))),
     };
     shared = created;
     inflight.set(key, created);
@@ -592,8 +659,9 @@ export async function headFile(
 ): Promise<FileMetadata | undefined> {
   try {
     return await withRetries(client, signal, async () => {
-      const { res, meta } = await openResolve(client, target, 'HEAD', signal);
+      const { res, guard, meta } = await openResolve(client, target, 'HEAD', signal);
       await res.body?.cancel().catch(() => {});
+      guard.dispose();
       return checkMetadata(client, target, meta);
     });
   } catch (error) {

@@ -13,3 +13,4 @@ export { listModels, type ModelList, type ListedModel, type ListedRevision, type
 export { parseModelId, isCommitHash, type ModelId } from './ids.js';
 export { defaultCacheDir, resolveEndpoint, resolveToken, resolveOffline } from './config.js';
 export { VARIANT_FILES, VARIANTS, parseVariant } from './files.js';
+export { DEFAULT_NETWORK_LIMITS, type NetworkLimits } from './transfer.js';

@@ -21,6 +21,7 @@ import {
   VARIANTS,
   type ModelVariant,
 } from './files.js';
+import { resolveNetworkLimits, type NetworkLimits } from './transfer.js';
 import { DEFAULT_REVISION, isCommitHash, parseModelId, validateRevision, type ModelId } from './ids.js';
 
 export interface HubOptions {
@@ -49,6 +50,13 @@ export interface HubOptions {
   retries?: number;
   /** Wait before the first retry in ms, doubling after (default 500). */
   retryDelayMs?: number;
+  /**
+   * Timeouts, minimum speed and size cap of every request (src/hub/transfer.ts). Defaults: 30 s
+   * for the response headers (connecting included) and between two pieces of a body, at least
+   * 1024 bytes/s over any 30 s, 2 GiB per `.onnx` file, 16 GiB per `.onnx_data`, 16 MiB for the
+   * rest. `HF_HUB_DOWNLOAD_TIMEOUT` (seconds) sets the three times when an option does not.
+   */
+  network?: Partial<NetworkLimits>;
 }
 
 export interface ResolvedModel {
@@ -244,6 +252,7 @@ export function hubContext(options: HubOptions = {}): HubContext {
       fetch: fetchImpl,
       retries: Math.max(0, options.retries ?? 2),
       retryDelayMs: Math.max(0, options.retryDelayMs ?? 500),
+      limits: resolveNetworkLimits(options.network),
     },
     offline: resolveOffline(options.offline),
     offlineReason: offlineReason(options.offline),
@@ -294,7 +303,7 @@ export async function resolveHubFiles(
     }
   }
   let missing = files.filter((f) => !(f in paths));
-  if (missing.length === 0 && commit) return { dir: snapshotDir(repo, commit), commit, paths, downloaded: false };
+  if (missing.length === 0 && commit && !ctx.refresh) return { dir: snapshotDir(repo, commit), commit, paths, downloaded: false };
 
   if (ctx.offline) {
     const pull = pullCommand(id, revision, variantForHints);
@@ -322,11 +331,15 @@ export async function resolveHubFiles(
     commit = got.commit;
     for (const key of Object.keys(paths)) delete paths[key];
     paths[first] = got.path;
-    for (const file of files) {
-      if (file in paths) continue;
-      const path = await cachedFile(repo, commit, file);
-      if (path) paths[file] = path;
+    if (!ctx.refresh) {
+      for (const file of files) {
+        if (file in paths) continue;
+        const path = await cachedFile(repo, commit, file);
+        if (path) paths[file] = path;
+      }
     }
+    // A refresh (models pull) fetches the metadata of every file, so that a cached blob that is
+    // not what its name says is downloaded again: that is how a pull repairs a cache.
     missing = files.filter((f) => !(f in paths));
   }
   const pinned = commit;
@@ -350,7 +363,7 @@ async function resolveHubExternalData(
 ): Promise<{ path?: string; downloaded: boolean }> {
   const repo = repoDir(ctx.client.cacheDir, id);
   const cached = await cachedFile(repo, commit, file);
-  if (cached) return { path: cached, downloaded: false };
+  if (cached && !ctx.refresh) return { path: cached, downloaded: false };
   if (ctx.offline || (await isKnownMissing(repo, commit, file))) return { downloaded: false };
   const got = await downloadOptional(ctx.client, { id, revision: commit, file }, commit, {
     onProgress: ctx.onProgress,

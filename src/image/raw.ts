@@ -7,13 +7,75 @@ export const DEFAULT_MAX_INPUT_PIXELS = 100_000_000;
 
 export interface DecodeOptions {
   maxInputPixels?: number;
+  /** Largest file read for a path input, in bytes (default 1 GiB). */
+  maxInputBytes?: number;
 }
 
-/** A short name for an input in messages: its path, or what kind of value it is. */
+/** A short name for an input in messages: its path, or what kind of value it is (whatever it is). */
 export function describeInput(input: ImageInput): string {
-  if (typeof input === 'string') return input;
-  if (input instanceof Uint8Array) return `buffer of ${input.length} bytes`;
-  return `raw image ${input.width}x${input.height}`;
+  const value = input as unknown;
+  if (typeof value === 'string') return value;
+  if (value instanceof Uint8Array) return `buffer of ${value.length} bytes`;
+  if (value !== null && typeof value === 'object' && 'width' in value && 'height' in value) {
+    return `raw image ${String((value as RawImage).width)}x${String((value as RawImage).height)}`;
+  }
+  return value === null ? 'null' : typeof value;
+}
+
+function typeName(value: unknown): string {
+  if (value === null) return 'null';
+  if (Array.isArray(value)) return 'a plain Array';
+  if (ArrayBuffer.isView(value)) return `a ${value.constructor.name}`;
+  if (value instanceof ArrayBuffer) return 'an ArrayBuffer';
+  return typeof value === 'object' ? `an object with keys [${Object.keys(value as object).join(', ')}]` : `a ${typeof value}`;
+}
+
+/**
+ * What a raw `data` must be: 8-bit values, one byte per channel (Uint8Array or Uint8ClampedArray,
+ * 0-255). Other arrays are refused rather than guessed at: a Float32Array could hold 0-1 or 0-255,
+ * a Uint16Array 10-, 12- or 16-bit values; each message says how to convert.
+ */
+function checkRawData(data: unknown): void {
+  if (data instanceof Uint8Array || data instanceof Uint8ClampedArray) return;
+  const hint =
+    data instanceof Float32Array || data instanceof Float64Array
+      ? 'for floats in 0-1 use Uint8ClampedArray.from(data, (v) => v * 255); for floats in 0-255 use Uint8ClampedArray.from(data)'
+      : data instanceof Uint16Array
+        ? 'for 16-bit values use Uint8Array.from(data, (v) => v >> 8)'
+        : Array.isArray(data)
+          ? 'for numbers 0-255 use Uint8ClampedArray.from(data)'
+          : 'pass the pixels as a Uint8Array or Uint8ClampedArray';
+  throw new FaceParseError(
+    'INVALID_ARGUMENT',
+    `raw image data is ${typeName(data)}; faceparse takes 8-bit pixels (Uint8Array or Uint8ClampedArray, 0-255, interleaved): ${hint}`,
+  );
+}
+
+/**
+ * Checks that a value is an input faceparse accepts (a path, encoded bytes, raw pixels), so that
+ * `null`, a number or an object without pixels fails with a FaceParseError rather than a TypeError.
+ */
+export function checkImageInput(input: unknown): asserts input is ImageInput {
+  if (typeof input === 'string') {
+    if (input === '') throw new FaceParseError('INVALID_ARGUMENT', 'the input is an empty string; give a file path, encoded image bytes or raw pixels');
+    return;
+  }
+  if (input instanceof Uint8Array) return;
+  if (input !== null && typeof input === 'object' && !ArrayBuffer.isView(input) && !Array.isArray(input)) {
+    const raw = input as Partial<RawImage>;
+    if (raw.data === undefined || raw.width === undefined || raw.height === undefined) {
+      throw new FaceParseError(
+        'INVALID_ARGUMENT',
+        `the input is ${typeName(input)}; raw pixels need { data, width, height, channels? } (data: Uint8Array of width*height*channels bytes)`,
+      );
+    }
+    checkRawData(raw.data);
+    return;
+  }
+  throw new FaceParseError(
+    'INVALID_ARGUMENT',
+    `the input is ${typeName(input)}; give a file path, encoded image bytes (Uint8Array or Buffer) or raw pixels { data, width, height, channels? }`,
+  );
 }
 
 export function toThreeChannels(data: Uint8Array, channels: number): Uint8Array {
@@ -29,6 +91,7 @@ export function toThreeChannels(data: Uint8Array, channels: number): Uint8Array 
 }
 
 export function rawToRgb(image: RawImage, maxPixels: number): RgbImage {
+  checkImageInput(image);
   const channels = image.channels ?? 3;
   const { width, height } = image;
   if (!Number.isInteger(width) || !Number.isInteger(height) || width <= 0 || height <= 0) {

@@ -127,23 +127,48 @@ export function resizePil(
   resample: number = PIL_RESAMPLE.BILINEAR,
 ): Uint8Array {
   if (width === outWidth && height === outHeight) return src;
-  if (resample === PIL_RESAMPLE.NEAREST) return resizeNearest(src, width, height, channels, outWidth, outHeight);
+  return resizePilRows(src, width, height, channels, outWidth, outHeight, resample, 0, outHeight);
+}
+
+/**
+ * Output rows [rowStart, rowEnd) of `resizePil`, byte for byte: each output row depends only on
+ * the source rows under its filter, so bands of rows can be computed apart (on several cores) and
+ * laid end to end. Returns (rowEnd - rowStart) * outWidth * channels bytes.
+ */
+export function resizePilRows(
+  src: Uint8Array,
+  width: number,
+  height: number,
+  channels: number,
+  outWidth: number,
+  outHeight: number,
+  resample: number,
+  rowStart: number,
+  rowEnd: number,
+  srcRowOffset = 0,
+): Uint8Array {
+  // With srcRowOffset, `src` holds the source rows from that row on (a band's part of the photo).
+  if (resample === PIL_RESAMPLE.NEAREST) return resizeNearest(src, width, height, channels, outWidth, outHeight, rowStart, rowEnd, srcRowOffset);
   const needHorizontal = width !== outWidth;
   const needVertical = height !== outHeight;
   const vert = resampleCoefficients(height, outHeight, resample);
 
   let rows = src;
   let rowWidth = width;
-  let firstRow = 0;
+  let firstRow = needVertical ? 0 : rowStart;
   if (needHorizontal) {
     // Only the source rows the vertical pass reads get a horizontal pass (as Pillow does).
-    firstRow = needVertical ? vert.bounds[0] : 0;
-    const lastRow = needVertical ? vert.bounds[outHeight * 2 - 2] + vert.bounds[outHeight * 2 - 1] : height;
-    rows = horizontalPass(src, width, channels, firstRow, lastRow, outWidth, resample);
+    firstRow = needVertical ? vert.bounds[rowStart * 2] : rowStart;
+    const lastRow = needVertical ? vert.bounds[rowEnd * 2 - 2] + vert.bounds[rowEnd * 2 - 1] : rowEnd;
+    rows = horizontalPass(src, width, channels, firstRow, lastRow, outWidth, resample, srcRowOffset);
     rowWidth = outWidth;
+    if (!needVertical) return rows;
+  } else if (!needVertical) {
+    return src.slice((rowStart - srcRowOffset) * width * channels, (rowEnd - srcRowOffset) * width * channels);
+  } else {
+    firstRow = srcRowOffset;
   }
-  if (!needVertical) return rows;
-  return verticalPass(rows, rowWidth, channels, firstRow, vert, outHeight);
+  return verticalPass(rows, rowWidth, channels, firstRow, vert, rowStart, rowEnd);
 }
 
 function horizontalPass(
@@ -154,13 +179,14 @@ function horizontalPass(
   lastRow: number,
   outWidth: number,
   resample: number,
+  srcRowOffset: number,
 ): Uint8Array {
   const { bounds, weights, ksize } = resampleCoefficients(width, outWidth, resample);
   const out = new Uint8Array((lastRow - firstRow) * outWidth * channels);
   const srcStride = width * channels;
   let o = 0;
   for (let y = firstRow; y < lastRow; y++) {
-    const rowStart = y * srcStride;
+    const rowStart = (y - srcRowOffset) * srcStride;
     for (let xx = 0; xx < outWidth; xx++) {
       const xmin = bounds[xx * 2];
       const count = bounds[xx * 2 + 1];
@@ -198,17 +224,18 @@ function verticalPass(
   channels: number,
   firstRow: number,
   coefficients: ResampleCoefficients,
-  outHeight: number,
+  rowStart: number,
+  rowEnd: number,
 ): Uint8Array {
   const { bounds, weights, ksize } = coefficients;
   const stride = width * channels;
-  const out = new Uint8Array(outHeight * stride);
+  const out = new Uint8Array((rowEnd - rowStart) * stride);
   const acc = new Int32Array(stride);
-  for (let yy = 0; yy < outHeight; yy++) {
+  for (let yy = rowStart; yy < rowEnd; yy++) {
     const ymin = bounds[yy * 2] - firstRow;
     const count = bounds[yy * 2 + 1];
     const kOffset = yy * ksize;
-    const o = yy * stride;
+    const o = (yy - rowStart) * stride;
     const base = ymin * stride;
     if (count === 2) {
       // Upscaling and mild downscaling: two taps, the common case, without the inner loop.
@@ -249,21 +276,58 @@ function verticalPass(
  * Pillow's NEAREST resize (ImagingScaleAffine): source index = trunc of a coordinate that starts
  * at scale/2 and grows by `scale` per pixel, accumulated in doubles exactly as Pillow does.
  */
-function resizeNearest(src: Uint8Array, width: number, height: number, channels: number, outWidth: number, outHeight: number): Uint8Array {
+function resizeNearest(
+  src: Uint8Array,
+  width: number,
+  height: number,
+  channels: number,
+  outWidth: number,
+  outHeight: number,
+  rowStart = 0,
+  rowEnd = outHeight,
+  srcRowOffset = 0,
+): Uint8Array {
   const xIndex = new Int32Array(outWidth);
   const sx = width / outWidth;
   let xo = sx * 0.5;
   for (let x = 0; x < outWidth; x++, xo += sx) xIndex[x] = Math.min(width - 1, Math.trunc(xo));
-  const out = new Uint8Array(outWidth * outHeight * channels);
+  const out = new Uint8Array(outWidth * (rowEnd - rowStart) * channels);
   const sy = height / outHeight;
   let yo = sy * 0.5;
   let o = 0;
-  for (let y = 0; y < outHeight; y++, yo += sy) {
-    const row = Math.min(height - 1, Math.trunc(yo)) * width * channels;
+  for (let y = 0; y < rowEnd; y++, yo += sy) {
+    if (y < rowStart) continue; // the coordinate is accumulated from row 0, as Pillow does
+    const row = (Math.min(height - 1, Math.trunc(yo)) - srcRowOffset) * width * channels;
     for (let x = 0; x < outWidth; x++) {
       const p = row + xIndex[x] * channels;
       for (let c = 0; c < channels; c++) out[o++] = src[p + c];
     }
   }
   return out;
+}
+
+/** The source rows [first, end) that output rows [rowStart, rowEnd) of `resizePilRows` read. */
+export function sourceRowsFor(height: number, outHeight: number, resample: number, rowStart: number, rowEnd: number): [number, number] {
+  if (height === outHeight) return [rowStart, rowEnd];
+  if (resample === PIL_RESAMPLE.NEAREST) {
+    const sy = height / outHeight;
+    let yo = sy * 0.5;
+    let first = height;
+    let last = 0;
+    for (let y = 0; y < rowEnd; y++, yo += sy) {
+      if (y < rowStart) continue;
+      const row = Math.min(height - 1, Math.trunc(yo));
+      first = Math.min(first, row);
+      last = Math.max(last, row + 1);
+    }
+    return [first, last];
+  }
+  const { bounds } = resampleCoefficients(height, outHeight, resample);
+  let first = height;
+  let last = 0;
+  for (let yy = rowStart; yy < rowEnd; yy++) {
+    first = Math.min(first, bounds[yy * 2]);
+    last = Math.max(last, bounds[yy * 2] + bounds[yy * 2 + 1]);
+  }
+  return [first, last];
 }

@@ -16,11 +16,12 @@
  */
 import { FaceParseError, isInputError } from '../base/errors.js';
 import type { ImageInput, ModelVariant, RgbImage } from '../base/types.js';
-import { describeInput } from '../image/raw.js';
+import { checkImageInput, describeInput } from '../image/raw.js';
 import type { PreprocessorConfig } from '../models/segformer/config.js';
 import { modelInputSize, normalizationTables } from '../models/segformer/preprocess.js';
 import { createRenderer, type Renderer } from '../outputs/render.js';
 import type { Platform } from '../platform/types.js';
+import { checkLogits } from '../postprocess/checkLogits.js';
 import { mirrorClassTable } from '../postprocess/flip.js';
 import { checkScales } from '../postprocess/multiscale.js';
 import { upsampleArgmax } from '../postprocess/upsampleArgmax.js';
@@ -41,6 +42,8 @@ export interface BatchItem {
 
 /** A photo decoded and preprocessed, waiting for the model. */
 interface Prepared {
+  /** The input as messages name it. */
+  name: string;
   image: RgbImage;
   input: PreparedInput;
   decodeMs: number;
@@ -48,6 +51,15 @@ interface Prepared {
 }
 
 const now = () => performance.now();
+
+/** Options objects of the public methods: absent or null means none; anything else but an object is refused. */
+function optionsObject<T extends object>(options: T | null | undefined, what: string): T {
+  if (options === undefined || options === null) return {} as T;
+  if (typeof options !== 'object' || Array.isArray(options)) {
+    throw new FaceParseError('INVALID_ARGUMENT', `${what} options must be an object, got ${Array.isArray(options) ? 'an array' : typeof options}`);
+  }
+  return options;
+}
 
 export class FaceParser {
   /** The model's class names, index = class id. */
@@ -63,11 +75,12 @@ export class FaceParser {
   readonly #renderer: Renderer;
   readonly #tables: Float32Array[];
   readonly #maxInputPixels: number | undefined;
+  readonly #maxInputBytes: number | undefined;
   readonly #mirrorClasses: Int32Array;
   readonly #parses = new Set<Promise<unknown>>();
   #closed = false;
 
-  private constructor(loaded: LoadedModel, options: Pick<FaceParserOptions, 'maxInputPixels'>) {
+  private constructor(loaded: LoadedModel, options: Pick<FaceParserOptions, 'maxInputPixels' | 'maxInputBytes'>) {
     this.platform = loaded.platform;
     this.resolved = loaded.resolved;
     this.model = loaded.model;
@@ -78,6 +91,7 @@ export class FaceParser {
     this.#renderer = createRenderer(loaded.platform.codec);
     this.#tables = normalizationTables(loaded.preprocessor);
     this.#maxInputPixels = options.maxInputPixels;
+    this.#maxInputBytes = options.maxInputBytes;
     this.#mirrorClasses = mirrorClassTable(loaded.labels);
   }
 
@@ -86,18 +100,20 @@ export class FaceParser {
    * On Node the model runs on its own thread (see `inferenceThread`).
    */
   static async create(options: FaceParserOptions = {}): Promise<FaceParser> {
+    const checked = optionsObject(options, 'FaceParser.create');
     const { loadNodeModel } = await import('./nodeModel.js');
-    return new FaceParser(await loadNodeModel(options), options);
+    return new FaceParser(await loadNodeModel(checked), checked);
   }
 
   /** A parser over a model a platform has already loaded (the browser build, custom hosts). */
-  static fromLoaded(loaded: LoadedModel, options: Pick<FaceParserOptions, 'maxInputPixels'> = {}): FaceParser {
+  static fromLoaded(loaded: LoadedModel, options: Pick<FaceParserOptions, 'maxInputPixels' | 'maxInputBytes'> = {}): FaceParser {
     return new FaceParser(loaded, options);
   }
 
   /** Parse one photo: a path, encoded bytes, or raw pixels. */
   async parse(input: ImageInput, options: ParseOptions = {}): Promise<ParseResult> {
     this.#checkOpen();
+    options = optionsObject(options, 'parse');
     if (options.scales !== undefined) checkScales(options.scales);
     return this.#track(this.#prepare(input, options.scales).then((prepared) => this.#infer(prepared, options)));
   }
@@ -108,6 +124,10 @@ export class FaceParser {
    * decoded and preprocessed and the previous one is post-processed.
    */
   async parseBatch(inputs: readonly ImageInput[], options: ParseOptions & { onItem?: (item: BatchItem) => void } = {}): Promise<BatchItem[]> {
+    options = optionsObject(options, 'parseBatch');
+    if (options.onItem !== undefined && typeof options.onItem !== 'function') {
+      throw new FaceParseError('INVALID_ARGUMENT', 'parseBatch option onItem must be a function');
+    }
     const items: BatchItem[] = [];
     for await (const item of this.parseEach(inputs, options)) {
       items.push(item);
@@ -119,6 +139,11 @@ export class FaceParser {
   /** parseBatch as a stream: yields each item as soon as it is done (input order). */
   async *parseEach(inputs: Iterable<ImageInput> | AsyncIterable<ImageInput>, options: ParseOptions = {}): AsyncGenerator<BatchItem> {
     this.#checkOpen();
+    options = optionsObject(options, 'parseEach');
+    const iterable = inputs as unknown as Record<symbol, unknown> | null | undefined;
+    if (typeof inputs === 'string' || iterable === null || typeof iterable !== 'object' || (typeof iterable[Symbol.iterator] !== 'function' && typeof iterable[Symbol.asyncIterator] !== 'function')) {
+      throw new FaceParseError('INVALID_ARGUMENT', `parseBatch/parseEach take an array (or iterable) of inputs, got ${inputs === null ? 'null' : typeof inputs}; for one photo use parse()`);
+    }
     if (options.scales !== undefined) checkScales(options.scales); // a bad option fails the call, not each item
     // Photos in flight: one per session on the model, one being prepared and one being finished.
     const window = this.#queue.sessions.length + 2;
@@ -146,10 +171,11 @@ export class FaceParser {
   /** Decode and preprocess (off the model queue), at the model input size and at each other scale of `scales`. */
   async #prepare(input: ImageInput, scales: readonly number[] = [1]): Promise<Prepared> {
     const t0 = now();
-    const image = await this.platform.decodeImage(input, { maxInputPixels: this.#maxInputPixels });
+    checkImageInput(input);
+    const image = await this.platform.decodeImage(input, { maxInputPixels: this.#maxInputPixels, maxInputBytes: this.#maxInputBytes });
     const t1 = now();
-    const prepared = prepareInput(image, this.preprocessor, this.#tables, scales);
-    return { image, input: prepared, decodeMs: t1 - t0, preprocessMs: now() - t1 };
+    const prepared = await prepareInput(image, this.preprocessor, this.#tables, scales, this.platform.parallel);
+    return { name: describeInput(input), image, input: prepared, decodeMs: t1 - t0, preprocessMs: now() - t1 };
   }
 
   async #infer(prepared: Prepared, options: ParseOptions): Promise<ParseResult> {
@@ -157,7 +183,10 @@ export class FaceParser {
     const logits = await runWithTta((...args) => this.#queue.run(...args), prepared.input, options, this.#mirrorClasses);
     const t1 = now();
     const { image } = prepared;
-    const categoryMask = upsampleArgmax(logits.data, logits.classes, logits.height, logits.width, image.height, image.width);
+    checkLogits(logits, this.model, prepared.name);
+    const categoryMask = this.platform.parallel
+      ? await this.platform.parallel.upsampleArgmax(logits.data, logits.classes, logits.height, logits.width, image.height, image.width)
+      : upsampleArgmax(logits.data, logits.classes, logits.height, logits.width, image.height, image.width);
     const t2 = now();
     return new ParseResult({
       categoryMask,
@@ -181,6 +210,9 @@ export class FaceParser {
 
   /** The model input size for an image of this size (the preprocessor's size, or the image's own). */
   inputSizeFor(width: number, height: number): { width: number; height: number } {
+    if (!Number.isInteger(width) || !Number.isInteger(height) || width < 1 || height < 1) {
+      throw new FaceParseError('INVALID_ARGUMENT', `inputSizeFor takes a width and height in whole pixels >= 1; got ${String(width)}x${String(height)}`);
+    }
     return modelInputSize({ width, height }, this.preprocessor);
   }
 

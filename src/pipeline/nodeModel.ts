@@ -22,6 +22,7 @@ export async function loadNodeModel(options: FaceParserOptions): Promise<LoadedM
     onProgress: options.onProgress,
     signal: options.signal,
     fetch: options.fetch,
+    network: options.network,
   });
   const config = await readModelConfig(resolved.files.config);
   const preprocessor = await readPreprocessorConfig(resolved.files.preprocessor);
@@ -29,8 +30,13 @@ export async function loadNodeModel(options: FaceParserOptions): Promise<LoadedM
   if (!Number.isInteger(sessionCount) || sessionCount < 1 || sessionCount > 64) {
     throw new FaceParseError('INVALID_ARGUMENT', `sessions must be a whole number from 1 to 64; got ${String(options.sessions)}`);
   }
+  if (options.threads !== undefined && !(Number.isInteger(options.threads) && options.threads >= 1)) {
+    throw new FaceParseError('INVALID_ARGUMENT', `threads must be a whole number >= 1; got ${String(options.threads)}`);
+  }
+  // More threads than cores only add contention and memory (99999 took 3.9 GB and never ended): capped.
+  const asked = options.threads === undefined ? undefined : Math.min(options.threads, availableParallelism());
   // Several sessions share the cores: each gets its part of the thread count (at least one).
-  const threads = sessionCount === 1 ? options.threads : Math.max(1, Math.floor((options.threads ?? availableParallelism()) / sessionCount));
+  const threads = sessionCount === 1 ? asked : Math.max(1, Math.floor((asked ?? availableParallelism()) / sessionCount));
   const start = () =>
     nodePlatform.createSession(resolved.files.onnx, {
       numLabels: config.labels.length,
@@ -44,10 +50,19 @@ export async function loadNodeModel(options: FaceParserOptions): Promise<LoadedM
     for (let i = 0; i < sessionCount; i++) sessions.push(await start());
   } catch (error) {
     await Promise.all(sessions.map((s) => s.release()));
+    if (error instanceof FaceParseError && error.code === 'MODEL_INVALID' && resolved.id && /not a loadable ONNX model/.test(error.message)) {
+      // A cached file may have gone bad since it was checked on download: say how to repair it.
+      const revision = resolved.revision && resolved.revision !== 'main' ? ` --revision ${resolved.revision}` : '';
+      throw new FaceParseError(
+        'MODEL_INVALID',
+        `${error.message}; the file is from the hub cache: \`faceparse models pull ${resolved.id}${revision} --variant ${resolved.variant}\` checks the cached files and downloads bad ones again`,
+        { cause: error },
+      );
+    }
     throw error;
   }
   return {
-    platform: nodePlatform,
+    platform: options.rowBands === false ? { ...nodePlatform, parallel: undefined } : nodePlatform,
     labels: config.labels,
     preprocessor,
     sessions,

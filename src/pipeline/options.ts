@@ -4,7 +4,7 @@ import type { Device, ModelVariant } from '../base/types.js';
 
 /** Where the model comes from: `model`, plus the hub options of `resolveModel` (src/hub). */
 export interface ModelSourceOptions
-  extends Pick<HubOptions, 'revision' | 'cacheDir' | 'endpoint' | 'token' | 'offline' | 'onProgress' | 'signal' | 'fetch'> {
+  extends Pick<HubOptions, 'revision' | 'cacheDir' | 'endpoint' | 'token' | 'offline' | 'onProgress' | 'signal' | 'fetch' | 'network'> {
   /**
    * A model folder in the Hugging Face layout (config.json, preprocessor_config.json, onnx/*.onnx)
    * or a hub id `owner/name[@revision]`. Default: the embedded `face-parsing-mini` model.
@@ -18,7 +18,7 @@ export interface ModelSourceOptions
 export interface RuntimeOptions {
   /** Where the model runs. Default 'cpu'; 'cuda' needs onnxruntime-node's CUDA provider. */
   device?: Device;
-  /** Inference threads. Default: onnxruntime's choice (one per core). */
+  /** Inference threads. Default: onnxruntime's choice (one per core); more than the cores are capped at the core count. */
   threads?: number;
   /**
    * Let onnxruntime's idle worker threads spin between operators. Default true (onnxruntime's
@@ -36,8 +36,20 @@ export interface RuntimeOptions {
    * photos overlap the model call; false runs it on the calling thread.
    */
   inferenceThread?: boolean;
-  /** Largest accepted input in pixels (decompression-bomb guard). Default 100 000 000. */
+  /**
+   * Split the resize and the upsample + arg-max of large photos (over 2 megapixels) into row bands
+   * across the cores (default true; the label maps are the same either way).
+   */
+  rowBands?: boolean;
+  /**
+   * Largest accepted input in pixels (decompression-bomb guard). Default 100 000 000. It also
+   * bounds memory: a CLI parse peaks at about 350 MB + 15 MB per megapixel with the default outputs,
+   * 500 MB + 22 MB per megapixel with every output and flip (bench/memory.ts), so the default
+   * allows about 1.9 GB (2.7 GB); 20 000 000 keeps a parse under about 0.65 GB (0.95 GB).
+   */
   maxInputPixels?: number;
+  /** Largest file read for a path input, in bytes: what one input may take before it is decoded. Default 1 GiB. */
+  maxInputBytes?: number;
 }
 
 export type FaceParserOptions = ModelSourceOptions & RuntimeOptions;

@@ -41,6 +41,15 @@ interface LogitsView {
   width: number;
 }
 
+/** Options of the result's methods: absent or null means the defaults; anything but an object is refused. */
+function optionsOf<T extends object>(options: T | null | undefined, method: string): T {
+  if (options === undefined || options === null) return {} as T;
+  if (typeof options !== 'object' || Array.isArray(options)) {
+    throw new FaceParseError('INVALID_ARGUMENT', `${method} options must be an object, got ${Array.isArray(options) ? 'an array' : typeof options}`);
+  }
+  return options;
+}
+
 export class ParseResult {
   /** Class id per pixel, width * height, row-major (the model's id2label order). */
   readonly categoryMask: Uint8Array;
@@ -116,21 +125,26 @@ export class ParseResult {
 
   /** 8-bit PNG whose pixel values are class ids (greyscale, or palette PNG with `palette`). */
   toLabelPng(options?: LabelPngOptions): Promise<Buffer> {
-    return this.#renderer.encodeLabelPng(this.categoryMask, this.width, this.height, options);
+    return this.#renderer.encodeLabelPng(this.categoryMask, this.width, this.height, optionsOf(options, 'toLabelPng'));
   }
 
   /** The colourised label map with a legend of the classes present. */
   toColorPng(options: ColorMapOptions = {}): Promise<Buffer> {
-    return this.#renderer.renderColorMap(this.categoryMask, this.width, this.height, this.labels, { summary: this.summary(), ...options });
+    return this.#renderer.renderColorMap(this.categoryMask, this.width, this.height, this.labels, { summary: this.summary(), ...optionsOf(options, 'toColorPng') });
   }
 
   /** The label colours blended over the photo (alpha 0.5 by default; background untinted). */
   toOverlay(options: OverlayRenderOptions = {}): Promise<Buffer> {
-    return this.#renderer.renderOverlay(this.image.data, this.categoryMask, this.width, this.height, this.labels, options);
+    return this.#renderer.renderOverlay(this.image.data, this.categoryMask, this.width, this.height, this.labels, optionsOf(options, 'toOverlay'));
   }
 
   /** One binary (0/255) PNG per class present. */
   toClassMasks(classes?: readonly number[]): Promise<ClassMaskImage[]> {
+    if (classes !== undefined && classes !== null && (!Array.isArray(classes) || classes.some((c) => !Number.isInteger(c) || c < 0 || c >= this.labels.length))) {
+      return Promise.reject(
+        new FaceParseError('INVALID_ARGUMENT', `toClassMasks takes an array of class ids from 0 to ${this.labels.length - 1}; got ${JSON.stringify(classes)}`),
+      );
+    }
     return this.#renderer.renderClassMasks(this.categoryMask, this.width, this.height, this.labels, classes ? { classes } : {});
   }
 

@@ -41,6 +41,16 @@ export interface ImageCodec {
   rasterizeSvg(svg: string, options?: { background?: string }): Promise<{ data: Uint8Array; width: number; height: number }>;
 }
 
+/**
+ * The pure pixel loops whose cost grows with the photo, run across the platform's cores in row
+ * bands; the bytes equal those of the single-threaded functions (image/resize.ts resizePil,
+ * postprocess/upsampleArgmax.ts upsampleArgmax).
+ */
+export interface ParallelLoops {
+  resize(src: Uint8Array, width: number, height: number, channels: number, outWidth: number, outHeight: number, resample: number): Promise<Uint8Array>;
+  upsampleArgmax(logits: Float32Array, classes: number, height: number, width: number, outHeight: number, outWidth: number): Promise<Uint8Array>;
+}
+
 export interface Platform {
   readonly name: string;
   /** Decode a photo (path, bytes or raw pixels) to 8-bit RGB, EXIF orientation applied, as the reference's loader does. */
@@ -48,4 +58,6 @@ export interface Platform {
   /** Start a model session on this platform's runtime. */
   createSession(modelPath: string, options: SessionOptions): Promise<SegmentationSession>;
   readonly codec: ImageCodec;
+  /** Row-band versions of the large pixel loops, where the platform has threads for them. */
+  readonly parallel?: ParallelLoops;
 }

@@ -49,6 +49,11 @@ const MARGIN = 1e-5;
 export interface UpsampleArgmaxOptions {
   /** Write into this array (length outWidth * outHeight) instead of a new one. */
   out?: Uint8Array;
+  /**
+   * Only output rows [start, end) (written at their place in `out`): rows are independent, so bands
+   * of rows can be computed on several cores. Default: every row.
+   */
+  rows?: readonly [number, number];
 }
 
 /**
@@ -105,7 +110,8 @@ export function upsampleArgmax(
   const candidates = new Int32Array(width * classes);
   const candidateCount = new Int32Array(width);
   let cachedRows = -1;
-  for (let y = 0; y < outHeight; y++) {
+  const [rowStart, rowEnd] = options.rows ?? [0, outHeight];
+  for (let y = rowStart; y < rowEnd; y++) {
     const r0 = ys.i0[y]! * width;
     const r1 = ys.i1[y]! * width;
     if (r0 * (height + 1) + r1 !== cachedRows) {

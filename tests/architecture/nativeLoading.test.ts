@@ -4,6 +4,9 @@
  * onnxruntime-node on first use). The last cases are the controls: the check sees both libraries
  * once a photo is decoded and a model started.
  */
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { TINY_MODEL, GOLDEN_DIR } from '../helpers/golden.js';
 import { canReadMaps, nativeLibrariesOf } from '../helpers/nativeLibraries.js';
@@ -41,6 +44,19 @@ describe.skipIf(!canReadMaps)('native code is loaded only when used', () => {
     const run = nativeLibrariesOf(moduleScript(`await import('faceparse/eval'); const f = await import('faceparse'); console.log(typeof f.FaceParser);`));
     expect(run.status, run.stderr).toBe(0);
     expect(run.libraries).toEqual([]);
+  });
+
+  it('faceparse eval --pred --gt (scoring saved label maps) never loads onnxruntime', async () => {
+    const { encodeLabelPng } = await import('../../src/platform/node/render.js');
+    const dir = mkdtempSync(join(tmpdir(), 'faceparse-native-'));
+    for (const sub of ['pred', 'gt']) mkdirSync(join(dir, sub));
+    const mask = Uint8Array.from({ length: 64 * 48 }, (_, i) => (i % 64 < 32 ? 1 : 13));
+    writeFileSync(join(dir, 'pred', 'a.png'), await encodeLabelPng(mask, 64, 48));
+    writeFileSync(join(dir, 'gt', 'a.png'), await encodeLabelPng(mask, 64, 48));
+    const run = nativeLibrariesOf([CLI, 'eval', '--pred', join(dir, 'pred'), '--gt', join(dir, 'gt')]);
+    rmSync(dir, { recursive: true, force: true });
+    expect(run.status, run.stderr).toBe(0);
+    expect(run.libraries.filter((l) => /onnxruntime/.test(l))).toEqual([]);
   });
 
   it('control: decoding a photo loads libvips, starting a model loads onnxruntime', () => {

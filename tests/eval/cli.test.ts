@@ -4,7 +4,8 @@ import { fileURLToPath } from 'node:url';
 import { Writable } from 'node:stream';
 import { Command } from 'commander';
 import { describe, expect, it } from 'vitest';
-import { registerEvalCommand, runEval, type EvalCommandIO, type EvalCommandOptions } from '../../src/cli/eval.js';
+import { registerEvalCommand, runEval, type EvalCommandOptions } from '../../src/cli/eval.js';
+import type { CommandIO } from '../../src/cli/io.js';
 import { FaceParseError } from '../../src/base/errors.js';
 import { BISENET_LABELS } from '../../src/datasets/labelSets.js';
 import { FaceParser } from '../../src/pipeline/faceParser.js';
@@ -23,7 +24,7 @@ function captureIO(env: Record<string, string | undefined> = {}) {
       done();
     },
   }) as Writable & { isTTY?: boolean };
-  const io: EvalCommandIO = { stdout: (text) => void out.push(text), stderr, env };
+  const io: CommandIO = { stdout: (text) => void out.push(text), stderr, env };
   return { io, stdout: () => out.join(''), stderr: () => err.join('') };
 }
 

@@ -194,7 +194,7 @@ describe('progress helpers', () => {
     let text = '';
     const stream = new PassThrough();
     stream.on('data', (c: Buffer) => (text += c.toString()));
-    const reporter = progressReporter({ stdout: () => {}, stderr: stream, env: {} });
+    const reporter = progressReporter({ stderr: stream, env: {} });
     reporter.onProgress({ file: 'a.bin', loaded: 0 });
     reporter.onProgress({ file: 'a.bin', loaded: 2000 });
     reporter.done();

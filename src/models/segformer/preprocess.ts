@@ -42,6 +42,11 @@ export function modelInputSize(image: { width: number; height: number }, config:
 export function preprocess(image: RgbImage, config: PreprocessorConfig, tables: Float32Array[], out?: Float32Array): ModelInput {
   const { height, width } = modelInputSize(image, config);
   const pixels = resizePil(image.data, image.width, image.height, 3, width, height, config.resample);
+  return normalize(pixels, width, height, tables, out);
+}
+
+/** The second half of `preprocess`: resized 8-bit RGB to normalised NCHW float32 through the tables. */
+export function normalize(pixels: Uint8Array, width: number, height: number, tables: Float32Array[], out?: Float32Array): ModelInput {
   const plane = width * height;
   const data = out ?? new Float32Array(3 * plane);
   const [t0, t1, t2] = tables as [Float32Array, Float32Array, Float32Array];

@@ -6,11 +6,12 @@
  * - embedded ICC profiles are ignored, as Pillow ignores them, so pixel values match the reference;
  * - 16-bit images are scaled to 8 bits (Pillow would clip them; see the README).
  */
-import { readFile, stat } from 'node:fs/promises';
 import sharp, { type Metadata } from 'sharp';
 import { FaceParseError } from '../../base/errors.js';
 import type { ImageInput, RgbImage } from '../../base/types.js';
 import { DEFAULT_MAX_INPUT_PIXELS, describeInput, rawToRgb, toThreeChannels, type DecodeOptions } from '../../image/raw.js';
+import { canDecodeHevc, heicMessage, isHevcHeif } from './heic.js';
+import { readRegularFile } from './regularFile.js';
 
 export { DEFAULT_MAX_INPUT_PIXELS, describeInput, type DecodeOptions, type RgbImage };
 
@@ -22,13 +23,15 @@ export async function decodeImage(input: ImageInput, options: DecodeOptions = {}
   const name = describeInput(input);
   let bytes: Uint8Array;
   if (typeof input === 'string') {
-    bytes = await readInputFile(input);
+    // Regular files only, size-capped: a FIFO, a device or /dev/zero named .jpg fails at once.
+    bytes = await readRegularFile(input, options.maxInputBytes);
   } else {
     bytes = input;
   }
   if (bytes.length === 0) {
     throw new FaceParseError('INPUT_EMPTY', `${name} is empty (0 bytes); give a JPEG, PNG, WebP, TIFF, AVIF or GIF image`);
   }
+  if (isHevcHeif(bytes) && !(await canDecodeHevc())) throw new FaceParseError('INPUT_UNREADABLE', heicMessage(name));
   let metadata: Metadata;
   try {
     metadata = await sharp(bytes, { limitInputPixels: false }).metadata();
@@ -67,21 +70,6 @@ export async function decodeImage(input: ImageInput, options: DecodeOptions = {}
       `${name} could not be decoded (${shortSharpMessage(error)}); the file may be truncated or corrupt`,
       { cause: error },
     );
-  }
-}
-
-async function readInputFile(path: string): Promise<Uint8Array> {
-  try {
-    const info = await stat(path);
-    if (info.isDirectory()) {
-      throw new FaceParseError('INPUT_UNREADABLE', `${path} is a folder, not an image file`);
-    }
-    return await readFile(path);
-  } catch (error) {
-    if (error instanceof FaceParseError) throw error;
-    const code = (error as NodeJS.ErrnoException).code;
-    const why = code === 'ENOENT' ? 'no such file' : code === 'EACCES' ? 'permission denied' : String((error as Error).message);
-    throw new FaceParseError('INPUT_UNREADABLE', `cannot read ${path}: ${why}`, { cause: error });
   }
 }
 

@@ -5,6 +5,7 @@
 import type { ImageInput, RgbImage } from '../../base/types.js';
 import type { DecodeOptions } from '../../image/raw.js';
 import type { Platform, SegmentationSession, SessionOptions } from '../types.js';
+import { createBandPool } from './bandPool.js';
 import { nodeCodec } from './codec.js';
 
 export interface NodeSessionOptions extends SessionOptions {
@@ -31,6 +32,8 @@ export const nodePlatform: Platform & { createSession(modelPath: string, options
     return createWorkerSession(modelPath, sessionOptions);
   },
   codec: nodeCodec,
+  // One pool for the process, its threads started on the first large photo.
+  parallel: createBandPool(),
 };
 
 /** Decode a photo as the pipeline does (see decode.ts); sharp is loaded on the first call. */

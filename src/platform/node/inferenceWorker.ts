@@ -1,7 +1,6 @@
 /**
- * The inference thread: owns one onnxruntime-node session and runs it on request. onnxruntime-node's
- * `run` holds the thread that calls it for the whole model call, so running it here lets the main
- * thread decode, preprocess and post-process other photos meanwhile (see workerSession.ts).
+ * The inference thread: owns one onnxruntime-node session and runs it on request, so the main
+ * thread only ever decodes, preprocesses, post-processes and encodes (see workerSession.ts).
  */
 import { parentPort, workerData } from 'node:worker_threads';
 import { FaceParseError } from '../../base/errors.js';

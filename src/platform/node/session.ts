@@ -4,6 +4,8 @@
  * The model is checked on load: one image input of rank 4, a rank-4 logits output, and as many
  * output channels as the config has labels.
  */
+// First: onnxruntime's telemetry is switched off before the native library loads (see telemetry.ts).
+import './telemetry.js';
 import { existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
@@ -76,7 +78,15 @@ export async function createSegmentationSession(modelPath: string, options: Sess
 function validate(session: ort.InferenceSession, modelPath: string, numLabels: number, device: Device): SegmentationSession {
   const inputs = session.inputMetadata as readonly TensorMetadata[];
   const outputs = session.outputMetadata as readonly TensorMetadata[];
-  const input = inputs.find((m) => m.name === 'pixel_values') ?? (inputs.length === 1 ? inputs[0] : undefined);
+  // parse feeds exactly one tensor, the image: a model that needs more would fail on every photo.
+  if (inputs.length > 1) {
+    throw new FaceParseError(
+      'MODEL_INVALID',
+      `${modelPath} has ${inputs.length} inputs [${inputs.map((m) => m.name).join(', ')}]; faceparse feeds a model one input, the image (pixel_values): ` +
+        're-export it with pixel_values as its only input, or pass another --model',
+    );
+  }
+  const input = inputs[0];
   if (!input) {
     throw new FaceParseError('MODEL_INVALID', `${modelPath} has inputs [${inputs.map((m) => m.name).join(', ')}]; expected one image input named pixel_values`);
   }
@@ -92,6 +102,12 @@ function validate(session: ort.InferenceSession, modelPath: string, numLabels: n
   }
   const output = outputs.find((m) => m.name === 'logits') ?? outputs[0];
   if (!output) throw new FaceParseError('MODEL_INVALID', `${modelPath} has no outputs`);
+  if (output.type && output.type !== 'float32' && output.type !== 'float16') {
+    throw new FaceParseError(
+      'MODEL_INVALID',
+      `${modelPath}: output ${output.name} is ${output.type}; expected float32 or float16 logits (class scores), so this is not a segmentation export faceparse can use; pass another --model`,
+    );
+  }
   if (output.shape && output.shape.length !== 4) {
     throw new FaceParseError('MODEL_INVALID', `${modelPath}: output ${output.name} has rank ${output.shape.length}; expected 4 (batch, classes, height/4, width/4)`);
   }
@@ -119,6 +135,9 @@ function validate(session: ort.InferenceSession, modelPath: string, numLabels: n
       const [b, classes, h, w] = out.dims as [number, number, number, number];
       if (out.dims.length !== 4 || classes !== numLabels) {
         throw new FaceParseError('MODEL_INVALID', `${modelPath} returned logits of shape [${out.dims.join(', ')}]; expected [${batch}, ${numLabels}, h, w]`);
+      }
+      if (out.type !== 'float32' && out.type !== 'float16') {
+        throw new FaceParseError('MODEL_INVALID', `${modelPath} returned ${out.type} logits; expected float32 or float16`);
       }
       const data = out.type === 'float16' ? float16ToFloat32(out.data as Uint16Array) : (out.data as Float32Array);
       return { data, batch: b, classes, height: h, width: w };

@@ -1,9 +1,14 @@
 /**
- * A SegmentationSession whose model runs on its own thread (inferenceWorker.ts). The main thread
- * stays free while the model runs, so the pipeline's other stages (decode, resize, upsample +
- * arg-max, encoding) of other photos overlap the model call instead of waiting behind it.
+ * A SegmentationSession whose model runs on its own thread (inferenceWorker.ts): the session, its
+ * native memory and its calls live apart from the main thread, which goes on with the pipeline's
+ * other stages (decode, resize, upsample + arg-max, encoding) of other photos, and a pool of
+ * sessions (FaceParserOptions.sessions) is a pool of threads. (Measured with onnxruntime-node 1.30:
+ * its `run` does not hold the event loop even in-process; the gaps seen in the loop come from its
+ * spinning threads taking the cores, which `spinning: false` or 1-thread sessions avoid.)
  * Errors keep their FaceParseError code across the thread boundary.
  */
+// First: onnxruntime's telemetry is switched off before the native library loads (see telemetry.ts).
+import './telemetry.js';
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';

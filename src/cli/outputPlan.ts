@@ -1,0 +1,112 @@
+/**
+ * Where `faceparse parse` writes, checked before the model loads: the --out folder must be (or
+ * become) a writable folder, and no output may land on an input of the same run (a photo named
+ * `a.labels.png` beside `a.jpg` with `--out` on their folder would be overwritten by a.jpg's label
+ * map). An input whose outputs would do that is refused, the others go on.
+ */
+import { constants } from 'node:fs';
+import { access, mkdir, open, realpath, stat, unlink } from 'node:fs/promises';
+import { dirname, join, resolve, sep } from 'node:path';
+import { randomBytes } from 'node:crypto';
+import { FaceParseError } from '../base/errors.js';
+import type { InputFile } from './inputs.js';
+
+/** The file suffixes of each output kind; `masks` is a folder `<stem>.masks/` of PNGs. */
+export const OUTPUT_SUFFIXES = {
+  labels: '.labels.png',
+  color: '.color.png',
+  overlay: '.overlay.png',
+  json: '.json',
+  confidence: '.confidence.png',
+  masks: '.masks',
+} as const;
+
+export type PlannedKind = keyof typeof OUTPUT_SUFFIXES;
+
+async function realOrResolved(path: string): Promise<string> {
+  try {
+    return await realpath(path);
+  } catch {
+    const parent = dirname(path);
+    if (parent === path) return resolve(path);
+    return join(await realOrResolved(parent), path.slice(parent.length + (parent.endsWith(sep) ? 0 : 1)));
+  }
+}
+
+function errnoWords(error: unknown): string {
+  const code = (error as NodeJS.ErrnoException).code;
+  if (code === 'EACCES' || code === 'EPERM') return 'permission denied';
+  if (code === 'EROFS') return 'the file system is read-only';
+  if (code === 'ENOTDIR') return 'a part of the path is a file, not a folder';
+  if (code === 'ENOSPC') return 'no space left on the device';
+  return code ?? (error as Error).message;
+}
+
+/**
+ * Makes sure `out` is a folder faceparse can write to, creating it if missing; one clear
+ * FaceParseError otherwise (a file, a folder it cannot create or write). Returns its real path.
+ */
+export async function prepareOutDir(out: string, flag = '--out'): Promise<string> {
+  const info = await stat(out).catch(() => undefined);
+  if (info && !info.isDirectory()) {
+    throw new FaceParseError('INVALID_ARGUMENT', `${flag} ${out} is a file, not a folder; pass a folder for the outputs (it is created if missing)`);
+  }
+  if (!info) {
+    try {
+      await mkdir(out, { recursive: true });
+    } catch (error) {
+      throw new FaceParseError('INVALID_ARGUMENT', `cannot create the output folder ${flag} ${out}: ${errnoWords(error)}; pass another ${flag}`, { cause: error });
+    }
+  }
+  // access() says yes to root for any folder; a real file creation also catches read-only mounts.
+  const probe = join(out, `.faceparse-write-test-${process.pid}-${randomBytes(4).toString('hex')}`);
+  try {
+    await access(out, constants.W_OK);
+    const handle = await open(probe, 'wx');
+    await handle.close();
+    await unlink(probe);
+  } catch (error) {
+    await unlink(probe).catch(() => {});
+    throw new FaceParseError('INVALID_ARGUMENT', `cannot write to the output folder ${flag} ${out}: ${errnoWords(error)}; pass another ${flag}`, { cause: error });
+  }
+  return realpath(out);
+}
+
+/**
+ * Splits `files` into those that can be parsed and those whose outputs would overwrite an input
+ * of this run (compared by real path, links resolved, also through an output that is a link).
+ */
+export async function refuseOutputsOnInputs(
+  files: readonly InputFile[],
+  outReal: string,
+  kinds: readonly PlannedKind[],
+): Promise<{ files: InputFile[]; problems: Array<{ input: string; message: string }> }> {
+  const inputs = new Map(files.map((f) => [f.realPath, f]));
+  const keep: InputFile[] = [];
+  const problems: Array<{ input: string; message: string }> = [];
+  for (const file of files) {
+    let clash: { output: string; input: InputFile } | undefined;
+    for (const kind of kinds) {
+      const output = join(outReal, file.stem + OUTPUT_SUFFIXES[kind]);
+      if (kind === 'masks') {
+        const inside = [...inputs.values()].find((f) => f.realPath.startsWith(output + sep));
+        if (inside) clash = { output: join(output, '...'), input: inside };
+      } else {
+        const hit = inputs.get(output) ?? inputs.get(await realOrResolved(output));
+        if (hit) clash = { output, input: hit };
+      }
+      if (clash) break;
+    }
+    if (clash) {
+      problems.push({
+        input: file.path,
+        message:
+          `not parsing ${file.path}: its output ${clash.output} would overwrite the input ${clash.input.path}; ` +
+          'pass an --out folder that holds no inputs',
+      });
+    } else {
+      keep.push(file);
+    }
+  }
+  return { files: keep, problems };
+}
