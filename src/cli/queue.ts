@@ -10,16 +10,10 @@ import type { ModelVariant } from '../base/types.js';
 import { DEFAULT_OUTPUTS, OUTPUT_KINDS, parseOutputKinds } from '../outputs/kinds.js';
 import type { BatchStatus } from '../queue/status.js';
 import { parseScaleList } from './options.js';
-import { createProgress, interactive, type ProgressIO } from './progress.js';
+import { processIO, type CommandIO } from './io.js';
+import { createProgress, interactive } from './progress.js';
 import { addQueueOptions, seconds, wholeNumber, type QueueFlags } from './queueOptions.js';
 
-export interface QueueCommandIO extends ProgressIO {
-  stdout: (text: string) => void;
-}
-
-function defaultIO(): QueueCommandIO {
-  return { stdout: (text) => void process.stdout.write(text), stderr: process.stderr, env: process.env };
-}
 
 interface SubmitFlags extends QueueFlags {
   out: string;
@@ -35,7 +29,7 @@ interface SubmitFlags extends QueueFlags {
   backoff: string;
 }
 
-async function target(flags: QueueFlags, io: QueueCommandIO) {
+async function target(flags: QueueFlags, io: CommandIO) {
   const { queueTarget } = await import('../queue/connection.js');
   return queueTarget(flags, io.env);
 }
@@ -59,7 +53,7 @@ function statusText(s: BatchStatus): string {
   return lines.join('\n') + '\n';
 }
 
-export function registerQueueCommand(program: Command, io: QueueCommandIO = defaultIO()): void {
+export function registerQueueCommand(program: Command, io: CommandIO = processIO()): void {
   const queue = program.command('queue').description('batches on a Redis queue, parsed by `faceparse worker` processes on any machine that shares the filesystem');
 
   addQueueOptions(
@@ -98,6 +92,7 @@ export function registerQueueCommand(program: Command, io: QueueCommandIO = defa
     const t = await target(flags, io);
     const submitted = await withQueue(t, async (session) => {
       const result = await submitBatch(session.queue, session.store, { inputs, out: flags.out, outputs, alpha, model, faces: flags.faces, flip: flags.flip === true, scales, name: flags.name, attempts, backoffMs });
+      for (const note of result.notes) io.stderr.write(`note: ${note}\n`);
       for (const s of result.skipped) io.stderr.write(`error: ${s.error}\n`);
       io.stderr.write(`submitted ${result.total} job${result.total === 1 ? '' : 's'} to ${session.where}` + (result.skipped.length ? `; ${result.skipped.length} input${result.skipped.length === 1 ? '' : 's'} skipped` : '') + '\n');
       return result;

@@ -47,6 +47,16 @@ export function registerWorkerCommand(program: Command): void {
       .option('--max-stalled <n>', 'times a job may be returned after stalling before it fails', '2'),
   ).action(async (flags: WorkerFlags) => {
     const log = logLine(process.stderr);
+    // Signals are caught from the start. While the model loads, a signal is noted and honoured once it
+    // has loaded (stopping a native load half-way aborts the process); while connecting, the worker holds
+    // no job and just stops.
+    let stopRequested: string | undefined;
+    let onSignal: (signal: string) => void = (signal) => {
+      stopRequested ??= signal;
+      log(`${signal} while starting: stopping once the model has loaded`);
+    };
+    process.on('SIGTERM', () => onSignal('SIGTERM'));
+    process.on('SIGINT', () => onSignal('SIGINT'));
     const [{ queueTarget }, { modelRequest }, { ParserPool }, { startWorker }] = await Promise.all([
       import('../queue/connection.js'),
       import('../queue/modelIdentity.js'),
@@ -68,16 +78,6 @@ export function registerWorkerCommand(program: Command): void {
         offline: flags.offline,
       },
     });
-    // Signals are caught from the start. While the model loads, a signal is noted and honoured once it
-    // has loaded (stopping a native load half-way aborts the process); while connecting, the worker holds
-    // no job and just stops.
-    let stopRequested: string | undefined;
-    let onSignal: (signal: string) => void = (signal) => {
-      stopRequested ??= signal;
-      log(`${signal} while loading the model: stopping once it has loaded`);
-    };
-    process.on('SIGTERM', () => onSignal('SIGTERM'));
-    process.on('SIGINT', () => onSignal('SIGINT'));
     log(`worker starting: loading ${flags.model ?? 'the embedded model'}${flags.variant ? ` (${flags.variant})` : ''}`);
     await pool.start();
     if (stopRequested) {

@@ -2,12 +2,14 @@
  * Submitting a batch: the inputs are expanded as `faceparse parse` expands them (files, folders
  * recursively, globs; the same stems, so the outputs land where the CLI puts them), paths become
  * absolute (workers run elsewhere, on a filesystem shared with the submitter), and each photo is
- * one job. Inputs that match nothing are recorded with the batch as skipped.
+ * one job. Inputs that match nothing (or whose outputs would overwrite an input) are recorded with
+ * the batch as skipped.
  */
 import { resolve } from 'node:path';
 import type { Queue } from 'bullmq';
 import { FaceParseError } from '../base/errors.js';
 import { expandInputs } from '../cli/inputs.js';
+import { prepareOutDir, refuseOutputsOnInputs } from '../cli/outputPlan.js';
 import type { OutputKind } from '../outputs/kinds.js';
 import type { BatchStore } from './batches.js';
 import type { FacesMode, ParseJobData } from './jobSchema.js';
@@ -33,6 +35,8 @@ export interface SubmitOptions {
 export interface Submitted {
   batch: string;
   total: number;
+  /** Said once, no failure (a folder left out of the walk). */
+  notes: string[];
   skipped: Array<{ input: string; error: string }>;
 }
 
@@ -40,8 +44,13 @@ export interface Submitted {
 const CHUNK = 500;
 
 export async function submitBatch(queue: Queue, store: BatchStore, options: SubmitOptions): Promise<Submitted> {
-  const { files, problems } = await expandInputs(options.inputs);
-  const skipped = problems.map((p) => ({ input: p.input, error: p.message }));
+  // As `faceparse parse` does: the out folder is checked (and created) first, never walked into, and
+  // no output may land on an input.
+  const outReal = await prepareOutDir(options.out);
+  const expanded = await expandInputs(options.inputs, { skip: [{ dir: outReal, why: 'it is the --out folder (its outputs are not parsed again)' }] });
+  const planned = await refuseOutputsOnInputs(expanded.files, outReal, options.outputs);
+  const files = planned.files;
+  const skipped = [...expanded.problems, ...planned.problems].map((p) => ({ input: p.input, error: p.message }));
   if (files.length === 0) {
     throw new FaceParseError('INVALID_ARGUMENT', `nothing to submit: ${skipped.map((s) => s.error).join('; ') || 'no inputs given'}`);
   }
@@ -75,5 +84,5 @@ export async function submitBatch(queue: Queue, store: BatchStore, options: Subm
     await queue.addBulk(chunk);
   }
   await store.save({ id: batch, name: options.name ?? '', created: Date.now(), total: files.length, out, model: describeModel(options.model), skipped });
-  return { batch, total: files.length, skipped };
+  return { batch, total: files.length, skipped, notes: expanded.notes };
 }

@@ -62,6 +62,7 @@ describe.skipIf(redisMissing)('faceparse queue: recovery', () => {
 
     // The jobs it held came back (stalled) and were done by the others.
     await until(() => /stalled/.test(steady.log() + replacement.log()), 10_000, 'a stalled job in the logs');
+    await replacement.ready;
     for (const w of [steady, replacement]) w.proc.kill('SIGTERM');
     const logs = [killed.stderr, ...(await Promise.all([steady, replacement].map((w) => w.exited))).map((e) => {
       expect(e.code, e.stderr).toBe(0);
