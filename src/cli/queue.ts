@@ -40,13 +40,13 @@ function countsLine(s: BatchStatus): string {
 
 function statusText(s: BatchStatus): string {
   const lines = [
-    `batch ${s.batch}${s.name ? ` (${s.name})` : ''}, submitted ${s.created}, ${s.model} -> ${s.out}`,
-    `total ${s.total}`,
-    `waiting ${s.waiting}`,
-    `active ${s.active}`,
-    `completed ${s.completed}`,
-    `failed ${s.failed}`,
-    ...(s.missing ? [`missing ${s.missing}`] : []),
+    `batch: ${s.batch}${s.name ? ` (${s.name})` : ''}, submitted ${s.created}, ${s.model} -> ${s.out}`,
+    `total: ${s.total}`,
+    `waiting: ${s.waiting}`,
+    `active: ${s.active}`,
+    `completed: ${s.completed}`,
+    `failed: ${s.failed}`,
+    ...(s.missing ? [`missing: ${s.missing}`] : []),
     ...(s.failures.length ? ['failures:', ...s.failures.map((f) => `  ${f.input}: ${f.error}`)] : []),
     ...(s.skipped.length ? ['skipped at submit:', ...s.skipped.map((f) => `  ${f.input}: ${f.error}`)] : []),
   ];

@@ -3,6 +3,7 @@
  * jobs in hand finish and exits 0 (a second signal stops at once: the jobs in hand go back to the
  * queue when their lock expires). The model is loaded once, before the first job.
  */
+import { availableParallelism } from 'node:os';
 import { Command, Option } from 'commander';
 import type { ModelVariant } from '../base/types.js';
 import { addQueueOptions, logLine, wholeNumber, type QueueFlags } from './queueOptions.js';
@@ -30,7 +31,7 @@ export function registerWorkerCommand(program: Command): void {
     program
       .command('worker')
       .description('parse the photos of queued batches (faceparse queue submit) until SIGTERM/SIGINT; run as many as you like, on any machine that sees the same files')
-      .option('-c, --concurrency <n>', 'jobs at once in this process', '1')
+      .option('-c, --concurrency <n>', 'jobs at once in this process (each with its own model session, up to the thread count)', '1')
       .option('-m, --model <id|path>', 'the model to load and keep (default: the embedded face-parsing-mini); jobs for another model are handed back', undefined)
       .addOption(new Option('--variant <variant>', 'weights variant (default: the model\'s default)').choices(['fp32', 'fp16', 'q8']))
       .option('--any-model', 'load the model a job asks for when it is not this worker\'s own (keeps one extra model loaded)')
@@ -64,11 +65,16 @@ export function registerWorkerCommand(program: Command): void {
       import('../queue/worker.js'),
     ]);
     const target = queueTarget(flags);
+    const concurrency = wholeNumber(flags.concurrency, '--concurrency') ?? 1;
+    const threads = wholeNumber(flags.threads, '--threads');
     const pool = new ParserPool({
       model: modelRequest(flags.model, flags.variant),
       anyModel: flags.anyModel === true,
       runtime: {
-        threads: wholeNumber(flags.threads, '--threads'),
+        threads,
+        // One model session per job in hand (up to the thread count), as parse runs a folder: jobs
+        // then overlap on the model instead of queueing for one session.
+        sessions: Math.max(1, Math.min(concurrency, threads ?? availableParallelism(), 8)),
         device: flags.device,
         spinning: flags.spinning,
         maxInputPixels: wholeNumber(flags.maxPixels, '--max-pixels'),
@@ -92,7 +98,7 @@ export function registerWorkerCommand(program: Command): void {
     const worker = await startWorker({
       target,
       pool,
-      concurrency: wholeNumber(flags.concurrency, '--concurrency'),
+      concurrency,
       lockDuration: wholeNumber(flags.lockDuration, '--lock-duration'),
       stalledInterval: wholeNumber(flags.stalledInterval, '--stalled-interval'),
       maxStalledCount: wholeNumber(flags.maxStalled, '--max-stalled', 0),

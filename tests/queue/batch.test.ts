@@ -104,8 +104,9 @@ describe.skipIf(redisMissing)('faceparse queue: a batch over two workers', () =>
     }
     expect(new Set(status.results.map((r: { worker: string }) => r.worker)).size).toBe(2);
     const text = q('status', batch);
-    expect(text.stdout).toMatch(/^total 13$/m);
-    expect(text.stdout).toMatch(/^failed 2$/m);
+    expect(text.stdout).toMatch(/^total: 13$/m);
+    expect(text.stdout).toMatch(/^completed: 11$/m);
+    expect(text.stdout).toMatch(/^failed: 2$/m);
     expect(text.stdout).toContain(`${join(photos, 'text.jpg')}: `);
 
     // Workers finish and exit 0 on SIGTERM.
