@@ -23,7 +23,7 @@ import { parseArgs } from 'node:util';
 import * as ort from 'onnxruntime-node';
 import sharp from 'sharp';
 import { FaceParser } from '../src/pipeline/faceParser.js';
-import { parseScaleList } from '../src/cli/options.js';
+import { parseScaleList } from '../src/pipeline/optionText.js';
 import type { ModelVariant } from '../src/base/types.js';
 import { decodeImage } from '../src/platform/node/decode.js';
 import { preprocess, normalizationTables } from '../src/models/segformer/preprocess.js';

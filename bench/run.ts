@@ -18,7 +18,9 @@ const BENCHMARKS: Record<string, { about: string; needs?: string }> = {
   visualize: { about: 'label-map pictures and summaries against memory-bandwidth baselines' },
   metrics: { about: 'eval scoring of 100 predictions against counting baselines' },
   queue: { about: 'photos/s of 1, 2 and 4 queue workers against faceparse parse on the same faces (ratios), and the per-job overhead', needs: 'redis-server (apt-get install redis-server)' },
+  serve: { about: 'faceparse serve under autocannon at 1-32 clients (ratios to the library parse), 503 shedding, peak RSS' },
   memory: { about: 'peak RSS of faceparse parse by photo size (1-36 MP), fitted as fixed + per megapixel (README: Limits and safety)' },
+  web: { about: 'the browser bundle in headless Chromium against the Node library (same model, photo, threads), live-mode fps', needs: '/usr/bin/chromium (apt-get install -y chromium)' },
 };
 
 const args = process.argv.slice(2);

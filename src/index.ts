@@ -11,6 +11,9 @@ export type { FaceParserOptions, ModelSourceOptions, RuntimeOptions, ParseOption
 export type { ImageInput, RawImage, ModelVariant, Device } from './base/types.js';
 export { CELEBAMASK_HQ_LABELS, LABEL_DESCRIPTIONS, leftRightPairs } from './base/labels.js';
 
+// The HTTP service (src/server, loaded on the first call): `faceparse serve` as a library.
+export { createServer, type FaceParseServer, type ServerOptions, type ListenOptions, type CloseOptions } from './server/index.js';
+
 // The pipeline's pieces, for those who build their own: Pillow-exact resize, SegFormer
 // preprocessing, the fused upsample + arg-max.
 export { decodeImage } from './platform/node/index.js';

@@ -10,7 +10,7 @@
 import { Command, Option } from 'commander';
 import { FaceParseError } from '../base/errors.js';
 import type { ModelVariant } from '../base/types.js';
-import { parseScaleList } from './options.js';
+import { parseScaleList } from '../pipeline/optionText.js';
 import { processIO, type CommandIO } from './io.js';
 import { createProgress } from './progress.js';
 

@@ -8,6 +8,7 @@ import { registerModelsCommand } from './models.js';
 import { registerParseCommand } from './parse.js';
 import { registerQueueCommand } from './queue.js';
 import { registerWorkerCommand } from './worker.js';
+import { registerServeCommand } from './serve.js';
 
 function packageVersion(): string {
   try {
@@ -29,6 +30,7 @@ export function buildProgram(): Command {
   registerModelsCommand(program);
   registerQueueCommand(program);
   registerWorkerCommand(program);
+  registerServeCommand(program);
   return program;
 }
 

@@ -12,7 +12,7 @@ import { progressReporter } from './downloadProgress.js';
 import { expandInputs } from './inputs.js';
 import { processIO, type CommandIO } from './io.js';
 import { HUB_TIMEOUT_HELP, hubTimeoutOption } from './models.js';
-import { parseScaleList } from './options.js';
+import { parseScaleList } from '../pipeline/optionText.js';
 import { prepareOutDir, refuseOutputsOnInputs } from './outputPlan.js';
 import { createProgress, type ProgressIO } from './progress.js';
 

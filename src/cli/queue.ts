@@ -9,7 +9,7 @@ import { FaceParseError } from '../base/errors.js';
 import type { ModelVariant } from '../base/types.js';
 import { DEFAULT_OUTPUTS, OUTPUT_KINDS, parseOutputKinds } from '../outputs/kinds.js';
 import type { BatchStatus } from '../queue/status.js';
-import { parseScaleList } from './options.js';
+import { parseScaleList } from '../pipeline/optionText.js';
 import { processIO, type CommandIO } from './io.js';
 import { createProgress, interactive } from './progress.js';
 import { addQueueOptions, seconds, wholeNumber, type QueueFlags } from './queueOptions.js';

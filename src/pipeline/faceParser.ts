@@ -171,11 +171,12 @@ export class FaceParser {
   /** Decode and preprocess (off the model queue), at the model input size and at each other scale of `scales`. */
   async #prepare(input: ImageInput, scales: readonly number[] = [1]): Promise<Prepared> {
     const t0 = now();
-    checkImageInput(input);
+    if (this.platform.checkInput) this.platform.checkInput(input);
+    else checkImageInput(input);
     const image = await this.platform.decodeImage(input, { maxInputPixels: this.#maxInputPixels, maxInputBytes: this.#maxInputBytes });
     const t1 = now();
     const prepared = await prepareInput(image, this.preprocessor, this.#tables, scales, this.platform.parallel);
-    return { name: describeInput(input), image, input: prepared, decodeMs: t1 - t0, preprocessMs: now() - t1 };
+    return { name: (this.platform.describeInput ?? describeInput)(input), image, input: prepared, decodeMs: t1 - t0, preprocessMs: now() - t1 };
   }
 
   async #infer(prepared: Prepared, options: ParseOptions): Promise<ParseResult> {

@@ -34,7 +34,8 @@ export interface ParseResultJson {
   timings: StageTimings;
 }
 
-interface LogitsView {
+/** Low-resolution logits, classes x height x width (1/4 of the model input for SegFormer). */
+export interface LogitsView {
   data: Float32Array;
   classes: number;
   height: number;
@@ -89,6 +90,11 @@ export class ParseResult {
     this.timings = init.timings;
     this.#logits = init.logits;
     this.#renderer = init.renderer;
+  }
+
+  /** The model's logits before upsampling (absent with keepLogits: false), e.g. to smooth video frames. */
+  get logits(): LogitsView | undefined {
+    return this.#logits;
   }
 
   /** Per class: pixel count, share of the image and bounding box (absent classes have bbox null). */

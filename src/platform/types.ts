@@ -58,6 +58,14 @@ export interface Platform {
   /** Start a model session on this platform's runtime. */
   createSession(modelPath: string, options: SessionOptions): Promise<SegmentationSession>;
   readonly codec: ImageCodec;
+  /**
+   * Throws INVALID_ARGUMENT for a value this platform cannot take as a photo. Default
+   * `checkImageInput` (paths, encoded bytes, raw pixels); the browser also takes Blobs, bitmaps,
+   * images, canvases and video frames.
+   */
+  checkInput?(input: unknown): void;
+  /** A short name for an input in messages. Default `describeInput`. */
+  describeInput?(input: unknown): string;
   /** Row-band versions of the large pixel loops, where the platform has threads for them. */
   readonly parallel?: ParallelLoops;
 }

@@ -1,11 +1,17 @@
 /**
- * `faceparse/web`: reserved for the browser build (the same FaceParser API on the platform seam,
- * with canvas decoding and onnxruntime-web). Until it lands, importing it works and using it says so.
+ * faceparse/web: face parsing in the browser, the API of the Node library on browser inputs.
+ * Serve this bundle with faceparse.worker.js, onnxruntime-web's ort-*.mjs/.wasm files and the
+ * models/ folder beside it (dist/web/ has them all); for WebAssembly threads, serve the page with
+ * `Cross-Origin-Opener-Policy: same-origin` and `Cross-Origin-Embedder-Policy: require-corp`.
  */
-import { FaceParseError } from '../base/errors.js';
-
-export class FaceParser {
-  static async create(): Promise<never> {
-    throw new FaceParseError('DEVICE_UNAVAILABLE', "faceparse/web is not built yet; use `import { FaceParser } from 'faceparse'` in Node");
-  }
-}
+export { FaceParser, type WebBatchItem, type WebFaceParserOptions, type WebParseOptions } from './faceParser.js';
+export { WebParseResult, type WebClassMask } from './result.js';
+export type { LogitsView, ParseResultJson, StageTimings } from '../pipeline/result.js';
+export { LiveSmoother, type LiveSmootherOptions } from './live.js';
+export { FaceParseError, type FaceParseErrorCode } from '../base/errors.js';
+export type { WebImageInput } from '../platform/web/decode.js';
+export type { WebDevice } from '../platform/web/workerProtocol.js';
+export { clearModelCache, localModelFolder, type LocalModelFolder, type ModelProgress } from '../platform/web/modelSource.js';
+export { CELEBAMASK_HQ_LABELS, LABEL_DESCRIPTIONS } from '../base/labels.js';
+export { paletteFor } from '../visualize/palette.js';
+export type { LabelSummary, ClassSummary, BoundingBox } from '../postprocess/summary.js';

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { FaceParseError } from '../../src/base/errors.js';
-import { parseScaleList } from '../../src/cli/options.js';
+import { parseScaleList } from '../../src/pipeline/optionText.js';
 import { addResized, checkScales, scaledInputSize } from '../../src/postprocess/multiscale.js';
 
 /** torch's F.interpolate(mode='bilinear', align_corners=False) of one plane, written out in float64. */

@@ -1,4 +1,4 @@
-/** Parsing of option values shared by the commands; errors name the flag. */
+/** Parse options written as text (command-line flags, query parameters), checked; errors name the flag or parameter. */
 import { FaceParseError } from '../base/errors.js';
 import { checkScales } from '../postprocess/multiscale.js';
 

@@ -1,0 +1,52 @@
+// Builds the browser bundle into dist/web/: faceparse.js (the faceparse/web entry, self-contained
+// ESM), faceparse.worker.js (the inference worker), onnxruntime-web's runtime files beside them
+// (found at run time relative to faceparse.js) and the embedded model. No bundler needed by users.
+import { build } from 'esbuild';
+import { copyFile, mkdir, rm } from 'node:fs/promises';
+import { createRequire } from 'node:module';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const root = join(dirname(fileURLToPath(import.meta.url)), '..');
+const out = join(root, 'dist', 'web');
+const require = createRequire(import.meta.url);
+const ortDist = dirname(require.resolve('onnxruntime-web/ort-wasm-simd-threaded.wasm'));
+
+// The shared pipeline's FaceParser.create loads the Node model loader (sharp, onnxruntime-node) by
+// dynamic import; the browser entry builds parsers with FaceParser.fromLoaded instead, so that
+// import becomes a module that says which create to call.
+const nodeLoaderStub = {
+  name: 'node-loader-stub',
+  setup(b) {
+    b.onResolve({ filter: /\/nodeModel\.js$/ }, (args) => ({ path: args.path, namespace: 'node-loader-stub' }));
+    b.onLoad({ filter: /.*/, namespace: 'node-loader-stub' }, () => ({
+      contents: `export async function loadNodeModel() { throw new Error("the Node model loader is not in the browser bundle; use faceparse/web's FaceParser.create"); }`,
+      loader: 'js',
+    }));
+  },
+};
+
+await rm(out, { recursive: true, force: true });
+await build({
+  entryPoints: { faceparse: join(root, 'src/web/index.ts'), 'faceparse.worker': join(root, 'src/platform/web/inferenceWorker.ts') },
+  outdir: out,
+  bundle: true,
+  format: 'esm',
+  platform: 'browser',
+  target: 'es2022',
+  minify: true,
+  sourcemap: true,
+  legalComments: 'none',
+  plugins: [nodeLoaderStub],
+  logLevel: 'warning',
+});
+
+// wasm: the plain build (14 MB); webgpu: the JSEP build (28 MB), loaded only with device 'webgpu'.
+const ortFiles = ['ort.wasm.min.mjs', 'ort-wasm-simd-threaded.mjs', 'ort-wasm-simd-threaded.wasm', 'ort.webgpu.min.mjs', 'ort-wasm-simd-threaded.jsep.mjs', 'ort-wasm-simd-threaded.jsep.wasm'];
+for (const file of ortFiles) await copyFile(join(ortDist, file), join(out, file));
+
+const model = join(root, 'models', 'face-parsing-mini');
+const modelOut = join(out, 'models', 'face-parsing-mini');
+await mkdir(join(modelOut, 'onnx'), { recursive: true });
+for (const file of ['config.json', 'preprocessor_config.json', 'README.md', 'onnx/model_quantized.onnx']) await copyFile(join(model, file), join(modelOut, file));
+console.log(`dist/web: faceparse.js, faceparse.worker.js, ${ortFiles.length} onnxruntime-web files, models/face-parsing-mini`);

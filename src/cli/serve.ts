@@ -1,0 +1,162 @@
+/**
+ * `faceparse serve`: the HTTP service (src/server) on a port. It prints
+ * `faceparse serve listening on <url>` on stdout when the model is loaded and the port open
+ * (structured JSON logs go to stderr). SIGTERM or SIGINT stops it cleanly: no new requests,
+ * those in flight finish (up to --grace), the model is closed, exit 0; a second signal, or
+ * requests still running after the grace period, cut them and exit 1.
+ */
+import { Command, Option } from 'commander';
+import { FaceParseError } from '../base/errors.js';
+import type { Device, ModelVariant } from '../base/types.js';
+import { processIO, type CommandIO } from './io.js';
+
+interface ServeFlags {
+  host: string;
+  port: string;
+  model?: string;
+  variant?: ModelVariant;
+  threads?: string;
+  device?: Device;
+  spinning: boolean;
+  maxBodyMb: string;
+  maxPixels: string;
+  concurrency?: string;
+  queue?: string;
+  maxPixelsInFlight: string;
+  sessions?: string;
+  timeout: string;
+  grace?: string;
+  apiKey: string[];
+  apiKeyFile?: string;
+  cors?: string;
+  appDir?: string;
+  logLevel: string;
+  revision?: string;
+  cacheDir?: string;
+  endpoint?: string;
+  token?: string;
+  offline?: boolean;
+}
+
+function wholeNumber(value: string | undefined, flag: string, min: number): number | undefined {
+  if (value === undefined) return undefined;
+  if (!/^\d+$/.test(value) || Number(value) < min) throw new FaceParseError('INVALID_ARGUMENT', `${flag} must be a whole number >= ${min}, got "${value}"`);
+  return Number(value);
+}
+
+function positiveNumber(value: string, flag: string): number {
+  const n = Number(value);
+  if (!Number.isFinite(n) || n <= 0) throw new FaceParseError('INVALID_ARGUMENT', `${flag} must be a number > 0, got "${value}"`);
+  return n;
+}
+
+const collect = (value: string, previous: string[]) => [...previous, value];
+
+export function registerServeCommand(program: Command, io: CommandIO = processIO()): void {
+  program
+    .command('serve')
+    .description('run the HTTP service: POST /v1/parse, /healthz, /readyz, /metrics, /openapi.json, /docs and the web app at /')
+    .option('--host <host>', 'interface to listen on (0.0.0.0 for all)', '127.0.0.1')
+    .option('-p, --port <port>', 'port (0 picks a free one; the URL is printed)', '8080')
+    .option('-m, --model <id|path>', 'hub id owner/name[@revision] or model folder (default: the embedded face-parsing-mini)')
+    .addOption(new Option('--variant <variant>', 'weights: fp32, fp16 or q8 (default: fp32 for hub ids, else the first present)').choices(['fp32', 'fp16', 'q8']))
+    .option('-t, --threads <n>', 'inference threads (default: one per core)')
+    .addOption(new Option('--device <device>', 'where the model runs').choices(['cpu', 'cuda']).default('cpu'))
+    .option('--no-spinning', "let onnxruntime's idle threads sleep between operators (better when other processes share the cores)")
+    .option('--max-body-mb <n>', 'largest request body in MB (413 beyond)', '20')
+    .option('--max-pixels <n>', 'largest image in pixels, the decompression-bomb guard (413 beyond)', '40000000')
+    .option('--concurrency <n>', 'parses at once (default: one per core)')
+    .option('--max-pixels-in-flight <n>', 'pixels the parses running at once may hold together: bounds memory whatever the core count (one photo alone always runs)', '40000000')
+    .option('--sessions <n>', 'model sessions sharing the threads (default 1; several 1-thread sessions can raise throughput under load, see bench/serve.ts)')
+    .option('--queue <n>', 'requests that may wait for a parse; beyond, 503 with Retry-After (default: 2 x concurrency)')
+    .option('--timeout <seconds>', 'deadline of a request, upload and queue wait included (504 beyond)', '30')
+    .option('--grace <seconds>', 'on SIGTERM/SIGINT, how long requests in flight may take to finish (default: the --timeout, which bounds every request)')
+    .option('--api-key <key>', 'require Authorization: Bearer <key> on /v1/* and /metrics (repeat for several keys; also FACEPARSE_API_KEYS, comma-separated)', collect, [])
+    .option('--api-key-file <file>', 'file of API keys, one per line (# comments)')
+    .option('--cors <origins>', 'allow these browser origins (comma list, or * for any); default: CORS off')
+    .option('--app-dir <dir>', 'static web app served at / (default: the package dist/app)')
+    .addOption(new Option('--log-level <level>', 'JSON log level (stderr)').choices(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'))
+    .option('--revision <rev>', 'hub revision when the id has no @revision (default: main)')
+    .option('--cache-dir <dir>', 'hub cache (default: HF_HUB_CACHE, $HF_HOME/hub or ~/.cache/huggingface/hub)')
+    .option('--endpoint <url>', 'hub endpoint (default: HF_ENDPOINT or https://huggingface.co)')
+    .option('--token <token>', 'hub token for private or gated models (default: HF_TOKEN)')
+    .option('--offline', 'never use the network (also HF_HUB_OFFLINE=1)')
+    .action(async (flags: ServeFlags) => {
+      process.exitCode = await runServe(flags, io);
+    });
+}
+
+export async function runServe(flags: ServeFlags, io: CommandIO = processIO()): Promise<number> {
+  const port = wholeNumber(flags.port, '--port', 0)!;
+  if (port > 65535) throw new FaceParseError('INVALID_ARGUMENT', `--port must be at most 65535, got ${port}`);
+  const graceMs = positiveNumber(flags.grace ?? flags.timeout, '--grace') * 1000;
+  // Loaded here, not at the top: `faceparse --help` and the other commands never load the server or the model.
+  const { createServer } = await import('../server/app.js');
+  const { readApiKeyFile } = await import('../server/options.js');
+  const apiKeys = [...flags.apiKey, ...(process.env.FACEPARSE_API_KEYS ?? '').split(',').map((k) => k.trim()).filter(Boolean)];
+  if (flags.apiKeyFile) apiKeys.push(...readApiKeyFile(flags.apiKeyFile));
+  const cors = flags.cors === undefined ? undefined : flags.cors.trim() === '*' ? ('*' as const) : flags.cors.split(',').map((o) => o.trim()).filter(Boolean);
+  const server = await createServer({
+    parser: {
+      model: flags.model,
+      variant: flags.variant,
+      threads: wholeNumber(flags.threads, '--threads', 1),
+      sessions: wholeNumber(flags.sessions, '--sessions', 1),
+      device: flags.device,
+      spinning: flags.spinning,
+      maxInputPixels: wholeNumber(flags.maxPixels, '--max-pixels', 1),
+      revision: flags.revision,
+      cacheDir: flags.cacheDir,
+      endpoint: flags.endpoint,
+      token: flags.token,
+      offline: flags.offline,
+    },
+    maxBodyBytes: Math.round(positiveNumber(flags.maxBodyMb, '--max-body-mb') * 1024 * 1024),
+    concurrency: wholeNumber(flags.concurrency, '--concurrency', 1),
+    maxPixelsInFlight: wholeNumber(flags.maxPixelsInFlight, '--max-pixels-in-flight', 1),
+    maxQueue: wholeNumber(flags.queue, '--queue', 0),
+    timeoutMs: Math.round(positiveNumber(flags.timeout, '--timeout') * 1000),
+    apiKeys,
+    corsOrigins: cors,
+    appDir: flags.appDir,
+    logLevel: flags.logLevel,
+  });
+
+  const stopped = new Promise<number>((resolve) => {
+    let signals = 0;
+    const stop = (signal: NodeJS.Signals) => {
+      signals++;
+      if (signals > 1) {
+        server.app.log.warn({ signal }, 'second signal: stopping now, cutting requests in flight');
+        process.exit(1);
+      }
+      server.app.log.info({ signal, graceMs }, 'stopping: no new requests; waiting for those in flight');
+      server.close({ graceMs }).then(
+        ({ forced }) => resolve(forced ? 1 : 0),
+        (error: unknown) => {
+          server.app.log.error({ err: error }, 'stopping failed');
+          resolve(1);
+        },
+      );
+    };
+    process.on('SIGTERM', stop);
+    process.on('SIGINT', stop);
+  });
+
+  let url: string;
+  try {
+    url = await server.listen({ host: flags.host, port });
+  } catch (error) {
+    await server.close({ graceMs: 0 });
+    const code = (error as NodeJS.ErrnoException).code;
+    throw new FaceParseError('INVALID_ARGUMENT', `cannot listen on ${flags.host}:${port}: ${code === 'EADDRINUSE' ? 'the port is in use; pick another with --port (0 = any free one)' : (error as Error).message}`);
+  }
+  // The URL ends its own line, for scripts that read it; the rest goes on the next.
+  io.stdout(`faceparse serve listening on ${url}\n`);
+  io.stdout(`model ${server.parser.model} (${server.parser.variant}); API docs at /docs, metrics at /metrics\n`);
+  const code = await stopped;
+  io.stdout(`faceparse serve stopped${code === 0 ? '' : ' (requests were cut)'}\n`);
+  // Everything is closed, so the process ends by itself; should a handle stay open, it still ends.
+  setTimeout(() => process.exit(code), 2000).unref();
+  return code;
+}

@@ -1,0 +1,185 @@
+/**
+ * `POST /v1/parse`: the image in the body (raw or multipart), options in the query; the answer is
+ * the label PNG itself (`Accept: image/png`, the same bytes as `faceparse parse` writes) or JSON
+ * with the summary and the asked-for outputs as base64 of the same encoders' bytes (src/outputs).
+ *
+ * Bounded at every step: the gate place is claimed on arrival (503 + Retry-After when full, before
+ * the body is read), the body and the pixel count have limits (413), the photo's pixels (from its
+ * header) must fit the budget of the parses in flight, and one deadline covers the upload, the
+ * queue wait and the parse (504). A parse that outlives its deadline keeps its slot
+ * until it really ends, so the slots always match the work running.
+ */
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { parseScaleList } from '../../pipeline/optionText.js';
+import { encodeOutputs, type EncodedOutput } from '../../outputs/encodeOutputs.js';
+import { parseOutputKinds, type OutputKind } from '../../outputs/kinds.js';
+import type { FaceParser } from '../../pipeline/faceParser.js';
+import type { ParseOptions } from '../../pipeline/options.js';
+import type { ParseResult } from '../../pipeline/result.js';
+import { readPixelCount } from '../../platform/node/imageSize.js';
+import { negotiateAnswer } from '../accept.js';
+import { HttpError } from '../errors.js';
+import { GateFullError, GateTimeoutError, type ConcurrencyGate, type GateTicket } from '../gate.js';
+import { checkContentType, readImageBytes } from '../imageBody.js';
+import type { ServerMetrics } from '../metrics.js';
+import { ANSWER_OUTPUTS, errorAnswer, JSON_ANSWER_SCHEMA, PARSE_QUERY_SCHEMA, REQUEST_BODY_DOC, type ParseQuery } from './parseSchema.js';
+
+/** The face stage's modes (issue 22); until ParseOptions has `faces`, the pipeline parses the whole photo whatever the mode. */
+type FacesMode = ParseOptions extends { faces?: infer F } ? F : 'auto' | 'on' | 'off';
+
+export interface ParseRouteContext {
+  parser: FaceParser;
+  gate: ConcurrencyGate;
+  metrics: ServerMetrics;
+  timeoutMs: number;
+  maxBodyBytes: number;
+  /** The decoder's pixel limit: larger photos are refused by it before any decoding. */
+  maxInputPixels: number;
+}
+
+export function registerParseRoute(app: FastifyInstance, context: ParseRouteContext): void {
+  const { parser, gate, metrics, timeoutMs, maxBodyBytes, maxInputPixels } = context;
+  const tickets = new WeakMap<FastifyRequest, { ticket: GateTicket; abort: AbortController }>();
+
+  const admit = async (request: FastifyRequest, reply: FastifyReply) => {
+    checkContentType(request);
+    try {
+      const held = { ticket: gate.enter(), abort: new AbortController() };
+      tickets.set(request, held);
+      // 'close' comes after the answer, or before it when the client went away. A place not yet turned
+      // into a running parse is given back then; a running parse gives its slot back when it ends.
+      reply.raw.once('close', () => {
+        if (!reply.raw.writableFinished) held.abort.abort(new HttpError(499, 'CLIENT_GONE', 'the client closed the connection before the answer'));
+        if (held.ticket.state === 'queued') held.ticket.leave();
+      });
+    } catch (error) {
+      if (!(error instanceof GateFullError)) throw error;
+      metrics.rejected.inc({ reason: error.reason === 'full' ? 'queue_full' : 'queue_too_slow' });
+      const why =
+        error.reason === 'full'
+          ? `every parse slot (${gate.concurrency}) and queue place (${gate.maxQueue}) is taken`
+          : `the parses queued ahead would outlast the deadline of ${timeoutMs / 1000} s`;
+      throw new HttpError(503, 'QUEUE_FULL', `${why}; retry after ${error.retryAfterSeconds} s`, { 'retry-after': String(error.retryAfterSeconds) });
+    }
+  };
+  app.post<{ Querystring: ParseQuery }>(
+    '/v1/parse',
+    {
+      schema: {
+        summary: 'Label every pixel of a face photo',
+        description:
+          'Body: the image bytes (image/jpeg, png, webp, tiff, avif, gif or application/octet-stream) or multipart/form-data with a field "image". ' +
+          'Accept: image/png answers the label PNG itself (pixel value = class id); otherwise JSON.',
+        tags: ['parse'],
+        querystring: PARSE_QUERY_SCHEMA,
+        response: {
+          200: { description: 'parsed', content: { 'application/json': { schema: JSON_ANSWER_SCHEMA }, 'image/png': { schema: { type: 'string', format: 'binary' } } } },
+          400: errorAnswer('undecodable image or bad parameter'),
+          401: errorAnswer('missing or wrong API key'),
+          413: errorAnswer('body or pixel count over the limit'),
+          415: errorAnswer('unsupported Content-Type'),
+          503: errorAnswer('every parse slot and queue place is taken (see Retry-After), or the service is stopping'),
+          504: errorAnswer('the deadline passed'),
+        },
+      },
+      config: { swaggerTransform: ({ schema, url }) => ({ schema: { ...schema, body: REQUEST_BODY_DOC }, url }) },
+      onRequest: admit,
+    },
+    async (request, reply) => {
+      const held = tickets.get(request)!;
+      const query = request.query;
+      const answer = negotiateAnswer(request.headers.accept);
+      const asked = query.outputs === undefined ? undefined : parseOutputKinds(query.outputs, 'outputs', ANSWER_OUTPUTS);
+      if (answer === 'png' && asked?.some((k) => k !== 'labels')) {
+        throw new HttpError(400, 'INVALID_ARGUMENT', 'Accept: image/png answers the label PNG only; ask for other outputs with Accept: application/json');
+      }
+      const kinds: OutputKind[] = answer === 'png' || asked === undefined ? ['labels'] : asked;
+      const options: ParseOptions & { faces?: FacesMode } = {
+        keepLogits: kinds.includes('confidence'),
+        flip: query.flip === 'true' || query.flip === '1' || query.flip === '',
+        ...(query.scales === undefined ? {} : { scales: parseScaleList(query.scales, 'scales') }),
+        ...(query.faces === undefined ? {} : { faces: query.faces as FacesMode }),
+      };
+      const image = await readImageBytes(request, maxBodyBytes);
+      const pixels = (await readPixelCount(image)) ?? 0;
+
+      const left = () => timeoutMs - reply.elapsedTime;
+      const queuedAt = performance.now();
+      try {
+        await held.ticket.acquire(left(), held.abort.signal, pixels > maxInputPixels ? 0 : pixels);
+      } catch (error) {
+        if (error instanceof GateTimeoutError) {
+          metrics.rejected.inc({ reason: 'timeout' });
+          throw timedOut(timeoutMs, 'waiting for a parse slot');
+        }
+        throw error;
+      }
+      const queueMs = performance.now() - queuedAt;
+      metrics.queueWaitSeconds.observe(queueMs / 1000);
+
+      const work = runParse(parser, image, options, kinds, query.alpha, metrics).finally(() => held.ticket.leave());
+      const done = await withDeadline(work, left());
+      if (!done) {
+        metrics.rejected.inc({ reason: 'timeout' });
+        throw timedOut(timeoutMs, 'parsing');
+      }
+      const { result, outputs, parseMs, encodeMs } = done;
+      reply.header('server-timing', `queue;dur=${queueMs.toFixed(1)}, parse;dur=${parseMs.toFixed(1)}, encode;dur=${encodeMs.toFixed(1)}`);
+      if (answer === 'png') return reply.type('image/png').send(Buffer.from(outputs[0]!.bytes));
+      // The library's JSON of the result (the CLI's <stem>.json less the input name), whatever fields it grows
+      // (the face stage adds its own), plus the service's timings and the outputs.
+      const json = result.toJSON() as ReturnType<ParseResult['toJSON']> & { faces?: unknown };
+      return reply.type('application/json; charset=utf-8').send({
+        ...json,
+        faces: json.faces ?? null,
+        timings: { queue: queueMs, ...json.timings, encode: encodeMs, total: reply.elapsedTime },
+        outputs: outputsAsBase64(outputs),
+      });
+    },
+  );
+}
+
+async function runParse(parser: FaceParser, image: Buffer, options: ParseOptions, kinds: OutputKind[], alpha: number | undefined, metrics: ServerMetrics) {
+  const t0 = performance.now();
+  const result = await parser.parse(image, options);
+  const parseMs = performance.now() - t0;
+  metrics.parseSeconds.observe(parseMs / 1000);
+  const { outputs, encodeMs } = await encodeOutputs(result, kinds, { alpha: alpha ?? 0.5 });
+  metrics.encodeSeconds.observe(encodeMs / 1000);
+  return { result, outputs, parseMs, encodeMs };
+}
+
+/** The work's value, or undefined when `ms` pass first (the work goes on and gives its slot back when it ends). */
+async function withDeadline<T>(work: Promise<T>, ms: number): Promise<T | undefined> {
+  work.catch(() => undefined);
+  let timer: NodeJS.Timeout | undefined;
+  const deadline = new Promise<undefined>((resolve) => (timer = setTimeout(() => resolve(undefined), Math.max(0, ms))));
+  try {
+    return await Promise.race([work, deadline]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+function timedOut(timeoutMs: number, while_: string): HttpError {
+  return new HttpError(504, 'TIMEOUT', `the request took longer than its deadline of ${timeoutMs / 1000} s (${while_}); retry later, send a smaller image, or raise --timeout`);
+}
+
+/**
+ * JSON outputs by kind: a base64 PNG for a kind of one file (`labels`, `color`, ...), an object of
+ * them for a kind of several (`masks` by class name; any later kind of several files, by its suffix).
+ */
+function outputsAsBase64(outputs: readonly EncodedOutput[]): Record<string, string | Record<string, string>> {
+  const answer: Record<string, string | Record<string, string>> = {};
+  const kinds = [...new Set(outputs.map((o) => o.kind))];
+  for (const kind of kinds) {
+    const files = outputs.filter((o) => o.kind === kind);
+    const b64 = (o: EncodedOutput) => Buffer.from(o.bytes.buffer, o.bytes.byteOffset, o.bytes.length).toString('base64');
+    if (files.length === 1 && files[0]!.suffix === `.${kind}.png`) {
+      answer[kind] = b64(files[0]!);
+      continue;
+    }
+    answer[kind] = Object.fromEntries(files.map((o) => [o.suffix.replace(/^\./, '').replace(new RegExp(`^${kind}/`), '').replace(/\.png$/, ''), b64(o)]));
+  }
+  return answer;
+}

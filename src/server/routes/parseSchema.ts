@@ -1,0 +1,73 @@
+/**
+ * The schemas of `POST /v1/parse`: the query (validated by Fastify: an unknown or malformed
+ * parameter is a 400), the answers (they also shape the JSON) and the request body for the
+ * OpenAPI document (documentation only: the body is bytes, checked by the decoder, not by a schema).
+ */
+import { OUTPUT_KINDS, type OutputKind } from '../../outputs/kinds.js';
+import { IMAGE_TYPES, MULTIPART_TYPE } from '../imageBody.js';
+
+/** What a JSON answer can carry: every output kind but the JSON itself (the answer is the JSON). */
+export const ANSWER_OUTPUTS: readonly OutputKind[] = OUTPUT_KINDS.filter((k) => k !== 'json');
+
+export interface ParseQuery {
+  outputs?: string;
+  faces?: 'auto' | 'on' | 'off';
+  flip?: 'true' | 'false' | '1' | '0' | '';
+  scales?: string;
+  alpha?: number;
+}
+
+export const PARSE_QUERY_SCHEMA = {
+  type: 'object',
+  additionalProperties: false,
+  properties: {
+    outputs: {
+      type: 'string',
+      description: `JSON answers: comma list of ${ANSWER_OUTPUTS.join(',')} (default labels), each a base64 PNG in "outputs" (masks: one per class present)`,
+    },
+    faces: { type: 'string', enum: ['auto', 'on', 'off'], description: 'per-face parsing: auto (default of the pipeline), on, or off (the whole photo)' },
+    flip: { type: 'string', enum: ['true', 'false', '1', '0', ''], description: 'flip test-time augmentation: also parse the mirror image (about 2x the time); true, 1 or just ?flip turn it on' },
+    scales: { type: 'string', description: 'multi-scale test-time augmentation, e.g. 0.75,1,1.25 (must include 1)' },
+    alpha: { type: 'number', minimum: 0, maximum: 1, description: 'overlay opacity (default 0.5)' },
+  },
+} as const;
+
+export const ERROR_SCHEMA = {
+  type: 'object',
+  properties: { error: { type: 'object', properties: { code: { type: 'string' }, message: { type: 'string' } }, required: ['code', 'message'] } },
+};
+export const errorAnswer = (description: string) => ({ description, content: { 'application/json': { schema: ERROR_SCHEMA } } });
+
+const BOX_SCHEMA = { type: ['object', 'null'], properties: { x: { type: 'integer' }, y: { type: 'integer' }, width: { type: 'integer' }, height: { type: 'integer' } } };
+export const JSON_ANSWER_SCHEMA = {
+  type: 'object',
+  // The result's JSON may carry more than listed here (the face stage adds its fields): they pass through.
+  additionalProperties: true,
+  properties: {
+    model: { type: 'string' },
+    variant: { type: 'string' },
+    width: { type: 'integer' },
+    height: { type: 'integer' },
+    labels: { type: 'array', items: { type: 'string' } },
+    classes: {
+      type: 'array',
+      description: 'per class of the model: pixels, share of the image, bounding box (null when absent)',
+      items: { type: 'object', properties: { id: { type: 'integer' }, label: { type: 'string' }, pixels: { type: 'integer' }, share: { type: 'number' }, bbox: BOX_SCHEMA } },
+    },
+    faces: { description: 'the faces of a per-face parse (box, score, keypoints, ...); null when the pipeline reports none' },
+    timings: { type: 'object', description: 'milliseconds: queue, decode, preprocess, inference, postprocess, encode, total', additionalProperties: { type: 'number' } },
+    outputs: {
+      type: 'object',
+      description: 'base64 PNGs by kind; masks is an object of base64 PNGs by class name',
+      additionalProperties: { anyOf: [{ type: 'string' }, { type: 'object', additionalProperties: { type: 'string' } }] },
+    },
+  },
+};
+
+/** The request body, for the OpenAPI document. */
+export const REQUEST_BODY_DOC = {
+  content: {
+    ...Object.fromEntries([...IMAGE_TYPES.filter((t) => !['image/jpg', 'image/pjpeg', 'image/heic'].includes(t)), 'application/octet-stream'].map((t) => [t, { schema: { type: 'string', format: 'binary' } }])),
+    [MULTIPART_TYPE]: { schema: { type: 'object', properties: { image: { type: 'string', format: 'binary' } }, required: ['image'] } },
+  },
+};

@@ -1,0 +1,134 @@
+/**
+ * WebParseResult: what the browser FaceParser's `parse` returns. It is the shared pipeline's
+ * ParseResult (same label map, summary, confidence and probability maps, same rendered PNGs
+ * through the browser codec) with browser outputs: PNG Blobs for downloads and ImageData for
+ * drawing.
+ */
+import type { LabelSummary } from '../postprocess/summary.js';
+import type { ClassMaskImage, ColorMapOptions, LabelPngOptions, OverlayRenderOptions } from '../outputs/render.js';
+import type { LogitsView, ParseResult, ParseResultJson, StageTimings } from '../pipeline/result.js';
+import type { RgbImage } from '../base/types.js';
+import { greyToImageData, rgbToImageData } from '../platform/web/imageData.js';
+import { resolvePalette, type PaletteInput } from '../visualize/palette.js';
+import { colorize, overlay, type OverlayOptions } from '../visualize/pixels.js';
+
+export interface WebClassMask {
+  id: number;
+  label: string;
+  /** Binary 0/255 greyscale PNG of the class. */
+  png: Blob;
+}
+
+const png = (bytes: Uint8Array) => new Blob([bytes as Uint8Array<ArrayBuffer>], { type: 'image/png' });
+
+export class WebParseResult {
+  /** The shared pipeline's result this one wraps. */
+  readonly core: ParseResult;
+
+  /** @internal built by FaceParser */
+  constructor(core: ParseResult) {
+    this.core = core;
+  }
+
+  /** Class id per pixel, width * height, row-major (the model's id2label order). */
+  get categoryMask(): Uint8Array {
+    return this.core.categoryMask;
+  }
+  get width(): number {
+    return this.core.width;
+  }
+  get height(): number {
+    return this.core.height;
+  }
+  /** The model's class names, index = class id. */
+  get labels(): readonly string[] {
+    return this.core.labels;
+  }
+  get model(): string {
+    return this.core.model;
+  }
+  get variant(): string {
+    return this.core.variant;
+  }
+  /** Milliseconds per stage: decode, preprocess, inference (the worker round trip), postprocess. */
+  get timings(): StageTimings {
+    return this.core.timings;
+  }
+  /** The decoded photo (RGB). */
+  get image(): RgbImage {
+    return this.core.image;
+  }
+  /** The model's logits before upsampling (absent with keepLogits: false), e.g. to smooth video frames. */
+  get logits(): LogitsView | undefined {
+    return this.core.logits;
+  }
+
+  /** Per class: pixel count, share of the image and bounding box (absent classes have bbox null). */
+  summary(): LabelSummary {
+    return this.core.summary();
+  }
+
+  /** Per-pixel probability of the chosen class (the softmax maximum), 0..1. */
+  confidenceMask(): Float32Array {
+    return this.core.confidenceMask();
+  }
+
+  /** Per-pixel probability of one class, by id or name. */
+  probabilityMask(label: number | string): Float32Array {
+    return this.core.probabilityMask(label);
+  }
+
+  /** The photo as ImageData. */
+  toImageData(): ImageData {
+    return rgbToImageData(this.image.data, this.width, this.height);
+  }
+
+  /** The colourised label map (the palette of the colour PNG, without its legend: pages draw their own). */
+  toColorImageData(palette: PaletteInput = this.labels): ImageData {
+    return rgbToImageData(colorize(this.categoryMask, this.width, this.height, resolvePalette(palette)), this.width, this.height);
+  }
+
+  /** The label colours blended over the photo (alpha 0.5 by default; background untinted): the overlay PNG's pixels. */
+  toOverlayImageData(options: OverlayOptions & { palette?: PaletteInput } = {}): ImageData {
+    return rgbToImageData(overlay(this.image.data, this.categoryMask, this.width, this.height, options.palette ?? this.labels, options), this.width, this.height);
+  }
+
+  /** The confidence map as grey levels (round(p * 255)). */
+  toConfidenceImageData(): ImageData {
+    const confidence = this.confidenceMask();
+    const grey = new Uint8Array(confidence.length);
+    for (let i = 0; i < grey.length; i++) grey[i] = Math.round(confidence[i]! * 255);
+    return greyToImageData(grey, this.width, this.height);
+  }
+
+  /** 8-bit PNG whose pixel values are class ids (as Node's label PNG). */
+  async toLabelPng(options?: LabelPngOptions): Promise<Blob> {
+    return png(await this.core.toLabelPng(options));
+  }
+
+  /** The colourised label map with a legend of the classes present (as Node's colour PNG; needs a page, not a worker). */
+  async toColorPng(options?: ColorMapOptions): Promise<Blob> {
+    return png(await this.core.toColorPng(options));
+  }
+
+  /** The label colours blended over the photo, as a PNG (or JPEG with format 'jpeg'). */
+  async toOverlay(options: OverlayRenderOptions = {}): Promise<Blob> {
+    const bytes = await this.core.toOverlay(options);
+    return new Blob([bytes as Uint8Array<ArrayBuffer>], { type: options.format === 'jpeg' ? 'image/jpeg' : 'image/png' });
+  }
+
+  /** The confidence map as an 8-bit grey PNG. */
+  async toConfidencePng(): Promise<Blob> {
+    return png(await this.core.toConfidencePng());
+  }
+
+  /** One binary (0/255) greyscale PNG per class present (or per class of `classes`). */
+  async toClassMasks(classes?: readonly number[]): Promise<WebClassMask[]> {
+    const masks: ClassMaskImage[] = await this.core.toClassMasks(classes);
+    return masks.map(({ id, label, png: bytes }) => ({ id, label, png: png(bytes) }));
+  }
+
+  toJSON(): ParseResultJson {
+    return this.core.toJSON();
+  }
+}

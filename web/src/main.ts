@@ -1,0 +1,380 @@
+/**
+ * The faceparse web app: photos (open, drop, paste) and a live camera, parsed in the page by the
+ * faceparse bundle; overlay, legend, class under the pointer, timings and downloads.
+ */
+import { CameraError, LiveLoop } from './camera.js';
+import { download, type DownloadKind } from './downloads.js';
+import { renderLegend } from './legend.js';
+import { loadFaceparse, type FaceParseModule, type FaceParser, type WebFaceParserOptions, type WebParseResult } from './library.js';
+import { clearMessages, describeError, showMessage } from './messages.js';
+import { registerOfflineSupport } from './offline.js';
+import { Viewer } from './viewer.js';
+
+interface Photo {
+  name: string;
+  file: Blob;
+  thumbnail: string;
+  result?: WebParseResult;
+  error?: string;
+  item: HTMLLIElement;
+}
+
+const $ = <T extends HTMLElement>(id: string) => document.getElementById(id) as T;
+const viewer = new Viewer();
+const photos: Photo[] = [];
+let current: Photo | undefined;
+let parser: FaceParser | undefined;
+let library: FaceParseModule;
+let live: LiveLoop | undefined;
+let liveResult: WebParseResult | undefined;
+let queue: Promise<unknown> = Promise.resolve();
+
+/**
+ * Facial features: when together they cover less than this share of a photo, the app says it found
+ * no face. Skin and hair are left out: a face-parsing model trained on face crops calls any plain
+ * surface skin or hair, but it does not draw eyes, a nose or lips where there are none. (Face
+ * detection proper comes with the face stage.)
+ */
+const FACE_PARTS = ['nose', 'l_eye', 'r_eye', 'l_brow', 'r_brow', 'mouth', 'u_lip', 'l_lip'];
+const MIN_FACE_SHARE = 0.0001;
+
+function describeLabel(label: string): string {
+  return library?.LABEL_DESCRIPTIONS[label] ?? label.replace(/_/g, ' ');
+}
+
+function stemOf(name: string): string {
+  return name.replace(/\.[^.]+$/, '') || 'photo';
+}
+
+// ---- model ---------------------------------------------------------------------------------
+
+function modelOptions(): WebFaceParserOptions {
+  const kind = $<HTMLSelectElement>('model-kind').value;
+  const device = $<HTMLSelectElement>('device').value as 'wasm' | 'webgpu';
+  const progress = $<HTMLProgressElement>('model-progress');
+  const options: WebFaceParserOptions = {
+    device,
+    onProgress: ({ file, loaded, total, cached }) => {
+      if (!file.endsWith('.onnx')) return;
+      progress.hidden = false;
+      progress.value = total ? loaded / total : 0;
+      $('model-status').textContent = `${cached ? 'Reading' : 'Downloading'} ${file}: ${(loaded / 1e6).toFixed(1)}${total ? ` of ${(total / 1e6).toFixed(1)}` : ''} MB…`;
+    },
+  };
+  if (kind === 'hub') {
+    const id = $<HTMLInputElement>('model-id').value.trim();
+    if (!id) throw new Error('Type a hub id such as jonathandinu/face-parsing, or pick the embedded model.');
+    if (!navigator.onLine) throw new Error('The hub needs a connection; you are offline. Pick the embedded model or a local folder.');
+    options.model = id;
+  } else if (kind === 'url') {
+    const url = $<HTMLInputElement>('model-url').value.trim();
+    if (!url) throw new Error('Type the URL of a model folder (with config.json, preprocessor_config.json and onnx/).');
+    options.model = url.endsWith('/') ? url : `${url}/`;
+  } else if (kind === 'folder') {
+    const files = $<HTMLInputElement>('model-folder').files;
+    if (!files || files.length === 0) throw new Error('Choose a model folder (with config.json, preprocessor_config.json and onnx/).');
+    options.model = library.localModelFolder(Array.from(files));
+  }
+  return options;
+}
+
+async function loadModel(): Promise<void> {
+  const status = $('model-status');
+  const button = $<HTMLButtonElement>('model-load');
+  button.disabled = true;
+  clearMessages('model');
+  try {
+    const options = modelOptions();
+    status.textContent = 'Loading the model…';
+    const next = await library.FaceParser.create(options);
+    const previous = parser;
+    parser = next;
+    viewer.palette = library.paletteFor(next.labels);
+    await previous?.close();
+    const isolation = crossOriginIsolated ? '' : ' (one thread: this page is not cross-origin isolated)';
+    status.textContent = `Model ${next.model} (${next.variant}), ${next.labels.length} classes, on ${next.device === 'webgpu' ? 'WebGPU' : `WebAssembly with ${next.threads} thread${next.threads > 1 ? 's' : ''}`}${isolation}.`;
+    if (next.fallbackReason) showMessage(`No WebGPU: ${next.fallbackReason}. Running on the CPU (WebAssembly) instead.`, 'info', 'model');
+    document.body.dataset.modelReady = 'true';
+    live?.resetSmoothing();
+    for (const photo of photos) photo.result = undefined;
+    if (photos.length) enqueue(photos);
+    else renderLegendFor(undefined);
+  } catch (error) {
+    status.textContent = parser ? `Still using ${parser.model}.` : 'No model loaded.';
+    showMessage(`The model did not load: ${describeError(error)}`, 'error', 'model');
+  } finally {
+    $<HTMLProgressElement>('model-progress').hidden = true;
+    button.disabled = false;
+  }
+}
+
+// ---- photos --------------------------------------------------------------------------------
+
+function addPhotos(files: Iterable<Blob>): void {
+  const added: Photo[] = [];
+  for (const file of files) {
+    const name = file instanceof File && file.name ? file.name : `pasted-${photos.length + 1}.png`;
+    const item = document.createElement('li');
+    const photo: Photo = { name, file, thumbnail: URL.createObjectURL(file), item };
+    const button = document.createElement('button');
+    button.type = 'button';
+    const thumb = document.createElement('img');
+    thumb.src = photo.thumbnail;
+    thumb.alt = '';
+    thumb.addEventListener('error', () => thumb.remove());
+    const label = document.createElement('span');
+    label.textContent = name;
+    button.append(thumb, label);
+    button.addEventListener('click', () => select(photo));
+    item.append(button);
+    $('photo-list').append(item);
+    photos.push(photo);
+    added.push(photo);
+  }
+  if (added.length === 0) return;
+  stopLive();
+  select(added[0]!);
+  enqueue(added);
+}
+
+function enqueue(list: Photo[]): void {
+  queue = queue.then(async () => {
+    for (const photo of list) {
+      if (!parser) return;
+      if (photo.result) continue;
+      try {
+        photo.result = await parser.parse(photo.file, { faces: 'off' });
+        photo.error = undefined;
+      } catch (error) {
+        photo.error = describeError(error);
+      }
+      markItem(photo);
+      if (photo === current) showPhoto(photo);
+    }
+  });
+}
+
+function markItem(photo: Photo): void {
+  photo.item.querySelector('.error')?.remove();
+  if (photo.error) {
+    const note = document.createElement('span');
+    note.className = 'error';
+    note.textContent = 'not readable';
+    photo.item.querySelector('button')!.append(note);
+  }
+}
+
+function select(photo: Photo): void {
+  current = photo;
+  for (const p of photos) p.item.querySelector('button')!.setAttribute('aria-current', String(p === photo));
+  showPhoto(photo);
+}
+
+function showPhoto(photo: Photo): void {
+  clearMessages('photo');
+  if (photo.error) {
+    viewer.clear();
+    setDownloads(undefined);
+    showMessage(`${photo.name}: ${photo.error}`, 'error', 'photo');
+    return;
+  }
+  const result = photo.result;
+  if (!result) {
+    showMessage(`Parsing ${photo.name}…`, 'info', 'photo');
+    return;
+  }
+  viewer.show({
+    photo: result.toImageData(),
+    mask: result.categoryMask,
+    width: result.width,
+    height: result.height,
+    labels: result.labels,
+    confidence: () => result.confidenceMask(),
+    describe: describeLabel,
+  });
+  document.body.dataset.shown = photo.name;
+  renderLegendFor(result);
+  renderTimings(result);
+  setDownloads(result);
+  warnIfNoFace(result, photo.name);
+}
+
+function warnIfNoFace(result: WebParseResult, name: string): void {
+  const summary = result.summary();
+  const faceShare = summary.classes.filter((c) => FACE_PARTS.includes(c.label)).reduce((sum, c) => sum + c.share, 0);
+  if (faceShare < MIN_FACE_SHARE) {
+    showMessage(`No face found in ${name}: no eyes, brows, nose or lips were found. faceparse needs a photo with a visible face.`, 'warning', 'photo');
+  }
+}
+
+// ---- panel ---------------------------------------------------------------------------------
+
+function renderLegendFor(result: WebParseResult | undefined): void {
+  const labels = result?.labels ?? parser?.labels ?? [];
+  const shares = result ? new Map(result.summary().classes.map((c) => [c.id, c.share])) : undefined;
+  const rows = labels.map((label, id) => ({ id, label, description: describeLabel(label), share: shares?.get(id) }));
+  renderLegend($<HTMLUListElement>('legend'), rows, viewer.palette, viewer.hidden, (id) => {
+    if (viewer.hidden.has(id)) viewer.hidden.delete(id);
+    else viewer.hidden.add(id);
+    viewer.refreshLayer();
+    renderLegendFor(current?.result ?? liveResult);
+  });
+}
+
+function renderTimings(result: WebParseResult, fps?: number): void {
+  const t = result.timings;
+  const rows: Array<[string, number | string]> = [
+    ['Decode', t.decode],
+    ['Preprocess', t.preprocess],
+    ['Model (worker)', t.inference],
+    ['Upsample + arg-max', t.postprocess],
+    ['Total', t.decode + t.preprocess + t.inference + t.postprocess],
+  ];
+  if (fps !== undefined) rows.push(['Frames per second', fps.toFixed(1)]);
+  $('timings').querySelector('tbody')!.replaceChildren(
+    ...rows.map(([name, value]) => {
+      const row = document.createElement('tr');
+      const a = document.createElement('td');
+      a.textContent = name;
+      const b = document.createElement('td');
+      b.textContent = typeof value === 'number' ? `${value.toFixed(0)} ms` : value;
+      row.append(a, b);
+      return row;
+    }),
+  );
+}
+
+const DOWNLOADS: Array<[string, DownloadKind]> = [
+  ['dl-labels', 'labels'],
+  ['dl-color', 'color'],
+  ['dl-overlay', 'overlay'],
+  ['dl-masks', 'masks'],
+  ['dl-json', 'json'],
+];
+
+function setDownloads(result: WebParseResult | undefined): void {
+  for (const [id] of DOWNLOADS) $<HTMLButtonElement>(id).disabled = !result;
+}
+
+// ---- camera --------------------------------------------------------------------------------
+
+function liveSize(): number {
+  return Number($<HTMLSelectElement>('live-size').value);
+}
+
+async function toggleCamera(): Promise<void> {
+  const button = $<HTMLButtonElement>('camera-toggle');
+  if (live?.running) return stopLive();
+  clearMessages('camera');
+  live ??= new LiveLoop(library, $<HTMLVideoElement>('camera'));
+  button.disabled = true;
+  try {
+    await live.start(
+      () => parser,
+      liveSize,
+      ({ result, mask, fps }) => {
+        liveResult = result;
+        viewer.show({ photo: result.toImageData(), mask, width: result.width, height: result.height, labels: result.labels, describe: describeLabel });
+        const fpsText = $('fps');
+        fpsText.hidden = false;
+        fpsText.textContent = `Live: ${fps.toFixed(1)} frames per second at ${liveSize()} px input`;
+        fpsText.dataset.fps = fps.toFixed(2);
+        renderTimings(result, fps);
+        setDownloads(result);
+      },
+      (error) => {
+        showMessage(`The camera stopped: ${describeError(error)}`, 'error', 'camera');
+        button.textContent = 'Start camera';
+      },
+    );
+    current = undefined;
+    for (const p of photos) p.item.querySelector('button')!.setAttribute('aria-current', 'false');
+    button.textContent = 'Stop camera';
+  } catch (error) {
+    showMessage(error instanceof CameraError ? error.message : `The camera could not start: ${describeError(error)}`, 'error', 'camera');
+  } finally {
+    button.disabled = false;
+  }
+}
+
+function stopLive(): void {
+  if (!live?.running) return;
+  live.stop();
+  $('fps').hidden = true;
+  $<HTMLButtonElement>('camera-toggle').textContent = 'Start camera';
+}
+
+// ---- wiring --------------------------------------------------------------------------------
+
+function wire(): void {
+  $<HTMLInputElement>('file-input').addEventListener('change', (event) => {
+    const input = event.target as HTMLInputElement;
+    addPhotos(Array.from(input.files ?? []));
+    input.value = '';
+  });
+  const zone = $('drop-zone');
+  document.addEventListener('dragover', (event) => {
+    event.preventDefault();
+    zone.classList.add('dragging');
+  });
+  document.addEventListener('dragleave', () => zone.classList.remove('dragging'));
+  document.addEventListener('drop', (event) => {
+    event.preventDefault();
+    zone.classList.remove('dragging');
+    addPhotos(Array.from(event.dataTransfer?.files ?? []));
+  });
+  document.addEventListener('paste', (event) => {
+    const images = Array.from(event.clipboardData?.items ?? [])
+      .filter((item) => item.kind === 'file')
+      .map((item) => item.getAsFile())
+      .filter((file): file is File => file !== null);
+    if (images.length) addPhotos(images);
+    else showMessage('The clipboard holds no image to parse. Copy a photo (not its address) and paste again.', 'warning', 'photo');
+  });
+  $('camera-toggle').addEventListener('click', () => void toggleCamera());
+  $('live-size').addEventListener('change', () => live?.resetSmoothing());
+  const opacity = $<HTMLInputElement>('opacity');
+  opacity.addEventListener('input', () => {
+    viewer.opacity = Number(opacity.value);
+    $('opacity-value').textContent = viewer.opacity.toFixed(2);
+    viewer.draw();
+  });
+  viewer.opacity = Number(opacity.value);
+  const kind = $<HTMLSelectElement>('model-kind');
+  kind.addEventListener('change', () => {
+    $('model-id').hidden = kind.value !== 'hub';
+    $('model-url').hidden = kind.value !== 'url';
+    $('model-folder').hidden = kind.value !== 'folder';
+  });
+  $('model-form').addEventListener('submit', (event) => {
+    event.preventDefault();
+    void loadModel();
+  });
+  for (const [id, kindOf] of DOWNLOADS) {
+    $(id).addEventListener('click', async () => {
+      const result = live?.running ? liveResult : current?.result;
+      if (!result) return;
+      const stem = live?.running ? 'camera' : stemOf(current!.name);
+      try {
+        await download(result, kindOf, stem, viewer.opacity);
+      } catch (error) {
+        showMessage(`The download failed: ${describeError(error)}`, 'error', 'download');
+      }
+    });
+  }
+}
+
+async function start(): Promise<void> {
+  wire();
+  registerOfflineSupport();
+  try {
+    library = await loadFaceparse();
+  } catch (error) {
+    $('model-status').textContent = 'faceparse did not load.';
+    showMessage(`faceparse/faceparse.js could not be loaded (${describeError(error)}); serve the whole app folder, faceparse/ included.`, 'error');
+    return;
+  }
+  await loadModel();
+}
+
+void start();
