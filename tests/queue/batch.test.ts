@@ -213,7 +213,7 @@ describe.skipIf(redisMissing)('faceparse queue: a batch over two workers', () =>
     const batch = submit.stdout.trim().split('\n').at(-1)!;
     const early = q('wait', batch, '--timeout', '3');
     expect(early.code).toBe(1);
-    expect(early.stderr).toMatch(/1 waiting.*gave up/);
+    expect(early.stderr).toMatch(/1 job: 0 completed, 0 failed, .*gave up/); // waiting (or, for a moment, being refused)
     // (the worker's log is read by this process's event loop, which spawnSync held up)
     await until(() => /refusing/.test(own.log()), 10_000, 'the refusal in the worker log');
     expect(own.log()).toMatch(/refusing jobs for the embedded model: this worker runs .*tiny-segformer with --variant fp32; start a worker with no --model \(the embedded model\) and no --variant, or one with --any-model/);
