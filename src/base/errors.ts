@@ -16,6 +16,7 @@ export type FaceParseErrorCode =
   | 'HUB_HTTP'
   | 'DEVICE_UNAVAILABLE'
   | 'DATASET_INVALID'
+  | 'QUEUE_UNAVAILABLE'
   | 'CLOSED';
 
 export class FaceParseError extends Error {

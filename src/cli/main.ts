@@ -6,6 +6,8 @@ import { FaceParseError } from '../base/errors.js';
 import { registerEvalCommand } from './eval.js';
 import { registerModelsCommand } from './models.js';
 import { registerParseCommand } from './parse.js';
+import { registerQueueCommand } from './queue.js';
+import { registerWorkerCommand } from './worker.js';
 import { registerServeCommand } from './serve.js';
 
 function packageVersion(): string {
@@ -26,6 +28,8 @@ export function buildProgram(): Command {
   registerParseCommand(program);
   registerEvalCommand(program);
   registerModelsCommand(program);
+  registerQueueCommand(program);
+  registerWorkerCommand(program);
   registerServeCommand(program);
   return program;
 }

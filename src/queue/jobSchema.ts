@@ -1,0 +1,72 @@
+/**
+ * What a queue job carries and what it returns, checked with zod when a worker takes it: a job
+ * is one photo, with everything `faceparse parse` would know about it, so the worker writes the
+ * same files the CLI writes.
+ */
+import { isAbsolute, normalize, sep } from 'node:path';
+import { z } from 'zod';
+import { OUTPUT_KINDS } from '../outputs/kinds.js';
+
+const absolutePath = z.string().min(1).refine(isAbsolute, 'must be an absolute path');
+
+/** A stem is relative to the out folder and may not climb out of it. */
+const stem = z
+  .string()
+  .min(1)
+  .refine((s) => !isAbsolute(s) && !normalize(s).split(sep).includes('..') && !s.includes('\0'), 'must be a path inside the out folder');
+
+export const FACES_MODES = ['auto', 'on', 'off'] as const;
+export type FacesMode = (typeof FACES_MODES)[number];
+
+/**
+ * Face detection (issue 22) is not in this build of the pipeline: `--faces on|auto` is refused at
+ * submit, and a worker fails such a job clearly rather than parse it without detection.
+ */
+export const FACE_DETECTION_AVAILABLE = false;
+
+export const parseJobSchema = z.object({
+  /** The job format, so a later faceparse can tell old jobs apart. */
+  version: z.literal(1),
+  batch: z.string().min(1),
+  /** The photo, as an absolute path on the filesystem the workers share with the submitter. */
+  input: absolutePath,
+  /** The output folder (absolute) and the photo's stem in it: the layout of `faceparse parse`. */
+  out: absolutePath,
+  stem,
+  outputs: z.array(z.enum(OUTPUT_KINDS)).min(1),
+  alpha: z.number().min(0).max(1),
+  model: z.object({
+    source: z.string().min(1).optional(),
+    key: z.string().min(1),
+    variant: z.enum(['fp32', 'fp16', 'q8']).optional(),
+  }),
+  faces: z.enum(FACES_MODES).optional(),
+  flip: z.boolean(),
+  scales: z.array(z.number().positive()).min(1).optional(),
+});
+
+export type ParseJobData = z.infer<typeof parseJobSchema>;
+
+/** What a finished job returns (kept in Redis as the job's return value, shown by `status --json`). */
+export interface ParseJobResult {
+  input: string;
+  stem: string;
+  files: string[];
+  model: string;
+  variant: string;
+  width: number;
+  height: number;
+  /** Pixels per class present, by label. */
+  pixels: Record<string, number>;
+  /** Milliseconds per stage: decode, preprocess, inference, postprocess, encode (outputs written included). */
+  timings: Record<string, number>;
+  /** `host:pid` of the worker that did it. */
+  worker: string;
+}
+
+/** The job's data if it is a faceparse job, else why not (one line). */
+export function checkJobData(data: unknown): { ok: true; data: ParseJobData } | { ok: false; problem: string } {
+  const parsed = parseJobSchema.safeParse(data);
+  if (parsed.success) return { ok: true, data: parsed.data };
+  return { ok: false, problem: parsed.error.issues.map((i) => `${i.path.join('.') || '(job)'}: ${i.message}`).join('; ') };
+}

@@ -1,0 +1,112 @@
+/**
+ * The worker loop: a BullMQ Worker over the parse queue with the model loaded once. BullMQ owns
+ * the distributed parts: a job's lock is renewed while it runs; if its worker dies (SIGKILL, lost
+ * machine), the lock expires and the stalled-job check of any live worker returns the job to the
+ * queue (`lockDuration`, `stalledInterval`, `maxStalledCount`); failed attempts come back after an
+ * exponential back-off. `close()` stops taking jobs and lets the current ones finish.
+ */
+import { UnrecoverableError, Worker, type Job } from 'bullmq';
+import { connectRedis, safeUrl, type QueueTarget } from './connection.js';
+import type { ParseJobData, ParseJobResult } from './jobSchema.js';
+import { QUEUE_NAME } from './names.js';
+import type { ParserPool } from './parserPool.js';
+import { createProcessor, WORKER_NAME } from './processJob.js';
+
+export const DEFAULT_LOCK_DURATION_MS = 15_000;
+export const DEFAULT_STALLED_INTERVAL_MS = 5_000;
+
+export interface WorkerOptions {
+  target: QueueTarget;
+  pool: ParserPool;
+  /** Jobs at once (default 1). The model queue shares them among its sessions. */
+  concurrency?: number;
+  /** How long a job stays claimed without a lock renewal before it counts as stalled (ms; default 15 000). */
+  lockDuration?: number;
+  /** How often this worker looks for stalled jobs (ms; default 5 000). */
+  stalledInterval?: number;
+  /** Times a job may stall (its worker died) and be returned before it fails (default 2). */
+  maxStalledCount?: number;
+  /** How long a job for another model waits before it is offered again (ms; default 2000). */
+  refuseDelayMs?: number;
+  log: (line: string) => void;
+}
+
+export interface RunningWorker {
+  /** Stops taking jobs; resolves when the jobs in hand are done (force: at once, they are handed back by the stall check). */
+  close(force?: boolean): Promise<void>;
+  /** Jobs being processed now. */
+  active(): number;
+}
+
+export async function startWorker(options: WorkerOptions): Promise<RunningWorker> {
+  const { log } = options;
+  await options.pool.start();
+  const connection = connectRedis(options.target, { role: 'service' });
+  const processJob = createProcessor({ pool: options.pool, refuseDelayMs: options.refuseDelayMs ?? 2000, onRefuse: (m) => log(`warning: ${m}`) });
+  let active = 0;
+  const worker = new Worker<ParseJobData, ParseJobResult>(
+    QUEUE_NAME,
+    async (job, token) => {
+      active++;
+      try {
+        return await processJob(job, token);
+      } finally {
+        active--;
+      }
+    },
+    {
+      connection,
+      prefix: options.target.prefix,
+      concurrency: options.concurrency ?? 1,
+      autorun: false,
+      // Shorter than BullMQ's 30 s + 30 s, so a dead worker's job is back within about 20 s; still
+      // long enough that a live worker busy on a huge photo (the lock is renewed every 7.5 s) keeps it.
+      lockDuration: options.lockDuration ?? DEFAULT_LOCK_DURATION_MS,
+      stalledInterval: options.stalledInterval ?? DEFAULT_STALLED_INTERVAL_MS,
+      maxStalledCount: options.maxStalledCount ?? 2,
+    },
+  );
+  let lastError = '';
+  worker.on('completed', (job: Job<ParseJobData, ParseJobResult>, result) => {
+    log(`ok ${job.data.input} -> ${job.data.out}/${job.data.stem}.* (${Math.round(result.timings.total ?? 0)} ms)`);
+  });
+  worker.on('failed', (job, error) => {
+    if (!job) return;
+    const attempts = job.opts.attempts ?? 1;
+    const input = (job.data as Partial<ParseJobData>).input ?? job.id;
+    if (error instanceof UnrecoverableError || error.name === 'UnrecoverableError' || job.attemptsMade >= attempts) log(`failed ${input}: ${error.message}`);
+    else log(`error ${input} (attempt ${job.attemptsMade} of ${attempts}, retried after a back-off): ${error.message}`);
+  });
+  worker.on('stalled', (jobId) => log(`job ${jobId} stalled (its worker stopped renewing its lock): returned to the queue`));
+  worker.on('error', (error) => {
+    // Connection trouble repeats every retry: say it once until it changes.
+    if (error.message !== lastError) log(`warning: Redis at ${safeUrl(options.target.url)}: ${error.message} (retrying)`);
+    lastError = error.message;
+  });
+  // Say when the connection drops and comes back (a Redis restart, a failover): jobs wait meanwhile, none is lost.
+  let lost = false;
+  let stopped = false;
+  connection.on('close', () => {
+    if (!lost && !stopped) log(`warning: lost the connection to Redis at ${safeUrl(options.target.url)}; reconnecting`);
+    lost = true;
+  });
+  connection.on('ready', () => {
+    if (lost) log(`reconnected to Redis at ${safeUrl(options.target.url)}`);
+    lost = false;
+    lastError = '';
+  });
+  await worker.waitUntilReady();
+  void worker.run().catch((error: Error) => log(`error: the worker loop stopped: ${error.message}`));
+  log(`worker ${WORKER_NAME} ready: ${options.pool.describe()}, concurrency ${options.concurrency ?? 1}, queue ${options.target.prefix}:${QUEUE_NAME} at ${safeUrl(options.target.url)}`);
+  let closing: Promise<void> | undefined;
+  return {
+    active: () => active,
+    close: async (force = false) => {
+      if (force) await worker.close(true);
+      else await (closing ??= worker.close());
+      await options.pool.close();
+      stopped = true;
+      connection.disconnect();
+    },
+  };
+}
