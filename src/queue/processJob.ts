@@ -52,7 +52,10 @@ export function createProcessor(context: ProcessContext) {
     const t0 = performance.now();
     let result;
     try {
-      result = await parser.parse(data.input, { keepLogits: data.outputs.includes('confidence'), flip: data.flip, scales: data.scales });
+      // Until the queue switches face detection on (FACE_DETECTION_AVAILABLE), its jobs parse the
+      // whole photo, as they did before the pipeline had faces (whose default is 'auto').
+      const faces = FACE_DETECTION_AVAILABLE ? data.faces : 'off';
+      result = await parser.parse(data.input, { keepLogits: data.outputs.includes('confidence'), flip: data.flip, scales: data.scales, faces });
     } catch (error) {
       if (isPermanent(error)) throw new UnrecoverableError((error as Error).message);
       throw error;
