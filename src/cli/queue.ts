@@ -66,7 +66,7 @@ export function registerQueueCommand(program: Command, io: CommandIO = processIO
       .option('--alpha <0..1>', 'overlay opacity of the label colours', '0.5')
       .option('-m, --model <id|path>', 'hub id owner/name[@revision] or model folder (default: the embedded face-parsing-mini); workers must run it (or be started with --any-model)')
       .addOption(new Option('--variant <variant>', 'weights variant (default: the model\'s default, as faceparse parse picks it)').choices(['fp32', 'fp16', 'q8']))
-      .addOption(new Option('--faces <mode>', 'face detection mode (needs workers with face detection)').choices(['auto', 'on', 'off']))
+      .addOption(new Option('--faces <mode>', 'faces: auto (default: per face unless the photo already is a face crop), on (always per face) or off (the whole photo, as the reference pipeline)').choices(['auto', 'on', 'off']))
       .option('--flip', 'flip test-time augmentation, as faceparse parse --flip')
       .option('--scales <list>', 'multi-scale test-time augmentation, as faceparse parse --scales')
       .option('--name <name>', 'a name for the batch, shown by status and list')
@@ -79,15 +79,11 @@ export function registerQueueCommand(program: Command, io: CommandIO = processIO
     const scales = flags.scales === undefined ? undefined : parseScaleList(flags.scales, '--scales');
     const attempts = wholeNumber(flags.attempts, '--attempts')!;
     const backoffMs = wholeNumber(flags.backoff, '--backoff', 0)!;
-    const [{ modelRequest }, { submitBatch }, { withQueue }, { FACE_DETECTION_AVAILABLE }] = await Promise.all([
+    const [{ modelRequest }, { submitBatch }, { withQueue }] = await Promise.all([
       import('../queue/modelIdentity.js'),
       import('../queue/submit.js'),
       import('../queue/session.js'),
-      import('../queue/jobSchema.js'),
     ]);
-    if (flags.faces !== undefined && flags.faces !== 'off' && !FACE_DETECTION_AVAILABLE) {
-      throw new FaceParseError('INVALID_ARGUMENT', `--faces ${flags.faces}: this faceparse has no face detection yet; submit without --faces (or with --faces off)`);
-    }
     const model = modelRequest(flags.model, flags.variant);
     const t = await target(flags, io);
     const submitted = await withQueue(t, async (session) => {

@@ -18,12 +18,6 @@ const stem = z
 export const FACES_MODES = ['auto', 'on', 'off'] as const;
 export type FacesMode = (typeof FACES_MODES)[number];
 
-/**
- * Face detection (issue 22) is not in this build of the pipeline: `--faces on|auto` is refused at
- * submit, and a worker fails such a job clearly rather than parse it without detection.
- */
-export const FACE_DETECTION_AVAILABLE = false;
-
 export const parseJobSchema = z.object({
   /** The job format, so a later faceparse can tell old jobs apart. */
   version: z.literal(1),

@@ -9,7 +9,7 @@ import { hostname } from 'node:os';
 import { DelayedError, UnrecoverableError, type Job } from 'bullmq';
 import { FaceParseError, isInputError } from '../base/errors.js';
 import { writeOutputs } from '../outputs/writeOutputs.js';
-import { checkJobData, FACE_DETECTION_AVAILABLE, type ParseJobResult } from './jobSchema.js';
+import { checkJobData, type ParseJobResult } from './jobSchema.js';
 import { describeModel } from './modelIdentity.js';
 import type { ParserPool } from './parserPool.js';
 
@@ -34,9 +34,6 @@ export function createProcessor(context: ProcessContext) {
     const checked = checkJobData(job.data);
     if (!checked.ok) throw new UnrecoverableError(`job ${job.id} is not a faceparse parse job (${checked.problem}); was it added by another program or a newer faceparse?`);
     const data = checked.data;
-    if (data.faces !== undefined && data.faces !== 'off' && !FACE_DETECTION_AVAILABLE) {
-      throw new UnrecoverableError(`${data.input}: --faces ${data.faces} needs face detection, which this worker's faceparse does not have; submit with --faces off or upgrade the workers`);
-    }
     const parser = await context.pool.forModel(data.model);
     if (!parser) {
       const own = context.pool.options.model;
@@ -52,10 +49,8 @@ export function createProcessor(context: ProcessContext) {
     const t0 = performance.now();
     let result;
     try {
-      // Until the queue switches face detection on (FACE_DETECTION_AVAILABLE), its jobs parse the
-      // whole photo, as they did before the pipeline had faces (whose default is 'auto').
-      const faces = FACE_DETECTION_AVAILABLE ? data.faces : 'off';
-      result = await parser.parse(data.input, { keepLogits: data.outputs.includes('confidence'), flip: data.flip, scales: data.scales, faces });
+      // faces as submitted; absent, the pipeline's default ('auto'), as `faceparse parse` does.
+      result = await parser.parse(data.input, { keepLogits: data.outputs.includes('confidence'), flip: data.flip, scales: data.scales, faces: data.faces });
     } catch (error) {
       if (isPermanent(error)) throw new UnrecoverableError((error as Error).message);
       throw error;

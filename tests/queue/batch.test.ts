@@ -76,8 +76,8 @@ describe.skipIf(redisMissing)('faceparse queue: a batch over two workers', () =>
     expect(wait.stderr).not.toMatch(/[\r\u001b]/); // plain lines without a terminal
 
     const cliOut = join(tmp, 'cli');
-    // the queue parses whole photos until it switches face detection on (FACE_DETECTION_AVAILABLE)
-    const cli = faceparse(['parse', photos, '--out', cliOut, '--outputs', ALL_OUTPUTS, ...MODEL, '--threads', '1', '--faces', 'off']);
+    // default flags on both sides: faces 'auto', as a user runs them
+    const cli = faceparse(['parse', photos, '--out', cliOut, '--outputs', ALL_OUTPUTS, ...MODEL, '--threads', '1']);
     expect(cli.code).toBe(1);
 
     // The same files, the same bytes (the JSON's timings aside).
@@ -101,7 +101,7 @@ describe.skipIf(redisMissing)('faceparse queue: a batch over two workers', () =>
     expect(status.results).toHaveLength(11);
     for (const r of status.results) {
       expect(Object.values(r.pixels as Record<string, number>).reduce((a, b) => a + b, 0)).toBe(r.width * r.height);
-      expect(Object.keys(r.timings).sort()).toEqual(['decode', 'encode', 'inference', 'postprocess', 'preprocess', 'total']);
+      expect(Object.keys(r.timings).sort()).toEqual(['decode', 'detect', 'encode', 'inference', 'postprocess', 'preprocess', 'total']);
     }
     expect(new Set(status.results.map((r: { worker: string }) => r.worker)).size).toBe(2);
     const text = q('status', batch);
