@@ -4,7 +4,7 @@
  * options, in one process, rounds alternating (the machine is shared, so only the ratios mean much).
  *
  *   npm run build && node dist/bench/throughput.js [--model DIR] [--variant q8] [--faces N] [--rounds 3]
- *       [--threads 2] [--sessions 1,2] [--photo PATH] [--no-thread]
+ *       [--threads 2] [--sessions 1,2] [--photo PATH] [--no-thread] [--faces-mode auto|on|off]
  *
  * Faces: the first N val images of ../shared/data/celebamask-mini (512x512 JPEGs). Large photo: the
  * largest of ../shared/data/photos (or --photo). For each `--sessions` value the pipeline runs with
@@ -32,9 +32,11 @@ const { values } = parseArgs({
     sessions: { type: 'string', default: '1,2' },
     photo: { type: 'string' },
     'no-thread': { type: 'boolean', default: false },
+    'faces-mode': { type: 'string', default: 'auto' },
   },
 });
 const threads = Number(values.threads);
+const facesMode = values['faces-mode'] as 'auto' | 'on' | 'off';
 const rounds = Number(values.rounds);
 const sessionCounts = values.sessions!.split(',').map(Number);
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
@@ -79,7 +81,7 @@ async function bareLoop(): Promise<number> {
 async function pipelineLoop(parser: FaceParser): Promise<number> {
   const t = performance.now();
   let n = 0;
-  for await (const item of parser.parseEach(faces, { keepLogits: false })) {
+  for await (const item of parser.parseEach(faces, { keepLogits: false, faces: facesMode })) {
     if (item.error) throw item.error;
     n++;
   }
@@ -96,7 +98,7 @@ const bareBig: number[] = [];
 const parseBig: number[] = [];
 const parseBigNoBands: number[] = [];
 const noBands = await FaceParser.create({ ...common, threads, rowBands: false });
-await noBands.parse(bigPhoto, { keepLogits: false });
+await noBands.parse(bigPhoto, { keepLogits: false, faces: 'off' });
 for (let r = 0; r < rounds; r++) {
   bareRates.push(await bareLoop());
   for (const [n, parser] of parsers) rates.get(n)!.push(await pipelineLoop(parser));
@@ -104,16 +106,16 @@ for (let r = 0; r < rounds; r++) {
   await bare.run(bigFeeds);
   bareBig.push(performance.now() - t);
   t = performance.now();
-  await parsers.get(sessionCounts[0]!)!.parse(bigPhoto, { keepLogits: false });
+  await parsers.get(sessionCounts[0]!)!.parse(bigPhoto, { keepLogits: false, faces: 'off' });
   parseBig.push(performance.now() - t);
   t = performance.now();
-  await noBands.parse(bigPhoto, { keepLogits: false });
+  await noBands.parse(bigPhoto, { keepLogits: false, faces: 'off' });
   parseBigNoBands.push(performance.now() - t);
 }
 await noBands.close();
 
 const bareRate = median(bareRates);
-console.log(`model ${values.model} (${values.variant}), ${threads} threads, ${faces.length} faces, ${rounds} rounds, inference thread ${common.inferenceThread ? 'on' : 'off'}`);
+console.log(`model ${values.model} (${values.variant}), ${threads} threads, ${faces.length} faces (parseEach with faces: '${facesMode}'), ${rounds} rounds, inference thread ${common.inferenceThread ? 'on' : 'off'}; the large photo is parsed whole (faces: 'off')`);
 console.log(`bare session.run loop (1 session x ${threads} threads): ${bareRate.toFixed(2)} images/s`);
 for (const [n, xs] of rates) {
   const rate = median(xs);

@@ -54,6 +54,8 @@ export interface UpsampleArgmaxOptions {
    * of rows can be computed on several cores. Default: every row.
    */
   rows?: readonly [number, number];
+  /** With `rows`: `out` holds only those rows (length (end - start) * outWidth), not the whole map. */
+  bandOnly?: boolean;
 }
 
 /**
@@ -73,7 +75,9 @@ export function upsampleArgmax(
   if (logits.length < classes * height * width) {
     throw new FaceParseError('INVALID_ARGUMENT', `logits have ${logits.length} values; ${classes}x${height}x${width} needs ${classes * height * width}`);
   }
-  const out = options.out ?? new Uint8Array(outWidth * outHeight);
+  const [rowStart, rowEnd] = options.rows ?? [0, outHeight];
+  const firstOutRow = options.bandOnly ? rowStart : 0;
+  const out = options.out ?? new Uint8Array(outWidth * (options.bandOnly ? rowEnd - rowStart : outHeight));
   const plane = height * width;
 
   // Arg-max at the logit grid, and whether its margin is safe for the shortcut.
@@ -110,7 +114,6 @@ export function upsampleArgmax(
   const candidates = new Int32Array(width * classes);
   const candidateCount = new Int32Array(width);
   let cachedRows = -1;
-  const [rowStart, rowEnd] = options.rows ?? [0, outHeight];
   for (let y = rowStart; y < rowEnd; y++) {
     const r0 = ys.i0[y]! * width;
     const r1 = ys.i1[y]! * width;
@@ -120,7 +123,7 @@ export function upsampleArgmax(
     }
     const h0 = ys.l0[y]!;
     const h1 = ys.l1[y]!;
-    const rowOut = y * outWidth;
+    const rowOut = (y - firstOutRow) * outWidth;
     for (let r = 0; r < runStart.length - 1; r++) {
       const xStart = runStart[r]!;
       const xEnd = runStart[r + 1]!;

@@ -13,9 +13,7 @@ port.on('message', (request: BandRequest) => {
       out = resizePilRows(r.src, r.width, r.height, r.channels, r.outWidth, r.outHeight, r.resample, r.rowStart, r.rowEnd, r.srcRowOffset);
     } else {
       const r = request;
-      const full = new Uint8Array(r.outWidth * r.outHeight); // only this band's rows are written; the band is sent back
-      upsampleArgmax(r.logits, r.classes, r.height, r.width, r.outHeight, r.outWidth, { out: full, rows: [r.rowStart, r.rowEnd] });
-      out = full.slice(r.rowStart * r.outWidth, r.rowEnd * r.outWidth);
+      out = upsampleArgmax(r.logits, r.classes, r.height, r.width, r.outHeight, r.outWidth, { rows: [r.rowStart, r.rowEnd], bandOnly: true });
     }
     port.postMessage({ id: request.id, out } satisfies BandReply, [out.buffer as ArrayBuffer]);
   } catch (error) {
