@@ -8,7 +8,8 @@
  *
  * Faces: the first N val images of ../shared/data/celebamask-mini (512x512 JPEGs). Large photo: the
  * largest of ../shared/data/photos (or --photo). For each `--sessions` value the pipeline runs with
- * that many sessions sharing `--threads` threads; the bare loop always uses one session with all of them.
+ * that many sessions sharing `--threads` threads (0: sessions left unset, the library's default); the bare loop
+ * always uses one session with all of them.
  * Printed: images/s of each and their ratio (parseEach / bare), and for the large photo the median
  * end-to-end parse time over the bare run of the same preprocessed input.
  */
@@ -29,7 +30,7 @@ const { values } = parseArgs({
     faces: { type: 'string', default: '20' },
     rounds: { type: 'string', default: '3' },
     threads: { type: 'string', default: '2' },
-    sessions: { type: 'string', default: '1,2' },
+    sessions: { type: 'string', default: '0,1,2' },
     photo: { type: 'string' },
     'no-thread': { type: 'boolean', default: false },
     'faces-mode': { type: 'string', default: 'auto' },
@@ -70,7 +71,7 @@ const faceFeeds = await Promise.all(faces.map(feedsOf));
 const bigFeeds = await feedsOf(bigPhoto);
 
 const parsers = new Map<number, FaceParser>();
-for (const n of sessionCounts) parsers.set(n, await FaceParser.create({ ...common, threads, sessions: n }));
+for (const n of sessionCounts) parsers.set(n, await FaceParser.create({ ...common, threads, ...(n === 0 ? {} : { sessions: n }) }));
 
 async function bareLoop(): Promise<number> {
   const t = performance.now();
@@ -119,7 +120,8 @@ console.log(`model ${values.model} (${values.variant}), ${threads} threads, ${fa
 console.log(`bare session.run loop (1 session x ${threads} threads): ${bareRate.toFixed(2)} images/s`);
 for (const [n, xs] of rates) {
   const rate = median(xs);
-  console.log(`parseEach, ${n} session(s) x ${n === 1 ? threads : Math.max(1, Math.floor(threads / n))} thread(s): ${rate.toFixed(2)} images/s = ${(rate / bareRate).toFixed(3)}x the bare loop`);
+  const what = n === 0 ? 'the default (sessions unset: folder sessions, 1 thread each)' : `${n} session(s) x ${n === 1 ? threads : Math.max(1, Math.floor(threads / n))} thread(s)`;
+  console.log(`parseEach, ${what}: ${rate.toFixed(2)} images/s = ${(rate / bareRate).toFixed(3)}x the bare loop`);
 }
 const meta = `${bigPhoto}`;
 console.log(`large photo ${meta}: parse ${median(parseBig).toFixed(0)} ms, bare run ${median(bareBig).toFixed(0)} ms = ${(median(parseBig) / median(bareBig)).toFixed(2)}x`);

@@ -86,6 +86,9 @@ export class FaceParser {
   readonly resolved: LoadedModel['resolved'];
   readonly platform: Platform;
   readonly #queue: ModelQueue;
+  /** The sessions for many photos (LoadedModel.folderSessions), started on the first parseEach of two or more. */
+  readonly #folderSessions: LoadedModel['folderSessions'];
+  #folderQueue: Promise<ModelQueue> | undefined;
   readonly #renderer: Renderer;
   readonly #tables: Float32Array[];
   readonly #maxInputPixels: number | undefined;
@@ -108,6 +111,7 @@ export class FaceParser {
     this.labels = loaded.labels;
     this.preprocessor = loaded.preprocessor;
     this.#queue = new ModelQueue(loaded.sessions);
+    this.#folderSessions = loaded.folderSessions;
     this.#renderer = createRenderer(loaded.platform.codec);
     this.#tables = normalizationTables(loaded.preprocessor);
     this.#maxInputPixels = options.maxInputPixels;
@@ -175,12 +179,13 @@ export class FaceParser {
     if (options.scales !== undefined) checkScales(options.scales); // a bad option fails the call, not each item
     checkFacesMode(options.faces);
     // Photos in flight: one per session on the model, one being prepared and one being finished.
-    const window = this.#queue.sessions.length + 2;
+    let queue = this.#queue;
+    let window = queue.sessions.length + 2;
     const inFlight: Array<Promise<BatchItem>> = [];
     let index = 0;
-    const start = (input: ImageInput): Promise<BatchItem> => {
+    const start = (input: ImageInput, on: ModelQueue): Promise<BatchItem> => {
       const at = index++;
-      const job = this.#track(this.#prepare(input, options).then((prepared) => this.#infer(prepared, options))).then(
+      const job = this.#track(this.#prepare(input, options).then((prepared) => this.#infer(prepared, options, on))).then(
         (result): BatchItem => ({ index: at, input, result }),
         (error: unknown): BatchItem => {
           if (error instanceof FaceParseError && (isInputError(error) || error.code === 'INVALID_ARGUMENT')) return { index: at, input, error };
@@ -191,10 +196,24 @@ export class FaceParser {
       return job;
     };
     for await (const input of inputs as AsyncIterable<ImageInput>) {
-      inFlight.push(start(input));
+      if (index === 1 && this.#folderSessions) {
+        // A second photo: this is a folder run, so from here on the folder sessions take the photos.
+        queue = await this.#folderQueueOrMain();
+        window = queue.sessions.length + 2;
+      }
+      inFlight.push(start(input, queue));
       if (inFlight.length >= window) yield await inFlight.shift()!;
     }
     while (inFlight.length > 0) yield await inFlight.shift()!;
+  }
+
+  /** The folder sessions' queue, started once; where they cannot start, the main queue (the label maps are the same either way). */
+  #folderQueueOrMain(): Promise<ModelQueue> {
+    this.#folderQueue ??= this.#folderSessions!().then(
+      (sessions) => new ModelQueue(sessions),
+      () => this.#queue,
+    );
+    return this.#folderQueue;
   }
 
   /**
@@ -243,8 +262,8 @@ export class FaceParser {
   }
 
   /** Face by face: each face's crop through the model (one batch where it can), the logits pasted back. */
-  async #inferFaces(prepared: Prepared, decision: FacesDecision, options: ParseOptions): Promise<ParseResult> {
-    const queued: ModelRun = (pixels, batch, height, width) => this.#queue.run(pixels, batch, height, width);
+  async #inferFaces(prepared: Prepared, decision: FacesDecision, options: ParseOptions, queue: ModelQueue): Promise<ParseResult> {
+    const queued: ModelRun = (pixels, batch, height, width) => queue.run(pixels, batch, height, width);
     const run: ModelRun = async (pixels, batch, height, width) => {
       if (batch === 1) return queued(pixels, 1, height, width);
       if (!this.#batchFaces) return runOneByOne(queued, pixels, batch, height, width);
@@ -278,10 +297,10 @@ export class FaceParser {
     });
   }
 
-  async #infer(prepared: Prepared, options: ParseOptions): Promise<ParseResult> {
-    if (prepared.decision && !prepared.decision.wholePhoto) return this.#inferFaces(prepared, prepared.decision, options);
+  async #infer(prepared: Prepared, options: ParseOptions, queue: ModelQueue = this.#queue): Promise<ParseResult> {
+    if (prepared.decision && !prepared.decision.wholePhoto) return this.#inferFaces(prepared, prepared.decision, options, queue);
     const t0 = now();
-    const logits = await runWithTta((...args) => this.#queue.run(...args), prepared.input!, options, this.#mirrorClasses);
+    const logits = await runWithTta((...args) => queue.run(...args), prepared.input!, options, this.#mirrorClasses);
     const t1 = now();
     const { image } = prepared;
     checkLogits(logits, this.model, prepared.name);
@@ -323,6 +342,8 @@ export class FaceParser {
     this.#closed = true;
     while (this.#parses.size > 0) await Promise.allSettled([...this.#parses]);
     await this.#queue.release();
+    const folder = await this.#folderQueue;
+    if (folder && folder !== this.#queue) await folder.release();
     if (this.#ownsDetector && this.#detector) await (await this.#detector.catch(() => undefined))?.release?.();
   }
 

@@ -10,6 +10,11 @@ export interface LoadedModel {
   labels: string[];
   preprocessor: PreprocessorConfig;
   sessions: SegmentationSession[];
+  /**
+   * Sessions for runs of many photos (parseEach, parseBatch), started on the first such run, where
+   * the platform finds them faster than `sessions` (Node: one 1-thread session per core).
+   */
+  folderSessions?: () => Promise<SegmentationSession[]>;
   /** The model id or folder/URL it was loaded from. */
   model: string;
   variant: ModelVariant;

@@ -30,8 +30,10 @@ export interface RuntimeOptions {
   spinning?: boolean;
   /**
    * Model sessions (default 1). With more than one, runs go to whichever is idle and the threads
-   * are shared out among them: on a folder, two 1-thread sessions can keep two cores busier than
-   * one 2-thread session (bench/parse.ts --sessions measures it on your machine).
+   * are shared out among them. Left unset, parseEach/parseBatch of two or more photos start one
+   * 1-thread session per core of their own (once, on the first such run): on a folder they kept
+   * the cores busier than one many-thread session (bench/throughput.ts), while a single parse
+   * keeps the lowest latency of one session with every thread. The label maps are the same.
    */
   sessions?: number;
   /**
