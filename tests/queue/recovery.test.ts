@@ -22,7 +22,8 @@ function expectExactOutputs(out: string, photos: string[]): void {
   expect(readdirSync(out).filter((f) => !f.endsWith('.faceparse-tmp')).sort()).toEqual(expected);
 }
 
-describe.skipIf(redisMissing)('faceparse queue: recovery', () => {
+// These run whole batches through real processes: under a loaded CI machine they need more than the default 120 s.
+describe.skipIf(redisMissing)('faceparse queue: recovery', { timeout: 300_000 }, () => {
   const tmp = mkdtempSync(join(tmpdir(), 'faceparse-recovery-'));
   let redis: RedisServer | undefined;
   const workers: WorkerProcess[] = [];
@@ -55,7 +56,7 @@ describe.skipIf(redisMissing)('faceparse queue: recovery', () => {
     const replacement = startWorker(redis.url, [...MODEL, ...FAST_RECOVERY]);
     workers.push(replacement);
 
-    const wait = faceparseAsync(['queue', 'wait', batch, '--redis', redis.url, '--timeout', '120']);
+    const wait = faceparseAsync(['queue', 'wait', batch, '--redis', redis.url, '--timeout', '240']);
     const waited = await wait.done;
     expect(waited.code, waited.stderr).toBe(0);
     expect(waited.stderr).toMatch(/24 jobs: 24 completed, 0 failed/);
@@ -91,7 +92,7 @@ describe.skipIf(redisMissing)('faceparse queue: recovery', () => {
     expect(submit.code, submit.stderr).toBe(0);
     const batch = submit.stdout.trim().split('\n').at(-1)!;
     // `wait` is already running when Redis goes away, and rides it out.
-    const wait = faceparseAsync(['queue', 'wait', batch, '--redis', redis.url, '--timeout', '120']);
+    const wait = faceparseAsync(['queue', 'wait', batch, '--redis', redis.url, '--timeout', '240']);
 
     await until(() => okLines(worker.log()).length >= 3, 60_000, 'the first results');
     await redis.restart();
