@@ -24,7 +24,8 @@ async function create(request: TensorCreateRequest): Promise<null> {
   ort.env.wasm.numThreads = self.crossOriginIsolated ? Math.max(1, request.threads) : 1;
   ort.env.logLevel = 'error';
   try {
-    session = await ort.InferenceSession.create(request.model, { executionProviders: ['wasm'], graphOptimizationLevel: 'all' });
+    // logSeverityLevel 3: the export carries unused initializers that onnxruntime warns about on every load (as in Node).
+    session = await ort.InferenceSession.create(request.model, { executionProviders: ['wasm'], graphOptimizationLevel: 'all', logSeverityLevel: 3 });
   } catch (error) {
     throw new FaceParseError('MODEL_INVALID', `${modelName} is not a loadable ONNX model (${String((error as Error).message ?? error).split('\n')[0]}); parse with faces: 'off'`);
   }
