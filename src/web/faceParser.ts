@@ -114,16 +114,16 @@ function checkParseOptions(options: WebParseOptions): void {
  * platform on the first parse that needs it (faces 'off' never starts it); a failed start is
  * retried by the next parse.
  */
-function lazyDetector(start: () => Promise<TensorRunner>): TensorRunner {
+function lazyDetector(create: () => Promise<TensorRunner>): TensorRunner & { start(): Promise<TensorRunner> } {
   let runner: Promise<TensorRunner> | undefined;
+  const start = () =>
+    (runner ??= create().catch((error: unknown) => {
+      runner = undefined;
+      throw error;
+    }));
   return {
-    run(input, dims) {
-      runner ??= start().catch((error: unknown) => {
-        runner = undefined;
-        throw error;
-      });
-      return runner.then((r) => r.run(input, dims));
-    },
+    start,
+    run: (input, dims) => start().then((r) => r.run(input, dims)),
     async release() {
       const started = await runner?.catch(() => undefined);
       runner = undefined;
@@ -162,7 +162,7 @@ export class FaceParser {
   readonly #core: PipelineFaceParser;
   /** Parsers at other input sizes (inputSize), over the same session. */
   readonly #sized = new Map<number, PipelineFaceParser>();
-  readonly #limits: { maxInputPixels?: number; maxInputBytes?: number; detector: TensorRunner };
+  readonly #limits: { maxInputPixels?: number; maxInputBytes?: number; detector: ReturnType<typeof lazyDetector> };
   #closed = false;
 
   private constructor(loaded: WebLoadedModel, limits: { maxInputPixels?: number; maxInputBytes?: number }) {
@@ -197,6 +197,15 @@ export class FaceParser {
   /** Milliseconds inside onnxruntime's session.run for the last model pass (the rest of `inference` is the worker round trip). */
   get lastModelRunMs(): number {
     return this.#loaded.sessions[0]!.lastRunMs;
+  }
+
+  /**
+   * Fetch the face detector and start its worker now rather than on the first parse with faces
+   * 'auto' / 'on' (an app that must work offline later loads it while online).
+   */
+  async loadFaceDetector(): Promise<void> {
+    this.#checkOpen();
+    await this.#limits.detector.start();
   }
 
   /** Parse one photo: Blob/File, URL, ImageBitmap, ImageData, image, canvas, video, VideoFrame, encoded bytes or raw pixels. */
