@@ -143,7 +143,7 @@ function faceCases(name: string, modelDir: string, variant: 'fp32' | 'q8', minAg
       );
       console.log(
         `${name} ${photo} ${outcome.width}x${outcome.height}: parsed as ${outcome.parsedAs} (node ${node.parsedAs}), ${outcome.boxes.length} faces (node ${node.boxes.length}), ` +
-          `box error ${boxError.toFixed(3)} px; ${(agreement * 100).toFixed(4)}% agree (${outcome.total - outcome.same} px differ)${outcome.note ? `; note: ${outcome.note}` : ''}`,
+          `box error ${boxError.toExponential(2)} px; ${(agreement * 100).toFixed(4)}% agree (${outcome.total - outcome.same} px differ)${outcome.note ? `; note: ${outcome.note}` : ''}`,
       );
       expect(outcome.total).toBe(outcome.width * outcome.height);
       expect(outcome.parsedAs).toBe(node.parsedAs);
