@@ -10,6 +10,8 @@
  *     result.categoryMask; // Uint8Array of class ids, result.width x result.height
  */
 import { FaceParseError } from '../base/errors.js';
+import { checkFacesMode, type FacesMode } from '../faces/facesMode.js';
+import type { TensorRunner } from '../faces/types.js';
 import type { ImageInput, ModelVariant } from '../base/types.js';
 import type { PreprocessorConfig } from '../models/segformer/config.js';
 import { FaceParser as PipelineFaceParser } from '../pipeline/faceParser.js';
@@ -67,10 +69,11 @@ export interface WebFaceParserOptions {
 
 export interface WebParseOptions extends Pick<ParseOptions, 'keepLogits' | 'flip' | 'scales'> {
   /**
-   * Face handling. 'off' parses the whole photo as one face image (what Node does today). Face
-   * detection and alignment come with the face stage; until then other values are refused.
+   * Face handling, as in Node: 'auto' (default) finds the faces (BlazeFace, in a worker of its
+   * own) and parses the whole photo when it already is a face crop, else face by face, pasted
+   * back; 'on' always face by face; 'off' the whole photo, the reference pipeline, no detector.
    */
-  faces?: 'off';
+  faces?: FacesMode;
   /**
    * Model input size (a square side in pixels, a multiple of 32) for this parse instead of the
    * preprocessor's: smaller is faster and coarser, e.g. 256 for live video. Default: the
@@ -99,13 +102,34 @@ function defaultThreads(): number {
 }
 
 function checkParseOptions(options: WebParseOptions): void {
-  if (options.faces !== undefined && options.faces !== 'off') {
-    throw new FaceParseError('INVALID_ARGUMENT', `faces: ${JSON.stringify(options.faces)} is not available in this build; use faces: 'off' (the whole photo)`);
-  }
+  checkFacesMode(options.faces);
   const size = options.inputSize;
   if (size !== undefined && !(Number.isInteger(size) && size >= 32 && size <= 2048 && size % 32 === 0)) {
     throw new FaceParseError('INVALID_ARGUMENT', `inputSize must be a multiple of 32 from 32 to 2048; got ${String(size)}`);
   }
+}
+
+/**
+ * One face detector for the parser and its other-size parsers (inputSize), started by the
+ * platform on the first parse that needs it (faces 'off' never starts it); a failed start is
+ * retried by the next parse.
+ */
+function lazyDetector(create: () => Promise<TensorRunner>): TensorRunner & { start(): Promise<TensorRunner> } {
+  let runner: Promise<TensorRunner> | undefined;
+  const start = () =>
+    (runner ??= create().catch((error: unknown) => {
+      runner = undefined;
+      throw error;
+    }));
+  return {
+    start,
+    run: (input, dims) => start().then((r) => r.run(input, dims)),
+    async release() {
+      const started = await runner?.catch(() => undefined);
+      runner = undefined;
+      await started?.release?.();
+    },
+  };
 }
 
 /** A session shared with the main parser: runs go through, release is the main parser's job. */
@@ -138,13 +162,14 @@ export class FaceParser {
   readonly #core: PipelineFaceParser;
   /** Parsers at other input sizes (inputSize), over the same session. */
   readonly #sized = new Map<number, PipelineFaceParser>();
-  readonly #limits: { maxInputPixels?: number; maxInputBytes?: number };
+  readonly #limits: { maxInputPixels?: number; maxInputBytes?: number; detector: ReturnType<typeof lazyDetector> };
   #closed = false;
 
   private constructor(loaded: WebLoadedModel, limits: { maxInputPixels?: number; maxInputBytes?: number }) {
     this.#loaded = loaded;
-    this.#limits = limits;
-    this.#core = PipelineFaceParser.fromLoaded(loaded, limits);
+    const platform = loaded.platform;
+    this.#limits = { ...limits, detector: lazyDetector(() => platform.createFaceDetector({ threads: platform.options.threads })) };
+    this.#core = PipelineFaceParser.fromLoaded(loaded, this.#limits);
     this.model = loaded.model;
     this.variant = loaded.variant;
     this.labels = loaded.labels;
@@ -172,6 +197,15 @@ export class FaceParser {
   /** Milliseconds inside onnxruntime's session.run for the last model pass (the rest of `inference` is the worker round trip). */
   get lastModelRunMs(): number {
     return this.#loaded.sessions[0]!.lastRunMs;
+  }
+
+  /**
+   * Fetch the face detector and start its worker now rather than on the first parse with faces
+   * 'auto' / 'on' (an app that must work offline later loads it while online).
+   */
+  async loadFaceDetector(): Promise<void> {
+    this.#checkOpen();
+    await this.#limits.detector.start();
   }
 
   /** Parse one photo: Blob/File, URL, ImageBitmap, ImageData, image, canvas, video, VideoFrame, encoded bytes or raw pixels. */
@@ -223,6 +257,7 @@ export class FaceParser {
     this.#closed = true;
     await Promise.all([...this.#sized.values()].map((parser) => parser.close())); // their sessions are shared: nothing released
     await this.#core.close();
+    await this.#limits.detector.release?.();
   }
 
   #checkOpen(): void {

@@ -50,6 +50,22 @@ export class WebParseResult {
   get variant(): string {
     return this.core.variant;
   }
+  /** 'photo': parsed whole, as the reference pipeline does; 'faces': face by face, pasted back. */
+  get parsedAs(): 'photo' | 'faces' {
+    return this.core.parsedAs;
+  }
+  /** The faces of a per-face parse (box, score, keypoints, transform, crop labels); empty when parsed whole. */
+  get faces(): ParseResult['faces'] {
+    return this.core.faces;
+  }
+  /** Face index + 1 per pixel (0: no face), for a per-face parse. */
+  get instanceMask(): ParseResult['instanceMask'] {
+    return this.core.instanceMask;
+  }
+  /** Why the result is what it is, e.g. that no face was found (the map is then all background). */
+  get note(): string | undefined {
+    return this.core.note;
+  }
   /** Milliseconds per stage: decode, preprocess, inference (the worker round trip), postprocess. */
   get timings(): StageTimings {
     return this.core.timings;

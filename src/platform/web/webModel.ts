@@ -11,6 +11,7 @@ import { fetchModelFiles, type LocalModelFolder, type WebModelSourceOptions } fr
 import type { WorkerSession } from './workerSession.js';
 
 export interface WebLoadedModel extends LoadedModel {
+  platform: WebPlatform;
   sessions: WorkerSession[];
 }
 
