@@ -126,6 +126,13 @@ export function resizePil(
   outHeight: number,
   resample: number = PIL_RESAMPLE.BILINEAR,
 ): Uint8Array {
+  const sizes = [width, height, channels, outWidth, outHeight];
+  if (!(src instanceof Uint8Array) || !sizes.every((n) => Number.isInteger(n) && n > 0) || src.length < width * height * channels) {
+    throw new FaceParseError(
+      'INVALID_ARGUMENT',
+      `resizePil takes 8-bit pixels (a Uint8Array of width * height * channels bytes) and positive whole sizes; got ${src instanceof Uint8Array ? `${src.length} bytes` : String(src)} for ${sizes.join(', ')}`,
+    );
+  }
   if (width === outWidth && height === outHeight) return src;
   return resizePilRows(src, width, height, channels, outWidth, outHeight, resample, 0, outHeight);
 }

@@ -237,3 +237,19 @@ describe('files that are not what their names say', () => {
     expect((await decodeImage(avif)).width).toBe(16);
   });
 });
+
+describe('the low-level pixel exports', () => {
+  it('throw FaceParseError INVALID_ARGUMENT on null or bad sizes, not TypeError', async () => {
+    const { resizePil } = await import('../../src/image/resize.js');
+    const { upsampleArgmax } = await import('../../src/postprocess/upsampleArgmax.js');
+    for (const call of [
+      () => resizePil(null as never, 4, 4, 3, 2, 2),
+      () => resizePil(new Uint8Array(10), 4, 4, 3, 2, 2),
+      () => resizePil(new Uint8Array(48), 4, 4, 3, 0, 2),
+      () => upsampleArgmax(null as never, 19, 4, 4, 8, 8),
+      () => upsampleArgmax(new Float32Array(19 * 16), 19, 4, 4, 8.5, 8),
+    ]) {
+      expect(call).toThrow(expect.objectContaining({ name: 'FaceParseError', code: 'INVALID_ARGUMENT' }));
+    }
+  });
+});
