@@ -23,6 +23,7 @@ import { encodeLabelPng } from '../src/platform/node/render.js';
 import { invertAffine } from '../src/faces/affine.js';
 import { warpAffine } from '../src/faces/warp.js';
 import type { Affine } from '../src/faces/types.js';
+import { seededRandom } from '../bench/util.js';
 
 const { values } = parseArgs({
   options: {
@@ -44,17 +45,7 @@ const PHOTO_REGIONS: Array<[string, number, number, number, number]> = [
   ['pakutaso-graduation-three-faces.jpg', 0, 20, 900, 120],
 ];
 
-function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-const random = mulberry32(Number(values.seed));
+const random = seededRandom(Number(values.seed));
 const uniform = (lo: number, hi: number) => lo + (hi - lo) * random();
 const pick = <T>(items: readonly T[]): T => items[Math.floor(random() * items.length)]!;
 
