@@ -7,23 +7,15 @@
  * they save (bench/throughput.ts prints the large-photo figure).
  */
 import { availableParallelism } from 'node:os';
-import { Worker } from 'node:worker_threads';
-import { existsSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
+import type { Worker } from 'node:worker_threads';
 import { resizePilRows, sourceRowsFor } from '../../image/resize.js';
 import { upsampleArgmax } from '../../postprocess/upsampleArgmax.js';
 import type { ParallelLoops } from '../types.js';
 import type { BandReply, BandRequest } from './bandProtocol.js';
+import { startThread } from './threadScript.js';
 
 /** Below this many output (upsample) or source (resize) pixels, one thread is faster. */
 export const BAND_MIN_PIXELS = 2_000_000;
-
-function workerUrl(): URL {
-  const compiled = new URL('./bandWorker.js', import.meta.url);
-  if (existsSync(fileURLToPath(compiled))) return compiled;
-  // From the TypeScript sources (vitest): the compiled worker that `npm run build` writes.
-  return new URL('../../../dist/src/platform/node/bandWorker.js', import.meta.url);
-}
 
 type BandJob = Omit<Extract<BandRequest, { kind: 'resize' }>, 'id'> | Omit<Extract<BandRequest, { kind: 'upsample' }>, 'id'>;
 
@@ -33,8 +25,7 @@ class BandThread {
   #nextId = 1;
 
   constructor() {
-    const execArgv = process.execArgv.filter((arg) => !arg.startsWith('--input-type'));
-    this.#worker = new Worker(workerUrl(), { execArgv });
+    this.#worker = startThread('bandWorker.js');
     this.#worker.unref(); // idle band threads never keep the process alive
     this.#worker.on('message', (reply: BandReply) => {
       const waiter = this.#pending.get(reply.id);

@@ -9,30 +9,18 @@
  */
 // First: onnxruntime's telemetry is switched off before the native library loads (see telemetry.ts).
 import './telemetry.js';
-import { existsSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
-import { Worker } from 'node:worker_threads';
 import { FaceParseError } from '../../base/errors.js';
 import type { Logits } from '../../base/types.js';
 import type { SegmentationSession, SessionOptions } from '../types.js';
+import { startThread } from './threadScript.js';
 import type { WorkerReply, WorkerRequest } from './workerProtocol.js';
-
-function workerUrl(): URL {
-  const compiled = new URL('./inferenceWorker.js', import.meta.url);
-  if (existsSync(fileURLToPath(compiled))) return compiled;
-  // Running from the TypeScript sources (vitest): a worker thread cannot load .ts, so use the
-  // compiled worker that `npm run build` writes (npm test builds first).
-  return new URL('../../../dist/src/platform/node/inferenceWorker.js', import.meta.url);
-}
 
 function toError(reply: Extract<WorkerReply, { kind: 'error' }>): Error {
   return reply.code ? new FaceParseError(reply.code, reply.message) : new Error(reply.message);
 }
 
 export async function createWorkerSession(modelPath: string, options: SessionOptions): Promise<SegmentationSession> {
-  // A worker inherits the process's execArgv; --input-type (node -e scripts) is refused for a file entry.
-  const execArgv = process.execArgv.filter((arg) => !arg.startsWith('--input-type'));
-  const worker = new Worker(workerUrl(), { workerData: { modelPath, options }, execArgv });
+  const worker = startThread('inferenceWorker.js', { workerData: { modelPath, options } });
   const pending = new Map<number, { resolve: (reply: WorkerReply) => void; reject: (error: Error) => void }>();
   let nextId = 1;
   let failed: Error | undefined;

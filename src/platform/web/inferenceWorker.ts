@@ -8,10 +8,11 @@
  */
 /// <reference lib="webworker" />
 import type * as Ort from 'onnxruntime-web';
+import { serveRequests } from './workerRpc.js';
 import { FaceParseError } from '../../base/errors.js';
 import { checkModelIo, type ModelIo, type TensorMetadata } from '../../models/segformer/modelIo.js';
 import { float16ToFloat32, float32ToFloat16 } from '../../base/float16.js';
-import type { CreateReply, CreateRequest, RunReply, RunRequest, WebDevice, WorkerReply, WorkerRequest } from './workerProtocol.js';
+import type { CreateReply, CreateRequest, RunReply, RunRequest, WebDevice, WorkerRequest } from './workerProtocol.js';
 
 type OrtModule = typeof Ort;
 
@@ -101,25 +102,10 @@ async function run(request: RunRequest): Promise<{ value: RunReply; transfer: Tr
   return { value: { logits, dims: [outDims[0]!, outDims[1]!, outDims[2]!, outDims[3]!], runMs }, transfer: [logits.buffer] };
 }
 
-function reply(message: WorkerReply, transfer: Transferable[] = []): void {
-  (self as unknown as DedicatedWorkerGlobalScope).postMessage(message, transfer);
-}
-
-self.addEventListener('message', async (event: MessageEvent<WorkerRequest>) => {
-  const request = event.data;
-  try {
-    if (request.type === 'create') reply({ id: request.id, ok: true, value: await create(request) });
-    else if (request.type === 'run') {
-      const { value, transfer } = await run(request);
-      reply({ id: request.id, ok: true, value }, transfer);
-    } else {
-      await session?.release();
-      session = undefined;
-      reply({ id: request.id, ok: true, value: null });
-    }
-  } catch (error) {
-    const code = error instanceof FaceParseError ? error.code : 'MODEL_INVALID';
-    const message = error instanceof Error ? error.message : String(error);
-    reply({ id: request.id, ok: false, error: { code, message } });
-  }
+serveRequests<WorkerRequest>(async (request) => {
+  if (request.type === 'create') return { value: await create(request) };
+  if (request.type === 'run') return run(request);
+  await session?.release();
+  session = undefined;
+  return { value: null };
 });

@@ -6,8 +6,9 @@
  */
 /// <reference lib="webworker" />
 import type * as Ort from 'onnxruntime-web';
+import { serveRequests } from './workerRpc.js';
 import { FaceParseError } from '../../base/errors.js';
-import type { TensorCreateRequest, TensorRunReply, TensorRunRequest, TensorWorkerReply, TensorWorkerRequest } from './tensorWorkerProtocol.js';
+import type { TensorCreateRequest, TensorRunReply, TensorRunRequest, TensorWorkerRequest } from './tensorWorkerProtocol.js';
 
 type OrtModule = typeof Ort;
 
@@ -43,25 +44,10 @@ async function run(request: TensorRunRequest): Promise<{ value: TensorRunReply; 
   return { value, transfer: Object.values(value).map((data) => data.buffer) };
 }
 
-function reply(message: TensorWorkerReply, transfer: Transferable[] = []): void {
-  (self as unknown as DedicatedWorkerGlobalScope).postMessage(message, transfer);
-}
-
-self.addEventListener('message', async (event: MessageEvent<TensorWorkerRequest>) => {
-  const request = event.data;
-  try {
-    if (request.type === 'create') reply({ id: request.id, ok: true, value: await create(request) });
-    else if (request.type === 'run') {
-      const { value, transfer } = await run(request);
-      reply({ id: request.id, ok: true, value }, transfer);
-    } else {
-      await session?.release();
-      session = undefined;
-      reply({ id: request.id, ok: true, value: null });
-    }
-  } catch (error) {
-    const code = error instanceof FaceParseError ? error.code : 'MODEL_INVALID';
-    const message = error instanceof Error ? error.message : String(error);
-    reply({ id: request.id, ok: false, error: { code, message } });
-  }
+serveRequests<TensorWorkerRequest>(async (request) => {
+  if (request.type === 'create') return { value: await create(request) };
+  if (request.type === 'run') return run(request);
+  await session?.release();
+  session = undefined;
+  return { value: null };
 });

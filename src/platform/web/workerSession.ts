@@ -7,7 +7,8 @@
 import { FaceParseError } from '../../base/errors.js';
 import type { Device, Logits } from '../../base/types.js';
 import type { SegmentationSession } from '../types.js';
-import type { CreateReply, RunReply, WebDevice, WorkerReply, WorkerRequest } from './workerProtocol.js';
+import { listenForReplies, type Pending } from './workerRpc.js';
+import type { CreateReply, RunReply, WebDevice, WorkerRequest } from './workerProtocol.js';
 
 export interface WorkerSessionOptions {
   /** URL of the worker script (faceparse.worker.js beside the bundle). */
@@ -21,7 +22,6 @@ export interface WorkerSessionOptions {
   threads: number;
 }
 
-type Pending = { resolve: (value: unknown) => void; reject: (error: Error) => void };
 
 export class WorkerSession implements SegmentationSession {
   readonly info: CreateReply;
@@ -62,23 +62,10 @@ export class WorkerSession implements SegmentationSession {
       throw new FaceParseError('DEVICE_UNAVAILABLE', `could not start the inference worker ${String(options.workerUrl)} (${(error as Error).message}); serve faceparse.worker.js beside faceparse.js from the same origin`, { cause: error });
     }
     const pending = new Map<number, Pending>();
-    const failAll = (message: string) => {
-      for (const { reject } of pending.values()) reject(new FaceParseError('DEVICE_UNAVAILABLE', message));
-      pending.clear();
-    };
-    worker.addEventListener('message', (event: MessageEvent<WorkerReply>) => {
-      const reply = event.data;
-      const call = pending.get(reply.id);
-      if (!call) return;
-      pending.delete(reply.id);
-      if (reply.ok) call.resolve(reply.value);
-      else call.reject(new FaceParseError(reply.error.code, reply.error.message));
+    listenForReplies(worker, pending, {
+      onError: (event) => `the inference worker failed (${event.message || 'it could not load'}); check that faceparse.worker.js and the ort-*.mjs/.wasm files are served beside faceparse.js`,
+      onMessageError: 'the inference worker sent a message the page could not read',
     });
-    worker.addEventListener('error', (event) => {
-      event.preventDefault();
-      failAll(`the inference worker failed (${event.message || 'it could not load'}); check that faceparse.worker.js and the ort-*.mjs/.wasm files are served beside faceparse.js`);
-    });
-    worker.addEventListener('messageerror', () => failAll('the inference worker sent a message the page could not read'));
     const request: WorkerRequest = {
       type: 'create',
       id: 0,

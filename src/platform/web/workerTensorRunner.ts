@@ -5,7 +5,8 @@
  */
 import { FaceParseError } from '../../base/errors.js';
 import type { TensorRunner } from '../../faces/types.js';
-import type { TensorRunReply, TensorWorkerReply, TensorWorkerRequest } from './tensorWorkerProtocol.js';
+import { listenForReplies, type Pending } from './workerRpc.js';
+import type { TensorRunReply, TensorWorkerRequest } from './tensorWorkerProtocol.js';
 
 export interface WorkerTensorRunnerOptions {
   /** URL of the worker script (faceparse.tensor-worker.js beside the bundle). */
@@ -17,7 +18,6 @@ export interface WorkerTensorRunnerOptions {
   threads: number;
 }
 
-type Pending = { resolve: (value: unknown) => void; reject: (error: Error) => void };
 
 export async function createWorkerTensorRunner(options: WorkerTensorRunnerOptions): Promise<TensorRunner> {
   let worker: Worker;
@@ -29,23 +29,10 @@ export async function createWorkerTensorRunner(options: WorkerTensorRunnerOption
   const pending = new Map<number, Pending>();
   let nextId = 0;
   let runs: Promise<unknown> = Promise.resolve();
-  const failAll = (message: string) => {
-    for (const { reject } of pending.values()) reject(new FaceParseError('DEVICE_UNAVAILABLE', message));
-    pending.clear();
-  };
-  worker.addEventListener('message', (event: MessageEvent<TensorWorkerReply>) => {
-    const reply = event.data;
-    const call = pending.get(reply.id);
-    if (!call) return;
-    pending.delete(reply.id);
-    if (reply.ok) call.resolve(reply.value);
-    else call.reject(new FaceParseError(reply.error.code, reply.error.message));
+  listenForReplies(worker, pending, {
+    onError: (event) => `the worker for ${options.modelName} failed (${event.message || 'it could not load'}); check that ${String(options.workerUrl)} and the ort-*.mjs/.wasm files are served beside faceparse.js`,
+    onMessageError: 'the tensor worker sent a message the page could not read',
   });
-  worker.addEventListener('error', (event) => {
-    event.preventDefault();
-    failAll(`the worker for ${options.modelName} failed (${event.message || 'it could not load'}); check that ${String(options.workerUrl)} and the ort-*.mjs/.wasm files are served beside faceparse.js`);
-  });
-  worker.addEventListener('messageerror', () => failAll('the tensor worker sent a message the page could not read'));
   const call = <T>(request: TensorWorkerRequest, transfer: Transferable[] = []) =>
     new Promise<T>((resolve, reject) => {
       pending.set(request.id, { resolve: resolve as (v: unknown) => void, reject });
