@@ -16,6 +16,7 @@ import { FaceParseError } from '../../src/base/errors.js';
 import { resolveModel, type HubOptions } from '../../src/hub/resolve.js';
 import { maxBytesFor, resolveNetworkLimits } from '../../src/hub/transfer.js';
 import { FakeHub, fakeModelFiles, gitSha1, sha256 } from './fake-hub.js';
+import { failure } from '../helpers/failure.js';
 
 let hub: FakeHub;
 let cacheDir: string;
@@ -47,15 +48,6 @@ function opts(extra: HubOptions = {}): HubOptions {
   return { endpoint: hub.url, cacheDir, retryDelayMs: 5, network: FAST, ...extra };
 }
 
-async function failure(promise: Promise<unknown>): Promise<FaceParseError> {
-  try {
-    await promise;
-  } catch (error) {
-    expect(error).toBeInstanceOf(FaceParseError);
-    return error as FaceParseError;
-  }
-  throw new Error('expected the promise to reject');
-}
 
 const repoFolder = (id: string): string => join(cacheDir, `models--${id.replace('/', '--')}`);
 

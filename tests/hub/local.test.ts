@@ -7,6 +7,7 @@ import { FaceParseError } from '../../src/base/errors.js';
 import { modelInfo } from '../../src/hub/info.js';
 import { defaultModelDir, packageRoot, resolveModel } from '../../src/hub/resolve.js';
 import { fakeModelFiles } from './fake-hub.js';
+import { failure } from '../helpers/failure.js';
 
 let root: string;
 
@@ -25,15 +26,6 @@ afterEach(() => {
   rmSync(root, { recursive: true, force: true });
 });
 
-async function failure(promise: Promise<unknown>): Promise<FaceParseError> {
-  try {
-    await promise;
-  } catch (error) {
-    expect(error).toBeInstanceOf(FaceParseError);
-    return error as FaceParseError;
-  }
-  throw new Error('expected the promise to reject');
-}
 
 describe('resolveModel with a local folder', () => {
   it('returns the files of the folder for each variant, with external data when present', async () => {

@@ -9,6 +9,7 @@ import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { FaceParseError } from '../../src/base/errors.js';
 import { resolveModel, type HubOptions } from '../../src/hub/resolve.js';
 import { commitHash, FakeHub, fakeModelFiles, gitSha1, sha256 } from './fake-hub.js';
+import { failure } from '../helpers/failure.js';
 
 let hub: FakeHub;
 let cacheDir: string;
@@ -36,15 +37,6 @@ function opts(extra: HubOptions = {}): HubOptions {
   return { endpoint: hub.url, cacheDir, retryDelayMs: 5, ...extra };
 }
 
-async function failure(promise: Promise<unknown>): Promise<FaceParseError> {
-  try {
-    await promise;
-  } catch (error) {
-    expect(error).toBeInstanceOf(FaceParseError);
-    return error as FaceParseError;
-  }
-  throw new Error('expected the promise to reject');
-}
 
 const repoFolder = (id: string): string => join(cacheDir, `models--${id.replace('/', '--')}`);
 

@@ -17,6 +17,7 @@ import { FaceParser } from '../../src/pipeline/faceParser.js';
 import { decodeImage } from '../../src/platform/node/decode.js';
 import { canDecodeHevc, isHevcHeif } from '../../src/platform/node/heic.js';
 import { FIXTURES, GOLDEN_DIR, TINY_MODEL } from '../helpers/golden.js';
+import { failure } from '../helpers/failure.js';
 
 const BROKEN = join(FIXTURES, 'broken-models');
 const PHOTO = join(GOLDEN_DIR, 'images/jpeg_q90.jpg');
@@ -25,15 +26,6 @@ const BIN = resolve('dist/src/cli/main.js');
 const tmp = mkdtempSync(join(tmpdir(), 'faceparse-hardening-'));
 afterAll(() => rmSync(tmp, { recursive: true, force: true }));
 
-async function failure(promise: Promise<unknown>): Promise<FaceParseError> {
-  try {
-    await promise;
-  } catch (error) {
-    expect(error).toBeInstanceOf(FaceParseError);
-    return error as FaceParseError;
-  }
-  throw new Error('expected the promise to reject');
-}
 
 function faceparse(args: string[]) {
   const run = spawnSync(process.execPath, [BIN, ...args], { encoding: 'utf8', env: { ...process.env, CI: '1' }, timeout: 60_000 });
