@@ -4,8 +4,9 @@
  * the same face comes out with boxes of different size and offset (a 4 px face in the letterbox is
  * a rough guess, the same face at 20 px in a tile a good one), often under the IoU threshold; so two
  * detections are one face also when each one's centre lies in the other's box (at sizes within
- * MAX_SIZE_RATIO). A merged face takes the score-and-zoom weighted mean of its copies' boxes and
- * keypoints, and the best score: the copy seen at the more comfortable zoom weighs more.
+ * MAX_SIZE_RATIO). A merged face takes the best score of its copies, and the box and keypoints of
+ * the copy seen best (score, less where its view saw the face tiny), averaged with the copies that
+ * agree with it by IoU.
  */
 import { iou } from './blazeFace.js';
 import type { Box, DetectedFace } from './types.js';
@@ -51,7 +52,9 @@ export function mergeAcrossViews(detections: readonly ViewDetection[], iouThresh
     let total = 0;
     const box = { x: 0, y: 0, width: 0, height: 0 };
     const keypoints = best.face.keypoints.map(() => ({ x: 0, y: 0 }));
-    for (const d of cluster) {
+    // The box and keypoints: the mean of the copies that agree with the best one (by IoU, as
+    // MediaPipe's NMS); a rough copy that only shares the centre adds its score, not its box.
+    for (const d of cluster.filter((c) => iou(c.face.box, best.face.box) >= iouThreshold)) {
       const w = Math.max(weight(d), 1e-12);
       total += w;
       box.x += d.face.box.x * w;
