@@ -7,15 +7,17 @@
  * floor (under NEAR_FLOOR_INPUT_PX), or none at all: a hint of more faces below it. So a portrait
  * costs one detector run and a crowd of small faces a few dozen (at most 1 + MAX_TILE_RUNS).
  * Detections are mapped into photo pixels, merged within each level by weighted NMS and across
- * levels by mergeAcrossViews (mergeDetections.ts), and those whose keypoints are not laid out as
- * a face's are dropped (faceShape.ts).
+ * levels by mergeAcrossViews (mergeDetections.ts); those whose keypoints are not laid out as a
+ * face's are dropped (faceShape.ts), and unsure ones are kept only if a second look at a better
+ * zoom finds them again (secondLook.ts).
  */
 import type { RgbImage } from '../base/types.js';
 import { applyAffine } from './affine.js';
 import { BLAZEFACE_INPUT_SIZE, BLAZEFACE_OUTPUTS, decodeBlazeFace, weightedNms } from './blazeFace.js';
 import { letterboxView, levelTiles, tileLevels, viewScale, type DetectorView } from './detectorViews.js';
 import { plausibleFace } from './faceShape.js';
-import { mergeAcrossViews, sameFace, type ViewDetection } from './mergeDetections.js';
+import { mergeAcrossViews, type ViewDetection } from './mergeDetections.js';
+import { confirmFaces } from './secondLook.js';
 import type { Box, DetectedFace, TensorRunner } from './types.js';
 import { warpAffine } from './warp.js';
 
@@ -41,10 +43,10 @@ export const NEAR_FLOOR_INPUT_PX = 20;
 const DETECTOR_SAMPLES = 3;
 /** MediaPipe's default score: from here on a detection counts as a face (and is checked as one). */
 const SURE_SCORE = 0.5;
-/** Faces scoring under this are looked at again (`verified`): 5% of the true faces, most wrong boxes. */
-export const VERIFY_BELOW_SCORE = 0.75;
-/** The width the second look shows a face at, in input pixels: where the detector is surest. */
-const VERIFY_INPUT_PX = 48;
+/** Faces scoring under this get a second look (secondLook.ts): 5% of the true faces, most wrong boxes. */
+export const LOOK_AGAIN_BELOW = 0.75;
+/** The score a second look must give the same face to confirm it: evidence, not a detection of its own. */
+const CONFIRM_SCORE = 0.35;
 /** A tile level keeps faces up to this many times the coarser view's near-floor size. */
 const LEVEL_LARGEST_FACE = 2;
 
@@ -93,26 +95,6 @@ export async function runDetectorView(image: RgbImage, view: DetectorView, runne
     .filter((face) => !view.tiled || wholeInTile(face, view, image.width, image.height));
 }
 
-/** A view that shows `box` VERIFY_INPUT_PX input pixels wide in the middle of the input. */
-export function zoomView(box: Box): DetectorView {
-  const scale = box.width / VERIFY_INPUT_PX;
-  const side = BLAZEFACE_INPUT_SIZE * scale;
-  const x = box.x + box.width / 2 - side / 2;
-  const y = box.y + box.height / 2 - side / 2;
-  return { toPhoto: [scale, 0, x, 0, scale, y], region: { x, y, width: side, height: side }, tiled: false };
-}
-
-/**
- * A face the detector is unsure of (score under VERIFY_BELOW_SCORE), looked at again at a zoom
- * where faces score high: kept (with the closer look's box and keypoints) if the detector finds a
- * plausible face there again, dropped if not. Textures that fool it at one zoom rarely do at both.
- */
-async function verified(image: RgbImage, face: DetectedFace, runner: TensorRunner, minScore: number, iouThreshold: number): Promise<DetectedFace | undefined> {
-  const again = (await runDetectorView(image, zoomView(face.box), runner, minScore)).filter((d) => sameFace(d.box, face.box, iouThreshold) && plausibleFace(d));
-  const best = weightedNms(again, iouThreshold)[0];
-  return best && { ...best, score: Math.max(best.score, face.score) };
-}
-
 /** Every face in the photo, best score first, in photo pixels. */
 export async function detectFaces(image: RgbImage, runner: TensorRunner, options: DetectOptions = {}): Promise<DetectedFace[]> {
   const minScore = options.minScore ?? 0.5;
@@ -146,15 +128,13 @@ export async function detectFaces(image: RgbImage, runner: TensorRunner, options
   }
   if (!checkShape) return facesSoFar();
   const faces: DetectedFace[] = [];
+  const unsure: DetectedFace[] = [];
   for (const face of facesSoFar()) {
-    // Under SURE_SCORE a candidate is only a hint for the caller's own rule (facesMode's auto): not checked.
-    // A face cut by the photo's border is not looked at again: half a face on black is no test.
+    // Under SURE_SCORE a candidate is only a hint for the caller's own rule (facesMode's auto), and
+    // a face cut by the photo's border gets no second look (half a face on black is no test).
     const cut = face.box.x < 0 || face.box.y < 0 || face.box.x + face.box.width > width || face.box.y + face.box.height > height;
-    if (face.score >= VERIFY_BELOW_SCORE || face.score < SURE_SCORE || cut) faces.push(face);
-    else {
-      const again = await verified(image, face, runner, minScore, iouThreshold);
-      if (again) faces.push(again);
-    }
+    (face.score >= SURE_SCORE && face.score < LOOK_AGAIN_BELOW && !cut ? unsure : faces).push(face);
   }
+  faces.push(...(await confirmFaces(image, unsure, runner, CONFIRM_SCORE, iouThreshold)));
   return faces.sort((a, b) => b.score - a.score);
 }
