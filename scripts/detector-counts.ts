@@ -4,7 +4,10 @@
  *   --crowds DIR  synthetic crowds of make-crowds.ts (DIR/crowds.json + DIR/images/),
  *   --photos DIR  ../shared/data/photos, with the faces counted by eye in shared-photo-faces.ts,
  *   --wild DIR    in-the-wild scenes of make-wild-scenes.ts (DIR/scenes.json: a pasted face's centre
- *                 is its crop's point (0.5, 0.58), about the nose of a CelebA-HQ crop).
+ *                 is its crop's point (0.5, 0.58), about the nose of a CelebA-HQ crop),
+ *   --grids       with --photos: real faces at crowd sizes: the crowd photo shrunk 4x (faces 13-50 px)
+ *                 in a 3x3 grid (960x639, 153 faces), the three-faces photo shrunk 6x (faces about
+ *                 20 px) in a 6x4 grid (900x600, 72 faces).
  * --overlays DIR writes each photo with its boxes (green: a face, red: wrong) and a yellow cross
  * on each missed face, to look at.
  *
@@ -19,8 +22,9 @@ import { decodeImage } from '../src/platform/node/index.js';
 import { applyAffine } from '../src/faces/affine.js';
 import { detectFaces } from '../src/faces/detectFaces.js';
 import { createNodeDetectorRunner } from '../src/platform/node/faceDetector.js';
+import { warpAffine } from '../src/faces/warp.js';
 import type { Affine, Box, TensorRunner } from '../src/faces/types.js';
-import { addCounts, countMatches, NO_COUNTS, precision, recall, type FaceCounts, type TrueFace } from './face-matching.js';
+import { addCounts, countMatches, matchFaces, NO_COUNTS, precision, recall, type FaceCounts, type TrueFace } from './face-matching.js';
 import { SHARED_PHOTO_FACES } from './shared-photo-faces.js';
 
 const { values } = parseArgs({
@@ -29,6 +33,7 @@ const { values } = parseArgs({
     photos: { type: 'string' },
     wild: { type: 'string' },
     overlays: { type: 'string' },
+    grids: { type: 'boolean', default: false },
     verbose: { type: 'boolean', default: false },
   },
 });
@@ -36,6 +41,8 @@ const { values } = parseArgs({
 interface Sample {
   file: string;
   faces: TrueFace[];
+  /** Made here rather than read from `file`. */
+  image?: RgbImage;
 }
 
 async function crowdSamples(dir: string): Promise<Sample[]> {
@@ -45,6 +52,23 @@ async function crowdSamples(dir: string): Promise<Sample[]> {
 
 function photoSamples(dir: string): Sample[] {
   return Object.entries(SHARED_PHOTO_FACES).map(([name, faces]) => ({ file: join(dir, name), faces }));
+}
+
+/** `name` shrunk `shrink`x, cols x rows copies side by side, with its true faces moved along. */
+async function gridSample(dir: string, name: string, shrink: number, cols: number, rows: number): Promise<Sample> {
+  const photo = await decodeImage(join(dir, name));
+  const [w, h] = [Math.round(photo.width / shrink), Math.round(photo.height / shrink)];
+  const [width, height] = [w * cols, h * rows];
+  const cell = warpAffine(photo, [photo.width / w, 0, 0, 0, photo.height / h, 0], w, h);
+  const data = new Uint8Array(width * height * 3);
+  const faces: TrueFace[] = [];
+  for (let r = 0; r < rows; r++) {
+    for (let c = 0; c < cols; c++) {
+      for (let y = 0; y < h; y++) data.set(cell.subarray(3 * y * w, 3 * (y + 1) * w), 3 * ((r * h + y) * width + c * w));
+      for (const f of SHARED_PHOTO_FACES[name]!) faces.push({ ...f, centre: { x: c * w + (f.centre.x * w) / photo.width, y: r * h + (f.centre.y * h) / photo.height } });
+    }
+  }
+  return { file: `${name.replace(/\.\w+$/, '')}-shrunk${shrink}x-${cols}x${rows}.png`, faces, image: { data, width, height } };
 }
 
 async function wildSamples(dir: string): Promise<Sample[]> {
@@ -106,7 +130,7 @@ async function score(name: string, samples: Sample[], runner: TensorRunner & { r
   let ms = 0;
   let runs = 0;
   for (const sample of samples) {
-    const image = await decodeImage(sample.file);
+    const image = sample.image ?? (await decodeImage(sample.file));
     const before = runner.runs;
     const t = performance.now();
     const faces = await detectFaces(image, runner);
@@ -119,9 +143,10 @@ async function score(name: string, samples: Sample[], runner: TensorRunner & { r
       console.log(`  ${basename(sample.file)} ${image.width}x${image.height}: ${counts.hits}/${counts.faces} faces, ${counts.wrong} wrong, ${runner.runs - before} detector runs`);
     }
     if (values.overlays) {
-      const missed = sample.faces.filter((f) => !boxes.some((b) => countMatches([b], [f]).hits + countMatches([b], [f]).ignored > 0));
-      const hit = boxes.map((b) => ({ box: b, hit: countMatches([b], sample.faces).hits + countMatches([b], sample.faces).ignored > 0 }));
-      const file = join(values.overlays, `${name}-${basename(sample.file).replace(/\.\w+$/, '')}.png`);
+      const boxFace = matchFaces(boxes, sample.faces);
+      const missed = sample.faces.filter((_, f) => !boxFace.includes(f));
+      const hit = boxes.map((box, b) => ({ box, hit: boxFace[b]! >= 0 }));
+      const file = join(values.overlays, `${name.replace(/ /g, '-')}-${basename(sample.file).replace(/\.\w+$/, '')}.png`);
       await sharp(drawOverlay(image, hit, missed), { raw: { width: image.width, height: image.height, channels: 3 } }).png().toFile(file);
     }
   }
@@ -139,6 +164,10 @@ if (!values.crowds && !values.photos && !values.wild) {
 if (values.overlays) await mkdir(values.overlays, { recursive: true });
 const runner = counting(await createNodeDetectorRunner());
 if (values.photos) await score('photos', photoSamples(values.photos), runner);
+if (values.photos && values.grids) {
+  const grids = [await gridSample(values.photos, 'pexels-davide-de-giovanni-3171822.jpg', 4, 3, 3), await gridSample(values.photos, 'pakutaso-graduation-three-faces.jpg', 6, 6, 4)];
+  await score('photo grids', grids, runner);
+}
 if (values.crowds) await score('crowds', await crowdSamples(values.crowds), runner);
 if (values.wild) await score('wild', await wildSamples(values.wild), runner);
 await runner.release?.();

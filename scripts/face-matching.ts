@@ -33,8 +33,8 @@ function covers(box: Box, p: Point): boolean {
   return p.x >= box.x - gx && p.x <= box.x + box.width + gx && p.y >= box.y - gy && p.y <= box.y + box.height + gy;
 }
 
-/** Greedy one-to-one matching by centre distance (relative to box width), counted faces first. */
-export function countMatches(boxes: readonly Box[], faces: readonly TrueFace[]): FaceCounts {
+/** Greedy one-to-one matching by centre distance (relative to box width), counted faces first: each box's face index, or -1. */
+export function matchFaces(boxes: readonly Box[], faces: readonly TrueFace[]): number[] {
   const pairs: Array<{ b: number; f: number; d: number }> = [];
   boxes.forEach((box, b) =>
     faces.forEach((face, f) => {
@@ -45,17 +45,20 @@ export function countMatches(boxes: readonly Box[], faces: readonly TrueFace[]):
     }),
   );
   pairs.sort((p, q) => p.d - q.d);
-  const boxUsed = new Set<number>();
+  const boxFace = boxes.map(() => -1);
   const faceUsed = new Set<number>();
-  let hits = 0;
-  let ignored = 0;
   for (const { b, f } of pairs) {
-    if (boxUsed.has(b) || faceUsed.has(f)) continue;
-    boxUsed.add(b);
+    if (boxFace[b] !== -1 || faceUsed.has(f)) continue;
+    boxFace[b] = f;
     faceUsed.add(f);
-    if (faces[f]!.ignore) ignored++;
-    else hits++;
   }
+  return boxFace;
+}
+
+export function countMatches(boxes: readonly Box[], faces: readonly TrueFace[]): FaceCounts {
+  const boxFace = matchFaces(boxes, faces);
+  const hits = boxFace.filter((f) => f >= 0 && !faces[f]!.ignore).length;
+  const ignored = boxFace.filter((f) => f >= 0 && faces[f]!.ignore).length;
   const counted = faces.filter((f) => !f.ignore).length;
   return { faces: counted, boxes: boxes.length, hits, misses: counted - hits, wrong: boxes.length - hits - ignored, ignored };
 }

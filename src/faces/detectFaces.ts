@@ -136,5 +136,10 @@ export async function detectFaces(image: RgbImage, runner: TensorRunner, options
     (face.score >= SURE_SCORE && face.score < LOOK_AGAIN_BELOW && !cut ? unsure : faces).push(face);
   }
   faces.push(...(await confirmFaces(image, unsure, runner, CONFIRM_SCORE, iouThreshold)));
-  return faces.sort((a, b) => b.score - a.score);
+  // A second look can move an unsure box onto a face found before (a hand over a mouth, two
+  // guesses around one face): one box per face again.
+  return mergeAcrossViews(
+    faces.map((face) => ({ face, inputWidth: Infinity })),
+    iouThreshold,
+  );
 }
