@@ -4,7 +4,8 @@
  */
 
 // The pipeline (src/pipeline) on the shared base (src/base): parse photos, results that convert lazily, errors with codes.
-export { FaceParser, type BatchItem } from './pipeline/faceParser.js';
+export { FaceParser } from './node/faceParser.js';
+export type { BatchItem } from './pipeline/faceParser.js';
 export { ParseResult, type StageTimings, type ParseResultJson } from './pipeline/result.js';
 export { FaceParseError, isInputError, type FaceParseErrorCode } from './base/errors.js';
 export type { FaceParserOptions, ModelSourceOptions, RuntimeOptions, ParseOptions } from './pipeline/options.js';

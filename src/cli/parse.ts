@@ -125,7 +125,7 @@ export async function runParse(inputs: string[], flags: ParseFlags, io: CommandI
   }
   const downloads = flags.quiet ? undefined : progressReporter(io);
   // Loaded here, not at the top: `faceparse --help` and the other commands never load the pipeline's native code.
-  const [{ FaceParser }, { writeOutputs }] = await Promise.all([import('../pipeline/faceParser.js'), import('../outputs/writeOutputs.js')]);
+  const [{ FaceParser }, { writeOutputs }] = await Promise.all([import('../node/faceParser.js'), import('../node/writeOutputs.js')]);
   const parser = await FaceParser.create({
     model: flags.model,
     variant: flags.variant,
