@@ -14,7 +14,7 @@ import type {
   Renderer,
 } from '../outputs/render.js';
 import { FaceParseError } from '../base/errors.js';
-import type { FaceJson, FaceResult } from '../faces/faceResult.js';
+import type { FaceJson, FaceResult, FacesInit } from '../faces/faceResult.js';
 import { warpFaceCrop } from '../faces/modelInput.js';
 
 export interface StageTimings {
@@ -39,16 +39,6 @@ export interface ParseResultJson {
   /** 'photo': parsed whole (the reference pipeline); 'faces': face by face, pasted back. */
   parsedAs: 'photo' | 'faces';
   faces?: FaceJson[];
-  note?: string;
-}
-
-/** What a per-face parse adds to a result. */
-export interface FacesInit {
-  faces: FaceResult[];
-  /** Face index + 1 per photo pixel, 0 where no face's crop reaches. */
-  instanceMask: Uint8Array;
-  /** Softmax maps pasted from the faces (replaces the whole-photo upsampling). */
-  softmax: (ids: readonly number[]) => { confidence: Float32Array; probabilities: Map<number, Float32Array> };
   note?: string;
 }
 
