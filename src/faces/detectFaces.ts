@@ -104,13 +104,15 @@ export async function detectFaces(image: RgbImage, runner: TensorRunner, options
   const found: ViewDetection[] = [];
   const facesSoFar = () => mergeAcrossViews(found, iouThreshold).filter((f) => !checkShape || plausibleFace(f));
   /** Runs one level's views; keeps faces up to `largest` photo pixels wide. */
+  let level = 0;
   const runLevel = async (views: DetectorView[], largest = Infinity) => {
     const candidates: DetectedFace[] = [];
     for (const view of views) candidates.push(...(await runDetectorView(image, view, runner, minScore)));
     const scale = viewScale(views[0]!);
     for (const face of weightedNms(candidates, iouThreshold)) {
-      if (face.box.width <= largest) found.push({ face, inputWidth: face.box.width / scale });
+      if (face.box.width <= largest) found.push({ face, inputWidth: face.box.width / scale, level });
     }
+    level++;
   };
   const letterbox = letterboxView(width, height);
   await runLevel([letterbox]);
@@ -135,11 +137,11 @@ export async function detectFaces(image: RgbImage, runner: TensorRunner, options
     const cut = face.box.x < 0 || face.box.y < 0 || face.box.x + face.box.width > width || face.box.y + face.box.height > height;
     (face.score >= SURE_SCORE && face.score < LOOK_AGAIN_BELOW && !cut ? unsure : faces).push(face);
   }
-  faces.push(...(await confirmFaces(image, unsure, runner, CONFIRM_SCORE, iouThreshold)));
+  const confirmed = await confirmFaces(image, unsure, runner, CONFIRM_SCORE, iouThreshold);
   // A second look can move an unsure box onto a face found before (a hand over a mouth, two
   // guesses around one face): one box per face again.
   return mergeAcrossViews(
-    faces.map((face) => ({ face, inputWidth: Infinity })),
+    [...faces.map((face) => ({ face, inputWidth: Infinity, level: 0 })), ...confirmed.map((face) => ({ face, inputWidth: Infinity, level: 1 }))],
     iouThreshold,
   );
 }
