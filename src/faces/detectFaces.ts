@@ -2,8 +2,8 @@
  * Find every face in a photo with BlazeFace back-256, each once.
  *
  * Views (detectorViews.ts): the whole photo letterboxed into 256x256, then, where it can matter,
- * levels of overlapping tiles each 2.5x finer, down to the zoom at which a 12 px face is 16 input
- * pixels. A finer level runs only while the faces found so far include one near the current level's
+ * levels of overlapping tiles each 2.5x finer, down to the zoom at which a 12 px face is 18-20
+ * input pixels. A finer level runs only while the faces found so far include one near the current level's
  * floor (under NEAR_FLOOR_INPUT_PX), or none at all: a hint of more faces below it. So a portrait
  * costs one detector run and a crowd of small faces a few dozen (at most 1 + MAX_TILE_RUNS).
  * Detections are mapped into photo pixels, merged within each level by weighted NMS and across
