@@ -13,6 +13,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { bundlePage, chromiumMissing, collectPageErrors, launchChromium } from '../../bench/browser/chromium.js';
 import { startStaticServer, type StaticServer } from '../../bench/browser/staticServer.js';
 import { decodeImage } from '../../src/index.js';
+import { blocks, encodeBmp } from '../helpers/bmp.js';
 
 const BUNDLE = resolve('dist', 'web', 'faceparse.js');
 const missing = chromiumMissing() || (existsSync(BUNDLE) ? '' : 'dist/web/faceparse.js is absent (npm run build)');
@@ -48,6 +49,13 @@ describe.skipIf(missing !== '')(`web decoding${missing ? ` (skipped: ${missing})
     files['exif3.png'] = await sharp(gradient(48, 32, 3), raw).png().withMetadata({ orientation: 3 }).toBuffer();
     files['alpha.png'] = await sharp(gradient(48, 32, 4), { raw: { width: 48, height: 32, channels: 4 } }).png().toBuffer();
     files['broken.jpg'] = Buffer.from('not an image at all');
+    // BMPs: the browser's own decoder against faceparse's (Node's libvips has none).
+    files['rgb24.bmp'] = Buffer.from(encodeBmp(blocks(29, 7, 200), { bits: 24 }));
+    files['bgra32-v5.bmp'] = Buffer.from(encodeBmp(blocks(29, 7, 200), { bits: 32, header: 124, masks: [0x00ff0000, 0x0000ff00, 0x000000ff, 0xff000000] }));
+    files['rgb565.bmp'] = Buffer.from(encodeBmp(blocks(29, 7, 200), { bits: 16, masks: [0xf800, 0x07e0, 0x001f] }));
+    files['palette8-rle.bmp'] = Buffer.from(encodeBmp(blocks(29, 7, 200), { bits: 8, rle8: true }));
+    files['palette4-topdown.bmp'] = Buffer.from(encodeBmp(blocks(29, 7, 16), { bits: 4, topDown: true }));
+    files['palette1.bmp'] = Buffer.from(encodeBmp(blocks(29, 7, 2), { bits: 1 }));
     for (const [name, bytes] of Object.entries(files)) writeFileSync(join(dir, name), bytes);
     server = await startStaticServer({
       mounts: { '/': resolve('dist', 'web'), '/model/': resolve('tests', 'fixtures', 'tiny-segformer'), '/files/': dir },
@@ -134,6 +142,12 @@ describe.skipIf(missing !== '')(`web decoding${missing ? ` (skipped: ${missing})
     ['exif6.jpg', 'canvas'],
     ['exif6.jpg', 'offscreen'],
     ['exif6.jpg', 'videoframe'],
+    ['rgb24.bmp', 'blob'],
+    ['bgra32-v5.bmp', 'blob'],
+    ['rgb565.bmp', 'blob'],
+    ['palette8-rle.bmp', 'url'],
+    ['palette4-topdown.bmp', 'blob'],
+    ['palette1.bmp', 'blob'],
   ])('%s as %s: the RGB pixels Node decodes', async (file, kind) => {
     const node = await decodeImage(files[file]!);
     const web = await decodeInPage(file, kind);

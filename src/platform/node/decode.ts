@@ -10,12 +10,14 @@ import sharp, { type Metadata } from 'sharp';
 import { FaceParseError } from '../../base/errors.js';
 import type { ImageInput, RgbImage } from '../../base/types.js';
 import { DEFAULT_MAX_INPUT_PIXELS, describeInput, rawToRgb, toThreeChannels, type DecodeOptions } from '../../image/raw.js';
+import { decodeBmp, isBmp } from '../../image/bmp.js';
 import { canDecodeHevc, heicMessage, isHevcHeif } from './heic.js';
 import { readRegularFile } from './regularFile.js';
 
 export { DEFAULT_MAX_INPUT_PIXELS, describeInput, type DecodeOptions, type RgbImage };
 
 const SUPPORTED_FORMATS = new Set(['jpeg', 'png', 'webp', 'tiff', 'avif', 'heif', 'gif']);
+const FORMATS = 'a JPEG, PNG, WebP, TIFF, AVIF, GIF or BMP image';
 
 export async function decodeImage(input: ImageInput, options: DecodeOptions = {}): Promise<RgbImage> {
   const maxPixels = options.maxInputPixels ?? DEFAULT_MAX_INPUT_PIXELS;
@@ -29,23 +31,25 @@ export async function decodeImage(input: ImageInput, options: DecodeOptions = {}
     bytes = input;
   }
   if (bytes.length === 0) {
-    throw new FaceParseError('INPUT_EMPTY', `${name} is empty (0 bytes); give a JPEG, PNG, WebP, TIFF, AVIF or GIF image`);
+    throw new FaceParseError('INPUT_EMPTY', `${name} is empty (0 bytes); give ${FORMATS}`);
   }
   if (isHevcHeif(bytes) && !(await canDecodeHevc())) throw new FaceParseError('INPUT_UNREADABLE', heicMessage(name));
+  // libvips has no BMP loader (browsers have one): decoded here, so that every entry point reads the same files.
+  if (isBmp(bytes)) return decodeBmp(bytes, name, maxPixels);
   let metadata: Metadata;
   try {
     metadata = await sharp(bytes, { limitInputPixels: false }).metadata();
   } catch (error) {
     throw new FaceParseError(
       'INPUT_UNREADABLE',
-      `${name} is not an image faceparse can read (${shortSharpMessage(error)}); give a JPEG, PNG, WebP, TIFF, AVIF or GIF image`,
+      `${name} is not an image faceparse can read (${shortSharpMessage(error)}); give ${FORMATS}`,
       { cause: error },
     );
   }
   if (!metadata.format || !SUPPORTED_FORMATS.has(metadata.format)) {
     throw new FaceParseError(
       'INPUT_UNREADABLE',
-      `${name} is ${metadata.format ?? 'an unknown format'}, not a raster photo; give a JPEG, PNG, WebP, TIFF, AVIF or GIF image`,
+      `${name} is ${metadata.format ?? 'an unknown format'}, not a raster photo; give ${FORMATS}`,
     );
   }
   const pixels = (metadata.width ?? 0) * (metadata.height ?? 0);

@@ -3,9 +3,12 @@
  * data), so a service can budget memory for a photo before decoding it. Undefined when the header
  * cannot be read: the decoder then gives the precise error.
  */
+import { bmpSize } from '../../image/bmp.js';
 import { loadSharp } from './sharp.js';
 
 export async function readPixelCount(bytes: Uint8Array): Promise<number | undefined> {
+  const bmp = bmpSize(bytes);
+  if (bmp) return bmp.width * bmp.height;
   const sharp = await loadSharp();
   try {
     const { width, height } = await sharp(bytes, { limitInputPixels: false }).metadata();

@@ -67,7 +67,7 @@ export const JSON_ANSWER_SCHEMA = {
 /** The request body, for the OpenAPI document. */
 export const REQUEST_BODY_DOC = {
   content: {
-    ...Object.fromEntries([...IMAGE_TYPES.filter((t) => !['image/jpg', 'image/pjpeg', 'image/heic'].includes(t)), 'application/octet-stream'].map((t) => [t, { schema: { type: 'string', format: 'binary' } }])),
+    ...Object.fromEntries([...IMAGE_TYPES.filter((t) => !['image/jpg', 'image/pjpeg', 'image/heic', 'image/x-ms-bmp'].includes(t)), 'application/octet-stream'].map((t) => [t, { schema: { type: 'string', format: 'binary' } }])),
     [MULTIPART_TYPE]: { schema: { type: 'object', properties: { image: { type: 'string', format: 'binary' } }, required: ['image'] } },
   },
 };
