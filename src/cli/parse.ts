@@ -13,7 +13,7 @@ import { expandInputs } from './inputs.js';
 import { processIO, type CommandIO } from './io.js';
 import { HUB_TIMEOUT_HELP, hubTimeoutOption } from './models.js';
 import { parseScaleList } from '../pipeline/optionText.js';
-import { prepareOutDir, refuseOutputsOnInputs } from './outputPlan.js';
+import { prepareOutDir, refuseOutputsOnInputs, removeIfUnused } from './outputPlan.js';
 import { createProgress, type ProgressIO } from './progress.js';
 
 export { OUTPUT_KINDS, type OutputKind };
@@ -111,7 +111,28 @@ export async function runParse(inputs: string[], flags: ParseFlags, io: CommandI
   const network = hubTimeoutOption(flags.hubTimeout);
   // The output folder is checked (and created) before anything is read or loaded: a file or an
   // unwritable folder is one error line, not a failure after the model has loaded.
-  const outReal = await prepareOutDir(flags.out);
+  const outDir = await prepareOutDir(flags.out);
+  try {
+    return await parseInto(outDir.real, inputs, flags, io, { outputs, alpha, say, threads, maxInputPixels, scales, requestedSessions, network });
+  } finally {
+    // A run that wrote nothing leaves no empty output folder (only folders it created, only while empty).
+    await removeIfUnused(flags.out, outDir);
+  }
+}
+
+interface ParseSettings {
+  outputs: OutputKind[];
+  alpha: number;
+  say: (line: string) => void;
+  threads: number | undefined;
+  maxInputPixels: number | undefined;
+  scales: number[] | undefined;
+  requestedSessions: number | undefined;
+  network: ReturnType<typeof hubTimeoutOption>;
+}
+
+async function parseInto(outReal: string, inputs: string[], flags: ParseFlags, io: CommandIO, settings: ParseSettings): Promise<number> {
+  const { outputs, alpha, say, threads, maxInputPixels, scales, requestedSessions, network } = settings;
   const expanded = await expandInputs(inputs, { skip: [{ dir: outReal, why: 'it is the --out folder (its outputs are not parsed again)' }] });
   const planned = await refuseOutputsOnInputs(expanded.files, outReal, outputs);
   const files = planned.files;
@@ -174,7 +195,13 @@ export async function runParse(inputs: string[], flags: ParseFlags, io: CommandI
     await parser.close();
   }
   const seconds = (performance.now() - started) / 1000;
-  say(`parsed ${done} of ${files.length + problems.length} input${files.length + problems.length === 1 ? '' : 's'} with ${parser.model} (${parser.variant}) in ${seconds.toFixed(1)} s` + (failed ? `; ${failed} failed` : '') + ` -> ${flags.out}`);
+  const notPhotos = expanded.notPhotos.length;
+  say(
+    `parsed ${done} of ${files.length + problems.length} input${files.length + problems.length === 1 ? '' : 's'} with ${parser.model} (${parser.variant}) in ${seconds.toFixed(1)} s` +
+      (failed ? `; ${failed} failed` : '') +
+      (notPhotos ? `; ${notPhotos} file${notPhotos === 1 ? '' : 's'} that ${notPhotos === 1 ? 'is' : 'are'} not ${notPhotos === 1 ? 'a photo' : 'photos'} skipped` : '') +
+      (done > 0 ? ` -> ${flags.out}` : ''),
+  );
   return failed;
 }
 

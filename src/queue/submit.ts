@@ -9,7 +9,7 @@ import { resolve } from 'node:path';
 import type { Queue } from 'bullmq';
 import { FaceParseError } from '../base/errors.js';
 import { expandInputs } from '../cli/inputs.js';
-import { prepareOutDir, refuseOutputsOnInputs } from '../cli/outputPlan.js';
+import { prepareOutDir, refuseOutputsOnInputs, removeIfUnused } from '../cli/outputPlan.js';
 import type { OutputKind } from '../outputs/kinds.js';
 import type { BatchStore } from './batches.js';
 import type { FacesMode, ParseJobData } from './jobSchema.js';
@@ -46,12 +46,13 @@ const CHUNK = 500;
 export async function submitBatch(queue: Queue, store: BatchStore, options: SubmitOptions): Promise<Submitted> {
   // As `faceparse parse` does: the out folder is checked (and created) first, never walked into, and
   // no output may land on an input.
-  const outReal = await prepareOutDir(options.out);
-  const expanded = await expandInputs(options.inputs, { skip: [{ dir: outReal, why: 'it is the --out folder (its outputs are not parsed again)' }] });
-  const planned = await refuseOutputsOnInputs(expanded.files, outReal, options.outputs);
+  const outDir = await prepareOutDir(options.out);
+  const expanded = await expandInputs(options.inputs, { skip: [{ dir: outDir.real, why: 'it is the --out folder (its outputs are not parsed again)' }] });
+  const planned = await refuseOutputsOnInputs(expanded.files, outDir.real, options.outputs);
   const files = planned.files;
   const skipped = [...expanded.problems, ...planned.problems].map((p) => ({ input: p.input, error: p.message }));
   if (files.length === 0) {
+    await removeIfUnused(options.out, outDir);
     throw new FaceParseError('INVALID_ARGUMENT', `nothing to submit: ${skipped.map((s) => s.error).join('; ') || 'no inputs given'}`);
   }
   const batch = newBatchId();
