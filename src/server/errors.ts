@@ -6,6 +6,7 @@
  */
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { FaceParseError, type FaceParseErrorCode } from '../base/errors.js';
+import { methodNotAllowed } from './methodNotAllowed.js';
 
 export type ServiceErrorCode =
   | FaceParseErrorCode
@@ -116,7 +117,8 @@ export function registerErrorHandlers(app: FastifyInstance, limits: { maxBodyByt
     else request.log.info({ code: http.code, status: http.status }, http.message);
     return sendError(reply, http);
   });
-  app.setNotFoundHandler((request: FastifyRequest, reply: FastifyReply) =>
-    sendError(reply, new HttpError(404, 'NOT_FOUND', `no route ${request.method} ${request.url.split('?')[0]}; see /docs`)),
-  );
+  app.setNotFoundHandler((request: FastifyRequest, reply: FastifyReply) => {
+    const path = request.url.split('?')[0]!;
+    return sendError(reply, methodNotAllowed(app, request.method, path) ?? new HttpError(404, 'NOT_FOUND', `no route ${request.method} ${path}; see /docs`));
+  });
 }

@@ -3,9 +3,9 @@
  * the limits (body, pixels), the outputs against the library's own encoders, and that it keeps
  * serving after each bad request.
  */
-import { mkdtempSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { deflateSync } from 'node:zlib';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -14,6 +14,7 @@ import { GOLDEN_DIR } from '../helpers/golden.js';
 import { bodyOf, postImage, startServer, testPng, TINY_MODEL, type ErrorAnswer, type TestServer } from './helpers.js';
 
 const MB = 1024 * 1024;
+const THREE_FACES = resolve('..', 'shared', 'data', 'photos', 'pakutaso-graduation-three-faces.jpg');
 const PNG_SIGNATURE = Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]);
 
 interface JsonAnswer {
@@ -246,6 +247,16 @@ describe('faceparse service: routes, statuses and limits', () => {
     }
   });
 
+  it.skipIf(!existsSync(THREE_FACES))(`flip on a three-face photo: no negative timing, inference within the total${existsSync(THREE_FACES) ? '' : ' (skipped: ../shared is absent)'}`, async () => {
+    const response = await postImage(t.url, readFileSync(THREE_FACES), { type: 'image/jpeg', query: 'faces=on&flip=true' });
+    expect(response.status).toBe(200);
+    const body = (await response.json()) as JsonAnswer;
+    expect((body.faces as unknown[]).length).toBe(3);
+    for (const [stage, ms] of Object.entries(body.timings)) expect(ms, stage).toBeGreaterThanOrEqual(0);
+    const { total, ...stages } = body.timings;
+    expect(Object.values(stages).reduce((a, b) => a + b, 0)).toBeLessThanOrEqual(total!);
+  });
+
   it('a 64 MB body is 413 (with Content-Length, chunked, and multipart); the server keeps serving', async () => {
     const big = Buffer.alloc(64 * MB, 0x5a);
     await expectError(await postImage(t.url, big), 413, 'BODY_TOO_LARGE', /20,971,520 bytes/);
@@ -305,10 +316,34 @@ describe('faceparse service: routes, statuses and limits', () => {
     await stillServing();
   });
 
-  it('unknown routes and methods are 404 JSON; / without a built web app says how to build it', async () => {
+  it('unknown routes are 404 JSON; / without a built web app says how to build it', async () => {
     await expectError(await fetch(`${t.url}/v2/parse`, { method: 'POST' }), 404, 'NOT_FOUND', /no route POST \/v2\/parse/);
-    await expectError(await fetch(`${t.url}/v1/parse`, { method: 'DELETE' }), 404, 'NOT_FOUND');
+    await expectError(await fetch(`${t.url}/v2/parse`, { method: 'DELETE' }), 404, 'NOT_FOUND');
     await expectError(await fetch(`${t.url}/`), 404, 'NOT_FOUND', /web app is not built.*--app-dir/);
+  });
+
+  it('a known route asked with another method is 405 JSON with Allow', async () => {
+    const cases: Array<[string, string, string]> = [
+      ['GET', '/v1/parse', 'POST'],
+      ['GET', '/v1/parse?faces=on', 'POST'],
+      ['PUT', '/v1/parse', 'POST'],
+      ['DELETE', '/v1/parse', 'POST'],
+      ['PATCH', '/v1/parse', 'POST'],
+      ['POST', '/healthz', 'GET, HEAD'],
+      ['DELETE', '/readyz', 'GET, HEAD'],
+      ['POST', '/metrics', 'GET, HEAD'],
+      ['PUT', '/openapi.json', 'GET, HEAD'],
+    ];
+    for (const [method, path, allow] of cases) {
+      const response = await fetch(`${t.url}${path}`, { method });
+      const body = await expectError(response, 405, 'METHOD_NOT_ALLOWED', new RegExp(`^${method} is not allowed on ${path.split('?')[0]}; use ${allow}`));
+      expect(response.headers.get('allow'), `${method} ${path}`).toBe(allow);
+      expect(body.error.message).toContain('/docs');
+    }
+    const head = await fetch(`${t.url}/v1/parse`, { method: 'HEAD' });
+    expect(head.status).toBe(405);
+    expect(head.headers.get('allow')).toBe('POST');
+    await stillServing();
   });
 
   it('GET /openapi.json describes the API from the route schemas; /docs shows it', async () => {
@@ -406,6 +441,10 @@ describe('faceparse service: the web app folder', () => {
       expect(response.status, path).toBe(404);
       expect(((await response.json()) as ErrorAnswer).error.code).toBe('NOT_FOUND');
     }
+    // The app's GET /* does not swallow API paths: GET /v1/parse is still a 405.
+    const api = await fetch(`${t.url}/v1/parse`);
+    expect(api.status).toBe(405);
+    expect(api.headers.get('allow')).toBe('POST');
     const malformed = await fetch(`${t.url}/%E0%A4%A`);
     expect(malformed.status).toBe(400);
     expect(((await malformed.json()) as ErrorAnswer).error.code).toBe('BAD_REQUEST');
