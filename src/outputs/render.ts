@@ -54,8 +54,8 @@ async function encodeLabelPng(
   const table = options.palette === undefined ? null : resolvePalette(options.palette);
   const grey = await codec.encodePng(mask, width, height, 1, { compressionLevel, adaptiveFiltering: options.adaptiveFiltering ?? false });
   if (!table) return grey;
-  const png = greyToPalettePng(grey, table);
-  return Buffer.from(png.buffer, png.byteOffset, png.byteLength);
+  // The Uint8Array itself: browsers have no Buffer (Buffer.from threw there), and Node takes it as it is.
+  return greyToPalettePng(grey, table) as Buffer;
 }
 
 /** The legend as a PNG (see `legendSvg` for the options and layout). */

@@ -13,6 +13,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { bundlePage, chromiumMissing, collectPageErrors, launchChromium } from '../../bench/browser/chromium.js';
 import { startStaticServer, type StaticServer } from '../../bench/browser/staticServer.js';
 import { decodeImage } from '../../src/index.js';
+import { decodeLabelPngBytes } from '../../src/image/labelPng.js';
+import { resolvePalette } from '../../src/visualize/palette.js';
 import { blocks, encodeBmp } from '../helpers/bmp.js';
 
 const BUNDLE = resolve('dist', 'web', 'faceparse.js');
@@ -206,6 +208,26 @@ describe.skipIf(missing !== '')(`web decoding${missing ? ` (skipped: ${missing})
     expect(outcome).toMatchObject({ parsedAs: 'faces', faces: 0, background: true });
     expect(outcome.note).toMatch(/no face/i);
     expect(outcome.refused).toMatch(/^INVALID_ARGUMENT: faces "always" is not one of auto, on, off/);
+  });
+
+  it('toLabelPng({ palette }) gives a palette PNG of the same ids in the browser (no Buffer there)', async () => {
+    const outcome = await page.evaluate(async () => {
+      const parser = (globalThis as unknown as { parser: import('../../src/web/index.js').FaceParser }).parser;
+      const result = await parser.parse('/files/plain.png', { faces: 'off' });
+      try {
+        const blob = await result.toLabelPng({ palette: result.labels });
+        const grey = await result.toLabelPng();
+        return { type: blob.type, bytes: Array.from(new Uint8Array(await blob.arrayBuffer())), grey: grey.size, mask: Array.from(result.categoryMask), labels: [...result.labels] };
+      } catch (error) {
+        return { error: String(error) };
+      }
+    });
+    if ('error' in outcome) throw new Error(outcome.error);
+    expect(outcome.type).toBe('image/png');
+    const decoded = decodeLabelPngBytes(Uint8Array.from(outcome.bytes));
+    expect(Array.from(decoded.mask)).toEqual(outcome.mask);
+    expect(decoded.palette).toEqual(resolvePalette(outcome.labels));
+    expect(outcome.grey).toBeGreaterThan(0);
   });
 
   it('logged no console errors', () => {
