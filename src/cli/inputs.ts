@@ -195,9 +195,9 @@ const LISTED = 10;
 /** `2 files that are not photos: a/clip.mp4, a/notes.txt (...)`: every name up to ten, with a word for videos. */
 function notPhotoList(paths: string[]): string {
   const shown = paths.slice(0, LISTED).join(', ') + (paths.length > LISTED ? `, and ${paths.length - LISTED} more` : '');
-  const videos = paths.some((p) => VIDEO_EXTENSIONS.has(extname(p).toLowerCase()));
+  const video = paths.find((p) => VIDEO_EXTENSIONS.has(extname(p).toLowerCase()));
   return (
     `${paths.length} file${paths.length === 1 ? '' : 's'} that ${paths.length === 1 ? 'is' : 'are'} not ${paths.length === 1 ? 'a photo' : 'photos'}: ${shown}` +
-    (videos ? ' (faceparse parses photos; for a video, extract its frames first, e.g. `ffmpeg -i clip.mp4 frames/%05d.png`)' : '')
+    (video ? ` (faceparse parses photos; for a video, extract its frames first, e.g. \`ffmpeg -i ${basename(video)} frames/%05d.png\`)` : '')
   );
 }
