@@ -203,6 +203,8 @@ describe.skipIf(missing !== '')(`web app${missing ? ` (skipped: ${missing})` : '
   it('camera: the face mode and flip controls apply to the frames; face-by-face frames show a detection row', async () => {
     const context = await browser.newContext({ viewport: { width: 1400, height: 900 }, permissions: ['camera'] });
     const { page, errors } = await openApp(context, `${server.url}/`);
+    expect(await page.inputValue('#faces-mode')).toBe('auto'); // the library's default
+    expect(await page.isChecked('#flip')).toBe(false);
     await page.selectOption('#live-size', '256');
     await page.selectOption('#faces-mode', 'off');
     await page.click('#camera-toggle');
@@ -211,20 +213,17 @@ describe.skipIf(missing !== '')(`web app${missing ? ` (skipped: ${missing})` : '
     const whole = await timingsOf(page);
     expect(Object.keys(whole)).toEqual(['Decode', 'Preprocess', 'Model (worker)', 'Upsample + arg-max', 'Total', 'Frames per second']);
 
-    // Face by face (the fake camera's test pattern has no face: all background, said in the line).
+    // Face by face (the fake camera's moving test pattern: now and then the detector takes a shape
+    // of it for a face, so the line says what it found, whatever that is).
     await page.selectOption('#faces-mode', 'on');
     await page.check('#flip');
     await page.waitForSelector('body[data-live-mode="faces=on flip=true"]', { timeout: 60_000 });
     expect(await page.getAttribute('body', 'data-live-parsed-as')).toBe('faces');
-    expect(await page.getAttribute('body', 'data-live-faces')).toBe('0');
+    const found = Number(await page.getAttribute('body', 'data-live-faces'));
     const faces = await timingsOf(page);
     expect(Object.keys(faces)).toEqual(['Decode', 'Face detection', 'Align faces', 'Model (worker)', 'Paste back', 'Total', 'Frames per second']);
     expect(faces['Face detection']).toMatch(/^\d+ ms$/);
-    await page.waitForFunction(() => /no face found/.test(document.getElementById('fps')?.textContent ?? ''), undefined, { timeout: 60_000 });
-
-    // auto, the default, is what the control starts with.
-    await page.selectOption('#faces-mode', 'auto');
-    await page.waitForSelector('body[data-live-mode="faces=auto flip=true"]', { timeout: 60_000 });
+    expect(await page.textContent('#fps')).toMatch(found === 0 ? /, no face found$/ : new RegExp(`, ${found} faces?$`));
     await page.click('#camera-toggle');
     expect(errors).toEqual([]);
     await context.close();
@@ -248,9 +247,10 @@ describe.skipIf(missing !== '')(`web app${missing ? ` (skipped: ${missing})` : '
     await page.click('#camera-toggle');
     await page.waitForFunction(() => (document.getElementById('fps')?.dataset.fps ?? '') !== '', undefined, { timeout: 60_000 });
     const fps = Number(await page.getAttribute('#fps', 'data-fps'));
-    expect(fps).toBeGreaterThan(0.2);
-    expect(fps).toBeLessThan(0.7); // one frame every 1.5 s and a bit
+    expect(fps).toBeGreaterThan(0); // "0.0" was what the app showed for frames slower than a second
+    expect(fps).toBeLessThanOrEqual(1 / 1.5); // at most one frame every 1.5 s
     expect(await page.textContent('#fps')).toMatch(/^Live: 0\.\d\d frames per second/);
+    expect(await page.textContent('#fps')).not.toMatch(/^Live: 0\.00 /);
     expect((await timingsOf(page))['Frames per second']).toMatch(/^0\.\d\d$/);
     await page.click('#camera-toggle');
     expect(errors).toEqual([]);
