@@ -71,7 +71,7 @@ export function registerServeCommand(program: Command, io: CommandIO = processIO
     .option('--queue <n>', 'requests that may wait for a parse; beyond, 503 with Retry-After (default: 2 x concurrency)')
     .option('--timeout <seconds>', 'deadline of a request, upload and queue wait included (504 beyond)', '30')
     .option('--grace <seconds>', 'on SIGTERM/SIGINT, how long requests in flight may take to finish (default: the --timeout, which bounds every request)')
-    .option('--api-key <key>', 'require Authorization: Bearer <key> on /v1/* and /metrics (repeat for several keys; also FACEPARSE_API_KEYS, comma-separated)', collect, [])
+    .option('--api-key <key>', 'require Authorization: Bearer <key> (or X-API-Key: <key>) on /v1/*, /metrics and every route but probes, docs and the web app (repeat for several keys; also FACEPARSE_API_KEYS, comma-separated)', collect, [])
     .option('--api-key-file <file>', 'file of API keys, one per line (# comments)')
     .option('--cors <origins>', 'allow these browser origins (comma list, or * for any); default: CORS off')
     .option('--app-dir <dir>', 'static web app served at / (default: the package dist/app)')

@@ -115,7 +115,7 @@ async function build(parser: FaceParser, ownsParser: boolean, options: ServerOpt
     await app.register(cors, {
       origin: settings.corsOrigins === '*' ? '*' : [...settings.corsOrigins],
       methods: ['GET', 'POST'],
-      allowedHeaders: ['authorization', 'content-type', 'accept', 'x-request-id'],
+      allowedHeaders: ['authorization', 'x-api-key', 'content-type', 'accept', 'x-request-id'],
       exposedHeaders: ['retry-after', 'x-request-id', 'server-timing'],
       maxAge: 600,
     });

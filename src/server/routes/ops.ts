@@ -5,6 +5,7 @@
  */
 import type { FastifyInstance } from 'fastify';
 import type { FaceParser } from '../../pipeline/faceParser.js';
+import { PUBLIC_ROUTE } from '../auth.js';
 import { HttpError } from '../errors.js';
 import type { ConcurrencyGate } from '../gate.js';
 import type { ServerMetrics } from '../metrics.js';
@@ -21,11 +22,13 @@ const STATUS_SCHEMA = { type: 'object', properties: { status: { type: 'string' }
 
 export function registerOpsRoutes(app: FastifyInstance, context: OpsContext): void {
   const { parser, gate, metrics, stopping } = context;
-  app.get('/healthz', { schema: { summary: 'Liveness: the process answers', tags: ['ops'], response: { 200: STATUS_SCHEMA } } }, async () => ({ status: 'ok' }));
+  app.get('/healthz', { config: PUBLIC_ROUTE, schema: { summary: 'Liveness: the process answers', tags: ['ops'], security: [], response: { 200: STATUS_SCHEMA } } }, async () => ({ status: 'ok' }));
   app.get(
     '/readyz',
     {
+      config: PUBLIC_ROUTE,
       schema: {
+        security: [],
         summary: 'Readiness: the model is loaded and the service takes requests (503 while stopping)',
         tags: ['ops'],
         response: {
