@@ -112,7 +112,7 @@ describe('API keys on every spelling of a guarded path', () => {
   });
 
   it('with the key (Authorization: Bearer or X-API-Key) the routed spellings are served', async () => {
-    for (const headers of [{ authorization: 'Bearer k1' }, { 'x-api-key': 'k1' }]) {
+    for (const headers of [{ authorization: 'Bearer k1' }, { 'x-api-key': 'k1' }] as Array<Record<string, string>>) {
       for (const target of ['/v1/parse?faces=off', '/%761/parse?faces=off', 'http://x/v1/parse?faces=off']) {
         const answer = await rawRequest(t.url, 'POST', target, headers, photo);
         expect(answer.status, `POST ${target} ${JSON.stringify(headers)}`).toBe(200);
