@@ -23,6 +23,7 @@ interface ServeFlags {
   concurrency?: string;
   queue?: string;
   maxPixelsInFlight: string;
+  maxModelPixels?: string;
   sessions?: string;
   timeout: string;
   grace?: string;
@@ -66,6 +67,7 @@ export function registerServeCommand(program: Command, io: CommandIO = processIO
     .option('--max-body-mb <n>', 'largest request body in MB (413 beyond)', '20')
     .option('--max-pixels <n>', 'largest image in pixels, the decompression-bomb guard (413 beyond)', '40000000')
     .option('--concurrency <n>', 'parses at once (default: one per core)')
+    .option('--max-model-pixels <n>', 'largest model input of one parse in pixels, every pass of scales and flip counted (default 2097152: 8 passes of a 512x512 model)')
     .option('--max-pixels-in-flight <n>', 'pixels the parses running at once may hold together: bounds memory whatever the core count (one photo alone always runs)', '40000000')
     .option('--sessions <n>', 'model sessions sharing the threads (default 1; several 1-thread sessions can raise throughput under load, see bench/serve.ts)')
     .option('--queue <n>', 'requests that may wait for a parse; beyond, 503 with Retry-After (default: 2 x concurrency)')
@@ -105,6 +107,7 @@ export async function runServe(flags: ServeFlags, io: CommandIO = processIO()): 
       device: flags.device,
       spinning: flags.spinning,
       maxInputPixels: wholeNumber(flags.maxPixels, '--max-pixels', 1),
+      maxModelPixels: wholeNumber(flags.maxModelPixels, '--max-model-pixels', 1),
       revision: flags.revision,
       cacheDir: flags.cacheDir,
       endpoint: flags.endpoint,

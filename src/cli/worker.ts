@@ -17,6 +17,7 @@ interface WorkerFlags extends QueueFlags {
   device?: 'cpu' | 'cuda';
   spinning: boolean;
   maxPixels?: string;
+  maxModelPixels?: string;
   cacheDir?: string;
   endpoint?: string;
   token?: string;
@@ -39,6 +40,7 @@ export function registerWorkerCommand(program: Command): void {
       .addOption(new Option('--device <device>', 'where the model runs').choices(['cpu', 'cuda']).default('cpu'))
       .option('--no-spinning', "let onnxruntime's idle threads sleep between operators (faster when other processes share the cores)")
       .option('--max-pixels <n>', 'largest accepted image in pixels (decompression-bomb guard)', String(100_000_000))
+      .option('--max-model-pixels <n>', 'largest model input of one parse in pixels, every pass of --scales and --flip counted (default 2097152: 8 passes of a 512x512 model)')
       .option('--cache-dir <dir>', 'hub cache (default: HF_HUB_CACHE, $HF_HOME/hub or ~/.cache/huggingface/hub)')
       .option('--endpoint <url>', 'hub endpoint (default: HF_ENDPOINT or https://huggingface.co)')
       .option('--token <token>', 'hub token (default: HF_TOKEN)')
@@ -78,6 +80,7 @@ export function registerWorkerCommand(program: Command): void {
         device: flags.device,
         spinning: flags.spinning,
         maxInputPixels: wholeNumber(flags.maxPixels, '--max-pixels'),
+        maxModelPixels: wholeNumber(flags.maxModelPixels, '--max-model-pixels', 1),
         cacheDir: flags.cacheDir,
         endpoint: flags.endpoint,
         token: flags.token,

@@ -38,6 +38,7 @@ import type { FaceParserOptions, ParseOptions } from './options.js';
 import { prepareInput, type PreparedInput } from './prepare.js';
 import { ParseResult } from './result.js';
 import { runWithTta } from './tta.js';
+import { checkAugmentation, checkMaxModelPixels, DEFAULT_MAX_MODEL_PIXELS } from './augmentation.js';
 
 export interface BatchItem {
   /** Position in the inputs. */
@@ -64,7 +65,7 @@ interface Prepared {
 const now = () => performance.now();
 
 /** What the constructor keeps of FaceParserOptions. */
-type ConstructorOptions = Pick<FaceParserOptions, 'maxInputPixels' | 'maxInputBytes' | 'detector' | 'detection' | 'threads'>;
+type ConstructorOptions = Pick<FaceParserOptions, 'maxInputPixels' | 'maxInputBytes' | 'maxModelPixels' | 'detector' | 'detection' | 'threads'>;
 
 /** Options objects of the public methods: absent or null means none; anything else but an object is refused. */
 function optionsObject<T extends object>(options: T | null | undefined, what: string): T {
@@ -93,6 +94,8 @@ export class FaceParser {
   readonly #tables: Float32Array[];
   readonly #maxInputPixels: number | undefined;
   readonly #maxInputBytes: number | undefined;
+  /** The bound on the model-input pixels of one parse's passes (FaceParserOptions.maxModelPixels). */
+  readonly maxModelPixels: number;
   readonly #mirrorClasses: Int32Array;
   readonly #parses = new Set<Promise<unknown>>();
   readonly #detection: DetectOptions;
@@ -116,6 +119,7 @@ export class FaceParser {
     this.#tables = normalizationTables(loaded.preprocessor);
     this.#maxInputPixels = options.maxInputPixels;
     this.#maxInputBytes = options.maxInputBytes;
+    this.maxModelPixels = options.maxModelPixels === undefined ? DEFAULT_MAX_MODEL_PIXELS : checkMaxModelPixels(options.maxModelPixels);
     this.#mirrorClasses = mirrorClassTable(loaded.labels);
     this.#detection = options.detection ?? {};
     this.#detectorThreads = options.threads;
@@ -145,8 +149,7 @@ export class FaceParser {
   async parse(input: ImageInput, options: ParseOptions = {}): Promise<ParseResult> {
     this.#checkOpen();
     options = optionsObject(options, 'parse');
-    if (options.scales !== undefined) checkScales(options.scales);
-    checkFacesMode(options.faces);
+    this.#checkOptions(options);
     return this.#track(this.#prepare(input, options).then((prepared) => this.#infer(prepared, options)));
   }
 
@@ -176,8 +179,7 @@ export class FaceParser {
     if (typeof inputs === 'string' || iterable === null || typeof iterable !== 'object' || (typeof iterable[Symbol.iterator] !== 'function' && typeof iterable[Symbol.asyncIterator] !== 'function')) {
       throw new FaceParseError('INVALID_ARGUMENT', `parseBatch/parseEach take an array (or iterable) of inputs, got ${inputs === null ? 'null' : typeof inputs}; for one photo use parse()`);
     }
-    if (options.scales !== undefined) checkScales(options.scales); // a bad option fails the call, not each item
-    checkFacesMode(options.faces);
+    this.#checkOptions(options); // a bad option fails the call, not each item
     // Photos in flight: one per session on the model, one being prepared and one being finished.
     let queue = this.#queue;
     let window = queue.sessions.length + 2;
@@ -207,6 +209,16 @@ export class FaceParser {
     while (inFlight.length > 0) yield await inFlight.shift()!;
   }
 
+  /**
+   * The options every photo shares: scales, faces mode, and the augmentation's pixels where the
+   * model input size is fixed (do_resize); otherwise those are checked per photo in #prepare.
+   */
+  #checkOptions(options: ParseOptions): void {
+    if (options.scales !== undefined) checkScales(options.scales);
+    checkFacesMode(options.faces);
+    if (this.preprocessor.doResize) checkAugmentation(this.preprocessor.size, options.scales, options.flip, this.maxModelPixels);
+  }
+
   /** The folder sessions' queue, started once; where they cannot start, the main queue (the label maps are the same either way). */
   #folderQueueOrMain(): Promise<ModelQueue> {
     this.#folderQueue ??= this.#folderSessions!().then(
@@ -227,6 +239,7 @@ export class FaceParser {
     else checkImageInput(input);
     const image = await this.platform.decodeImage(input, { maxInputPixels: this.#maxInputPixels, maxInputBytes: this.#maxInputBytes });
     const t1 = now();
+    if (!this.preprocessor.doResize) checkAugmentation(modelInputSize(image, this.preprocessor), options.scales, options.flip, this.maxModelPixels, true);
     let decision: FacesDecision | undefined;
     // auto on a platform with no detector (and none given) parses the whole photo, as before faces
     // existed; 'on' there is an error that says what to pass.
