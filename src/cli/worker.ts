@@ -25,7 +25,11 @@ interface WorkerFlags extends QueueFlags {
   lockDuration?: string;
   stalledInterval?: string;
   maxStalled: string;
+  allowRoot: string[];
+  jobSecretFile?: string;
 }
+
+const collect = (value: string, previous: string[]) => [...previous, value];
 
 export function registerWorkerCommand(program: Command): void {
   addQueueOptions(
@@ -47,7 +51,9 @@ export function registerWorkerCommand(program: Command): void {
       .option('--offline', 'never use the network (also HF_HUB_OFFLINE=1)')
       .option('--lock-duration <ms>', 'a job whose worker stops renewing its lock this long is stalled and returned to the queue (default 15000)')
       .option('--stalled-interval <ms>', 'how often to look for stalled jobs (default 5000)')
-      .option('--max-stalled <n>', 'times a job may be returned after stalling before it fails', '2'),
+      .option('--max-stalled <n>', 'times a job may be returned after stalling before it fails', '2')
+      .option('--allow-root <dir>', 'a folder jobs may read photos from and write outputs to (repeat for several; also FACEPARSE_ALLOW_ROOTS, colon-separated); jobs outside are failed. Without any, jobs may read and write any file this user can', collect, [])
+      .option('--job-secret-file <file>', 'take only jobs signed with the secret in this file (as queue submit --job-secret-file signs them; also FACEPARSE_JOB_SECRET)'),
   ).action(async (flags: WorkerFlags) => {
     const log = logLine(process.stderr);
     // Signals are caught from the start. While the model loads, a signal is noted and honoured once it
@@ -67,6 +73,10 @@ export function registerWorkerCommand(program: Command): void {
       import('../queue/worker.js'),
     ]);
     const target = queueTarget(flags);
+    const [{ resolveRoots, rootsFromEnv }, { readJobSecret }] = await Promise.all([import('../queue/jobAccess.js'), import('./jobSecret.js')]);
+    // Checked before the model loads: a wrong root is one error line, not a failure after a minute.
+    const allowRoots = await resolveRoots([...flags.allowRoot, ...rootsFromEnv(process.env.FACEPARSE_ALLOW_ROOTS)]);
+    const jobSecret = readJobSecret(flags.jobSecretFile, process.env.FACEPARSE_JOB_SECRET);
     const concurrency = wholeNumber(flags.concurrency, '--concurrency') ?? 1;
     const threads = wholeNumber(flags.threads, '--threads');
     const pool = new ParserPool({
@@ -105,6 +115,8 @@ export function registerWorkerCommand(program: Command): void {
       lockDuration: wholeNumber(flags.lockDuration, '--lock-duration'),
       stalledInterval: wholeNumber(flags.stalledInterval, '--stalled-interval'),
       maxStalledCount: wholeNumber(flags.maxStalled, '--max-stalled', 0),
+      allowRoots,
+      jobSecret,
       log,
     });
     const signal = await new Promise<string>((resolve) => (onSignal = resolve));

@@ -11,6 +11,7 @@ import type { ParseJobData, ParseJobResult } from './jobSchema.js';
 import { QUEUE_NAME } from './names.js';
 import type { ParserPool } from './parserPool.js';
 import { createProcessor, WORKER_NAME } from './processJob.js';
+import { redisOutputRecords, resolveRoots } from './jobAccess.js';
 
 export const DEFAULT_LOCK_DURATION_MS = 15_000;
 export const DEFAULT_STALLED_INTERVAL_MS = 5_000;
@@ -26,6 +27,10 @@ export interface WorkerOptions {
   stalledInterval?: number;
   /** Times a job may stall (its worker died) and be returned before it fails (default 2). */
   maxStalledCount?: number;
+  /** Folders jobs may read and write under, as given (resolved to real paths at start); empty: anywhere. */
+  allowRoots?: readonly string[];
+  /** Shared secret of signed jobs (`queue submit --job-secret`): unsigned jobs are refused. */
+  jobSecret?: string;
   /** How long a job for another model waits before it is offered again (ms; default 2000). */
   refuseDelayMs?: number;
   log: (line: string) => void;
@@ -40,9 +45,10 @@ export interface RunningWorker {
 
 export async function startWorker(options: WorkerOptions): Promise<RunningWorker> {
   const { log } = options;
+  const roots = await resolveRoots(options.allowRoots ?? []);
   await options.pool.start();
   const connection = connectRedis(options.target, { role: 'service' });
-  const processJob = createProcessor({ pool: options.pool, refuseDelayMs: options.refuseDelayMs ?? 2000, onRefuse: (m) => log(`warning: ${m}`) });
+  const processJob = createProcessor({ pool: options.pool, roots, jobSecret: options.jobSecret, records: redisOutputRecords(connection, options.target.prefix), refuseDelayMs: options.refuseDelayMs ?? 2000, onRefuse: (m) => log(`warning: ${m}`) });
   let active = 0;
   const worker = new Worker<ParseJobData, ParseJobResult>(
     QUEUE_NAME,
@@ -98,6 +104,8 @@ export async function startWorker(options: WorkerOptions): Promise<RunningWorker
   await worker.waitUntilReady();
   void worker.run().catch((error: Error) => log(`error: the worker loop stopped: ${error.message}`));
   log(`worker ${WORKER_NAME} ready: ${options.pool.describe()}, concurrency ${options.concurrency ?? 1}, queue ${options.target.prefix}:${QUEUE_NAME} at ${safeUrl(options.target.url)}`);
+  log(roots.length > 0 ? `jobs may read and write only under ${roots.join(', ')}` : 'warning: no --allow-root: jobs may read and write any file this user can; whoever can write to this Redis decides which (see the README, "Trust")');
+  if (options.jobSecret === undefined) log('note: no --job-secret: unsigned jobs are taken');
   let closing: Promise<void> | undefined;
   return {
     active: () => active,
