@@ -311,6 +311,24 @@ export class FaceParser {
   }
 
   async #infer(prepared: Prepared, options: ParseOptions, queue: ModelQueue = this.#queue): Promise<ParseResult> {
+    try {
+      return await this.#inferOnce(prepared, options, queue);
+    } catch (error) {
+      throw this.#runFailure(error, prepared);
+    }
+  }
+
+  /** A model run that failed on this photo, named and explained; other errors as they are. */
+  #runFailure(error: unknown, prepared: Prepared): unknown {
+    if (!(error instanceof FaceParseError) || error.code !== 'MODEL_RUN_FAILED') return error;
+    const { width, height } = prepared.image;
+    const hint = this.preprocessor.doResize
+      ? 'the model may not take inputs of this size; try another --model'
+      : `this model parses photos at their own size (do_resize false in its preprocessor_config.json) and this ${width}x${height} photo is too small or too large for it; resize the photo or use a model that resizes`;
+    return new FaceParseError('MODEL_RUN_FAILED', `${prepared.name}: ${error.message}; ${hint}`, { cause: error });
+  }
+
+  async #inferOnce(prepared: Prepared, options: ParseOptions, queue: ModelQueue): Promise<ParseResult> {
     if (prepared.decision && !prepared.decision.wholePhoto) return this.#inferFaces(prepared, prepared.decision, options, queue);
     const t0 = now();
     const logits = await runWithTta((...args) => queue.run(...args), prepared.input!, options, this.#mirrorClasses);

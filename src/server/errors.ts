@@ -45,6 +45,8 @@ const LIBRARY_STATUS: Partial<Record<FaceParseErrorCode, number>> = {
   INPUT_TOO_LARGE: 413,
   // The model ran but gave no usable result for this image: the request cannot be processed, the service is fine.
   MODEL_OUTPUT_INVALID: 422,
+  // The model cannot run on this image (too small or too large for it): the request cannot be processed.
+  MODEL_RUN_FAILED: 422,
   CLOSED: 503,
 };
 
