@@ -6,6 +6,7 @@
 import type { FastifyInstance } from 'fastify';
 import type { FaceParser } from '../../pipeline/faceParser.js';
 import { PUBLIC_ROUTE } from '../auth.js';
+import { modelName } from '../modelName.js';
 import { HttpError } from '../errors.js';
 import type { ConcurrencyGate } from '../gate.js';
 import type { ServerMetrics } from '../metrics.js';
@@ -52,7 +53,7 @@ export function registerOpsRoutes(app: FastifyInstance, context: OpsContext): vo
     },
     async () => {
       if (stopping()) throw new HttpError(503, 'SHUTTING_DOWN', 'the service is stopping; send requests to another instance');
-      return { status: 'ready', model: parser.model, variant: parser.variant, labels: parser.labels, concurrency: gate.concurrency, maxQueue: gate.maxQueue, running: gate.running, queued: gate.queued, pixelBudget: gate.pixelBudget, pixelsInFlight: gate.pixelsInFlight };
+      return { status: 'ready', model: modelName(parser), variant: parser.variant, labels: parser.labels, concurrency: gate.concurrency, maxQueue: gate.maxQueue, running: gate.running, queued: gate.queued, pixelBudget: gate.pixelBudget, pixelsInFlight: gate.pixelsInFlight };
     },
   );
   app.get('/metrics', { schema: { summary: 'Prometheus metrics', tags: ['ops'], produces: ['text/plain'] } }, async (_request, reply) =>

@@ -19,6 +19,7 @@ import type { ParseResult } from '../../pipeline/result.js';
 import { readImageSize } from '../../platform/node/imageSize.js';
 import { AUGMENTED_PIXEL_WEIGHT, augmentationCost, checkAugmentation } from '../../pipeline/augmentation.js';
 import { negotiateAnswer } from '../accept.js';
+import { modelName } from '../modelName.js';
 import { HttpError, sendError } from '../errors.js';
 import { GateFullError, GateTimeoutError, type ConcurrencyGate, type GateTicket } from '../gate.js';
 import { checkContentType, readImageBytes } from '../imageBody.js';
@@ -64,14 +65,18 @@ export function registerParseRoute(app: FastifyInstance, context: ParseRouteCont
         if (held.ticket.state !== 'running') held.ticket.leave();
       });
     } catch (error) {
-      if (!(error instanceof GateFullError)) throw error;
-      metrics.rejected.inc({ reason: error.reason === 'full' ? 'queue_full' : 'queue_too_slow' });
-      const why =
-        error.reason === 'full'
-          ? `every parse slot (${gate.concurrency}) and queue place (${gate.maxQueue}) is taken`
-          : `the parses queued ahead would outlast the deadline of ${timeoutMs / 1000} s`;
-      throw new HttpError(503, 'QUEUE_FULL', `${why}; retry after ${error.retryAfterSeconds} s`, { 'retry-after': String(error.retryAfterSeconds) });
+      throw shed(error);
     }
+  };
+  /** A full gate (on arrival, or once the body is read) as the 503 + Retry-After the client sees. */
+  const shed = (error: unknown): unknown => {
+    if (!(error instanceof GateFullError)) return error;
+    metrics.rejected.inc({ reason: error.reason === 'full' ? 'queue_full' : 'queue_too_slow' });
+    const why =
+      error.reason === 'full'
+        ? `every parse slot (${gate.concurrency}) and queue place (${gate.maxQueue}) is taken`
+        : `the parses queued ahead would outlast the deadline of ${timeoutMs / 1000} s`;
+    return new HttpError(503, 'QUEUE_FULL', `${why}; retry after ${error.retryAfterSeconds} s`, { 'retry-after': String(error.retryAfterSeconds) });
   };
   app.post<{ Querystring: ParseQuery }>(
     '/v1/parse',
@@ -136,12 +141,12 @@ export function registerParseRoute(app: FastifyInstance, context: ParseRouteCont
           metrics.rejected.inc({ reason: 'timeout' });
           throw timedOut(timeoutMs, 'waiting for a parse slot');
         }
-        throw error;
+        throw shed(error);
       }
       const queueMs = performance.now() - queuedAt;
       metrics.queueWaitSeconds.observe(queueMs / 1000);
 
-      const work = runParse(parser, image, options, kinds, query.alpha, metrics).finally(() => held.ticket.leave());
+      const work = runParse(parser, image, options, kinds, query.alpha === undefined ? undefined : Number(query.alpha), metrics).finally(() => held.ticket.leave());
       const done = await withDeadline(work, left());
       if (!done) {
         metrics.rejected.inc({ reason: 'timeout' });
@@ -155,6 +160,7 @@ export function registerParseRoute(app: FastifyInstance, context: ParseRouteCont
       const json = result.toJSON() as ReturnType<ParseResult['toJSON']> & { faces?: unknown };
       return reply.type('application/json; charset=utf-8').send({
         ...json,
+        model: modelName(parser),
         faces: json.faces ?? null,
         timings: { queue: queueMs, ...json.timings, encode: encodeMs, total: reply.elapsedTime },
         outputs: outputsAsBase64(outputs),
