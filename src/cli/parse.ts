@@ -48,7 +48,7 @@ export function parseOutputs(value: string): OutputKind[] {
 
 function positiveInt(value: string | undefined, flag: string): number | undefined {
   if (value === undefined) return undefined;
-  if (!/^\d+$/.test(value) || Number(value) < 1) throw new FaceParseError('INVALID_ARGUMENT', `${flag} must be a whole number >= 1, got "${value}"`);
+  if (!/^\d+$/.test(value) || Number(value) < 1 || !Number.isSafeInteger(Number(value))) throw new FaceParseError('INVALID_ARGUMENT', `${flag} must be a whole number from 1 to ${Number.MAX_SAFE_INTEGER}, got "${value}"`);
   return Number(value);
 }
 

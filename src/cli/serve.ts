@@ -41,7 +41,7 @@ interface ServeFlags {
 
 function wholeNumber(value: string | undefined, flag: string, min: number): number | undefined {
   if (value === undefined) return undefined;
-  if (!/^\d+$/.test(value) || Number(value) < min) throw new FaceParseError('INVALID_ARGUMENT', `${flag} must be a whole number >= ${min}, got "${value}"`);
+  if (!/^\d+$/.test(value) || Number(value) < min || !Number.isSafeInteger(Number(value))) throw new FaceParseError('INVALID_ARGUMENT', `${flag} must be a whole number from ${min} to ${Number.MAX_SAFE_INTEGER}, got "${value}"`);
   return Number(value);
 }
 

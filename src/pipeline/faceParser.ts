@@ -76,6 +76,15 @@ function optionsObject<T extends object>(options: T | null | undefined, what: st
   return options;
 }
 
+/** A size limit option: absent, or a whole number from 1 to Number.MAX_SAFE_INTEGER (the decoder's range); the error names the option. */
+function checkLimit(value: number | undefined, name: string, flag?: string): number | undefined {
+  if (value === undefined) return undefined;
+  if (typeof value !== 'number' || !Number.isSafeInteger(value) || value < 1) {
+    throw new FaceParseError('INVALID_ARGUMENT', `${name}${flag ? ` (${flag})` : ''} must be a whole number from 1 to ${Number.MAX_SAFE_INTEGER}, got ${String(value)}`);
+  }
+  return value;
+}
+
 export class FaceParser {
   /** The model's class names, index = class id. */
   readonly labels: readonly string[];
@@ -117,8 +126,8 @@ export class FaceParser {
     this.#folderSessions = loaded.folderSessions;
     this.#renderer = createRenderer(loaded.platform.codec);
     this.#tables = normalizationTables(loaded.preprocessor);
-    this.#maxInputPixels = options.maxInputPixels;
-    this.#maxInputBytes = options.maxInputBytes;
+    this.#maxInputPixels = checkLimit(options.maxInputPixels, 'maxInputPixels', '--max-pixels');
+    this.#maxInputBytes = checkLimit(options.maxInputBytes, 'maxInputBytes');
     this.maxModelPixels = options.maxModelPixels === undefined ? DEFAULT_MAX_MODEL_PIXELS : checkMaxModelPixels(options.maxModelPixels);
     this.#mirrorClasses = mirrorClassTable(loaded.labels);
     this.#detection = options.detection ?? {};
@@ -136,6 +145,10 @@ export class FaceParser {
    */
   static async create(options: FaceParserOptions = {}): Promise<FaceParser> {
     const checked = optionsObject(options, 'FaceParser.create');
+    // The limits are checked before the model loads (the constructor checks them again for fromLoaded).
+    checkLimit(checked.maxInputPixels, 'maxInputPixels', '--max-pixels');
+    checkLimit(checked.maxInputBytes, 'maxInputBytes');
+    if (checked.maxModelPixels !== undefined) checkMaxModelPixels(checked.maxModelPixels);
     const { loadNodeModel } = await import('./nodeModel.js');
     return new FaceParser(await loadNodeModel(checked), checked);
   }

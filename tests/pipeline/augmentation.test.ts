@@ -103,3 +103,21 @@ describe('faceparse parse --scales', () => {
     expect(run.stderr).not.toMatch(/^\s+at /m);
   });
 });
+
+describe('limits out of range are blamed on the option, not the photo', () => {
+  it('maxInputPixels beyond a safe integer: the library and the flags say so before any photo', async () => {
+    for (const value of [1e20, 2 ** 53, 0, 1.5, Number.NaN]) {
+      const error = await FaceParser.create({ model: TINY_MODEL, maxInputPixels: value }).catch((e: unknown) => e);
+      expect((error as FaceParseError).code, String(value)).toBe('INVALID_ARGUMENT');
+      expect((error as Error).message).toMatch(/^maxInputPixels \(--max-pixels\) must be a whole number from 1 to 9007199254740991/);
+    }
+    for (const command of [['parse', PHOTO, '--out', join(tmp, 'limits')], ['serve', '--port', '0']]) {
+      for (const value of ['1e20', '100000000000000000000']) {
+        const run = spawnSync(process.execPath, [BIN, ...command, '--model', TINY_MODEL, '--max-pixels', value], { encoding: 'utf8', timeout: 60_000, env: { ...process.env, CI: '1' } });
+        expect(run.status).toBe(1);
+        expect(run.stderr).toMatch(new RegExp(`--max-pixels must be a whole number from 1 to 9007199254740991, got "${value}"`));
+        expect(run.stderr).not.toMatch(/could not be decoded/);
+      }
+    }
+  });
+});
