@@ -7,7 +7,7 @@
  * - 16-bit images are scaled to 8 bits (Pillow would clip them; see the README);
  * - float images (grey or RGB) are read as display values in 0..1 (or 0..255, 0..65535), not linear light.
  */
-import sharp, { type Metadata } from 'sharp';
+import sharp, { type Metadata, type OutputInfo } from 'sharp';
 import { FaceParseError } from '../../base/errors.js';
 import type { ImageInput, RgbImage } from '../../base/types.js';
 import { DEFAULT_MAX_INPUT_PIXELS, describeInput, rawToRgb, toThreeChannels, type DecodeOptions } from '../../image/raw.js';
@@ -87,7 +87,7 @@ export async function decodeImage(input: ImageInput, options: DecodeOptions = {}
  */
 async function decodeFloat(bytes: Uint8Array, name: string, maxPixels: number, scRgb: boolean): Promise<RgbImage> {
   let data: Buffer;
-  let info: sharp.OutputInfo;
+  let info: OutputInfo;
   try {
     let pipeline = sharp(bytes, { limitInputPixels: maxPixels, ignoreIcc: true, failOn: 'error', autoOrient: true });
     if (scRgb) pipeline = pipeline.pipelineColourspace('scrgb').toColourspace('scrgb');
