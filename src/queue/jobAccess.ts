@@ -111,6 +111,17 @@ export function redisOutputRecords(redis: { hmget(key: string, ...fields: string
   };
 }
 
+/** Records kept in this process only (a worker without Redis records, the tests). */
+export function memoryOutputRecords(): OutputRecords {
+  const map = new Map<string, string>();
+  return {
+    get: async (paths) => paths.map((p) => map.get(p) ?? null),
+    set: async (entries) => {
+      for (const [path, hash] of entries) map.set(path, hash);
+    },
+  };
+}
+
 const sha256 = (bytes: Uint8Array) => createHash('sha256').update(bytes).digest('hex');
 
 async function fileSha256(path: string): Promise<string> {

@@ -8,9 +8,9 @@
 import { hostname } from 'node:os';
 import { DelayedError, UnrecoverableError, type Job } from 'bullmq';
 import { FaceParseError, isInputError } from '../base/errors.js';
-import { writeOutputs } from '../outputs/writeOutputs.js';
+import { writeOutputs } from '../node/writeOutputs.js';
 import { checkJobData, type ParseJobResult } from './jobSchema.js';
-import { checkJobPaths, checkSignature, JobRefused, ownOutputsOnly, type OutputRecords } from './jobAccess.js';
+import { checkJobPaths, checkSignature, JobRefused, memoryOutputRecords, ownOutputsOnly, type OutputRecords } from './jobAccess.js';
 import { describeModel } from './modelIdentity.js';
 import type { ParserPool } from './parserPool.js';
 
@@ -20,8 +20,8 @@ export interface ProcessContext {
   roots?: readonly string[];
   /** Shared secret: jobs must carry its HMAC signature. */
   jobSecret?: string;
-  /** The hashes of the outputs the workers wrote (the files a job may replace). */
-  records: OutputRecords;
+  /** The hashes of the outputs the workers wrote (the files a job may replace). Default: this process's own, in memory. */
+  records?: OutputRecords;
   /** How long a refused job waits before a worker may take it again. */
   refuseDelayMs: number;
   /** Called once per model this worker refused jobs for. */
@@ -37,6 +37,7 @@ function isPermanent(error: unknown): boolean {
 
 export function createProcessor(context: ProcessContext) {
   const refused = new Set<string>();
+  const records = context.records ?? memoryOutputRecords();
   return async (job: Job, token?: string): Promise<ParseJobResult> => {
     const checked = checkJobData(job.data);
     if (!checked.ok) throw new UnrecoverableError(`job ${job.id} is not a faceparse parse job (${checked.problem}); was it added by another program or a newer faceparse?`);
@@ -73,7 +74,7 @@ export function createProcessor(context: ProcessContext) {
     }
     let written;
     try {
-      const own = ownOutputsOnly(paths.input, context.records);
+      const own = ownOutputsOnly(paths.input, records);
       written = await writeOutputs(result, { out: data.out, stem: data.stem, kinds: data.outputs, alpha: data.alpha, input: data.input, checkTargets: own.checkTargets });
     } catch (error) {
       // A refused or impossible target (a link in the out folder, a file that is not ours) does not change on a retry.

@@ -36,12 +36,12 @@ describe('outputs stay inside --out', () => {
 
 describe('a full disk', () => {
   it('leaves none of the photo\'s outputs and says the disk is full', async () => {
-    const { FaceParser } = await import('../../src/pipeline/faceParser.js');
+    const { FaceParser } = await import('../../src/node/faceParser.js');
     const parser = await FaceParser.create({ model: TINY_MODEL, threads: 1 });
     const result = await parser.parse(PHOTO, { faces: 'off' });
     await parser.close();
     const fs = await import('node:fs/promises');
-    const { writeOutputs } = await import('../../src/outputs/writeOutputs.js');
+    const { writeOutputs } = await import('../../src/node/writeOutputs.js');
     const out = join(root, 'full');
     // The third file written fails as a full disk does.
     let writes = 0;
@@ -54,7 +54,7 @@ describe('a full disk', () => {
       }) as typeof real,
     }));
     vi.resetModules();
-    const mocked = await import('../../src/outputs/writeOutputs.js');
+    const mocked = await import('../../src/node/writeOutputs.js');
     await expect(mocked.writeOutputs(result, { out, stem: 'photo', kinds: ['labels', 'color', 'overlay', 'json'] })).rejects.toThrow(/the disk is full \(no space left on the device\) writing .*no output of this photo was kept/);
     expect(readdirSync(out)).toEqual([]);
     vi.doUnmock('node:fs/promises');

@@ -11,7 +11,7 @@ import { join, resolve } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { FaceParseError } from '../../src/base/errors.js';
 import { augmentationCost, checkAugmentation, DEFAULT_MAX_MODEL_PIXELS } from '../../src/pipeline/augmentation.js';
-import { FaceParser } from '../../src/pipeline/faceParser.js';
+import { FaceParser } from '../../src/node/faceParser.js';
 import { checkScales } from '../../src/postprocess/multiscale.js';
 import { FIXTURES, GOLDEN_DIR, TINY_MODEL } from '../helpers/golden.js';
 

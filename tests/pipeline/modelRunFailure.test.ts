@@ -10,7 +10,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { FaceParser } from '../../src/pipeline/faceParser.js';
+import { FaceParser } from '../../src/node/faceParser.js';
 import { createServer } from '../../src/server/app.js';
 import { FIXTURES, GOLDEN_DIR } from '../helpers/golden.js';
 

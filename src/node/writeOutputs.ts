@@ -11,8 +11,8 @@ import { lstat, mkdir, realpath, rename, rm, writeFile } from 'node:fs/promises'
 import { dirname, join, relative, sep } from 'node:path';
 import { FaceParseError } from '../base/errors.js';
 import type { ParseResult } from '../pipeline/result.js';
-import { encodeOutputs, type EncodedOutput, type EncodeOutputsOptions } from './encodeOutputs.js';
-import type { OutputKind } from './kinds.js';
+import { encodeOutputs, type EncodedOutput, type EncodeOutputsOptions } from '../outputs/encodeOutputs.js';
+import type { OutputKind } from '../outputs/kinds.js';
 
 export interface WriteOutputsOptions extends EncodeOutputsOptions {
   /** The output folder. */
