@@ -7,6 +7,7 @@
  */
 import { FaceParseError } from '../base/errors.js';
 import { findClassId, listLabels, type CelebAMaskLabel } from '../base/labels.js';
+import { mapIntoLabelSet } from '../base/labelSets.js';
 
 const FACE: readonly CelebAMaskLabel[] = ['skin', 'nose', 'l_eye', 'r_eye', 'l_brow', 'r_brow', 'mouth', 'u_lip', 'l_lip'];
 
@@ -122,4 +123,13 @@ export function resolveRegion(labels: readonly string[], classes: ClassRef | rea
     );
   }
   return [...ids].sort((a, b) => a - b);
+}
+
+/**
+ * Checks regions (and the label set their names may come from) against a model's labels before any
+ * photo is parsed, so that a bad name fails the run, request or job at once; errors name the region.
+ */
+export function checkRegionsForModel(labels: readonly string[], regions: readonly RegionSpec[], labelSet: string | undefined, prefix: string): void {
+  const set = labelSet === undefined ? undefined : mapIntoLabelSet(labels, labelSet, prefix === 'region' ? 'labelSet' : '--label-set');
+  for (const region of regions) resolveRegion(labels, region.classes, set, `${prefix} ${region.name}`);
 }

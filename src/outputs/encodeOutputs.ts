@@ -2,6 +2,9 @@
  * Every output kind of one parsed photo, encoded in memory: the one place that decides what each
  * kind is and what it is called, for the CLI, the HTTP service and the queue workers alike.
  */
+import { FaceParseError } from '../base/errors.js';
+import { regionFileName, type RegionSpec } from '../masks/regions.js';
+import type { RegionShapeOptions } from '../masks/regionShape.js';
 import type { ParseResult } from '../pipeline/result.js';
 import type { OutputKind } from './kinds.js';
 
@@ -17,6 +20,12 @@ export interface EncodeOutputsOptions {
   alpha?: number;
   /** The input's name, recorded in the JSON (`input`). */
   input?: string;
+  /** The regions of the `region` kind, each written as `.region-<name>.png`, shaped by `grow` and `feather`. */
+  regions?: readonly RegionSpec[];
+  /** Pixels each region is grown (negative: shrunk) by. Default 0. */
+  grow?: RegionShapeOptions['grow'];
+  /** Pixels of soft edge of each region. Default 0. */
+  feather?: RegionShapeOptions['feather'];
 }
 
 /** A class name as a file name: anything but letters, digits, `.`, `_` and `-` becomes `_`. */
@@ -30,6 +39,9 @@ export function maskFileName(label: string): string {
  */
 export async function encodeOutputs(result: ParseResult, kinds: readonly OutputKind[], options: EncodeOutputsOptions = {}): Promise<{ outputs: EncodedOutput[]; encodeMs: number }> {
   const t0 = performance.now();
+  if (kinds.includes('region') && !options.regions?.length) {
+    throw new FaceParseError('INVALID_ARGUMENT', 'the region output needs at least one region: a preset (face, hair, ...), a class, or name=class,class');
+  }
   const outputs: EncodedOutput[] = [];
   const jobs: Array<Promise<void>> = [];
   const add = (kind: OutputKind, suffix: string, bytes: Promise<Uint8Array>) => jobs.push(bytes.then((b) => void outputs.push({ kind, suffix, bytes: b })));
@@ -50,6 +62,11 @@ export async function encodeOutputs(result: ParseResult, kinds: readonly OutputK
         for (const f of faces) outputs.push({ kind: 'faces', suffix: `.face${f.index}.png`, bytes: f.crop }, { kind: 'faces', suffix: `.face${f.index}.labels.png`, bytes: f.labels });
       }),
     );
+  }
+  if (kinds.includes('region')) {
+    for (const region of options.regions!) {
+      add('region', `.region-${regionFileName(region.name)}.png`, result.toRegionPng({ classes: region.classes, grow: options.grow, feather: options.feather }));
+    }
   }
   await Promise.all(jobs);
   const encodeMs = performance.now() - t0;

@@ -8,6 +8,7 @@
 import { hostname } from 'node:os';
 import { DelayedError, UnrecoverableError, type Job } from 'bullmq';
 import { FaceParseError, isInputError } from '../base/errors.js';
+import { checkRegionsForModel } from '../masks/regions.js';
 import { writeOutputs } from '../outputs/writeOutputs.js';
 import { checkJobData, type ParseJobResult } from './jobSchema.js';
 import { describeModel } from './modelIdentity.js';
@@ -50,14 +51,15 @@ export function createProcessor(context: ProcessContext) {
     let result;
     try {
       // faces as submitted; absent, the pipeline's default ('auto'), as `faceparse parse` does.
-      result = await parser.parse(data.input, { keepLogits: data.outputs.includes('confidence'), flip: data.flip, scales: data.scales, faces: data.faces });
+      checkRegionsForModel(parser.labels, data.regions ?? [], data.labelSet, '--region');
+      result = await parser.parse(data.input, { keepLogits: data.outputs.includes('confidence'), flip: data.flip, scales: data.scales, faces: data.faces, labelSet: data.labelSet });
     } catch (error) {
       if (isPermanent(error)) throw new UnrecoverableError((error as Error).message);
       throw error;
     }
     let written;
     try {
-      written = await writeOutputs(result, { out: data.out, stem: data.stem, kinds: data.outputs, alpha: data.alpha, input: data.input });
+      written = await writeOutputs(result, { out: data.out, stem: data.stem, kinds: data.outputs, alpha: data.alpha, input: data.input, regions: data.regions, grow: data.grow, feather: data.feather });
     } catch (error) {
       throw new Error(`writing the outputs of ${data.input} failed: ${(error as Error).message}`, { cause: error });
     }

@@ -10,6 +10,8 @@ import type { Queue } from 'bullmq';
 import { FaceParseError } from '../base/errors.js';
 import { expandInputs } from '../cli/inputs.js';
 import { prepareOutDir, refuseOutputsOnInputs } from '../cli/outputPlan.js';
+import type { LabelSetName } from '../base/labelSets.js';
+import type { RegionSpec } from '../masks/regions.js';
 import type { OutputKind } from '../outputs/kinds.js';
 import type { BatchStore } from './batches.js';
 import type { FacesMode, ParseJobData } from './jobSchema.js';
@@ -26,6 +28,11 @@ export interface SubmitOptions {
   faces?: FacesMode;
   flip: boolean;
   scales?: readonly number[];
+  /** Region masks, their shape and the label set of the outputs (src/cli/regionOptions.ts). */
+  regions?: readonly RegionSpec[];
+  grow?: number;
+  feather?: number;
+  labelSet?: LabelSetName;
   name?: string;
   /** Tries per job for errors other than bad input (default 3), `backoffMs` apart, doubling. */
   attempts: number;
@@ -77,6 +84,10 @@ export async function submitBatch(queue: Queue, store: BatchStore, options: Subm
         ...(options.faces ? { faces: options.faces } : {}),
         flip: options.flip,
         ...(options.scales ? { scales: [...options.scales] } : {}),
+        ...(options.regions?.length ? { regions: options.regions.map((r) => ({ name: r.name, classes: [...r.classes] })) } : {}),
+        ...(options.grow === undefined ? {} : { grow: options.grow }),
+        ...(options.feather === undefined ? {} : { feather: options.feather }),
+        ...(options.labelSet ? { labelSet: options.labelSet } : {}),
       };
       return { name: 'parse', data, opts: { ...jobOptions, jobId: jobIdOf(batch, start + i) } };
     });
