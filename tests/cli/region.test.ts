@@ -58,7 +58,7 @@ async function run(name: string, flags: string[]) {
 }
 
 describe('faceparse parse --outputs region', () => {
-  it('without --grow and --feather: 255 exactly on the classes of the same run\'s label map', async () => {
+  it('without --grow and --feather: 255 exactly on the classes of the same run\'s label map', { timeout: 300_000 }, async () => {
     const { regions, classes } = await run('plain', []);
     for (const region of Object.keys(REGIONS)) {
       const inside = classes(region);
@@ -70,7 +70,7 @@ describe('faceparse parse --outputs region', () => {
     }
   });
 
-  it('--grow 6 contains and exceeds the classes; --grow -4 lies inside them', async () => {
+  it('--grow 6 contains and exceeds the classes; --grow -4 lies inside them', { timeout: 300_000 }, async () => {
     const grown = await run('grow', ['--grow', '6']);
     const shrunk = await run('shrink', ['--grow', '-4']);
     for (const region of Object.keys(REGIONS)) {
@@ -97,7 +97,7 @@ describe('faceparse parse --outputs region', () => {
     }
   });
 
-  it('--feather 8: a soft edge, 255 more than 12 px inside and 0 more than 12 px outside', async () => {
+  it('--feather 8: a soft edge, 255 more than 12 px inside and 0 more than 12 px outside', { timeout: 300_000 }, async () => {
     const { labels, regions, classes } = await run('feather', ['--feather', '8']);
     const { width, height } = labels;
     for (const region of ['face', 'hair']) {
