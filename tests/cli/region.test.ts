@@ -120,6 +120,27 @@ describe('faceparse parse --outputs region', () => {
     }
   });
 
+  it('--label-set lapa: ids 0-10 in the label PNG and the JSON; neck and cloth -> 0, skin 1, nose 6, lips 7/9, mouth 8, hair 10', { timeout: 300_000 }, async () => {
+    const golden = join(GOLDEN_DIR, 'images/jpeg_q90.jpg');
+    const own = join(tmp, 'own');
+    const lapa = join(tmp, 'lapa');
+    for (const [out, flags] of [[own, []], [lapa, ['--label-set', 'lapa']]] as const) {
+      const result = faceparse(['parse', golden, '--out', out, '--outputs', 'labels,json,masks', '--faces', 'off', '--threads', '1', ...flags]);
+      expect(result.code, result.stderr).toBe(0);
+    }
+    const before = await grey(join(own, 'jpeg_q90.labels.png'));
+    const after = await grey(join(lapa, 'jpeg_q90.labels.png'));
+    const expected: Record<string, number> = { background: 0, skin: 1, nose: 6, eye_g: 1, l_eye: 4, r_eye: 5, l_brow: 2, r_brow: 3, l_ear: 0, r_ear: 0, mouth: 8, u_lip: 7, l_lip: 9, hair: 10, hat: 0, ear_r: 0, neck_l: 0, neck: 0, cloth: 0 };
+    let wrong = 0;
+    for (let i = 0; i < before.data.length; i++) if (after.data[i] !== expected[HQ[before.data[i]!]!]) wrong++;
+    expect(wrong).toBe(0);
+    const json = JSON.parse(readFileSync(join(lapa, 'jpeg_q90.json'), 'utf8'));
+    expect(json.labels).toEqual(['background', 'skin', 'left_eyebrow', 'right_eyebrow', 'left_eye', 'right_eye', 'nose', 'upper_lip', 'inner_mouth', 'lower_lip', 'hair']);
+    expect(json.labelSet).toBe('lapa');
+    expect(json.classes.reduce((s: number, c: { pixels: number }) => s + c.pixels, 0)).toBe(after.width * after.height);
+    for (const file of readdirSync(join(lapa, 'jpeg_q90.masks'))) expect(json.labels).toContain(file.replace(/\.png$/, ''));
+  });
+
   it('refuses bad regions before parsing, naming the valid ones', () => {
     const unknown = faceparse(['parse', PHOTO, '--out', join(tmp, 'bad'), '--region', 'beard']);
     expect(unknown.code).toBe(1);
