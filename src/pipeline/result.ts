@@ -290,14 +290,19 @@ export class ParseResult {
     return this.#renderer.renderOverlay(this.image.data, this.categoryMask, this.width, this.height, this.labels, boxes.length ? { boxes, ...checked } : checked);
   }
 
-  /** One binary (0/255) PNG per class present. */
-  toClassMasks(classes?: readonly number[]): Promise<ClassMaskImage[]> {
-    if (classes !== undefined && classes !== null && (!Array.isArray(classes) || classes.some((c) => !Number.isInteger(c) || c < 0 || c >= this.labels.length))) {
-      return Promise.reject(
-        new FaceParseError('INVALID_ARGUMENT', `toClassMasks takes an array of class ids from 0 to ${this.labels.length - 1}; got ${JSON.stringify(classes)}`),
-      );
+  /** One binary (0/255) PNG per class present, or per class of `classes` (ids or any of their names). */
+  toClassMasks(classes?: ReadonlyArray<number | string>): Promise<ClassMaskImage[]> {
+    if (classes === undefined || classes === null) return this.#renderer.renderClassMasks(this.categoryMask, this.width, this.height, this.labels, {});
+    if (!Array.isArray(classes)) {
+      return Promise.reject(new FaceParseError('INVALID_ARGUMENT', `toClassMasks takes an array of class ids or names; got ${JSON.stringify(classes)}`));
     }
-    return this.#renderer.renderClassMasks(this.categoryMask, this.width, this.height, this.labels, classes ? { classes } : {});
+    let ids: number[];
+    try {
+      ids = classes.map((c) => resolveClassId(this.labels, c as number | string, 'toClassMasks'));
+    } catch (error) {
+      return Promise.reject(error);
+    }
+    return this.#renderer.renderClassMasks(this.categoryMask, this.width, this.height, this.labels, { classes: ids });
   }
 
   /** The confidence map as an 8-bit grey PNG (round(p * 255) per pixel). */

@@ -161,8 +161,8 @@ export class WebParseResult {
     return png(await this.core.toConfidencePng());
   }
 
-  /** One binary (0/255) greyscale PNG per class present (or per class of `classes`). */
-  async toClassMasks(classes?: readonly number[]): Promise<WebClassMask[]> {
+  /** One binary (0/255) greyscale PNG per class present (or per class of `classes`: ids or names). */
+  async toClassMasks(classes?: ReadonlyArray<number | string>): Promise<WebClassMask[]> {
     const masks: ClassMaskImage[] = await this.core.toClassMasks(classes);
     return masks.map(({ id, label, png: bytes }) => ({ id, label, png: png(bytes) }));
   }

@@ -42,6 +42,14 @@ describe('class names wherever a class is named', () => {
     }
     expect(() => result.probabilityMask('moustache')).toThrow(/no class "moustache" in this model; its classes are .*eye_g \(eyeglasses\)/);
   });
+
+  it('toClassMasks takes names as well as ids', async () => {
+    const byName = await result.toClassMasks(['hair', 'left eye', 'skin', 'glasses']);
+    const byId = await result.toClassMasks([13, 4, 1, 3]);
+    expect(byName.map((m) => m.id)).toEqual(byId.map((m) => m.id));
+    for (let i = 0; i < byId.length; i++) expect(byName[i]!.png.equals(byId[i]!.png)).toBe(true);
+    expect((await failure(result.toClassMasks(['beard']))).message).toMatch(/toClassMasks: no class "beard"/);
+  });
 });
 
 describe('regionMask', () => {
