@@ -13,7 +13,7 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import sharp from 'sharp';
-import { FaceParser } from '../src/pipeline/faceParser.js';
+import { FaceParser } from '../src/node/faceParser.js';
 import type { RegionMaskOptions } from '../src/pipeline/result.js';
 import { medianTime } from './util.js';
 

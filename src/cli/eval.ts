@@ -98,7 +98,7 @@ export async function runEval(o: EvalCommandOptions, io: CommandIO = processIO()
   const tolerancePixels = positive(o.tolerancePx, '--tolerance-px');
   const scales = o.scales === undefined ? undefined : parseScaleList(o.scales, '--scales');
   // A --report that cannot be written fails now, not after the whole scoring.
-  if (o.report !== undefined) await (await import('./outputPlan.js')).prepareOutDir(o.report, '--report');
+  if (o.report !== undefined) await (await import('../node/outputPlan.js')).prepareOutDir(o.report, '--report');
 
   // Lazy: `faceparse --help` and other commands never load the evaluation code.
   const [{ resolveLabelSet }, { openDataset }, { openPredictionFolders }, { evaluate }, sources, text] = await Promise.all([

@@ -9,11 +9,11 @@ import { FaceParseError } from '../base/errors.js';
 import type { ModelVariant } from '../base/types.js';
 import { DEFAULT_OUTPUTS, OUTPUT_KINDS, parseOutputKinds, type OutputKind } from '../outputs/kinds.js';
 import { progressReporter } from './downloadProgress.js';
-import { expandInputs } from './inputs.js';
+import { expandInputs } from '../node/inputs.js';
 import { processIO, type CommandIO } from './io.js';
 import { HUB_TIMEOUT_HELP, hubTimeoutOption } from './models.js';
 import { parseScaleList } from '../pipeline/optionText.js';
-import { prepareOutDir, refuseOutputsOnInputs } from './outputPlan.js';
+import { prepareOutDir, refuseOutputsOnInputs } from '../node/outputPlan.js';
 import { createProgress, type ProgressIO } from './progress.js';
 import { addRegionOptions, regionChoices, type RegionFlags } from './regionOptions.js';
 import { checkRegionsForModel } from '../masks/regions.js';
@@ -127,7 +127,7 @@ export async function runParse(inputs: string[], flags: ParseFlags, io: CommandI
   }
   const downloads = flags.quiet ? undefined : progressReporter(io);
   // Loaded here, not at the top: `faceparse --help` and the other commands never load the pipeline's native code.
-  const [{ FaceParser }, { writeOutputs }] = await Promise.all([import('../pipeline/faceParser.js'), import('../outputs/writeOutputs.js')]);
+  const [{ FaceParser }, { writeOutputs }] = await Promise.all([import('../node/faceParser.js'), import('../node/writeOutputs.js')]);
   const parser = await FaceParser.create({
     model: flags.model,
     variant: flags.variant,

@@ -44,21 +44,8 @@ import { isCommitHash } from './ids.js';
 import { GuardedRequest, maxBytesFor, type NetworkLimits } from './transfer.js';
 import { checkBlob, checksumKind, checksumName, fileDigest } from './verify.js';
 
-export interface DownloadProgress {
-  /** Path of the file in the repo, e.g. `onnx/model.onnx`. */
-  file: string;
-  /** Bytes received so far. */
-  loaded: number;
-  /** Bytes expected, when the server said. */
-  total?: number;
-  /**
-   * Set while a request is out and no answer has come: the origin asked (the endpoint, or the
-   * CDN it redirected to). Lets a front end say what it is waiting for; `loaded` is then 0.
-   */
-  waitingFor?: string;
-  /** Set on the one event of a file whose blob was already in the cache (and checked): nothing is downloaded. */
-  cached?: boolean;
-}
+import type { DownloadProgress } from './types.js';
+export type { DownloadProgress } from './types.js';
 
 export interface HubClient {
   endpoint: string;

@@ -3,9 +3,8 @@
  * kind is and what it is called, for the CLI, the HTTP service and the queue workers alike.
  */
 import { FaceParseError } from '../base/errors.js';
-import { regionFileName, type RegionSpec } from '../masks/regions.js';
+import { regionFileName, type ClassRef, type RegionSpec } from '../masks/regions.js';
 import type { RegionShapeOptions } from '../masks/regionShape.js';
-import type { ParseResult } from '../pipeline/result.js';
 import type { OutputKind } from './kinds.js';
 
 export interface EncodedOutput {
@@ -28,6 +27,22 @@ export interface EncodeOutputsOptions {
   feather?: RegionShapeOptions['feather'];
 }
 
+/**
+ * What encodeOutputs reads of a parsed photo: the pipeline's ParseResult, named by its shape so that
+ * the outputs need not import the pipeline (which renders through them).
+ */
+export interface EncodableResult {
+  toLabelPng(): Promise<Uint8Array>;
+  toColorPng(): Promise<Uint8Array>;
+  toOverlay(options: { alpha?: number }): Promise<Uint8Array>;
+  toConfidencePng(): Promise<Uint8Array>;
+  toClassMasks(): Promise<ReadonlyArray<{ label: string; png: Uint8Array }>>;
+  toFacePngs(): Promise<ReadonlyArray<{ index: number; crop: Uint8Array; labels: Uint8Array }>>;
+  toRegionPng(options: { classes: ClassRef | readonly ClassRef[]; grow?: number; feather?: number }): Promise<Uint8Array>;
+  toJSON(): object;
+  readonly timings: object;
+}
+
 /** A class name as a file name: anything but letters, digits, `.`, `_` and `-` becomes `_`. */
 export function maskFileName(label: string): string {
   return `${label.replace(/[^A-Za-z0-9._-]/g, '_')}.png`;
@@ -37,7 +52,7 @@ export function maskFileName(label: string): string {
  * Encodes the asked-for kinds (image kinds side by side); the JSON comes last so that its
  * `timings.encode` covers the others.
  */
-export async function encodeOutputs(result: ParseResult, kinds: readonly OutputKind[], options: EncodeOutputsOptions = {}): Promise<{ outputs: EncodedOutput[]; encodeMs: number }> {
+export async function encodeOutputs(result: EncodableResult, kinds: readonly OutputKind[], options: EncodeOutputsOptions = {}): Promise<{ outputs: EncodedOutput[]; encodeMs: number }> {
   const t0 = performance.now();
   if (kinds.includes('region') && !options.regions?.length) {
     throw new FaceParseError('INVALID_ARGUMENT', 'the region output needs at least one region: a preset (face, hair, ...), a class, or name=class,class');

@@ -14,7 +14,8 @@
  *   -> infer (modelQueue.ts, with tta.ts around it)
  *   -> upsample + arg-max (postprocess/) | paste the faces' logits back (faces/paste.ts) -> ParseResult (result.ts)
  * This class only wires them; the platform (Node: sharp + onnxruntime-node on an inference thread)
- * comes in through LoadedModel, so the same class serves every front end.
+ * comes in through LoadedModel, so the same class serves every front end. Each platform's entry
+ * owns the `create` that loads a model: src/node/faceParser.ts, src/web/faceParser.ts.
  */
 import { FaceParseError, isInputError } from '../base/errors.js';
 import type { ImageInput, ModelVariant, RgbImage } from '../base/types.js';
@@ -65,10 +66,10 @@ interface Prepared {
 const now = () => performance.now();
 
 /** What the constructor keeps of FaceParserOptions. */
-type ConstructorOptions = Pick<FaceParserOptions, 'maxInputPixels' | 'maxInputBytes' | 'detector' | 'detection' | 'threads'>;
+export type ConstructorOptions = Pick<FaceParserOptions, 'maxInputPixels' | 'maxInputBytes' | 'detector' | 'detection' | 'threads'>;
 
 /** Options objects of the public methods: absent or null means none; anything else but an object is refused. */
-function optionsObject<T extends object>(options: T | null | undefined, what: string): T {
+export function optionsObject<T extends object>(options: T | null | undefined, what: string): T {
   if (options === undefined || options === null) return {} as T;
   if (typeof options !== 'object' || Array.isArray(options)) {
     throw new FaceParseError('INVALID_ARGUMENT', `${what} options must be an object, got ${Array.isArray(options) ? 'an array' : typeof options}`);
@@ -105,7 +106,8 @@ export class FaceParser {
   #batchFaces: boolean;
   #closed = false;
 
-  private constructor(loaded: LoadedModel, options: ConstructorOptions) {
+  /** Each platform's entry builds parsers: Node's `FaceParser.create` (src/node), the browser's (src/web), or `fromLoaded`. */
+  protected constructor(loaded: LoadedModel, options: ConstructorOptions) {
     this.platform = loaded.platform;
     this.resolved = loaded.resolved;
     this.model = loaded.model;
@@ -126,16 +128,6 @@ export class FaceParser {
     // face's logits would depend on the other faces of its photo (up to 0.5 apart for the embedded
     // model): those run one face at a time (the faces still run side by side on a session pool).
     this.#batchFaces = loaded.variant !== 'q8';
-  }
-
-  /**
-   * Resolve the model (folder, cache or download), read and check its configs, start the session.
-   * On Node the model runs on its own thread (see `inferenceThread`).
-   */
-  static async create(options: FaceParserOptions = {}): Promise<FaceParser> {
-    const checked = optionsObject(options, 'FaceParser.create');
-    const { loadNodeModel } = await import('./nodeModel.js');
-    return new FaceParser(await loadNodeModel(checked), checked);
   }
 
   /** A parser over a model a platform has already loaded (the browser build, custom hosts). */

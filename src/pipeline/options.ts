@@ -2,7 +2,7 @@
 import type { DetectOptions } from '../faces/detectFaces.js';
 import type { FacesMode } from '../faces/facesMode.js';
 import type { TensorRunner } from '../faces/types.js';
-import type { HubOptions } from '../hub/index.js';
+import type { HubOptions } from '../hub/types.js';
 import type { Device, ModelVariant } from '../base/types.js';
 import type { LabelSetName } from '../base/labelSets.js';
 

@@ -16,7 +16,7 @@ import type {
 import { FaceParseError } from '../base/errors.js';
 import { findClassId, resolveClassId } from '../base/labels.js';
 import type { LabelSetMapping, LabelSetName } from '../base/labelSets.js';
-import type { FaceJson, FaceResult } from '../faces/faceResult.js';
+import type { FaceJson, FaceResult, FacesInit } from '../faces/faceResult.js';
 import { warpFaceCrop } from '../faces/modelInput.js';
 import { resolveRegion, type ClassRef } from '../masks/regions.js';
 import { shapeRegion, type RegionShapeOptions } from '../masks/regionShape.js';
@@ -57,16 +57,6 @@ export interface RegionMaskOptions extends RegionShapeOptions {
   classes: ClassRef | readonly ClassRef[];
   /** Only the pixels this face labelled (its index in `faces`; per-face parses only). Default: the whole photo. */
   face?: number;
-}
-
-/** What a per-face parse adds to a result. */
-export interface FacesInit {
-  faces: FaceResult[];
-  /** Face index + 1 per photo pixel, 0 where no face's crop reaches. */
-  instanceMask: Uint8Array;
-  /** Softmax maps pasted from the faces (replaces the whole-photo upsampling). */
-  softmax: (ids: readonly number[]) => { confidence: Float32Array; probabilities: Map<number, Float32Array> };
-  note?: string;
 }
 
 /** Low-resolution logits, classes x height x width (1/4 of the model input for SegFormer). */
@@ -249,7 +239,7 @@ export class ParseResult {
   }
 
   /** The region mask (see `regionMask`) as an 8-bit grey PNG of the photo's size. */
-  toRegionPng(options: RegionMaskOptions): Promise<Buffer> {
+  toRegionPng(options: RegionMaskOptions): Promise<Uint8Array> {
     try {
       return this.#renderer.encodeGreyPng(this.regionMask(options), this.width, this.height);
     } catch (error) {
@@ -274,17 +264,17 @@ export class ParseResult {
   }
 
   /** 8-bit PNG whose pixel values are class ids (greyscale, or palette PNG with `palette`). */
-  toLabelPng(options?: LabelPngOptions): Promise<Buffer> {
+  toLabelPng(options?: LabelPngOptions): Promise<Uint8Array> {
     return this.#renderer.encodeLabelPng(this.categoryMask, this.width, this.height, optionsOf(options, 'toLabelPng'));
   }
 
   /** The colourised label map with a legend of the classes present. */
-  toColorPng(options: ColorMapOptions = {}): Promise<Buffer> {
+  toColorPng(options: ColorMapOptions = {}): Promise<Uint8Array> {
     return this.#renderer.renderColorMap(this.categoryMask, this.width, this.height, this.labels, { summary: this.summary(), ...optionsOf(options, 'toColorPng') });
   }
 
   /** The label colours blended over the photo (alpha 0.5 by default; background untinted). */
-  toOverlay(options: OverlayRenderOptions = {}): Promise<Buffer> {
+  toOverlay(options: OverlayRenderOptions = {}): Promise<Uint8Array> {
     const checked = optionsOf(options, 'toOverlay');
     const boxes = this.faces.map((f) => f.box);
     return this.#renderer.renderOverlay(this.image.data, this.categoryMask, this.width, this.height, this.labels, boxes.length ? { boxes, ...checked } : checked);
@@ -306,12 +296,12 @@ export class ParseResult {
   }
 
   /** The confidence map as an 8-bit grey PNG (round(p * 255) per pixel). */
-  toConfidencePng(): Promise<Buffer> {
+  toConfidencePng(): Promise<Uint8Array> {
     return this.#renderer.encodeUnitPng(this.confidenceMask(), this.width, this.height);
   }
 
   /** Per face of a per-face parse: its aligned crop (what the model saw) and the crop's label map, as PNGs. */
-  toFacePngs(): Promise<Array<{ index: number; crop: Buffer; labels: Buffer }>> {
+  toFacePngs(): Promise<Array<{ index: number; crop: Uint8Array; labels: Uint8Array }>> {
     return Promise.all(
       this.faces.map(async (face) => {
         const crop = warpFaceCrop(this.image, face.logits.alignment);

@@ -58,7 +58,7 @@ export class ParserPool {
 
   async #load(request: ModelRequest): Promise<FaceParser> {
     // Loaded here, not at the top: only a running worker needs the pipeline's native code.
-    const { FaceParser } = await import('../pipeline/faceParser.js');
+    const { FaceParser } = await import('../node/faceParser.js');
     return FaceParser.create({ ...this.options.runtime, model: request.source, variant: request.variant });
   }
 

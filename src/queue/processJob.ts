@@ -9,7 +9,7 @@ import { hostname } from 'node:os';
 import { DelayedError, UnrecoverableError, type Job } from 'bullmq';
 import { FaceParseError, isInputError } from '../base/errors.js';
 import { checkRegionsForModel } from '../masks/regions.js';
-import { writeOutputs } from '../outputs/writeOutputs.js';
+import { writeOutputs } from '../node/writeOutputs.js';
 import { checkJobData, type ParseJobResult } from './jobSchema.js';
 import { describeModel } from './modelIdentity.js';
 import type { ParserPool } from './parserPool.js';

@@ -8,10 +8,10 @@
 import { resolve } from 'node:path';
 import type { Queue } from 'bullmq';
 import { FaceParseError } from '../base/errors.js';
-import { expandInputs } from '../cli/inputs.js';
-import { prepareOutDir, refuseOutputsOnInputs } from '../cli/outputPlan.js';
 import type { LabelSetName } from '../base/labelSets.js';
 import type { RegionSpec } from '../masks/regions.js';
+import { expandInputs } from '../node/inputs.js';
+import { prepareOutDir, refuseOutputsOnInputs } from '../node/outputPlan.js';
 import type { OutputKind } from '../outputs/kinds.js';
 import type { BatchStore } from './batches.js';
 import type { FacesMode, ParseJobData } from './jobSchema.js';

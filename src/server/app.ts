@@ -15,7 +15,7 @@ import cors from '@fastify/cors';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import { pino } from 'pino';
 import { DEFAULT_MAX_INPUT_PIXELS } from '../image/raw.js';
-import { FaceParser } from '../pipeline/faceParser.js';
+import { FaceParser } from '../node/faceParser.js';
 import { registerApiKeys } from './auth.js';
 import { registerDocsRoutes, registerOpenApi } from './docs.js';
 import { registerErrorHandlers, sendError, toHttpError } from './errors.js';

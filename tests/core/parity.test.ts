@@ -5,7 +5,7 @@
  */
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { FaceParser } from '../../src/pipeline/faceParser.js';
+import { FaceParser } from '../../src/node/faceParser.js';
 import { decodeImage } from '../../src/platform/node/decode.js';
 import { readPreprocessorConfig } from '../../src/platform/node/modelConfig.js';
 import { normalizationTables, preprocess } from '../../src/models/segformer/preprocess.js';

@@ -8,7 +8,7 @@ import { existsSync, readdirSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { basename, extname, join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { FaceParser } from '../../src/pipeline/faceParser.js';
+import { FaceParser } from '../../src/node/faceParser.js';
 import { decodeLabelPng } from '../../src/platform/node/render.js';
 
 const PHOTOS = resolve('..', 'shared', 'data', 'photos');

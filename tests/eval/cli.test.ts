@@ -8,7 +8,7 @@ import { registerEvalCommand, runEval, type EvalCommandOptions } from '../../src
 import type { CommandIO } from '../../src/cli/io.js';
 import { FaceParseError } from '../../src/base/errors.js';
 import { BISENET_LABELS } from '../../src/datasets/labelSets.js';
-import { FaceParser } from '../../src/pipeline/faceParser.js';
+import { FaceParser } from '../../src/node/faceParser.js';
 import { readLabelMap } from '../../src/datasets/readLabelMap.js';
 import { ConfusionMatrix } from '../../src/metrics/confusionMatrix.js';
 import { errorOf, rectangleMap, tempDir, writeLabelPng, writePhoto } from '../datasets/helpers.js';

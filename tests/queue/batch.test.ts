@@ -7,6 +7,8 @@ import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFile
 import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { DEFAULT_PREFIX } from '../../src/queue/connection.js';
+import { openQueue } from '../../src/queue/session.js';
 import { GOLDEN_DIR, TINY_MODEL } from '../helpers/golden.js';
 import { faceparse, faceparseAsync, makePhotos, redisMissing, removeRedis, startRedis, startWorker, until, type RedisServer, type WorkerProcess } from './helpers.js';
 
@@ -97,6 +99,18 @@ describe.skipIf(redisMissing)('faceparse queue: a batch over two workers', () =>
     expect(failures.map((f) => f.input)).toEqual([join(photos, 'empty.png'), join(photos, 'text.jpg')]);
     for (const f of failures) expect(cli.stderr).toContain(`error: ${f.error}`);
     expect(failures[0]!.error).toMatch(/empty\.png is empty/);
+    // ...and not retried: one attempt each (submit's --attempts, 3 by default, are for other errors), none logged as retried.
+    const session = await openQueue({ url: redis.url, prefix: DEFAULT_PREFIX });
+    try {
+      const failedJobs = (await session.queue.getFailed()).filter((job) => job.data.batch === batch);
+      expect(failedJobs.map((job) => [job.data.input, job.attemptsMade, job.opts.attempts]).sort()).toEqual([
+        [join(photos, 'empty.png'), 1, 3],
+        [join(photos, 'text.jpg'), 1, 3],
+      ]);
+    } finally {
+      await session.close();
+    }
+    for (const w of workers) expect(w.log()).not.toMatch(/(empty\.png|text\.jpg) \(attempt/);
     // Summaries of the completed jobs: per-class pixels add up to the photo, timings per stage, both workers used.
     expect(status.results).toHaveLength(11);
     for (const r of status.results) {

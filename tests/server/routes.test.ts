@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { deflateSync } from 'node:zlib';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { FaceParser } from '../../src/pipeline/faceParser.js';
+import { FaceParser } from '../../src/node/faceParser.js';
 import { GOLDEN_DIR } from '../helpers/golden.js';
 import { bodyOf, postImage, startServer, testPng, TINY_MODEL, type ErrorAnswer, type TestServer } from './helpers.js';
 

@@ -7,8 +7,8 @@ import { randomBytes } from 'node:crypto';
 import { mkdir, rename, rm, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import type { ParseResult } from '../pipeline/result.js';
-import { encodeOutputs, type EncodedOutput, type EncodeOutputsOptions } from './encodeOutputs.js';
-import type { OutputKind } from './kinds.js';
+import { encodeOutputs, type EncodedOutput, type EncodeOutputsOptions } from '../outputs/encodeOutputs.js';
+import type { OutputKind } from '../outputs/kinds.js';
 
 export interface WriteOutputsOptions extends EncodeOutputsOptions {
   /** The output folder. */
