@@ -15,10 +15,12 @@ import { HUB_TIMEOUT_HELP, hubTimeoutOption } from './models.js';
 import { parseScaleList } from '../pipeline/optionText.js';
 import { prepareOutDir, refuseOutputsOnInputs } from '../node/outputPlan.js';
 import { createProgress, type ProgressIO } from './progress.js';
+import { addRegionOptions, regionChoices, type RegionFlags } from './regionOptions.js';
+import { checkRegionsForModel } from '../masks/regions.js';
 
 export { OUTPUT_KINDS, type OutputKind };
 
-interface ParseFlags {
+interface ParseFlags extends RegionFlags {
   model?: string;
   variant?: ModelVariant;
   out: string;
@@ -59,7 +61,7 @@ function fraction(value: string, flag: string): number {
 }
 
 export function registerParseCommand(program: Command, io: CommandIO = processIO()): void {
-  program
+  const command = program
     .command('parse')
     .description('label every pixel of face photos (skin, nose, eyes, brows, ears, lips, mouth, hair, hat, glasses, earrings, necklace, neck, cloth)')
     .argument('<inputs...>', 'image files, folders (searched recursively) or glob patterns')
@@ -83,8 +85,8 @@ export function registerParseCommand(program: Command, io: CommandIO = processIO
     .option('--token <token>', 'hub token for private or gated models (default: HF_TOKEN)')
     .option('--offline', 'never use the network (also HF_HUB_OFFLINE=1)')
     .option('--hub-timeout <seconds>', HUB_TIMEOUT_HELP)
-    .option('-q, --quiet', 'print only errors and the summary')
-    .action(async (inputs: string[], flags: ParseFlags) => {
+    .option('-q, --quiet', 'print only errors and the summary');
+  addRegionOptions(command).action(async (inputs: string[], flags: ParseFlags) => {
       const failures = await runParse(inputs, flags, io);
       if (failures > 0) process.exitCode = 1;
     });
@@ -103,7 +105,7 @@ export function defaultSessions(photos: number, threads: number | undefined, dev
 
 /** Returns the number of inputs that failed. */
 export async function runParse(inputs: string[], flags: ParseFlags, io: CommandIO): Promise<number> {
-  const outputs = parseOutputs(flags.outputs);
+  const { outputs, choices } = regionChoices(flags, parseOutputs(flags.outputs));
   const alpha = fraction(flags.alpha, '--alpha');
   const say = (line: string) => void io.stderr.write(line + '\n');
   const threads = cappedThreads(positiveInt(flags.threads, '--threads'), say);
@@ -146,12 +148,18 @@ export async function runParse(inputs: string[], flags: ParseFlags, io: CommandI
     onProgress: downloads?.onProgress,
     ...network,
   }).finally(() => downloads?.done());
+  try {
+    checkRegionsForModel(parser.labels, choices.regions, choices.labelSet, '--region');
+  } catch (error) {
+    await parser.close();
+    throw error;
+  }
   let failed = problems.length;
   let done = 0;
   const progress = createProgress(files.length, io, { quiet: flags.quiet });
   try {
     const keepLogits = outputs.includes('confidence');
-    for await (const item of parser.parseEach(files.map((f) => f.path), { keepLogits, flip: flags.flip === true, scales, faces: flags.faces })) {
+    for await (const item of parser.parseEach(files.map((f) => f.path), { keepLogits, flip: flags.flip === true, scales, faces: flags.faces, labelSet: choices.labelSet })) {
       const file = files[item.index]!;
       if (item.error || !item.result) {
         failed++;
@@ -160,7 +168,7 @@ export async function runParse(inputs: string[], flags: ParseFlags, io: CommandI
         continue;
       }
       try {
-        const { encodeMs } = await writeOutputs(item.result, { out: flags.out, stem: file.stem, kinds: outputs, alpha, input: file.path });
+        const { encodeMs } = await writeOutputs(item.result, { out: flags.out, stem: file.stem, kinds: outputs, alpha, input: file.path, ...choices });
         done++;
         const t = item.result.timings;
         const total = t.decode + (t.detect ?? 0) + t.preprocess + t.inference + t.postprocess + encodeMs;

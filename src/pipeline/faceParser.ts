@@ -19,6 +19,7 @@
  */
 import { FaceParseError, isInputError } from '../base/errors.js';
 import type { ImageInput, ModelVariant, RgbImage } from '../base/types.js';
+import { LABEL_SET_NAMES, mapIntoLabelSet, type LabelSetMapping } from '../base/labelSets.js';
 import { checkImageInput, describeInput } from '../image/raw.js';
 import type { PreprocessorConfig } from '../models/segformer/config.js';
 import { modelInputSize, normalizationTables } from '../models/segformer/preprocess.js';
@@ -101,6 +102,7 @@ export class FaceParser {
   readonly #folderSessions: LoadedModel['folderSessions'];
   #folderQueue: Promise<ModelQueue> | undefined;
   readonly #renderer: Renderer;
+  readonly #labelSets = new Map<string, LabelSetMapping>();
   readonly #tables: Float32Array[];
   readonly #maxInputPixels: number | undefined;
   readonly #maxInputBytes: number | undefined;
@@ -217,6 +219,7 @@ export class FaceParser {
   #checkOptions(options: ParseOptions): void {
     if (options.scales !== undefined) checkScales(options.scales);
     checkFacesMode(options.faces);
+    this.#labelSetMapping(options.labelSet);
     if (this.preprocessor.doResize) checkAugmentation(this.preprocessor.size, options.scales, options.flip, this.maxModelPixels);
   }
 
@@ -308,6 +311,7 @@ export class FaceParser {
       renderer: this.#renderer,
       timings: { decode: prepared.decodeMs, detect: prepared.detectMs, preprocess: timings.warp, inference: timings.inference, postprocess: timings.paste },
       faces,
+      labelSet: this.#labelSetMapping(options.labelSet),
     });
   }
 
@@ -349,7 +353,20 @@ export class FaceParser {
       renderer: this.#renderer,
       timings: { decode: prepared.decodeMs, ...(prepared.decision ? { detect: prepared.detectMs } : {}), preprocess: prepared.preprocessMs, inference: t1 - t0, postprocess: t2 - t1 },
       logits: options.keepLogits === false ? undefined : logits,
+      labelSet: this.#labelSetMapping(options.labelSet),
     });
+  }
+
+  /** The model's classes mapped into ParseOptions.labelSet (checked: an unknown set or a class with no counterpart throws), made once per set. */
+  #labelSetMapping(name: string | undefined): LabelSetMapping | undefined {
+    if (name === undefined) return undefined;
+    if (typeof name !== 'string') throw new FaceParseError('INVALID_ARGUMENT', `labelSet must be one of ${LABEL_SET_NAMES.join(', ')}; got ${JSON.stringify(name)}`);
+    let mapping = this.#labelSets.get(name);
+    if (!mapping) {
+      mapping = mapIntoLabelSet(this.labels, name, 'labelSet');
+      this.#labelSets.set(name, mapping);
+    }
+    return mapping;
   }
 
   /** Keeps a parse in the set close() waits for. */

@@ -4,6 +4,7 @@ import type { FacesMode } from '../faces/facesMode.js';
 import type { TensorRunner } from '../faces/types.js';
 import type { HubOptions } from '../hub/types.js';
 import type { Device, ModelVariant } from '../base/types.js';
+import type { LabelSetName } from '../base/labelSets.js';
 
 /** Where the model comes from: `model`, plus the hub options of `resolveModel` (src/hub). */
 export interface ModelSourceOptions
@@ -106,4 +107,11 @@ export interface ParseOptions {
    * mirrored too). Default [1]: a single pass.
    */
   scales?: readonly number[];
+  /**
+   * Map the label map, `labels` and the summary into another label set (src/base/labelSets.ts,
+   * docs/label-sets.md): 'celebamask' (CelebAMask-HQ's order), 'bisenet' (face-parsing.PyTorch's
+   * order, as FaceFusion and facexlib use), 'lapa' (11 classes) or 'mediapipe' (MediaPipe's 6-class
+   * selfie segmenter). Region masks still use the model's own classes. Default: the model's own labels.
+   */
+  labelSet?: LabelSetName;
 }

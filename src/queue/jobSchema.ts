@@ -5,6 +5,8 @@
  */
 import { isAbsolute, normalize, sep } from 'node:path';
 import { z } from 'zod';
+import { LABEL_SET_NAMES } from '../base/labelSets.js';
+import { MAX_REGION_DISTANCE } from '../masks/regionShape.js';
 import { OUTPUT_KINDS } from '../outputs/kinds.js';
 import { MAX_SCALE_COUNT } from '../postprocess/multiscale.js';
 
@@ -41,6 +43,11 @@ export const parseJobSchema = z.object({
   scales: z.array(z.number().positive()).min(1).max(MAX_SCALE_COUNT).optional(),
   /** HMAC-SHA256 of the rest (src/queue/jobAccess.ts), when the submitter has a --job-secret. */
   signature: z.string().regex(/^[0-9a-f]{64}$/).optional(),
+  /** Region masks (`--region`), checked against the worker's model when it takes the job. */
+  regions: z.array(z.object({ name: z.string().min(1), classes: z.array(z.union([z.string().min(1), z.number().int().min(0)])).min(1) })).optional(),
+  grow: z.number().min(-MAX_REGION_DISTANCE).max(MAX_REGION_DISTANCE).optional(),
+  feather: z.number().min(0).max(MAX_REGION_DISTANCE).optional(),
+  labelSet: z.enum(LABEL_SET_NAMES).optional(),
 });
 
 export type ParseJobData = z.infer<typeof parseJobSchema>;

@@ -8,6 +8,7 @@
 import { hostname } from 'node:os';
 import { DelayedError, UnrecoverableError, type Job } from 'bullmq';
 import { FaceParseError, isInputError } from '../base/errors.js';
+import { checkRegionsForModel } from '../masks/regions.js';
 import { writeOutputs } from '../node/writeOutputs.js';
 import { checkJobData, type ParseJobResult } from './jobSchema.js';
 import { checkJobPaths, checkSignature, JobRefused, memoryOutputRecords, ownOutputsOnly, type OutputRecords } from './jobAccess.js';
@@ -67,7 +68,8 @@ export function createProcessor(context: ProcessContext) {
     let result;
     try {
       // faces as submitted; absent, the pipeline's default ('auto'), as `faceparse parse` does.
-      result = await parser.parse(paths.input, { keepLogits: data.outputs.includes('confidence'), flip: data.flip, scales: data.scales, faces: data.faces });
+      checkRegionsForModel(parser.labels, data.regions ?? [], data.labelSet, '--region');
+      result = await parser.parse(paths.input, { keepLogits: data.outputs.includes('confidence'), flip: data.flip, scales: data.scales, faces: data.faces, labelSet: data.labelSet });
     } catch (error) {
       if (isPermanent(error)) throw new UnrecoverableError((error as Error).message);
       throw error;
@@ -75,7 +77,7 @@ export function createProcessor(context: ProcessContext) {
     let written;
     try {
       const own = ownOutputsOnly(paths.input, records);
-      written = await writeOutputs(result, { out: data.out, stem: data.stem, kinds: data.outputs, alpha: data.alpha, input: data.input, checkTargets: own.checkTargets });
+      written = await writeOutputs(result, { out: data.out, stem: data.stem, kinds: data.outputs, alpha: data.alpha, input: data.input, regions: data.regions, grow: data.grow, feather: data.feather, checkTargets: own.checkTargets });
     } catch (error) {
       // A refused or impossible target (a link in the out folder, a file that is not ours) does not change on a retry.
       if (error instanceof JobRefused || (error instanceof FaceParseError && error.code === 'INVALID_ARGUMENT')) throw new UnrecoverableError(`job ${job.id}: ${error.message}`);

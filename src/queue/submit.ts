@@ -8,6 +8,8 @@
 import { resolve } from 'node:path';
 import type { Queue } from 'bullmq';
 import { FaceParseError } from '../base/errors.js';
+import type { LabelSetName } from '../base/labelSets.js';
+import type { RegionSpec } from '../masks/regions.js';
 import { expandInputs } from '../node/inputs.js';
 import { prepareOutDir, refuseOutputsOnInputs } from '../node/outputPlan.js';
 import type { OutputKind } from '../outputs/kinds.js';
@@ -27,6 +29,11 @@ export interface SubmitOptions {
   faces?: FacesMode;
   flip: boolean;
   scales?: readonly number[];
+  /** Region masks, their shape and the label set of the outputs (src/cli/regionOptions.ts). */
+  regions?: readonly RegionSpec[];
+  grow?: number;
+  feather?: number;
+  labelSet?: LabelSetName;
   name?: string;
   /** Tries per job for errors other than bad input (default 3), `backoffMs` apart, doubling. */
   attempts: number;
@@ -80,6 +87,10 @@ export async function submitBatch(queue: Queue, store: BatchStore, options: Subm
         ...(options.faces ? { faces: options.faces } : {}),
         flip: options.flip,
         ...(options.scales ? { scales: [...options.scales] } : {}),
+        ...(options.regions?.length ? { regions: options.regions.map((r) => ({ name: r.name, classes: [...r.classes] })) } : {}),
+        ...(options.grow === undefined ? {} : { grow: options.grow }),
+        ...(options.feather === undefined ? {} : { feather: options.feather }),
+        ...(options.labelSet ? { labelSet: options.labelSet } : {}),
       };
       if (options.jobSecret !== undefined) data.signature = signJob(data, options.jobSecret);
       return { name: 'parse', data, opts: { ...jobOptions, jobId: jobIdOf(batch, start + i) } };

@@ -247,6 +247,36 @@ describe('faceparse service: routes, statuses and limits', () => {
     await stillServing();
   });
 
+  it('outputs=region with region, grow, feather: the library\'s region PNGs by name; labelSet maps the labels', async () => {
+    const query = 'outputs=region,labels&region=face&region=hair&region=lips%3Du_lip%2Cl_lip&region=left%20eye&grow=2&feather=3&labelSet=lapa';
+    const response = await postImage(t.url, photo, { query });
+    expect(response.status).toBe(200);
+    const body = (await response.json()) as JsonAnswer & { labelSet?: string };
+    const expected = await reference.parse(photo, { labelSet: 'lapa' });
+    const regions = body.outputs.region as Record<string, string>;
+    expect(Object.keys(regions).sort()).toEqual(['face', 'hair', 'left_eye', 'lips']);
+    for (const [name, classes] of [['face', 'face'], ['hair', 'hair'], ['lips', ['u_lip', 'l_lip']], ['left_eye', 'left eye']] as const) {
+      expect(b64png(regions[name]!).equals(await expected.toRegionPng({ classes, grow: 2, feather: 3 })), name).toBe(true);
+    }
+    expect(body.labelSet).toBe('lapa');
+    expect(body.labels).toHaveLength(11);
+    expect(b64png(body.outputs.labels as string).equals(await expected.toLabelPng())).toBe(true);
+    // region alone implies the region output; one region parameter is an array of one
+    const one = (await (await postImage(t.url, photo, { query: 'outputs=labels&region=skin' })).json()) as JsonAnswer;
+    expect(Object.keys(one.outputs.region as Record<string, string>)).toEqual(['skin']);
+  });
+
+  it('bad regions are 400 naming what is valid', async () => {
+    await expectError(await postImage(t.url, photo, { query: 'region=beard' }), 400, 'INVALID_ARGUMENT', /region beard: no class or preset "beard"; presets are face, head/);
+    await expectError(await postImage(t.url, photo, { query: 'outputs=region' }), 400, 'INVALID_ARGUMENT', /outputs=region needs at least one region/);
+    await expectError(await postImage(t.url, photo, { query: 'grow=3' }), 400, 'INVALID_ARGUMENT', /add a region parameter/);
+    await expectError(await postImage(t.url, photo, { query: 'region=face&grow=wide' }), 400, 'INVALID_ARGUMENT', /"grow"/);
+    await expectError(await postImage(t.url, photo, { query: 'region=face&feather=-1' }), 400, 'INVALID_ARGUMENT', /"feather"/);
+    await expectError(await postImage(t.url, photo, { query: 'labelSet=helen' }), 400, 'INVALID_ARGUMENT', /"labelSet" must be one of celebamask, lapa, mediapipe, bisenet/);
+    await expectError(await postImage(t.url, photo, { query: 'region=face', accept: 'image/png' }), 400, 'INVALID_ARGUMENT', /label PNG only/);
+    await stillServing();
+  });
+
   it('faces=auto|on|off is accepted and passed to the pipeline', async () => {
     for (const faces of ['auto', 'on', 'off']) {
       const response = await postImage(t.url, photo, { query: `faces=${faces}` });
@@ -329,7 +359,7 @@ describe('faceparse service: routes, statuses and limits', () => {
     expect(doc.openapi).toBe('3.1.0');
     expect(Object.keys(doc.paths)).toEqual(expect.arrayContaining(['/v1/parse', '/healthz', '/readyz', '/metrics', '/openapi.json', '/docs', '/']));
     const parse = doc.paths['/v1/parse']!.post!;
-    expect(parse.parameters!.filter((p) => p.in === 'query').map((p) => p.name).sort()).toEqual(['alpha', 'faces', 'flip', 'outputs', 'scales']);
+    expect(parse.parameters!.filter((p) => p.in === 'query').map((p) => p.name).sort()).toEqual(['alpha', 'faces', 'feather', 'flip', 'grow', 'labelSet', 'outputs', 'region', 'scales']);
     expect(Object.keys(parse.requestBody!.content)).toEqual(expect.arrayContaining(['image/png', 'image/jpeg', 'application/octet-stream', 'multipart/form-data']));
     expect(Object.keys(parse.responses)).toEqual(expect.arrayContaining(['200', '400', '413', '415', '503', '504']));
     const docs = await fetch(`${t.url}/docs`);

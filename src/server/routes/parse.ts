@@ -11,7 +11,8 @@
  */
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { parseScaleList } from '../../pipeline/optionText.js';
-import { encodeOutputs, type EncodedOutput } from '../../outputs/encodeOutputs.js';
+import { checkRegionsForModel, parseRegionSpecs, type RegionSpec } from '../../masks/regions.js';
+import { encodeOutputs, type EncodedOutput, type EncodeOutputsOptions } from '../../outputs/encodeOutputs.js';
 import { parseOutputKinds, type OutputKind } from '../../outputs/kinds.js';
 import type { FaceParser } from '../../pipeline/faceParser.js';
 import type { ParseOptions } from '../../pipeline/options.js';
@@ -107,12 +108,15 @@ export function registerParseRoute(app: FastifyInstance, context: ParseRouteCont
       const query = request.query;
       const answer = negotiateAnswer(request.headers.accept);
       const asked = query.outputs === undefined ? undefined : parseOutputKinds(query.outputs, 'outputs', ANSWER_OUTPUTS);
-      if (answer === 'png' && asked?.some((k) => k !== 'labels')) {
-        throw new HttpError(400, 'INVALID_ARGUMENT', 'Accept: image/png answers the label PNG only; ask for other outputs with Accept: application/json');
+      const regions = checkRegions(parser.labels, query);
+      if (answer === 'png' && (asked?.some((k) => k !== 'labels') || regions.length)) {
+        throw new HttpError(400, 'INVALID_ARGUMENT', 'Accept: image/png answers the label PNG only; ask for other outputs (and regions) with Accept: application/json');
       }
       const kinds: OutputKind[] = answer === 'png' || asked === undefined ? ['labels'] : asked;
+      if (regions.length && !kinds.includes('region')) kinds.push('region');
       const options: ParseOptions & { faces?: FacesMode } = {
         keepLogits: kinds.includes('confidence'),
+        ...(query.labelSet === undefined ? {} : { labelSet: query.labelSet }),
         flip: query.flip === 'true' || query.flip === '1' || query.flip === '',
         ...(query.scales === undefined ? {} : { scales: parseScaleList(query.scales, 'scales') }),
         ...(query.faces === undefined ? {} : { faces: query.faces as FacesMode }),
@@ -146,7 +150,7 @@ export function registerParseRoute(app: FastifyInstance, context: ParseRouteCont
       const queueMs = performance.now() - queuedAt;
       metrics.queueWaitSeconds.observe(queueMs / 1000);
 
-      const work = runParse(parser, image, options, kinds, query.alpha === undefined ? undefined : Number(query.alpha), metrics).finally(() => held.ticket.leave());
+      const work = runParse(parser, image, options, kinds, { alpha: query.alpha === undefined ? 0.5 : Number(query.alpha), regions, grow: query.grow, feather: query.feather }, metrics).finally(() => held.ticket.leave());
       const done = await withDeadline(work, left());
       if (!done) {
         metrics.rejected.inc({ reason: 'timeout' });
@@ -169,12 +173,28 @@ export function registerParseRoute(app: FastifyInstance, context: ParseRouteCont
   );
 }
 
-async function runParse(parser: FaceParser, image: Buffer, options: ParseOptions, kinds: OutputKind[], alpha: number | undefined, metrics: ServerMetrics) {
+/**
+ * The regions asked for, checked against the model (and the label set) before the body is read: a bad
+ * region or label set is a 400 that names the valid ones. `outputs=region` without `region` is one too.
+ */
+function checkRegions(labels: readonly string[], query: ParseQuery): RegionSpec[] {
+  const regions = parseRegionSpecs(query.region ?? [], 'region');
+  checkRegionsForModel(labels, regions, query.labelSet, 'region');
+  if (regions.length === 0 && (query.outputs ?? '').split(',').map((s) => s.trim()).includes('region')) {
+    throw new HttpError(400, 'INVALID_ARGUMENT', 'outputs=region needs at least one region parameter: a preset (face, hair, ...), a class, or name=class,class');
+  }
+  if (regions.length === 0 && (query.grow !== undefined || query.feather !== undefined)) {
+    throw new HttpError(400, 'INVALID_ARGUMENT', 'grow and feather shape region masks: add a region parameter (e.g. region=face)');
+  }
+  return regions;
+}
+
+async function runParse(parser: FaceParser, image: Buffer, options: ParseOptions, kinds: OutputKind[], encode: EncodeOutputsOptions, metrics: ServerMetrics) {
   const t0 = performance.now();
   const result = await parser.parse(image, options);
   const parseMs = performance.now() - t0;
   metrics.parseSeconds.observe(parseMs / 1000);
-  const { outputs, encodeMs } = await encodeOutputs(result, kinds, { alpha: alpha ?? 0.5 });
+  const { outputs, encodeMs } = await encodeOutputs(result, kinds, encode);
   metrics.encodeSeconds.observe(encodeMs / 1000);
   return { result, outputs, parseMs, encodeMs };
 }
@@ -213,7 +233,7 @@ function outputsAsBase64(outputs: readonly EncodedOutput[]): Record<string, stri
       answer[kind] = b64(files[0]!);
       continue;
     }
-    answer[kind] = Object.fromEntries(files.map((o) => [o.suffix.replace(/^\./, '').replace(new RegExp(`^${kind}/`), '').replace(/\.png$/, ''), b64(o)]));
+    answer[kind] = Object.fromEntries(files.map((o) => [o.suffix.replace(/^\./, '').replace(new RegExp(`^${kind}[/-]`), '').replace(/\.png$/, ''), b64(o)]));
   }
   return answer;
 }
