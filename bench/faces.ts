@@ -12,7 +12,7 @@ import { existsSync, readdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { parseArgs } from 'node:util';
-import { FaceParser } from '../src/pipeline/faceParser.js';
+import { FaceParser } from '../src/node/faceParser.js';
 import type { StageTimings } from '../src/pipeline/result.js';
 
 const { values } = parseArgs({

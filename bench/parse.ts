@@ -22,7 +22,7 @@ import { performance } from 'node:perf_hooks';
 import { parseArgs } from 'node:util';
 import * as ort from 'onnxruntime-node';
 import sharp from 'sharp';
-import { FaceParser } from '../src/pipeline/faceParser.js';
+import { FaceParser } from '../src/node/faceParser.js';
 import { parseScaleList } from '../src/pipeline/optionText.js';
 import type { ModelVariant } from '../src/base/types.js';
 import { decodeImage } from '../src/platform/node/decode.js';

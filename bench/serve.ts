@@ -23,7 +23,7 @@ import { parseArgs } from 'node:util';
 import autocannon from 'autocannon';
 import sharp from 'sharp';
 import type { ModelVariant } from '../src/base/types.js';
-import { FaceParser } from '../src/pipeline/faceParser.js';
+import { FaceParser } from '../src/node/faceParser.js';
 
 const { values } = parseArgs({
   options: {

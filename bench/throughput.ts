@@ -17,7 +17,7 @@ import { existsSync, readdirSync, statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import * as ort from 'onnxruntime-node';
-import { FaceParser } from '../src/pipeline/faceParser.js';
+import { FaceParser } from '../src/node/faceParser.js';
 import type { ModelVariant } from '../src/base/types.js';
 import { decodeImage } from '../src/platform/node/decode.js';
 import { normalizationTables, preprocess } from '../src/models/segformer/preprocess.js';

@@ -12,20 +12,6 @@ const out = join(root, 'dist', 'web');
 const require = createRequire(import.meta.url);
 const ortDist = dirname(require.resolve('onnxruntime-web/ort-wasm-simd-threaded.wasm'));
 
-// The shared pipeline's FaceParser.create loads the Node model loader (sharp, onnxruntime-node) by
-// dynamic import; the browser entry builds parsers with FaceParser.fromLoaded instead, so that
-// import becomes a module that says which create to call.
-const nodeLoaderStub = {
-  name: 'node-loader-stub',
-  setup(b) {
-    b.onResolve({ filter: /\/nodeModel\.js$/ }, (args) => ({ path: args.path, namespace: 'node-loader-stub' }));
-    b.onLoad({ filter: /.*/, namespace: 'node-loader-stub' }, () => ({
-      contents: `export async function loadNodeModel() { throw new Error("the Node model loader is not in the browser bundle; use faceparse/web's FaceParser.create"); }`,
-      loader: 'js',
-    }));
-  },
-};
-
 await rm(out, { recursive: true, force: true });
 await build({
   entryPoints: { faceparse: join(root, 'src/web/index.ts'), 'faceparse.worker': join(root, 'src/platform/web/inferenceWorker.ts'), 'faceparse.tensor-worker': join(root, 'src/platform/web/tensorWorker.ts') },
@@ -37,7 +23,6 @@ await build({
   minify: true,
   sourcemap: true,
   legalComments: 'none',
-  plugins: [nodeLoaderStub],
   logLevel: 'warning',
 });
 

@@ -4,12 +4,19 @@
  */
 
 // The pipeline (src/pipeline) on the shared base (src/base): parse photos, results that convert lazily, errors with codes.
-export { FaceParser, type BatchItem } from './pipeline/faceParser.js';
-export { ParseResult, type StageTimings, type ParseResultJson } from './pipeline/result.js';
+export { FaceParser } from './node/faceParser.js';
+export type { BatchItem } from './pipeline/faceParser.js';
+export { ParseResult, type StageTimings, type ParseResultJson, type RegionMaskOptions } from './pipeline/result.js';
 export { FaceParseError, isInputError, type FaceParseErrorCode } from './base/errors.js';
 export type { FaceParserOptions, ModelSourceOptions, RuntimeOptions, ParseOptions } from './pipeline/options.js';
 export type { ImageInput, RawImage, ModelVariant, Device } from './base/types.js';
-export { CELEBAMASK_HQ_LABELS, LABEL_DESCRIPTIONS, leftRightPairs } from './base/labels.js';
+export { CELEBAMASK_HQ_LABELS, LABEL_DESCRIPTIONS, leftRightPairs, resolveClassId, type CelebAMaskLabel } from './base/labels.js';
+
+// Masks people use (src/masks, src/base/labelSets.ts): region masks (presets, union, grow, shrink, feather)
+// and label sets (CelebAMask-HQ, LaPa, MediaPipe, BiSeNet orders; docs/label-sets.md).
+export { REGION_PRESETS, parseRegionSpec, resolveRegion, type RegionSpec, type ClassRef } from './masks/regions.js';
+export { shapeRegion, type RegionShapeOptions } from './masks/regionShape.js';
+export { LABEL_SETS, LABEL_SET_NAMES, mapIntoLabelSet, type LabelSet, type LabelSetName } from './base/labelSets.js';
 
 // The HTTP service (src/server, loaded on the first call): `faceparse serve` as a library.
 export { createServer, type FaceParseServer, type ServerOptions, type ListenOptions, type CloseOptions } from './server/index.js';
@@ -79,73 +86,7 @@ export {
 } from './outputs/render.js';
 export { summarizeLabels, type BoundingBox, type ClassSummary, type LabelSummary } from './postprocess/summary.js';
 
-// Evaluation (src/metrics, src/datasets, src/eval): a mergeable confusion matrix and its scores (pixel accuracy,
-// IoU, F1, boundary F1), dataset layouts (paired folders, CelebAMask-HQ, prediction folders), the eval runner, reports.
-export {
-  ConfusionMatrix,
-  accumulateConfusion,
-  classTotals,
-  pixelAccuracy,
-  perClassAccuracy,
-  meanClassAccuracy,
-  perClassIoU,
-  meanIoU,
-  perClassF1,
-  meanF1,
-  meanOfPresent,
-  BoundaryF1,
-  imageBoundaryScore,
-  boundaryTolerance,
-  classBoundaries,
-  squaredDistanceTransform,
-  mergeSides,
-  remapLabelData,
-  type ConfusionCounts,
-  type ConfusionMatrixOptions,
-  type ClassScore,
-  type ClassTotals,
-  type MeanOptions,
-  type BoundaryOptions,
-  type BoundaryF1Result,
-  type ClassBoundaryScore,
-  type ImageBoundaryScore,
-  type ClassMerge,
-} from './metrics/index.js';
-export {
-  openDataset,
-  openPairedFolders,
-  openCelebAMaskHq,
-  openPredictionFolders,
-  readLabelMap,
-  decodeLabelMap,
-  resolveLabelSet,
-  labelMapping,
-  BISENET_LABELS,
-  LABEL_SET_PRESETS,
-  CELEBAMASK_HQ_PARTS,
-  mergeCelebAMaskHqParts,
-  type Dataset,
-  type DatasetSample,
-  type DatasetLayout,
-  type PredictionPair,
-  type OpenDatasetOptions,
-} from './datasets/index.js';
-export {
-  evaluate,
-  predictionFolderSamples,
-  modelSamples,
-  createModelPredictor,
-  formatTable,
-  formatMarkdown,
-  toJsonReport,
-  writeReport,
-  type EvalOptions,
-  type EvalResult,
-  type EvalSample,
-  type ImageScores,
-  type ClassReport,
-  type Summary,
-  type ViewReport,
-  type Prediction,
-  type Predictor,
-} from './eval/index.js';
+// Evaluation has entries of its own, so that scoring loads neither the model runtime nor the codecs:
+// `faceparse/metrics` (confusion matrix, PA, IoU, F1, boundary F1), `faceparse/datasets` (paired folders,
+// CelebAMask-HQ, prediction folders, label sets) and `faceparse/eval` (the runner and its reports).
+// `faceparse/outputs` encodes and writes the output kinds; `faceparse/web` is the browser bundle.

@@ -8,8 +8,8 @@ export interface RawImage {
   channels?: 1 | 3 | 4;
 }
 
-/** What `parse` accepts: a file path, encoded bytes (JPEG/PNG/WebP/TIFF/AVIF/GIF), or raw pixels. */
-export type ImageInput = string | Buffer | Uint8Array | RawImage;
+/** What `parse` accepts: a file path, encoded bytes in any Uint8Array (JPEG/PNG/WebP/TIFF/AVIF/GIF), or raw pixels. */
+export type ImageInput = string | Uint8Array | RawImage;
 
 /** ONNX variants of the transformers.js export layout. */
 export type ModelVariant = 'fp32' | 'fp16' | 'q8';

@@ -9,16 +9,18 @@ import { FaceParseError } from '../base/errors.js';
 import type { ModelVariant } from '../base/types.js';
 import { DEFAULT_OUTPUTS, OUTPUT_KINDS, parseOutputKinds, type OutputKind } from '../outputs/kinds.js';
 import { progressReporter } from './downloadProgress.js';
-import { expandInputs } from './inputs.js';
+import { expandInputs } from '../node/inputs.js';
 import { processIO, type CommandIO } from './io.js';
 import { HUB_TIMEOUT_HELP, hubTimeoutOption } from './models.js';
 import { parseScaleList } from '../pipeline/optionText.js';
-import { prepareOutDir, refuseOutputsOnInputs, removeIfUnused } from './outputPlan.js';
+import { prepareOutDir, refuseOutputsOnInputs, removeIfUnused } from '../node/outputPlan.js';
 import { createProgress, type ProgressIO } from './progress.js';
+import { addRegionOptions, regionChoices, type RegionFlags } from './regionOptions.js';
+import { checkRegionsForModel } from '../masks/regions.js';
 
 export { OUTPUT_KINDS, type OutputKind };
 
-interface ParseFlags {
+interface ParseFlags extends RegionFlags {
   model?: string;
   variant?: ModelVariant;
   out: string;
@@ -32,6 +34,7 @@ interface ParseFlags {
   scales?: string;
   alpha: string;
   maxPixels?: string;
+  maxModelPixels?: string;
   revision?: string;
   cacheDir?: string;
   endpoint?: string;
@@ -47,7 +50,7 @@ export function parseOutputs(value: string): OutputKind[] {
 
 function positiveInt(value: string | undefined, flag: string): number | undefined {
   if (value === undefined) return undefined;
-  if (!/^\d+$/.test(value) || Number(value) < 1) throw new FaceParseError('INVALID_ARGUMENT', `${flag} must be a whole number >= 1, got "${value}"`);
+  if (!/^\d+$/.test(value) || Number(value) < 1 || !Number.isSafeInteger(Number(value))) throw new FaceParseError('INVALID_ARGUMENT', `${flag} must be a whole number from 1 to ${Number.MAX_SAFE_INTEGER}, got "${value}"`);
   return Number(value);
 }
 
@@ -58,7 +61,7 @@ function fraction(value: string, flag: string): number {
 }
 
 export function registerParseCommand(program: Command, io: CommandIO = processIO()): void {
-  program
+  const command = program
     .command('parse')
     .description('label every pixel of face photos (skin, nose, eyes, brows, ears, lips, mouth, hair, hat, glasses, earrings, necklace, neck, cloth)')
     .argument('<inputs...>', 'image files, folders (searched recursively) or glob patterns')
@@ -75,14 +78,15 @@ export function registerParseCommand(program: Command, io: CommandIO = processIO
     .option('--scales <list>', 'multi-scale test-time augmentation: also run each photo at these multiples of the model input size and average the logits, e.g. 0.75,1,1.25 (must include 1; about 3x the inference time for that list)')
     .option('--no-spinning', "let onnxruntime's idle threads sleep between operators (faster when other processes share the cores)")
     .option('--max-pixels <n>', 'largest accepted image in pixels (decompression-bomb guard)', String(100_000_000))
+    .option('--max-model-pixels <n>', 'largest model input of one parse in pixels, every pass of --scales and --flip counted (default 2097152: 8 passes of a 512x512 model)')
     .option('--revision <rev>', 'hub revision when the id has no @revision (default: main)')
     .option('--cache-dir <dir>', 'hub cache (default: HF_HUB_CACHE, $HF_HOME/hub or ~/.cache/huggingface/hub)')
     .option('--endpoint <url>', 'hub endpoint (default: HF_ENDPOINT or https://huggingface.co)')
     .option('--token <token>', 'hub token for private or gated models (default: HF_TOKEN)')
     .option('--offline', 'never use the network (also HF_HUB_OFFLINE=1)')
     .option('--hub-timeout <seconds>', HUB_TIMEOUT_HELP)
-    .option('-q, --quiet', 'print only errors and the summary')
-    .action(async (inputs: string[], flags: ParseFlags) => {
+    .option('-q, --quiet', 'print only errors and the summary');
+  addRegionOptions(command).action(async (inputs: string[], flags: ParseFlags) => {
       const failures = await runParse(inputs, flags, io);
       if (failures > 0) process.exitCode = 1;
     });
@@ -101,11 +105,12 @@ export function defaultSessions(photos: number, threads: number | undefined, dev
 
 /** Returns the number of inputs that failed. */
 export async function runParse(inputs: string[], flags: ParseFlags, io: CommandIO): Promise<number> {
-  const outputs = parseOutputs(flags.outputs);
+  const { outputs, choices } = regionChoices(flags, parseOutputs(flags.outputs));
   const alpha = fraction(flags.alpha, '--alpha');
   const say = (line: string) => void io.stderr.write(line + '\n');
   const threads = cappedThreads(positiveInt(flags.threads, '--threads'), say);
   const maxInputPixels = positiveInt(flags.maxPixels, '--max-pixels');
+  const maxModelPixels = positiveInt(flags.maxModelPixels, '--max-model-pixels');
   const scales = flags.scales === undefined ? undefined : parseScaleList(flags.scales, '--scales');
   const requestedSessions = positiveInt(flags.sessions, '--sessions');
   const network = hubTimeoutOption(flags.hubTimeout);
@@ -113,26 +118,29 @@ export async function runParse(inputs: string[], flags: ParseFlags, io: CommandI
   // unwritable folder is one error line, not a failure after the model has loaded.
   const outDir = await prepareOutDir(flags.out);
   try {
-    return await parseInto(outDir.real, inputs, flags, io, { outputs, alpha, say, threads, maxInputPixels, scales, requestedSessions, network });
+    return await parseInto(outDir.real, inputs, flags, io, { outputs, choices, alpha, say, threads, maxInputPixels, maxModelPixels, scales, requestedSessions, network });
   } finally {
     // A run that wrote nothing leaves no empty output folder (only folders it created, only while empty).
     await removeIfUnused(flags.out, outDir);
   }
 }
 
+/** The flags of `parse`, checked and converted. */
 interface ParseSettings {
   outputs: OutputKind[];
+  choices: ReturnType<typeof regionChoices>['choices'];
   alpha: number;
   say: (line: string) => void;
   threads: number | undefined;
   maxInputPixels: number | undefined;
+  maxModelPixels: number | undefined;
   scales: number[] | undefined;
   requestedSessions: number | undefined;
   network: ReturnType<typeof hubTimeoutOption>;
 }
 
 async function parseInto(outReal: string, inputs: string[], flags: ParseFlags, io: CommandIO, settings: ParseSettings): Promise<number> {
-  const { outputs, alpha, say, threads, maxInputPixels, scales, requestedSessions, network } = settings;
+  const { outputs, choices, alpha, say, threads, maxInputPixels, maxModelPixels, scales, requestedSessions, network } = settings;
   const expanded = await expandInputs(inputs, { skip: [{ dir: outReal, why: 'it is the --out folder (its outputs are not parsed again)' }] });
   const planned = await refuseOutputsOnInputs(expanded.files, outReal, outputs);
   const files = planned.files;
@@ -146,7 +154,7 @@ async function parseInto(outReal: string, inputs: string[], flags: ParseFlags, i
   }
   const downloads = flags.quiet ? undefined : progressReporter(io);
   // Loaded here, not at the top: `faceparse --help` and the other commands never load the pipeline's native code.
-  const [{ FaceParser }, { writeOutputs }] = await Promise.all([import('../pipeline/faceParser.js'), import('../outputs/writeOutputs.js')]);
+  const [{ FaceParser }, { writeOutputs }] = await Promise.all([import('../node/faceParser.js'), import('../node/writeOutputs.js')]);
   const parser = await FaceParser.create({
     model: flags.model,
     variant: flags.variant,
@@ -155,6 +163,7 @@ async function parseInto(outReal: string, inputs: string[], flags: ParseFlags, i
     device: flags.device,
     spinning: flags.spinning,
     maxInputPixels,
+    maxModelPixels,
     revision: flags.revision,
     cacheDir: flags.cacheDir,
     endpoint: flags.endpoint,
@@ -163,12 +172,18 @@ async function parseInto(outReal: string, inputs: string[], flags: ParseFlags, i
     onProgress: downloads?.onProgress,
     ...network,
   }).finally(() => downloads?.done());
+  try {
+    checkRegionsForModel(parser.labels, choices.regions, choices.labelSet, '--region');
+  } catch (error) {
+    await parser.close();
+    throw error;
+  }
   let failed = problems.length;
   let done = 0;
   const progress = createProgress(files.length, io, { quiet: flags.quiet });
   try {
     const keepLogits = outputs.includes('confidence');
-    for await (const item of parser.parseEach(files.map((f) => f.path), { keepLogits, flip: flags.flip === true, scales, faces: flags.faces })) {
+    for await (const item of parser.parseEach(files.map((f) => f.path), { keepLogits, flip: flags.flip === true, scales, faces: flags.faces, labelSet: choices.labelSet })) {
       const file = files[item.index]!;
       if (item.error || !item.result) {
         failed++;
@@ -177,7 +192,7 @@ async function parseInto(outReal: string, inputs: string[], flags: ParseFlags, i
         continue;
       }
       try {
-        const { encodeMs } = await writeOutputs(item.result, { out: flags.out, stem: file.stem, kinds: outputs, alpha, input: file.path });
+        const { encodeMs } = await writeOutputs(item.result, { out: flags.out, stem: file.stem, kinds: outputs, alpha, input: file.path, ...choices });
         done++;
         const t = item.result.timings;
         const total = t.decode + (t.detect ?? 0) + t.preprocess + t.inference + t.postprocess + encodeMs;

@@ -2,7 +2,7 @@
  * Predictions from the core library's FaceParser for `faceparse eval --data`. The CLI imports this
  * module only for model runs, so scoring existing predictions never loads onnxruntime.
  */
-import { FaceParser } from '../pipeline/faceParser.js';
+import { FaceParser } from '../node/faceParser.js';
 import type { FaceParserOptions, ParseOptions } from '../pipeline/options.js';
 import type { Predictor } from './sources.js';
 

@@ -76,3 +76,13 @@ export class FaceResult {
     };
   }
 }
+
+/** What a per-face parse adds to a result. */
+export interface FacesInit {
+  faces: FaceResult[];
+  /** Face index + 1 per photo pixel, 0 where no face's crop reaches. */
+  instanceMask: Uint8Array;
+  /** Softmax maps pasted from the faces (replaces the whole-photo upsampling). */
+  softmax: (ids: readonly number[]) => { confidence: Float32Array; probabilities: Map<number, Float32Array> };
+  note?: string;
+}

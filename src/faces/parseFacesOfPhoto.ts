@@ -2,9 +2,8 @@
  * Per-face parsing of one photo, the stages after detection: align and warp each face, run the
  * model (parseFaceCrops), paste the logits back (pasteLogits), and wrap it all for ParseResult.
  */
-import type { FacesInit } from '../pipeline/result.js';
 import type { RgbImage } from '../base/types.js';
-import { FaceResult } from './faceResult.js';
+import { FaceResult, type FacesInit } from './faceResult.js';
 import { parseFaceCrops, type FaceCropOptions, type FaceCropSetup, type ModelRun } from './parseFaceCrops.js';
 import { pasteLogits, pasteSoftmax } from './paste.js';
 import type { DetectedFace } from './types.js';

@@ -44,21 +44,8 @@ import { isCommitHash } from './ids.js';
 import { GuardedRequest, maxBytesFor, type NetworkLimits } from './transfer.js';
 import { checkBlob, checksumKind, checksumName, fileDigest } from './verify.js';
 
-export interface DownloadProgress {
-  /** Path of the file in the repo, e.g. `onnx/model.onnx`. */
-  file: string;
-  /** Bytes received so far. */
-  loaded: number;
-  /** Bytes expected, when the server said. */
-  total?: number;
-  /**
-   * Set while a request is out and no answer has come: the origin asked (the endpoint, or the
-   * CDN it redirected to). Lets a front end say what it is waiting for; `loaded` is then 0.
-   */
-  waitingFor?: string;
-  /** Set on the one event of a file whose blob was already in the cache (and checked): nothing is downloaded. */
-  cached?: boolean;
-}
+import type { DownloadProgress } from './types.js';
+export type { DownloadProgress } from './types.js';
 
 export interface HubClient {
   endpoint: string;
@@ -328,6 +315,16 @@ function checkMetadata(client: HubClient, t: Target, meta: Opened['meta']): File
       `${client.endpoint} answered for ${t.file} of ${describe(t)} without a valid X-Repo-Commit header ` +
         `(got ${commit === undefined ? 'none' : JSON.stringify(commit)}), so it does not look like a Hugging Face hub; ` +
         'check --endpoint / HF_ENDPOINT and any proxy in between',
+    );
+  }
+  // A file asked for at a commit must come from that commit: a server that answers another (a mirror
+  // that ignores commits and serves its branch head) would mix two commits in one model, and the
+  // cache would file them under different snapshots.
+  if (isCommitHash(t.revision) && commit.toLowerCase() !== t.revision.toLowerCase()) {
+    throw new FaceParseError(
+      'HUB_HTTP',
+      `${client.endpoint} answered ${t.file} of ${t.id} from commit ${commit} when asked for commit ${t.revision}${t.asked ? ` (what ${t.asked} pointed to)` : ''}; ` +
+        'it does not serve files by commit, so the model\'s files could come from two commits: nothing of it was kept; retry, or pass --revision with a commit it serves',
     );
   }
   if (!etag || !ETAG_SAFE.test(etag)) {

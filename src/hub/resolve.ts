@@ -24,63 +24,8 @@ import {
 import { resolveNetworkLimits, type NetworkLimits } from './transfer.js';
 import { DEFAULT_REVISION, isCommitHash, parseModelId, validateRevision, type ModelId } from './ids.js';
 
-export interface HubOptions {
-  /** Which ONNX weights: fp32 `onnx/model.onnx`, fp16 `onnx/model_fp16.onnx`, q8 `onnx/model_quantized.onnx`. Default: fp32 for hub ids; for folders the first present of fp32, q8, fp16. */
-  variant?: ModelVariant;
-  /** Branch, tag or commit; `@revision` in the source wins when both agree, and they must agree. Default `main`. */
-  revision?: string;
-  /** Default: `HF_HUB_CACHE`, else `$HF_HOME/hub`, else `~/.cache/huggingface/hub`. */
-  cacheDir?: string;
-  /** Default: `HF_ENDPOINT`, else https://huggingface.co. */
-  endpoint?: string;
-  /** Default: `HF_TOKEN`, else the file `$HF_HOME/token`. Sent to the endpoint only, never to the CDN. */
-  token?: string;
-  /** Never touch the network. Default: `HF_HUB_OFFLINE=1` or `TRANSFORMERS_OFFLINE=1`. */
-  offline?: boolean;
-  onProgress?: (event: DownloadProgress) => void;
-  signal?: AbortSignal;
-  /** Replaces the global fetch (proxies, tests). */
-  fetch?: typeof fetch;
-  /**
-   * Ask the hub what a branch or tag points to now even when it is cached (what `faceparse models
-   * pull` does). Default false: a cached revision is used without any request.
-   */
-  refresh?: boolean;
-  /** Extra tries after network errors, 5xx and 429 (default 2). */
-  retries?: number;
-  /** Wait before the first retry in ms, doubling after (default 500). */
-  retryDelayMs?: number;
-  /**
-   * Timeouts, minimum speed and size cap of every request (src/hub/transfer.ts). Defaults: 30 s
-   * for the response headers (connecting included) and between two pieces of a body, at least
-   * 1024 bytes/s over any 30 s, 2 GiB per `.onnx` file, 16 GiB per `.onnx_data`, 16 MiB for the
-   * rest. `HF_HUB_DOWNLOAD_TIMEOUT` (seconds) sets the three times when an option does not.
-   */
-  network?: Partial<NetworkLimits>;
-}
-
-export interface ResolvedModel {
-  /** A folder holding the files (for hub ids: the snapshot folder in the cache). */
-  dir: string;
-  /** `owner/name` for hub ids. */
-  id?: string;
-  /** The revision asked for (`main` by default), for hub ids. */
-  revision?: string;
-  /** The commit the revision resolved to, for hub ids. */
-  commit?: string;
-  variant: ModelVariant;
-  /** `local`: a folder; `cache`: every file came from the cache; `download`: something was downloaded. */
-  source: 'local' | 'cache' | 'download';
-  files: {
-    config: string;
-    preprocessor: string;
-    onnx: string;
-    /** The ONNX external-data file (`<onnx>_data`), when the model has one. */
-    onnxData?: string;
-  };
-}
-
-export type { DownloadProgress };
+import type { HubOptions, ResolvedModel } from './types.js';
+export type { HubOptions, ResolvedModel, DownloadProgress } from './types.js';
 
 /** The package root: the folder above this file holding faceparse's package.json (src/ and dist/src/ alike). */
 export function packageRoot(): string {

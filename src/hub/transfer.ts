@@ -16,18 +16,8 @@
  */
 import { FaceParseError } from '../base/errors.js';
 
-export interface NetworkLimits {
-  /** Sending a request until its response headers have arrived, connecting included. Default 30 000 ms. */
-  headersTimeoutMs: number;
-  /** Longest gap between two pieces of a response body. Default 30 000 ms. */
-  idleTimeoutMs: number;
-  /** Slowest accepted average body speed over `lowSpeedWindowMs`, bytes per second. Default 1024; 0 turns the check off. */
-  minBytesPerSecond: number;
-  /** The window over which the speed is averaged. Default 30 000 ms. */
-  lowSpeedWindowMs: number;
-  /** Largest accepted file, for every file. Default: per kind, see {@link maxBytesFor}. */
-  maxFileBytes?: number;
-}
+import type { NetworkLimits } from './types.js';
+export type { NetworkLimits } from './types.js';
 
 export const DEFAULT_NETWORK_LIMITS: Readonly<NetworkLimits> = Object.freeze({
   headersTimeoutMs: 30_000,

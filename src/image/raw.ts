@@ -74,7 +74,7 @@ export function checkImageInput(input: unknown): asserts input is ImageInput {
   }
   throw new FaceParseError(
     'INVALID_ARGUMENT',
-    `the input is ${typeName(input)}; give a file path, encoded image bytes (Uint8Array or Buffer) or raw pixels { data, width, height, channels? }`,
+    `the input is ${typeName(input)}; give a file path, encoded image bytes (a Uint8Array) or raw pixels { data, width, height, channels? }`,
   );
 }
 

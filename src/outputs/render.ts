@@ -48,14 +48,13 @@ async function encodeLabelPng(
   width: number,
   height: number,
   options: LabelPngOptions = {},
-): Promise<Buffer> {
+): Promise<Uint8Array> {
   checkMask('encodeLabelPng', mask, width, height);
   const compressionLevel = checkLevel('encodeLabelPng', options.compressionLevel ?? DEFAULT_PNG_COMPRESSION);
   const table = options.palette === undefined ? null : resolvePalette(options.palette);
   const grey = await codec.encodePng(mask, width, height, 1, { compressionLevel, adaptiveFiltering: options.adaptiveFiltering ?? false });
   if (!table) return grey;
-  // The Uint8Array itself: browsers have no Buffer (Buffer.from threw there), and Node takes it as it is.
-  return greyToPalettePng(grey, table) as Buffer;
+  return greyToPalettePng(grey, table);
 }
 
 /** The legend as a PNG (see `legendSvg` for the options and layout). */
@@ -64,7 +63,7 @@ async function renderLegend(
   labelNames: readonly string[],
   palette?: PaletteInput,
   options: LegendOptions = {},
-): Promise<Buffer> {
+): Promise<Uint8Array> {
   const { svg } = legendSvg(labelNames, palette, options);
   return codec.svgToPng(svg, { compressionLevel: DEFAULT_PNG_COMPRESSION });
 }
@@ -101,7 +100,7 @@ async function renderColorMap(
   height: number,
   labelNames: readonly string[],
   options: ColorMapOptions = {},
-): Promise<Buffer> {
+): Promise<Uint8Array> {
   checkMask('renderColorMap', mask, width, height);
   const compressionLevel = checkLevel('renderColorMap', options.compressionLevel ?? DEFAULT_PNG_COMPRESSION);
   const table = resolvePalette(options.palette ?? labelNames);
@@ -177,7 +176,7 @@ async function renderOverlay(
   height: number,
   palette: PaletteInput,
   options: OverlayRenderOptions = {},
-): Promise<Buffer> {
+): Promise<Uint8Array> {
   const format = options.format ?? 'png';
   if (format !== 'png' && format !== 'jpeg') {
     throw new FaceParseError('INVALID_ARGUMENT', `renderOverlay: format must be 'png' or 'jpeg'; got ${String(format)}`);
@@ -196,7 +195,7 @@ export interface ClassMaskImage {
   id: number;
   label: string;
   /** Single-channel PNG: 255 where the pixel is of this class, 0 elsewhere. */
-  png: Buffer;
+  png: Uint8Array;
 }
 
 export interface ClassMasksOptions {
@@ -255,7 +254,7 @@ async function renderClassMasks(
 }
 
 /** A grey 8-bit PNG of a 0..1 map (e.g. the confidence map): round(value * 255) per pixel. */
-async function encodeUnitPng(codec: ImageCodec, values: Float32Array, width: number, height: number, options: { compressionLevel?: number } = {}): Promise<Buffer> {
+async function encodeUnitPng(codec: ImageCodec, values: Float32Array, width: number, height: number, options: { compressionLevel?: number } = {}): Promise<Uint8Array> {
   const grey = new Uint8Array(values.length);
   for (let i = 0; i < grey.length; i++) grey[i] = Math.round(values[i]! * 255);
   return codec.encodePng(grey, width, height, 1, { compressionLevel: checkLevel('encodeUnitPng', options.compressionLevel ?? DEFAULT_PNG_COMPRESSION) });
@@ -263,14 +262,16 @@ async function encodeUnitPng(codec: ImageCodec, values: Float32Array, width: num
 
 /** The encoders above, bound to one platform's codec. */
 export interface Renderer {
-  encodeLabelPng(mask: Uint8Array, width: number, height: number, options?: LabelPngOptions): Promise<Buffer>;
-  renderLegend(labelNames: readonly string[], palette?: PaletteInput, options?: LegendOptions): Promise<Buffer>;
-  renderColorMap(mask: Uint8Array, width: number, height: number, labelNames: readonly string[], options?: ColorMapOptions): Promise<Buffer>;
-  renderOverlay(photo: Uint8Array, mask: Uint8Array, width: number, height: number, palette: PaletteInput, options?: OverlayRenderOptions): Promise<Buffer>;
+  encodeLabelPng(mask: Uint8Array, width: number, height: number, options?: LabelPngOptions): Promise<Uint8Array>;
+  renderLegend(labelNames: readonly string[], palette?: PaletteInput, options?: LegendOptions): Promise<Uint8Array>;
+  renderColorMap(mask: Uint8Array, width: number, height: number, labelNames: readonly string[], options?: ColorMapOptions): Promise<Uint8Array>;
+  renderOverlay(photo: Uint8Array, mask: Uint8Array, width: number, height: number, palette: PaletteInput, options?: OverlayRenderOptions): Promise<Uint8Array>;
   renderClassMasks(mask: Uint8Array, width: number, height: number, labelNames: readonly string[], options?: ClassMasksOptions): Promise<ClassMaskImage[]>;
-  encodeUnitPng(values: Float32Array, width: number, height: number, options?: { compressionLevel?: number }): Promise<Buffer>;
+  encodeUnitPng(values: Float32Array, width: number, height: number, options?: { compressionLevel?: number }): Promise<Uint8Array>;
   /** A PNG of interleaved RGB pixels (the aligned face crops of the `faces` output). */
-  encodeRgbPng(pixels: Uint8Array, width: number, height: number): Promise<Buffer>;
+  encodeRgbPng(pixels: Uint8Array, width: number, height: number): Promise<Uint8Array>;
+  /** An 8-bit grey PNG of one byte per pixel (region masks). */
+  encodeGreyPng(pixels: Uint8Array, width: number, height: number): Promise<Uint8Array>;
 }
 
 export function createRenderer(codec: ImageCodec): Renderer {
@@ -282,5 +283,6 @@ export function createRenderer(codec: ImageCodec): Renderer {
     renderClassMasks: (...args) => renderClassMasks(codec, ...args),
     encodeUnitPng: (...args) => encodeUnitPng(codec, ...args),
     encodeRgbPng: (pixels, width, height) => codec.encodePng(pixels, width, height, 3, { compressionLevel: DEFAULT_PNG_COMPRESSION }),
+    encodeGreyPng: (pixels, width, height) => codec.encodePng(pixels, width, height, 1, { compressionLevel: DEFAULT_PNG_COMPRESSION }),
   };
 }

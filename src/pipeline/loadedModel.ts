@@ -1,6 +1,6 @@
 /** What a platform's loader hands the pipeline: the model's configs, its running sessions and the platform itself. */
 import type { ModelVariant } from '../base/types.js';
-import type { ResolvedModel } from '../hub/index.js';
+import type { ResolvedModel } from '../hub/types.js';
 import type { PreprocessorConfig } from '../models/segformer/config.js';
 import type { Platform, SegmentationSession } from '../platform/types.js';
 

@@ -34,11 +34,11 @@ export interface SegmentationSession {
 /** Encoders of raw 8-bit pixels, and the SVG rasteriser the colour-map legend needs. */
 export interface ImageCodec {
   /** A PNG of `channels`-channel pixels (1: greyscale, 3: RGB). */
-  encodePng(pixels: Uint8Array, width: number, height: number, channels: 1 | 3, options?: { compressionLevel?: number; adaptiveFiltering?: boolean }): Promise<Buffer>;
-  encodeJpeg(pixels: Uint8Array, width: number, height: number, quality: number): Promise<Buffer>;
+  encodePng(pixels: Uint8Array, width: number, height: number, channels: 1 | 3, options?: { compressionLevel?: number; adaptiveFiltering?: boolean }): Promise<Uint8Array>;
+  encodeJpeg(pixels: Uint8Array, width: number, height: number, quality: number): Promise<Uint8Array>;
   /** RGB pixels of an SVG drawn at its own size; transparent areas are composited on `background` when given, else alpha is dropped. */
   /** The SVG drawn at its own size as an RGBA PNG. */
-  svgToPng(svg: string, options?: { compressionLevel?: number }): Promise<Buffer>;
+  svgToPng(svg: string, options?: { compressionLevel?: number }): Promise<Uint8Array>;
   rasterizeSvg(svg: string, options?: { background?: string }): Promise<{ data: Uint8Array; width: number; height: number }>;
 }
 

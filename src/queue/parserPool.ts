@@ -8,7 +8,7 @@ import type { FaceParser } from '../pipeline/faceParser.js';
 import type { FaceParserOptions } from '../pipeline/options.js';
 import { sameModel, type ModelRequest } from './modelIdentity.js';
 
-export type RuntimeOptions = Pick<FaceParserOptions, 'threads' | 'device' | 'spinning' | 'maxInputPixels' | 'sessions' | 'cacheDir' | 'endpoint' | 'token' | 'offline'>;
+export type RuntimeOptions = Pick<FaceParserOptions, 'threads' | 'device' | 'spinning' | 'maxInputPixels' | 'maxModelPixels' | 'sessions' | 'cacheDir' | 'endpoint' | 'token' | 'offline'>;
 
 export interface ParserPoolOptions {
   model: ModelRequest;
@@ -58,7 +58,7 @@ export class ParserPool {
 
   async #load(request: ModelRequest): Promise<FaceParser> {
     // Loaded here, not at the top: only a running worker needs the pipeline's native code.
-    const { FaceParser } = await import('../pipeline/faceParser.js');
+    const { FaceParser } = await import('../node/faceParser.js');
     return FaceParser.create({ ...this.options.runtime, model: request.source, variant: request.variant });
   }
 

@@ -8,14 +8,17 @@
 import { resolve } from 'node:path';
 import type { Queue } from 'bullmq';
 import { FaceParseError } from '../base/errors.js';
-import { expandInputs } from '../cli/inputs.js';
-import { prepareOutDir, refuseOutputsOnInputs, removeIfUnused } from '../cli/outputPlan.js';
+import type { LabelSetName } from '../base/labelSets.js';
+import type { RegionSpec } from '../masks/regions.js';
+import { expandInputs } from '../node/inputs.js';
+import { prepareOutDir, refuseOutputsOnInputs, removeIfUnused } from '../node/outputPlan.js';
 import type { OutputKind } from '../outputs/kinds.js';
 import type { BatchStore } from './batches.js';
 import type { FacesMode, ParseJobData } from './jobSchema.js';
 import type { ModelRequest } from './modelIdentity.js';
 import { describeModel } from './modelIdentity.js';
 import { jobIdOf, newBatchId } from './names.js';
+import { signJob } from './jobAccess.js';
 
 export interface SubmitOptions {
   inputs: readonly string[];
@@ -26,10 +29,17 @@ export interface SubmitOptions {
   faces?: FacesMode;
   flip: boolean;
   scales?: readonly number[];
+  /** Region masks, their shape and the label set of the outputs (src/cli/regionOptions.ts). */
+  regions?: readonly RegionSpec[];
+  grow?: number;
+  feather?: number;
+  labelSet?: LabelSetName;
   name?: string;
   /** Tries per job for errors other than bad input (default 3), `backoffMs` apart, doubling. */
   attempts: number;
   backoffMs: number;
+  /** Sign each job (HMAC-SHA256) with this shared secret, for workers started with it. */
+  jobSecret?: string;
 }
 
 export interface Submitted {
@@ -78,7 +88,12 @@ export async function submitBatch(queue: Queue, store: BatchStore, options: Subm
         ...(options.faces ? { faces: options.faces } : {}),
         flip: options.flip,
         ...(options.scales ? { scales: [...options.scales] } : {}),
+        ...(options.regions?.length ? { regions: options.regions.map((r) => ({ name: r.name, classes: [...r.classes] })) } : {}),
+        ...(options.grow === undefined ? {} : { grow: options.grow }),
+        ...(options.feather === undefined ? {} : { feather: options.feather }),
+        ...(options.labelSet ? { labelSet: options.labelSet } : {}),
       };
+      if (options.jobSecret !== undefined) data.signature = signJob(data, options.jobSecret);
       return { name: 'parse', data, opts: { ...jobOptions, jobId: jobIdOf(batch, start + i) } };
     });
     await store.appendJobIds(batch, chunk.map((j) => j.opts.jobId));

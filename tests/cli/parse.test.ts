@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import sharp from 'sharp';
 import { afterAll, describe, expect, it } from 'vitest';
-import { FaceParser } from '../../src/pipeline/faceParser.js';
+import { FaceParser } from '../../src/node/faceParser.js';
 import { decodeLabelPng } from '../../src/platform/node/render.js';
 import { blocks, encodeBmp } from '../helpers/bmp.js';
 import { GOLDEN_DIR, TINY_MODEL } from '../helpers/golden.js';

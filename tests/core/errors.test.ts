@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FaceParseError } from '../../src/base/errors.js';
-import { FaceParser } from '../../src/pipeline/faceParser.js';
+import { FaceParser } from '../../src/node/faceParser.js';
 import { decodeImage } from '../../src/platform/node/decode.js';
 import { GOLDEN_DIR, TINY_MODEL } from '../helpers/golden.js';
 

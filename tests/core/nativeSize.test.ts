@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { FaceParser } from '../../src/pipeline/faceParser.js';
+import { FaceParser } from '../../src/node/faceParser.js';
 import { ParseResult } from '../../src/pipeline/result.js';
 import { decodeImage } from '../../src/platform/node/decode.js';
 import type { PreprocessorConfig } from '../../src/models/segformer/config.js';

@@ -8,7 +8,7 @@ import { registerEvalCommand, runEval, type EvalCommandOptions } from '../../src
 import type { CommandIO } from '../../src/cli/io.js';
 import { FaceParseError } from '../../src/base/errors.js';
 import { BISENET_LABELS } from '../../src/datasets/labelSets.js';
-import { FaceParser } from '../../src/pipeline/faceParser.js';
+import { FaceParser } from '../../src/node/faceParser.js';
 import { readLabelMap } from '../../src/datasets/readLabelMap.js';
 import { ConfusionMatrix } from '../../src/metrics/confusionMatrix.js';
 import { errorOf, rectangleMap, tempDir, writeLabelPng, writePhoto } from '../datasets/helpers.js';
@@ -79,6 +79,24 @@ describe('faceparse eval --pred --gt', () => {
     const c = captureIO();
     await runEval({ pred: join(other, 'pred'), gt: join(other, 'gt'), predLabels: 'bisenet', json: true }, c.io);
     expect(JSON.parse(c.stdout()).pixelAccuracy).toBe(1);
+  });
+
+  it('--label-set lapa scores CelebAMask-HQ predictions against LaPa ground truth', async () => {
+    const lapa = join(dir, 'lapa');
+    // predictions in CelebAMask-HQ ids: hair 13 on top, skin 1, neck 17 and cloth 18 below
+    writeLabelPng(join(lapa, 'pred', 'x.png'), rectangleMap(W, H, [[0, 0, W, 6, 13], [8, 6, 16, 8, 1], [0, 14, W, 2, 17], [0, 16, W, 8, 18]]), W, H);
+    // the same picture in LaPa ids: hair 10, skin 1, neck and cloth are background 0
+    writeLabelPng(join(lapa, 'gt', 'x.png'), rectangleMap(W, H, [[0, 0, W, 6, 10], [8, 6, 16, 8, 1]]), W, H);
+    const c = captureIO();
+    await runEval({ pred: join(lapa, 'pred'), gt: join(lapa, 'gt'), labelSet: 'lapa', predLabels: 'celebamask', json: true }, c.io);
+    const report = JSON.parse(c.stdout());
+    expect(report.pixelAccuracy).toBe(1);
+    expect(report.labels).toHaveLength(11);
+    // without the mapping the same files disagree
+    const plain = captureIO();
+    await runEval({ pred: join(lapa, 'pred'), gt: join(lapa, 'gt'), labels: 'celebamask', json: true }, plain.io);
+    expect(JSON.parse(plain.stdout()).pixelAccuracy).toBeLessThan(1);
+    await expect(runEval({ pred: join(lapa, 'pred'), gt: join(lapa, 'gt'), labelSet: 'lapa', labels: 'lapa' }, captureIO().io)).rejects.toThrow(/--label-set and --labels both name/);
   });
 
   it('bad data stops the run by default; --skip-bad goes on and lists what it skipped', async () => {

@@ -298,7 +298,7 @@ describe('a bad blob in the cache', () => {
 describe('a cached model that does not load', () => {
   it('says that `models pull` checks and repairs the cached files', async () => {
     hub.addRepo('acme/face', fakeModelFiles()); // random bytes as weights: not a loadable ONNX model
-    const { FaceParser } = await import('../../src/pipeline/faceParser.js');
+    const { FaceParser } = await import('../../src/node/faceParser.js');
     const error = await failure(FaceParser.create({ model: 'acme/face', endpoint: hub.url, cacheDir, network: FAST }));
     expect(error.code).toBe('MODEL_INVALID');
     expect(error.message).toContain('not a loadable ONNX model');

@@ -13,7 +13,7 @@ import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FaceParseError } from '../../src/base/errors.js';
 import { decodeLabelMap } from '../../src/datasets/readLabelMap.js';
-import { FaceParser } from '../../src/pipeline/faceParser.js';
+import { FaceParser } from '../../src/node/faceParser.js';
 import { decodeImage } from '../../src/platform/node/decode.js';
 import { canDecodeHevc, isHevcHeif } from '../../src/platform/node/heic.js';
 import { FIXTURES, GOLDEN_DIR, TINY_MODEL } from '../helpers/golden.js';

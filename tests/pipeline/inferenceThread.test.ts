@@ -6,7 +6,7 @@ import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FaceParseError } from '../../src/base/errors.js';
-import { FaceParser } from '../../src/pipeline/faceParser.js';
+import { FaceParser } from '../../src/node/faceParser.js';
 import { GOLDEN_DIR, TINY_MODEL } from '../helpers/golden.js';
 
 const photo = join(GOLDEN_DIR, 'images', 'jpeg_q90.jpg');

@@ -7,6 +7,8 @@ import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFile
 import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { DEFAULT_PREFIX } from '../../src/queue/connection.js';
+import { openQueue } from '../../src/queue/session.js';
 import { GOLDEN_DIR, TINY_MODEL } from '../helpers/golden.js';
 import { faceparse, faceparseAsync, makePhotos, redisMissing, removeRedis, startRedis, startWorker, until, type RedisServer, type WorkerProcess } from './helpers.js';
 
@@ -97,6 +99,18 @@ describe.skipIf(redisMissing)('faceparse queue: a batch over two workers', () =>
     expect(failures.map((f) => f.input)).toEqual([join(photos, 'empty.png'), join(photos, 'text.jpg')]);
     for (const f of failures) expect(cli.stderr).toContain(`error: ${f.error}`);
     expect(failures[0]!.error).toMatch(/empty\.png is empty/);
+    // ...and not retried: one attempt each (submit's --attempts, 3 by default, are for other errors), none logged as retried.
+    const session = await openQueue({ url: redis.url, prefix: DEFAULT_PREFIX });
+    try {
+      const failedJobs = (await session.queue.getFailed()).filter((job) => job.data.batch === batch);
+      expect(failedJobs.map((job) => [job.data.input, job.attemptsMade, job.opts.attempts]).sort()).toEqual([
+        [join(photos, 'empty.png'), 1, 3],
+        [join(photos, 'text.jpg'), 1, 3],
+      ]);
+    } finally {
+      await session.close();
+    }
+    for (const w of workers) expect(w.log()).not.toMatch(/(empty\.png|text\.jpg) \(attempt/);
     // Summaries of the completed jobs: per-class pixels add up to the photo, timings per stage, both workers used.
     expect(status.results).toHaveLength(11);
     for (const r of status.results) {
@@ -225,6 +239,40 @@ describe.skipIf(redisMissing)('faceparse queue: a batch over two workers', () =>
     for (const w of [own, any]) w.proc.kill('SIGTERM');
     for (const w of [own, any]) expect((await w.exited).code).toBe(0);
     workers.length = 0;
+  });
+
+  it('regions and label sets: the files faceparse parse writes; a region the model lacks fails the job at once', async () => {
+    const few = join(tmp, 'regions-in');
+    await makePhotos(few, 2, 180);
+    const flags = ['--region', 'face', '--region', 'lips=u_lip,l_lip', '--grow', '3', '--feather', '4', '--label-set', 'lapa', '--outputs', 'labels,json'];
+    const worker = startWorker(redis.url, [...MODEL, '--threads', '1']);
+    await worker.ready;
+    const queued = join(tmp, 'regions-queued');
+    const submit = q('submit', few, '--out', queued, ...flags, ...MODEL);
+    expect(submit.code, submit.stderr).toBe(0);
+    const batch = submit.stdout.trim().split('\n').at(-1)!;
+    expect(q('wait', batch, '--timeout', '120').code).toBe(0);
+    const cliOut = join(tmp, 'regions-cli');
+    const cli = faceparse(['parse', few, '--out', cliOut, ...flags, ...MODEL, '--threads', '1']);
+    expect(cli.code, cli.stderr).toBe(0);
+    const files = filesUnder(cliOut);
+    expect(files.filter((f) => f.includes('.region-'))).toEqual(['photo000.region-face.png', 'photo000.region-lips.png', 'photo001.region-face.png', 'photo001.region-lips.png']);
+    expect(filesUnder(queued)).toEqual(files);
+    for (const file of files) {
+      if (file.endsWith('.json')) expect(jsonWithoutTimings(join(queued, file)), file).toEqual(jsonWithoutTimings(join(cliOut, file)));
+      else expect(readFileSync(join(queued, file)).equals(readFileSync(join(cliOut, file))), file).toBe(true);
+    }
+    expect(JSON.parse(readFileSync(join(queued, 'photo000.json'), 'utf8'))).toMatchObject({ labelSet: 'lapa' });
+    // syntax is checked at submit; names against the worker's model when it takes the job: failed at once, no retries
+    expect(q('submit', few, '--out', queued, '--region', 'x=', ...MODEL).stderr).toMatch(/--region "x=": give a preset/);
+    const bad = q('submit', few, '--out', join(tmp, 'regions-bad'), '--region', 'beard', '--attempts', '3', ...MODEL);
+    const badBatch = bad.stdout.trim().split('\n').at(-1)!;
+    expect(q('wait', badBatch, '--timeout', '120').code).toBe(1);
+    const status = JSON.parse(q('status', badBatch, '--json').stdout);
+    expect(status.failed).toBe(2);
+    for (const f of status.failures as Array<{ error: string }>) expect(f.error).toMatch(/--region beard: no class or preset "beard"/);
+    worker.proc.kill('SIGTERM');
+    expect((await worker.exited).code).toBe(0);
   });
 
   it('a worker stopped while it loads its model exits 0 without taking a job', async () => {

@@ -10,7 +10,7 @@ import { paletteFor, type Rgb } from '../../src/visualize/palette.js';
 
 const LABELS = [...CELEBAMASK_HQ_LABELS];
 
-async function rgbPixels(png: Buffer) {
+async function rgbPixels(png: Uint8Array) {
   const { data, info } = await sharp(png).removeAlpha().raw().toBuffer({ resolveWithObject: true });
   const at = (x: number, y: number): number[] => [...data.subarray((y * info.width + x) * 3, (y * info.width + x) * 3 + 3)];
   return { info, at };

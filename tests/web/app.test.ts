@@ -181,6 +181,65 @@ describe.skipIf(missing !== '')(`web app${missing ? ` (skipped: ${missing})` : '
     await context.close();
   });
 
+  it('pick a region -> see it -> download it: the mask of its classes, then grown and feathered', async () => {
+    const context = await browser.newContext({ viewport: { width: 1400, height: 900 }, acceptDownloads: true });
+    const { page, errors } = await openApp(context, `${server.url}/`);
+    await page.setInputFiles('#file-input', PHOTO);
+    await page.waitForSelector('body[data-shown="pexels-ingrid-santana-2100063.jpg"]', { timeout: 60_000 });
+    expect(await page.isDisabled('#dl-region')).toBe(true);
+    const canvasMean = () =>
+      page.evaluate(() => {
+        const canvas = document.getElementById('viewer') as HTMLCanvasElement;
+        const data = canvas.getContext('2d')!.getImageData(0, 0, canvas.width, canvas.height).data;
+        let sum = 0;
+        for (let i = 0; i < data.length; i += 4) sum += data[i]!;
+        return sum / (data.length / 4);
+      });
+    const before = await canvasMean();
+    // The options name each preset's classes in words.
+    expect(await page.textContent('#region')).toMatch(/face \(skin, nose, left eye, right eye, left brow/);
+    await page.selectOption('#region', 'hair');
+    // The photo outside the hair is veiled: the view darkens.
+    expect(await canvasMean()).toBeLessThan(before * 0.8);
+    await page.screenshot({ path: join(SCREENS, 'app-region.png') });
+
+    const labels = await downloadBytes(page, '#dl-labels');
+    const { data: ids } = await sharp(labels.bytes).extractChannel(0).raw().toBuffer({ resolveWithObject: true });
+    const hair = await downloadBytes(page, '#dl-region');
+    expect(hair.name).toBe('pexels-ingrid-santana-2100063.region-hair.png');
+    const { data: mask, info } = await sharp(hair.bytes).extractChannel(0).raw().toBuffer({ resolveWithObject: true });
+    expect([info.width, info.height]).toEqual([1280, 1919]);
+    let wrong = 0;
+    for (let i = 0; i < mask.length; i++) if (mask[i] !== (ids[i] === 13 ? 255 : 0)) wrong++;
+    expect(wrong).toBe(0);
+
+    await page.fill('#region-grow', '6');
+    await page.fill('#region-feather', '8');
+    await page.dispatchEvent('#region-feather', 'change');
+    const soft = await downloadBytes(page, '#dl-region');
+    const { data: softMask } = await sharp(soft.bytes).extractChannel(0).raw().toBuffer({ resolveWithObject: true });
+    let between = 0;
+    let lost = 0;
+    for (let i = 0; i < softMask.length; i++) {
+      if (softMask[i]! > 0 && softMask[i]! < 255) between++;
+      if (ids[i] === 13 && softMask[i] !== 255) lost++;
+    }
+    expect(between).toBeGreaterThan(0);
+    expect(lost).toBe(0); // grown by 6 with a ramp of 8: every hair pixel stays fully in
+
+    // Classes typed by name, human names too; an unknown one is a message, not a crash.
+    await page.selectOption('#region', 'custom');
+    await page.fill('#region-classes', 'upper lip, l_lip');
+    await page.dispatchEvent('#region-classes', 'change');
+    expect((await downloadBytes(page, '#dl-region')).name).toBe('pexels-ingrid-santana-2100063.region-upper_lip_l_lip.png');
+    await page.fill('#region-classes', 'beard');
+    await page.dispatchEvent('#region-classes', 'change');
+    await page.waitForSelector('.message.warning');
+    expect(await page.textContent('.message.warning')).toMatch(/no class or preset "beard"/);
+    expect(errors).toEqual([]);
+    await context.close();
+  });
+
   it('camera live mode: frames per second shown; the overlay follows the camera', async () => {
     const context = await browser.newContext({ viewport: { width: 1400, height: 900 }, permissions: ['camera'] });
     const { page, errors } = await openApp(context, `${server.url}/`);

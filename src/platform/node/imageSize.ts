@@ -6,14 +6,19 @@
 import { bmpSize } from '../../image/bmp.js';
 import { loadSharp } from './sharp.js';
 
-export async function readPixelCount(bytes: Uint8Array): Promise<number | undefined> {
+export async function readImageSize(bytes: Uint8Array): Promise<{ width: number; height: number } | undefined> {
   const bmp = bmpSize(bytes);
-  if (bmp) return bmp.width * bmp.height;
+  if (bmp) return bmp;
   const sharp = await loadSharp();
   try {
     const { width, height } = await sharp(bytes, { limitInputPixels: false }).metadata();
-    return width && height ? width * height : undefined;
+    return width && height ? { width, height } : undefined;
   } catch {
     return undefined;
   }
+}
+
+export async function readPixelCount(bytes: Uint8Array): Promise<number | undefined> {
+  const size = await readImageSize(bytes);
+  return size && size.width * size.height;
 }

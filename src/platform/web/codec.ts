@@ -4,15 +4,11 @@
  * and RGB, which a canvas cannot write: it only makes RGBA PNGs), JPEG by a canvas, and the colour
  * map's SVG legend drawn by the browser (main thread: an <img> renders SVG; fonts are the
  * browser's, so a legend's pixels can differ from Node's, never the label colours).
- * The seam types its bytes as Node's Buffer; here they are plain Uint8Arrays with the same bytes.
  */
 import { encode as encodePng } from 'fast-png';
 import { FaceParseError } from '../../base/errors.js';
 import type { ImageCodec } from '../types.js';
 import { rgbToImageData } from './imageData.js';
-
-type Bytes = Buffer;
-const asBytes = (bytes: Uint8Array) => bytes as Bytes;
 
 function context2d(canvas: OffscreenCanvas): OffscreenCanvasRenderingContext2D {
   const context = canvas.getContext('2d', { colorSpace: 'srgb', willReadFrequently: true });
@@ -43,16 +39,16 @@ async function drawSvg(svg: string, background?: string): Promise<OffscreenCanva
   }
 }
 
-async function canvasBytes(canvas: OffscreenCanvas, type: string, quality?: number): Promise<Bytes> {
+async function canvasBytes(canvas: OffscreenCanvas, type: string, quality?: number): Promise<Uint8Array> {
   const blob = await canvas.convertToBlob({ type, ...(quality === undefined ? {} : { quality }) });
-  return asBytes(new Uint8Array(await blob.arrayBuffer()));
+  return new Uint8Array(await blob.arrayBuffer());
 }
 
 export const webCodec: ImageCodec = {
   async encodePng(pixels, width, height, channels, options = {}) {
     // fast-png deflates with fflate; its levels are zlib's 0-9 as sharp's compressionLevel.
     const level = Math.min(9, Math.max(0, options.compressionLevel ?? 6)) as 0 | 1 | 2 | 3 | 4 | 5 | 6 | 7 | 8 | 9;
-    return asBytes(encodePng({ width, height, data: pixels, channels, depth: 8 }, { zlib: { level } }));
+    return encodePng({ width, height, data: pixels, channels, depth: 8 }, { zlib: { level } });
   },
   async encodeJpeg(pixels, width, height, quality) {
     const canvas = new OffscreenCanvas(width, height);

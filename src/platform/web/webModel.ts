@@ -1,7 +1,7 @@
 /**
  * The browser's model loader: fetch a model folder (URL, hub id or picked folder; Cache Storage
  * first), check its configs with the shared parsers, start the worker session, and hand the
- * pipeline a LoadedModel (what Node's loader, src/pipeline/nodeModel.ts, hands it).
+ * pipeline a LoadedModel (what Node's loader, src/node/loadModel.ts, hands it).
  */
 import type { ModelVariant } from '../../base/types.js';
 import { parseModelConfig, parsePreprocessorConfig } from '../../models/segformer/config.js';

@@ -1,15 +1,15 @@
 /**
- * Where FaceParser.create finds its model on Node: a folder, the hub cache or a download
- * (src/hub), its two configs read from disk, and its sessions started on the Node platform.
- * Loaded by `FaceParser.create` only, so the pipeline itself stays free of Node modules.
+ * Where the Node FaceParser.create (faceParser.ts) finds its model: a folder, the hub cache or a
+ * download (src/hub), its two configs read from disk, and its sessions started on the Node platform.
+ * Imported by `create` when it runs, so importing the library loads no native code.
  */
 import { availableParallelism } from 'node:os';
 import { FaceParseError } from '../base/errors.js';
 import { resolveModel } from '../hub/index.js';
 import { nodePlatform } from '../platform/node/index.js';
 import { readModelConfig, readPreprocessorConfig } from '../platform/node/modelConfig.js';
-import type { LoadedModel } from './loadedModel.js';
-import type { FaceParserOptions } from './options.js';
+import type { LoadedModel } from '../pipeline/loadedModel.js';
+import type { FaceParserOptions } from '../pipeline/options.js';
 
 export async function loadNodeModel(options: FaceParserOptions): Promise<LoadedModel> {
   const resolved = await resolveModel(options.model, {

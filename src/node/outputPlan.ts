@@ -13,7 +13,8 @@ import type { InputFile } from './inputs.js';
 
 /**
  * The file suffixes of each output kind; `masks` is a folder `<stem>.masks/` of PNGs, `faces` the
- * files `<stem>.face<N>.png` and `<stem>.face<N>.labels.png`, one pair per face found.
+ * files `<stem>.face<N>.png` and `<stem>.face<N>.labels.png`, one pair per face found, `region` the
+ * files `<stem>.region-<name>.png`, one per region.
  */
 export const OUTPUT_SUFFIXES = {
   labels: '.labels.png',
@@ -23,6 +24,7 @@ export const OUTPUT_SUFFIXES = {
   confidence: '.confidence.png',
   masks: '.masks',
   faces: '.face',
+  region: '.region-',
 } as const;
 
 export type PlannedKind = keyof typeof OUTPUT_SUFFIXES;
@@ -120,6 +122,9 @@ export async function refuseOutputsOnInputs(
       if (kind === 'faces') {
         const inside = [...inputs.values()].find((f) => f.realPath.startsWith(output) && /^\d+(\.labels)?\.png$/.test(f.realPath.slice(output.length)));
         if (inside) clash = { output: `${output}<N>.png`, input: inside };
+      } else if (kind === 'region') {
+        const inside = [...inputs.values()].find((f) => f.realPath.startsWith(output) && f.realPath.endsWith('.png'));
+        if (inside) clash = { output: `${output}<name>.png`, input: inside };
       } else if (kind === 'masks') {
         const inside = [...inputs.values()].find((f) => f.realPath.startsWith(output + sep));
         if (inside) clash = { output: join(output, '...'), input: inside };
