@@ -4,7 +4,7 @@
  */
 import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
-import { Command, Option } from 'commander';
+import { type Command, Option } from 'commander';
 import { FaceParseError } from '../base/errors.js';
 import type { ModelVariant } from '../base/types.js';
 import { DEFAULT_OUTPUTS, OUTPUT_KINDS, parseOutputKinds, type OutputKind } from '../outputs/kinds.js';
@@ -14,7 +14,7 @@ import { processIO, type CommandIO } from './io.js';
 import { HUB_TIMEOUT_HELP, hubTimeoutOption } from './models.js';
 import { parseScaleList } from '../pipeline/optionText.js';
 import { prepareOutDir, refuseOutputsOnInputs } from '../node/outputPlan.js';
-import { createProgress, type ProgressIO } from './progress.js';
+import { createProgress, } from './progress.js';
 
 export { OUTPUT_KINDS, type OutputKind };
 
