@@ -32,6 +32,7 @@ interface ParseFlags {
   scales?: string;
   alpha: string;
   maxPixels?: string;
+  maxModelPixels?: string;
   revision?: string;
   cacheDir?: string;
   endpoint?: string;
@@ -47,7 +48,7 @@ export function parseOutputs(value: string): OutputKind[] {
 
 function positiveInt(value: string | undefined, flag: string): number | undefined {
   if (value === undefined) return undefined;
-  if (!/^\d+$/.test(value) || Number(value) < 1) throw new FaceParseError('INVALID_ARGUMENT', `${flag} must be a whole number >= 1, got "${value}"`);
+  if (!/^\d+$/.test(value) || Number(value) < 1 || !Number.isSafeInteger(Number(value))) throw new FaceParseError('INVALID_ARGUMENT', `${flag} must be a whole number from 1 to ${Number.MAX_SAFE_INTEGER}, got "${value}"`);
   return Number(value);
 }
 
@@ -75,6 +76,7 @@ export function registerParseCommand(program: Command, io: CommandIO = processIO
     .option('--scales <list>', 'multi-scale test-time augmentation: also run each photo at these multiples of the model input size and average the logits, e.g. 0.75,1,1.25 (must include 1; about 3x the inference time for that list)')
     .option('--no-spinning', "let onnxruntime's idle threads sleep between operators (faster when other processes share the cores)")
     .option('--max-pixels <n>', 'largest accepted image in pixels (decompression-bomb guard)', String(100_000_000))
+    .option('--max-model-pixels <n>', 'largest model input of one parse in pixels, every pass of --scales and --flip counted (default 2097152: 8 passes of a 512x512 model)')
     .option('--revision <rev>', 'hub revision when the id has no @revision (default: main)')
     .option('--cache-dir <dir>', 'hub cache (default: HF_HUB_CACHE, $HF_HOME/hub or ~/.cache/huggingface/hub)')
     .option('--endpoint <url>', 'hub endpoint (default: HF_ENDPOINT or https://huggingface.co)')
@@ -106,6 +108,7 @@ export async function runParse(inputs: string[], flags: ParseFlags, io: CommandI
   const say = (line: string) => void io.stderr.write(line + '\n');
   const threads = cappedThreads(positiveInt(flags.threads, '--threads'), say);
   const maxInputPixels = positiveInt(flags.maxPixels, '--max-pixels');
+  const maxModelPixels = positiveInt(flags.maxModelPixels, '--max-model-pixels');
   const scales = flags.scales === undefined ? undefined : parseScaleList(flags.scales, '--scales');
   const requestedSessions = positiveInt(flags.sessions, '--sessions');
   const network = hubTimeoutOption(flags.hubTimeout);
@@ -134,6 +137,7 @@ export async function runParse(inputs: string[], flags: ParseFlags, io: CommandI
     device: flags.device,
     spinning: flags.spinning,
     maxInputPixels,
+    maxModelPixels,
     revision: flags.revision,
     cacheDir: flags.cacheDir,
     endpoint: flags.endpoint,

@@ -317,6 +317,16 @@ function checkMetadata(client: HubClient, t: Target, meta: Opened['meta']): File
         'check --endpoint / HF_ENDPOINT and any proxy in between',
     );
   }
+  // A file asked for at a commit must come from that commit: a server that answers another (a mirror
+  // that ignores commits and serves its branch head) would mix two commits in one model, and the
+  // cache would file them under different snapshots.
+  if (isCommitHash(t.revision) && commit.toLowerCase() !== t.revision.toLowerCase()) {
+    throw new FaceParseError(
+      'HUB_HTTP',
+      `${client.endpoint} answered ${t.file} of ${t.id} from commit ${commit} when asked for commit ${t.revision}${t.asked ? ` (what ${t.asked} pointed to)` : ''}; ` +
+        'it does not serve files by commit, so the model\'s files could come from two commits: nothing of it was kept; retry, or pass --revision with a commit it serves',
+    );
+  }
   if (!etag || !ETAG_SAFE.test(etag)) {
     throw new FaceParseError(
       'HUB_HTTP',

@@ -16,6 +16,7 @@ import type { FacesMode, ParseJobData } from './jobSchema.js';
 import type { ModelRequest } from './modelIdentity.js';
 import { describeModel } from './modelIdentity.js';
 import { jobIdOf, newBatchId } from './names.js';
+import { signJob } from './jobAccess.js';
 
 export interface SubmitOptions {
   inputs: readonly string[];
@@ -30,6 +31,8 @@ export interface SubmitOptions {
   /** Tries per job for errors other than bad input (default 3), `backoffMs` apart, doubling. */
   attempts: number;
   backoffMs: number;
+  /** Sign each job (HMAC-SHA256) with this shared secret, for workers started with it. */
+  jobSecret?: string;
 }
 
 export interface Submitted {
@@ -78,6 +81,7 @@ export async function submitBatch(queue: Queue, store: BatchStore, options: Subm
         flip: options.flip,
         ...(options.scales ? { scales: [...options.scales] } : {}),
       };
+      if (options.jobSecret !== undefined) data.signature = signJob(data, options.jobSecret);
       return { name: 'parse', data, opts: { ...jobOptions, jobId: jobIdOf(batch, start + i) } };
     });
     await store.appendJobIds(batch, chunk.map((j) => j.opts.jobId));

@@ -45,6 +45,8 @@ const LIBRARY_STATUS: Partial<Record<FaceParseErrorCode, number>> = {
   INPUT_TOO_LARGE: 413,
   // The model ran but gave no usable result for this image: the request cannot be processed, the service is fine.
   MODEL_OUTPUT_INVALID: 422,
+  // The model cannot run on this image (too small or too large for it): the request cannot be processed.
+  MODEL_RUN_FAILED: 422,
   CLOSED: 503,
 };
 
@@ -91,6 +93,7 @@ function validationMessage(error: Partial<FastifyError>): string {
     const params = v.params as { additionalProperty?: string; allowedValues?: unknown[] };
     if (params.additionalProperty) return `unknown ${where} parameter "${params.additionalProperty}"`;
     if (params.allowedValues) return `${where} parameter "${field}" must be one of ${params.allowedValues.join(', ')}`;
+    if (v.keyword === 'pattern') return `${where} parameter "${field}" is not valid: ${field === 'alpha' ? 'give a decimal from 0 to 1, e.g. 0.5' : 'see /openapi.json'}`;
     return `${where} parameter "${field}" ${v.message ?? 'is invalid'}`;
   });
   return `${parts.join('; ') || 'invalid request'} (see /openapi.json)`;

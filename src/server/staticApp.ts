@@ -9,6 +9,7 @@ import { createReadStream } from 'node:fs';
 import { realpath, stat } from 'node:fs/promises';
 import { extname, join, resolve, sep } from 'node:path';
 import type { FastifyInstance, FastifyReply } from 'fastify';
+import { PUBLIC_ROUTE } from './auth.js';
 import { HttpError } from './errors.js';
 
 const TYPES: Record<string, string> = {
@@ -70,7 +71,7 @@ export function registerStaticApp(app: FastifyInstance, appDir: string): void {
     for (const [name, value] of Object.entries(APP_HEADERS)) reply.header(name, value);
     return reply.type(TYPES[extname(file).toLowerCase()] ?? 'application/octet-stream').send(createReadStream(file));
   };
-  const hidden = { schema: { hide: true } };
-  app.get('/', { schema: { summary: 'The web app (the static folder of the browser build), when it is there', tags: ['app'] } }, (_request, reply) => serve('/', reply));
+  const hidden = { config: PUBLIC_ROUTE, schema: { hide: true } };
+  app.get('/', { config: PUBLIC_ROUTE, schema: { security: [], summary: 'The web app (the static folder of the browser build), when it is there', tags: ['app'] } }, (_request, reply) => serve('/', reply));
   app.get('/*', hidden, (request, reply) => serve(request.url.split('?')[0]!, reply));
 }

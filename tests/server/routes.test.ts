@@ -94,7 +94,9 @@ describe('faceparse service: routes, statuses and limits', () => {
     const ready = await fetch(`${t.url}/readyz`);
     expect(ready.status).toBe(200);
     const body = (await ready.json()) as { status: string; model: string; labels: string[]; concurrency: number };
-    expect(body).toMatchObject({ status: 'ready', model: TINY_MODEL, concurrency: 2, maxQueue: 8 });
+    // The model folder's name, not its absolute path (which would show the server's disk layout).
+    expect(body).toMatchObject({ status: 'ready', model: 'tiny-segformer', concurrency: 2, maxQueue: 8 });
+    expect(JSON.stringify(body)).not.toContain(TINY_MODEL);
     expect(body.labels).toEqual(reference.labels);
   });
 
@@ -103,14 +105,15 @@ describe('faceparse service: routes, statuses and limits', () => {
     expect(response.status).toBe(200);
     expect(response.headers.get('server-timing')).toMatch(/queue;dur=[\d.]+, parse;dur=[\d.]+, encode;dur=[\d.]+/);
     const body = (await response.json()) as JsonAnswer;
-    expect(body).toMatchObject({ width: 96, height: 64, labels: [...reference.labels], model: TINY_MODEL });
+    expect(body).toMatchObject({ width: 96, height: 64, labels: [...reference.labels], model: 'tiny-segformer' });
+    expect(JSON.stringify(body)).not.toContain(TINY_MODEL);
     expect(body.classes.reduce((s, c) => s + c.pixels, 0)).toBe(96 * 64);
     for (const k of ['queue', 'decode', 'preprocess', 'inference', 'postprocess', 'encode', 'total']) expect(typeof body.timings[k]).toBe('number');
     const expected = await reference.parse(photo);
-    // The library's JSON of the result, field for field (timings are the service's own).
+    // The library's JSON of the result, field for field (timings are the service's own; the model by name, not path).
     const { timings: _ours, outputs: _outputs, faces: _faces, ...rest } = body as unknown as Record<string, unknown>;
     const { timings: _theirs, faces: libraryFaces, ...library } = expected.toJSON() as unknown as Record<string, unknown>;
-    expect(rest).toEqual(library);
+    expect(rest).toEqual({ ...library, model: 'tiny-segformer' });
     expect(body.faces).toEqual(libraryFaces ?? null);
     expect(b64png(body.outputs.labels).equals(await expected.toLabelPng())).toBe(true);
     expect(b64png(body.outputs.confidence).equals(await expected.toConfidencePng())).toBe(true);
@@ -228,6 +231,11 @@ describe('faceparse service: routes, statuses and limits', () => {
       ['faces=maybe', /"faces" must be one of auto, on, off/],
       ['flip=yes', /"flip" must be one of true, false, 1, 0/],
       ['alpha=3', /"alpha"/],
+      ['alpha=Infinity', /"alpha" is not valid: give a decimal from 0 to 1/],
+      ['alpha=-Infinity', /"alpha"/],
+      ['alpha=1e400', /"alpha"/],
+      ['alpha=0x1', /"alpha"/],
+      ['alpha=%20', /"alpha"/],
       ['scales=0.5,2', /scales.*include 1/],
       ['scales=a,1', /"a" is not a number/],
       ['outputs=labels,json', /unknown json/],
@@ -348,7 +356,8 @@ describe('faceparse service: routes, statuses and limits', () => {
     expect(text).toMatch(/faceparse_encode_duration_seconds_count [1-9]/);
     expect(text).toMatch(/faceparse_parses_in_flight 0/);
     expect(text).toMatch(/faceparse_requests_queued 0/);
-    expect(text).toContain(`faceparse_model_info{model="${TINY_MODEL}",variant="fp32",classes="19"} 1`);
+    expect(text).toContain(`faceparse_model_info{model="tiny-segformer",variant="fp32",classes="19"} 1`);
+    expect(text).not.toContain(TINY_MODEL);
     expect(text).toMatch(/faceparse_process_resident_memory_bytes \d+/);
   });
 
