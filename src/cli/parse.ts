@@ -4,7 +4,7 @@
  */
 import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
-import { Command, Option } from 'commander';
+import { type Command, Option } from 'commander';
 import { FaceParseError } from '../base/errors.js';
 import type { ModelVariant } from '../base/types.js';
 import { DEFAULT_OUTPUTS, OUTPUT_KINDS, parseOutputKinds, type OutputKind } from '../outputs/kinds.js';

@@ -4,7 +4,7 @@
  * stdout (submit: the batch id as the last line; status/list: text or --json); progress and
  * notes to stderr. bullmq, ioredis and the queue code are loaded by the actions, not here.
  */
-import { Command, Option } from 'commander';
+import { type Command, Option } from 'commander';
 import { FaceParseError } from '../base/errors.js';
 import type { ModelVariant } from '../base/types.js';
 import { DEFAULT_OUTPUTS, OUTPUT_KINDS, parseOutputKinds } from '../outputs/kinds.js';

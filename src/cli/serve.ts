@@ -5,7 +5,7 @@
  * those in flight finish (up to --grace), the model is closed, exit 0; a second signal, or
  * requests still running after the grace period, cut them and exit 1.
  */
-import { Command, Option } from 'commander';
+import { type Command, Option } from 'commander';
 import { FaceParseError } from '../base/errors.js';
 import type { Device, ModelVariant } from '../base/types.js';
 import { processIO, type CommandIO } from './io.js';

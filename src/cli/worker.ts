@@ -4,7 +4,7 @@
  * queue when their lock expires). The model is loaded once, before the first job.
  */
 import { availableParallelism } from 'node:os';
-import { Command, Option } from 'commander';
+import { type Command, Option } from 'commander';
 import type { ModelVariant } from '../base/types.js';
 import { addQueueOptions, logLine, wholeNumber, type QueueFlags } from './queueOptions.js';
 

@@ -144,7 +144,7 @@ function unreachable(client: HubClient, t: Target, detail: string, cause?: unkno
 }
 
 /** A limit of src/hub/transfer.ts stopped the request: said plainly, with the option that moves it. */
-function stalledError(client: HubClient, t: Target, origin: string, detail: string): FaceParseError {
+function stalledError(t: Target, origin: string, detail: string): FaceParseError {
   return new FaceParseError(
     'HUB_HTTP',
     `gave up downloading ${t.file} of ${describe(t)} from ${origin}: ${detail}; ` +
@@ -155,7 +155,7 @@ function stalledError(client: HubClient, t: Target, origin: string, detail: stri
 
 /** Maps a failed fetch or body read to the error to throw: a stall, the caller's abort, or a retryable network error. */
 function requestFailure(client: HubClient, t: Target, guard: GuardedRequest, url: string, error: unknown, signal: AbortSignal | undefined, detail?: string): unknown {
-  if (guard.stalled) return stalledError(client, t, new URL(url).origin, guard.stalled.detail);
+  if (guard.stalled) return stalledError(t, new URL(url).origin, guard.stalled.detail);
   if (isAbort(error, signal)) return error;
   return new RetryableError('network', unreachable(client, t, detail ?? networkDetail(error), error), { cause: error });
 }

@@ -1,5 +1,5 @@
 /** What a model is: config.json and preprocessor_config.json summarised, and which ONNX variants exist. */
-import { readFile, stat } from 'node:fs/promises';
+import { stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { FaceParseError } from '../base/errors.js';
 import { readModelJson } from '../platform/node/files.js';

@@ -4,7 +4,6 @@
  */
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { stat } from 'node:fs/promises';
-import { homedir } from 'node:os';
 import { dirname, isAbsolute, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { FaceParseError } from '../base/errors.js';
@@ -21,7 +20,7 @@ import {
   VARIANTS,
   type ModelVariant,
 } from './files.js';
-import { resolveNetworkLimits, type NetworkLimits } from './transfer.js';
+import { resolveNetworkLimits, } from './transfer.js';
 import { DEFAULT_REVISION, isCommitHash, parseModelId, validateRevision, type ModelId } from './ids.js';
 
 import type { HubOptions, ResolvedModel } from './types.js';

@@ -65,10 +65,6 @@ describe('faceparse parse', () => {
     }
     const confidence = await sharp(join(out, 'jpeg_q90.confidence.png')).metadata();
     expect(confidence.channels).toBe(1);
-    {
-      {
-      }
-    }
     // The label PNG holds the library's labels, the JSON its counts, the masks only present classes.
     const parser = await FaceParser.create({ model: TINY_MODEL, variant: 'fp32', threads: 1 });
     const expected = await parser.parse(join(GOLDEN_DIR, 'images/jpeg_q90.jpg'), { faces: 'off' });

@@ -3,7 +3,6 @@ import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync
 import { tmpdir } from 'node:os';
 import { basename, dirname, join, relative } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { FaceParseError } from '../../src/base/errors.js';
 import { modelInfo } from '../../src/hub/info.js';
 import { defaultModelDir, packageRoot, resolveModel } from '../../src/hub/resolve.js';
 import { fakeModelFiles } from './fake-hub.js';

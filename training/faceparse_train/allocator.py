@@ -17,7 +17,7 @@ import ctypes.util
 import os
 import sys
 from pathlib import Path
-from typing import Callable, Mapping
+from collections.abc import Callable, Mapping
 
 # Keep freed pages (no purging back to the kernel) and back the heap with transparent huge pages.
 # lg_extent_max_active_fit:30 lets a kept free block serve a request of any smaller size. With jemalloc's default (6), a
