@@ -8,6 +8,8 @@
  *   --grids       with --photos: real faces at crowd sizes: the crowd photo shrunk 4x (faces 13-50 px)
  *                 in a 3x3 grid (960x639, 153 faces), the three-faces photo shrunk 6x (faces about
  *                 20 px) in a 6x4 grid (900x600, 72 faces).
+ * --shapes: detect without the keypoint-layout check and second look (checkShape false) and print
+ * the layouts (faceShape.ts) of the boxes on faces, as percentiles, and of the wrong boxes.
  * --overlays DIR writes each photo with its boxes (green: a face, red: wrong) and a yellow cross
  * on each missed face, to look at.
  *
@@ -23,6 +25,7 @@ import { applyAffine } from '../src/faces/affine.js';
 import { detectFaces } from '../src/faces/detectFaces.js';
 import { createNodeDetectorRunner } from '../src/platform/node/faceDetector.js';
 import { warpAffine } from '../src/faces/warp.js';
+import { faceShape, type FaceShape } from '../src/faces/faceShape.js';
 import type { Affine, Box, TensorRunner } from '../src/faces/types.js';
 import { addCounts, countMatches, matchFaces, NO_COUNTS, precision, recall, type FaceCounts, type TrueFace } from './face-matching.js';
 import { SHARED_PHOTO_FACES } from './shared-photo-faces.js';
@@ -34,6 +37,7 @@ const { values } = parseArgs({
     wild: { type: 'string' },
     overlays: { type: 'string' },
     grids: { type: 'boolean', default: false },
+    shapes: { type: 'boolean', default: false },
     verbose: { type: 'boolean', default: false },
   },
 });
@@ -125,6 +129,20 @@ function counting(runner: TensorRunner): TensorRunner & { runs: number } {
   return counted;
 }
 
+const shapes = { onFaces: [] as FaceShape[], wrong: [] as FaceShape[] };
+
+function printShapes(): void {
+  const keys = ['eyes', 'noseX', 'noseY', 'mouthX', 'mouthY', 'earLeftX', 'earRightX', 'roll'] as const;
+  const percentiles = [0, 0.01, 0.05, 0.5, 0.95, 0.99, 1];
+  console.log(`layouts of ${shapes.onFaces.length} boxes on faces, percentiles ${percentiles.join(' / ')}:`);
+  for (const key of keys) {
+    const v = shapes.onFaces.map((s) => s[key]).sort((a, b) => a - b);
+    console.log(`  ${key.padEnd(10)} ${percentiles.map((p) => v[Math.min(v.length - 1, Math.floor(p * v.length))]?.toFixed(2)).join(' / ')}`);
+  }
+  console.log(`layouts of ${shapes.wrong.length} wrong boxes:`);
+  for (const s of shapes.wrong) console.log(`  ${keys.map((k) => `${k} ${s[k].toFixed(2)}`).join(', ')}`);
+}
+
 async function score(name: string, samples: Sample[], runner: TensorRunner & { runs: number }): Promise<void> {
   let total: FaceCounts = NO_COUNTS;
   let ms = 0;
@@ -133,11 +151,15 @@ async function score(name: string, samples: Sample[], runner: TensorRunner & { r
     const image = sample.image ?? (await decodeImage(sample.file));
     const before = runner.runs;
     const t = performance.now();
-    const faces = await detectFaces(image, runner);
+    const faces = await detectFaces(image, runner, { checkShape: !values.shapes });
     ms += performance.now() - t;
     runs += runner.runs - before;
     const boxes = faces.map((f) => f.box);
     const counts = countMatches(boxes, sample.faces);
+    if (values.shapes) {
+      const boxFace = matchFaces(boxes, sample.faces);
+      faces.forEach((face, b) => (boxFace[b]! >= 0 ? shapes.onFaces : shapes.wrong).push(faceShape(face)));
+    }
     total = addCounts(total, counts);
     if (values.verbose || counts.misses > 0 || counts.wrong > 0) {
       console.log(`  ${basename(sample.file)} ${image.width}x${image.height}: ${counts.hits}/${counts.faces} faces, ${counts.wrong} wrong, ${runner.runs - before} detector runs`);
@@ -170,4 +192,5 @@ if (values.photos && values.grids) {
 }
 if (values.crowds) await score('crowds', await crowdSamples(values.crowds), runner);
 if (values.wild) await score('wild', await wildSamples(values.wild), runner);
+if (values.shapes) printShapes();
 await runner.release?.();

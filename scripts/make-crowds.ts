@@ -13,6 +13,7 @@
  *
  *   npm run build && node dist/scripts/make-crowds.js --faces ../shared/data/celebamask-mini/val \
  *     --backgrounds ../shared/data/backgrounds --out /tmp/crowds --count 20 --seed 1
+ *   (--min-people/--max-people, --min-face/--max-face in px, --max-degrees, --size 960x640)
  *
  * Writes `<out>/images/<id>.jpg` and `<out>/crowds.json`. Write them outside the repository: they
  * are derived from CelebAMask-HQ (non-commercial).
@@ -41,6 +42,8 @@ const { values } = parseArgs({
     'max-face': { type: 'string', default: '90' },
     'max-degrees': { type: 'string', default: '30' },
     seed: { type: 'string', default: '1' },
+    /** WIDTHxHEIGHT for every crowd; default: one of `sizes` at random. */
+    size: { type: 'string' },
   },
 });
 
@@ -123,10 +126,11 @@ const sizes: Array<[number, number]> = [
   [1600, 1067],
 ];
 const [minFace, maxFace] = [Number(values['min-face']), Number(values['max-face'])];
+if (values.size && !/^\d+x\d+$/.test(values.size)) throw new Error(`--size ${values.size}: give WIDTHxHEIGHT in pixels, e.g. 960x640`);
 const crowds: Crowd[] = [];
 let faceCount = 0;
 for (let s = 0; s < Number(values.count); s++) {
-  const [width, height] = pick(sizes);
+  const [width, height] = values.size ? (values.size.split('x').map(Number) as [number, number]) : pick(sizes);
   const bgName = pick(backgroundNames);
   if (!backgrounds.has(bgName)) backgrounds.set(bgName, await decodeImage(join(values.backgrounds!, bgName)));
   const pixels = background(backgrounds.get(bgName)!, width, height);

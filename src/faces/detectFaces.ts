@@ -2,8 +2,8 @@
  * Find every face in a photo with BlazeFace back-256, each once.
  *
  * Views (detectorViews.ts): the whole photo letterboxed into 256x256, then, where it can matter,
- * levels of overlapping tiles each 2.5x finer, down to the zoom at which a 12 px face is 16 input
- * pixels. A finer level runs only while the faces found so far include one near the current level's
+ * levels of overlapping tiles each 2.5x finer, down to the zoom at which a 12 px face is 18-20
+ * input pixels. A finer level runs only while the faces found so far include one near the current level's
  * floor (under NEAR_FLOOR_INPUT_PX), or none at all: a hint of more faces below it. So a portrait
  * costs one detector run and a crowd of small faces a few dozen (at most 1 + MAX_TILE_RUNS).
  * Detections are mapped into photo pixels, merged within each level by weighted NMS and across
@@ -104,13 +104,15 @@ export async function detectFaces(image: RgbImage, runner: TensorRunner, options
   const found: ViewDetection[] = [];
   const facesSoFar = () => mergeAcrossViews(found, iouThreshold).filter((f) => !checkShape || plausibleFace(f));
   /** Runs one level's views; keeps faces up to `largest` photo pixels wide. */
+  let level = 0;
   const runLevel = async (views: DetectorView[], largest = Infinity) => {
     const candidates: DetectedFace[] = [];
     for (const view of views) candidates.push(...(await runDetectorView(image, view, runner, minScore)));
     const scale = viewScale(views[0]!);
     for (const face of weightedNms(candidates, iouThreshold)) {
-      if (face.box.width <= largest) found.push({ face, inputWidth: face.box.width / scale });
+      if (face.box.width <= largest) found.push({ face, inputWidth: face.box.width / scale, level });
     }
+    level++;
   };
   const letterbox = letterboxView(width, height);
   await runLevel([letterbox]);
@@ -135,11 +137,11 @@ export async function detectFaces(image: RgbImage, runner: TensorRunner, options
     const cut = face.box.x < 0 || face.box.y < 0 || face.box.x + face.box.width > width || face.box.y + face.box.height > height;
     (face.score >= SURE_SCORE && face.score < LOOK_AGAIN_BELOW && !cut ? unsure : faces).push(face);
   }
-  faces.push(...(await confirmFaces(image, unsure, runner, CONFIRM_SCORE, iouThreshold)));
+  const confirmed = await confirmFaces(image, unsure, runner, CONFIRM_SCORE, iouThreshold);
   // A second look can move an unsure box onto a face found before (a hand over a mouth, two
   // guesses around one face): one box per face again.
   return mergeAcrossViews(
-    faces.map((face) => ({ face, inputWidth: Infinity })),
+    [...faces.map((face) => ({ face, inputWidth: Infinity, level: 0 })), ...confirmed.map((face) => ({ face, inputWidth: Infinity, level: 1 }))],
     iouThreshold,
   );
 }

@@ -1,23 +1,29 @@
 /**
  * The detector's views of a photo: 256x256 inputs that each show the photo, or a square of it, at one
  * zoom. BlazeFace back-256 finds faces from about 12 to about 150 of its input pixels, surely from
- * about 18 (on synthetic crowds, `scripts/detector-counts.ts`: 83% of the faces of 12-16 input px,
- * 96% of 16-20, all above). So the letterbox (the whole photo in one input) finds the big faces, and
- * levels of overlapping tiles, each 2.5x the zoom of the one before, find the smaller ones, down to
- * a finest zoom at which a face of MIN_FACE_PX photo pixels spans COMFORT_INPUT_PX input pixels.
+ * about 16-20: on synthetic crowds (make-crowds.ts, faces 12-22 px) tiles at one zoom found 83% of
+ * the faces 12-16 input px wide, 96% of those 16-20 and all wider ones. So the letterbox (the whole
+ * photo in one input) finds the big faces, and levels of overlapping tiles, each 2.5x the zoom of
+ * the one before, the smaller ones, down to a finest zoom at which a face of MIN_FACE_PX photo
+ * pixels spans COMFORT_INPUT_PX input pixels (1.67x enlarged: finer only blurs, and textures start
+ * to look like faces).
  */
 import { BLAZEFACE_INPUT_SIZE } from './blazeFace.js';
 import type { Affine, Box } from './types.js';
 
 /** The smallest face, in photo pixels, the tile levels are made to find. */
 export const MIN_FACE_PX = 12;
-/** Input pixels from which the detector finds nearly every face (see above). */
-export const COMFORT_INPUT_PX = 16;
+/**
+ * Input pixels from which the detector finds nearly every face (see above). 16 found 94.2% of the
+ * 13-18 px faces of 960x640 crowds of 38, 20 found 96.3% (`scripts/detector-counts.ts`).
+ */
+export const COMFORT_INPUT_PX = 20;
 /** Zoom from one level to the next: well inside the detector's range of sizes (about 10x). */
 export const LEVEL_ZOOM = 2.5;
 /**
  * Most detector runs of one photo's tile levels. A level that would take more is made coarser to
- * fit (a 960x640 photo gets its 12 px faces within it; a 4000 px photo gets faces down to ~35 px).
+ * fit: a 960x640 photo gets 6 + 35 tile runs (its 12 px faces at 18 input px), a 4000 px photo
+ * 9 + 36 (faces down to about 40 px).
  */
 export const MAX_TILE_RUNS = 48;
 
@@ -69,7 +75,7 @@ export function tileViews(width: number, height: number, scale: number, overlap:
  * level (one it sees under COMFORT_INPUT_PX, with a margin), so every such face lies whole in a tile.
  */
 export function levelTiles(width: number, height: number, scale: number, coarserScale: number): DetectorView[] {
-  return tileViews(width, height, scale, 1.5 * COMFORT_INPUT_PX * coarserScale);
+  return tileViews(width, height, scale, 1.2 * COMFORT_INPUT_PX * coarserScale);
 }
 
 /**

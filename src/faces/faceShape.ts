@@ -45,13 +45,13 @@ export function faceShape(face: DetectedFace): FaceShape {
 }
 
 /**
- * Bounds of a face's layout, from the detector's keypoints on 750 faces it found (the shared photos
- * and synthetic crowds of make-crowds.ts: heads tilted up to 30 degrees, turned to near profile,
- * 10-3000 px; `.diag`-free numbers: `node dist/scripts/detector-counts.js --shapes`): the 1st-99th
- * percentiles were eyes 0.32-0.50 (profile down to 0.15), nose 0.14-0.30 below the eyes, mouth
- * 0.40-0.51 below, nose and mouth within 0.18 and 0.11 across, ears 0.23-0.70 apart at the least.
- * The bounds are wider than all of these but a few outliers of tiny faces; the boxes they drop were
- * on metal, grass and knit, with the nose level with the eyes or the mouth above the nose.
+ * Bounds of a face's layout, from the detector's keypoints on the faces it found, unchecked, on the
+ * shared photos and synthetic crowds (make-crowds.ts: heads tilted up to 30 degrees, turned to near
+ * profile, 10-3000 px): `node dist/scripts/detector-counts.js --shapes --photos ... --crowds ...`.
+ * On 752 such faces the 1st-99th percentiles were: eyes 0.32-0.50 box widths apart (profile down
+ * to 0.15), nose 0.14-0.30 below the eyes, mouth 0.40-0.51 below, nose and mouth within 0.18 and
+ * 0.11 across. The bounds are wider than all of these but a few outliers of tiny faces; the boxes
+ * they drop were on metal, grass and knit, with the nose level with the eyes or the mouth above it.
  */
 export const FACE_SHAPE_BOUNDS = {
   eyes: [0.12, 0.7],

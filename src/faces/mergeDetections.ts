@@ -11,10 +11,12 @@
 import { iou } from './blazeFace.js';
 import type { Box, DetectedFace } from './types.js';
 
-/** A detection and how many detector-input pixels wide its view saw it. */
+/** A detection, how many detector-input pixels wide its view saw it, and which level of views. */
 export interface ViewDetection {
   face: DetectedFace;
   inputWidth: number;
+  /** Copies from one level are merged by IoU only (MediaPipe's rule), from two levels also by centres. */
+  level: number;
 }
 
 /** Copies of one face differ in size by less than this (measured: under 1.4x across levels). */
@@ -26,7 +28,7 @@ function contains(box: Box, x: number, y: number): boolean {
   return x >= box.x && x <= box.x + box.width && y >= box.y && y <= box.y + box.height;
 }
 
-/** Whether two detections are copies of one face. */
+/** Whether two detections from views at different zooms are copies of one face. */
 export function sameFace(a: Box, b: Box, iouThreshold: number): boolean {
   if (iou(a, b) >= iouThreshold) return true;
   const ratio = Math.max(a.width, b.width) / Math.max(1e-9, Math.min(a.width, b.width));
@@ -47,7 +49,9 @@ export function mergeAcrossViews(detections: readonly ViewDetection[], iouThresh
     const best = remaining.shift()!;
     const cluster = [best];
     for (let i = remaining.length - 1; i >= 0; i--) {
-      if (sameFace(best.face.box, remaining[i]!.face.box, iouThreshold)) cluster.push(...remaining.splice(i, 1));
+      const other = remaining[i]!;
+      const same = other.level === best.level ? iou(best.face.box, other.face.box) >= iouThreshold : sameFace(best.face.box, other.face.box, iouThreshold);
+      if (same) cluster.push(...remaining.splice(i, 1));
     }
     let total = 0;
     const box = { x: 0, y: 0, width: 0, height: 0 };
