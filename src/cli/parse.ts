@@ -14,7 +14,7 @@ import { processIO, type CommandIO } from './io.js';
 import { HUB_TIMEOUT_HELP, hubTimeoutOption } from './models.js';
 import { parseScaleList } from '../pipeline/optionText.js';
 import { prepareOutDir, refuseOutputsOnInputs, removeIfUnused } from '../node/outputPlan.js';
-import { createProgress, type ProgressIO } from './progress.js';
+import { createProgress } from './progress.js';
 import { addRegionOptions, regionChoices, type RegionFlags } from './regionOptions.js';
 import { checkRegionsForModel } from '../masks/regions.js';
 
