@@ -17,6 +17,7 @@ const BENCHMARKS: Record<string, { about: string; needs?: string }> = {
   parse: { about: 'per-stage times against the bare session.run; --python adds the reference pipeline', needs: 'random-weight models from training/golden/make_random_models.py' },
   visualize: { about: 'label-map pictures and summaries against memory-bandwidth baselines' },
   metrics: { about: 'eval scoring of 100 predictions against counting baselines' },
+  region: { about: 'region masks (union, grow, shrink, feather) of a 12 MP photo against its parse (ratios)' },
   queue: { about: 'photos/s of 1, 2 and 4 queue workers against faceparse parse on the same faces (ratios), and the per-job overhead', needs: 'redis-server (apt-get install redis-server)' },
   serve: { about: 'faceparse serve under autocannon at 1-32 clients (ratios to the library parse), 503 shedding, peak RSS' },
   faces: { about: 'per-face parsing (detect, align, warp, model per face, paste back) against whole-photo parsing, interleaved (ratios), and the detector share' },

@@ -15,7 +15,7 @@
  *
  *   npm run build && node dist/scripts/detector-counts.js --photos ../shared/data/photos --crowds /tmp/crowds
  */
-import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { mkdir, readFile } from 'node:fs/promises';
 import { basename, join } from 'node:path';
 import { parseArgs } from 'node:util';
 import sharp from 'sharp';

@@ -6,11 +6,17 @@
 // The pipeline (src/pipeline) on the shared base (src/base): parse photos, results that convert lazily, errors with codes.
 export { FaceParser } from './node/faceParser.js';
 export type { BatchItem } from './pipeline/faceParser.js';
-export { ParseResult, type StageTimings, type ParseResultJson } from './pipeline/result.js';
+export { ParseResult, type StageTimings, type ParseResultJson, type RegionMaskOptions } from './pipeline/result.js';
 export { FaceParseError, isInputError, type FaceParseErrorCode } from './base/errors.js';
 export type { FaceParserOptions, ModelSourceOptions, RuntimeOptions, ParseOptions } from './pipeline/options.js';
 export type { ImageInput, RawImage, ModelVariant, Device } from './base/types.js';
-export { CELEBAMASK_HQ_LABELS, LABEL_DESCRIPTIONS, leftRightPairs } from './base/labels.js';
+export { CELEBAMASK_HQ_LABELS, LABEL_DESCRIPTIONS, leftRightPairs, resolveClassId, type CelebAMaskLabel } from './base/labels.js';
+
+// Masks people use (src/masks, src/base/labelSets.ts): region masks (presets, union, grow, shrink, feather)
+// and label sets (CelebAMask-HQ, LaPa, MediaPipe, BiSeNet orders; docs/label-sets.md).
+export { REGION_PRESETS, parseRegionSpec, resolveRegion, type RegionSpec, type ClassRef } from './masks/regions.js';
+export { shapeRegion, type RegionShapeOptions } from './masks/regionShape.js';
+export { LABEL_SETS, LABEL_SET_NAMES, mapIntoLabelSet, type LabelSet, type LabelSetName } from './base/labelSets.js';
 
 // The HTTP service (src/server, loaded on the first call): `faceparse serve` as a library.
 export { createServer, type FaceParseServer, type ServerOptions, type ListenOptions, type CloseOptions } from './server/index.js';

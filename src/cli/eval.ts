@@ -7,9 +7,10 @@
  * data stops the run with an error naming what is wrong, unless --skip-bad (then skipped samples are
  * listed). Errors are thrown as FaceParseError for the caller of `parseAsync` (src/cli/main.ts) to print.
  */
-import { Command, Option } from 'commander';
+import { type Command, Option } from 'commander';
 import { FaceParseError } from '../base/errors.js';
 import type { ModelVariant } from '../base/types.js';
+import { LABEL_SET_NAMES, LABEL_SETS, type LabelSetName } from '../base/labelSets.js';
 import { parseScaleList } from '../pipeline/optionText.js';
 import { processIO, type CommandIO } from './io.js';
 import { createProgress } from './progress.js';
@@ -28,6 +29,7 @@ export interface EvalCommandOptions {
   gt?: string;
   images?: string;
   labels?: string;
+  labelSet?: LabelSetName;
   predLabels?: string;
   ignoreIndex?: string;
   tolerance?: string;
@@ -107,7 +109,11 @@ export async function runEval(o: EvalCommandOptions, io: CommandIO = processIO()
     import('../eval/sources.js'),
     import('../eval/report/text.js'),
   ]);
-  const labels = o.labels !== undefined ? await resolveLabelSet(o.labels) : undefined;
+  if (o.labels !== undefined && o.labelSet !== undefined) {
+    throw new FaceParseError('INVALID_ARGUMENT', '--label-set and --labels both name the ground truth\'s classes: give one (--label-set for a known set, --labels for any other list).');
+  }
+  // --label-set S: the ground truth is in S; the model's (or --pred's) classes are mapped into S (docs/label-sets.md).
+  const labels = o.labelSet !== undefined ? [...LABEL_SETS[o.labelSet].labels] : o.labels !== undefined ? await resolveLabelSet(o.labels) : undefined;
 
   let samples;
   let datasetLabels: readonly string[];
@@ -180,7 +186,12 @@ export function registerEvalCommand(program: Command, io: CommandIO = processIO(
     .option('--pred <dir>', '[dir] predicted label maps, PNG values = class ids (with --gt)')
     .option('--gt <dir>', '[dir] ground-truth label maps with the same file names (with --pred)')
     .option('--images <dir>', '[dir] photos with the same names, for the report gallery (with --pred)')
-    .option('--labels <set>', '[string] ground-truth classes: celebamask-hq, bisenet, a comma list or a file (default: celebamask-hq)')
+    .option('--labels <set>', '[string] ground-truth classes: celebamask, lapa, mediapipe, bisenet, a comma list or a file (default: celebamask)')
+    .addOption(
+      new Option('--label-set <set>', '[string] score in this label set: the ground truth is in its ids, and the model\'s (or --pred\'s) classes are mapped into it (docs/label-sets.md)').choices([
+        ...LABEL_SET_NAMES,
+      ]),
+    )
     .option('--pred-labels <set>', '[string] class order of the --pred maps when it differs; matched by name (default: --labels)')
     .option('--ignore-index <id>', '[number] ground-truth id left unscored, e.g. 255 (default: none)')
     .option('--tolerance <fraction>', '[number] boundary F1 tolerance, fraction of the image diagonal (default: 0.0075)')

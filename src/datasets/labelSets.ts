@@ -4,29 +4,17 @@
  */
 import { readFile } from 'node:fs/promises';
 import { FaceParseError } from '../base/errors.js';
-import { CELEBAMASK_HQ_LABELS, LABEL_DESCRIPTIONS } from '../base/labels.js';
+import { normalizeLabelName } from '../base/labels.js';
+import { LABEL_SET_NAMES, LABEL_SETS } from '../base/labelSets.js';
 
-/** face-parsing.PyTorch (BiSeNet): background, then its `atts` order. */
-export const BISENET_LABELS = [
-  'background', 'skin', 'l_brow', 'r_brow', 'l_eye', 'r_eye', 'eye_g', 'l_ear', 'r_ear', 'ear_r',
-  'nose', 'mouth', 'u_lip', 'l_lip', 'neck', 'neck_l', 'cloth', 'hair', 'hat',
-] as const;
+export { BISENET_LABELS, LAPA_LABELS, MEDIAPIPE_LABELS, labelMapping, isIdentityMapping } from '../base/labelSets.js';
+export { normalizeLabelName };
 
-/** Named label sets accepted wherever a label set is asked for. */
+/** Named label sets accepted wherever a label set is asked for (src/base/labelSets.ts; `celebamask-hq` too). */
 export const LABEL_SET_PRESETS: Readonly<Record<string, readonly string[]>> = {
-  'celebamask-hq': CELEBAMASK_HQ_LABELS,
-  bisenet: BISENET_LABELS,
+  ...Object.fromEntries(LABEL_SET_NAMES.map((name) => [name, LABEL_SETS[name].labels])),
+  'celebamask-hq': LABEL_SETS.celebamask.labels,
 };
-
-/** Lower case, separators as `_`, and long CelebAMask-HQ names ("left eye") to their short ones ("l_eye"). */
-const ALIASES = new Map(Object.entries(LABEL_DESCRIPTIONS).map(([short, long]) => [canonical(long), short]));
-function canonical(name: string): string {
-  return name.trim().toLowerCase().replace(/[\s-]+/g, '_');
-}
-export function normalizeLabelName(name: string): string {
-  const c = canonical(name);
-  return ALIASES.get(c) ?? c;
-}
 
 function checkLabelSet(labels: string[], source: string): string[] {
   if (labels.length === 0 || labels.length > 256) {
@@ -85,34 +73,4 @@ export async function resolveLabelSet(spec: string): Promise<string[]> {
     text.split(/\r?\n/).map((s) => s.trim()).filter((s) => s !== ''),
     spec,
   );
-}
-
-/**
- * Id mapping `from` -> `to` by class name: 256 entries, `mapping[fromId] = toId`. Every class of `from`
- * must exist in `to` (names compared after normalizeLabelName); ids past `from` map to themselves.
- */
-export function labelMapping(from: readonly string[], to: readonly string[]): Uint8Array {
-  const index = new Map(to.map((name, i) => [normalizeLabelName(name), i]));
-  const mapping = new Uint8Array(256);
-  for (let i = 0; i < 256; i++) mapping[i] = i;
-  const missing: string[] = [];
-  from.forEach((name, i) => {
-    const j = index.get(normalizeLabelName(name));
-    if (j === undefined) missing.push(`${i}:${name}`);
-    else mapping[i] = j;
-  });
-  if (missing.length > 0) {
-    throw new FaceParseError(
-      'INVALID_ARGUMENT',
-      `classes ${missing.join(', ')} of the predictions have no class of the same name in the ground truth (${to.join(', ')}). ` +
-        'Give the predictions\' label set in the order they use (e.g. "bisenet"), or rename the classes.',
-    );
-  }
-  return mapping;
-}
-
-/** True when the mapping changes nothing for ids 0..n-1. */
-export function isIdentityMapping(mapping: Uint8Array, n: number): boolean {
-  for (let i = 0; i < n; i++) if (mapping[i] !== i) return false;
-  return true;
 }

@@ -2,6 +2,9 @@
  * Every output kind of one parsed photo, encoded in memory: the one place that decides what each
  * kind is and what it is called, for the CLI, the HTTP service and the queue workers alike.
  */
+import { FaceParseError } from '../base/errors.js';
+import { regionFileName, type ClassRef, type RegionSpec } from '../masks/regions.js';
+import type { RegionShapeOptions } from '../masks/regionShape.js';
 import type { OutputKind } from './kinds.js';
 
 export interface EncodedOutput {
@@ -16,6 +19,12 @@ export interface EncodeOutputsOptions {
   alpha?: number;
   /** The input's name, recorded in the JSON (`input`). */
   input?: string;
+  /** The regions of the `region` kind, each written as `.region-<name>.png`, shaped by `grow` and `feather`. */
+  regions?: readonly RegionSpec[];
+  /** Pixels each region is grown (negative: shrunk) by. Default 0. */
+  grow?: RegionShapeOptions['grow'];
+  /** Pixels of soft edge of each region. Default 0. */
+  feather?: RegionShapeOptions['feather'];
 }
 
 /**
@@ -29,6 +38,7 @@ export interface EncodableResult {
   toConfidencePng(): Promise<Uint8Array>;
   toClassMasks(): Promise<ReadonlyArray<{ label: string; png: Uint8Array }>>;
   toFacePngs(): Promise<ReadonlyArray<{ index: number; crop: Uint8Array; labels: Uint8Array }>>;
+  toRegionPng(options: { classes: ClassRef | readonly ClassRef[]; grow?: number; feather?: number }): Promise<Uint8Array>;
   toJSON(): object;
   readonly timings: object;
 }
@@ -44,6 +54,9 @@ export function maskFileName(label: string): string {
  */
 export async function encodeOutputs(result: EncodableResult, kinds: readonly OutputKind[], options: EncodeOutputsOptions = {}): Promise<{ outputs: EncodedOutput[]; encodeMs: number }> {
   const t0 = performance.now();
+  if (kinds.includes('region') && !options.regions?.length) {
+    throw new FaceParseError('INVALID_ARGUMENT', 'the region output needs at least one region: a preset (face, hair, ...), a class, or name=class,class');
+  }
   const outputs: EncodedOutput[] = [];
   const jobs: Array<Promise<void>> = [];
   const add = (kind: OutputKind, suffix: string, bytes: Promise<Uint8Array>) => jobs.push(bytes.then((b) => void outputs.push({ kind, suffix, bytes: b })));
@@ -64,6 +77,11 @@ export async function encodeOutputs(result: EncodableResult, kinds: readonly Out
         for (const f of faces) outputs.push({ kind: 'faces', suffix: `.face${f.index}.png`, bytes: f.crop }, { kind: 'faces', suffix: `.face${f.index}.labels.png`, bytes: f.labels });
       }),
     );
+  }
+  if (kinds.includes('region')) {
+    for (const region of options.regions!) {
+      add('region', `.region-${regionFileName(region.name)}.png`, result.toRegionPng({ classes: region.classes, grow: options.grow, feather: options.feather }));
+    }
   }
   await Promise.all(jobs);
   const encodeMs = performance.now() - t0;

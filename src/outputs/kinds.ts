@@ -1,8 +1,11 @@
 /** The output kinds faceparse writes for a parsed photo, and the parsing of a `--outputs` list. */
 import { FaceParseError } from '../base/errors.js';
 
-/** `faces`: per face of a per-face parse, its aligned crop and the crop's labels (`.face0.png`, `.face0.labels.png`). */
-export const OUTPUT_KINDS = ['labels', 'color', 'overlay', 'masks', 'json', 'confidence', 'faces'] as const;
+/**
+ * `faces`: per face of a per-face parse, its aligned crop and the crop's labels (`.face0.png`, `.face0.labels.png`).
+ * `region`: per region asked for (`--region`), its 8-bit alpha mask (`.region-<name>.png`).
+ */
+export const OUTPUT_KINDS = ['labels', 'color', 'overlay', 'masks', 'json', 'confidence', 'faces', 'region'] as const;
 export type OutputKind = (typeof OUTPUT_KINDS)[number];
 
 /** What `faceparse parse` writes when `--outputs` is not given. */

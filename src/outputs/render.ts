@@ -270,6 +270,8 @@ export interface Renderer {
   encodeUnitPng(values: Float32Array, width: number, height: number, options?: { compressionLevel?: number }): Promise<Uint8Array>;
   /** A PNG of interleaved RGB pixels (the aligned face crops of the `faces` output). */
   encodeRgbPng(pixels: Uint8Array, width: number, height: number): Promise<Uint8Array>;
+  /** An 8-bit grey PNG of one byte per pixel (region masks). */
+  encodeGreyPng(pixels: Uint8Array, width: number, height: number): Promise<Uint8Array>;
 }
 
 export function createRenderer(codec: ImageCodec): Renderer {
@@ -281,5 +283,6 @@ export function createRenderer(codec: ImageCodec): Renderer {
     renderClassMasks: (...args) => renderClassMasks(codec, ...args),
     encodeUnitPng: (...args) => encodeUnitPng(codec, ...args),
     encodeRgbPng: (pixels, width, height) => codec.encodePng(pixels, width, height, 3, { compressionLevel: DEFAULT_PNG_COMPRESSION }),
+    encodeGreyPng: (pixels, width, height) => codec.encodePng(pixels, width, height, 1, { compressionLevel: DEFAULT_PNG_COMPRESSION }),
   };
 }

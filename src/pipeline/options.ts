@@ -4,6 +4,7 @@ import type { FacesMode } from '../faces/facesMode.js';
 import type { TensorRunner } from '../faces/types.js';
 import type { HubOptions } from '../hub/types.js';
 import type { Device, ModelVariant } from '../base/types.js';
+import type { LabelSetName } from '../base/labelSets.js';
 
 /** Where the model comes from: `model`, plus the hub options of `resolveModel` (src/hub). */
 export interface ModelSourceOptions
@@ -55,6 +56,14 @@ export interface RuntimeOptions {
   maxInputPixels?: number;
   /** Largest file read for a path input, in bytes: what one input may take before it is decoded. Default 1 GiB. */
   maxInputBytes?: number;
+  /**
+   * Largest model input of one parse with test-time augmentation, in pixels: every pass counted
+   * (each of `scales`, twice with `flip`), since each pass's time and memory grow with its pixels.
+   * A parse over it is refused before it runs, with a message that says what to change. Default
+   * 2 097 152 (8 passes of a 512x512 model, e.g. scales [0.75, 1, 1.25] with flip or [1, 2]; see
+   * src/pipeline/augmentation.ts for the memory behind it). A plain parse is never refused by it.
+   */
+  maxModelPixels?: number;
 }
 
 /** The face detector behind `faces: 'auto' | 'on'` (src/faces). */
@@ -98,4 +107,11 @@ export interface ParseOptions {
    * mirrored too). Default [1]: a single pass.
    */
   scales?: readonly number[];
+  /**
+   * Map the label map, `labels` and the summary into another label set (src/base/labelSets.ts,
+   * docs/label-sets.md): 'celebamask' (CelebAMask-HQ's order), 'bisenet' (face-parsing.PyTorch's
+   * order, as FaceFusion and facexlib use), 'lapa' (11 classes) or 'mediapipe' (MediaPipe's 6-class
+   * selfie segmenter). Region masks still use the model's own classes. Default: the model's own labels.
+   */
+  labelSet?: LabelSetName;
 }

@@ -14,8 +14,13 @@ import type {
   Renderer,
 } from '../outputs/render.js';
 import { FaceParseError } from '../base/errors.js';
+import { findClassId, resolveClassId } from '../base/labels.js';
+import type { LabelSetMapping, LabelSetName } from '../base/labelSets.js';
 import type { FaceJson, FaceResult, FacesInit } from '../faces/faceResult.js';
 import { warpFaceCrop } from '../faces/modelInput.js';
+import { resolveRegion, type ClassRef } from '../masks/regions.js';
+import { shapeRegion, type RegionShapeOptions } from '../masks/regionShape.js';
+import { remapLabelData } from '../metrics/mergeSides.js';
 
 export interface StageTimings {
   /** Milliseconds per stage. */
@@ -39,7 +44,19 @@ export interface ParseResultJson {
   /** 'photo': parsed whole (the reference pipeline); 'faces': face by face, pasted back. */
   parsedAs: 'photo' | 'faces';
   faces?: FaceJson[];
+  /** The label set `labels`, the label map and `classes` were mapped into (absent: the model's own). */
+  labelSet?: LabelSetName;
   note?: string;
+}
+
+export interface RegionMaskOptions extends RegionShapeOptions {
+  /**
+   * What the region unites: a preset (`face`, `head`, `hair`, `skin`, `lips`, `eyes`, `brows`, `ears`;
+   * src/masks/regions.ts), class names (short `l_eye` or human `left eye`, any alias) or ids, or a mix.
+   */
+  classes: ClassRef | readonly ClassRef[];
+  /** Only the pixels this face labelled (its index in `faces`; per-face parses only). Default: the whole photo. */
+  face?: number;
 }
 
 /** Low-resolution logits, classes x height x width (1/4 of the model input for SegFormer). */
@@ -79,6 +96,13 @@ export class ParseResult {
   readonly instanceMask: Uint8Array | undefined;
   /** Why the result is what it is, when that needs saying (e.g. no face found). */
   readonly note: string | undefined;
+  /** The label set `labels` and `categoryMask` are in (ParseOptions.labelSet), or undefined for the model's own. */
+  readonly labelSet: LabelSetName | undefined;
+  /** The model's own class names and label map (the same as `labels` and `categoryMask` without a label set). */
+  readonly modelLabels: readonly string[];
+  readonly modelCategoryMask: Uint8Array;
+  readonly #setMapping: LabelSetMapping | undefined;
+  readonly #setProbabilities = new Map<number, Float32Array>();
   readonly #pasted: FacesInit | undefined;
   #logits: LogitsView | undefined;
   #summary: LabelSummary | undefined;
@@ -97,12 +121,17 @@ export class ParseResult {
     timings: StageTimings;
     logits?: LogitsView;
     faces?: FacesInit;
+    labelSet?: LabelSetMapping;
   }) {
-    this.categoryMask = init.categoryMask;
+    this.modelCategoryMask = init.categoryMask;
+    this.modelLabels = init.labels;
+    this.#setMapping = init.labelSet;
+    this.labelSet = init.labelSet?.set.name;
+    this.categoryMask = init.labelSet ? remapLabelData(init.categoryMask, init.labelSet.mapping) : init.categoryMask;
     this.image = init.image;
     this.width = init.image.width;
     this.height = init.image.height;
-    this.labels = init.labels;
+    this.labels = init.labelSet ? init.labelSet.labels : init.labels;
     this.model = init.model;
     this.variant = init.variant;
     this.timings = init.timings;
@@ -126,20 +155,96 @@ export class ParseResult {
     return this.#summary;
   }
 
-  /** Per-pixel probability of the chosen class (the softmax maximum), 0..1. */
+  /**
+   * Per-pixel probability of the chosen class (the softmax maximum), 0..1: the model's class, also
+   * in a label set (where it is a lower bound of the probability of the set's class).
+   */
   confidenceMask(): Float32Array {
     if (!this.#confidence) this.#computeSoftmax([]);
     return this.#confidence!;
   }
 
-  /** Per-pixel probability of one class, by id or name. */
+  /**
+   * Per-pixel probability of one class of `labels`, by id or by any of its names (short `l_eye`,
+   * human `left eye`, aliases such as `glasses`). In a label set, a class that unites several model
+   * classes has the sum of their probabilities; a model class name the set has no class for gives
+   * that model class's probability.
+   */
   probabilityMask(label: number | string): Float32Array {
-    const id = typeof label === 'number' ? label : this.labels.indexOf(label);
-    if (!Number.isInteger(id) || id < 0 || id >= this.labels.length) {
-      throw new FaceParseError('INVALID_ARGUMENT', `no class ${JSON.stringify(label)} in this model; its classes are ${this.labels.join(', ')}`);
+    if (typeof label !== 'number' && typeof label !== 'string') {
+      throw new FaceParseError('INVALID_ARGUMENT', `probabilityMask takes a class name or id; got ${JSON.stringify(label)}`);
     }
+    const set = this.#setMapping;
+    if (!set) return this.#modelProbability(resolveClassId(this.labels, label, 'probabilityMask'));
+    const inModel = typeof label === 'string' ? findClassId(this.modelLabels, label) : undefined;
+    let setId: number;
+    try {
+      setId = resolveClassId(this.labels, label, 'probabilityMask');
+    } catch (error) {
+      if (inModel === undefined) throw error;
+      return this.#modelProbability(inModel);
+    }
+    let sum = this.#setProbabilities.get(setId);
+    if (!sum) {
+      const members: number[] = [];
+      for (let m = 0; m < this.modelLabels.length; m++) if (set.mapping[m] === setId) members.push(m);
+      if (members.length === 1) return this.#modelProbability(members[0]!);
+      const missing = members.filter((m) => !this.#probabilities.has(m));
+      if (missing.length) this.#computeSoftmax(missing);
+      sum = new Float32Array(this.width * this.height);
+      for (const m of members) {
+        const p = this.#probabilities.get(m)!;
+        for (let i = 0; i < sum.length; i++) sum[i] += p[i]!;
+      }
+      this.#setProbabilities.set(setId, sum);
+    }
+    return sum;
+  }
+
+  #modelProbability(id: number): Float32Array {
     if (!this.#probabilities.has(id)) this.#computeSoftmax([id]);
     return this.#probabilities.get(id)!;
+  }
+
+  /**
+   * An 8-bit alpha mask (width * height, 0..255) of a region: the union of `classes` (presets, class
+   * names or ids), grown (positive `grow` px) or shrunk (negative), then feathered over `feather` px
+   * (src/masks/regionShape.ts). Without grow and feather it is 255 exactly on the region's classes in
+   * the label map and 0 elsewhere. Regions are taken from the model's own label map, so they are the
+   * same in any label set (a label set's class names are accepted too).
+   */
+  regionMask(options: RegionMaskOptions): Uint8Array {
+    const checked = optionsOf(options, 'regionMask');
+    if (checked.classes === undefined) throw new FaceParseError('INVALID_ARGUMENT', "regionMask needs classes: a preset such as 'face', class names or ids");
+    const ids = resolveRegion(this.modelLabels, checked.classes, this.#setMapping);
+    const member = new Uint8Array(256);
+    for (const id of ids) member[id] = 1;
+    const source = this.modelCategoryMask;
+    const selected = new Uint8Array(source.length);
+    if (checked.face === undefined) {
+      for (let i = 0; i < source.length; i++) selected[i] = member[source[i]!]!;
+    } else {
+      const face = checked.face;
+      if (!Number.isInteger(face) || face < 0 || face >= this.faces.length || !this.instanceMask) {
+        throw new FaceParseError(
+          'INVALID_ARGUMENT',
+          `regionMask: face ${String(face)} is not a face of this result` + (this.faces.length ? ` (faces 0..${this.faces.length - 1})` : ` (it has no faces: parse with faces 'auto' or 'on' for per-face regions)`),
+        );
+      }
+      const instance = this.instanceMask;
+      const value = face + 1;
+      for (let i = 0; i < source.length; i++) selected[i] = instance[i] === value ? member[source[i]!]! : 0;
+    }
+    return shapeRegion(selected, this.width, this.height, checked);
+  }
+
+  /** The region mask (see `regionMask`) as an 8-bit grey PNG of the photo's size. */
+  toRegionPng(options: RegionMaskOptions): Promise<Uint8Array> {
+    try {
+      return this.#renderer.encodeGreyPng(this.regionMask(options), this.width, this.height);
+    } catch (error) {
+      return Promise.reject(error);
+    }
   }
 
   #computeSoftmax(ids: number[]): void {
@@ -175,14 +280,19 @@ export class ParseResult {
     return this.#renderer.renderOverlay(this.image.data, this.categoryMask, this.width, this.height, this.labels, boxes.length ? { boxes, ...checked } : checked);
   }
 
-  /** One binary (0/255) PNG per class present. */
-  toClassMasks(classes?: readonly number[]): Promise<ClassMaskImage[]> {
-    if (classes !== undefined && classes !== null && (!Array.isArray(classes) || classes.some((c) => !Number.isInteger(c) || c < 0 || c >= this.labels.length))) {
-      return Promise.reject(
-        new FaceParseError('INVALID_ARGUMENT', `toClassMasks takes an array of class ids from 0 to ${this.labels.length - 1}; got ${JSON.stringify(classes)}`),
-      );
+  /** One binary (0/255) PNG per class present, or per class of `classes` (ids or any of their names). */
+  toClassMasks(classes?: ReadonlyArray<number | string>): Promise<ClassMaskImage[]> {
+    if (classes === undefined || classes === null) return this.#renderer.renderClassMasks(this.categoryMask, this.width, this.height, this.labels, {});
+    if (!Array.isArray(classes)) {
+      return Promise.reject(new FaceParseError('INVALID_ARGUMENT', `toClassMasks takes an array of class ids or names; got ${JSON.stringify(classes)}`));
     }
-    return this.#renderer.renderClassMasks(this.categoryMask, this.width, this.height, this.labels, classes ? { classes } : {});
+    let ids: number[];
+    try {
+      ids = classes.map((c) => resolveClassId(this.labels, c as number | string, 'toClassMasks'));
+    } catch (error) {
+      return Promise.reject(error);
+    }
+    return this.#renderer.renderClassMasks(this.categoryMask, this.width, this.height, this.labels, { classes: ids });
   }
 
   /** The confidence map as an 8-bit grey PNG (round(p * 255) per pixel). */
@@ -195,9 +305,10 @@ export class ParseResult {
     return Promise.all(
       this.faces.map(async (face) => {
         const crop = warpFaceCrop(this.image, face.logits.alignment);
+        const labels = this.#setMapping ? remapLabelData(face.labelMap(), this.#setMapping.mapping) : face.labelMap();
         const [cropPng, labelsPng] = await Promise.all([
           this.#renderer.encodeRgbPng(crop.data, crop.width, crop.height),
-          this.#renderer.encodeLabelPng(face.labelMap(), face.cropWidth, face.cropHeight),
+          this.#renderer.encodeLabelPng(labels, face.cropWidth, face.cropHeight),
         ]);
         return { index: face.index, crop: cropPng, labels: labelsPng };
       }),
@@ -216,6 +327,7 @@ export class ParseResult {
       timings: this.timings,
       parsedAs: this.parsedAs,
       ...(this.parsedAs === 'faces' ? { faces: this.faces.map((f) => f.toJSON()) } : {}),
+      ...(this.labelSet ? { labelSet: this.labelSet } : {}),
       ...(this.note ? { note: this.note } : {}),
     };
   }

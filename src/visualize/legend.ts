@@ -4,7 +4,7 @@
  */
 import { escapeXml } from '../base/text.js';
 import { FaceParseError } from '../base/errors.js';
-import { LABEL_DESCRIPTIONS } from '../base/labels.js';
+import { describeLabel } from '../base/labels.js';
 import type { LabelSummary } from '../postprocess/summary.js';
 import { resolvePalette, tableColour, type PaletteInput, type Rgb } from './palette.js';
 
@@ -50,10 +50,8 @@ export interface LegendLayout {
   rows: number;
 }
 
-/** Readable name of a class label: `LABEL_DESCRIPTIONS` where known, else the label itself. */
-export function describeLabel(label: string): string {
-  return LABEL_DESCRIPTIONS[label.toLowerCase()] ?? label;
-}
+/** Readable name of a class label (src/base/labels.ts): the human name where known, else the label itself. */
+export { describeLabel };
 
 /** A share as the legend prints it: one decimal, `<0.1%` for tiny non-zero shares. */
 export function formatShare(share: number): string {

@@ -6,7 +6,7 @@
  */
 import type { LabelSummary } from '../postprocess/summary.js';
 import type { ClassMaskImage, ColorMapOptions, LabelPngOptions, OverlayRenderOptions } from '../outputs/render.js';
-import type { LogitsView, ParseResult, ParseResultJson, StageTimings } from '../pipeline/result.js';
+import type { LogitsView, ParseResult, ParseResultJson, RegionMaskOptions, StageTimings } from '../pipeline/result.js';
 import type { RgbImage } from '../base/types.js';
 import { greyToImageData, rgbToImageData } from '../platform/web/imageData.js';
 import { resolvePalette, type PaletteInput } from '../visualize/palette.js';
@@ -89,9 +89,32 @@ export class WebParseResult {
     return this.core.confidenceMask();
   }
 
-  /** Per-pixel probability of one class, by id or name. */
+  /** Per-pixel probability of one class, by id or any of its names (`l_eye`, `left eye`, `glasses`). */
   probabilityMask(label: number | string): Float32Array {
     return this.core.probabilityMask(label);
+  }
+
+  /** The label set `labels` and `categoryMask` are in, or undefined for the model's own. */
+  get labelSet(): ParseResult['labelSet'] {
+    return this.core.labelSet;
+  }
+
+  /**
+   * An 8-bit alpha mask (width * height) of a region: a preset (`face`, `hair`, ...), class names or
+   * ids, grown or shrunk by `grow` px and feathered over `feather` px; `face` for one face's pixels.
+   */
+  regionMask(options: RegionMaskOptions): Uint8Array {
+    return this.core.regionMask(options);
+  }
+
+  /** The region mask as opaque ImageData, its alpha as grey levels (white: in the region). */
+  toRegionImageData(options: RegionMaskOptions): ImageData {
+    return greyToImageData(this.regionMask(options), this.width, this.height);
+  }
+
+  /** The region mask as an 8-bit grey PNG (the CLI's `.region-<name>.png`). */
+  async toRegionPng(options: RegionMaskOptions): Promise<Blob> {
+    return png(await this.core.toRegionPng(options));
   }
 
   /** The photo as ImageData. */
@@ -138,8 +161,8 @@ export class WebParseResult {
     return png(await this.core.toConfidencePng());
   }
 
-  /** One binary (0/255) greyscale PNG per class present (or per class of `classes`). */
-  async toClassMasks(classes?: readonly number[]): Promise<WebClassMask[]> {
+  /** One binary (0/255) greyscale PNG per class present (or per class of `classes`: ids or names). */
+  async toClassMasks(classes?: ReadonlyArray<number | string>): Promise<WebClassMask[]> {
     const masks: ClassMaskImage[] = await this.core.toClassMasks(classes);
     return masks.map(({ id, label, png: bytes }) => ({ id, label, png: png(bytes) }));
   }

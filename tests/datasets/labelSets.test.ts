@@ -26,7 +26,7 @@ describe('label sets', () => {
 
   it('says which prediction classes have no counterpart', () => {
     expect(() => labelMapping(['background', 'beard', 'skin', 'tattoo'], CELEBAMASK_HQ_LABELS)).toThrow(
-      /classes 1:beard, 3:tattoo of the predictions have no class of the same name in the ground truth/,
+      /classes 1:beard, 3:tattoo have no counterpart in the celebamask label set/,
     );
   });
 
@@ -46,6 +46,6 @@ describe('label sets', () => {
     await expect(resolveLabelSet('a,b,A')).rejects.toThrow(/labels 0 and 2 are both "A"/);
     writeFileSync(join(dir, 'gap.json'), JSON.stringify({ id2label: { '0': 'a', '2': 'b' } }));
     await expect(resolveLabelSet(join(dir, 'gap.json'))).rejects.toThrow(/ids must be 0..n-1 without gaps/);
-    await expect(resolveLabelSet('nonsense')).rejects.toThrow(/is not a preset \(celebamask-hq, bisenet\), a comma-separated list, or a readable file/);
+    await expect(resolveLabelSet('nonsense')).rejects.toThrow(/is not a preset \(celebamask, lapa, mediapipe, bisenet, celebamask-hq\), a comma-separated list, or a readable file/);
   });
 });

@@ -55,7 +55,7 @@ describe('faceparse eval --pred --gt', () => {
     const table = captureIO();
     await runEval(base, table.io);
     expect(table.stdout()).toMatch(/^class\s+IoU %/);
-    expect(table.stdout().trimEnd().split('\n').at(-1)).toMatch(/^pixel accuracy \d+\.\d\d%  mIoU .* over 3 images$/);
+    expect(table.stdout().trimEnd().split('\n').at(-1)).toMatch(/^pixel accuracy \d+\.\d\d% {2}mIoU .* over 3 images$/);
     const md = captureIO();
     await runEval({ ...base, markdown: true }, md.io);
     expect(md.stdout()).toMatch(/^# faceparse eval/);
@@ -81,6 +81,24 @@ describe('faceparse eval --pred --gt', () => {
     expect(JSON.parse(c.stdout()).pixelAccuracy).toBe(1);
   });
 
+  it('--label-set lapa scores CelebAMask-HQ predictions against LaPa ground truth', async () => {
+    const lapa = join(dir, 'lapa');
+    // predictions in CelebAMask-HQ ids: hair 13 on top, skin 1, neck 17 and cloth 18 below
+    writeLabelPng(join(lapa, 'pred', 'x.png'), rectangleMap(W, H, [[0, 0, W, 6, 13], [8, 6, 16, 8, 1], [0, 14, W, 2, 17], [0, 16, W, 8, 18]]), W, H);
+    // the same picture in LaPa ids: hair 10, skin 1, neck and cloth are background 0
+    writeLabelPng(join(lapa, 'gt', 'x.png'), rectangleMap(W, H, [[0, 0, W, 6, 10], [8, 6, 16, 8, 1]]), W, H);
+    const c = captureIO();
+    await runEval({ pred: join(lapa, 'pred'), gt: join(lapa, 'gt'), labelSet: 'lapa', predLabels: 'celebamask', json: true }, c.io);
+    const report = JSON.parse(c.stdout());
+    expect(report.pixelAccuracy).toBe(1);
+    expect(report.labels).toHaveLength(11);
+    // without the mapping the same files disagree
+    const plain = captureIO();
+    await runEval({ pred: join(lapa, 'pred'), gt: join(lapa, 'gt'), labels: 'celebamask', json: true }, plain.io);
+    expect(JSON.parse(plain.stdout()).pixelAccuracy).toBeLessThan(1);
+    await expect(runEval({ pred: join(lapa, 'pred'), gt: join(lapa, 'gt'), labelSet: 'lapa', labels: 'lapa' }, captureIO().io)).rejects.toThrow(/--label-set and --labels both name/);
+  });
+
   it('bad data stops the run by default; --skip-bad goes on and lists what it skipped', async () => {
     const bad = join(dir, 'bad');
     writeLabelPng(join(bad, 'gt', 'a.png'), new Uint8Array(16), 4, 4);
@@ -93,7 +111,7 @@ describe('faceparse eval --pred --gt', () => {
     expect(error.message).toMatch(/b\.png: class ids 40 \(16 px\) are out of range/);
     const c = captureIO();
     await runEval({ ...options, skipBad: true }, c.io);
-    expect(c.stdout()).toMatch(/skipped 1 bad sample\(s\):\n  b: .*b\.png: class ids 40/);
+    expect(c.stdout()).toMatch(/skipped 1 bad sample\(s\):\n {2}b: .*b\.png: class ids 40/);
     expect(c.stdout()).toMatch(/over 1 image$/m);
   });
 

@@ -241,6 +241,40 @@ describe.skipIf(redisMissing)('faceparse queue: a batch over two workers', () =>
     workers.length = 0;
   });
 
+  it('regions and label sets: the files faceparse parse writes; a region the model lacks fails the job at once', async () => {
+    const few = join(tmp, 'regions-in');
+    await makePhotos(few, 2, 180);
+    const flags = ['--region', 'face', '--region', 'lips=u_lip,l_lip', '--grow', '3', '--feather', '4', '--label-set', 'lapa', '--outputs', 'labels,json'];
+    const worker = startWorker(redis.url, [...MODEL, '--threads', '1']);
+    await worker.ready;
+    const queued = join(tmp, 'regions-queued');
+    const submit = q('submit', few, '--out', queued, ...flags, ...MODEL);
+    expect(submit.code, submit.stderr).toBe(0);
+    const batch = submit.stdout.trim().split('\n').at(-1)!;
+    expect(q('wait', batch, '--timeout', '120').code).toBe(0);
+    const cliOut = join(tmp, 'regions-cli');
+    const cli = faceparse(['parse', few, '--out', cliOut, ...flags, ...MODEL, '--threads', '1']);
+    expect(cli.code, cli.stderr).toBe(0);
+    const files = filesUnder(cliOut);
+    expect(files.filter((f) => f.includes('.region-'))).toEqual(['photo000.region-face.png', 'photo000.region-lips.png', 'photo001.region-face.png', 'photo001.region-lips.png']);
+    expect(filesUnder(queued)).toEqual(files);
+    for (const file of files) {
+      if (file.endsWith('.json')) expect(jsonWithoutTimings(join(queued, file)), file).toEqual(jsonWithoutTimings(join(cliOut, file)));
+      else expect(readFileSync(join(queued, file)).equals(readFileSync(join(cliOut, file))), file).toBe(true);
+    }
+    expect(JSON.parse(readFileSync(join(queued, 'photo000.json'), 'utf8'))).toMatchObject({ labelSet: 'lapa' });
+    // syntax is checked at submit; names against the worker's model when it takes the job: failed at once, no retries
+    expect(q('submit', few, '--out', queued, '--region', 'x=', ...MODEL).stderr).toMatch(/--region "x=": give a preset/);
+    const bad = q('submit', few, '--out', join(tmp, 'regions-bad'), '--region', 'beard', '--attempts', '3', ...MODEL);
+    const badBatch = bad.stdout.trim().split('\n').at(-1)!;
+    expect(q('wait', badBatch, '--timeout', '120').code).toBe(1);
+    const status = JSON.parse(q('status', badBatch, '--json').stdout);
+    expect(status.failed).toBe(2);
+    for (const f of status.failures as Array<{ error: string }>) expect(f.error).toMatch(/--region beard: no class or preset "beard"/);
+    worker.proc.kill('SIGTERM');
+    expect((await worker.exited).code).toBe(0);
+  });
+
   it('a worker stopped while it loads its model exits 0 without taking a job', async () => {
     const worker = startWorker(redis.url, [...MODEL, '--threads', '1']);
     await until(() => /worker starting: loading/.test(worker.log()), 10_000, 'the worker starting');

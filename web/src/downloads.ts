@@ -1,6 +1,6 @@
-/** Downloads of a result: label PNG, colour PNG, overlay PNG, per-class masks (zip) and JSON. */
+/** Downloads of a result: label PNG, colour PNG, overlay PNG, per-class masks (zip), JSON and the region mask. */
 import { zipSync } from 'fflate';
-import type { WebParseResult } from './library.js';
+import type { RegionMaskOptions, WebParseResult } from './library.js';
 
 export function saveBlob(blob: Blob, filename: string): void {
   const url = URL.createObjectURL(blob);
@@ -13,9 +13,20 @@ export function saveBlob(blob: Blob, filename: string): void {
   setTimeout(() => URL.revokeObjectURL(url), 10_000);
 }
 
-export type DownloadKind = 'labels' | 'color' | 'overlay' | 'masks' | 'json';
+export type DownloadKind = 'labels' | 'color' | 'overlay' | 'masks' | 'json' | 'region';
 
-export async function download(result: WebParseResult, kind: DownloadKind, stem: string, overlayAlpha: number): Promise<void> {
+/** A region as picked in the panel: its name (for the file) and what regionMask takes. */
+export interface PickedRegion {
+  name: string;
+  options: RegionMaskOptions;
+}
+
+export async function download(result: WebParseResult, kind: DownloadKind, stem: string, overlayAlpha: number, region?: PickedRegion): Promise<void> {
+  if (kind === 'region') {
+    if (!region) throw new Error('Pick a region first.');
+    // the CLI's file name: anything but letters, digits, ., _ and - becomes _
+    return saveBlob(await result.toRegionPng(region.options), `${stem}.region-${region.name.replace(/[^A-Za-z0-9._-]/g, '_')}.png`);
+  }
   if (kind === 'labels') return saveBlob(await result.toLabelPng(), `${stem}.labels.png`);
   if (kind === 'color') return saveBlob(await result.toColorPng(), `${stem}.color.png`);
   if (kind === 'overlay') return saveBlob(await result.toOverlay({ alpha: overlayAlpha }), `${stem}.overlay.png`);

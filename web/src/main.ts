@@ -3,7 +3,7 @@
  * faceparse bundle; overlay, legend, class under the pointer, timings and downloads.
  */
 import { CameraError, LiveLoop } from './camera.js';
-import { download, type DownloadKind } from './downloads.js';
+import { download, type DownloadKind, type PickedRegion } from './downloads.js';
 import { renderLegend } from './legend.js';
 import { loadFaceparse, type FaceParseModule, type FaceParser, type WebFaceParserOptions, type WebParseResult } from './library.js';
 import { clearMessages, describeError, showMessage } from './messages.js';
@@ -30,7 +30,55 @@ let liveResult: WebParseResult | undefined;
 let queue: Promise<unknown> = Promise.resolve();
 
 function describeLabel(label: string): string {
-  return library?.LABEL_DESCRIPTIONS[label] ?? label.replace(/_/g, ' ');
+  return library ? library.describeLabel(label) : label.replace(/_/g, ' ');
+}
+
+// ---- region --------------------------------------------------------------------------------
+
+/** The region picked in the panel, or undefined for none (the classes are shown). */
+function pickedRegion(): PickedRegion | undefined {
+  const preset = $<HTMLSelectElement>('region').value;
+  if (!preset) return undefined;
+  const grow = Number($<HTMLInputElement>('region-grow').value) || 0;
+  const feather = Math.max(0, Number($<HTMLInputElement>('region-feather').value) || 0);
+  if (preset !== 'custom') return { name: preset, options: { classes: preset, grow, feather } };
+  const text = $<HTMLInputElement>('region-classes').value.trim();
+  if (!text) return undefined;
+  const classes = text.split(',').map((c) => c.trim()).filter(Boolean);
+  return { name: classes.join('+'), options: { classes, grow, feather } };
+}
+
+/** The picked region's mask of a result, or undefined (none picked, or names the model lacks: said in a message). */
+function regionOf(result: WebParseResult): Uint8Array | undefined {
+  clearMessages('region');
+  const region = pickedRegion();
+  if (!region) return undefined;
+  try {
+    return result.regionMask(region.options);
+  } catch (error) {
+    showMessage(describeError(error), 'warning', 'region');
+    return undefined;
+  }
+}
+
+function fillRegionChoices(): void {
+  const select = $<HTMLSelectElement>('region');
+  for (const name of [...Object.keys(library.REGION_PRESETS), 'custom']) {
+    const option = document.createElement('option');
+    option.value = name;
+    option.textContent = name === 'custom' ? 'classes…' : `${name} (${library.REGION_PRESETS[name]!.map(describeLabel).join(', ')})`;
+    select.append(option);
+  }
+}
+
+function refreshRegion(): void {
+  $('region-classes').hidden = $<HTMLSelectElement>('region').value !== 'custom';
+  const result = live?.running ? liveResult : current?.result;
+  const state = viewer.state;
+  if (!result || !state) return;
+  state.region = regionOf(result);
+  setDownloads(result);
+  viewer.refreshLayer();
 }
 
 function stemOf(name: string): string {
@@ -136,8 +184,8 @@ function enqueue(list: Photo[]): void {
       if (!parser) return;
       if (photo.result) continue;
       try {
-        // faces 'auto': a face crop is parsed whole, any other photo face by face (boxes drawn).
-        photo.result = await parser.parse(photo.file, { faces: 'auto' });
+        // faces 'auto' (the default): a face crop is parsed whole, any other photo face by face (boxes drawn).
+        photo.result = await parser.parse(photo.file, parseOptions());
         photo.error = undefined;
       } catch (error) {
         photo.error = describeError(error);
@@ -186,6 +234,7 @@ function showPhoto(photo: Photo): void {
     confidence: () => result.confidenceMask(),
     describe: describeLabel,
     boxes: result.faces.map((face) => face.box),
+    region: regionOf(result),
   });
   document.body.dataset.shown = photo.name;
   document.body.dataset.faces = String(result.faces.length);
@@ -216,16 +265,31 @@ function renderLegendFor(result: WebParseResult | undefined): void {
   });
 }
 
-function renderTimings(result: WebParseResult, fps?: number): void {
+/** The face mode and flip of the page's controls, for photos and camera frames alike. */
+function parseOptions(): { faces: 'auto' | 'on' | 'off'; flip: boolean } {
+  return { faces: $<HTMLSelectElement>('faces-mode').value as 'auto' | 'on' | 'off', flip: $<HTMLInputElement>('flip').checked };
+}
+
+/** After the face mode or flip changes: photos are parsed again, the camera starts its smoothing over. */
+function parseOptionsChanged(): void {
+  live?.resetSmoothing();
+  for (const photo of photos) photo.result = undefined;
+  if (photos.length && !live?.running) enqueue(photos);
+}
+
+function renderTimings(result: WebParseResult, fps?: number | null): void {
   const t = result.timings;
+  const face = result.parsedAs === 'faces';
   const rows: Array<[string, number | string]> = [
     ['Decode', t.decode],
-    ['Preprocess', t.preprocess],
+    ...(t.detect !== undefined ? [['Face detection', t.detect] as [string, number]] : []),
+    [face ? 'Align faces' : 'Preprocess', t.preprocess],
     ['Model (worker)', t.inference],
-    ['Upsample + arg-max', t.postprocess],
-    ['Total', t.decode + t.preprocess + t.inference + t.postprocess],
+    [face ? 'Paste back' : 'Upsample + arg-max', t.postprocess],
+    ['Total', t.decode + (t.detect ?? 0) + t.preprocess + t.inference + t.postprocess],
   ];
-  if (fps !== undefined) rows.push(['Frames per second', fps.toFixed(1)]);
+  // null: live, but the rate is not known before the second frame.
+  if (fps !== undefined) rows.push(['Frames per second', fps === null ? 'measuring…' : fps.toFixed(fps < 1 ? 2 : 1)]);
   $('timings').querySelector('tbody')!.replaceChildren(
     ...rows.map(([name, value]) => {
       const row = document.createElement('tr');
@@ -245,10 +309,11 @@ const DOWNLOADS: Array<[string, DownloadKind]> = [
   ['dl-overlay', 'overlay'],
   ['dl-masks', 'masks'],
   ['dl-json', 'json'],
+  ['dl-region', 'region'],
 ];
 
 function setDownloads(result: WebParseResult | undefined): void {
-  for (const [id] of DOWNLOADS) $<HTMLButtonElement>(id).disabled = !result;
+  for (const [id, kind] of DOWNLOADS) $<HTMLButtonElement>(id).disabled = !result || (kind === 'region' && !pickedRegion());
 }
 
 // ---- camera --------------------------------------------------------------------------------
@@ -266,15 +331,31 @@ async function toggleCamera(): Promise<void> {
   try {
     await live.start(
       () => parser,
-      liveSize,
-      ({ result, mask, fps }) => {
+      () => ({ inputSize: liveSize(), ...parseOptions() }),
+      ({ result, mask, fps, settings }) => {
         liveResult = result;
-        viewer.show({ photo: result.toImageData(), mask, width: result.width, height: result.height, labels: result.labels, describe: describeLabel });
+        viewer.show({
+          photo: result.toImageData(),
+          mask,
+          width: result.width,
+          height: result.height,
+          labels: result.labels,
+          describe: describeLabel,
+          boxes: result.faces.map((face) => face.box),
+          region: regionOf(result),
+        });
+        document.body.dataset.liveParsedAs = result.parsedAs;
+        document.body.dataset.liveFaces = String(result.faces.length);
+        document.body.dataset.liveMode = `faces=${settings.faces} flip=${settings.flip}`;
         const fpsText = $('fps');
         fpsText.hidden = false;
-        fpsText.textContent = `Live: ${fps.toFixed(1)} frames per second at ${liveSize()} px input`;
-        fpsText.dataset.fps = fps.toFixed(2);
-        renderTimings(result, fps);
+        const how = result.parsedAs === 'faces' ? `, ${result.faces.length === 0 ? 'no face found' : `${result.faces.length} face${result.faces.length === 1 ? '' : 's'}`}` : '';
+        fpsText.textContent =
+          fps === undefined
+            ? `Live: measuring frames per second at ${liveSize()} px input${how}`
+            : `Live: ${fps.toFixed(fps < 1 ? 2 : 1)} frames per second at ${liveSize()} px input${how}`;
+        fpsText.dataset.fps = fps === undefined ? '' : fps.toFixed(3);
+        renderTimings(result, fps ?? null);
         setDownloads(result);
       },
       (error) => {
@@ -328,6 +409,8 @@ function wire(): void {
   });
   $('camera-toggle').addEventListener('click', () => void toggleCamera());
   $('live-size').addEventListener('change', () => live?.resetSmoothing());
+  $('faces-mode').addEventListener('change', parseOptionsChanged);
+  $('flip').addEventListener('change', parseOptionsChanged);
   const opacity = $<HTMLInputElement>('opacity');
   opacity.addEventListener('input', () => {
     viewer.opacity = Number(opacity.value);
@@ -335,6 +418,7 @@ function wire(): void {
     viewer.draw();
   });
   viewer.opacity = Number(opacity.value);
+  for (const id of ['region', 'region-classes', 'region-grow', 'region-feather']) $(id).addEventListener('change', refreshRegion);
   const kind = $<HTMLSelectElement>('model-kind');
   kind.addEventListener('change', () => {
     $('model-id').hidden = kind.value !== 'hub';
@@ -351,7 +435,7 @@ function wire(): void {
       if (!result) return;
       const stem = live?.running ? 'camera' : stemOf(current!.name);
       try {
-        await download(result, kindOf, stem, viewer.opacity);
+        await download(result, kindOf, stem, viewer.opacity, pickedRegion());
       } catch (error) {
         showMessage(`The download failed: ${describeError(error)}`, 'error', 'download');
       }
@@ -364,6 +448,7 @@ async function start(): Promise<void> {
   registerOfflineSupport();
   try {
     library = await loadFaceparse();
+    fillRegionChoices();
   } catch (error) {
     $('model-status').textContent = 'faceparse did not load.';
     showMessage(`faceparse/faceparse.js could not be loaded (${describeError(error)}); serve the whole app folder, faceparse/ included.`, 'error');

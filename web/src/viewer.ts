@@ -15,6 +15,8 @@ export interface ViewState {
   describe: (label: string) => string;
   /** Face boxes to outline (photo pixels), from a face-by-face parse. */
   boxes?: readonly { x: number; y: number; width: number; height: number }[];
+  /** A region mask (0..255 per pixel) to show instead of the classes: the photo outside it is veiled. */
+  region?: Uint8Array;
 }
 
 export class Viewer {
@@ -58,7 +60,7 @@ export class Viewer {
   refreshLayer(): void {
     const state = this.#state;
     if (!state) return;
-    this.#layer = colourLayer(state.mask, state.width, state.height, this.palette, this.hidden, this.#layer);
+    this.#layer = state.region ? regionVeil(state.region, state.width, state.height, this.#layer) : colourLayer(state.mask, state.width, state.height, this.palette, this.hidden, this.#layer);
     this.#layerCanvas.width = state.width;
     this.#layerCanvas.height = state.height;
     this.#layerCanvas.getContext('2d')!.putImageData(this.#layer, 0, 0);
@@ -70,7 +72,8 @@ export class Viewer {
     const context = this.#context;
     context.globalAlpha = 1;
     context.drawImage(this.#photoCanvas, 0, 0);
-    context.globalAlpha = this.opacity;
+    // A region's veil is drawn whole: its alpha is the mask's, so soft edges show as they are.
+    context.globalAlpha = this.#state.region ? 1 : this.opacity;
     context.drawImage(this.#layerCanvas, 0, 0);
     context.globalAlpha = 1;
     const boxes = this.#state.boxes ?? [];
@@ -118,4 +121,17 @@ export class Viewer {
     this.#hover.style.top = `${event.clientY - wrap.top + 12}px`;
     this.#hover.hidden = false;
   }
+}
+
+/** Dark where the region's alpha is 0, clear where it is 255 (85% at most, so the photo still shows). */
+function regionVeil(region: Uint8Array, width: number, height: number, reuse: ImageData | undefined): ImageData {
+  const layer = reuse && reuse.width === width && reuse.height === height ? reuse : new ImageData(width, height);
+  const data = layer.data;
+  for (let i = 0, q = 0; i < region.length; i++, q += 4) {
+    data[q] = 16;
+    data[q + 1] = 18;
+    data[q + 2] = 24;
+    data[q + 3] = Math.round((255 - region[i]!) * 0.85);
+  }
+  return layer;
 }

@@ -3,6 +3,9 @@
  * parameter is a 400), the answers (they also shape the JSON) and the request body for the
  * OpenAPI document (documentation only: the body is bytes, checked by the decoder, not by a schema).
  */
+import { LABEL_SET_NAMES, type LabelSetName } from '../../base/labelSets.js';
+import { REGION_PRESETS } from '../../masks/regions.js';
+import { MAX_REGION_DISTANCE } from '../../masks/regionShape.js';
 import { OUTPUT_KINDS, type OutputKind } from '../../outputs/kinds.js';
 import { IMAGE_TYPES, MULTIPART_TYPE } from '../imageBody.js';
 
@@ -14,7 +17,12 @@ export interface ParseQuery {
   faces?: 'auto' | 'on' | 'off';
   flip?: 'true' | 'false' | '1' | '0' | '';
   scales?: string;
-  alpha?: number;
+  /** A decimal from 0 to 1, as text: the schema's pattern refuses Infinity, hex, blanks and exponents. */
+  alpha?: string;
+  region?: string[];
+  grow?: number;
+  feather?: number;
+  labelSet?: LabelSetName;
 }
 
 export const PARSE_QUERY_SCHEMA = {
@@ -28,7 +36,19 @@ export const PARSE_QUERY_SCHEMA = {
     faces: { type: 'string', enum: ['auto', 'on', 'off'], description: 'per-face parsing: auto (default of the pipeline), on, or off (the whole photo)' },
     flip: { type: 'string', enum: ['true', 'false', '1', '0', ''], description: 'flip test-time augmentation: also parse the mirror image (about 2x the time); true, 1 or just ?flip turn it on' },
     scales: { type: 'string', description: 'multi-scale test-time augmentation, e.g. 0.75,1,1.25 (must include 1)' },
-    alpha: { type: 'number', minimum: 0, maximum: 1, description: 'overlay opacity (default 0.5)' },
+    // A string with a pattern, not a number: coercion would let "Infinity", "0x1" and " " through as numbers.
+    alpha: { type: 'string', pattern: '^(?:0(?:\\.[0-9]+)?|1(?:\\.0+)?|\\.[0-9]+)$', description: 'overlay opacity, a decimal from 0 to 1 (default 0.5)' },
+    region: {
+      type: 'array',
+      items: { type: 'string', minLength: 1, maxLength: 500 },
+      maxItems: 32,
+      description:
+        `region masks for outputs=region (which region implies), repeat for more: a preset (${Object.keys(REGION_PRESETS).join(', ')}), a class (l_eye or "left eye"), ` +
+        'or name=class,class (e.g. lips=u_lip,l_lip); each is an 8-bit alpha PNG in outputs.region by name',
+    },
+    grow: { type: 'number', minimum: -MAX_REGION_DISTANCE, maximum: MAX_REGION_DISTANCE, description: 'grow each region by this many pixels, negative shrinks (default 0)' },
+    feather: { type: 'number', minimum: 0, maximum: MAX_REGION_DISTANCE, description: 'soft edge of each region in pixels (default 0)' },
+    labelSet: { type: 'string', enum: [...LABEL_SET_NAMES], description: 'label set of the labels, masks and JSON (docs/label-sets.md; default: the model\'s own)' },
   },
 } as const;
 
@@ -58,7 +78,7 @@ export const JSON_ANSWER_SCHEMA = {
     timings: { type: 'object', description: 'milliseconds: queue, decode, preprocess, inference, postprocess, encode, total', additionalProperties: { type: 'number' } },
     outputs: {
       type: 'object',
-      description: 'base64 PNGs by kind; masks is an object of base64 PNGs by class name',
+      description: 'base64 PNGs by kind; masks is an object of base64 PNGs by class name, region by region name',
       additionalProperties: { anyOf: [{ type: 'string' }, { type: 'object', additionalProperties: { type: 'string' } }] },
     },
   },
@@ -67,7 +87,7 @@ export const JSON_ANSWER_SCHEMA = {
 /** The request body, for the OpenAPI document. */
 export const REQUEST_BODY_DOC = {
   content: {
-    ...Object.fromEntries([...IMAGE_TYPES.filter((t) => !['image/jpg', 'image/pjpeg', 'image/heic'].includes(t)), 'application/octet-stream'].map((t) => [t, { schema: { type: 'string', format: 'binary' } }])),
+    ...Object.fromEntries([...IMAGE_TYPES.filter((t) => !['image/jpg', 'image/pjpeg', 'image/heic', 'image/x-ms-bmp'].includes(t)), 'application/octet-stream'].map((t) => [t, { schema: { type: 'string', format: 'binary' } }])),
     [MULTIPART_TYPE]: { schema: { type: 'object', properties: { image: { type: 'string', format: 'binary' } }, required: ['image'] } },
   },
 };
