@@ -2,8 +2,8 @@
  * The budget of test-time augmentation: every pass of a parse (the model input at each scale,
  * twice with flip) costs the model time and memory in proportion to its pixels, and a single large
  * pass costs more than that (SegFormer's first-stage attention grows with the square of the pixels:
- * on the embedded model a parse of a 300x200 photo peaked at 0.35 GB with scales [1], 0.83 GB with
- * [1, 2], 1.8 GB with [1, 3] and 4.9 GB with [1, 3.9, 4]; `/usr/bin/time -v faceparse parse
+ * on the embedded model a parse of a 300x200 photo peaked at 0.33 GiB with scales [1], 0.79 GiB
+ * with [1, 2], 1.7 GiB with [1, 3] and 4.7 GiB with [1, 3.9, 4]; `/usr/bin/time -v faceparse parse
  * --faces off --scales ...`). So the model-input pixels of all passes of one parse are counted and
  * bounded by `maxModelPixels`, and the service counts them in its pixel budget and its pace.
  */
@@ -13,7 +13,7 @@ import { scaledInputSize } from '../postprocess/multiscale.js';
 /**
  * Default bound on the model-input pixels of all passes of one parse: eight passes of a 512x512
  * model (e.g. scales 0.75,1,1.25 with flip, or 1,2), which keeps one parse of the embedded
- * model under about 1.3 GB whatever the scales.
+ * model under about 1.3 GiB whatever the scales ([1, 2.6], about the most it allows: 1.21 GiB).
  */
 export const DEFAULT_MAX_MODEL_PIXELS = 8 * 512 * 512;
 
