@@ -15,7 +15,6 @@
  */
 import { existsSync, mkdirSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { performance } from 'node:perf_hooks';
 import sharp from 'sharp';
 import { CELEBAMASK_HQ_LABELS } from '../src/base/labels.js';
 import { summarizeLabels } from '../src/postprocess/summary.js';

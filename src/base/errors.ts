@@ -11,6 +11,8 @@ export type FaceParseErrorCode =
   | 'MODEL_INVALID'
   /** The model ran but its output for one input is unusable (non-finite or empty logits). */
   | 'MODEL_OUTPUT_INVALID'
+  /** The model could not run on one input (onnxruntime refused it: a photo too small or too large for the model). */
+  | 'MODEL_RUN_FAILED'
   | 'MODEL_FILE_MISSING'
   | 'HUB_OFFLINE'
   | 'HUB_HTTP'
@@ -33,6 +35,6 @@ export class FaceParseError extends Error {
 export function isInputError(error: unknown): boolean {
   return (
     error instanceof FaceParseError &&
-    (error.code === 'INPUT_UNREADABLE' || error.code === 'INPUT_EMPTY' || error.code === 'INPUT_TOO_LARGE' || error.code === 'MODEL_OUTPUT_INVALID')
+    (error.code === 'INPUT_UNREADABLE' || error.code === 'INPUT_EMPTY' || error.code === 'INPUT_TOO_LARGE' || error.code === 'MODEL_OUTPUT_INVALID' || error.code === 'MODEL_RUN_FAILED')
   );
 }

@@ -7,7 +7,7 @@
  * data stops the run with an error naming what is wrong, unless --skip-bad (then skipped samples are
  * listed). Errors are thrown as FaceParseError for the caller of `parseAsync` (src/cli/main.ts) to print.
  */
-import { Command, Option } from 'commander';
+import { type Command, Option } from 'commander';
 import { FaceParseError } from '../base/errors.js';
 import type { ModelVariant } from '../base/types.js';
 import { LABEL_SET_NAMES, LABEL_SETS, type LabelSetName } from '../base/labelSets.js';

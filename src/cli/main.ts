@@ -53,6 +53,7 @@ export async function main(argv: string[]): Promise<number> {
   }
 }
 
-main(process.argv).then((code) => {
+// main() catches every error itself (the exit code says what happened), so its promise never rejects.
+void main(process.argv).then((code) => {
   process.exitCode = code;
 });

@@ -5,7 +5,7 @@
  * stderr: a bar when stderr is a terminal and `CI` is unset, plain lines otherwise. Errors are
  * thrown as FaceParseError for the caller of `parseAsync` (src/cli/main.ts) to print.
  */
-import { Command, Option } from 'commander';
+import { type Command, Option } from 'commander';
 import { FaceParseError } from '../base/errors.js';
 import { parseModelId } from '../hub/ids.js';
 import { modelInfo, type ModelInfo } from '../hub/info.js';

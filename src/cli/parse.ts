@@ -4,7 +4,7 @@
  */
 import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
-import { Command, Option } from 'commander';
+import { type Command, Option } from 'commander';
 import { FaceParseError } from '../base/errors.js';
 import type { ModelVariant } from '../base/types.js';
 import { DEFAULT_OUTPUTS, OUTPUT_KINDS, parseOutputKinds, type OutputKind } from '../outputs/kinds.js';
@@ -13,8 +13,8 @@ import { expandInputs } from '../node/inputs.js';
 import { processIO, type CommandIO } from './io.js';
 import { HUB_TIMEOUT_HELP, hubTimeoutOption } from './models.js';
 import { parseScaleList } from '../pipeline/optionText.js';
-import { prepareOutDir, refuseOutputsOnInputs } from '../node/outputPlan.js';
-import { createProgress, type ProgressIO } from './progress.js';
+import { prepareOutDir, refuseOutputsOnInputs, removeIfUnused } from '../node/outputPlan.js';
+import { createProgress } from './progress.js';
 import { addRegionOptions, regionChoices, type RegionFlags } from './regionOptions.js';
 import { checkRegionsForModel } from '../masks/regions.js';
 
@@ -34,6 +34,7 @@ interface ParseFlags extends RegionFlags {
   scales?: string;
   alpha: string;
   maxPixels?: string;
+  maxModelPixels?: string;
   revision?: string;
   cacheDir?: string;
   endpoint?: string;
@@ -49,7 +50,7 @@ export function parseOutputs(value: string): OutputKind[] {
 
 function positiveInt(value: string | undefined, flag: string): number | undefined {
   if (value === undefined) return undefined;
-  if (!/^\d+$/.test(value) || Number(value) < 1) throw new FaceParseError('INVALID_ARGUMENT', `${flag} must be a whole number >= 1, got "${value}"`);
+  if (!/^\d+$/.test(value) || Number(value) < 1 || !Number.isSafeInteger(Number(value))) throw new FaceParseError('INVALID_ARGUMENT', `${flag} must be a whole number from 1 to ${Number.MAX_SAFE_INTEGER}, got "${value}"`);
   return Number(value);
 }
 
@@ -77,6 +78,7 @@ export function registerParseCommand(program: Command, io: CommandIO = processIO
     .option('--scales <list>', 'multi-scale test-time augmentation: also run each photo at these multiples of the model input size and average the logits, e.g. 0.75,1,1.25 (must include 1; about 3x the inference time for that list)')
     .option('--no-spinning', "let onnxruntime's idle threads sleep between operators (faster when other processes share the cores)")
     .option('--max-pixels <n>', 'largest accepted image in pixels (decompression-bomb guard)', String(100_000_000))
+    .option('--max-model-pixels <n>', 'largest model input of one parse in pixels, every pass of --scales and --flip counted (default 2097152: 8 passes of a 512x512 model)')
     .option('--revision <rev>', 'hub revision when the id has no @revision (default: main)')
     .option('--cache-dir <dir>', 'hub cache (default: HF_HUB_CACHE, $HF_HOME/hub or ~/.cache/huggingface/hub)')
     .option('--endpoint <url>', 'hub endpoint (default: HF_ENDPOINT or https://huggingface.co)')
@@ -108,12 +110,37 @@ export async function runParse(inputs: string[], flags: ParseFlags, io: CommandI
   const say = (line: string) => void io.stderr.write(line + '\n');
   const threads = cappedThreads(positiveInt(flags.threads, '--threads'), say);
   const maxInputPixels = positiveInt(flags.maxPixels, '--max-pixels');
+  const maxModelPixels = positiveInt(flags.maxModelPixels, '--max-model-pixels');
   const scales = flags.scales === undefined ? undefined : parseScaleList(flags.scales, '--scales');
   const requestedSessions = positiveInt(flags.sessions, '--sessions');
   const network = hubTimeoutOption(flags.hubTimeout);
   // The output folder is checked (and created) before anything is read or loaded: a file or an
   // unwritable folder is one error line, not a failure after the model has loaded.
-  const outReal = await prepareOutDir(flags.out);
+  const outDir = await prepareOutDir(flags.out);
+  try {
+    return await parseInto(outDir.real, inputs, flags, io, { outputs, choices, alpha, say, threads, maxInputPixels, maxModelPixels, scales, requestedSessions, network });
+  } finally {
+    // A run that wrote nothing leaves no empty output folder (only folders it created, only while empty).
+    await removeIfUnused(flags.out, outDir);
+  }
+}
+
+/** The flags of `parse`, checked and converted. */
+interface ParseSettings {
+  outputs: OutputKind[];
+  choices: ReturnType<typeof regionChoices>['choices'];
+  alpha: number;
+  say: (line: string) => void;
+  threads: number | undefined;
+  maxInputPixels: number | undefined;
+  maxModelPixels: number | undefined;
+  scales: number[] | undefined;
+  requestedSessions: number | undefined;
+  network: ReturnType<typeof hubTimeoutOption>;
+}
+
+async function parseInto(outReal: string, inputs: string[], flags: ParseFlags, io: CommandIO, settings: ParseSettings): Promise<number> {
+  const { outputs, choices, alpha, say, threads, maxInputPixels, maxModelPixels, scales, requestedSessions, network } = settings;
   const expanded = await expandInputs(inputs, { skip: [{ dir: outReal, why: 'it is the --out folder (its outputs are not parsed again)' }] });
   const planned = await refuseOutputsOnInputs(expanded.files, outReal, outputs);
   const files = planned.files;
@@ -136,6 +163,7 @@ export async function runParse(inputs: string[], flags: ParseFlags, io: CommandI
     device: flags.device,
     spinning: flags.spinning,
     maxInputPixels,
+    maxModelPixels,
     revision: flags.revision,
     cacheDir: flags.cacheDir,
     endpoint: flags.endpoint,
@@ -182,7 +210,13 @@ export async function runParse(inputs: string[], flags: ParseFlags, io: CommandI
     await parser.close();
   }
   const seconds = (performance.now() - started) / 1000;
-  say(`parsed ${done} of ${files.length + problems.length} input${files.length + problems.length === 1 ? '' : 's'} with ${parser.model} (${parser.variant}) in ${seconds.toFixed(1)} s` + (failed ? `; ${failed} failed` : '') + ` -> ${flags.out}`);
+  const notPhotos = expanded.notPhotos.length;
+  say(
+    `parsed ${done} of ${files.length + problems.length} input${files.length + problems.length === 1 ? '' : 's'} with ${parser.model} (${parser.variant}) in ${seconds.toFixed(1)} s` +
+      (failed ? `; ${failed} failed` : '') +
+      (notPhotos ? `; ${notPhotos} file${notPhotos === 1 ? '' : 's'} that ${notPhotos === 1 ? 'is' : 'are'} not ${notPhotos === 1 ? 'a photo' : 'photos'} skipped` : '') +
+      (done > 0 ? ` -> ${flags.out}` : ''),
+  );
   return failed;
 }
 

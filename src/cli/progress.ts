@@ -1,6 +1,6 @@
 /**
- * Progress for long commands: a bar on an interactive terminal, plain lines in CI, pipes and
- * files (one per item, so logs stay readable), nothing but errors with --quiet.
+ * Progress for long commands: one line per item everywhere, with a bar below the lines on an
+ * interactive terminal; plain lines only in CI, pipes and files; nothing but errors with --quiet.
  */
 import cliProgress from 'cli-progress';
 
@@ -10,7 +10,7 @@ export interface ProgressIO {
 }
 
 export interface Progress {
-  /** One item done; `line` is what plain mode prints for it. */
+  /** One item done; `line` (if any) is printed for it, above the bar on a terminal, unless quiet. */
   tick(name: string, line: string): void;
   /** A message that must be seen (errors): printed above the bar. */
   error(line: string): void;
@@ -30,7 +30,9 @@ export function createProgress(total: number, io: ProgressIO, options: { quiet?:
       stop: () => undefined,
     };
   }
-  const bar = new cliProgress.SingleBar(
+  // A MultiBar of one bar: it can print lines above its bar (a SingleBar saves and restores the
+  // cursor, so lines written around it are overwritten: each photo's line vanished under the bar).
+  const bars = new cliProgress.MultiBar(
     {
       format: `${options.label ?? 'parsing'} {bar} {value}/{total} | {eta_formatted} left | {name}`,
       stream: io.stderr,
@@ -40,14 +42,20 @@ export function createProgress(total: number, io: ProgressIO, options: { quiet?:
     },
     cliProgress.Presets.shades_classic,
   );
-  bar.start(total, 0, { name: '' });
+  const bar = bars.create(total, 0, { name: '' });
+  const above = (line: string) => {
+    bars.log(line + '\n');
+    bars.update(); // now, not at the next redraw: the line shows when its photo is done
+  };
   return {
-    tick: (name) => bar.increment(1, { name }),
-    error: (line) => {
-      bar.stop();
-      write(line);
-      bar.start(total, bar.getProgress() * total, { name: '' });
+    tick: (name, line) => {
+      if (line && !options.quiet) above(line);
+      bar.increment(1, { name });
     },
-    stop: () => bar.stop(),
+    error: above,
+    stop: () => {
+      bars.update();
+      bars.stop();
+    },
   };
 }

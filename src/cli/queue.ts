@@ -4,7 +4,7 @@
  * stdout (submit: the batch id as the last line; status/list: text or --json); progress and
  * notes to stderr. bullmq, ioredis and the queue code are loaded by the actions, not here.
  */
-import { Command, Option } from 'commander';
+import { type Command, Option } from 'commander';
 import { FaceParseError } from '../base/errors.js';
 import type { ModelVariant } from '../base/types.js';
 import { DEFAULT_OUTPUTS, OUTPUT_KINDS, parseOutputKinds } from '../outputs/kinds.js';
@@ -28,6 +28,7 @@ interface SubmitFlags extends QueueFlags, RegionFlags {
   name?: string;
   attempts: string;
   backoff: string;
+  jobSecretFile?: string;
 }
 
 async function target(flags: QueueFlags, io: CommandIO) {
@@ -72,7 +73,8 @@ export function registerQueueCommand(program: Command, io: CommandIO = processIO
       .option('--scales <list>', 'multi-scale test-time augmentation, as faceparse parse --scales')
       .option('--name <name>', 'a name for the batch, shown by status and list')
       .option('--attempts <n>', 'tries per job for errors other than bad input (bad input fails at once)', '3')
-      .option('--backoff <ms>', 'wait before the first retry, doubling each time', '2000'),
+      .option('--backoff <ms>', 'wait before the first retry, doubling each time', '2000')
+      .option('--job-secret-file <file>', 'sign each job with the secret in this file (also FACEPARSE_JOB_SECRET), for workers that take signed jobs only'),
   )).action(async (inputs: string[], flags: SubmitFlags) => {
     const { outputs, choices } = regionChoices(flags, parseOutputKinds(flags.outputs, '--outputs'));
     const alpha = Number(flags.alpha);
@@ -80,6 +82,8 @@ export function registerQueueCommand(program: Command, io: CommandIO = processIO
     const scales = flags.scales === undefined ? undefined : parseScaleList(flags.scales, '--scales');
     const attempts = wholeNumber(flags.attempts, '--attempts')!;
     const backoffMs = wholeNumber(flags.backoff, '--backoff', 0)!;
+    const { readJobSecret } = await import('./jobSecret.js');
+    const jobSecret = readJobSecret(flags.jobSecretFile, io.env.FACEPARSE_JOB_SECRET);
     const [{ modelRequest }, { submitBatch }, { withQueue }] = await Promise.all([
       import('../queue/modelIdentity.js'),
       import('../queue/submit.js'),
@@ -88,7 +92,7 @@ export function registerQueueCommand(program: Command, io: CommandIO = processIO
     const model = modelRequest(flags.model, flags.variant);
     const t = await target(flags, io);
     const submitted = await withQueue(t, async (session) => {
-      const result = await submitBatch(session.queue, session.store, { inputs, out: flags.out, outputs, alpha, model, faces: flags.faces, flip: flags.flip === true, scales, ...choices, name: flags.name, attempts, backoffMs });
+      const result = await submitBatch(session.queue, session.store, { inputs, out: flags.out, outputs, alpha, model, faces: flags.faces, flip: flags.flip === true, scales, ...choices, name: flags.name, attempts, backoffMs, jobSecret });
       for (const note of result.notes) io.stderr.write(`note: ${note}\n`);
       for (const s of result.skipped) io.stderr.write(`error: ${s.error}\n`);
       io.stderr.write(`submitted ${result.total} job${result.total === 1 ? '' : 's'} to ${session.where}` + (result.skipped.length ? `; ${result.skipped.length} input${result.skipped.length === 1 ? '' : 's'} skipped` : '') + '\n');

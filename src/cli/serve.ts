@@ -5,7 +5,7 @@
  * those in flight finish (up to --grace), the model is closed, exit 0; a second signal, or
  * requests still running after the grace period, cut them and exit 1.
  */
-import { Command, Option } from 'commander';
+import { type Command, Option } from 'commander';
 import { FaceParseError } from '../base/errors.js';
 import type { Device, ModelVariant } from '../base/types.js';
 import { processIO, type CommandIO } from './io.js';
@@ -23,6 +23,7 @@ interface ServeFlags {
   concurrency?: string;
   queue?: string;
   maxPixelsInFlight: string;
+  maxModelPixels?: string;
   sessions?: string;
   timeout: string;
   grace?: string;
@@ -40,7 +41,7 @@ interface ServeFlags {
 
 function wholeNumber(value: string | undefined, flag: string, min: number): number | undefined {
   if (value === undefined) return undefined;
-  if (!/^\d+$/.test(value) || Number(value) < min) throw new FaceParseError('INVALID_ARGUMENT', `${flag} must be a whole number >= ${min}, got "${value}"`);
+  if (!/^\d+$/.test(value) || Number(value) < min || !Number.isSafeInteger(Number(value))) throw new FaceParseError('INVALID_ARGUMENT', `${flag} must be a whole number from ${min} to ${Number.MAX_SAFE_INTEGER}, got "${value}"`);
   return Number(value);
 }
 
@@ -66,12 +67,13 @@ export function registerServeCommand(program: Command, io: CommandIO = processIO
     .option('--max-body-mb <n>', 'largest request body in MB (413 beyond)', '20')
     .option('--max-pixels <n>', 'largest image in pixels, the decompression-bomb guard (413 beyond)', '40000000')
     .option('--concurrency <n>', 'parses at once (default: one per core)')
+    .option('--max-model-pixels <n>', 'largest model input of one parse in pixels, every pass of scales and flip counted (default 2097152: 8 passes of a 512x512 model)')
     .option('--max-pixels-in-flight <n>', 'pixels the parses running at once may hold together: bounds memory whatever the core count (one photo alone always runs)', '40000000')
     .option('--sessions <n>', 'model sessions sharing the threads (default 1; several 1-thread sessions can raise throughput under load, see bench/serve.ts)')
     .option('--queue <n>', 'requests that may wait for a parse; beyond, 503 with Retry-After (default: 2 x concurrency)')
     .option('--timeout <seconds>', 'deadline of a request, upload and queue wait included (504 beyond)', '30')
     .option('--grace <seconds>', 'on SIGTERM/SIGINT, how long requests in flight may take to finish (default: the --timeout, which bounds every request)')
-    .option('--api-key <key>', 'require Authorization: Bearer <key> on /v1/* and /metrics (repeat for several keys; also FACEPARSE_API_KEYS, comma-separated)', collect, [])
+    .option('--api-key <key>', 'require Authorization: Bearer <key> (or X-API-Key: <key>) on /v1/*, /metrics and every route but probes, docs and the web app (repeat for several keys; also FACEPARSE_API_KEYS, comma-separated)', collect, [])
     .option('--api-key-file <file>', 'file of API keys, one per line (# comments)')
     .option('--cors <origins>', 'allow these browser origins (comma list, or * for any); default: CORS off')
     .option('--app-dir <dir>', 'static web app served at / (default: the package dist/app)')
@@ -105,6 +107,7 @@ export async function runServe(flags: ServeFlags, io: CommandIO = processIO()): 
       device: flags.device,
       spinning: flags.spinning,
       maxInputPixels: wholeNumber(flags.maxPixels, '--max-pixels', 1),
+      maxModelPixels: wholeNumber(flags.maxModelPixels, '--max-model-pixels', 1),
       revision: flags.revision,
       cacheDir: flags.cacheDir,
       endpoint: flags.endpoint,

@@ -4,7 +4,7 @@
  * queue when their lock expires). The model is loaded once, before the first job.
  */
 import { availableParallelism } from 'node:os';
-import { Command, Option } from 'commander';
+import { type Command, Option } from 'commander';
 import type { ModelVariant } from '../base/types.js';
 import { addQueueOptions, logLine, wholeNumber, type QueueFlags } from './queueOptions.js';
 
@@ -17,6 +17,7 @@ interface WorkerFlags extends QueueFlags {
   device?: 'cpu' | 'cuda';
   spinning: boolean;
   maxPixels?: string;
+  maxModelPixels?: string;
   cacheDir?: string;
   endpoint?: string;
   token?: string;
@@ -24,7 +25,11 @@ interface WorkerFlags extends QueueFlags {
   lockDuration?: string;
   stalledInterval?: string;
   maxStalled: string;
+  allowRoot: string[];
+  jobSecretFile?: string;
 }
+
+const collect = (value: string, previous: string[]) => [...previous, value];
 
 export function registerWorkerCommand(program: Command): void {
   addQueueOptions(
@@ -39,13 +44,16 @@ export function registerWorkerCommand(program: Command): void {
       .addOption(new Option('--device <device>', 'where the model runs').choices(['cpu', 'cuda']).default('cpu'))
       .option('--no-spinning', "let onnxruntime's idle threads sleep between operators (faster when other processes share the cores)")
       .option('--max-pixels <n>', 'largest accepted image in pixels (decompression-bomb guard)', String(100_000_000))
+      .option('--max-model-pixels <n>', 'largest model input of one parse in pixels, every pass of --scales and --flip counted (default 2097152: 8 passes of a 512x512 model)')
       .option('--cache-dir <dir>', 'hub cache (default: HF_HUB_CACHE, $HF_HOME/hub or ~/.cache/huggingface/hub)')
       .option('--endpoint <url>', 'hub endpoint (default: HF_ENDPOINT or https://huggingface.co)')
       .option('--token <token>', 'hub token (default: HF_TOKEN)')
       .option('--offline', 'never use the network (also HF_HUB_OFFLINE=1)')
       .option('--lock-duration <ms>', 'a job whose worker stops renewing its lock this long is stalled and returned to the queue (default 15000)')
       .option('--stalled-interval <ms>', 'how often to look for stalled jobs (default 5000)')
-      .option('--max-stalled <n>', 'times a job may be returned after stalling before it fails', '2'),
+      .option('--max-stalled <n>', 'times a job may be returned after stalling before it fails', '2')
+      .option('--allow-root <dir>', 'a folder jobs may read photos from and write outputs to (repeat for several; also FACEPARSE_ALLOW_ROOTS, colon-separated); jobs outside are failed. Without any, jobs may read and write any file this user can', collect, [])
+      .option('--job-secret-file <file>', 'take only jobs signed with the secret in this file (as queue submit --job-secret-file signs them; also FACEPARSE_JOB_SECRET)'),
   ).action(async (flags: WorkerFlags) => {
     const log = logLine(process.stderr);
     // Signals are caught from the start. While the model loads, a signal is noted and honoured once it
@@ -65,6 +73,10 @@ export function registerWorkerCommand(program: Command): void {
       import('../queue/worker.js'),
     ]);
     const target = queueTarget(flags);
+    const [{ resolveRoots, rootsFromEnv }, { readJobSecret }] = await Promise.all([import('../queue/jobAccess.js'), import('./jobSecret.js')]);
+    // Checked before the model loads: a wrong root is one error line, not a failure after a minute.
+    const allowRoots = await resolveRoots([...flags.allowRoot, ...rootsFromEnv(process.env.FACEPARSE_ALLOW_ROOTS)]);
+    const jobSecret = readJobSecret(flags.jobSecretFile, process.env.FACEPARSE_JOB_SECRET);
     const concurrency = wholeNumber(flags.concurrency, '--concurrency') ?? 1;
     const threads = wholeNumber(flags.threads, '--threads');
     const pool = new ParserPool({
@@ -78,6 +90,7 @@ export function registerWorkerCommand(program: Command): void {
         device: flags.device,
         spinning: flags.spinning,
         maxInputPixels: wholeNumber(flags.maxPixels, '--max-pixels'),
+        maxModelPixels: wholeNumber(flags.maxModelPixels, '--max-model-pixels', 1),
         cacheDir: flags.cacheDir,
         endpoint: flags.endpoint,
         token: flags.token,
@@ -102,6 +115,8 @@ export function registerWorkerCommand(program: Command): void {
       lockDuration: wholeNumber(flags.lockDuration, '--lock-duration'),
       stalledInterval: wholeNumber(flags.stalledInterval, '--stalled-interval'),
       maxStalledCount: wholeNumber(flags.maxStalled, '--max-stalled', 0),
+      allowRoots,
+      jobSecret,
       log,
     });
     const signal = await new Promise<string>((resolve) => (onSignal = resolve));

@@ -2,7 +2,9 @@
  * Layout (a): `images/` and `masks/` side by side, a photo and its label map sharing a name
  * (`images/<id>.jpg` + `masks/<id>.png`), as in `../shared/data/celebamask-mini/<split>/`.
  */
-import { join } from 'node:path';
+import { open } from 'node:fs/promises';
+import { extname, join } from 'node:path';
+import { bmpSize } from '../image/bmp.js';
 import { loadSharp } from '../platform/node/sharp.js';
 import { FaceParseError } from '../base/errors.js';
 import { CELEBAMASK_HQ_LABELS } from '../base/labels.js';
@@ -22,6 +24,15 @@ export interface PairedFoldersOptions {
 export async function imageSize(path: string): Promise<{ width: number; height: number }> {
   const sharp = await loadSharp();
   try {
+    if (extname(path).toLowerCase() === '.bmp') {
+      // libvips reads no BMP; the header holds the size (BMPs have no EXIF orientation).
+      const header = new Uint8Array(26);
+      const file = await open(path);
+      await file.read(header, 0, header.length, 0).finally(() => file.close());
+      const bmp = bmpSize(header);
+      if (!bmp) throw new Error('not a BMP file');
+      return bmp;
+    }
     const meta = await sharp(path).metadata();
     const upright = meta.autoOrient ?? meta;
     if (!upright.width || !upright.height) throw new Error('no size in header');

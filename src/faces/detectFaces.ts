@@ -1,19 +1,24 @@
 /**
- * Find every face in a photo with BlazeFace back-256.
+ * Find every face in a photo with BlazeFace back-256, each once.
  *
- * First pass: the whole photo letterboxed into 256x256 (one area-averaged resampling, black
- * bars). The detector finds faces down to about 11 input pixels (the crowd photo of
- * ../shared/data/photos: 16 faces of 11-42 px), so in a large group photo smaller faces are
- * missed. Second pass, only where it can matter (the letterbox shrinks the photo by more than 2x,
- * and the first pass found no face, or one near that floor, a hint of more below it): overlapping
- * square tiles at twice the first pass's zoom (see `tileViews`); it finds one more face in the
- * crowd photo. Candidates of every view are mapped into photo pixels and merged by one weighted
- * NMS. Photos whose faces are all bigger than that never pay for the second pass (6-9 detector runs).
+ * Views (detectorViews.ts): the whole photo letterboxed into 256x256, then, where it can matter,
+ * levels of overlapping tiles each 2.5x finer, down to the zoom at which a 12 px face is 18-20
+ * input pixels. A finer level runs only while the faces found so far include one near the current level's
+ * floor (under NEAR_FLOOR_INPUT_PX), or none at all: a hint of more faces below it. So a portrait
+ * costs one detector run and a crowd of small faces a few dozen (at most 1 + MAX_TILE_RUNS).
+ * Detections are mapped into photo pixels, merged within each level by weighted NMS and across
+ * levels by mergeAcrossViews (mergeDetections.ts); those whose keypoints are not laid out as a
+ * face's are dropped (faceShape.ts), and unsure ones are kept only if a second look at a better
+ * zoom finds them again (secondLook.ts).
  */
 import type { RgbImage } from '../base/types.js';
 import { applyAffine } from './affine.js';
 import { BLAZEFACE_INPUT_SIZE, BLAZEFACE_OUTPUTS, decodeBlazeFace, weightedNms } from './blazeFace.js';
-import type { Affine, Box, DetectedFace, TensorRunner } from './types.js';
+import { letterboxView, levelTiles, tileLevels, viewScale, type DetectorView } from './detectorViews.js';
+import { plausibleFace } from './faceShape.js';
+import { mergeAcrossViews, type ViewDetection } from './mergeDetections.js';
+import { confirmFaces } from './secondLook.js';
+import type { Box, DetectedFace, TensorRunner } from './types.js';
 import { warpAffine } from './warp.js';
 
 export interface DetectOptions {
@@ -21,58 +26,29 @@ export interface DetectOptions {
   minScore?: number;
   /** IoU at which detections are merged by weighted NMS. Default 0.3 (MediaPipe's). */
   iouThreshold?: number;
-  /** Run the tiled second pass for small faces in large photos where it can matter. Default true. */
+  /** Run the tile levels for small faces where they can matter. Default true. */
   smallFaces?: boolean;
+  /**
+   * Drop boxes whose keypoints are not laid out as a face's and look again at unsure ones (default
+   * true). false returns every merged detection, for measuring the checks.
+   */
+  checkShape?: boolean;
 }
 
 /**
- * A face whose box is under this many detector-input pixels in the first pass is near the
- * detector's floor, which suggests more faces below it (a crowd), so the tiled pass runs.
+ * A face under this many input pixels of a level is near the detector's floor, which suggests
+ * more faces below it (a crowd), so the next finer level runs.
  */
-export const SMALL_FACE_INPUT_PX = 14;
+export const NEAR_FLOOR_INPUT_PX = 20;
 const DETECTOR_SAMPLES = 3;
-/** Zoom of the tiled pass relative to the letterbox. */
-const TILE_ZOOM = 2;
-/** Neighbouring tiles overlap by this share of a tile, so every face up to that size lies whole in one. */
-const TILE_OVERLAP = 0.35;
-
-/** One detector input: a square view of the photo and the map from its 256 grid into the photo. */
-export interface DetectorView {
-  /** Detector input coordinates -> photo coordinates. */
-  toPhoto: Affine;
-  /** The part of the photo it covers, for the tile-border filter (the whole photo for the letterbox). */
-  region: Box;
-  tiled: boolean;
-}
-
-/** The whole photo, scaled to fit 256x256 and centred, black bars around it. */
-export function letterboxView(width: number, height: number): DetectorView {
-  const size = BLAZEFACE_INPUT_SIZE;
-  const scale = Math.max(width, height) / size; // photo pixels per input pixel
-  const ox = (size - width / scale) / 2;
-  const oy = (size - height / scale) / 2;
-  return { toPhoto: [scale, 0, -ox * scale, 0, scale, -oy * scale], region: { x: 0, y: 0, width, height }, tiled: false };
-}
-
-/** Overlapping square tiles of side long/TILE_ZOOM covering the photo (none when the photo is small). */
-export function tileViews(width: number, height: number): DetectorView[] {
-  const side = Math.max(width, height) / TILE_ZOOM;
-  if (side < BLAZEFACE_INPUT_SIZE) return []; // the tiles would only magnify: nothing new to find
-  const starts = (length: number): number[] => {
-    if (length <= side) return [(length - side) / 2];
-    const count = Math.ceil((length - side) / (side * (1 - TILE_OVERLAP))) + 1;
-    const step = (length - side) / (count - 1);
-    return Array.from({ length: count }, (_, i) => i * step);
-  };
-  const scale = side / BLAZEFACE_INPUT_SIZE;
-  const views: DetectorView[] = [];
-  for (const y of starts(height)) {
-    for (const x of starts(width)) {
-      views.push({ toPhoto: [scale, 0, x, 0, scale, y], region: { x, y, width: side, height: side }, tiled: true });
-    }
-  }
-  return views;
-}
+/** MediaPipe's default score: from here on a detection counts as a face (and is checked as one). */
+const SURE_SCORE = 0.5;
+/** Faces scoring under this get a second look (secondLook.ts): 5% of the true faces, most wrong boxes. */
+export const LOOK_AGAIN_BELOW = 0.75;
+/** The score a second look must give the same face to confirm it: evidence, not a detection of its own. */
+const CONFIRM_SCORE = 0.35;
+/** A tile level keeps faces up to this many times the coarser view's near-floor size. */
+const LEVEL_LARGEST_FACE = 2;
 
 /** NHWC float32 in [-1, 1], as BlazeFace expects. */
 function viewInput(image: RgbImage, view: DetectorView): Float32Array {
@@ -123,14 +99,49 @@ export async function runDetectorView(image: RgbImage, view: DetectorView, runne
 export async function detectFaces(image: RgbImage, runner: TensorRunner, options: DetectOptions = {}): Promise<DetectedFace[]> {
   const minScore = options.minScore ?? 0.5;
   const iouThreshold = options.iouThreshold ?? 0.3;
-  const first = letterboxView(image.width, image.height);
-  const candidates = await runDetectorView(image, first, runner, minScore);
-  const faces = weightedNms(candidates, iouThreshold);
-  const inputPx = 1 / first.toPhoto[0]; // detector-input pixels per photo pixel
-  const smallest = Math.min(...faces.map((f) => f.box.width * inputPx));
-  const tiles = options.smallFaces === false ? [] : tileViews(image.width, image.height);
-  if (tiles.length === 0 || (faces.length > 0 && smallest >= SMALL_FACE_INPUT_PX)) return faces;
-  for (const view of tiles) candidates.push(...(await runDetectorView(image, view, runner, minScore)));
-  return weightedNms(candidates, iouThreshold);
+  const checkShape = options.checkShape ?? true;
+  const { width, height } = image;
+  const found: ViewDetection[] = [];
+  const facesSoFar = () => mergeAcrossViews(found, iouThreshold).filter((f) => !checkShape || plausibleFace(f));
+  /** Runs one level's views; keeps faces up to `largest` photo pixels wide. */
+  let level = 0;
+  const runLevel = async (views: DetectorView[], largest = Infinity) => {
+    const candidates: DetectedFace[] = [];
+    for (const view of views) candidates.push(...(await runDetectorView(image, view, runner, minScore)));
+    const scale = viewScale(views[0]!);
+    for (const face of weightedNms(candidates, iouThreshold)) {
+      if (face.box.width <= largest) found.push({ face, inputWidth: face.box.width / scale, level });
+    }
+    level++;
+  };
+  const letterbox = letterboxView(width, height);
+  await runLevel([letterbox]);
+  if (options.smallFaces !== false) {
+    let coarser = viewScale(letterbox);
+    for (const scale of tileLevels(width, height)) {
+      const faces = facesSoFar().filter((f) => f.score >= SURE_SCORE);
+      const nearFloor = faces.some((f) => f.box.width / coarser < NEAR_FLOOR_INPUT_PX);
+      if (faces.length > 0 && !nearFloor) break;
+      // A tile level looks for the faces too small for the coarser view: a big box in an
+      // enlarged tile is texture (grass, hair, knit) more often than a face the coarser view missed.
+      await runLevel(levelTiles(width, height, scale, coarser), LEVEL_LARGEST_FACE * NEAR_FLOOR_INPUT_PX * coarser);
+      coarser = scale;
+    }
+  }
+  if (!checkShape) return facesSoFar();
+  const faces: DetectedFace[] = [];
+  const unsure: DetectedFace[] = [];
+  for (const face of facesSoFar()) {
+    // Under SURE_SCORE a candidate is only a hint for the caller's own rule (facesMode's auto), and
+    // a face cut by the photo's border gets no second look (half a face on black is no test).
+    const cut = face.box.x < 0 || face.box.y < 0 || face.box.x + face.box.width > width || face.box.y + face.box.height > height;
+    (face.score >= SURE_SCORE && face.score < LOOK_AGAIN_BELOW && !cut ? unsure : faces).push(face);
+  }
+  const confirmed = await confirmFaces(image, unsure, runner, CONFIRM_SCORE, iouThreshold);
+  // A second look can move an unsure box onto a face found before (a hand over a mouth, two
+  // guesses around one face): one box per face again.
+  return mergeAcrossViews(
+    [...faces.map((face) => ({ face, inputWidth: Infinity, level: 0 })), ...confirmed.map((face) => ({ face, inputWidth: Infinity, level: 1 }))],
+    iouThreshold,
+  );
 }
-

@@ -16,13 +16,18 @@ export async function parseFacesOfPhoto(
   run: ModelRun,
   setup: FaceCropSetup & FaceCropOptions,
 ): Promise<{ faces: FacesInit & { categoryMask: Uint8Array }; timings: { warp: number; inference: number; paste: number } }> {
+  // Runs overlap (flip's mirrored pass, batches and scales are sent at once, for a pool of
+  // sessions): inference is the time during which at least one run was in flight. The sum of the
+  // runs' durations is larger than the stage itself, and made warp (stage - inference) negative.
   let inference = 0;
+  let inFlight = 0;
+  let since = 0;
   const timedRun: ModelRun = async (pixels, batch, h, w) => {
-    const t = performance.now();
+    if (inFlight++ === 0) since = performance.now();
     try {
       return await run(pixels, batch, h, w);
     } finally {
-      inference += performance.now() - t;
+      if (--inFlight === 0) inference += performance.now() - since;
     }
   };
   const t0 = performance.now();

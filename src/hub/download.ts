@@ -144,7 +144,7 @@ function unreachable(client: HubClient, t: Target, detail: string, cause?: unkno
 }
 
 /** A limit of src/hub/transfer.ts stopped the request: said plainly, with the option that moves it. */
-function stalledError(client: HubClient, t: Target, origin: string, detail: string): FaceParseError {
+function stalledError(t: Target, origin: string, detail: string): FaceParseError {
   return new FaceParseError(
     'HUB_HTTP',
     `gave up downloading ${t.file} of ${describe(t)} from ${origin}: ${detail}; ` +
@@ -155,7 +155,7 @@ function stalledError(client: HubClient, t: Target, origin: string, detail: stri
 
 /** Maps a failed fetch or body read to the error to throw: a stall, the caller's abort, or a retryable network error. */
 function requestFailure(client: HubClient, t: Target, guard: GuardedRequest, url: string, error: unknown, signal: AbortSignal | undefined, detail?: string): unknown {
-  if (guard.stalled) return stalledError(client, t, new URL(url).origin, guard.stalled.detail);
+  if (guard.stalled) return stalledError(t, new URL(url).origin, guard.stalled.detail);
   if (isAbort(error, signal)) return error;
   return new RetryableError('network', unreachable(client, t, detail ?? networkDetail(error), error), { cause: error });
 }
@@ -315,6 +315,16 @@ function checkMetadata(client: HubClient, t: Target, meta: Opened['meta']): File
       `${client.endpoint} answered for ${t.file} of ${describe(t)} without a valid X-Repo-Commit header ` +
         `(got ${commit === undefined ? 'none' : JSON.stringify(commit)}), so it does not look like a Hugging Face hub; ` +
         'check --endpoint / HF_ENDPOINT and any proxy in between',
+    );
+  }
+  // A file asked for at a commit must come from that commit: a server that answers another (a mirror
+  // that ignores commits and serves its branch head) would mix two commits in one model, and the
+  // cache would file them under different snapshots.
+  if (isCommitHash(t.revision) && commit.toLowerCase() !== t.revision.toLowerCase()) {
+    throw new FaceParseError(
+      'HUB_HTTP',
+      `${client.endpoint} answered ${t.file} of ${t.id} from commit ${commit} when asked for commit ${t.revision}${t.asked ? ` (what ${t.asked} pointed to)` : ''}; ` +
+        'it does not serve files by commit, so the model\'s files could come from two commits: nothing of it was kept; retry, or pass --revision with a commit it serves',
     );
   }
   if (!etag || !ETAG_SAFE.test(etag)) {

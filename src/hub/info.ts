@@ -1,5 +1,5 @@
 /** What a model is: config.json and preprocessor_config.json summarised, and which ONNX variants exist. */
-import { readFile, stat } from 'node:fs/promises';
+import { stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { FaceParseError } from '../base/errors.js';
 import { readModelJson } from '../platform/node/files.js';
@@ -10,6 +10,7 @@ import {
   defaultModelMissing,
   hubContext,
   localModelMissing,
+  neitherFolderNorHub,
   hubRevision,
   parseModelSource,
   resolveHubFiles,
@@ -150,7 +151,9 @@ export async function modelInfo(source?: string, options: HubOptions = {}): Prom
   const ctx = hubContext(options);
   const { id } = parsed.id;
   const revision = hubRevision(parsed.id, options.revision);
-  const hub = await resolveHubFiles(ctx, id, revision, [CONFIG_FILE, PREPROCESSOR_FILE], 'fp32');
+  const hub = await resolveHubFiles(ctx, id, revision, [CONFIG_FILE, PREPROCESSOR_FILE], 'fp32').catch((error: unknown) => {
+    throw error instanceof FaceParseError && source !== undefined ? neitherFolderNorHub(source, error) : error;
+  });
   const config = await readJson(hub.paths[CONFIG_FILE]!, CONFIG_FILE);
   const preprocessor = await readJson(hub.paths[PREPROCESSOR_FILE]!, PREPROCESSOR_FILE);
   const repo = repoDir(ctx.client.cacheDir, id);

@@ -2,9 +2,8 @@
  * Model sources: a local folder, or a hub id `owner/name[@revision]` resolved from the cache
  * first and downloaded otherwise (unless offline).
  */
-import { existsSync, readFileSync, statSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { stat } from 'node:fs/promises';
-import { homedir } from 'node:os';
 import { dirname, isAbsolute, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { FaceParseError } from '../base/errors.js';
@@ -21,7 +20,7 @@ import {
   VARIANTS,
   type ModelVariant,
 } from './files.js';
-import { resolveNetworkLimits, type NetworkLimits } from './transfer.js';
+import { resolveNetworkLimits, } from './transfer.js';
 import { DEFAULT_REVISION, isCommitHash, parseModelId, validateRevision, type ModelId } from './ids.js';
 
 import type { HubOptions, ResolvedModel } from './types.js';
@@ -59,11 +58,54 @@ export function defaultModelMissing(dir: string): FaceParseError {
   );
 }
 
+/**
+ * What the parent of a missing folder holds, so that a typo shows next to what was meant:
+ * `/x/models holds: face-parsing-mini` or `/x/models does not exist either`.
+ */
+function parentHint(dir: string): string {
+  const parent = dirname(dir);
+  let names: string[];
+  try {
+    names = readdirSync(parent, { withFileTypes: true })
+      .filter((e) => e.isDirectory() && !e.name.startsWith('.'))
+      .map((e) => e.name)
+      .sort();
+  } catch {
+    return `${parent} does not exist either`;
+  }
+  if (names.length === 0) return `${parent} holds no folders`;
+  const shown = names.slice(0, 8).join(', ') + (names.length > 8 ? `, … ${names.length - 8} more` : '');
+  return `${parent} holds: ${shown}`;
+}
+
+const MODEL_FOLDER_HINT =
+  'pass --model with a model folder (config.json, preprocessor_config.json, onnx/model.onnx) or a hub id such as jonathandinu/face-parsing';
+
 /** The error for a local model folder that does not exist. */
 export function localModelMissing(dir: string): FaceParseError {
+  return new FaceParseError('MODEL_NOT_FOUND', `model folder ${dir} does not exist (${parentHint(dir)}); ${MODEL_FOLDER_HINT}`);
+}
+
+/**
+ * The error for a source written like a hub id (`models/face-parsing-min`) that is no folder here
+ * and failed on the hub too: a mistyped folder reads like an id, so both are said, the folder first
+ * when its parent folder exists (then a folder is what was most likely meant).
+ */
+export function neitherFolderNorHub(source: string, hubError: FaceParseError): FaceParseError {
+  const dir = resolve(source);
+  if (isDirectory(dirname(dir))) {
+    return new FaceParseError(
+      'MODEL_NOT_FOUND',
+      `model folder ${source} does not exist (no folder ${dir}; ${parentHint(dir)}); ` +
+        `tried as a hub id, it failed too: ${hubError.message}. ` +
+        `For a folder, check the name; for a hub model, check the id`,
+      { cause: hubError },
+    );
+  }
   return new FaceParseError(
-    'MODEL_NOT_FOUND',
-    `model folder ${dir} does not exist; pass --model with a model folder (config.json, preprocessor_config.json, onnx/model.onnx) or a hub id such as jonathandinu/face-parsing`,
+    hubError.code,
+    `${hubError.message}. "${source}" is not a model folder either (no folder ${dir}); for a folder, check the path`,
+    { cause: hubError },
   );
 }
 
@@ -99,8 +141,8 @@ export function parseModelSource(source: string | undefined): ModelSource {
     if (error instanceof FaceParseError) {
       throw new FaceParseError(
         'INVALID_ARGUMENT',
-        `model source "${source}" is neither an existing folder nor a valid hub id: ${error.message}. ` +
-          'For a folder, write it as ./path or an absolute path',
+        `model source "${source}" is neither an existing folder nor a valid hub id: no folder ${resolve(source)}, and ${error.message}. ` +
+          'For a folder, check the path (write it as ./path or an absolute path)',
       );
     }
     throw error;
@@ -337,8 +379,14 @@ export async function resolveModel(source?: string, options: HubOptions = {}): P
   const { id } = parsed.id;
   const revision = hubRevision(parsed.id, options.revision);
   const onnxFile = VARIANT_FILES[variant];
-  const hub = await resolveHubFiles(ctx, id, revision, [CONFIG_FILE, PREPROCESSOR_FILE, onnxFile], variant);
-  const data = await resolveHubExternalData(ctx, id, hub.commit, externalDataFile(onnxFile));
+  let hub: HubFiles;
+  let data: { path?: string; downloaded: boolean };
+  try {
+    hub = await resolveHubFiles(ctx, id, revision, [CONFIG_FILE, PREPROCESSOR_FILE, onnxFile], variant);
+    data = await resolveHubExternalData(ctx, id, hub.commit, externalDataFile(onnxFile));
+  } catch (error) {
+    throw error instanceof FaceParseError && source !== undefined ? neitherFolderNorHub(source, error) : error;
+  }
   return {
     dir: hub.dir,
     id,

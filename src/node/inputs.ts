@@ -28,8 +28,10 @@ export interface ExpandedInputs {
   files: InputFile[];
   /** Inputs that cannot be parsed, with why. */
   problems: Array<{ input: string; message: string }>;
-  /** Things said once that are no failure (a folder left out of the walk). */
+  /** Things said once that are no failure (a folder left out of the walk, files that are not photos). */
   notes: string[];
+  /** Files in input folders that are not photos (by extension), left out of the run and named in one note. */
+  notPhotos: string[];
 }
 
 export interface ExpandOptions {
@@ -49,6 +51,8 @@ async function realOrResolved(path: string): Promise<string> {
 
 interface Walk {
   files: Array<{ path: string; rel: string }>;
+  /** Regular files that are not photos, by extension. */
+  others: string[];
   problems: ExpandedInputs['problems'];
   notes: string[];
   visited: Set<string>;
@@ -98,8 +102,11 @@ async function walk(dir: string, rel: string, w: Walk): Promise<void> {
       await walk(path, entryRel, w);
       continue;
     }
-    if (!isImageName(entry.name)) continue;
     const isFile = info ? info.isFile() : entry.isFile();
+    if (!isImageName(entry.name)) {
+      if (isFile) w.others.push(path);
+      continue;
+    }
     if (!isFile) {
       const kind = info ?? (await stat(path).catch(() => undefined));
       w.problems.push({
@@ -116,6 +123,7 @@ export async function expandInputs(inputs: readonly string[], options: ExpandOpt
   const candidates: Array<{ path: string; stem: string }> = [];
   const problems: ExpandedInputs['problems'] = [];
   const notes: string[] = [];
+  const notPhotos: string[] = [];
   const skip = new Map<string, string>();
   for (const s of options.skip ?? []) skip.set(await realOrResolved(s.dir), s.why);
   for (const input of inputs) {
@@ -126,12 +134,17 @@ export async function expandInputs(inputs: readonly string[], options: ExpandOpt
       info = undefined;
     }
     if (info?.isDirectory()) {
-      const w: Walk = { files: [], problems, notes, visited: new Set(), skip };
+      const w: Walk = { files: [], others: [], problems, notes, visited: new Set(), skip };
       const skipWhy = skip.get(await realOrResolved(input));
       if (skipWhy !== undefined) notes.push(`${input} is walked though ${skipWhy.replace(/ \(.*\)$/, '')}: outputs already in it are parsed as photos; pass another --out to keep them apart`);
       await walk(input, '', w);
       if (w.files.length === 0 && !problems.some((p) => p.input.startsWith(input))) {
-        problems.push({ input, message: `folder ${input} has no images (${IMAGE_EXTENSIONS.join(' ')})` });
+        problems.push({
+          input,
+          message: `folder ${input} has no photos (${IMAGE_EXTENSIONS.join(' ')})` + (w.others.length > 0 ? `; it holds ${notPhotoList(w.others)}` : ''),
+        });
+      } else {
+        notPhotos.push(...w.others);
       }
       for (const f of w.files) candidates.push({ path: f.path, stem: join(relative('.', join(f.rel, '..')), stemOf(f.rel)) });
     } else if (info) {
@@ -172,5 +185,19 @@ export async function expandInputs(inputs: readonly string[], options: ExpandOpt
     byStem.set(c.stem, file);
     files.push(file);
   }
-  return { files, problems, notes };
+  if (notPhotos.length > 0) notes.push(`skipped ${notPhotoList(notPhotos)}`);
+  return { files, problems, notes, notPhotos };
+}
+
+const VIDEO_EXTENSIONS = new Set(['.mp4', '.mov', '.m4v', '.avi', '.mkv', '.webm', '.mpg', '.mpeg', '.wmv', '.3gp']);
+const LISTED = 10;
+
+/** `2 files that are not photos: a/clip.mp4, a/notes.txt (...)`: every name up to ten, with a word for videos. */
+function notPhotoList(paths: string[]): string {
+  const shown = paths.slice(0, LISTED).join(', ') + (paths.length > LISTED ? `, and ${paths.length - LISTED} more` : '');
+  const video = paths.find((p) => VIDEO_EXTENSIONS.has(extname(p).toLowerCase()));
+  return (
+    `${paths.length} file${paths.length === 1 ? '' : 's'} that ${paths.length === 1 ? 'is' : 'are'} not ${paths.length === 1 ? 'a photo' : 'photos'}: ${shown}` +
+    (video ? ` (faceparse parses photos; for a video, extract its frames first, e.g. \`ffmpeg -i ${basename(video)} frames/%05d.png\`)` : '')
+  );
 }

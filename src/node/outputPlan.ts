@@ -5,7 +5,7 @@
  * map). An input whose outputs would do that is refused, the others go on.
  */
 import { constants } from 'node:fs';
-import { access, mkdir, open, realpath, stat, unlink } from 'node:fs/promises';
+import { access, mkdir, open, realpath, rmdir, stat, unlink } from 'node:fs/promises';
 import { dirname, join, resolve, sep } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { FaceParseError } from '../base/errors.js';
@@ -48,18 +48,26 @@ function errnoWords(error: unknown): string {
   return code ?? (error as Error).message;
 }
 
+export interface OutDir {
+  /** The folder's real path. */
+  real: string;
+  /** The first folder this call created (`out` or a parent of it), when it created any: see {@link removeIfUnused}. */
+  created?: string;
+}
+
 /**
  * Makes sure `out` is a folder faceparse can write to, creating it if missing; one clear
- * FaceParseError otherwise (a file, a folder it cannot create or write). Returns its real path.
+ * FaceParseError otherwise (a file, a folder it cannot create or write).
  */
-export async function prepareOutDir(out: string, flag = '--out'): Promise<string> {
+export async function prepareOutDir(out: string, flag = '--out'): Promise<OutDir> {
   const info = await stat(out).catch(() => undefined);
   if (info && !info.isDirectory()) {
     throw new FaceParseError('INVALID_ARGUMENT', `${flag} ${out} is a file, not a folder; pass a folder for the outputs (it is created if missing)`);
   }
+  let created: string | undefined;
   if (!info) {
     try {
-      await mkdir(out, { recursive: true });
+      created = await mkdir(out, { recursive: true });
     } catch (error) {
       throw new FaceParseError('INVALID_ARGUMENT', `cannot create the output folder ${flag} ${out}: ${errnoWords(error)}; pass another ${flag}`, { cause: error });
     }
@@ -75,7 +83,24 @@ export async function prepareOutDir(out: string, flag = '--out'): Promise<string
     await unlink(probe).catch(() => {});
     throw new FaceParseError('INVALID_ARGUMENT', `cannot write to the output folder ${flag} ${out}: ${errnoWords(error)}; pass another ${flag}`, { cause: error });
   }
-  return realpath(out);
+  return { real: await realpath(out), ...(created ? { created: resolve(created) } : {}) };
+}
+
+/**
+ * Removes the folders {@link prepareOutDir} created for `out` while they are still empty: a run
+ * that wrote nothing (no photos, a model that failed to load, every photo failed) leaves no empty
+ * output folder behind. Only empty folders are removed (rmdir), from `out` up to the first created.
+ */
+export async function removeIfUnused(out: string, dir: OutDir): Promise<void> {
+  if (!dir.created) return;
+  for (let folder = resolve(out); ; folder = dirname(folder)) {
+    try {
+      await rmdir(folder);
+    } catch {
+      return; // not empty (something was written), or already gone
+    }
+    if (folder === dir.created || dirname(folder) === folder) return;
+  }
 }
 
 /**

@@ -40,6 +40,7 @@ import type { FaceParserOptions, ParseOptions } from './options.js';
 import { prepareInput, type PreparedInput } from './prepare.js';
 import { ParseResult } from './result.js';
 import { runWithTta } from './tta.js';
+import { checkAugmentation, checkMaxModelPixels, DEFAULT_MAX_MODEL_PIXELS } from './augmentation.js';
 
 export interface BatchItem {
   /** Position in the inputs. */
@@ -66,7 +67,7 @@ interface Prepared {
 const now = () => performance.now();
 
 /** What the constructor keeps of FaceParserOptions. */
-export type ConstructorOptions = Pick<FaceParserOptions, 'maxInputPixels' | 'maxInputBytes' | 'detector' | 'detection' | 'threads'>;
+export type ConstructorOptions = Pick<FaceParserOptions, 'maxInputPixels' | 'maxInputBytes' | 'maxModelPixels' | 'detector' | 'detection' | 'threads'>;
 
 /** Options objects of the public methods: absent or null means none; anything else but an object is refused. */
 export function optionsObject<T extends object>(options: T | null | undefined, what: string): T {
@@ -75,6 +76,15 @@ export function optionsObject<T extends object>(options: T | null | undefined, w
     throw new FaceParseError('INVALID_ARGUMENT', `${what} options must be an object, got ${Array.isArray(options) ? 'an array' : typeof options}`);
   }
   return options;
+}
+
+/** A size limit option: absent, or a whole number from 1 to Number.MAX_SAFE_INTEGER (the decoder's range); the error names the option. */
+export function checkLimit(value: number | undefined, name: string, flag?: string): number | undefined {
+  if (value === undefined) return undefined;
+  if (typeof value !== 'number' || !Number.isSafeInteger(value) || value < 1) {
+    throw new FaceParseError('INVALID_ARGUMENT', `${name}${flag ? ` (${flag})` : ''} must be a whole number from 1 to ${Number.MAX_SAFE_INTEGER}, got ${String(value)}`);
+  }
+  return value;
 }
 
 export class FaceParser {
@@ -96,6 +106,8 @@ export class FaceParser {
   readonly #tables: Float32Array[];
   readonly #maxInputPixels: number | undefined;
   readonly #maxInputBytes: number | undefined;
+  /** The bound on the model-input pixels of one parse's passes (FaceParserOptions.maxModelPixels). */
+  readonly maxModelPixels: number;
   readonly #mirrorClasses: Int32Array;
   readonly #parses = new Set<Promise<unknown>>();
   readonly #detection: DetectOptions;
@@ -118,8 +130,9 @@ export class FaceParser {
     this.#folderSessions = loaded.folderSessions;
     this.#renderer = createRenderer(loaded.platform.codec);
     this.#tables = normalizationTables(loaded.preprocessor);
-    this.#maxInputPixels = options.maxInputPixels;
-    this.#maxInputBytes = options.maxInputBytes;
+    this.#maxInputPixels = checkLimit(options.maxInputPixels, 'maxInputPixels', '--max-pixels');
+    this.#maxInputBytes = checkLimit(options.maxInputBytes, 'maxInputBytes');
+    this.maxModelPixels = options.maxModelPixels === undefined ? DEFAULT_MAX_MODEL_PIXELS : checkMaxModelPixels(options.maxModelPixels);
     this.#mirrorClasses = mirrorClassTable(loaded.labels);
     this.#detection = options.detection ?? {};
     this.#detectorThreads = options.threads;
@@ -139,9 +152,7 @@ export class FaceParser {
   async parse(input: ImageInput, options: ParseOptions = {}): Promise<ParseResult> {
     this.#checkOpen();
     options = optionsObject(options, 'parse');
-    if (options.scales !== undefined) checkScales(options.scales);
-    checkFacesMode(options.faces);
-    this.#labelSetMapping(options.labelSet);
+    this.#checkOptions(options);
     return this.#track(this.#prepare(input, options).then((prepared) => this.#infer(prepared, options)));
   }
 
@@ -171,9 +182,7 @@ export class FaceParser {
     if (typeof inputs === 'string' || iterable === null || typeof iterable !== 'object' || (typeof iterable[Symbol.iterator] !== 'function' && typeof iterable[Symbol.asyncIterator] !== 'function')) {
       throw new FaceParseError('INVALID_ARGUMENT', `parseBatch/parseEach take an array (or iterable) of inputs, got ${inputs === null ? 'null' : typeof inputs}; for one photo use parse()`);
     }
-    if (options.scales !== undefined) checkScales(options.scales); // a bad option fails the call, not each item
-    checkFacesMode(options.faces);
-    this.#labelSetMapping(options.labelSet);
+    this.#checkOptions(options); // a bad option fails the call, not each item
     // Photos in flight: one per session on the model, one being prepared and one being finished.
     let queue = this.#queue;
     let window = queue.sessions.length + 2;
@@ -203,6 +212,17 @@ export class FaceParser {
     while (inFlight.length > 0) yield await inFlight.shift()!;
   }
 
+  /**
+   * The options every photo shares: scales, faces mode, and the augmentation's pixels where the
+   * model input size is fixed (do_resize); otherwise those are checked per photo in #prepare.
+   */
+  #checkOptions(options: ParseOptions): void {
+    if (options.scales !== undefined) checkScales(options.scales);
+    checkFacesMode(options.faces);
+    this.#labelSetMapping(options.labelSet);
+    if (this.preprocessor.doResize) checkAugmentation(this.preprocessor.size, options.scales, options.flip, this.maxModelPixels);
+  }
+
   /** The folder sessions' queue, started once; where they cannot start, the main queue (the label maps are the same either way). */
   #folderQueueOrMain(): Promise<ModelQueue> {
     this.#folderQueue ??= this.#folderSessions!().then(
@@ -223,6 +243,7 @@ export class FaceParser {
     else checkImageInput(input);
     const image = await this.platform.decodeImage(input, { maxInputPixels: this.#maxInputPixels, maxInputBytes: this.#maxInputBytes });
     const t1 = now();
+    if (!this.preprocessor.doResize) checkAugmentation(modelInputSize(image, this.preprocessor), options.scales, options.flip, this.maxModelPixels, true);
     let decision: FacesDecision | undefined;
     // auto on a platform with no detector (and none given) parses the whole photo, as before faces
     // existed; 'on' there is an error that says what to pass.
@@ -295,6 +316,24 @@ export class FaceParser {
   }
 
   async #infer(prepared: Prepared, options: ParseOptions, queue: ModelQueue = this.#queue): Promise<ParseResult> {
+    try {
+      return await this.#inferOnce(prepared, options, queue);
+    } catch (error) {
+      throw this.#runFailure(error, prepared);
+    }
+  }
+
+  /** A model run that failed on this photo, named and explained; other errors as they are. */
+  #runFailure(error: unknown, prepared: Prepared): unknown {
+    if (!(error instanceof FaceParseError) || error.code !== 'MODEL_RUN_FAILED') return error;
+    const { width, height } = prepared.image;
+    const hint = this.preprocessor.doResize
+      ? 'the model may not take inputs of this size; try another --model'
+      : `this model parses photos at their own size (do_resize false in its preprocessor_config.json) and this ${width}x${height} photo is too small or too large for it; resize the photo or use a model that resizes`;
+    return new FaceParseError('MODEL_RUN_FAILED', `${prepared.name}: ${error.message}; ${hint}`, { cause: error });
+  }
+
+  async #inferOnce(prepared: Prepared, options: ParseOptions, queue: ModelQueue): Promise<ParseResult> {
     if (prepared.decision && !prepared.decision.wholePhoto) return this.#inferFaces(prepared, prepared.decision, options, queue);
     const t0 = now();
     const logits = await runWithTta((...args) => queue.run(...args), prepared.input!, options, this.#mirrorClasses);

@@ -56,6 +56,14 @@ export interface RuntimeOptions {
   maxInputPixels?: number;
   /** Largest file read for a path input, in bytes: what one input may take before it is decoded. Default 1 GiB. */
   maxInputBytes?: number;
+  /**
+   * Largest model input of one parse with test-time augmentation, in pixels: every pass counted
+   * (each of `scales`, twice with `flip`), since each pass's time and memory grow with its pixels.
+   * A parse over it is refused before it runs, with a message that says what to change. Default
+   * 2 097 152 (8 passes of a 512x512 model, e.g. scales [0.75, 1, 1.25] with flip or [1, 2]; see
+   * src/pipeline/augmentation.ts for the memory behind it). A plain parse is never refused by it.
+   */
+  maxModelPixels?: number;
 }
 
 /** The face detector behind `faces: 'auto' | 'on'` (src/faces). */

@@ -15,6 +15,8 @@ import { axisWeights } from './upsampleArgmax.js';
 /** Smallest and largest accepted scale. */
 export const MIN_SCALE = 0.25;
 export const MAX_SCALE = 4;
+/** Most scales in one list: each is a pass through the model (see src/pipeline/augmentation.ts for their pixel budget). */
+export const MAX_SCALE_COUNT = 8;
 
 /** Model input side for one scale: size * scale rounded to the nearest pixel (halves up), at least 32. */
 export function scaledInputSize(size: number, scale: number): number {
@@ -23,12 +25,15 @@ export function scaledInputSize(size: number, scale: number): number {
 
 /**
  * Checks a list of scales: finite numbers from MIN_SCALE to MAX_SCALE, no repeats, and 1 among them
- * (the model's own input size, whose logits grid the others are resized to). Throws INVALID_ARGUMENT.
+ * (the model's own input size, whose logits grid the others are resized to), at most MAX_SCALE_COUNT
+ * of them (checked first, so a list of thousands is refused at once). Throws INVALID_ARGUMENT.
  */
 export function checkScales(scales: readonly number[]): readonly number[] {
+  const shown = (list: readonly unknown[]) => (list.length > MAX_SCALE_COUNT ? `[${list.slice(0, 4).map(String).join(', ')}, ... ${list.length} in all]` : JSON.stringify(list));
   const problem = (why: string) =>
-    new FaceParseError('INVALID_ARGUMENT', `scales ${JSON.stringify(scales)}: ${why}; give multiples of the model input size that include 1, e.g. [0.75, 1, 1.25]`);
+    new FaceParseError('INVALID_ARGUMENT', `scales ${Array.isArray(scales) ? shown(scales) : String(scales)}: ${why}; give multiples of the model input size that include 1, e.g. [0.75, 1, 1.25]`);
   if (!Array.isArray(scales) || scales.length === 0) throw problem('no scales');
+  if (scales.length > MAX_SCALE_COUNT) throw problem(`${scales.length} scales, at most ${MAX_SCALE_COUNT} (each is a pass through the model)`);
   for (const s of scales) {
     if (typeof s !== 'number' || !Number.isFinite(s) || s < MIN_SCALE || s > MAX_SCALE) throw problem(`${String(s)} is not a number from ${MIN_SCALE} to ${MAX_SCALE}`);
   }

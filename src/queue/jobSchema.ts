@@ -8,13 +8,15 @@ import { z } from 'zod';
 import { LABEL_SET_NAMES } from '../base/labelSets.js';
 import { MAX_REGION_DISTANCE } from '../masks/regionShape.js';
 import { OUTPUT_KINDS } from '../outputs/kinds.js';
+import { MAX_SCALE_COUNT } from '../postprocess/multiscale.js';
 
-const absolutePath = z.string().min(1).refine(isAbsolute, 'must be an absolute path');
+const absolutePath = z.string().min(1).max(4096).refine((p) => isAbsolute(p) && !p.includes('\0'), 'must be an absolute path');
 
 /** A stem is relative to the out folder and may not climb out of it. */
 const stem = z
   .string()
   .min(1)
+  .max(4096)
   .refine((s) => !isAbsolute(s) && !normalize(s).split(sep).includes('..') && !s.includes('\0'), 'must be a path inside the out folder');
 
 export const FACES_MODES = ['auto', 'on', 'off'] as const;
@@ -38,7 +40,9 @@ export const parseJobSchema = z.object({
   }),
   faces: z.enum(FACES_MODES).optional(),
   flip: z.boolean(),
-  scales: z.array(z.number().positive()).min(1).optional(),
+  scales: z.array(z.number().positive()).min(1).max(MAX_SCALE_COUNT).optional(),
+  /** HMAC-SHA256 of the rest (src/queue/jobAccess.ts), when the submitter has a --job-secret. */
+  signature: z.string().regex(/^[0-9a-f]{64}$/).optional(),
   /** Region masks (`--region`), checked against the worker's model when it takes the job. */
   regions: z.array(z.object({ name: z.string().min(1), classes: z.array(z.union([z.string().min(1), z.number().int().min(0)])).min(1) })).optional(),
   grow: z.number().min(-MAX_REGION_DISTANCE).max(MAX_REGION_DISTANCE).optional(),

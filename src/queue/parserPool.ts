@@ -8,7 +8,7 @@ import type { FaceParser } from '../pipeline/faceParser.js';
 import type { FaceParserOptions } from '../pipeline/options.js';
 import { sameModel, type ModelRequest } from './modelIdentity.js';
 
-export type RuntimeOptions = Pick<FaceParserOptions, 'threads' | 'device' | 'spinning' | 'maxInputPixels' | 'sessions' | 'cacheDir' | 'endpoint' | 'token' | 'offline'>;
+export type RuntimeOptions = Pick<FaceParserOptions, 'threads' | 'device' | 'spinning' | 'maxInputPixels' | 'maxModelPixels' | 'sessions' | 'cacheDir' | 'endpoint' | 'token' | 'offline'>;
 
 export interface ParserPoolOptions {
   model: ModelRequest;

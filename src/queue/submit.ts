@@ -11,13 +11,14 @@ import { FaceParseError } from '../base/errors.js';
 import type { LabelSetName } from '../base/labelSets.js';
 import type { RegionSpec } from '../masks/regions.js';
 import { expandInputs } from '../node/inputs.js';
-import { prepareOutDir, refuseOutputsOnInputs } from '../node/outputPlan.js';
+import { prepareOutDir, refuseOutputsOnInputs, removeIfUnused } from '../node/outputPlan.js';
 import type { OutputKind } from '../outputs/kinds.js';
 import type { BatchStore } from './batches.js';
 import type { FacesMode, ParseJobData } from './jobSchema.js';
 import type { ModelRequest } from './modelIdentity.js';
 import { describeModel } from './modelIdentity.js';
 import { jobIdOf, newBatchId } from './names.js';
+import { signJob } from './jobAccess.js';
 
 export interface SubmitOptions {
   inputs: readonly string[];
@@ -37,6 +38,8 @@ export interface SubmitOptions {
   /** Tries per job for errors other than bad input (default 3), `backoffMs` apart, doubling. */
   attempts: number;
   backoffMs: number;
+  /** Sign each job (HMAC-SHA256) with this shared secret, for workers started with it. */
+  jobSecret?: string;
 }
 
 export interface Submitted {
@@ -53,12 +56,13 @@ const CHUNK = 500;
 export async function submitBatch(queue: Queue, store: BatchStore, options: SubmitOptions): Promise<Submitted> {
   // As `faceparse parse` does: the out folder is checked (and created) first, never walked into, and
   // no output may land on an input.
-  const outReal = await prepareOutDir(options.out);
-  const expanded = await expandInputs(options.inputs, { skip: [{ dir: outReal, why: 'it is the --out folder (its outputs are not parsed again)' }] });
-  const planned = await refuseOutputsOnInputs(expanded.files, outReal, options.outputs);
+  const outDir = await prepareOutDir(options.out);
+  const expanded = await expandInputs(options.inputs, { skip: [{ dir: outDir.real, why: 'it is the --out folder (its outputs are not parsed again)' }] });
+  const planned = await refuseOutputsOnInputs(expanded.files, outDir.real, options.outputs);
   const files = planned.files;
   const skipped = [...expanded.problems, ...planned.problems].map((p) => ({ input: p.input, error: p.message }));
   if (files.length === 0) {
+    await removeIfUnused(options.out, outDir);
     throw new FaceParseError('INVALID_ARGUMENT', `nothing to submit: ${skipped.map((s) => s.error).join('; ') || 'no inputs given'}`);
   }
   const batch = newBatchId();
@@ -89,6 +93,7 @@ export async function submitBatch(queue: Queue, store: BatchStore, options: Subm
         ...(options.feather === undefined ? {} : { feather: options.feather }),
         ...(options.labelSet ? { labelSet: options.labelSet } : {}),
       };
+      if (options.jobSecret !== undefined) data.signature = signJob(data, options.jobSecret);
       return { name: 'parse', data, opts: { ...jobOptions, jobId: jobIdOf(batch, start + i) } };
     });
     await store.appendJobIds(batch, chunk.map((j) => j.opts.jobId));

@@ -23,6 +23,7 @@ import { trackConnections } from './connections.js';
 import { ConcurrencyGate } from './gate.js';
 import { registerImageBodies } from './imageBody.js';
 import { ServerMetrics } from './metrics.js';
+import { modelName } from './modelName.js';
 import { packageVersion, resolveServerOptions, SERVER_DEFAULTS, type ServerOptions } from './options.js';
 import { registerOpsRoutes } from './routes/ops.js';
 import { registerParseRoute } from './routes/parse.js';
@@ -95,7 +96,7 @@ async function build(parser: FaceParser, ownsParser: boolean, options: ServerOpt
   const gate = new ConcurrencyGate({ concurrency: settings.concurrency, maxQueue: settings.maxQueue, pixelBudget: settings.maxPixelsInFlight, deadlineMs: settings.timeoutMs });
   // Photos over the decoder's limit are refused by it at once, so they need no room in the budget.
   const maxInputPixels = options.parser?.maxInputPixels ?? (options.faceParser ? DEFAULT_MAX_INPUT_PIXELS : SERVER_DEFAULTS.maxInputPixels);
-  const metrics = new ServerMetrics(gate, parser);
+  const metrics = new ServerMetrics(gate, { model: modelName(parser), variant: parser.variant, labels: parser.labels });
   let stopping = false;
 
   registerErrorHandlers(app, settings);
@@ -115,13 +116,13 @@ async function build(parser: FaceParser, ownsParser: boolean, options: ServerOpt
     await app.register(cors, {
       origin: settings.corsOrigins === '*' ? '*' : [...settings.corsOrigins],
       methods: ['GET', 'POST'],
-      allowedHeaders: ['authorization', 'content-type', 'accept', 'x-request-id'],
+      allowedHeaders: ['authorization', 'x-api-key', 'content-type', 'accept', 'x-request-id'],
       exposedHeaders: ['retry-after', 'x-request-id', 'server-timing'],
       maxAge: 600,
     });
   }
   registerApiKeys(app, settings.apiKeys);
-  await registerOpenApi(app, { version: packageVersion(), model: `${parser.model} (${parser.variant})`, auth: settings.apiKeys.length > 0 });
+  await registerOpenApi(app, { version: packageVersion(), model: `${modelName(parser)} (${parser.variant})`, auth: settings.apiKeys.length > 0 });
   await registerImageBodies(app, settings.maxBodyBytes);
 
   registerOpsRoutes(app, { parser, gate, metrics, stopping: () => stopping });

@@ -5,6 +5,7 @@
  */
 import swagger from '@fastify/swagger';
 import type { FastifyInstance } from 'fastify';
+import { PUBLIC_ROUTE } from './auth.js';
 
 interface Operation {
   summary?: string;
@@ -23,7 +24,7 @@ export async function registerOpenApi(app: FastifyInstance, info: { version: str
         version: info.version,
         description: `Face parsing with SegFormer: a label per pixel (skin, nose, eyes, brows, ears, lips, hair, ...). Model: ${info.model}.`,
       },
-      components: { securitySchemes: { apiKey: { type: 'http', scheme: 'bearer', description: 'one of the keys given with --api-key / --api-key-file' } } },
+      components: { securitySchemes: { apiKey: { type: 'http', scheme: 'bearer', description: 'one of the keys given with --api-key / --api-key-file (also accepted as X-API-Key: <key>)' } } },
       ...(info.auth ? { security: [{ apiKey: [] }] } : {}),
     },
   });
@@ -69,10 +70,10 @@ ${sections.join('\n')}</body></html>`;
 }
 
 export function registerDocsRoutes(app: FastifyInstance): void {
-  app.get('/openapi.json', { schema: { summary: 'This API as an OpenAPI 3.1 document', tags: ['docs'] } }, async (_request, reply) =>
+  app.get('/openapi.json', { config: PUBLIC_ROUTE, schema: { security: [], summary: 'This API as an OpenAPI 3.1 document', tags: ['docs'] } }, async (_request, reply) =>
     reply.type('application/json; charset=utf-8').send(app.swagger()),
   );
-  app.get('/docs', { schema: { summary: 'This page: the API in a browser', tags: ['docs'] } }, async (_request, reply) =>
+  app.get('/docs', { config: PUBLIC_ROUTE, schema: { security: [], summary: 'This page: the API in a browser', tags: ['docs'] } }, async (_request, reply) =>
     reply
       .type('text/html; charset=utf-8')
       .header('content-security-policy', "default-src 'none'; style-src 'unsafe-inline'; frame-ancestors 'none'")

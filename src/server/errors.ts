@@ -6,6 +6,7 @@
  */
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { FaceParseError, type FaceParseErrorCode } from '../base/errors.js';
+import { methodNotAllowed } from './methodNotAllowed.js';
 
 export type ServiceErrorCode =
   | FaceParseErrorCode
@@ -45,6 +46,8 @@ const LIBRARY_STATUS: Partial<Record<FaceParseErrorCode, number>> = {
   INPUT_TOO_LARGE: 413,
   // The model ran but gave no usable result for this image: the request cannot be processed, the service is fine.
   MODEL_OUTPUT_INVALID: 422,
+  // The model cannot run on this image (too small or too large for it): the request cannot be processed.
+  MODEL_RUN_FAILED: 422,
   CLOSED: 503,
 };
 
@@ -91,6 +94,7 @@ function validationMessage(error: Partial<FastifyError>): string {
     const params = v.params as { additionalProperty?: string; allowedValues?: unknown[] };
     if (params.additionalProperty) return `unknown ${where} parameter "${params.additionalProperty}"`;
     if (params.allowedValues) return `${where} parameter "${field}" must be one of ${params.allowedValues.join(', ')}`;
+    if (v.keyword === 'pattern') return `${where} parameter "${field}" is not valid: ${field === 'alpha' ? 'give a decimal from 0 to 1, e.g. 0.5' : 'see /openapi.json'}`;
     return `${where} parameter "${field}" ${v.message ?? 'is invalid'}`;
   });
   return `${parts.join('; ') || 'invalid request'} (see /openapi.json)`;
@@ -116,7 +120,8 @@ export function registerErrorHandlers(app: FastifyInstance, limits: { maxBodyByt
     else request.log.info({ code: http.code, status: http.status }, http.message);
     return sendError(reply, http);
   });
-  app.setNotFoundHandler((request: FastifyRequest, reply: FastifyReply) =>
-    sendError(reply, new HttpError(404, 'NOT_FOUND', `no route ${request.method} ${request.url.split('?')[0]}; see /docs`)),
-  );
+  app.setNotFoundHandler((request: FastifyRequest, reply: FastifyReply) => {
+    const path = request.url.split('?')[0]!;
+    return sendError(reply, methodNotAllowed(app, request.method, path) ?? new HttpError(404, 'NOT_FOUND', `no route ${request.method} ${path}; see /docs`));
+  });
 }

@@ -1,12 +1,23 @@
 /**
  * The concurrency gate: at most `concurrency` parses run at once, their photos hold at most
- * `pixelBudget` pixels together (a parse's memory grows with its pixel count, so this bounds the
- * memory of the parses in flight whatever the core count; one photo alone may always run), and at
- * most `maxQueue` requests wait. A request claims its place when it arrives, before its body is
- * read, so a full service answers 503 at once instead of buffering bodies it cannot serve; a
- * request that leaves (answered, failed, timed out, client gone) gives its place back exactly once.
- * Slots are granted first come, first served: a large photo at the head waits for room rather than
- * being overtaken for ever by small ones.
+ * `pixelBudget` pixels together (a parse's memory grows with its pixels, test-time augmentation
+ * counted in photo-pixel terms, so this bounds the memory of the parses in flight whatever the
+ * core count; one photo alone may always run), and at most `maxQueue` requests wait.
+ *
+ * A request claims a place when it arrives, before its body is read, so a full service answers 503
+ * at once instead of buffering bodies it cannot serve. While its body arrives it is *receiving*: it
+ * holds one of `concurrency + maxQueue` upload places (which bound the bodies buffered at once) but
+ * is not work yet, so a slow upload neither counts as queued ahead of others nor takes a queue
+ * place; once its body is read it *waits* for a slot (first come, first served: a large photo at
+ * the head waits for room rather than being overtaken for ever by small ones). A request that
+ * leaves (answered, failed, timed out, client gone) gives its place back exactly once.
+ *
+ * The pace: the service time of a unit of work (one plain model pass; a parse with augmentation
+ * costs its passes' pixels over the plain pass's), measured on completed parses. A newcomer is
+ * refused at once (503) only when it would have to wait and the work really ahead of it (the
+ * waiting parses' cost and the running parses' remaining cost, which shrinks as they run) would,
+ * at that pace, outlast the deadline. So one slow request cannot set the pace for everyone: its
+ * remaining cost runs out while it runs, and an outlier completion moves the pace by a bounded step.
  */
 
 export class GateFullError extends Error {
@@ -39,18 +50,30 @@ export interface GateOptions {
   deadlineMs?: number;
 }
 
-type State = 'queued' | 'running' | 'left';
+/** What a parse holds while it runs: pixels (memory) and cost (time, in plain model passes). */
+export interface GateWork {
+  pixels?: number;
+  /** Default 1: one plain pass. */
+  cost?: number;
+}
+
+type State = 'receiving' | 'queued' | 'running' | 'left';
+
+/** A completion moves the pace by at most this factor, so one outlier cannot jam the gate. */
+const MAX_PACE_STEP = 4;
 
 export class GateTicket {
-  #state: State = 'queued';
+  #state: State = 'receiving';
   #waiter: { grant: () => void; fail: (error: unknown) => void } | undefined;
   #startedAt = 0;
   #runningAtStart = 1;
   #pixels = 0;
+  #cost = 1;
 
   /** @internal made by ConcurrencyGate.enter */
   constructor(private readonly gate: ConcurrencyGate) {}
 
+  /** 'receiving' (body arriving), 'queued' (waiting for a slot), 'running' or 'left'. */
   get state(): State {
     return this.#state;
   }
@@ -60,19 +83,39 @@ export class GateTicket {
     return this.#pixels;
   }
 
+  /** Its cost in plain model passes. */
+  get cost(): number {
+    return this.#cost;
+  }
+
+  /** @internal when it started running (performance.now()). */
+  get startedAt(): number {
+    return this.#startedAt;
+  }
+
   /**
-   * Waits for a parse slot and room for `pixels` (first come, first served). Rejects with
-   * GateTimeoutError after `timeoutMs`, with the signal's reason when it aborts, or when the ticket
-   * leaves meanwhile; in every case the queue place is given back.
+   * The body is read: waits for a parse slot and room for its pixels (first come, first served).
+   * Rejects with GateFullError when every queue place is taken by then, GateTimeoutError after
+   * `timeoutMs`, the signal's reason when it aborts, or when the ticket leaves meanwhile; in every
+   * case the place is given back.
    */
-  async acquire(timeoutMs: number, signal?: AbortSignal, pixels = 0): Promise<void> {
+  async acquire(timeoutMs: number, signal?: AbortSignal, work: GateWork | number = {}): Promise<void> {
     // Aborted first: a client that went away during its upload has already given its place back.
     if (signal?.aborted) {
       this.leave();
       throw signal.reason;
     }
-    if (this.#state !== 'queued' || this.#waiter) throw new Error(`ticket is ${this.#state}, not queued`);
+    if (this.#state !== 'receiving' || this.#waiter) throw new Error(`ticket is ${this.#state}, not receiving`);
+    const { pixels = 0, cost = 1 } = typeof work === 'number' ? { pixels: work } : work;
     this.#pixels = pixels;
+    this.#cost = Math.max(1, cost);
+    try {
+      this.gate.toQueue(this);
+    } catch (error) {
+      this.leave();
+      throw error;
+    }
+    this.#state = 'queued';
     if (this.gate.tryStart(this)) return;
     await new Promise<void>((resolve, reject) => {
       const settle = () => {
@@ -97,7 +140,7 @@ export class GateTicket {
     });
   }
 
-  /** Gives back the slot or the queue place (a pending acquire rejects); later calls do nothing. */
+  /** Gives back the slot or the place (a pending acquire rejects); later calls do nothing. */
   leave(): void {
     if (this.#state === 'left') return;
     const was = this.#state;
@@ -124,16 +167,19 @@ export class GateTicket {
 export class ConcurrencyGate {
   readonly concurrency: number;
   readonly maxQueue: number;
+  readonly #tickets = new Set<GateTicket>();
   #running = 0;
-  /** Tickets holding a queue place (their body may still be arriving). */
+  /** Tickets whose body is arriving. */
+  #receiving = 0;
+  /** Tickets whose body is read, waiting for a slot (those in #waiting and those being started). */
   #queued = 0;
   /** Tickets waiting for a slot, in arrival order. */
   readonly #waiting: GateTicket[] = [];
   readonly pixelBudget: number;
   #pixels = 0;
   readonly deadlineMs: number;
-  /** Moving average of the service time of one parse (ms of the gate per completion); undefined until one ends. */
-  #serviceMs: number | undefined;
+  /** Moving average of the service time of one unit of cost (ms); undefined until a parse ends. */
+  #unitMs: number | undefined;
 
   constructor(options: GateOptions) {
     this.concurrency = options.concurrency;
@@ -151,26 +197,65 @@ export class ConcurrencyGate {
     return this.#running;
   }
 
+  /** Requests admitted and not yet running: bodies arriving plus bodies read and waiting for a slot. */
   get queued(): number {
+    return this.#receiving + this.#queued;
+  }
+
+  /** Requests whose body is read, waiting for a slot. */
+  get waiting(): number {
     return this.#queued;
   }
 
+  /** Requests whose body is still arriving. */
+  get receiving(): number {
+    return this.#receiving;
+  }
+
+  /** The measured service time of one plain parse (ms), undefined until one ends. */
+  get paceMs(): number | undefined {
+    return this.#unitMs;
+  }
+
   /**
-   * Claims a place; throws GateFullError (with a Retry-After estimate) when all are taken, or when
-   * the parses ahead and its own would, at the measured pace, outlast the deadline.
+   * Claims an upload place for a request that just arrived; throws GateFullError (with a
+   * Retry-After estimate) when all are taken, when the waiting and running parses fill every slot
+   * and queue place, or when the work ahead would, at the measured pace, outlast the deadline.
    */
   enter(): GateTicket {
-    const ahead = this.#running + this.#queued;
-    if (ahead >= this.concurrency + this.maxQueue) throw new GateFullError(this.retryAfterSeconds(), 'full');
-    if (ahead > 0 && this.#serviceMs !== undefined && (ahead + 1) * this.#serviceMs > this.deadlineMs) throw new GateFullError(this.retryAfterSeconds(), 'too_slow');
-    this.#queued++;
-    return new GateTicket(this);
+    const places = this.concurrency + this.maxQueue;
+    if (this.#receiving >= places || this.#running + this.#queued >= places) throw new GateFullError(this.retryAfterSeconds(), 'full');
+    const wait = this.#waitMs();
+    if (wait > 0 && wait + this.#unitMs! > this.deadlineMs) throw new GateFullError(this.retryAfterSeconds(), 'too_slow');
+    this.#receiving++;
+    const ticket = new GateTicket(this);
+    this.#tickets.add(ticket);
+    return ticket;
+  }
+
+  /** How long a newcomer would wait for a slot at the measured pace: 0 while a slot is free and nobody waits. */
+  #waitMs(): number {
+    if (this.#unitMs === undefined || (this.#running < this.concurrency && this.#waiting.length === 0)) return 0;
+    const now = performance.now();
+    let ahead = 0;
+    for (const t of this.#tickets) {
+      if (t.state === 'queued') ahead += t.cost;
+      else if (t.state === 'running') ahead += Math.max(0, t.cost - (now - t.startedAt) / this.#unitMs);
+    }
+    return (ahead / this.concurrency) * this.#unitMs;
   }
 
   /** Seconds until the work ahead is likely done at the measured pace (1 s before any parse is timed), 1 to 60. */
   retryAfterSeconds(): number {
-    const ahead = this.#running + this.#queued;
-    return Math.min(60, Math.max(1, Math.ceil(((this.#serviceMs ?? 1000) * ahead) / 1000)));
+    const ms = this.#unitMs === undefined ? 1000 * (this.#running + this.queued) : this.#waitMs() + this.#unitMs;
+    return Math.min(60, Math.max(1, Math.ceil(ms / 1000)));
+  }
+
+  /** @internal a body is read: from an upload place to a queue place. */
+  toQueue(_ticket: GateTicket): void {
+    if (this.#running + this.#queued >= this.concurrency + this.maxQueue) throw new GateFullError(this.retryAfterSeconds(), 'full');
+    this.#receiving--;
+    this.#queued++;
   }
 
   /** @internal */
@@ -199,14 +284,21 @@ export class ConcurrencyGate {
 
   /** @internal */
   left(ticket: GateTicket, was: State, serviceMs: number | undefined): void {
-    if (was === 'queued') {
+    this.#tickets.delete(ticket);
+    if (was === 'receiving') {
+      this.#receiving--;
+    } else if (was === 'queued') {
       this.#queued--;
       const at = this.#waiting.indexOf(ticket);
       if (at >= 0) this.#waiting.splice(at, 1);
     } else if (was === 'running') {
       this.#running--;
       this.#pixels -= ticket.pixels;
-      if (serviceMs !== undefined) this.#serviceMs = this.#serviceMs === undefined ? serviceMs : 0.8 * this.#serviceMs + 0.2 * serviceMs;
+      if (serviceMs !== undefined) {
+        const unit = serviceMs / ticket.cost;
+        const pace = this.#unitMs;
+        this.#unitMs = pace === undefined ? unit : 0.8 * pace + 0.2 * Math.min(Math.max(unit, pace / MAX_PACE_STEP), pace * MAX_PACE_STEP);
+      }
     }
     this.#startNext();
   }

@@ -31,7 +31,7 @@ export interface ServerOptions {
   maxPixelsInFlight?: number;
   /** Per-request deadline in ms, from arrival to answer (queue wait included): past it, 504. Default 30 000. */
   timeoutMs?: number;
-  /** Bearer keys; when non-empty, /v1/* and /metrics need `Authorization: Bearer <key>`. Default: none (open). */
+  /** API keys; when non-empty, every route but the probes, docs and web app needs `Authorization: Bearer <key>` or `X-API-Key: <key>`. Default: none (open). */
   apiKeys?: readonly string[];
   /** Origins allowed by CORS: a list, or '*' for any. Default: CORS off (no CORS headers at all). */
   corsOrigins?: readonly string[] | '*';

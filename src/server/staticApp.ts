@@ -9,7 +9,9 @@ import { createReadStream } from 'node:fs';
 import { realpath, stat } from 'node:fs/promises';
 import { extname, join, resolve, sep } from 'node:path';
 import type { FastifyInstance, FastifyReply } from 'fastify';
+import { PUBLIC_ROUTE } from './auth.js';
 import { HttpError } from './errors.js';
+import { methodNotAllowed } from './methodNotAllowed.js';
 
 const TYPES: Record<string, string> = {
   '.html': 'text/html; charset=utf-8',
@@ -57,9 +59,12 @@ export async function appFile(root: string, urlPath: string): Promise<string | u
 }
 
 export function registerStaticApp(app: FastifyInstance, appDir: string): void {
-  const serve = async (urlPath: string, reply: FastifyReply) => {
+  const serve = async (urlPath: string, reply: FastifyReply, method = 'GET') => {
     const file = await appFile(appDir, urlPath);
     if (!file) {
+      // GET of an API path (GET /v1/parse) lands here, under the app's GET /*: it is a 405.
+      const wrongMethod = methodNotAllowed(app, method, urlPath);
+      if (wrongMethod) throw wrongMethod;
       const present = await stat(join(appDir, 'index.html')).then(() => true, () => false);
       throw new HttpError(
         404,
@@ -70,7 +75,7 @@ export function registerStaticApp(app: FastifyInstance, appDir: string): void {
     for (const [name, value] of Object.entries(APP_HEADERS)) reply.header(name, value);
     return reply.type(TYPES[extname(file).toLowerCase()] ?? 'application/octet-stream').send(createReadStream(file));
   };
-  const hidden = { schema: { hide: true } };
-  app.get('/', { schema: { summary: 'The web app (the static folder of the browser build), when it is there', tags: ['app'] } }, (_request, reply) => serve('/', reply));
-  app.get('/*', hidden, (request, reply) => serve(request.url.split('?')[0]!, reply));
+  const hidden = { config: PUBLIC_ROUTE, schema: { hide: true } };
+  app.get('/', { config: PUBLIC_ROUTE, schema: { security: [], summary: 'The web app (the static folder of the browser build), when it is there', tags: ['app'] } }, (_request, reply) => serve('/', reply));
+  app.get('/*', hidden, (request, reply) => serve(request.url.split('?')[0]!, reply, request.method));
 }

@@ -7,7 +7,7 @@
 export { FaceParser, type WebBatchItem, type WebFaceParserOptions, type WebParseOptions } from './faceParser.js';
 export { WebParseResult, type WebClassMask } from './result.js';
 export type { LogitsView, ParseResultJson, StageTimings, RegionMaskOptions } from '../pipeline/result.js';
-export { LiveSmoother, type LiveSmootherOptions } from './live.js';
+export { FrameRateMeter, LiveSmoother, type LiveSmootherOptions } from './live.js';
 export { FaceParseError, type FaceParseErrorCode } from '../base/errors.js';
 export type { WebImageInput } from '../platform/web/decode.js';
 export type { WebDevice } from '../platform/web/workerProtocol.js';

@@ -34,7 +34,7 @@ function importsOf(text: string): string[] {
 
 const within = (path: string, area: string) => path === area || path.startsWith(area + '/');
 
-export function violations(file: string, text: string): string[] {
+function violations(file: string, text: string): string[] {
   const problems: string[] = [];
   const isPure = PURE.some((a) => within(file, a));
   for (const spec of importsOf(text)) {
@@ -53,7 +53,7 @@ function allRelativeImports(text: string): string[] {
 }
 
 /** The folder of a path under src/: its first part, with platform/node and platform/web apart. */
-export function folderOf(file: string): string {
+function folderOf(file: string): string {
   const parts = file.split('/').slice(1);
   if (parts.length === 1) return '(entry)';
   if (parts[0] === 'platform' && parts.length > 2 && (parts[1] === 'node' || parts[1] === 'web')) return `platform/${parts[1]}`;
@@ -61,7 +61,7 @@ export function folderOf(file: string): string {
 }
 
 /** The loops of the folder graph of `files` (path under the repo -> text): each as `a -> b -> ... -> a`. */
-export function folderLoops(files: ReadonlyMap<string, string>): string[] {
+function folderLoops(files: ReadonlyMap<string, string>): string[] {
   const edges = new Map<string, Map<string, string>>();
   for (const [file, text] of files) {
     for (const spec of allRelativeImports(text)) {
@@ -81,7 +81,7 @@ export function folderLoops(files: ReadonlyMap<string, string>): string[] {
   const visit = (node: string) => {
     state.set(node, 'open');
     path.push(node);
-    for (const [next, why] of edges.get(node) ?? []) {
+    for (const next of edges.get(node)?.keys() ?? []) {
       if (state.get(next) === 'open') {
         const loop = [...path.slice(path.indexOf(next)), next];
         const steps = loop.slice(0, -1).map((a, i) => edges.get(a)!.get(loop[i + 1]!)!);

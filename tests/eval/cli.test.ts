@@ -55,7 +55,7 @@ describe('faceparse eval --pred --gt', () => {
     const table = captureIO();
     await runEval(base, table.io);
     expect(table.stdout()).toMatch(/^class\s+IoU %/);
-    expect(table.stdout().trimEnd().split('\n').at(-1)).toMatch(/^pixel accuracy \d+\.\d\d%  mIoU .* over 3 images$/);
+    expect(table.stdout().trimEnd().split('\n').at(-1)).toMatch(/^pixel accuracy \d+\.\d\d% {2}mIoU .* over 3 images$/);
     const md = captureIO();
     await runEval({ ...base, markdown: true }, md.io);
     expect(md.stdout()).toMatch(/^# faceparse eval/);
@@ -111,7 +111,7 @@ describe('faceparse eval --pred --gt', () => {
     expect(error.message).toMatch(/b\.png: class ids 40 \(16 px\) are out of range/);
     const c = captureIO();
     await runEval({ ...options, skipBad: true }, c.io);
-    expect(c.stdout()).toMatch(/skipped 1 bad sample\(s\):\n  b: .*b\.png: class ids 40/);
+    expect(c.stdout()).toMatch(/skipped 1 bad sample\(s\):\n {2}b: .*b\.png: class ids 40/);
     expect(c.stdout()).toMatch(/over 1 image$/m);
   });
 

@@ -33,7 +33,7 @@ describe('text reports', () => {
     expect(lines.find((l) => l.startsWith('hat'))).toMatch(/^hat\s+absent\s+absent\s+absent\s+0\.000$/);
     expect(text.trimEnd().split('\n').at(-1)).toBe(summaryLine(result.summary, 2));
     expect(summaryLine(result.summary, 2)).toMatch(
-      /^pixel accuracy 87\.50%  mIoU 75\.00% \(without background 62\.50%\)  mean F1 76\.19% \(non-background, accumulated\)  boundary F1 \d+\.\d\d%  over 2 images$/,
+      /^pixel accuracy 87\.50% {2}mIoU 75\.00% \(without background 62\.50%\) {2}mean F1 76\.19% \(non-background, accumulated\) {2}boundary F1 \d+\.\d\d% {2}over 2 images$/,
     );
   });
 

@@ -69,7 +69,10 @@ describe('detector defaults', () => {
     expect(apart).toHaveLength(2);
     // sigmoid(0.05) > 0.5 > sigmoid(-0.05)
     const scores = await detectFaces(PHOTO, scriptedDetector([{ cx: 60, cy: 60, logit: 0.05 }, { cx: 180, cy: 180, logit: -0.05 }]));
-    expect(scores.map((f) => Math.round(f.box.x + 20))).toEqual([60]);
+    // The face that scores just over 0.5 gets a second look (secondLook.ts), which this scripted
+    // detector answers as it answers every view, so its box may move by a few pixels.
+    expect(scores).toHaveLength(1);
+    expect(Math.abs(scores[0]!.box.x + 20 - 60)).toBeLessThan(6);
     // The defaults are only defaults: a caller's threshold is used.
     const strict = await detectFaces(PHOTO, scriptedDetector([{ cx: 100, cy: 100, logit: 4 }, { cx: 100 + IOU_0_333, cy: 100, logit: 3 }]), { iouThreshold: 0.5 });
     expect(strict).toHaveLength(2);

@@ -3,12 +3,16 @@
  * (nose position as a share of width/height, face width as a share of the photo width), not taken
  * from the detector's output; tolerances are loose because a box is a convention, not a fact.
  */
-import { existsSync } from 'node:fs';
+import { existsSync, readdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { decodeImage } from '../../src/platform/node/index.js';
 import { blazeFaceAnchors, iou, weightedNms } from '../../src/faces/blazeFace.js';
-import { detectFaces, letterboxView, tileViews } from '../../src/faces/detectFaces.js';
+import { detectFaces } from '../../src/faces/detectFaces.js';
+import { COMFORT_INPUT_PX, letterboxView, levelTiles, MAX_TILE_RUNS, MIN_FACE_PX, tileLevels } from '../../src/faces/detectorViews.js';
+import { warpAffine } from '../../src/faces/warp.js';
+import { countMatches } from '../../scripts/face-matching.js';
+import { SHARED_PHOTO_FACES } from '../../scripts/shared-photo-faces.js';
 import { createNodeDetectorRunner } from '../../src/platform/node/faceDetector.js';
 import type { DetectedFace, TensorRunner } from '../../src/faces/types.js';
 
@@ -57,17 +61,40 @@ describe('BlazeFace decoding', () => {
     expect(weightedNms([flat(0, 0), flat(0, -5), flat(3, 0)])).toHaveLength(3);
   });
 
-  it('letterboxes into 256 and tiles only photos that the letterbox shrinks more than 2x', () => {
+  it('letterboxes into 256, and tiles only photos the letterbox shrinks, down to 12 px faces within the run budget', () => {
     const view = letterboxView(1000, 500);
     expect(view.toPhoto[0]).toBeCloseTo(1000 / 256, 10);
     expect(view.toPhoto[5]).toBeCloseTo(-64 * (1000 / 256), 10); // 128 px of bars above
-    expect(tileViews(500, 400)).toHaveLength(0);
-    const tiles = tileViews(1280, 853);
-    expect(tiles.length).toBeGreaterThan(2);
-    for (const t of tiles) {
-      expect(t.region.x).toBeGreaterThanOrEqual(0);
-      expect(t.region.x + t.region.width).toBeLessThanOrEqual(1280 + 1e-9);
+    expect(tileLevels(150, 100)).toEqual([]); // the letterbox shows a 12 px face at 20 input px
+    for (const [width, height] of [
+      [960, 640],
+      [1280, 853],
+      [4000, 4000],
+      [300, 5000],
+    ] as const) {
+      const levels = tileLevels(width, height);
+      expect(levels.length).toBeGreaterThan(0);
+      let coarser = letterboxView(width, height).toPhoto[0];
+      let runs = 0;
+      for (const scale of levels) {
+        expect(scale).toBeLessThan(coarser);
+        expect(scale).toBeGreaterThanOrEqual(MIN_FACE_PX / COMFORT_INPUT_PX - 1e-9);
+        const tiles = levelTiles(width, height, scale, coarser);
+        runs += tiles.length;
+        // Tiles cover the photo: every pixel of the photo lies in one.
+        for (const [x, y] of [
+          [0, 0],
+          [width - 1, height - 1],
+          [width / 2, height / 3],
+        ]) {
+          expect(tiles.some((t) => x >= t.region.x && y >= t.region.y && x < t.region.x + t.region.width && y < t.region.y + t.region.height)).toBe(true);
+        }
+        coarser = scale;
+      }
+      expect(runs).toBeLessThanOrEqual(MAX_TILE_RUNS);
     }
+    // A 960x640 group photo gets (nearly) the finest level within the budget: a 12 px face at 18 input px.
+    expect(MIN_FACE_PX / tileLevels(960, 640).at(-1)!).toBeGreaterThanOrEqual(18);
   });
 
   it('a detector that sees nothing gives no faces', async () => {
@@ -118,12 +145,56 @@ describe.skipIf(!existsSync(PHOTOS))(`faces in the shared photos${existsSync(PHO
     }
   });
 
-  it('pexels-davide-de-giovanni-3171822.jpg: most of the ~19 faces of the crowd (the tiled pass)', async () => {
+  it('pexels-davide-de-giovanni-3171822.jpg: the faces of the crowd once each, none on the raised fists', async () => {
     const image = await decodeImage(join(PHOTOS, 'pexels-davide-de-giovanni-3171822.jpg'));
-    const withTiles = await detectFaces(image, runner);
-    const letterboxOnly = await detectFaces(image, runner, { smallFaces: false });
-    expect(withTiles.length).toBeGreaterThanOrEqual(15);
-    expect(withTiles.length).toBeLessThanOrEqual(21);
-    expect(withTiles.length).toBeGreaterThan(letterboxOnly.length);
+    const faces = await detectFaces(image, runner);
+    const counts = countMatches(
+      faces.map((f) => f.box),
+      SHARED_PHOTO_FACES['pexels-davide-de-giovanni-3171822.jpg']!,
+    );
+    expect(counts.faces).toBe(17);
+    expect(counts.hits).toBeGreaterThanOrEqual(16);
+    expect(counts.wrong).toBe(0); // no duplicate, no fist
+    const fist = { x: 390, y: 115 };
+    expect(faces.filter((f) => Math.hypot(centre(f).x - fist.x, centre(f).y - fist.y) < 0.4 * f.box.width)).toEqual([]);
+  });
+});
+
+const VAL = resolve('..', 'shared', 'data', 'celebamask-mini', 'val', 'images');
+
+describe.skipIf(!existsSync(VAL))(`small faces${existsSync(VAL) ? '' : ' (skipped: ../shared/data/celebamask-mini/val is absent)'}`, () => {
+  let runner: TensorRunner;
+  beforeAll(async () => {
+    runner = await createNodeDetectorRunner({ threads: 1 });
+  });
+  afterAll(() => runner?.release?.());
+
+  it('finds faces 14-16 px wide in a 960x640 photo (the tile levels), once each', async () => {
+    // Eight val crops pasted 32-36 px a side into a grey gradient: their faces (about 0.45 of the
+    // side) are 14-16 px, 4 px in the letterbox, under the detector's floor at any zoom before the
+    // finest level.
+    const [width, height] = [960, 640];
+    const data = new Uint8Array(width * height * 3);
+    for (let y = 0; y < height; y++) for (let x = 0; x < width; x++) data.fill(90 + Math.round((80 * (x + y)) / (width + height)), 3 * (y * width + x), 3 * (y * width + x) + 3);
+    const names = readdirSync(VAL).filter((n) => n.endsWith('.jpg')).sort().slice(0, 8);
+    const truth = [];
+    for (const [i, name] of names.entries()) {
+      const crop = await decodeImage(join(VAL, name));
+      const side = 32 + (i % 3) * 2;
+      const [x0, y0] = [60 + (i % 4) * 240 + (i % 2) * 37, 150 + Math.floor(i / 4) * 260];
+      const scale = crop.width / side;
+      const pixels = warpAffine(crop, [scale, 0, 0, 0, scale, 0], side, side);
+      for (let y = 0; y < side; y++) data.set(pixels.subarray(3 * y * side, 3 * (y + 1) * side), 3 * ((y0 + y) * width + x0));
+      truth.push({ centre: { x: x0 + side / 2, y: y0 + 0.57 * side } });
+    }
+    const image = { data, width, height };
+    const faces = await detectFaces(image, runner);
+    const counts = countMatches(
+      faces.map((f) => f.box),
+      truth,
+    );
+    expect(counts.hits).toBeGreaterThanOrEqual(7);
+    expect(counts.wrong).toBe(0);
+    for (const face of faces) expect(face.box.width).toBeLessThan(30); // a face's box (brow to chin), not a cluster's
   });
 });

@@ -4,6 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { applyAffine } from '../../src/faces/affine.js';
 import { DEFAULT_FACE_TEMPLATE } from '../../src/faces/align.js';
 import { parseFaceCrops, type ModelRun } from '../../src/faces/parseFaceCrops.js';
+import { parseFacesOfPhoto } from '../../src/faces/parseFacesOfPhoto.js';
 import type { Affine, DetectedFace } from '../../src/faces/types.js';
 import { readPreprocessorConfig } from '../../src/platform/node/modelConfig.js';
 import { normalizationTables } from '../../src/models/segformer/preprocess.js';
@@ -67,6 +68,35 @@ describe('parseFaceCrops', () => {
       expect(flipped[i]!.data).not.toEqual(plain[i]!.data);
       expect(scaled[i]!.data).not.toEqual(plain[i]!.data);
       expect(scaled[i]!.data.length).toBe(plain[i]!.data.length); // averaged on the scale-1 grid
+    }
+  });
+});
+
+describe('parseFacesOfPhoto timings', () => {
+  it('count overlapping model runs once: with flip on three faces no stage is negative and inference fits the stage', async () => {
+    const width = 240;
+    const height = 160;
+    const image = { data: new Uint8Array(width * height * 3).fill(90), width, height };
+    const faces = [faceAt([0.5, 0, 10, 0, 0.5, 20]), faceAt([0.4, 0, 120, 0, 0.4, 30]), faceAt([0.3, 0, 60, 0, 0.3, 90])];
+    // A stand-in model that takes 40 ms a run: the plain and the mirrored pass (and the batches of
+    // batchSize 1) are in flight together.
+    const run: ModelRun = async (_pixels, batch) => {
+      await new Promise((resolve) => setTimeout(resolve, 40));
+      return { data: new Float32Array(batch * 19 * 32 * 32), batch, classes: 19, height: 32, width: 32 };
+    };
+    const setup = {
+      inputSize: { width: 128, height: 128 },
+      tables: [new Float32Array(256), new Float32Array(256), new Float32Array(256)],
+      mirrorClasses: mirrorClassTable(CELEBAMASK_HQ_LABELS),
+    };
+    for (const options of [{ flip: true }, { flip: true, batchSize: 1 }, { flip: true, scales: [0.75, 1] }]) {
+      const t0 = performance.now();
+      const { timings } = await parseFacesOfPhoto(image, faces, run, { ...setup, ...options });
+      const stage = performance.now() - t0;
+      expect(timings.warp, JSON.stringify(options)).toBeGreaterThanOrEqual(0);
+      expect(timings.paste).toBeGreaterThanOrEqual(0);
+      expect(timings.inference).toBeGreaterThan(0);
+      expect(timings.warp + timings.inference + timings.paste).toBeLessThanOrEqual(stage + 1e-6);
     }
   });
 });

@@ -3,7 +3,6 @@ import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync
 import { tmpdir } from 'node:os';
 import { basename, dirname, join, relative } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { FaceParseError } from '../../src/base/errors.js';
 import { modelInfo } from '../../src/hub/info.js';
 import { defaultModelDir, packageRoot, resolveModel } from '../../src/hub/resolve.js';
 import { fakeModelFiles } from './fake-hub.js';
@@ -89,6 +88,40 @@ describe('resolveModel with a local folder', () => {
     writeFileSync(file, 'x');
     expect((await failure(resolveModel(file))).message).toContain('is a file, not a model folder');
     await expect(resolveModel(dir, { variant: 'int4' as never })).rejects.toThrow(/unknown model variant "int4"/);
+  });
+
+  it('says which folder is missing for a mistyped folder, also when it reads like a hub id', async () => {
+    mkdirSync(join(root, 'models', 'face-parsing-mini'), { recursive: true });
+    const cwd = process.cwd();
+    try {
+      process.chdir(root);
+      // ./models/<missing>: a path, so a folder; what the parent holds shows the typo.
+      const dotted = await failure(resolveModel('./models/face-parsing-min'));
+      expect(dotted.code).toBe('MODEL_NOT_FOUND');
+      expect(dotted.message).toContain(`model folder ${join(root, 'models', 'face-parsing-min')} does not exist`);
+      expect(dotted.message).toContain('holds: face-parsing-mini');
+      // models/<missing> is also a valid hub id: both are said, the folder first, and offline
+      // nothing is fetched.
+      const fetch = (async () => {
+        throw new Error('no request expected offline');
+      }) as typeof globalThis.fetch;
+      const bare = await failure(resolveModel('models/face-parsing-min', { offline: true, cacheDir: join(root, 'cache'), fetch }));
+      expect(bare.code).toBe('MODEL_NOT_FOUND');
+      expect(bare.message).toMatch(/^model folder models\/face-parsing-min does not exist \(no folder /);
+      expect(bare.message).toContain(join(root, 'models', 'face-parsing-min'));
+      expect(bare.message).toContain('holds: face-parsing-mini');
+      expect(bare.message).toContain('tried as a hub id, it failed too');
+      expect(bare.message).toContain('is not in the cache');
+      // The same for modelInfo (`faceparse models info`).
+      const info = await failure(modelInfo('models/face-parsing-min', { offline: true, cacheDir: join(root, 'cache'), fetch }));
+      expect(info.message).toBe(bare.message);
+      // No parent folder either: the hub error leads, and the folder is still named.
+      const unrelated = await failure(resolveModel('acme/face', { offline: true, cacheDir: join(root, 'cache'), fetch }));
+      expect(unrelated.code).toBe('HUB_OFFLINE');
+      expect(unrelated.message).toContain(`is not a model folder either (no folder ${join(root, 'acme', 'face')})`);
+    } finally {
+      process.chdir(cwd);
+    }
   });
 
   it('describes a local folder with modelInfo', async () => {

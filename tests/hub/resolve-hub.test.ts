@@ -6,7 +6,6 @@ import { existsSync, lstatSync, mkdirSync, mkdtempSync, readdirSync, readFileSyn
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { FaceParseError } from '../../src/base/errors.js';
 import { resolveModel, type HubOptions } from '../../src/hub/resolve.js';
 import { commitHash, FakeHub, fakeModelFiles, gitSha1, sha256 } from './fake-hub.js';
 import { failure } from '../helpers/failure.js';
@@ -251,7 +250,7 @@ describe('resolveModel with a hub id', () => {
     expect(gated.message).toContain('is gated (HTTP 403)');
     expect(gated.message).toContain(`${hub.url}/acme/gated`);
 
-    hub.hooks.push((req, res, { server, path }) => {
+    hub.hooks.push((_req, res, { server, path }) => {
       if (server === 'hub' && path.startsWith('/acme/plain404/')) {
         res.writeHead(404).end();
         return true;
@@ -469,7 +468,7 @@ describe('resolveModel with a hub id', () => {
   });
 
   it('refuses an endpoint that is not a hub (no X-Repo-Commit) and unsafe ETags', async () => {
-    hub.hooks.push((req, res, { server, path }) => {
+    hub.hooks.push((_req, res, { server, path }) => {
       if (server !== 'hub') return false;
       if (path.startsWith('/plain/site/')) {
         res.writeHead(200, { 'content-length': 2, etag: '"abc"' }).end('{}');

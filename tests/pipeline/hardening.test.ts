@@ -11,7 +11,6 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { FaceParseError } from '../../src/base/errors.js';
 import { decodeLabelMap } from '../../src/datasets/readLabelMap.js';
 import { FaceParser } from '../../src/node/faceParser.js';
 import { decodeImage } from '../../src/platform/node/decode.js';

@@ -103,7 +103,7 @@ describe.skipIf(redisMissing)('faceparse queue: recovery', { timeout: 300_000 },
     worker.proc.kill('SIGTERM');
     const exit = await worker.exited;
     expect(exit.code, exit.stderr).toBe(0);
-    expect(exit.stderr).toMatch(/lost the connection to Redis[^]*reconnected to Redis/); // it saw the outage
+    expect(exit.stderr).toMatch(/lost the connection to Redis[\s\S]*reconnected to Redis/); // it saw the outage
     expect(okLines(exit.stderr).sort()).toEqual([...photos].sort());
     const status = JSON.parse(faceparse(['queue', 'status', batch, '--json', '--redis', redis.url]).stdout);
     expect(status).toMatchObject({ total: 20, completed: 20, failed: 0 });

@@ -123,6 +123,43 @@ describe('ConcurrencyGate', () => {
     expect([gate.running, gate.queued]).toEqual([0, 0]);
   });
 
+  it('uploads hold upload places, not queue places; a body read when every place is taken by then is refused', async () => {
+    const gate = new ConcurrencyGate({ concurrency: 1, maxQueue: 1 });
+    const [a, b] = [gate.enter(), gate.enter()];
+    expect([gate.receiving, gate.waiting, gate.queued]).toEqual([2, 0, 2]);
+    expect(() => gate.enter()).toThrow(GateFullError); // two bodies arriving: the upload places are full
+    await a.acquire(1000);
+    const c = gate.enter(); // one running, one arriving: room for one more upload
+    const bWaits = b.acquire(1000);
+    expect([gate.running, gate.waiting, gate.receiving]).toEqual([1, 1, 1]);
+    await expect(c.acquire(1000)).rejects.toBeInstanceOf(GateFullError); // its body came when the slot and the queue place were taken
+    expect(c.state).toBe('left');
+    a.leave();
+    await bWaits;
+    b.leave();
+    expect([gate.running, gate.queued]).toEqual([0, 0]);
+  });
+
+  it('a slow parse does not set the pace for everyone: its remaining cost runs out while it runs, and a free slot admits', async () => {
+    const gate = new ConcurrencyGate({ concurrency: 2, maxQueue: 4, deadlineMs: 100 });
+    const slow = gate.enter();
+    await slow.acquire(1000);
+    await new Promise((r) => setTimeout(r, 150));
+    slow.leave(); // a pace of ~150 ms, over the deadline
+    expect(gate.paceMs).toBeGreaterThan(100);
+    const again = gate.enter();
+    await again.acquire(1000); // a free slot: admitted whatever the pace
+    const uploads = [gate.enter(), gate.enter(), gate.enter()]; // bodies arriving are no work ahead
+    const next = gate.enter();
+    await next.acquire(1000); // the second slot
+    // Both slots busy: a newcomer would wait; once the running parses have outlived their cost, the wait is none.
+    expect(() => gate.enter()).toThrow(GateFullError);
+    await new Promise((r) => setTimeout(r, 200));
+    expect(() => gate.enter().leave()).not.toThrow();
+    for (const t of [again, next, ...uploads]) t.leave();
+    expect([gate.running, gate.queued]).toEqual([0, 0]);
+  });
+
   it('a queue of 0 refuses everything beyond the running slots', async () => {
     const gate = new ConcurrencyGate({ concurrency: 1, maxQueue: 0 });
     const only = gate.enter();

@@ -3,9 +3,9 @@
  * the limits (body, pixels), the outputs against the library's own encoders, and that it keeps
  * serving after each bad request.
  */
-import { mkdtempSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { deflateSync } from 'node:zlib';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -14,6 +14,7 @@ import { GOLDEN_DIR } from '../helpers/golden.js';
 import { bodyOf, postImage, startServer, testPng, TINY_MODEL, type ErrorAnswer, type TestServer } from './helpers.js';
 
 const MB = 1024 * 1024;
+const THREE_FACES = resolve('..', 'shared', 'data', 'photos', 'pakutaso-graduation-three-faces.jpg');
 const PNG_SIGNATURE = Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]);
 
 interface JsonAnswer {
@@ -94,7 +95,9 @@ describe('faceparse service: routes, statuses and limits', () => {
     const ready = await fetch(`${t.url}/readyz`);
     expect(ready.status).toBe(200);
     const body = (await ready.json()) as { status: string; model: string; labels: string[]; concurrency: number };
-    expect(body).toMatchObject({ status: 'ready', model: TINY_MODEL, concurrency: 2, maxQueue: 8 });
+    // The model folder's name, not its absolute path (which would show the server's disk layout).
+    expect(body).toMatchObject({ status: 'ready', model: 'tiny-segformer', concurrency: 2, maxQueue: 8 });
+    expect(JSON.stringify(body)).not.toContain(TINY_MODEL);
     expect(body.labels).toEqual(reference.labels);
   });
 
@@ -103,14 +106,15 @@ describe('faceparse service: routes, statuses and limits', () => {
     expect(response.status).toBe(200);
     expect(response.headers.get('server-timing')).toMatch(/queue;dur=[\d.]+, parse;dur=[\d.]+, encode;dur=[\d.]+/);
     const body = (await response.json()) as JsonAnswer;
-    expect(body).toMatchObject({ width: 96, height: 64, labels: [...reference.labels], model: TINY_MODEL });
+    expect(body).toMatchObject({ width: 96, height: 64, labels: [...reference.labels], model: 'tiny-segformer' });
+    expect(JSON.stringify(body)).not.toContain(TINY_MODEL);
     expect(body.classes.reduce((s, c) => s + c.pixels, 0)).toBe(96 * 64);
     for (const k of ['queue', 'decode', 'preprocess', 'inference', 'postprocess', 'encode', 'total']) expect(typeof body.timings[k]).toBe('number');
     const expected = await reference.parse(photo);
-    // The library's JSON of the result, field for field (timings are the service's own).
+    // The library's JSON of the result, field for field (timings are the service's own; the model by name, not path).
     const { timings: _ours, outputs: _outputs, faces: _faces, ...rest } = body as unknown as Record<string, unknown>;
     const { timings: _theirs, faces: libraryFaces, ...library } = expected.toJSON() as unknown as Record<string, unknown>;
-    expect(rest).toEqual(library);
+    expect(rest).toEqual({ ...library, model: 'tiny-segformer' });
     expect(body.faces).toEqual(libraryFaces ?? null);
     expect(b64png(body.outputs.labels).equals(await expected.toLabelPng())).toBe(true);
     expect(b64png(body.outputs.confidence).equals(await expected.toConfidencePng())).toBe(true);
@@ -204,7 +208,7 @@ describe('faceparse service: routes, statuses and limits', () => {
   });
 
   it('unsupported media types are 415, checked before the body is read', async () => {
-    for (const type of ['text/plain', 'application/json', 'image/svg+xml', 'image/bmp', 'text/html; charset=utf-8', 'multipart/mixed; boundary=x']) {
+    for (const type of ['text/plain', 'application/json', 'image/svg+xml', 'image/x-icon', 'text/html; charset=utf-8', 'multipart/mixed; boundary=x']) {
       await expectError(await postImage(t.url, photo, { type }), 415, 'UNSUPPORTED_MEDIA_TYPE', /Content-Type/);
     }
     await stillServing();
@@ -228,6 +232,11 @@ describe('faceparse service: routes, statuses and limits', () => {
       ['faces=maybe', /"faces" must be one of auto, on, off/],
       ['flip=yes', /"flip" must be one of true, false, 1, 0/],
       ['alpha=3', /"alpha"/],
+      ['alpha=Infinity', /"alpha" is not valid: give a decimal from 0 to 1/],
+      ['alpha=-Infinity', /"alpha"/],
+      ['alpha=1e400', /"alpha"/],
+      ['alpha=0x1', /"alpha"/],
+      ['alpha=%20', /"alpha"/],
       ['scales=0.5,2', /scales.*include 1/],
       ['scales=a,1', /"a" is not a number/],
       ['outputs=labels,json', /unknown json/],
@@ -274,6 +283,16 @@ describe('faceparse service: routes, statuses and limits', () => {
       const response = await postImage(t.url, photo, { query: `faces=${faces}` });
       expect(response.status, faces).toBe(200);
     }
+  });
+
+  it.skipIf(!existsSync(THREE_FACES))(`flip on a three-face photo: no negative timing, inference within the total${existsSync(THREE_FACES) ? '' : ' (skipped: ../shared is absent)'}`, async () => {
+    const response = await postImage(t.url, readFileSync(THREE_FACES), { type: 'image/jpeg', query: 'faces=on&flip=true' });
+    expect(response.status).toBe(200);
+    const body = (await response.json()) as JsonAnswer;
+    expect((body.faces as unknown[]).length).toBe(3);
+    for (const [stage, ms] of Object.entries(body.timings)) expect(ms, stage).toBeGreaterThanOrEqual(0);
+    const { total, ...stages } = body.timings;
+    expect(Object.values(stages).reduce((a, b) => a + b, 0)).toBeLessThanOrEqual(total!);
   });
 
   it('a 64 MB body is 413 (with Content-Length, chunked, and multipart); the server keeps serving', async () => {
@@ -335,10 +354,34 @@ describe('faceparse service: routes, statuses and limits', () => {
     await stillServing();
   });
 
-  it('unknown routes and methods are 404 JSON; / without a built web app says how to build it', async () => {
+  it('unknown routes are 404 JSON; / without a built web app says how to build it', async () => {
     await expectError(await fetch(`${t.url}/v2/parse`, { method: 'POST' }), 404, 'NOT_FOUND', /no route POST \/v2\/parse/);
-    await expectError(await fetch(`${t.url}/v1/parse`, { method: 'DELETE' }), 404, 'NOT_FOUND');
+    await expectError(await fetch(`${t.url}/v2/parse`, { method: 'DELETE' }), 404, 'NOT_FOUND');
     await expectError(await fetch(`${t.url}/`), 404, 'NOT_FOUND', /web app is not built.*--app-dir/);
+  });
+
+  it('a known route asked with another method is 405 JSON with Allow', async () => {
+    const cases: Array<[string, string, string]> = [
+      ['GET', '/v1/parse', 'POST'],
+      ['GET', '/v1/parse?faces=on', 'POST'],
+      ['PUT', '/v1/parse', 'POST'],
+      ['DELETE', '/v1/parse', 'POST'],
+      ['PATCH', '/v1/parse', 'POST'],
+      ['POST', '/healthz', 'GET, HEAD'],
+      ['DELETE', '/readyz', 'GET, HEAD'],
+      ['POST', '/metrics', 'GET, HEAD'],
+      ['PUT', '/openapi.json', 'GET, HEAD'],
+    ];
+    for (const [method, path, allow] of cases) {
+      const response = await fetch(`${t.url}${path}`, { method });
+      const body = await expectError(response, 405, 'METHOD_NOT_ALLOWED', new RegExp(`^${method} is not allowed on ${path.split('?')[0]}; use ${allow}`));
+      expect(response.headers.get('allow'), `${method} ${path}`).toBe(allow);
+      expect(body.error.message).toContain('/docs');
+    }
+    const head = await fetch(`${t.url}/v1/parse`, { method: 'HEAD' });
+    expect(head.status).toBe(405);
+    expect(head.headers.get('allow')).toBe('POST');
+    await stillServing();
   });
 
   it('GET /openapi.json describes the API from the route schemas; /docs shows it', async () => {
@@ -378,7 +421,8 @@ describe('faceparse service: routes, statuses and limits', () => {
     expect(text).toMatch(/faceparse_encode_duration_seconds_count [1-9]/);
     expect(text).toMatch(/faceparse_parses_in_flight 0/);
     expect(text).toMatch(/faceparse_requests_queued 0/);
-    expect(text).toContain(`faceparse_model_info{model="${TINY_MODEL}",variant="fp32",classes="19"} 1`);
+    expect(text).toContain(`faceparse_model_info{model="tiny-segformer",variant="fp32",classes="19"} 1`);
+    expect(text).not.toContain(TINY_MODEL);
     expect(text).toMatch(/faceparse_process_resident_memory_bytes \d+/);
   });
 
@@ -436,6 +480,10 @@ describe('faceparse service: the web app folder', () => {
       expect(response.status, path).toBe(404);
       expect(((await response.json()) as ErrorAnswer).error.code).toBe('NOT_FOUND');
     }
+    // The app's GET /* does not swallow API paths: GET /v1/parse is still a 405.
+    const api = await fetch(`${t.url}/v1/parse`);
+    expect(api.status).toBe(405);
+    expect(api.headers.get('allow')).toBe('POST');
     const malformed = await fetch(`${t.url}/%E0%A4%A`);
     expect(malformed.status).toBe(400);
     expect(((await malformed.json()) as ErrorAnswer).error.code).toBe('BAD_REQUEST');

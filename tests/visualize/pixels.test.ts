@@ -273,7 +273,7 @@ describe('overlay', () => {
         const a = Math.round(alpha * 256);
         for (let i = 0; i < w * h; i++) {
           const k = m[i];
-          const weight = k === 0 ? 0 : edges && edges[i] ? 256 : a;
+          const weight = k === 0 ? 0 : edges?.[i] ? 256 : a;
           for (let c = 0; c < 3; c++) {
             const expected = (p[i * 3 + c] * (256 - weight) + colours[k][c] * weight + 128) >> 8;
             if (out[i * 3 + c] !== expected) throw new Error(`pixel ${i} channel ${c}: ${out[i * 3 + c]} != ${expected}`);

@@ -6,8 +6,9 @@
  * FACEPARSE_SCREENS (default /tmp/faceparse-screens). Needs /usr/bin/chromium and dist/app
  * (npm run build); skips saying so otherwise.
  */
-import { existsSync, mkdirSync, readdirSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
 import { unzipSync } from 'fflate';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import sharp from 'sharp';
@@ -245,13 +246,100 @@ describe.skipIf(missing !== '')(`web app${missing ? ` (skipped: ${missing})` : '
     await page.selectOption('#live-size', '256');
     await page.click('#camera-toggle');
     await page.waitForFunction(() => Number(document.getElementById('fps')?.dataset.fps ?? 0) > 0, undefined, { timeout: 60_000 });
-    expect(await page.textContent('#fps')).toMatch(/Live: \d+\.\d frames per second at 256 px input/);
+    expect(await page.textContent('#fps')).toMatch(/Live: \d+\.\d+ frames per second at 256 px input/);
     expect(await page.evaluate(() => (document.getElementById('viewer') as HTMLCanvasElement).width)).toBe(640);
     await page.screenshot({ path: join(SCREENS, 'app-camera.png') });
     await page.click('#camera-toggle');
     expect(await page.textContent('#camera-toggle')).toBe('Start camera');
     expect(errors).toEqual([]);
     await context.close();
+  });
+
+  /** The timings table's rows, name -> value. */
+  const timingsOf = (page: Page) =>
+    page.evaluate(() => Object.fromEntries(Array.from(document.querySelectorAll('#timings tr')).map((row) => [row.children[0]!.textContent, row.children[1]!.textContent])));
+
+  it('camera: the face mode and flip controls apply to the frames; face-by-face frames show a detection row', async () => {
+    const context = await browser.newContext({ viewport: { width: 1400, height: 900 }, permissions: ['camera'] });
+    const { page, errors } = await openApp(context, `${server.url}/`);
+    expect(await page.inputValue('#faces-mode')).toBe('auto'); // the library's default
+    expect(await page.isChecked('#flip')).toBe(false);
+    await page.selectOption('#live-size', '256');
+    await page.selectOption('#faces-mode', 'off');
+    await page.click('#camera-toggle');
+    await page.waitForSelector('body[data-live-mode="faces=off flip=false"]', { timeout: 60_000 });
+    expect(await page.getAttribute('body', 'data-live-parsed-as')).toBe('photo');
+    const whole = await timingsOf(page);
+    expect(Object.keys(whole)).toEqual(['Decode', 'Preprocess', 'Model (worker)', 'Upsample + arg-max', 'Total', 'Frames per second']);
+
+    // Face by face (the fake camera's moving test pattern: now and then the detector takes a shape
+    // of it for a face, so the line says what it found, whatever that is).
+    await page.selectOption('#faces-mode', 'on');
+    await page.check('#flip');
+    await page.waitForSelector('body[data-live-mode="faces=on flip=true"]', { timeout: 60_000 });
+    expect(await page.getAttribute('body', 'data-live-parsed-as')).toBe('faces');
+    const found = Number(await page.getAttribute('body', 'data-live-faces'));
+    const faces = await timingsOf(page);
+    expect(Object.keys(faces)).toEqual(['Decode', 'Face detection', 'Align faces', 'Model (worker)', 'Paste back', 'Total', 'Frames per second']);
+    expect(faces['Face detection']).toMatch(/^\d+ ms$/);
+    expect(await page.textContent('#fps')).toMatch(found === 0 ? /, no face found$/ : new RegExp(`, ${found} faces?$`));
+    await page.click('#camera-toggle');
+    expect(errors).toEqual([]);
+    await context.close();
+  });
+
+  it('camera: frames slower than a second still give their rate, not 0.0', async () => {
+    const context = await browser.newContext({ viewport: { width: 1400, height: 900 }, permissions: ['camera'] });
+    const { page, errors } = await openApp(context, `${server.url}/`);
+    // Slow every frame down to well over a second: the page waits for a promise between frames.
+    await page.evaluate(() => {
+      const raf = window.requestAnimationFrame.bind(window);
+      window.requestAnimationFrame = (callback) => {
+        const started = (globalThis as unknown as { liveStarted?: boolean }).liveStarted;
+        if (!started) return raf(callback);
+        return window.setTimeout(() => raf(callback), 1500) as unknown as number;
+      };
+    });
+    await page.selectOption('#live-size', '256');
+    await page.selectOption('#faces-mode', 'off');
+    await page.evaluate(() => ((globalThis as unknown as { liveStarted?: boolean }).liveStarted = true));
+    await page.click('#camera-toggle');
+    await page.waitForFunction(() => (document.getElementById('fps')?.dataset.fps ?? '') !== '', undefined, { timeout: 60_000 });
+    const fps = Number(await page.getAttribute('#fps', 'data-fps'));
+    expect(fps).toBeGreaterThan(0); // "0.0" was what the app showed for frames slower than a second
+    expect(fps).toBeLessThanOrEqual(1 / 1.5); // at most one frame every 1.5 s
+    expect(await page.textContent('#fps')).toMatch(/^Live: 0\.\d\d frames per second/);
+    expect(await page.textContent('#fps')).not.toMatch(/^Live: 0\.00 /);
+    expect((await timingsOf(page))['Frames per second']).toMatch(/^0\.\d\d$/);
+    await page.click('#camera-toggle');
+    expect(errors).toEqual([]);
+    await context.close();
+  });
+
+  it('camera with a face: face by face, the face found and outlined in every frame', async () => {
+    // A camera that films a portrait: Chromium plays an MJPEG file as its fake camera.
+    const frame = await sharp(PHOTO).resize(640, 480, { fit: 'contain', background: '#808080' }).jpeg({ quality: 90 }).toBuffer();
+    const video = join(mkdtempSync(join(tmpdir(), 'faceparse-camera-')), 'portrait.mjpeg');
+    writeFileSync(video, Buffer.concat([frame, frame, frame]));
+    const filming = await launchChromium({ fakeCamera: true, extraArgs: [`--use-file-for-fake-video-capture=${video}`] });
+    try {
+      const context = await filming.newContext({ viewport: { width: 1400, height: 900 }, permissions: ['camera'] });
+      const { page, errors } = await openApp(context, `${server.url}/`);
+      await page.selectOption('#live-size', '256');
+      await page.selectOption('#faces-mode', 'on');
+      await page.click('#camera-toggle');
+      await page.waitForSelector('body[data-live-mode="faces=on flip=false"]', { timeout: 60_000 });
+      expect(await page.getAttribute('body', 'data-live-parsed-as')).toBe('faces');
+      expect(await page.getAttribute('body', 'data-live-faces')).toBe('1');
+      expect(await page.textContent('#fps')).toMatch(/, 1 face$/);
+      await page.screenshot({ path: join(SCREENS, 'app-camera-face.png') });
+      await page.click('#camera-toggle');
+      expect(errors).toEqual([]);
+      await context.close();
+    } finally {
+      await filming.close();
+      rmSync(dirname(video), { recursive: true, force: true });
+    }
   });
 
   it('a denied camera gives a message that says what to do', async () => {

@@ -13,6 +13,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { bundlePage, chromiumMissing, collectPageErrors, launchChromium } from '../../bench/browser/chromium.js';
 import { startStaticServer, type StaticServer } from '../../bench/browser/staticServer.js';
 import { decodeImage } from '../../src/index.js';
+import { decodeLabelPngBytes } from '../../src/image/labelPng.js';
+import { resolvePalette } from '../../src/visualize/palette.js';
+import { blocks, encodeBmp } from '../helpers/bmp.js';
 
 const BUNDLE = resolve('dist', 'web', 'faceparse.js');
 const missing = chromiumMissing() || (existsSync(BUNDLE) ? '' : 'dist/web/faceparse.js is absent (npm run build)');
@@ -48,6 +51,13 @@ describe.skipIf(missing !== '')(`web decoding${missing ? ` (skipped: ${missing})
     files['exif3.png'] = await sharp(gradient(48, 32, 3), raw).png().withMetadata({ orientation: 3 }).toBuffer();
     files['alpha.png'] = await sharp(gradient(48, 32, 4), { raw: { width: 48, height: 32, channels: 4 } }).png().toBuffer();
     files['broken.jpg'] = Buffer.from('not an image at all');
+    // BMPs: the browser's own decoder against faceparse's (Node's libvips has none).
+    files['rgb24.bmp'] = Buffer.from(encodeBmp(blocks(29, 7, 200), { bits: 24 }));
+    files['bgra32-v5.bmp'] = Buffer.from(encodeBmp(blocks(29, 7, 200), { bits: 32, header: 124, masks: [0x00ff0000, 0x0000ff00, 0x000000ff, 0xff000000] }));
+    files['rgb565.bmp'] = Buffer.from(encodeBmp(blocks(29, 7, 200), { bits: 16, masks: [0xf800, 0x07e0, 0x001f] }));
+    files['palette8-rle.bmp'] = Buffer.from(encodeBmp(blocks(29, 7, 200), { bits: 8, rle8: true }));
+    files['palette4-topdown.bmp'] = Buffer.from(encodeBmp(blocks(29, 7, 16), { bits: 4, topDown: true }));
+    files['palette1.bmp'] = Buffer.from(encodeBmp(blocks(29, 7, 2), { bits: 1 }));
     for (const [name, bytes] of Object.entries(files)) writeFileSync(join(dir, name), bytes);
     server = await startStaticServer({
       mounts: { '/': resolve('dist', 'web'), '/model/': resolve('tests', 'fixtures', 'tiny-segformer'), '/files/': dir },
@@ -134,6 +144,12 @@ describe.skipIf(missing !== '')(`web decoding${missing ? ` (skipped: ${missing})
     ['exif6.jpg', 'canvas'],
     ['exif6.jpg', 'offscreen'],
     ['exif6.jpg', 'videoframe'],
+    ['rgb24.bmp', 'blob'],
+    ['bgra32-v5.bmp', 'blob'],
+    ['rgb565.bmp', 'blob'],
+    ['palette8-rle.bmp', 'url'],
+    ['palette4-topdown.bmp', 'blob'],
+    ['palette1.bmp', 'blob'],
   ])('%s as %s: the RGB pixels Node decodes', async (file, kind) => {
     const node = await decodeImage(files[file]!);
     const web = await decodeInPage(file, kind);
@@ -192,6 +208,26 @@ describe.skipIf(missing !== '')(`web decoding${missing ? ` (skipped: ${missing})
     expect(outcome).toMatchObject({ parsedAs: 'faces', faces: 0, background: true });
     expect(outcome.note).toMatch(/no face/i);
     expect(outcome.refused).toMatch(/^INVALID_ARGUMENT: faces "always" is not one of auto, on, off/);
+  });
+
+  it('toLabelPng({ palette }) gives a palette PNG of the same ids in the browser (no Buffer there)', async () => {
+    const outcome = await page.evaluate(async () => {
+      const parser = (globalThis as unknown as { parser: import('../../src/web/index.js').FaceParser }).parser;
+      const result = await parser.parse('/files/plain.png', { faces: 'off' });
+      try {
+        const blob = await result.toLabelPng({ palette: result.labels });
+        const grey = await result.toLabelPng();
+        return { type: blob.type, bytes: Array.from(new Uint8Array(await blob.arrayBuffer())), grey: grey.size, mask: Array.from(result.categoryMask), labels: [...result.labels] };
+      } catch (error) {
+        return { error: String(error) };
+      }
+    });
+    if ('error' in outcome) throw new Error(outcome.error);
+    expect(outcome.type).toBe('image/png');
+    const decoded = decodeLabelPngBytes(Uint8Array.from(outcome.bytes));
+    expect(Array.from(decoded.mask)).toEqual(outcome.mask);
+    expect(decoded.palette).toEqual(resolvePalette(outcome.labels));
+    expect(outcome.grey).toBeGreaterThan(0);
   });
 
   it('logged no console errors', () => {

@@ -4,7 +4,7 @@ PyTorch on the CPU allocates and frees activation tensors of tens of megabytes e
 serves those with mmap/munmap, so every step faults its memory in again; on the 2-core development machine a
 third of the training process's CPU time went to the kernel (~60-100 thousand page faults a second) and
 SegFormer-B0 trained at 1.4 images/s. Under jemalloc told to keep freed pages (`dirty_decay_ms:-1`), the same
-run, resumed from the same checkpoint, trained at ~5 images/s with no page faults (training/README.md).
+run, resumed from the same checkpoint, trained at ~5 images/s with no page faults (docs/training-history.md, "The memory allocator, measured").
 
 `reexec_with_jemalloc()` replaces the current process with the same command, with `LD_PRELOAD` naming
 libjemalloc, when that library is found and not already loaded. `FACEPARSE_MALLOC=system` turns it off;
@@ -17,13 +17,13 @@ import ctypes.util
 import os
 import sys
 from pathlib import Path
-from typing import Callable, Mapping
+from collections.abc import Callable, Mapping
 
 # Keep freed pages (no purging back to the kernel) and back the heap with transparent huge pages.
 # lg_extent_max_active_fit:30 lets a kept free block serve a request of any smaller size. With jemalloc's default (6), a
 # block more than 64x larger than the request is passed over and fresh memory is mapped instead; since kept blocks are
 # never purged and neighbours merge into ever larger ones, a training process grew by 0.15-0.45 GiB a minute after each
-# validation pass (different tensor sizes) until it swapped (training/README.md, "Memory allocator").
+# validation pass (different tensor sizes) until it swapped (docs/training-history.md, "The memory allocator, measured").
 MALLOC_CONF = "dirty_decay_ms:-1,muzzy_decay_ms:-1,thp:always,lg_extent_max_active_fit:30"
 
 CANDIDATES = (

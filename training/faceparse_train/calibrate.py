@@ -31,7 +31,6 @@ from .augment import prepare_eval
 from .data import default_data_root, discover, load_in_memory
 from .export import load_checkpoint
 from .labels import background_id
-from .metrics import ConfusionMatrix
 
 
 def parse_args(argv=None):
@@ -91,7 +90,6 @@ class OffsetSearch:
         computed once; each value then costs one comparison and one bincount instead of an arg-max."""
         self.evaluations += len(values)
         n = self.n
-        others = torch.zeros(n * n, dtype=torch.int64)
         rival_score, rival_class, own = [], [], []
         chunk = 1 << 22
         for start in range(0, len(self.targets), chunk):

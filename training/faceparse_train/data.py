@@ -23,7 +23,7 @@ IMAGE_EXTS = (".jpg", ".jpeg", ".png", ".webp", ".bmp", ".tif", ".tiff")
 class Sample:
     stem: str
     image_path: Path
-    mask: "MaskSource"
+    mask: MaskSource
 
 
 @dataclass

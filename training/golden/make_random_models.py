@@ -58,7 +58,7 @@ def main() -> None:
     counts = np.bincount(ref_labels.ravel(), minlength=19)
     print(f"torch labels on a 640x480 drawn image: {int((counts > 0).sum())} classes, "
           f"largest class {counts.max() / counts.sum():.0%}")
-    for variant, path in files.items():
+    for path in files.values():
         session = rp.ort_session(path, args.threads)
         got = torch.from_numpy(session.run(["logits"], {"pixel_values": pixel_values.numpy()})[0])
         diff = (got - ref).abs()

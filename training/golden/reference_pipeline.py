@@ -29,7 +29,7 @@ from transformers.models.segformer.image_processing_pil_segformer import Segform
 
 import sys as _sys
 _sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-from faceparse_train.hf_export import (  # noqa: E402  (shared with training/faceparse_train/export.py)
+from faceparse_train.hf_export import (  # noqa: E402, F401  (shared with training/faceparse_train/export.py; re-exported as rp.*)
     FP16_EXTRA_BLOCKED_OPS, convert_fp16, export_onnx, ort_session, quantize_q8, save_hf_layout,
 )
 

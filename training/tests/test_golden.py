@@ -20,6 +20,7 @@ from PIL import Image
 REPO = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(REPO / "training" / "golden"))
 import make_golden  # noqa: E402
+import make_preprocess_golden  # noqa: E402
 import reference_pipeline as rp  # noqa: E402
 
 GOLDEN = REPO / "tests" / "fixtures" / "golden"
@@ -201,6 +202,12 @@ class GoldenFixtures(unittest.TestCase):
         grey16 = png16_samples(GOLDEN / self.cases["gray16_png"]["image"], 1)
         np.testing.assert_array_equal(load(self.cases["gray16_png"]["arrays"]["decoded_rgb"]),
                                       np.repeat(np.minimum(grey16, 255), 3, axis=2))
+
+
+class PreprocessLevels(unittest.TestCase):
+    def test_every_level_is_reproduced_by_the_installed_processor(self):
+        committed = json.loads(make_preprocess_golden.OUT.read_text())["cases"]
+        self.assertEqual(committed, make_preprocess_golden.levels_cases())
 
 
 if __name__ == "__main__":

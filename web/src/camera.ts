@@ -1,7 +1,8 @@
 /**
  * Live mode: camera frames parsed one after another (the next frame is taken when the model is
- * free, so slow machines drop frames instead of queueing them), probabilities smoothed over
- * frames so masks do not flicker, and frames per second measured over the last second.
+ * free, so slow machines drop frames instead of queueing them) with the page's face mode and flip,
+ * smoothed over frames so masks do not flicker (the library's LiveSmoother), and frames per second
+ * measured over about the last second (its FrameRateMeter: right for frames slower than a second too).
  */
 import type { FaceParseModule, FaceParser, WebParseResult } from './library.js';
 
@@ -33,31 +34,42 @@ export interface LiveFrame {
   result: WebParseResult;
   /** The smoothed label map. */
   mask: Uint8Array;
-  fps: number;
+  /** Frames per second; undefined until the second frame. */
+  fps: number | undefined;
+  /** How this frame was parsed. */
+  settings: LiveSettings;
+}
+
+/** How each frame is parsed, read again before every frame so the page's controls apply at once. */
+export interface LiveSettings {
+  inputSize: number;
+  faces: 'auto' | 'on' | 'off';
+  flip: boolean;
 }
 
 export class LiveLoop {
   #running = false;
   #stream: MediaStream | undefined;
-  #frameTimes: number[] = [];
   readonly #smoother: InstanceType<FaceParseModule['LiveSmoother']>;
+  readonly #rate: InstanceType<FaceParseModule['FrameRateMeter']>;
 
   constructor(
     readonly library: FaceParseModule,
     readonly video: HTMLVideoElement,
   ) {
     this.#smoother = new library.LiveSmoother({ weight: 0.5 });
+    this.#rate = new library.FrameRateMeter();
   }
 
   get running(): boolean {
     return this.#running;
   }
 
-  async start(getParser: () => FaceParser | undefined, inputSize: () => number, onFrame: (frame: LiveFrame) => void, onError: (error: unknown) => void): Promise<void> {
+  async start(getParser: () => FaceParser | undefined, settings: () => LiveSettings, onFrame: (frame: LiveFrame) => void, onError: (error: unknown) => void): Promise<void> {
     this.#stream = await openCamera(this.video);
     this.#running = true;
     this.#smoother.reset();
-    this.#frameTimes = [];
+    this.#rate.reset();
     void (async () => {
       while (this.#running) {
         const parser = getParser();
@@ -66,15 +78,11 @@ export class LiveLoop {
           continue;
         }
         try {
-          const result = await parser.parse(this.video, { faces: 'off', inputSize: inputSize() });
+          const used = settings();
+          const result = await parser.parse(this.video, used);
           if (!this.#running) break;
           const mask = this.#smoother.push(result);
-          const now = performance.now();
-          this.#frameTimes.push(now);
-          while (this.#frameTimes.length > 1 && now - this.#frameTimes[0]! > 1000) this.#frameTimes.shift();
-          const span = now - this.#frameTimes[0]!;
-          const fps = this.#frameTimes.length > 1 ? ((this.#frameTimes.length - 1) * 1000) / span : 0;
-          onFrame({ result, mask, fps });
+          onFrame({ result, mask, fps: this.#rate.frame(performance.now()), settings: used });
         } catch (error) {
           this.stop();
           onError(error);
@@ -84,9 +92,10 @@ export class LiveLoop {
     })();
   }
 
-  /** Forget the smoothed past (e.g. after the live input size changes). */
+  /** Forget the smoothed past and the frame rate (e.g. after the input size, face mode or flip changes). */
   resetSmoothing(): void {
     this.#smoother.reset();
+    this.#rate.reset();
   }
 
   stop(): void {

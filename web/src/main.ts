@@ -184,8 +184,8 @@ function enqueue(list: Photo[]): void {
       if (!parser) return;
       if (photo.result) continue;
       try {
-        // faces 'auto': a face crop is parsed whole, any other photo face by face (boxes drawn).
-        photo.result = await parser.parse(photo.file, { faces: 'auto' });
+        // faces 'auto' (the default): a face crop is parsed whole, any other photo face by face (boxes drawn).
+        photo.result = await parser.parse(photo.file, parseOptions());
         photo.error = undefined;
       } catch (error) {
         photo.error = describeError(error);
@@ -265,16 +265,31 @@ function renderLegendFor(result: WebParseResult | undefined): void {
   });
 }
 
-function renderTimings(result: WebParseResult, fps?: number): void {
+/** The face mode and flip of the page's controls, for photos and camera frames alike. */
+function parseOptions(): { faces: 'auto' | 'on' | 'off'; flip: boolean } {
+  return { faces: $<HTMLSelectElement>('faces-mode').value as 'auto' | 'on' | 'off', flip: $<HTMLInputElement>('flip').checked };
+}
+
+/** After the face mode or flip changes: photos are parsed again, the camera starts its smoothing over. */
+function parseOptionsChanged(): void {
+  live?.resetSmoothing();
+  for (const photo of photos) photo.result = undefined;
+  if (photos.length && !live?.running) enqueue(photos);
+}
+
+function renderTimings(result: WebParseResult, fps?: number | null): void {
   const t = result.timings;
+  const face = result.parsedAs === 'faces';
   const rows: Array<[string, number | string]> = [
     ['Decode', t.decode],
-    ['Preprocess', t.preprocess],
+    ...(t.detect !== undefined ? [['Face detection', t.detect] as [string, number]] : []),
+    [face ? 'Align faces' : 'Preprocess', t.preprocess],
     ['Model (worker)', t.inference],
-    ['Upsample + arg-max', t.postprocess],
-    ['Total', t.decode + t.preprocess + t.inference + t.postprocess],
+    [face ? 'Paste back' : 'Upsample + arg-max', t.postprocess],
+    ['Total', t.decode + (t.detect ?? 0) + t.preprocess + t.inference + t.postprocess],
   ];
-  if (fps !== undefined) rows.push(['Frames per second', fps.toFixed(1)]);
+  // null: live, but the rate is not known before the second frame.
+  if (fps !== undefined) rows.push(['Frames per second', fps === null ? 'measuring…' : fps.toFixed(fps < 1 ? 2 : 1)]);
   $('timings').querySelector('tbody')!.replaceChildren(
     ...rows.map(([name, value]) => {
       const row = document.createElement('tr');
@@ -316,15 +331,31 @@ async function toggleCamera(): Promise<void> {
   try {
     await live.start(
       () => parser,
-      liveSize,
-      ({ result, mask, fps }) => {
+      () => ({ inputSize: liveSize(), ...parseOptions() }),
+      ({ result, mask, fps, settings }) => {
         liveResult = result;
-        viewer.show({ photo: result.toImageData(), mask, width: result.width, height: result.height, labels: result.labels, describe: describeLabel, region: regionOf(result) });
+        viewer.show({
+          photo: result.toImageData(),
+          mask,
+          width: result.width,
+          height: result.height,
+          labels: result.labels,
+          describe: describeLabel,
+          boxes: result.faces.map((face) => face.box),
+          region: regionOf(result),
+        });
+        document.body.dataset.liveParsedAs = result.parsedAs;
+        document.body.dataset.liveFaces = String(result.faces.length);
+        document.body.dataset.liveMode = `faces=${settings.faces} flip=${settings.flip}`;
         const fpsText = $('fps');
         fpsText.hidden = false;
-        fpsText.textContent = `Live: ${fps.toFixed(1)} frames per second at ${liveSize()} px input`;
-        fpsText.dataset.fps = fps.toFixed(2);
-        renderTimings(result, fps);
+        const how = result.parsedAs === 'faces' ? `, ${result.faces.length === 0 ? 'no face found' : `${result.faces.length} face${result.faces.length === 1 ? '' : 's'}`}` : '';
+        fpsText.textContent =
+          fps === undefined
+            ? `Live: measuring frames per second at ${liveSize()} px input${how}`
+            : `Live: ${fps.toFixed(fps < 1 ? 2 : 1)} frames per second at ${liveSize()} px input${how}`;
+        fpsText.dataset.fps = fps === undefined ? '' : fps.toFixed(3);
+        renderTimings(result, fps ?? null);
         setDownloads(result);
       },
       (error) => {
@@ -378,6 +409,8 @@ function wire(): void {
   });
   $('camera-toggle').addEventListener('click', () => void toggleCamera());
   $('live-size').addEventListener('change', () => live?.resetSmoothing());
+  $('faces-mode').addEventListener('change', parseOptionsChanged);
+  $('flip').addEventListener('change', parseOptionsChanged);
   const opacity = $<HTMLInputElement>('opacity');
   opacity.addEventListener('input', () => {
     viewer.opacity = Number(opacity.value);

@@ -35,7 +35,7 @@ export async function decodeLabelPng(input: string | Uint8Array): Promise<LabelM
     throw new FaceParseError('INVALID_ARGUMENT', 'decodeLabelPng: pass a file path or the PNG bytes (Buffer/Uint8Array)');
   }
   const header = pngHeader(bytes);
-  if (!header || header.depth !== 8 || (header.colourType !== 0 && header.colourType !== 3)) {
+  if (header?.depth !== 8 || (header.colourType !== 0 && header.colourType !== 3)) {
     return decodeLabelPngBytes(bytes, source); // slow path, and every error message
   }
   const { png: grey, palette } = bareGreyPng(bytes, source);

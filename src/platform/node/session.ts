@@ -130,7 +130,14 @@ function validate(session: ort.InferenceSession, modelPath: string, numLabels: n
       const dims = [batch, 3, height, width];
       const tensor =
         inputType === 'float16' ? new ort.Tensor('float16', float32ToFloat16(pixelValues), dims) : new ort.Tensor('float32', pixelValues, dims);
-      const result = await session.run({ [inputName]: tensor }, [outputName]);
+      let result: ort.InferenceSession.OnnxValueMapType;
+      try {
+        // onnxruntime's own log line for a failed run is left out: the error says it, once, where it belongs.
+        result = await session.run({ [inputName]: tensor }, [outputName], { logSeverityLevel: 4 });
+      } catch (error) {
+        const message = ((error as Error).message ?? String(error)).split('\n')[0];
+        throw new FaceParseError('MODEL_RUN_FAILED', `the model could not run on a ${width}x${height} input (onnxruntime: ${message})`, { cause: error });
+      }
       const out = result[outputName]!;
       const [b, classes, h, w] = out.dims as [number, number, number, number];
       if (out.dims.length !== 4 || classes !== numLabels) {

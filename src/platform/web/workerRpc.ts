@@ -37,8 +37,8 @@ export function serveRequests<R extends { id: number }>(handle: (request: R) => 
     addEventListener(type: 'message', listener: (event: MessageEvent<R>) => void): void;
     postMessage(message: unknown, transfer: Transferable[]): void;
   };
-  scope.addEventListener('message', async (event) => {
-    const request = event.data;
+  // Every failure of a request is answered (the catch below), so the promise is not awaited.
+  const respond = async (request: R) => {
     try {
       const { value, transfer = [] } = await handle(request);
       scope.postMessage({ id: request.id, ok: true, value } satisfies Reply, transfer);
@@ -47,5 +47,6 @@ export function serveRequests<R extends { id: number }>(handle: (request: R) => 
       const message = error instanceof Error ? error.message : String(error);
       scope.postMessage({ id: request.id, ok: false, error: { code, message } } satisfies Reply, []);
     }
-  });
+  };
+  scope.addEventListener('message', (event) => void respond(event.data));
 }

@@ -17,9 +17,11 @@ import { parseOutputKinds, type OutputKind } from '../../outputs/kinds.js';
 import type { FaceParser } from '../../pipeline/faceParser.js';
 import type { ParseOptions } from '../../pipeline/options.js';
 import type { ParseResult } from '../../pipeline/result.js';
-import { readPixelCount } from '../../platform/node/imageSize.js';
+import { readImageSize } from '../../platform/node/imageSize.js';
+import { AUGMENTED_PIXEL_WEIGHT, augmentationCost, checkAugmentation } from '../../pipeline/augmentation.js';
 import { negotiateAnswer } from '../accept.js';
-import { HttpError } from '../errors.js';
+import { modelName } from '../modelName.js';
+import { HttpError, sendError } from '../errors.js';
 import { GateFullError, GateTimeoutError, type ConcurrencyGate, type GateTicket } from '../gate.js';
 import { checkContentType, readImageBytes } from '../imageBody.js';
 import type { ServerMetrics } from '../metrics.js';
@@ -40,28 +42,42 @@ export interface ParseRouteContext {
 
 export function registerParseRoute(app: FastifyInstance, context: ParseRouteContext): void {
   const { parser, gate, metrics, timeoutMs, maxBodyBytes, maxInputPixels } = context;
-  const tickets = new WeakMap<FastifyRequest, { ticket: GateTicket; abort: AbortController }>();
+  const tickets = new WeakMap<FastifyRequest, { ticket: GateTicket; abort: AbortController; upload: NodeJS.Timeout | undefined }>();
 
   const admit = async (request: FastifyRequest, reply: FastifyReply) => {
     checkContentType(request);
     try {
-      const held = { ticket: gate.enter(), abort: new AbortController() };
+      const held = { ticket: gate.enter(), abort: new AbortController(), upload: undefined as NodeJS.Timeout | undefined };
       tickets.set(request, held);
+      // The body must arrive within the deadline: a trickling upload is answered (JSON) and cut then, not
+      // left to Node's request timeout, so it holds its upload place no longer than a request may take.
+      held.upload = setTimeout(() => {
+        if (held.ticket.state !== 'receiving' || reply.sent) return;
+        held.abort.abort(new HttpError(408, 'TIMEOUT', 'the request body did not arrive in time'));
+        held.ticket.leave();
+        void sendError(reply.header('connection', 'close'), uploadTimedOut(timeoutMs));
+        reply.raw.once('finish', () => request.raw.destroy());
+      }, timeoutMs);
       // 'close' comes after the answer, or before it when the client went away. A place not yet turned
       // into a running parse is given back then; a running parse gives its slot back when it ends.
       reply.raw.once('close', () => {
+        clearTimeout(held.upload);
         if (!reply.raw.writableFinished) held.abort.abort(new HttpError(499, 'CLIENT_GONE', 'the client closed the connection before the answer'));
-        if (held.ticket.state === 'queued') held.ticket.leave();
+        if (held.ticket.state !== 'running') held.ticket.leave();
       });
     } catch (error) {
-      if (!(error instanceof GateFullError)) throw error;
-      metrics.rejected.inc({ reason: error.reason === 'full' ? 'queue_full' : 'queue_too_slow' });
-      const why =
-        error.reason === 'full'
-          ? `every parse slot (${gate.concurrency}) and queue place (${gate.maxQueue}) is taken`
-          : `the parses queued ahead would outlast the deadline of ${timeoutMs / 1000} s`;
-      throw new HttpError(503, 'QUEUE_FULL', `${why}; retry after ${error.retryAfterSeconds} s`, { 'retry-after': String(error.retryAfterSeconds) });
+      throw shed(error);
     }
+  };
+  /** A full gate (on arrival, or once the body is read) as the 503 + Retry-After the client sees. */
+  const shed = (error: unknown): unknown => {
+    if (!(error instanceof GateFullError)) return error;
+    metrics.rejected.inc({ reason: error.reason === 'full' ? 'queue_full' : 'queue_too_slow' });
+    const why =
+      error.reason === 'full'
+        ? `every parse slot (${gate.concurrency}) and queue place (${gate.maxQueue}) is taken`
+        : `the parses queued ahead would outlast the deadline of ${timeoutMs / 1000} s`;
+    return new HttpError(503, 'QUEUE_FULL', `${why}; retry after ${error.retryAfterSeconds} s`, { 'retry-after': String(error.retryAfterSeconds) });
   };
   app.post<{ Querystring: ParseQuery }>(
     '/v1/parse',
@@ -88,6 +104,7 @@ export function registerParseRoute(app: FastifyInstance, context: ParseRouteCont
     },
     async (request, reply) => {
       const held = tickets.get(request)!;
+      if (reply.sent) return reply; // answered 408 while the body was arriving
       const query = request.query;
       const answer = negotiateAnswer(request.headers.accept);
       const asked = query.outputs === undefined ? undefined : parseOutputKinds(query.outputs, 'outputs', ANSWER_OUTPUTS);
@@ -105,23 +122,35 @@ export function registerParseRoute(app: FastifyInstance, context: ParseRouteCont
         ...(query.faces === undefined ? {} : { faces: query.faces as FacesMode }),
       };
       const image = await readImageBytes(request, maxBodyBytes);
-      const pixels = (await readPixelCount(image)) ?? 0;
+      clearTimeout(held.upload);
+      if (reply.sent) return reply;
+      const size = await readImageSize(image);
+      const pixels = size ? size.width * size.height : 0;
+      // Augmentation is counted in the budgets: its passes' pixels (in photo-pixel terms) in the pixel
+      // budget, its passes in the pace. Refused here, before any slot, when it is over maxModelPixels.
+      let budget = { pixels: pixels > maxInputPixels ? 0 : pixels, cost: 1 };
+      if (size && pixels <= maxInputPixels) {
+        const inputSize = parser.inputSizeFor(size.width, size.height);
+        checkAugmentation(inputSize, options.scales, options.flip, parser.maxModelPixels, !parser.preprocessor.doResize);
+        const cost = augmentationCost(inputSize, options.scales, options.flip);
+        budget = { pixels: pixels + AUGMENTED_PIXEL_WEIGHT * (cost.modelPixels - cost.plainPixels), cost: cost.modelPixels / cost.plainPixels };
+      }
 
       const left = () => timeoutMs - reply.elapsedTime;
       const queuedAt = performance.now();
       try {
-        await held.ticket.acquire(left(), held.abort.signal, pixels > maxInputPixels ? 0 : pixels);
+        await held.ticket.acquire(left(), held.abort.signal, budget);
       } catch (error) {
         if (error instanceof GateTimeoutError) {
           metrics.rejected.inc({ reason: 'timeout' });
           throw timedOut(timeoutMs, 'waiting for a parse slot');
         }
-        throw error;
+        throw shed(error);
       }
       const queueMs = performance.now() - queuedAt;
       metrics.queueWaitSeconds.observe(queueMs / 1000);
 
-      const work = runParse(parser, image, options, kinds, { alpha: query.alpha ?? 0.5, regions, grow: query.grow, feather: query.feather }, metrics).finally(() => held.ticket.leave());
+      const work = runParse(parser, image, options, kinds, { alpha: query.alpha === undefined ? 0.5 : Number(query.alpha), regions, grow: query.grow, feather: query.feather }, metrics).finally(() => held.ticket.leave());
       const done = await withDeadline(work, left());
       if (!done) {
         metrics.rejected.inc({ reason: 'timeout' });
@@ -135,6 +164,7 @@ export function registerParseRoute(app: FastifyInstance, context: ParseRouteCont
       const json = result.toJSON() as ReturnType<ParseResult['toJSON']> & { faces?: unknown };
       return reply.type('application/json; charset=utf-8').send({
         ...json,
+        model: modelName(parser),
         faces: json.faces ?? null,
         timings: { queue: queueMs, ...json.timings, encode: encodeMs, total: reply.elapsedTime },
         outputs: outputsAsBase64(outputs),
@@ -179,6 +209,10 @@ async function withDeadline<T>(work: Promise<T>, ms: number): Promise<T | undefi
   } finally {
     clearTimeout(timer);
   }
+}
+
+function uploadTimedOut(timeoutMs: number): HttpError {
+  return new HttpError(408, 'TIMEOUT', `the request body did not arrive within the deadline of ${timeoutMs / 1000} s; send it faster or a smaller image, or raise --timeout`);
 }
 
 function timedOut(timeoutMs: number, while_: string): HttpError {

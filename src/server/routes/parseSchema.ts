@@ -17,7 +17,8 @@ export interface ParseQuery {
   faces?: 'auto' | 'on' | 'off';
   flip?: 'true' | 'false' | '1' | '0' | '';
   scales?: string;
-  alpha?: number;
+  /** A decimal from 0 to 1, as text: the schema's pattern refuses Infinity, hex, blanks and exponents. */
+  alpha?: string;
   region?: string[];
   grow?: number;
   feather?: number;
@@ -35,7 +36,8 @@ export const PARSE_QUERY_SCHEMA = {
     faces: { type: 'string', enum: ['auto', 'on', 'off'], description: 'per-face parsing: auto (default of the pipeline), on, or off (the whole photo)' },
     flip: { type: 'string', enum: ['true', 'false', '1', '0', ''], description: 'flip test-time augmentation: also parse the mirror image (about 2x the time); true, 1 or just ?flip turn it on' },
     scales: { type: 'string', description: 'multi-scale test-time augmentation, e.g. 0.75,1,1.25 (must include 1)' },
-    alpha: { type: 'number', minimum: 0, maximum: 1, description: 'overlay opacity (default 0.5)' },
+    // A string with a pattern, not a number: coercion would let "Infinity", "0x1" and " " through as numbers.
+    alpha: { type: 'string', pattern: '^(?:0(?:\\.[0-9]+)?|1(?:\\.0+)?|\\.[0-9]+)$', description: 'overlay opacity, a decimal from 0 to 1 (default 0.5)' },
     region: {
       type: 'array',
       items: { type: 'string', minLength: 1, maxLength: 500 },
@@ -85,7 +87,7 @@ export const JSON_ANSWER_SCHEMA = {
 /** The request body, for the OpenAPI document. */
 export const REQUEST_BODY_DOC = {
   content: {
-    ...Object.fromEntries([...IMAGE_TYPES.filter((t) => !['image/jpg', 'image/pjpeg', 'image/heic'].includes(t)), 'application/octet-stream'].map((t) => [t, { schema: { type: 'string', format: 'binary' } }])),
+    ...Object.fromEntries([...IMAGE_TYPES.filter((t) => !['image/jpg', 'image/pjpeg', 'image/heic', 'image/x-ms-bmp'].includes(t)), 'application/octet-stream'].map((t) => [t, { schema: { type: 'string', format: 'binary' } }])),
     [MULTIPART_TYPE]: { schema: { type: 'object', properties: { image: { type: 'string', format: 'binary' } }, required: ['image'] } },
   },
 };
