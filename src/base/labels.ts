@@ -93,10 +93,13 @@ export function celebAMaskName(name: string): CelebAMaskLabel | undefined {
   return SHORT_BY_ALIAS.get(canonicalLabel(name));
 }
 
-/** The human name of a label (the legend's words): known classes by their human name, others as given. */
+/**
+ * The human name of a label (the legend's words): a CelebAMask-HQ class (by its short or human name) by its
+ * human name, any other label as given (a label set's own names, e.g. LaPa's `inner_mouth`, keep their words).
+ */
 export function describeLabel(label: string): string {
   const short = celebAMaskName(label);
-  return short ? NAMES[short][0]! : label;
+  return short && (canonicalLabel(label) === short || canonicalLabel(label) === canonicalLabel(NAMES[short][0]!)) ? NAMES[short][0]! : label;
 }
 
 /** "skin (skin), l_eye (left eye), ...": a model's classes with their human names, for messages. */

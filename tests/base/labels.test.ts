@@ -27,7 +27,9 @@ describe('class names', () => {
     expect(resolveClassId(CELEBAMASK_HQ_LABELS, 13)).toBe(13);
     expect(describeLabel('eye_g')).toBe('eyeglasses');
     expect(describeLabel('neck_l')).toBe('necklace');
-    expect(describeLabel('left_eyebrow')).toBe('left brow');
+    expect(describeLabel('Left Eye')).toBe('left eye');
+    expect(describeLabel('left_eyebrow')).toBe('left_eyebrow'); // a label set's own words stay
+    expect(describeLabel('face_skin')).toBe('face_skin');
     expect(describeLabel('beard')).toBe('beard');
   });
 

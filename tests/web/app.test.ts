@@ -181,7 +181,7 @@ describe.skipIf(missing !== '')(`web app${missing ? ` (skipped: ${missing})` : '
     await context.close();
   });
 
-  it('pick a region -> see it -> download it: the mask of its classes, then grown and feathered', async () => {
+  it('pick a region -> see it -> download it: the mask of its classes, then grown and feathered', { timeout: 300_000 }, async () => {
     const context = await browser.newContext({ viewport: { width: 1400, height: 900 }, acceptDownloads: true });
     const { page, errors } = await openApp(context, `${server.url}/`);
     await page.setInputFiles('#file-input', PHOTO);
