@@ -35,7 +35,12 @@ async function photo(): Promise<{ bytes: Buffer; origin: string }> {
   const height = 3000;
   const rgb = Buffer.alloc(width * height * 3);
   for (let y = 0; y < height; y++) for (let x = 0; x < width; x++) rgb.set([(x * 255) / width, (y * 255) / height, 128], (y * width + x) * 3);
-  return { bytes: await sharp(rgb, { raw: { width, height, channels: 3 } }).jpeg().toBuffer(), origin: 'synthetic 4000x3000 gradient (no ../shared)' };
+  return {
+    bytes: await sharp(rgb, { raw: { width, height, channels: 3 } })
+      .jpeg()
+      .toBuffer(),
+    origin: 'synthetic 4000x3000 gradient (no ../shared)',
+  };
 }
 
 const runs = Number(arg('--runs') ?? 3);
@@ -43,7 +48,9 @@ const { bytes, origin } = await photo();
 const parser = await FaceParser.create({ model: arg('--model') });
 const result = await parser.parse(bytes);
 const parseMs = await medianTime(() => parser.parse(bytes), runs);
-console.log(`photo: ${origin}, ${result.width}x${result.height} (${((result.width * result.height) / 1e6).toFixed(1)} MP), ${result.parsedAs === 'faces' ? `${result.faces.length} face(s)` : 'whole photo'}; model ${parser.model}`);
+console.log(
+  `photo: ${origin}, ${result.width}x${result.height} (${((result.width * result.height) / 1e6).toFixed(1)} MP), ${result.parsedAs === 'faces' ? `${result.faces.length} face(s)` : 'whole photo'}; model ${parser.model}`,
+);
 console.log(`parse (decode to label map, faces auto): ${parseMs.toFixed(0)} ms, median of ${runs}\n`);
 
 const cases: Array<[string, RegionMaskOptions]> = [
@@ -59,6 +66,8 @@ console.log(`${'region'.padEnd(30)} ${'regionMask'.padStart(11)} ${'/ parse'.pad
 for (const [name, options] of cases) {
   const maskMs = await medianTime(() => result.regionMask(options), runs);
   const pngMs = await medianTime(() => result.toRegionPng(options), runs);
-  console.log(`${name.padEnd(30)} ${`${maskMs.toFixed(0)} ms`.padStart(11)} ${(maskMs / parseMs).toFixed(3).padStart(8)} ${`${pngMs.toFixed(0)} ms`.padStart(9)} ${(pngMs / parseMs).toFixed(3).padStart(8)}`);
+  console.log(
+    `${name.padEnd(30)} ${`${maskMs.toFixed(0)} ms`.padStart(11)} ${(maskMs / parseMs).toFixed(3).padStart(8)} ${`${pngMs.toFixed(0)} ms`.padStart(9)} ${(pngMs / parseMs).toFixed(3).padStart(8)}`,
+  );
 }
 await parser.close();

@@ -25,14 +25,40 @@ export interface LabelSet {
 
 /** face-parsing.PyTorch (BiSeNet; used by FaceFusion, facexlib): background, then its `atts` order. */
 export const BISENET_LABELS = [
-  'background', 'skin', 'l_brow', 'r_brow', 'l_eye', 'r_eye', 'eye_g', 'l_ear', 'r_ear', 'ear_r',
-  'nose', 'mouth', 'u_lip', 'l_lip', 'neck', 'neck_l', 'cloth', 'hair', 'hat',
+  'background',
+  'skin',
+  'l_brow',
+  'r_brow',
+  'l_eye',
+  'r_eye',
+  'eye_g',
+  'l_ear',
+  'r_ear',
+  'ear_r',
+  'nose',
+  'mouth',
+  'u_lip',
+  'l_lip',
+  'neck',
+  'neck_l',
+  'cloth',
+  'hair',
+  'hat',
 ] as const;
 
 /** LaPa (JD AI, 11 classes; the README's order; facer's farl/lapa/448 uses the same ids). */
 export const LAPA_LABELS = [
-  'background', 'skin', 'left_eyebrow', 'right_eyebrow', 'left_eye', 'right_eye', 'nose',
-  'upper_lip', 'inner_mouth', 'lower_lip', 'hair',
+  'background',
+  'skin',
+  'left_eyebrow',
+  'right_eyebrow',
+  'left_eye',
+  'right_eye',
+  'nose',
+  'upper_lip',
+  'inner_mouth',
+  'lower_lip',
+  'hair',
 ] as const;
 
 /** MediaPipe's selfie_multiclass_256x256 image segmenter (6 classes). */

@@ -64,13 +64,14 @@ const NAMES: Readonly<Record<CelebAMaskLabel, readonly string[]>> = {
 };
 
 /** Human names of the CelebAMask-HQ short labels (the legend's and the app's words). */
-export const LABEL_DESCRIPTIONS: Readonly<Record<string, string>> = Object.fromEntries(
-  CELEBAMASK_HQ_LABELS.map((short) => [short, NAMES[short][0]!]),
-);
+export const LABEL_DESCRIPTIONS: Readonly<Record<string, string>> = Object.fromEntries(CELEBAMASK_HQ_LABELS.map((short) => [short, NAMES[short][0]!]));
 
 /** Lower case, surrounding space trimmed, runs of spaces, hyphens and underscores as one `_`. */
 export function canonicalLabel(name: string): string {
-  return name.trim().toLowerCase().replace(/[\s_-]+/g, '_');
+  return name
+    .trim()
+    .toLowerCase()
+    .replace(/[\s_-]+/g, '_');
 }
 
 const SHORT_BY_ALIAS = new Map<string, CelebAMaskLabel>();
@@ -119,7 +120,10 @@ export function resolveClassId(labels: readonly string[], name: string | number,
   }
   const id = typeof name === 'string' ? findClassId(labels, name) : undefined;
   if (id === undefined) {
-    throw new FaceParseError('INVALID_ARGUMENT', `${where}: no class ${JSON.stringify(name)} in this model; its classes are ${listLabels(labels)} (short or human names)`);
+    throw new FaceParseError(
+      'INVALID_ARGUMENT',
+      `${where}: no class ${JSON.stringify(name)} in this model; its classes are ${listLabels(labels)} (short or human names)`,
+    );
   }
   return id;
 }

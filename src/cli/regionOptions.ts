@@ -32,8 +32,13 @@ export function addRegionOptions(command: Command): Command {
       (value: string, previous: string[] | undefined) => [...(previous ?? []), value],
     )
     .option('--grow <px>', 'grow each region by this many pixels (negative: shrink), by exact Euclidean distance (default 0)')
-    .option('--feather <px>', 'soften each region\'s edge over this many pixels (default 0: a hard 0/255 edge)')
-    .addOption(new Option('--label-set <set>', 'write labels, masks, colours and the JSON in this label set (docs/label-sets.md; default: the model\'s own labels)').choices([...LABEL_SET_NAMES]));
+    .option('--feather <px>', "soften each region's edge over this many pixels (default 0: a hard 0/255 edge)")
+    .addOption(
+      new Option(
+        '--label-set <set>',
+        "write labels, masks, colours and the JSON in this label set (docs/label-sets.md; default: the model's own labels)",
+      ).choices([...LABEL_SET_NAMES]),
+    );
 }
 
 /** A number of pixels from the command line; errors name the flag. */

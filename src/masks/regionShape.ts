@@ -26,7 +26,10 @@ export function checkRegionShape(options: RegionShapeOptions, where = 'regionMas
   const grow = options.grow ?? 0;
   const feather = options.feather ?? 0;
   if (typeof grow !== 'number' || !Number.isFinite(grow) || Math.abs(grow) > MAX_REGION_DISTANCE) {
-    throw new FaceParseError('INVALID_ARGUMENT', `${where}: grow must be a number of pixels from -${MAX_REGION_DISTANCE} to ${MAX_REGION_DISTANCE} (negative shrinks); got ${String(grow)}`);
+    throw new FaceParseError(
+      'INVALID_ARGUMENT',
+      `${where}: grow must be a number of pixels from -${MAX_REGION_DISTANCE} to ${MAX_REGION_DISTANCE} (negative shrinks); got ${String(grow)}`,
+    );
   }
   if (typeof feather !== 'number' || !Number.isFinite(feather) || feather < 0 || feather > MAX_REGION_DISTANCE) {
     throw new FaceParseError('INVALID_ARGUMENT', `${where}: feather must be a number of pixels from 0 to ${MAX_REGION_DISTANCE}; got ${String(feather)}`);
@@ -216,7 +219,16 @@ let bounds = new Float64Array(0);
  * whose vertical distance is within `limit`), turned into alpha by `alphaOf`. Pixels with no such
  * column within reach keep their default.
  */
-function rowPass(selected: Uint8Array, offset: number, width: number, vertical: Int32Array, query: 0 | 1, limit: number, alphaOf: AlphaOfDistance, alpha: Uint8Array): void {
+function rowPass(
+  selected: Uint8Array,
+  offset: number,
+  width: number,
+  vertical: Int32Array,
+  query: 0 | 1,
+  limit: number,
+  alphaOf: AlphaOfDistance,
+  alpha: Uint8Array,
+): void {
   if (sites.length < width + 1) {
     sites = new Int32Array(width + 1);
     siteValues = new Float64Array(width + 1);

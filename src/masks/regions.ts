@@ -46,7 +46,13 @@ export function parseRegionSpec(text: string, where = '--region'): RegionSpec {
   const value = String(text).trim();
   const eq = value.indexOf('=');
   const name = (eq < 0 ? value : value.slice(0, eq)).trim();
-  const classes = eq < 0 ? [name] : value.slice(eq + 1).split(',').map((s) => s.trim());
+  const classes =
+    eq < 0
+      ? [name]
+      : value
+          .slice(eq + 1)
+          .split(',')
+          .map((s) => s.trim());
   if (name === '' || classes.length === 0 || classes.some((c) => c === '')) {
     throw new FaceParseError(
       'INVALID_ARGUMENT',
@@ -63,7 +69,11 @@ export function parseRegionSpecs(texts: readonly string[], where = '--region'): 
   for (const spec of specs) {
     const file = regionFileName(spec.name);
     const before = seen.get(file);
-    if (before !== undefined) throw new FaceParseError('INVALID_ARGUMENT', `${where}: regions "${before}" and "${spec.name}" would both be written as region-${file}.png; name them apart (name=classes)`);
+    if (before !== undefined)
+      throw new FaceParseError(
+        'INVALID_ARGUMENT',
+        `${where}: regions "${before}" and "${spec.name}" would both be written as region-${file}.png; name them apart (name=classes)`,
+      );
     seen.set(file, spec.name);
   }
   return specs;
@@ -102,7 +112,11 @@ export function resolveRegion(labels: readonly string[], classes: ClassRef | rea
     const preset = REGION_PRESETS[ref.trim().toLowerCase()];
     if (preset) {
       const found = preset.map((name) => findClassId(labels, name)).filter((id): id is number => id !== undefined);
-      if (found.length === 0) throw new FaceParseError('INVALID_ARGUMENT', `${where}: this model has none of the classes of the preset "${ref}" (${preset.join(', ')}); its classes are ${listLabels(labels)}`);
+      if (found.length === 0)
+        throw new FaceParseError(
+          'INVALID_ARGUMENT',
+          `${where}: this model has none of the classes of the preset "${ref}" (${preset.join(', ')}); its classes are ${listLabels(labels)}`,
+        );
       for (const id of found) ids.add(id);
       continue;
     }

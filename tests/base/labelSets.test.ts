@@ -21,11 +21,33 @@ describe('label sets', () => {
   it('mediapipe: background 0, hair 1, body skin 2, face skin 3, clothes 4, others 5', () => {
     const mp = to('mediapipe');
     expect(LABEL_SETS.mediapipe.labels).toEqual(['background', 'hair', 'body_skin', 'face_skin', 'clothes', 'others']);
-    expect(['background', 'hair', 'neck', 'skin', 'nose', 'l_lip', 'cloth', 'eye_g', 'hat', 'ear_r', 'neck_l'].map(mp)).toEqual([0, 1, 2, 3, 3, 3, 4, 5, 5, 5, 5]);
+    expect(['background', 'hair', 'neck', 'skin', 'nose', 'l_lip', 'cloth', 'eye_g', 'hat', 'ear_r', 'neck_l'].map(mp)).toEqual([
+      0, 1, 2, 3, 3, 3, 4, 5, 5, 5, 5,
+    ]);
   });
 
   it('bisenet: the face-parsing.PyTorch order, a pure reordering', () => {
-    expect(BISENET_LABELS).toEqual(['background', 'skin', 'l_brow', 'r_brow', 'l_eye', 'r_eye', 'eye_g', 'l_ear', 'r_ear', 'ear_r', 'nose', 'mouth', 'u_lip', 'l_lip', 'neck', 'neck_l', 'cloth', 'hair', 'hat']);
+    expect(BISENET_LABELS).toEqual([
+      'background',
+      'skin',
+      'l_brow',
+      'r_brow',
+      'l_eye',
+      'r_eye',
+      'eye_g',
+      'l_ear',
+      'r_ear',
+      'ear_r',
+      'nose',
+      'mouth',
+      'u_lip',
+      'l_lip',
+      'neck',
+      'neck_l',
+      'cloth',
+      'hair',
+      'hat',
+    ]);
     const bisenet = to('bisenet');
     for (const name of HQ) expect(BISENET_LABELS[bisenet(name)]).toBe(name);
     const celebamask = to('celebamask');
@@ -34,7 +56,19 @@ describe('label sets', () => {
 
   it('maps a model with other names (LaPa-trained) into CelebAMask-HQ and back into LaPa', () => {
     const fromLapa = labelMapping(LABEL_SETS.lapa.labels, HQ);
-    expect(Array.from(fromLapa.subarray(0, 11)).map((i) => HQ[i])).toEqual(['background', 'skin', 'l_brow', 'r_brow', 'l_eye', 'r_eye', 'nose', 'u_lip', 'mouth', 'l_lip', 'hair']);
+    expect(Array.from(fromLapa.subarray(0, 11)).map((i) => HQ[i])).toEqual([
+      'background',
+      'skin',
+      'l_brow',
+      'r_brow',
+      'l_eye',
+      'r_eye',
+      'nose',
+      'u_lip',
+      'mouth',
+      'l_lip',
+      'hair',
+    ]);
     expect(Array.from(mapIntoLabelSet(LABEL_SETS.lapa.labels, 'lapa').mapping.subarray(0, 11))).toEqual([0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10]);
     // MediaPipe's face skin cannot be split into CelebAMask-HQ's classes
     expect(() => labelMapping(LABEL_SETS.mediapipe.labels, HQ)).toThrow(/2:body_skin, 5:others have no counterpart in the celebamask label set/);
@@ -47,7 +81,10 @@ describe('label sets', () => {
     const rows = doc.split('\n').filter((line) => /^\| `[a-z_]+` \(\d+\)/.test(line));
     expect(rows).toHaveLength(HQ.length);
     for (const row of rows) {
-      const cells = row.split('|').slice(1, -1).map((c) => c.trim());
+      const cells = row
+        .split('|')
+        .slice(1, -1)
+        .map((c) => c.trim());
       const name = /`([a-z_]+)`/.exec(cells[0]!)![1]!;
       LABEL_SET_NAMES.forEach((set, k) => {
         const id = Number(/^(\d+)/.exec(cells[k + 1]!)?.[1]);

@@ -33,7 +33,7 @@ describe('class names', () => {
     expect(describeLabel('beard')).toBe('beard');
   });
 
-  it('resolves against another model\'s own labels (LaPa names), the model\'s spelling first', () => {
+  it("resolves against another model's own labels (LaPa names), the model's spelling first", () => {
     expect(findClassId(LAPA_LABELS, 'l_brow')).toBe(2);
     expect(findClassId(LAPA_LABELS, 'left brow')).toBe(2);
     expect(findClassId(LAPA_LABELS, 'mouth')).toBe(8);

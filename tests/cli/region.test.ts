@@ -40,7 +40,23 @@ async function grey(path: string) {
 /** One run: the label map and each region mask, with the given shape flags. */
 async function run(name: string, flags: string[]) {
   const out = join(tmp, name);
-  const result = faceparse(['parse', PHOTO, '--out', out, '--outputs', 'labels,region', '--region', 'face', '--region', 'hair', '--region', 'lips=u_lip,l_lip', '--threads', '1', ...flags]);
+  const result = faceparse([
+    'parse',
+    PHOTO,
+    '--out',
+    out,
+    '--outputs',
+    'labels,region',
+    '--region',
+    'face',
+    '--region',
+    'hair',
+    '--region',
+    'lips=u_lip,l_lip',
+    '--threads',
+    '1',
+    ...flags,
+  ]);
   expect(result.code, result.stderr).toBe(0);
   const labels = await grey(join(out, `${STEM}.labels.png`));
   const regions: Record<string, Uint8Array> = {};
@@ -49,7 +65,15 @@ async function run(name: string, flags: string[]) {
     expect([mask.width, mask.height]).toEqual([labels.width, labels.height]);
     regions[region] = mask.data;
   }
-  expect(readdirSync(out).filter((f) => f.includes('.region-')).sort()).toEqual(Object.keys(REGIONS).map((r) => `${STEM}.region-${r}.png`).sort());
+  expect(
+    readdirSync(out)
+      .filter((f) => f.includes('.region-'))
+      .sort(),
+  ).toEqual(
+    Object.keys(REGIONS)
+      .map((r) => `${STEM}.region-${r}.png`)
+      .sort(),
+  );
   const classes = (region: string) => {
     const ids = new Set(REGIONS[region]!.map((n) => HQ.indexOf(n as (typeof HQ)[number])));
     return Uint8Array.from(labels.data, (id) => (ids.has(id) ? 1 : 0));
@@ -58,11 +82,14 @@ async function run(name: string, flags: string[]) {
 }
 
 describe('faceparse parse --outputs region', () => {
-  it('without --grow and --feather: 255 exactly on the classes of the same run\'s label map', { timeout: 600_000 }, async () => {
+  it("without --grow and --feather: 255 exactly on the classes of the same run's label map", { timeout: 600_000 }, async () => {
     const { regions, classes } = await run('plain', []);
     for (const region of Object.keys(REGIONS)) {
       const inside = classes(region);
-      expect(inside.some((v) => v === 1), `${region} is on the photo`).toBe(true);
+      expect(
+        inside.some((v) => v === 1),
+        `${region} is on the photo`,
+      ).toBe(true);
       const mask = regions[region]!;
       let wrong = 0;
       for (let i = 0; i < mask.length; i++) if (mask[i] !== (inside[i] ? 255 : 0)) wrong++;
@@ -74,7 +101,10 @@ describe('faceparse parse --outputs region', () => {
     const grown = await run('grow', ['--grow', '6']);
     const shrunk = await run('shrink', ['--grow', '-4']);
     for (const region of Object.keys(REGIONS)) {
-      for (const [name, r, contains] of [['grow 6', grown, true], ['grow -4', shrunk, false]] as const) {
+      for (const [name, r, contains] of [
+        ['grow 6', grown, true],
+        ['grow -4', shrunk, false],
+      ] as const) {
         const inside = r.classes(region);
         const mask = r.regions[region]!;
         let outsideClasses = 0;
@@ -120,22 +150,59 @@ describe('faceparse parse --outputs region', () => {
     }
   });
 
-  it('--label-set lapa: ids 0-10 in the label PNG and the JSON; neck and cloth -> 0, skin 1, nose 6, lips 7/9, mouth 8, hair 10', { timeout: 600_000 }, async () => {
+  it('--label-set lapa: ids 0-10 in the label PNG and the JSON; neck and cloth -> 0, skin 1, nose 6, lips 7/9, mouth 8, hair 10', {
+    timeout: 600_000,
+  }, async () => {
     const golden = join(GOLDEN_DIR, 'images/jpeg_q90.jpg');
     const own = join(tmp, 'own');
     const lapa = join(tmp, 'lapa');
-    for (const [out, flags] of [[own, []], [lapa, ['--label-set', 'lapa']]] as const) {
+    for (const [out, flags] of [
+      [own, []],
+      [lapa, ['--label-set', 'lapa']],
+    ] as const) {
       const result = faceparse(['parse', golden, '--out', out, '--outputs', 'labels,json,masks', '--faces', 'off', '--threads', '1', ...flags]);
       expect(result.code, result.stderr).toBe(0);
     }
     const before = await grey(join(own, 'jpeg_q90.labels.png'));
     const after = await grey(join(lapa, 'jpeg_q90.labels.png'));
-    const expected: Record<string, number> = { background: 0, skin: 1, nose: 6, eye_g: 1, l_eye: 4, r_eye: 5, l_brow: 2, r_brow: 3, l_ear: 0, r_ear: 0, mouth: 8, u_lip: 7, l_lip: 9, hair: 10, hat: 0, ear_r: 0, neck_l: 0, neck: 0, cloth: 0 };
+    const expected: Record<string, number> = {
+      background: 0,
+      skin: 1,
+      nose: 6,
+      eye_g: 1,
+      l_eye: 4,
+      r_eye: 5,
+      l_brow: 2,
+      r_brow: 3,
+      l_ear: 0,
+      r_ear: 0,
+      mouth: 8,
+      u_lip: 7,
+      l_lip: 9,
+      hair: 10,
+      hat: 0,
+      ear_r: 0,
+      neck_l: 0,
+      neck: 0,
+      cloth: 0,
+    };
     let wrong = 0;
     for (let i = 0; i < before.data.length; i++) if (after.data[i] !== expected[HQ[before.data[i]!]!]) wrong++;
     expect(wrong).toBe(0);
     const json = JSON.parse(readFileSync(join(lapa, 'jpeg_q90.json'), 'utf8'));
-    expect(json.labels).toEqual(['background', 'skin', 'left_eyebrow', 'right_eyebrow', 'left_eye', 'right_eye', 'nose', 'upper_lip', 'inner_mouth', 'lower_lip', 'hair']);
+    expect(json.labels).toEqual([
+      'background',
+      'skin',
+      'left_eyebrow',
+      'right_eyebrow',
+      'left_eye',
+      'right_eye',
+      'nose',
+      'upper_lip',
+      'inner_mouth',
+      'lower_lip',
+      'hair',
+    ]);
     expect(json.labelSet).toBe('lapa');
     expect(json.classes.reduce((s: number, c: { pixels: number }) => s + c.pixels, 0)).toBe(after.width * after.height);
     for (const file of readdirSync(join(lapa, 'jpeg_q90.masks'))) expect(json.labels).toContain(file.replace(/\.png$/, ''));

@@ -46,6 +46,8 @@ describe('label sets', () => {
     await expect(resolveLabelSet('a,b,A')).rejects.toThrow(/labels 0 and 2 are both "A"/);
     writeFileSync(join(dir, 'gap.json'), JSON.stringify({ id2label: { '0': 'a', '2': 'b' } }));
     await expect(resolveLabelSet(join(dir, 'gap.json'))).rejects.toThrow(/ids must be 0..n-1 without gaps/);
-    await expect(resolveLabelSet('nonsense')).rejects.toThrow(/is not a preset \(celebamask, lapa, mediapipe, bisenet, celebamask-hq\), a comma-separated list, or a readable file/);
+    await expect(resolveLabelSet('nonsense')).rejects.toThrow(
+      /is not a preset \(celebamask, lapa, mediapipe, bisenet, celebamask-hq\), a comma-separated list, or a readable file/,
+    );
   });
 });

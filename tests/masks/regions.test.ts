@@ -39,7 +39,9 @@ describe('resolveRegion', () => {
   });
 
   it('refuses unknown names, listing presets and classes', () => {
-    expect(() => resolveRegion(HQ, ['face', 'beard'])).toThrow(/no class or preset "beard"; presets are face, head, hair, skin, lips, eyes, brows, ears, classes background, skin/);
+    expect(() => resolveRegion(HQ, ['face', 'beard'])).toThrow(
+      /no class or preset "beard"; presets are face, head, hair, skin, lips, eyes, brows, ears, classes background, skin/,
+    );
     expect(() => resolveRegion(HQ, [])).toThrow(/classes is empty/);
     expect(() => resolveRegion(HQ, [19])).toThrow(/class id 19/);
   });

@@ -36,7 +36,13 @@ function differing(a: ArrayLike<number>, b: ArrayLike<number>): number {
 
 describe('class names wherever a class is named', () => {
   it("probabilityMask takes 'glasses', 'left eye', 'earring', 'necklace' and gives the short names' maps", () => {
-    for (const [human, short] of [['glasses', 'eye_g'], ['left eye', 'l_eye'], ['earring', 'ear_r'], ['necklace', 'neck_l'], ['Upper Lip', 'u_lip']]) {
+    for (const [human, short] of [
+      ['glasses', 'eye_g'],
+      ['left eye', 'l_eye'],
+      ['earring', 'ear_r'],
+      ['necklace', 'neck_l'],
+      ['Upper Lip', 'u_lip'],
+    ]) {
       expect(differing(result.probabilityMask(human!), result.probabilityMask(short!)), human).toBe(0);
       expect(result.probabilityMask(human!)).toBe(result.probabilityMask(HQ.indexOf(short as (typeof HQ)[number])));
     }
@@ -56,7 +62,12 @@ describe('regionMask', () => {
   it('without grow and feather: 255 exactly on the classes of the label map, by preset, names or ids', () => {
     const face = [1, 2, 4, 5, 6, 7, 10, 11, 12];
     expect(differing(result.regionMask({ classes: 'face' }), classMask(result.categoryMask, face))).toBe(0);
-    expect(differing(result.regionMask({ classes: ['skin', 'nose', 'left eye', 'r_eye', 'left brow', 'r_brow', 'mouth', 'lips'] }), classMask(result.categoryMask, face))).toBe(0);
+    expect(
+      differing(
+        result.regionMask({ classes: ['skin', 'nose', 'left eye', 'r_eye', 'left brow', 'r_brow', 'mouth', 'lips'] }),
+        classMask(result.categoryMask, face),
+      ),
+    ).toBe(0);
     expect(differing(result.regionMask({ classes: [13] }), classMask(result.categoryMask, [13]))).toBe(0);
     expect(differing(result.regionMask({ classes: 'head' }), classMask(result.categoryMask, [...face, 3, 8, 9, 13, 14, 15]))).toBe(0);
   });
@@ -106,7 +117,12 @@ describe('label sets', () => {
     expect(lapa.labels).toEqual(LABEL_SETS.lapa.labels);
     expect(differing(lapa.modelCategoryMask, result.categoryMask)).toBe(0);
     const expected = [0, 1, 6, 1, 4, 5, 2, 3, 0, 0, 8, 7, 9, 10, 0, 0, 0, 0, 0];
-    expect(differing(lapa.categoryMask, Uint8Array.from(result.categoryMask, (id) => expected[id]!))).toBe(0);
+    expect(
+      differing(
+        lapa.categoryMask,
+        Uint8Array.from(result.categoryMask, (id) => expected[id]!),
+      ),
+    ).toBe(0);
     const json = lapa.toJSON();
     expect(json.labelSet).toBe('lapa');
     expect(json.labels).toHaveLength(11);
@@ -116,7 +132,11 @@ describe('label sets', () => {
     // LaPa's background unites background, ears, hat, jewellery, neck and cloth: their probabilities add up
     const background = lapa.probabilityMask('background');
     const parts = [0, 8, 9, 14, 15, 16, 17, 18].map((id) => result.probabilityMask(id));
-    for (let i = 0; i < background.length; i += 101) expect(background[i]).toBeCloseTo(parts.reduce((s, p) => s + p[i]!, 0), 5);
+    for (let i = 0; i < background.length; i += 101)
+      expect(background[i]).toBeCloseTo(
+        parts.reduce((s, p) => s + p[i]!, 0),
+        5,
+      );
     expect(differing(lapa.probabilityMask('left_eyebrow'), result.probabilityMask('l_brow'))).toBe(0);
     expect(differing(lapa.probabilityMask('neck'), result.probabilityMask('neck'))).toBe(0); // a model class LaPa has none for
   });
@@ -127,12 +147,14 @@ describe('label sets', () => {
     expect(differing(mp.regionMask({ classes: 'body_skin' }), result.regionMask({ classes: 'neck' }))).toBe(0);
     const bisenet = await parser.parse(PHOTO, { faces: 'off', labelSet: 'bisenet' });
     for (let i = 0; i < bisenet.categoryMask.length; i += 37) expect(bisenet.labels[bisenet.categoryMask[i]!]).toBe(HQ[result.categoryMask[i]!]);
-    await expect(parser.parse(PHOTO, { labelSet: 'helen' as never })).rejects.toThrow(/labelSet "helen": unknown; choose one of celebamask, lapa, mediapipe, bisenet/);
+    await expect(parser.parse(PHOTO, { labelSet: 'helen' as never })).rejects.toThrow(
+      /labelSet "helen": unknown; choose one of celebamask, lapa, mediapipe, bisenet/,
+    );
   });
 });
 
 describe.skipIf(!existsSync(THREE_FACES))(`per face${existsSync(THREE_FACES) ? '' : ' (skipped: ../shared/data/photos is absent)'}`, () => {
-  it('a face\'s region is the photo region on that face\'s pixels; the faces add up to the photo', async () => {
+  it("a face's region is the photo region on that face's pixels; the faces add up to the photo", async () => {
     const faces = await parser.parse(THREE_FACES, { faces: 'on' });
     expect(faces.faces.length).toBe(3);
     const photo = faces.regionMask({ classes: 'head' });

@@ -60,7 +60,9 @@ export class Viewer {
   refreshLayer(): void {
     const state = this.#state;
     if (!state) return;
-    this.#layer = state.region ? regionVeil(state.region, state.width, state.height, this.#layer) : colourLayer(state.mask, state.width, state.height, this.palette, this.hidden, this.#layer);
+    this.#layer = state.region
+      ? regionVeil(state.region, state.width, state.height, this.#layer)
+      : colourLayer(state.mask, state.width, state.height, this.palette, this.hidden, this.#layer);
     this.#layerCanvas.width = state.width;
     this.#layerCanvas.height = state.height;
     this.#layerCanvas.getContext('2d')!.putImageData(this.#layer, 0, 0);
