@@ -45,7 +45,7 @@ export interface ParseResultJson {
 /** What a per-face parse adds to a result. */
 export interface FacesInit {
   faces: FaceResult[];
-  /** Face index + 1 per photo pixel, 0 where no face's crop reaches. */
+  /** Face index + 1 per photo pixel that face labelled; 0 on background. */
   instanceMask: Uint8Array;
   /** Softmax maps pasted from the faces (replaces the whole-photo upsampling). */
   softmax: (ids: readonly number[]) => { confidence: Float32Array; probabilities: Map<number, Float32Array> };
