@@ -76,7 +76,14 @@ function sample(l: RungLogits, gx: number, gy: number, out: Float32Array): void 
   }
 }
 
-/** The canvas's extent in face units: the rungs' union, clipped to the photo's bounding box. */
+/**
+ * How far a person goes from their face, in face units (the aligned crop is [0, 1]²): arms
+ * spread two crops to each side, a standing body six crops down. The canvas stops there even
+ * where the whole photo is a rung, so a face in a crowd does not pay for the whole photo.
+ */
+export const PERSON_EXTENT = { x0: -2, x1: 3, y0: -1.5, y1: 6.5 };
+
+/** The canvas's extent in face units: the rungs' union, clipped to the photo's bounding box and to PERSON_EXTENT. */
 function canvasExtent(ladder: Ladder, rungs: readonly RungLogits[], photoWidth: number, photoHeight: number) {
   let x0 = Infinity;
   let y0 = Infinity;
@@ -103,7 +110,12 @@ function canvasExtent(ladder: Ladder, rungs: readonly RungLogits[], photoWidth: 
     px1 = Math.max(px1, p.x);
     py1 = Math.max(py1, p.y);
   }
-  return { x0: Math.max(x0, px0), y0: Math.max(y0, py0), x1: Math.min(x1, px1), y1: Math.min(y1, py1) };
+  return {
+    x0: Math.max(x0, px0, PERSON_EXTENT.x0),
+    y0: Math.max(y0, py0, PERSON_EXTENT.y0),
+    x1: Math.min(x1, px1, PERSON_EXTENT.x1),
+    y1: Math.min(y1, py1, PERSON_EXTENT.y1),
+  };
 }
 
 /**
@@ -135,31 +147,47 @@ export function fuseLadder(ladder: Ladder, rungs: readonly RungLogits[], photoWi
   const values = new Float32Array(classes);
   const mixed = new Float32Array(classes);
   const nearness = new Float32Array(plane);
+  const weights = new Float64Array(order.length);
+  const us = new Float64Array(order.length);
+  const vs = new Float64Array(order.length);
   for (let j = 0; j < height; j++) {
     for (let i = 0; i < width; i++) {
       const fx = x0 + (i + 0.5) / density;
       const fy = y0 + (j + 0.5) / density;
-      let have = false;
       let near = 0;
-      order.forEach((l, k) => {
+      for (let k = 0; k < order.length; k++) {
+        const l = order[k]!;
         const m = l.rung.fromFace;
         const ux = m[0] * fx + m[1] * fy + m[2];
         const uy = m[3] * fx + m[4] * fy + m[5];
-        const weight = l.rung.kind === 'photo' ? (ux >= 0 && uy >= 0 && ux <= 1 && uy <= 1 ? 1 : 0) : rungWeight(ux, uy, unitToPhoto[k]!, photoWidth, photoHeight);
-        near = Math.max(near, weight / Math.max(1, l.rung.zoom));
-        if (!have) {
-          // The widest rung that reaches this cell: its logits, faded into background towards its border.
-          if (weight <= 0 && k < order.length - 1) return;
-          sample(l, ux * l.width - 0.5, uy * l.height - 0.5, mixed);
-          const fade = FADE * Math.log(Math.max(weight, 1e-4));
-          for (let c = 1; c < classes; c++) mixed[c] = mixed[c]! + fade;
-          have = true;
-          return;
+        us[k] = ux;
+        vs[k] = uy;
+        weights[k] = l.rung.kind === 'photo' ? (ux >= 0 && uy >= 0 && ux <= 1 && uy <= 1 ? 1 : 0) : rungWeight(ux, uy, unitToPhoto[k]!, photoWidth, photoHeight);
+        near = Math.max(near, weights[k]! / Math.max(1, l.rung.zoom));
+      }
+      // The base: the finest rung that fully covers the cell (what is under it is hidden), else the
+      // widest that reaches it, faded into background towards its border; finer rungs laid over it.
+      let start = order.length - 1;
+      while (start > 0 && weights[start]! < 1) start--;
+      if (weights[start]! < 1) {
+        start = 0;
+        while (start < order.length - 1 && weights[start]! <= 0) start++;
+      }
+      for (let k = start; k < order.length; k++) {
+        const l = order[k]!;
+        const weight = weights[k]!;
+        if (k === start) {
+          sample(l, us[k]! * l.width - 0.5, vs[k]! * l.height - 0.5, mixed);
+          if (weight < 1) {
+            const fade = FADE * Math.log(Math.max(weight, 1e-4));
+            for (let c = 1; c < classes; c++) mixed[c] = mixed[c]! + fade;
+          }
+          continue;
         }
-        if (weight <= 0) return;
-        sample(l, ux * l.width - 0.5, uy * l.height - 0.5, values);
+        if (weight <= 0) continue;
+        sample(l, us[k]! * l.width - 0.5, vs[k]! * l.height - 0.5, values);
         for (let c = 0; c < classes; c++) mixed[c] = weight * values[c]! + (1 - weight) * mixed[c]!;
-      });
+      }
       const o = j * width + i;
       for (let c = 0, p = o; c < classes; c++, p += plane) data[p] = mixed[c]!;
       nearness[o] = near;

@@ -6,7 +6,8 @@
  * the face, not above), give the labels outside it. Where a rung would reach past most of the
  * photo, the photo itself (parsed whole, once for all faces) is the rung instead: a portrait's
  * face at 40% of the frame has rungs 1 and the photo. Where labels still touch the widest rung's
- * edge inside the photo, the photo is added on top (see `touchesEdge`).
+ * edge inside the photo, the photo is added on top (see `touchesEdge`), where the face is large
+ * enough in it to be seen (`mayReachPhoto`); else labels fade out at that rung's border.
  *
  * Coordinates: "face units" put the aligned crop at [0, 1]²; each rung maps face units to its own
  * unit square, and its model input is that square at `side` x `side` pixels. The model input
@@ -123,6 +124,18 @@ export function wholePhotoSide(photoWidth: number, photoHeight: number, maxSide:
 /** True when the ladder's widest rung is the whole photo. */
 export function reachesPhoto(ladder: Ladder): boolean {
   return ladder.rungs[ladder.rungs.length - 1]!.kind === 'photo';
+}
+
+/**
+ * The photo goes on top of a face's ladder only where the face is at least this share of the
+ * photo's longer side (its crop's extent): a model sees a face zoomed out to about a third at
+ * most (v2 trains down to 0.35), so a crowd's 60 px face learns nothing from the whole photo.
+ */
+export const PHOTO_RUNG_MIN_SHARE = 0.25;
+
+/** True when the photo may go on top of this ladder (see PHOTO_RUNG_MIN_SHARE). */
+export function mayReachPhoto(ladder: Ladder, photoWidth: number, photoHeight: number): boolean {
+  return ladder.extent >= PHOTO_RUNG_MIN_SHARE * Math.max(photoWidth, photoHeight);
 }
 
 /** Share of labelled (not background) points along a crop rung's border band at or above which the photo is added on top. */

@@ -12,7 +12,7 @@ import { scaledInputSize } from '../postprocess/multiscale.js';
 import type { FaceAlignment, FaceTemplate } from '../faces/align.js';
 import { FaceResult } from '../faces/faceResult.js';
 import { fuseLadder, type RungLogits } from '../faces/fuse.js';
-import { photoRung, planLadder, reachesPhoto, touchesEdge, wholePhotoSide, type Ladder, type Rung } from '../faces/ladder.js';
+import { mayReachPhoto, photoRung, planLadder, reachesPhoto, touchesEdge, wholePhotoSide, type Ladder, type Rung } from '../faces/ladder.js';
 import { warpToModelInput } from '../faces/modelInput.js';
 import { pasteLogits, pasteSoftmax, type FaceLogits } from '../faces/paste.js';
 import type { DetectedFace } from '../faces/types.js';
@@ -146,7 +146,7 @@ export async function parseFaces(image: RgbImage, detected: readonly DetectedFac
   const jobs = ladders.map((ladder) => ladder.rungs.map((rung) => (rung.kind === 'photo' ? photoJobFor(rung) : { alignment: rung.alignment })));
   await runJobs(image, [...new Set(jobs.flat())], run, setup, options, clock);
   // Labels that still touch the widest crop's edge inside the photo: the photo goes on top.
-  const grow = ladders.filter((ladder, i) => !reachesPhoto(ladder) && touchesEdge(ladder.rungs.at(-1)!, rungLogits(ladder.rungs.at(-1)!, jobs[i]!.at(-1)!), W, H));
+  const grow = ladders.filter((ladder, i) => !reachesPhoto(ladder) && mayReachPhoto(ladder, W, H) && touchesEdge(ladder.rungs.at(-1)!, rungLogits(ladder.rungs.at(-1)!, jobs[i]!.at(-1)!), W, H));
   if (grow.length > 0) {
     const added = grow.map((ladder) => photoRung(ladder.photoToFace, W, H, photoSide));
     const job = photoJobFor(added[0]!);
