@@ -283,7 +283,7 @@ export class FaceParser {
       decision.faces,
       run,
       { maxSide: Math.max(size.width, size.height), classes: this.labels.length, tables: this.#tables, mirrorClasses: this.#mirrorClasses },
-      { flip: options.flip, scales: options.scales, maxBatchesInFlight: queue.sessions.length + 1 },
+      { flip: options.flip, scales: options.scales, maxBatchesInFlight: Math.min(3, queue.sessions.length + 1) },
     );
     for (const face of faces.faces) checkLogits({ ...face.logits, batch: 1 }, this.model, prepared.name);
     return new ParseResult({
