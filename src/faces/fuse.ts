@@ -281,3 +281,67 @@ export function keepConnected(data: Float32Array, classes: number, width: number
     data[p] = top + 1;
   }
 }
+
+/** Per grid point: 1 where the arg-max is not background. */
+function personCells(l: { data: Float32Array; classes: number; height: number; width: number }): Uint8Array {
+  const plane = l.width * l.height;
+  const out = new Uint8Array(plane);
+  for (let p = 0; p < plane; p++) {
+    const bg = l.data[p]!;
+    for (let c = 1, o = p + plane; c < l.classes; c++, o += plane) {
+      if (l.data[o]! > bg) {
+        out[p] = 1;
+        break;
+      }
+    }
+  }
+  return out;
+}
+
+export interface RungAgreement {
+  /** Of the finer rung's background points, the share the wider rung also calls background. */
+  background: number | undefined;
+  /** Of the finer rung's person points (any class but background), the share the wider rung also calls person. */
+  person: number | undefined;
+}
+
+/**
+ * How far a wider rung agrees with a finer one on what the finer one sees (in the photo): person
+ * or background, point by point on the finer grid. A model
+ * that has not learnt faces zoomed out (the embedded model before v2) calls walls and skies hair
+ * in its wider rungs; there they disagree with the crop on the crop's own background, and the
+ * ladder stops below them (see LADDER_MIN_AGREEMENT).
+ */
+export function rungAgreement(finer: RungLogits, wider: RungLogits, faceToPhoto: Affine, photoWidth: number, photoHeight: number): RungAgreement {
+  const innerPerson = personCells(finer);
+  const outerPerson = personCells(wider);
+  const finerToFace = invertAffine(finer.rung.fromFace);
+  const toWider = composeAffine(wider.rung.fromFace, finerToFace);
+  const finerToPhoto = composeAffine(faceToPhoto, finerToFace);
+  let bg = 0;
+  let bgSame = 0;
+  let fg = 0;
+  let fgSame = 0;
+  for (let y = 0; y < finer.height; y++) {
+    for (let x = 0; x < finer.width; x++) {
+      const u = (x + 0.5) / finer.width;
+      const v = (y + 0.5) / finer.height;
+      const p = applyAffine(finerToPhoto, { x: u, y: v });
+      if (p.x < 0 || p.y < 0 || p.x >= photoWidth || p.y >= photoHeight) continue;
+      const w = applyAffine(toWider, { x: u, y: v });
+      const gx = Math.min(wider.width - 1, Math.max(0, Math.round(w.x * wider.width - 0.5)));
+      const gy = Math.min(wider.height - 1, Math.max(0, Math.round(w.y * wider.height - 0.5)));
+      const outer = outerPerson[gy * wider.width + gx]!;
+      if (innerPerson[y * finer.width + x]) {
+        fg++;
+        fgSame += outer;
+      } else {
+        bg++;
+        bgSame += 1 - outer;
+      }
+    }
+  }
+  const total = bg + fg;
+  // A share over a handful of points says nothing: below 2% of the points, no verdict.
+  return { background: bg >= 0.02 * total && bg > 0 ? bgSame / bg : undefined, person: fg >= 0.02 * total && fg > 0 ? fgSame / fg : undefined };
+}

@@ -11,9 +11,11 @@
  *
  * Coordinates: "face units" put the aligned crop at [0, 1]²; each rung maps face units to its own
  * unit square, and its model input is that square at `side` x `side` pixels. The model input
- * side follows the face's pixels, not a fixed size: the crop's extent in photo pixels rounded up
- * to a multiple of 32, clamped to [MIN_FACE_SIDE, the model's input size]; every rung of a face
- * has the same side, so a wider rung costs no more than the crop and its detail drops with zoom.
+ * side follows the face's pixels, not a fixed size: the crop's extent in photo pixels times
+ * FACE_UPSCALE, rounded up to a multiple of 32, clamped to [MIN_FACE_SIDE, the model's input
+ * size] (faceSide); the face stage lowers the sides of a photo's faces together where they would
+ * cost more than PHOTO_BUDGET single-face parses (photoSides). Wider rungs get half the crop's
+ * side: they carry hair and clothes, not eyelids.
  * Pure geometry: no model, no platform (it runs in the browser as in Node).
  */
 import { affineScale, applyAffine, composeAffine, invertAffine } from './affine.js';
@@ -57,10 +59,45 @@ export interface Ladder {
   rungs: Rung[];
 }
 
+/**
+ * A face's crop is parsed at up to this many times its photo pixels: models trained on 512 px
+ * crops lose detail on small inputs (the embedded model before v2: mean F1 on the in-the-wild
+ * scenes 0.70 with every crop at 512, 0.55 at the crops' own 128-256), so a 128 px crop is parsed at 512.
+ */
+export const FACE_UPSCALE = 4;
+/** What the faces of one photo may cost together, in single-face parses at the model's input size (crowds: a few, not one per face). */
+export const PHOTO_BUDGET = 4;
+/** A wider rung's side against the crop's. */
+const WIDE_SIDE = 0.5;
+
 /** Model input side for `pixels` photo pixels: rounded up to a multiple of 32, clamped to [min, max]. */
 export function inputSideFor(pixels: number, max: number, min = MIN_FACE_SIDE): number {
   const lo = Math.min(min, max);
   return Math.min(max, Math.max(lo, Math.ceil(pixels / 32) * 32));
+}
+
+/** Model inputs of a ladder, in single-face parses at `maxSide` (the crop's side, and each wider rung's). */
+function ladderCost(side: number, maxSide: number): number {
+  const wide = Math.max(MIN_FACE_SIDE, side * WIDE_SIDE);
+  return (side * side + (LADDER_ZOOMS.length - 1) * wide * wide) / (maxSide * maxSide);
+}
+
+/**
+ * The crop sides of a photo's faces (`extents`: each crop's extent in photo pixels): each face's
+ * own (FACE_UPSCALE x its pixels), all lowered by one factor where together they would cost more
+ * than PHOTO_BUDGET single-face parses, never below MIN_FACE_SIDE.
+ */
+export function photoSides(extents: readonly number[], maxSide: number): number[] {
+  const own = extents.map((extent) => inputSideFor(FACE_UPSCALE * extent, maxSide));
+  const cost = own.reduce((sum, side) => sum + ladderCost(side, maxSide), 0);
+  if (cost <= PHOTO_BUDGET) return own;
+  const factor = Math.sqrt(PHOTO_BUDGET / cost);
+  return own.map((side) => Math.max(Math.min(MIN_FACE_SIDE, maxSide), Math.floor((side * factor) / 32) * 32));
+}
+
+/** A face's crop extent in photo pixels (the side of its aligned square). */
+export function faceExtent(face: DetectedFace, template?: FaceTemplate): number {
+  return 1 / affineScale(alignFace(face, 1, 1, template).photoToCrop);
 }
 
 /** The unit square of a rung of `zoom` about the crop's centre, moved down: face units -> rung units. */
@@ -93,14 +130,15 @@ export function photoRung(photoToFace: Affine, photoWidth: number, photoHeight: 
 
 /**
  * The ladder of one face in a photo. `maxSide` is the model's input size (the preprocessor's),
- * the largest side any rung gets; `photoSide` the longer side of the shared whole-photo rung.
+ * the largest side any rung gets; `side` the crop's input side (photoSides; default the face's own).
  */
-export function planLadder(face: DetectedFace, photoWidth: number, photoHeight: number, maxSide: number, template?: FaceTemplate): Ladder {
+export function planLadder(face: DetectedFace, photoWidth: number, photoHeight: number, maxSide: number, side?: number, template?: FaceTemplate): Ladder {
   const unit = alignFace(face, 1, 1, template); // photo -> face units
   const photoToFace = unit.photoToCrop;
   const faceToPhoto = unit.cropToPhoto;
   const extent = 1 / affineScale(photoToFace);
-  const side = inputSideFor(extent, maxSide);
+  side ??= inputSideFor(FACE_UPSCALE * extent, maxSide);
+  const wide = Math.min(side, Math.max(MIN_FACE_SIDE, Math.ceil((side * WIDE_SIDE) / 32) * 32));
   const crop = alignFace(face, side, side, template);
   const rungs: Rung[] = [];
   const long = Math.max(photoWidth, photoHeight);
@@ -110,8 +148,8 @@ export function planLadder(face: DetectedFace, photoWidth: number, photoHeight: 
       break;
     }
     const fromFace = rungFromFace(zoom);
-    const photoToCrop = composeAffine(unitToPixels(side, side), composeAffine(fromFace, photoToFace));
-    rungs.push({ kind: 'crop', zoom, fromFace, alignment: zoom === 1 ? crop : { photoToCrop, cropToPhoto: invertAffine(photoToCrop), width: side, height: side } });
+    const photoToCrop = composeAffine(unitToPixels(wide, wide), composeAffine(fromFace, photoToFace));
+    rungs.push({ kind: 'crop', zoom, fromFace, alignment: zoom === 1 ? crop : { photoToCrop, cropToPhoto: invertAffine(photoToCrop), width: wide, height: wide } });
   }
   return { crop, photoToFace, faceToPhoto, extent, rungs };
 }

@@ -11,8 +11,8 @@ import type { RgbImage } from '../base/types.js';
 import { scaledInputSize } from '../postprocess/multiscale.js';
 import type { FaceAlignment, FaceTemplate } from '../faces/align.js';
 import { FaceResult } from '../faces/faceResult.js';
-import { fuseLadder, type RungLogits } from '../faces/fuse.js';
-import { mayReachPhoto, photoRung, planLadder, reachesPhoto, touchesEdge, wholePhotoSide, type Ladder, type Rung } from '../faces/ladder.js';
+import { fuseLadder, rungAgreement, type RungLogits } from '../faces/fuse.js';
+import { faceExtent, mayReachPhoto, photoRung, photoSides, planLadder, reachesPhoto, touchesEdge, wholePhotoSide, type Ladder, type Rung } from '../faces/ladder.js';
 import { warpToModelInput } from '../faces/modelInput.js';
 import { pasteLogits, pasteSoftmax, type FaceLogits } from '../faces/paste.js';
 import type { DetectedFace } from '../faces/types.js';
@@ -126,6 +126,25 @@ function rungLogits(rung: Rung, job: Job): RungLogits {
   return { rung, data: job.done!, ...job.logits! };
 }
 
+/**
+ * Least agreement of a wider rung with the finer one below it, on the finer one's background and
+ * on its person (fuse.ts, rungAgreement), for the wider rung to be used.
+ */
+export const LADDER_MIN_AGREEMENT = { background: 0.8, person: 0.7 };
+
+/** How many of the ladder's rungs, from the crop up, agree each with the one below. */
+function trustedRungs(ladder: Ladder, jobs: readonly Job[], W: number, H: number): number {
+  let kept = 1;
+  while (kept < ladder.rungs.length) {
+    const finer = rungLogits(ladder.rungs[kept - 1]!, jobs[kept - 1]!);
+    const wider = rungLogits(ladder.rungs[kept]!, jobs[kept]!);
+    const agreement = rungAgreement(finer, wider, ladder.faceToPhoto, W, H);
+    if ((agreement.background ?? 1) < LADDER_MIN_AGREEMENT.background || (agreement.person ?? 1) < LADDER_MIN_AGREEMENT.person) break;
+    kept++;
+  }
+  return kept;
+}
+
 /** What the stage gives ParseResult, and its timings (ms). */
 export interface FaceStageResult {
   faces: FacesInit & { categoryMask: Uint8Array };
@@ -138,13 +157,20 @@ export async function parseFaces(image: RgbImage, detected: readonly DetectedFac
   const clock = { warp: 0 };
   const { width: W, height: H } = image;
   const t0 = performance.now();
-  const ladders: Ladder[] = detected.map((face) => planLadder(face, W, H, setup.maxSide, setup.template));
+  const sides = photoSides(detected.map((face) => faceExtent(face, setup.template)), setup.maxSide);
+  const ladders: Ladder[] = detected.map((face, i) => planLadder(face, W, H, setup.maxSide, sides[i], setup.template));
   // The whole photo is one rung shared by every face that reaches it (the same alignment for all).
   const photoSide = wholePhotoSide(W, H, setup.maxSide);
   let photoJob: Job | undefined;
   const photoJobFor = (rung: Rung) => (photoJob ??= { alignment: rung.alignment });
   const jobs = ladders.map((ladder) => ladder.rungs.map((rung) => (rung.kind === 'photo' ? photoJobFor(rung) : { alignment: rung.alignment })));
   await runJobs(image, [...new Set(jobs.flat())], run, setup, options, clock);
+  // A rung that disagrees with the finer one on what that one sees is not trusted, nor any wider.
+  ladders.forEach((ladder, i) => {
+    const kept = trustedRungs(ladder, jobs[i]!, W, H);
+    ladder.rungs.length = kept;
+    jobs[i]!.length = kept;
+  });
   // Labels that still touch the widest crop's edge inside the photo: the photo goes on top.
   const grow = ladders.filter((ladder, i) => !reachesPhoto(ladder) && mayReachPhoto(ladder, W, H) && touchesEdge(ladder.rungs.at(-1)!, rungLogits(ladder.rungs.at(-1)!, jobs[i]!.at(-1)!), W, H));
   if (grow.length > 0) {
@@ -152,8 +178,12 @@ export async function parseFaces(image: RgbImage, detected: readonly DetectedFac
     const job = photoJobFor(added[0]!);
     if (!job.done) await runJobs(image, [job], run, setup, options, clock);
     grow.forEach((ladder, i) => {
+      const index = ladders.indexOf(ladder);
       ladder.rungs.push(added[i]!);
-      jobs[ladders.indexOf(ladder)]!.push(job);
+      jobs[index]!.push(job);
+      const kept = trustedRungs(ladder, jobs[index]!, W, H);
+      ladder.rungs.length = kept;
+      jobs[index]!.length = kept;
     });
   }
   const t1 = performance.now();

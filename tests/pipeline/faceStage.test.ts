@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { applyAffine } from '../../src/faces/affine.js';
 import { DEFAULT_FACE_TEMPLATE } from '../../src/faces/align.js';
-import { planLadder } from '../../src/faces/ladder.js';
+import { PHOTO_BUDGET, photoSides, planLadder } from '../../src/faces/ladder.js';
 import type { Affine, DetectedFace } from '../../src/faces/types.js';
 import { cropCutShare } from '../../src/metrics/cropCut.js';
 import { parseFaces, type FaceStageSetup } from '../../src/pipeline/faceStage.js';
@@ -47,8 +47,9 @@ describe('parseFaces on a model (tiny SegFormer, fp32)', () => {
   const data = new Uint8Array(width * height * 3);
   for (let i = 0; i < data.length; i++) data[i] = (i * 37 + ((i / 900) | 0) * 11) % 256;
   const image = { data, width, height };
-  // Crops of 40, 60 and 150 photo pixels: model inputs 64, 64 and 128 (maxSide) at every rung.
-  const faces = [faceAt(20, 30, 40), faceAt(200, 40, 60), faceAt(150, 120, 150)];
+  // Crops of 10, 20 and 150 photo pixels: crops parsed at 64 (the least), 96 (4x 20 px) and 128
+  // (maxSide); their wider rungs at half that, 64 at least.
+  const faces = [faceAt(20, 30, 10), faceAt(200, 40, 20), faceAt(150, 120, 150)];
 
   it('each face at an input side from its size; batches of one size, bounded by bytes; the same logits however batched, also with flip and scales', async () => {
     const runs: Array<{ batch: number; side: number; bytes: number }> = [];
@@ -61,8 +62,8 @@ describe('parseFaces on a model (tiny SegFormer, fp32)', () => {
       runs.length = 0;
       const together = await parseFaces(image, faces, run, setup, options);
       const sides = new Set(runs.map((r) => r.side)); // -1: the whole photo (128x96), where labels reach a crop's edge
-      expect(sides.has(64) && sides.has(128)).toBe(true);
-      if (options.scales) expect(sides.has(96) && sides.has(192)).toBe(true);
+      expect([64, 96, 128].every((side) => sides.has(side))).toBe(true);
+      if (options.scales) expect([144, 192].every((side) => sides.has(side))).toBe(true);
       expect(runs.some((r) => r.batch > 1)).toBe(true);
       runs.length = 0;
       // A byte budget of one 64 px crop's input and logits (every scale): every batch holds one.
@@ -72,14 +73,14 @@ describe('parseFaces on a model (tiny SegFormer, fp32)', () => {
       expect(Array.from(apart.faces.categoryMask)).toEqual(Array.from(together.faces.categoryMask));
       together.faces.faces.forEach((face, i) => {
         expect(face.logits.data).toEqual(apart.faces.faces[i]!.logits.data);
-        expect(face.cropWidth).toBe([64, 64, 128][i]);
+        expect(face.cropWidth).toBe([64, 96, 128][i]);
         expect(face.toJSON().crop).toEqual({ width: face.cropWidth, height: face.cropWidth });
       });
     }
   });
 
   it('a 30-face crowd: memory bounded by bytes, not faces (issue 30 item 3): no batch over the budget, at most maxBatchesInFlight at once', async () => {
-    const crowd = Array.from({ length: 30 }, (_, i) => faceAt(10 + (i % 10) * 38, 10 + Math.floor(i / 10) * 90, 30 + (i % 4) * 10));
+    const crowd = Array.from({ length: 30 }, (_, i) => faceAt(10 + (i % 10) * 38, 10 + Math.floor(i / 10) * 90, 8 + (i % 4) * 2));
     let inFlight = 0;
     let most = 0;
     let largest = 0;
@@ -99,7 +100,7 @@ describe('parseFaces on a model (tiny SegFormer, fp32)', () => {
     const budget = 1024 * 1024;
     const result = await parseFaces(image, crowd, run, setup, { maxBatchBytes: budget, maxBatchesInFlight: 2 });
     expect(result.faces.faces).toHaveLength(30);
-    expect(faces).toBe(30 * 3); // every face's three rungs at 64 px
+    expect(faces).toBe(30 * 3); // every face's three rungs at 64 px (4x 8-14 px, at least 64)
     expect(largest).toBeLessThanOrEqual(budget);
     expect(largest).toBeGreaterThan(budget / 2); // batches are filled, not one face each
     expect(most).toBeLessThanOrEqual(2);
@@ -189,9 +190,18 @@ describe('parseFaces: whole people', () => {
   it('the ladder: the crop, then wider rungs of the same face; the photo where a rung would cover most of it', () => {
     const small = planLadder(faceAt(50, 50, 60), width, height, 512);
     expect(small.rungs.map((r) => r.kind)).toEqual(['crop', 'crop', 'crop']);
-    expect(small.rungs.map((r) => r.alignment.width)).toEqual([64, 64, 64]);
+    expect(small.rungs.map((r) => r.alignment.width)).toEqual([256, 128, 128]); // 4x 60 px rounded up to 32; the wider at half
     const big = planLadder(faceAt(100, 80, 250), width, height, 512);
     expect(big.rungs.map((r) => r.kind)).toEqual(['crop', 'photo']);
-    expect(big.crop.width).toBe(256);
+    expect(big.crop.width).toBe(512);
+  });
+
+  it('cost follows pixels: small faces get small inputs, and the faces of a crowd together cost at most PHOTO_BUDGET single-face parses', () => {
+    expect(photoSides([10, 60, 200], 512)).toEqual([64, 256, 512]);
+    const crowd = photoSides(new Array<number>(30).fill(100), 512);
+    const cost = crowd.reduce((sum, side) => sum + (side * side + 2 * Math.max(64, side / 2) ** 2) / 512 ** 2, 0);
+    expect(cost).toBeLessThanOrEqual(PHOTO_BUDGET);
+    expect(crowd[0]).toBeLessThan(400);
+    expect(crowd[0]).toBeGreaterThanOrEqual(64);
   });
 });
