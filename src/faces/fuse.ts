@@ -5,8 +5,8 @@
  * each finer rung is laid over what is there with a feathered weight that falls smoothly to 0
  * towards its own border, so no rung leaves a straight edge: the crop decides the face's parts,
  * the wider rungs the hair, neck, clothes and hat around it. A border that lies outside the photo
- * is not feathered (nothing is cut there). The widest rung, unless it is the whole photo, fades
- * into background the same way: the not-background logits drop by FADE x ln(weight), so a label
+ * is not feathered (nothing is cut there). The widest rung, unless it is the whole photo or the
+ * crop alone, fades into background the same way: the not-background logits drop by FADE x ln(weight), so a label
  * that reaches its edge ends in a soft contour, not a line, and stays where the rung is sure.
  * Labels not connected to the face are dropped (keepConnected): the person stops where they do.
  * The result is a FaceLogits, pasted into the photo as any crop's logits (paste.ts).
@@ -162,7 +162,8 @@ export function fuseLadder(ladder: Ladder, rungs: readonly RungLogits[], photoWi
         const uy = m[3] * fx + m[4] * fy + m[5];
         us[k] = ux;
         vs[k] = uy;
-        weights[k] = l.rung.kind === 'photo' ? (ux >= 0 && uy >= 0 && ux <= 1 && uy <= 1 ? 1 : 0) : rungWeight(ux, uy, unitToPhoto[k]!, photoWidth, photoHeight);
+        // The photo has no border inside itself; a crop alone (its ladder not trusted) keeps its labels to its edge, as a plain crop paste does.
+        weights[k] = l.rung.kind === 'photo' || order.length === 1 ? (ux >= 0 && uy >= 0 && ux <= 1 && uy <= 1 ? 1 : 0) : rungWeight(ux, uy, unitToPhoto[k]!, photoWidth, photoHeight);
         near = Math.max(near, weights[k]! / Math.max(1, l.rung.zoom));
       }
       // The base: the finest rung that fully covers the cell (what is under it is hidden), else the
