@@ -1,6 +1,7 @@
 /**
  * One face of a per-face parse: where it was found, how it was aligned, and its own label map and
- * probabilities in the aligned crop's grid (the model input size), computed when first asked for.
+ * probabilities in the aligned crop's grid (the face's model input size), computed when first
+ * asked for. The photo's labels come from the fused ladder (`pasted`), which reaches past the crop.
  */
 import { upsampleArgmax, upsampleSoftmax } from '../postprocess/upsampleArgmax.js';
 import type { FaceLogits } from './paste.js';
@@ -14,7 +15,7 @@ export interface FaceJson {
   /** Photo coordinates -> crop coordinates, [a, b, c, d, e, f]: x' = a x + b y + c, y' = d x + e y + f. */
   transform: Affine;
   crop: { width: number; height: number };
-  /** Photo pixels this face labelled (its value in the instance map). */
+  /** Photo pixels this face labelled, not background (its value in the instance map). */
   pixels: number;
 }
 
@@ -30,15 +31,17 @@ export class FaceResult {
   /** Photo pixels whose label came from this face. */
   readonly pixels: number;
   readonly #logits: FaceLogits;
+  readonly #pasted: FaceLogits;
   #labels: Uint8Array | undefined;
 
   /** @internal built by FaceParser */
-  constructor(init: { index: number; score: number; box: Box; keypoints: readonly Point[]; logits: FaceLogits; pixels: number }) {
+  constructor(init: { index: number; score: number; box: Box; keypoints: readonly Point[]; logits: FaceLogits; pasted?: FaceLogits; pixels: number }) {
     this.index = init.index;
     this.score = init.score;
     this.box = init.box;
     this.keypoints = init.keypoints;
     this.#logits = init.logits;
+    this.#pasted = init.pasted ?? init.logits;
     this.transform = init.logits.alignment.photoToCrop;
     this.cropWidth = init.logits.alignment.width;
     this.cropHeight = init.logits.alignment.height;
@@ -58,9 +61,14 @@ export class FaceResult {
     return upsampleSoftmax(l.data, l.classes, l.height, l.width, this.cropHeight, this.cropWidth, ids);
   }
 
-  /** @internal the logits, for paste-back of probability maps. */
+  /** @internal the model's logits on the aligned crop (transform, crop). */
   get logits(): FaceLogits {
     return this.#logits;
+  }
+
+  /** @internal what was pasted into the photo: the fused logits of the face's context ladder, on its own grid. */
+  get pasted(): FaceLogits {
+    return this.#pasted;
   }
 
   toJSON(): FaceJson {
@@ -80,7 +88,7 @@ export class FaceResult {
 /** What a per-face parse adds to a result. */
 export interface FacesInit {
   faces: FaceResult[];
-  /** Face index + 1 per photo pixel, 0 where no face's crop reaches. */
+  /** Face index + 1 per photo pixel that face labelled; 0 on background. */
   instanceMask: Uint8Array;
   /** Softmax maps pasted from the faces (replaces the whole-photo upsampling). */
   softmax: (ids: readonly number[]) => { confidence: Float32Array; probabilities: Map<number, Float32Array> };

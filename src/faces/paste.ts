@@ -4,8 +4,9 @@
  * the crop position is taken to the logit grid with the align_corners=False convention of the
  * reference upsampling (g = u * logitSize / cropSize - 0.5) and the logits are sampled
  * bilinearly, clamped at the grid's border (grid_sample's padding_mode='border').
- * Outside every crop: background (class 0). Where crops overlap, the face whose prediction is more
- * confident there (larger softmax maximum) takes the pixel.
+ * Outside every crop: background (class 0). Where crops overlap, a face that labels the pixel
+ * (not background) takes it over one that does not, and of two such the more confident (larger
+ * softmax maximum at the nearest grid point).
  *
  * Fast path, exact for the same reason as upsampleArgmax's: a sampled logit vector is a convex
  * combination of the four at its cell's corners, so when one class is the strict arg-max at all
@@ -23,6 +24,12 @@ export interface FaceLogits {
   height: number;
   width: number;
   alignment: FaceAlignment;
+  /**
+   * Per grid point, how strongly this face claims the pixels there where crops overlap (the
+   * larger claim wins). Default: 1 + the softmax maximum where the point is labelled (not
+   * background), the softmax maximum where it is background.
+   */
+  claim?: Float32Array;
 }
 
 export interface PastedLabels {
@@ -92,14 +99,6 @@ function argmax(values: Float64Array): number {
   return best;
 }
 
-/** Softmax maximum: 1 / Σ exp(l_c - l_max). */
-function confidenceOf(values: Float64Array, best: number): number {
-  const top = values[best]!;
-  let sum = 0;
-  for (let c = 0; c < values.length; c++) sum += Math.exp(values[c]! - top);
-  return 1 / sum;
-}
-
 /** Relative top-two margin under which a grid point is not trusted for the whole-cell shortcut. */
 const MARGIN = 1e-5;
 
@@ -164,10 +163,10 @@ function rowSpan(m: FaceLogits['alignment']['photoToCrop'], cw: number, ch: numb
 }
 
 /**
- * One face on the pixels only it reaches (all of its crop when `skip` is undefined, else where
- * skip[pixel] is 0): arg-max only, whole cells at once where their corners agree.
+ * One face on the pixels it owns (all of its crop when `owner` is undefined, else where
+ * owner[pixel] is index + 1): arg-max only, whole cells at once where their corners agree.
  */
-function pasteAlone(face: FaceLogits, index: number, width: number, height: number, skip: Uint8Array | undefined, categoryMask: Uint8Array, instanceMask: Uint8Array): void {
+function pasteAlone(face: FaceLogits, index: number, width: number, height: number, owner: Uint8Array | undefined, categoryMask: Uint8Array, instanceMask: Uint8Array): void {
   const { data, classes, height: lh, width: lw, alignment } = face;
   const { photoToCrop: m, width: cw, height: ch } = alignment;
   const { x0, x1, y0, y1 } = footprint(alignment, width, height);
@@ -184,7 +183,7 @@ function pasteAlone(face: FaceLogits, index: number, width: number, height: numb
     let sx = (m[0] * (from + 0.5) + m[1] * (y + 0.5) + m[2]) * gx - 0.5;
     let sy = (m[3] * (from + 0.5) + m[4] * (y + 0.5) + m[5]) * gy - 0.5;
     for (let x = from, pixel = y * width + from; x < to; x++, pixel++, sx += dgx, sy += dgy) {
-      if (skip !== undefined && skip[pixel] !== 0) continue;
+      if (owner !== undefined && owner[pixel] !== index + 1) continue;
       const px = sx < 0 ? 0 : sx > lw - 1 ? lw - 1 : sx;
       const py = sy < 0 ? 0 : sy > lh - 1 ? lh - 1 : sy;
       const ix = Math.min(lw - 2, px | 0);
@@ -215,6 +214,58 @@ function pasteAlone(face: FaceLogits, index: number, width: number, height: numb
   }
 }
 
+/**
+ * Each grid point's claim on the pixels around it: 1 + the softmax maximum where the face labels
+ * the point (not background), the softmax maximum where it says background, so a face that sees
+ * its person there wins over one that sees nothing, and the surer of two faces wins.
+ */
+function claims(data: Float32Array, classes: number, plane: number): Float32Array {
+  const out = new Float32Array(plane);
+  for (let p = 0; p < plane; p++) {
+    let best = 0;
+    let top = data[p]!;
+    for (let c = 1, o = p + plane; c < classes; c++, o += plane) {
+      if (data[o]! > top) {
+        top = data[o]!;
+        best = c;
+      }
+    }
+    let sum = 0;
+    for (let c = 0, o = p; c < classes; c++, o += plane) sum += Math.exp(data[o]! - top);
+    out[p] = (best === 0 ? 0 : 1) + 1 / sum;
+  }
+  return out;
+}
+
+/** Where crops overlap, which face owns each pixel: the largest claim of its nearest grid point. */
+function claimPixels(faces: readonly FaceLogits[], width: number, height: number, owner: Uint8Array): void {
+  const best = new Float32Array(width * height).fill(-1);
+  faces.forEach((face, index) => {
+    const { data, classes, height: lh, width: lw, alignment } = face;
+    const { photoToCrop: m, width: cw, height: ch } = alignment;
+    const claim = face.claim ?? claims(data, classes, lw * lh);
+    const { x0, x1, y0, y1 } = footprint(alignment, width, height);
+    const gx = lw / cw;
+    const gy = lh / ch;
+    const dgx = m[0] * gx;
+    const dgy = m[3] * gy;
+    for (let y = y0; y < y1; y++) {
+      const [from, to] = rowSpan(m, cw, ch, y, x0, x1);
+      let sx = (m[0] * (from + 0.5) + m[1] * (y + 0.5) + m[2]) * gx - 0.5;
+      let sy = (m[3] * (from + 0.5) + m[4] * (y + 0.5) + m[5]) * gy - 0.5;
+      for (let x = from, pixel = y * width + from; x < to; x++, pixel++, sx += dgx, sy += dgy) {
+        const ix = sx < 0 ? 0 : sx > lw - 1 ? lw - 1 : Math.round(sx);
+        const iy = sy < 0 ? 0 : sy > lh - 1 ? lh - 1 : Math.round(sy);
+        const c = claim[iy * lw + ix]!;
+        if (c > best[pixel]!) {
+          best[pixel] = c;
+          owner[pixel] = index + 1;
+        }
+      }
+    }
+  });
+}
+
 /** The photo's label map and instance map from every face's logits. */
 export function pasteLogits(faces: readonly FaceLogits[], width: number, height: number): PastedLabels {
   if (faces.length > 255) throw new RangeError('pasteLogits: at most 255 faces per photo');
@@ -224,28 +275,9 @@ export function pasteLogits(faces: readonly FaceLogits[], width: number, height:
     pasteAlone(faces[0]!, 0, width, height, undefined, categoryMask, instanceMask);
     return { categoryMask, instanceMask };
   }
-  // Coverage first: pixels one crop reaches take the fast path, the softmax is computed only
-  // where crops overlap.
-  const coverage = new Uint8Array(width * height);
-  for (const face of faces) {
-    sampleFaceLogits({ ...face, data: face.data, classes: 0 }, width, height, (pixel) => {
-      if (coverage[pixel]! < 255) coverage[pixel]!++;
-    });
-  }
-  const overlapped = coverage.map((c) => (c > 1 ? 1 : 0));
-  faces.forEach((face, index) => pasteAlone(face, index, width, height, overlapped, categoryMask, instanceMask));
-  const confidence = new Float32Array(width * height);
-  faces.forEach((face, index) => {
-    sampleFaceLogits(face, width, height, (pixel, values) => {
-      if (coverage[pixel]! < 2) return;
-      const best = argmax(values);
-      const conf = confidenceOf(values, best);
-      if (instanceMask[pixel] !== 0 && conf <= confidence[pixel]!) return; // an earlier face is as sure
-      confidence[pixel] = conf;
-      categoryMask[pixel] = best;
-      instanceMask[pixel] = index + 1;
-    });
-  });
+  // Owners first, from the grid points (cheap), then each face pastes only its own pixels.
+  claimPixels(faces, width, height, instanceMask);
+  faces.forEach((face, index) => pasteAlone(face, index, width, height, instanceMask, categoryMask, instanceMask));
   return { categoryMask, instanceMask };
 }
 

@@ -10,9 +10,10 @@
  *
  * The pipeline is a row of stages, each in its own module:
  *   decode (platform) -> [detect faces -> whole photo or face by face (faces/facesMode.ts)]
- *   -> preprocess (prepare.ts) | align + warp each face (faces/parseFaceCrops.ts)
+ *   -> preprocess (prepare.ts) | each face's context ladder, warped (faceStage.ts, faces/ladder.ts)
  *   -> infer (modelQueue.ts, with tta.ts around it)
- *   -> upsample + arg-max (postprocess/) | paste the faces' logits back (faces/paste.ts) -> ParseResult (result.ts)
+ *   -> upsample + arg-max (postprocess/) | fuse each ladder, paste it back (faces/fuse.ts, faces/paste.ts)
+ *   -> ParseResult (result.ts)
  * This class only wires them; the platform (Node: sharp + onnxruntime-node on an inference thread)
  * comes in through LoadedModel, so the same class serves every front end. Each platform's entry
  * owns the `create` that loads a model: src/node/faceParser.ts, src/web/faceParser.ts.
@@ -31,15 +32,14 @@ import { checkScales } from '../postprocess/multiscale.js';
 import { upsampleArgmax } from '../postprocess/upsampleArgmax.js';
 import { detectFaces, type DetectOptions } from '../faces/detectFaces.js';
 import { checkFacesMode, decideFaces, FACE_CROP_MIN_SCORE, type FacesDecision } from '../faces/facesMode.js';
-import { runOneByOne, type ModelRun } from '../faces/parseFaceCrops.js';
-import { parseFacesOfPhoto } from '../faces/parseFacesOfPhoto.js';
 import type { TensorRunner } from '../faces/types.js';
 import type { LoadedModel } from './loadedModel.js';
 import { ModelQueue } from './modelQueue.js';
 import type { FaceParserOptions, ParseOptions } from './options.js';
 import { prepareInput, type PreparedInput } from './prepare.js';
+import { parseFaces } from './faceStage.js';
 import { ParseResult } from './result.js';
-import { runWithTta } from './tta.js';
+import { runOneByOne, runWithTta, type ModelRun } from './tta.js';
 import { checkAugmentation, checkMaxModelPixels, DEFAULT_MAX_MODEL_PIXELS } from './augmentation.js';
 
 export interface BatchItem {
@@ -294,13 +294,14 @@ export class FaceParser {
         return ones;
       }
     };
-    const { faces, timings } = await parseFacesOfPhoto(prepared.image, decision.faces, run, {
-      inputSize: modelInputSize(prepared.image, this.preprocessor),
-      tables: this.#tables,
-      mirrorClasses: this.#mirrorClasses,
-      flip: options.flip,
-      scales: options.scales,
-    });
+    const size = modelInputSize(prepared.image, this.preprocessor);
+    const { faces, timings } = await parseFaces(
+      prepared.image,
+      decision.faces,
+      run,
+      { maxSide: Math.max(size.width, size.height), classes: this.labels.length, tables: this.#tables, mirrorClasses: this.#mirrorClasses },
+      { flip: options.flip, scales: options.scales, maxBatchesInFlight: Math.min(3, queue.sessions.length + 1) },
+    );
     for (const face of faces.faces) checkLogits({ ...face.logits, batch: 1 }, this.model, prepared.name);
     return new ParseResult({
       categoryMask: faces.categoryMask,
@@ -336,7 +337,9 @@ export class FaceParser {
   async #inferOnce(prepared: Prepared, options: ParseOptions, queue: ModelQueue): Promise<ParseResult> {
     if (prepared.decision && !prepared.decision.wholePhoto) return this.#inferFaces(prepared, prepared.decision, options, queue);
     const t0 = now();
-    const logits = await runWithTta((...args) => queue.run(...args), prepared.input!, options, this.#mirrorClasses);
+    const input = prepared.input!;
+    const one = (m: { data: Float32Array; height: number; width: number }) => ({ data: m.data, batch: 1, height: m.height, width: m.width });
+    const logits = await runWithTta((...args) => queue.run(...args), { ...one(input), otherScales: input.otherScales.map(one) }, options, this.#mirrorClasses);
     const t1 = now();
     const { image } = prepared;
     checkLogits(logits, this.model, prepared.name);

@@ -22,16 +22,44 @@ function face(photoToCrop: Affine, data: Float32Array, classes: number, grid: nu
 }
 
 describe('pasteLogits', () => {
-  it('equals scipy map_coordinates (bilinear, border-clamped) + arg-max + the more confident face on overlaps', () => {
+  it('equals scipy map_coordinates (bilinear, border-clamped) + arg-max where one crop reaches; on overlaps the owner\'s own labels', () => {
     const { classes, grid, crop, width, height } = golden;
     const faces = golden.faces.map((f) => face(f.photoToCrop as unknown as Affine, Float32Array.from(f.logits), classes, grid, crop));
     const { categoryMask, instanceMask } = pasteLogits(faces, width, height);
-    expect(Array.from(instanceMask)).toEqual(golden.instance);
-    expect(Array.from(categoryMask)).toEqual(golden.labels);
+    const alone = faces.map((f) => pasteLogits([f], width, height));
+    let overlaps = 0;
+    for (let i = 0; i < width * height; i++) {
+      const covering = alone.map((a, k) => (a.instanceMask[i] ? k + 1 : 0)).filter((k) => k > 0);
+      if (covering.length <= 1) {
+        expect(instanceMask[i]).toBe(golden.instance[i]);
+        expect(categoryMask[i]).toBe(golden.labels[i]);
+        continue;
+      }
+      overlaps++;
+      expect(covering).toContain(instanceMask[i]);
+      expect(categoryMask[i]).toBe(alone[instanceMask[i]! - 1]!.categoryMask[i]);
+    }
+    expect(overlaps).toBeGreaterThan(0);
     expect(golden.instance.filter((v) => v === 0).length).toBeGreaterThan(0); // some background outside both crops
   });
 
-  it('two overlapping faces: per pixel the more confident one wins, whichever comes first', () => {
+  it('on overlaps a face that labels the pixel wins over one that sees background there, however sure', () => {
+    const identity: Affine = [1, 0, 0, 0, 1, 0];
+    const sureBackground = new Float32Array(2 * 4);
+    const unsureLabel = new Float32Array(2 * 4);
+    sureBackground.set([9, 9, 9, 9, 0, 0, 0, 0]);
+    unsureLabel.set([0, 0, 0, 0, 0.5, 0.5, 0.5, 0.5]);
+    for (const order of [
+      [sureBackground, unsureLabel],
+      [unsureLabel, sureBackground],
+    ]) {
+      const { categoryMask, instanceMask } = pasteLogits(order.map((d) => face(identity, d, 2, 2, 8)), 8, 8);
+      expect(new Set(categoryMask)).toEqual(new Set([1]));
+      expect(new Set(instanceMask)).toEqual(new Set([order.indexOf(unsureLabel) + 1]));
+    }
+  });
+
+  it('two overlapping faces: the surer one, which labels the pixel, wins whichever comes first', () => {
     // Two 8x8 crops on a 1x... grid of 2x2 logits, both covering the whole 8x8 photo.
     const identity: Affine = [1, 0, 0, 0, 1, 0];
     const sure = new Float32Array(2 * 4);
