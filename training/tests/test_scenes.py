@@ -20,6 +20,7 @@ REPO = TRAINING.parent
 sys.path.insert(0, str(TRAINING))
 
 from faceparse_train.augment import AugmentConfig, augment_batch, batch_size_px, degrade  # noqa: E402
+from faceparse_train.export import augmentation_description  # noqa: E402
 from faceparse_train.labels import CELEBAMASK_HQ_LABELS, flip_lookup  # noqa: E402
 from faceparse_train.scenes import BackgroundPool, SceneConfig, compose_scenes, load_backgrounds  # noqa: E402
 from faceparse_train.train import augment_config, main as train_main, parse_args, scene_setup  # noqa: E402
@@ -179,6 +180,18 @@ class DegradeAndSizeTest(unittest.TestCase):
         self.assertEqual(scene_setup(parse_args(["--out", "-"])), (None, None))
         with self.assertRaisesRegex(ValueError, "--sizes"):
             augment_config(parse_args(["--out", "-", "--sizes", "200,500"]), LABELS)
+
+
+class CardTest(unittest.TestCase):
+    def test_the_card_names_the_wild_views_the_run_used(self):
+        plain = augmentation_description({})
+        self.assertNotIn("wild composites", plain)
+        self.assertNotIn("degradations", plain)
+        text = augmentation_description({"scenes": 0.5, "photo_regions": "r.json", "degrade": 1.0, "sizes": "192,512"})
+        self.assertIn("wild composites (p 0.5: the person zoomed out to 0.35-1 of the frame onto face-free pictures and face-free regions", text)
+        self.assertIn("rotated up to +-30 degrees", text)
+        self.assertIn("degradations (odds x1: colour casts, low light, small-face resampling, noise, JPEG)", text)
+        self.assertIn("input side per batch 192-512 px", text)
 
 
 class ResumeTest(unittest.TestCase):
