@@ -22,6 +22,7 @@ import { readLabelMap } from '../src/datasets/readLabelMap.js';
 import { encodeLabelPng } from '../src/platform/node/render.js';
 import { invertAffine } from '../src/faces/affine.js';
 import { warpAffine } from '../src/faces/warp.js';
+import { loadPhotoRegions, regionBackground, warpLabels } from './scene-parts.js';
 import type { Affine } from '../src/faces/types.js';
 import { seededRandom } from '../bench/util.js';
 
@@ -37,13 +38,7 @@ const { values } = parseArgs({
   },
 });
 
-/** Face-free regions of ../shared/data/photos, read by eye: [file, x, y, width, height]. */
-const PHOTO_REGIONS: Array<[string, number, number, number, number]> = [
-  ['pexels-andrea-piacquadio-733872.jpg', 0, 0, 750, 2000],
-  ['pexels-ingrid-santana-2100063.jpg', 0, 0, 1280, 700],
-  ['pexels-kevin-bidwell-2380794.jpg', 0, 0, 600, 2400],
-  ['pakutaso-graduation-three-faces.jpg', 0, 20, 900, 120],
-];
+const PHOTO_REGIONS = await loadPhotoRegions();
 
 const random = seededRandom(Number(values.seed));
 const uniform = (lo: number, hi: number) => lo + (hi - lo) * random();
@@ -76,26 +71,7 @@ function madeBackground(width: number, height: number): Uint8Array {
 async function photoBackground(dir: string, width: number, height: number, cache: Map<string, RgbImage>): Promise<Uint8Array> {
   const [file, rx, ry, rw, rh] = pick(PHOTO_REGIONS);
   if (!cache.has(file)) cache.set(file, await decodeImage(join(dir, file)));
-  const photo = cache.get(file)!;
-  // Cover the scene with the region (crop the region's excess, keep its aspect).
-  const scale = Math.min(rw / width, rh / height);
-  const ox = rx + uniform(0, rw - width * scale);
-  const oy = ry + uniform(0, rh - height * scale);
-  return warpAffine(photo, [scale, 0, ox, 0, scale, oy], width, height);
-}
-
-/** Nearest-neighbour warp of a label map (ids must stay ids); 255 outside. */
-function warpLabels(mask: Uint8Array, sw: number, sh: number, dstToSrc: Affine, width: number, height: number): Uint8Array {
-  const out = new Uint8Array(width * height).fill(255);
-  const [a, b, c, d, e, f] = dstToSrc;
-  for (let y = 0; y < height; y++) {
-    for (let x = 0; x < width; x++) {
-      const u = Math.floor(a * (x + 0.5) + b * (y + 0.5) + c);
-      const v = Math.floor(d * (x + 0.5) + e * (y + 0.5) + f);
-      if (u >= 0 && v >= 0 && u < sw && v < sh) out[y * width + x] = mask[v * sw + u]!;
-    }
-  }
-  return out;
+  return regionBackground(cache.get(file)!, [rx, ry, rw, rh], width, height, [random(), random()]);
 }
 
 const facesDir = values.faces!;

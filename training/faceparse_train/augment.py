@@ -9,11 +9,14 @@ where the warp looked outside the photo.
 """
 from __future__ import annotations
 
+import io
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
+import numpy as np
 import torch
 import torch.nn.functional as F
+from PIL import Image
 
 IMAGENET_MEAN = (0.485, 0.456, 0.406)
 IMAGENET_STD = (0.229, 0.224, 0.225)
@@ -45,6 +48,13 @@ class AugmentConfig:
     bg_mix_p: float = 0.0
     bg_margin: int = 12
     bg_id: int = 0
+    # Camera and photo degradations (colour casts, low light, small-face resampling, noise, JPEG), each
+    # drawn per sample with its base probability times `degrade` (0 = off: draws nothing).
+    degrade: float = 0.0
+    # Input sizes per batch: (least, largest); a batch is at the largest with probability
+    # `size_full_p`, else at a multiple of 32 in between. None: always `crop`.
+    sizes: tuple[int, int] | None = None
+    size_full_p: float = 0.5
 
 
 def normalize(images01: torch.Tensor, mean=IMAGENET_MEAN, std=IMAGENET_STD) -> torch.Tensor:
@@ -176,9 +186,81 @@ def random_affine(b: int, src_size: int, cfg: AugmentConfig, g: torch.Generator)
     return theta, flip
 
 
+def _per_sample(b: int, p: float, g: torch.Generator) -> torch.Tensor:
+    return torch.rand(b, generator=g) < p
+
+
+def degrade(x: torch.Tensor, amount: torch.Tensor, g: torch.Generator) -> torch.Tensor:
+    """Camera and photo faults on (B, 3, H, W) images in [0, 1]; `amount` (B,) scales each sample's odds.
+
+    Colour cast (per-channel gains), low light (darker, gamma), a small face brought back up (down to
+    15-50% of the side, then up again, as a 96-256 px face parsed at 512), sensor noise (colour or luma),
+    JPEG at quality 25-90. Geometry and labels do not change.
+    """
+    b, _, h, w = x.shape
+    cast = torch.rand(b, generator=g) < 0.3 * amount
+    gains = 1 + (torch.rand(b, 3, generator=g) * 2 - 1) * 0.25
+    dark = torch.rand(b, generator=g) < 0.15 * amount
+    gamma = 1.2 + torch.rand(b, generator=g) * 1.0
+    level = 0.25 + torch.rand(b, generator=g) * 0.45
+    small = torch.rand(b, generator=g) < 0.25 * amount
+    shrink = 0.15 + torch.rand(b, generator=g) * 0.35
+    noisy = torch.rand(b, generator=g) < 0.25 * amount
+    sigma = 0.01 + torch.rand(b, generator=g) * 0.05
+    luma_only = torch.rand(b, generator=g) < 0.5
+    jpeg = torch.rand(b, generator=g) < 0.3 * amount
+    quality = torch.randint(25, 91, (b,), generator=g)
+    noise_seed = int(torch.randint(0, 2**31 - 1, (1,), generator=g))
+    out = x.clone()
+    for i in range(b):
+        img = out[i : i + 1]
+        if cast[i]:
+            img = img * gains[i].view(1, 3, 1, 1)
+        if dark[i]:
+            img = img.clamp(0, 1).pow(float(gamma[i])) * float(level[i])
+        if small[i]:
+            sh, sw = max(8, round(h * float(shrink[i]))), max(8, round(w * float(shrink[i])))
+            img = F.interpolate(img, size=(sh, sw), mode="bilinear", align_corners=False, antialias=True)
+            img = F.interpolate(img, size=(h, w), mode="bilinear", align_corners=False)
+        if noisy[i]:
+            ng = torch.Generator().manual_seed(noise_seed + i)
+            n = torch.randn(1, 1 if luma_only[i] else 3, h, w, generator=ng) * float(sigma[i])
+            img = img + n
+        img = img.clamp(0, 1)
+        if jpeg[i]:
+            img = _jpeg(img, int(quality[i]))
+        out[i : i + 1] = img
+    return out
+
+
+def _jpeg(img: torch.Tensor, quality: int) -> torch.Tensor:
+    array = (img[0].permute(1, 2, 0).numpy() * 255 + 0.5).astype("uint8")
+    buf = io.BytesIO()
+    Image.fromarray(array).save(buf, format="JPEG", quality=quality)
+    buf.seek(0)
+    back = torch.from_numpy(np.asarray(Image.open(buf).convert("RGB")).copy())
+    return back.permute(2, 0, 1).unsqueeze(0).float().div_(255)
+
+
+def batch_size_px(cfg: AugmentConfig, g: torch.Generator) -> int:
+    """This batch's input side: `cfg.crop`, or one drawn from `cfg.sizes`."""
+    if cfg.sizes is None:
+        return cfg.crop
+    lo, hi = cfg.sizes
+    if torch.rand(1, generator=g).item() < cfg.size_full_p:
+        return hi
+    return 32 * int(torch.randint(math.ceil(lo / 32), hi // 32 + 1, (1,), generator=g))
+
+
 def augment_batch(
-    images: torch.Tensor, masks: torch.Tensor, flip_table: torch.Tensor, cfg: AugmentConfig, g: torch.Generator
+    images: torch.Tensor, masks: torch.Tensor, flip_table: torch.Tensor, cfg: AugmentConfig, g: torch.Generator,
+    scenes=None, pool=None,
 ) -> tuple[torch.Tensor, torch.Tensor]:
+    """Augmented, normalised images and their labels. With scenes (a `scenes.SceneConfig` with p > 0 and
+    its `BackgroundPool`), degradations or several input sizes on, the wild path runs; else the aligned
+    path, exactly as the earlier stages trained."""
+    if (scenes is not None and scenes.p > 0) or cfg.degrade > 0 or cfg.sizes is not None:
+        return _augment_wild(images, masks, flip_table, cfg, g, scenes, pool)
     b, _, h, w = images.shape
     assert h == w, "source images are square (stored at the inference size)"
     x = mix_backgrounds(images, masks, cfg, g).float().div_(255)
@@ -198,6 +280,40 @@ def augment_batch(
     m = torch.where(flip.view(b, 1, 1), swap_sides(m, flip_table), m)
     m[outside] = cfg.ignore_index
     return x.contiguous(), m
+
+
+def _augment_wild(images, masks, flip_table, cfg: AugmentConfig, g: torch.Generator, scenes, pool):
+    """Per batch an input side; per sample the plain aligned view (scale, rotation, crop as `cfg`, the
+    face at the same fraction of the frame at every side) or a composite (see scenes.py); then colour
+    jitter, blur and degradations on the frame. Plain samples get half the degradation odds."""
+    from .scenes import compose_scenes  # scenes.py builds on this module
+
+    b, _, h, w = images.shape
+    assert h == w, "source images are square (stored at the inference size)"
+    size = batch_size_px(cfg, g)
+    src = mix_backgrounds(images, masks, cfg, g).float().div_(255)
+    plain_cfg = replace(cfg, crop=size, scale_min=cfg.scale_min * size / h, scale_max=cfg.scale_max * size / h)
+    theta, flip = random_affine(b, h, plain_cfg, g)
+    grid = F.affine_grid(theta, [b, 3, size, size], align_corners=False)
+    x = F.grid_sample(src, grid, mode="bilinear", padding_mode="zeros", align_corners=False)
+    m = F.grid_sample((masks.float() + 1).unsqueeze(1), grid, mode="nearest", padding_mode="zeros", align_corners=False)
+    m = m.squeeze(1).long() - 1
+    outside = m < 0
+    m[outside] = 0
+    m = torch.where(flip.view(b, 1, 1), swap_sides(m, flip_table), m)
+    m[outside] = cfg.ignore_index
+    wild = torch.zeros(b, dtype=torch.bool)
+    if scenes is not None and scenes.p > 0:
+        wild = torch.rand(b, generator=g) < scenes.p
+        if wild.any():
+            idx = wild.nonzero().flatten()
+            wx, wm = compose_scenes(src[idx], masks[idx], flip_table, pool, size, scenes, g, cfg.bg_id)
+            x[idx], m[idx] = wx, wm
+    x = _colour_jitter(x, cfg, g)
+    x = _blur(x, cfg, g)
+    if cfg.degrade > 0:
+        x = degrade(x, torch.where(wild, cfg.degrade, cfg.degrade * 0.5), g)
+    return normalize(x).contiguous(), m
 
 
 def prepare_eval(images: torch.Tensor) -> torch.Tensor:

@@ -123,7 +123,18 @@ def augmentation_description(train_args: dict) -> str:
     if a["bg_mix"]:
         parts.append(f"background mix (p {a['bg_mix']:g}: the background more than {a['bg_margin']}-{3 * a['bg_margin']} px from the rest taken from "
                      "another photo of the batch)")
-    return ", ".join(parts + [colour, "greyscale", "blur"])
+    parts += [colour, "greyscale", "blur"]
+    if a["scenes"]:
+        regions = " and face-free regions of photos" if a["photo_regions"] else ""
+        parts.append(f"wild composites (p {a['scenes']:g}: the person zoomed out to {a['zoom_min']:g}-{a['zoom_max']:g} of the frame onto "
+                     f"face-free pictures{regions} or made gradients, by its mask or as the whole crop, rotated up to +-{a['scene_rotate']:g} degrees, "
+                     "anywhere in the frame and cut by it, sometimes beside another person)")
+    if a["degrade"]:
+        parts.append(f"degradations (odds x{a['degrade']:g}: colour casts, low light, small-face resampling, noise, JPEG)")
+    if a["sizes"]:
+        lo, hi = a["sizes"].split(",")
+        parts.append(f"input side per batch {lo}-{hi} px (half the batches at {hi})")
+    return ", ".join(parts)
 
 
 def natural_key(name: str) -> list:
@@ -139,7 +150,7 @@ def model_card(out: Path, config, metrics: dict, state: dict, args, parity: floa
         "",
         "A SegFormer face parser: it labels every pixel of a face photo with one of "
         f"{config.num_labels} CelebAMask-HQ classes ({', '.join(config.id2label[i] for i in range(config.num_labels))}).",
-        "Trained from random initialisation by faceparse's training pipeline (`training/`); no pretrained weights were available.",
+        "Trained by faceparse's training pipeline (`training/`), its first stage from random initialisation; no pretrained weights were available.",
         "",
         "**Licence: non-commercial research and education only.** It was trained on CelebAMask-HQ images and masks, whose licence "
         "allows non-commercial research and education use only; the model inherits that restriction.",
@@ -160,7 +171,8 @@ def model_card(out: Path, config, metrics: dict, state: dict, args, parity: floa
         json.dumps({k: train_args.get(k) for k in ("arch", "size", "crop", "scale_min", "scale_max", "rotate", "batch", "lr", "weight_decay",
                                                    "warmup_steps", "poly_power", "max_steps", "epochs", "budget_minutes", "hue", "aux_loss",
                                                    "aux_weight", "ohem", "class_weights", "ema", "drop_path", "precision", "seed",
-                                                   "init_from")}, indent=1),
+                                                   "init_from", "bg_mix", "scenes", "zoom_min", "zoom_max", "scene_rotate", "degrade",
+                                                   "sizes") if k in train_args}, indent=1),
         "```",
         f"- {state.get('step')} steps ({state.get('epoch')} epochs) in {state.get('train_seconds', 0) / 3600:.2f} h of training on "
         f"{train_args.get('device', 'cpu')}, {train_args.get('precision', 'fp32')} ({train_args.get('threads') or 'all'} threads)"
@@ -203,9 +215,10 @@ def model_card(out: Path, config, metrics: dict, state: dict, args, parity: floa
             f1 = m["perClass"][label]["f1"]
             cells.append("absent" if f1 is None else f"{f1:.3f}")
         lines.append(f"| {label} | " + " | ".join(cells) + " |")
+    lines += ["", f"ONNX fp32 against PyTorch on 5 validation images: max |difference| / max |logit| = {parity:.2e}."]
+    if getattr(args, "card_extra", None):
+        lines += ["", Path(args.card_extra).read_text().strip()]
     lines += [
-        "",
-        f"ONNX fp32 against PyTorch on 5 validation images: max |difference| / max |logit| = {parity:.2e}.",
         "",
         "## Use",
         "```sh",
@@ -231,6 +244,7 @@ def main(argv=None) -> int:
     p.add_argument("--flip", action="store_true", help="also measure the kept variants with flip test-time augmentation")
     p.add_argument("--name", default=None, help="the model card's title (default: the --out folder's name)")
     p.add_argument("--note", default=None, help="a line for the model card, e.g. that this is an interim checkpoint")
+    p.add_argument("--card-extra", default=None, help="a Markdown file whose text the model card carries before its Use section (e.g. figures on other views)")
     args = p.parse_args(argv)
 
     model, state = load_checkpoint(Path(args.checkpoint))

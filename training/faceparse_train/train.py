@@ -33,6 +33,7 @@ from .losses import segmentation_loss
 from .metrics import ConfusionMatrix
 from .model import build_model
 from .plot import plot_curves
+from .scenes import SceneConfig, load_backgrounds
 
 
 def parse_args(argv=None):
@@ -52,6 +53,15 @@ def parse_args(argv=None):
     p.add_argument("--hue", type=float, default=0.0, help="hue jitter of the whole photo, fraction of a full turn (0.05 = +-18 degrees; 0 = off)")
     p.add_argument("--bg-mix", type=float, default=0.0, help="probability that a photo's far background takes another batch photo's (0 = off)")
     p.add_argument("--bg-margin", type=int, default=12, help="background mix: the least margin (pixels) of the photo's own background kept around the rest; each photo draws one up to 3x this")
+    p.add_argument("--scenes", type=float, default=0.0, help="probability that a sample is a wild composite: the person zoomed out onto a background (0 = off; see scenes.py)")
+    p.add_argument("--backgrounds", nargs="*", default=[], help="face-free pictures (files or folders) for the composites' backgrounds")
+    p.add_argument("--photo-regions", default=None, help="JSON list of face-free photo regions [[file, x, y, width, height], ...] (e.g. ../scripts/photo-regions.json) read from --photos")
+    p.add_argument("--photos", default=None, help="folder of the --photo-regions files")
+    p.add_argument("--zoom-min", type=float, default=0.35, help="composites: least crop side as a fraction of the frame's")
+    p.add_argument("--zoom-max", type=float, default=1.0)
+    p.add_argument("--scene-rotate", type=float, default=30.0, help="composites: rotation range, degrees")
+    p.add_argument("--degrade", type=float, default=0.0, help="odds multiplier of colour casts, low light, small-face resampling, noise and JPEG (0 = off)")
+    p.add_argument("--sizes", default=None, help="LEAST,LARGEST input side per batch (multiples of 32; half the batches at LARGEST); default: always --crop")
     p.add_argument("--batch", type=int, default=8)
     p.add_argument("--lr", type=float, default=6e-4)
     p.add_argument("--weight-decay", type=float, default=0.01)
@@ -75,6 +85,7 @@ def parse_args(argv=None):
     p.add_argument("--checkpoint-minutes", type=float, default=10.0)
     p.add_argument("--out", required=True)
     p.add_argument("--no-resume", action="store_true", help="start over even if <out>/last.pt exists")
+    p.add_argument("--stop-at-step", type=int, default=None, help="save last.pt and exit at this step (a chunk of a longer run; rerun to go on)")
     return p.parse_args(argv)
 
 
@@ -153,8 +164,27 @@ def lr_factor(step: int, progress: float, warmup: int, power: float) -> float:
 
 def augment_config(args: argparse.Namespace, labels: list[str]) -> AugmentConfig:
     """The augmentation the command line asks for."""
+    sizes = None
+    if args.sizes:
+        lo, hi = (int(v) for v in args.sizes.split(","))
+        if not 32 <= lo <= hi or hi % 32:
+            raise ValueError(f"--sizes {args.sizes}: expected LEAST,LARGEST with 32 <= LEAST <= LARGEST, LARGEST a multiple of 32")
+        sizes = (lo, hi)
     return AugmentConfig(crop=args.crop, scale_min=args.scale_min, scale_max=args.scale_max, rotate_deg=args.rotate,
-                         hue=args.hue, bg_mix_p=args.bg_mix, bg_margin=args.bg_margin, bg_id=background_id(labels))
+                         hue=args.hue, bg_mix_p=args.bg_mix, bg_margin=args.bg_margin, bg_id=background_id(labels),
+                         degrade=args.degrade, sizes=sizes)
+
+
+def scene_setup(args: argparse.Namespace):
+    """The composites' configuration and background pool the command line asks for (None when off)."""
+    if args.scenes <= 0:
+        return None, None
+    if not args.backgrounds and not args.photo_regions:
+        print("scenes: no --backgrounds or --photo-regions; composites use made gradients only", flush=True)
+    pool = load_backgrounds(args.backgrounds, args.photo_regions, args.photos)
+    cfg = SceneConfig(p=args.scenes, zoom_min=args.zoom_min, zoom_max=args.zoom_max, rotate_deg=args.scene_rotate)
+    print(f"scenes: p {cfg.p}, zoom {cfg.zoom_min}-{cfg.zoom_max}, rotation +-{cfg.rotate_deg}, {len(pool)} background pictures", flush=True)
+    return cfg, pool
 
 
 def save_checkpoint(path: Path, state: dict) -> None:
@@ -211,6 +241,7 @@ def main(argv=None) -> int:
         raise ValueError("give a run length: --epochs, --max-steps or --budget-minutes")
 
     step, epoch, train_seconds = 0, 0, 0.0
+    resume_order, resume_batch, resume_losses = None, 0, []
     generator = torch.Generator().manual_seed(args.seed)
     ckpt_path = out / "last.pt"
     if ckpt_path.exists() and not args.no_resume:
@@ -221,10 +252,15 @@ def main(argv=None) -> int:
             ema.load_state_dict(state["ema"])
         step, epoch, train_seconds = state["step"], state["epoch"], state["train_seconds"]
         generator.set_state(state["generator"])
+        if state.get("torch_rng") is not None:  # dropout and drop-path draw from torch's global generator
+            torch.set_rng_state(state["torch_rng"])
+        if state.get("order") is not None:  # stopped inside an epoch: go on with the same order
+            resume_order, resume_batch, resume_losses = state["order"], state["batch_in_epoch"], state.get("epoch_losses", [])
         print(f"resumed from {ckpt_path}: epoch {epoch}, step {step}, {train_seconds / 60:.1f} min trained", flush=True)
     (out / "args.json").write_text(json.dumps(vars(args), indent=2))
 
     aug = augment_config(args, labels)
+    scenes, pool = scene_setup(args)
     log_path = out / "log.csv"
     fields = ["epoch", "step", "train_seconds", "lr", "train_loss", "images_per_second", "val_pixel_accuracy", "val_miou", "val_mean_f1"]
     if not log_path.exists():
@@ -239,23 +275,30 @@ def main(argv=None) -> int:
             parts.append(train_seconds / budget)
         return max(parts)
 
-    def checkpoint():
+    def checkpoint(order=None, batch_in_epoch=0, epoch_losses=()):
         save_checkpoint(ckpt_path, {
             "model": model.state_dict(), "optimizer": optimizer.state_dict(), "ema": ema.state_dict() if ema else None,
             "step": step, "epoch": epoch, "train_seconds": train_seconds, "generator": generator.get_state(),
+            "order": order, "batch_in_epoch": batch_in_epoch, "epoch_losses": list(epoch_losses), "torch_rng": torch.get_rng_state(),
             "labels": labels, "config": model.config.to_dict(), "args": vars(args),
         })
 
     last_ckpt = time.time()
     images, masks = train.images.to(device), train.masks.to(device)
     done = progress() >= 1
+    stopped = False
     while not done:
-        order = torch.randperm(len(train.stems), generator=generator)
         losses, epoch_start, epoch_images = [], time.time(), 0
-        for b in range(steps_per_epoch):
+        if resume_order is not None:
+            order, first, losses = resume_order, resume_batch, list(resume_losses)
+            resume_order = None
+        else:
+            order, first = torch.randperm(len(train.stems), generator=generator), 0
+        factor = lr_factor(step, progress(), args.warmup_steps, args.poly_power)  # for the log when a resume starts at the epoch's end
+        for b in range(first, steps_per_epoch):
             idx = order[b * args.batch : (b + 1) * args.batch].to(device)
             tick = time.time()
-            x, y = augment_batch(images[idx], masks[idx], flip_table, aug, generator)
+            x, y = augment_batch(images[idx], masks[idx], flip_table, aug, generator, scenes, pool)
             factor = lr_factor(step, progress(), args.warmup_steps, args.poly_power)
             for group in optimizer.param_groups:
                 group["lr"] = args.lr * factor
@@ -281,12 +324,19 @@ def main(argv=None) -> int:
             losses.append(float(loss.detach()))
             if step % 20 == 0:
                 print(f"{time.strftime('%H:%M:%S')} epoch {epoch + 1} step {step} loss {np.mean(losses[-20:]):.4f} lr {args.lr * factor:.2e} progress {progress():.3f}", flush=True)
+            if args.stop_at_step is not None and step >= args.stop_at_step and progress() < 1:
+                checkpoint(order, b + 1, losses)
+                stopped = True
+                break
             if time.time() - last_ckpt > args.checkpoint_minutes * 60:
-                checkpoint()
+                checkpoint(order, b + 1, losses)
                 last_ckpt = time.time()
             if progress() >= 1:
                 done = True
                 break
+        if stopped:
+            print(f"stopped at step {step} (--stop-at-step); rerun the command to go on from {ckpt_path}", flush=True)
+            return 0
         epoch += 1
         row = {
             "epoch": epoch, "step": step, "train_seconds": round(train_seconds, 1), "lr": args.lr * factor,
