@@ -102,7 +102,8 @@ export function decodeBmp(bytes: Uint8Array, name: string, maxPixels: number): R
   }
   if (![1, 4, 8, 16, 24, 32].includes(bitCount)) throw broken(`${bitCount} bits per pixel`);
   const rle = compression === BI_RLE8 || compression === BI_RLE4;
-  if (rle && (topDown || bitCount !== (compression === BI_RLE8 ? 8 : 4))) throw broken(`RLE${compression === BI_RLE8 ? 8 : 4} with ${bitCount} bits per pixel${topDown ? ', top-down' : ''}`);
+  if (rle && (topDown || bitCount !== (compression === BI_RLE8 ? 8 : 4)))
+    throw broken(`RLE${compression === BI_RLE8 ? 8 : 4} with ${bitCount} bits per pixel${topDown ? ', top-down' : ''}`);
   const bitfields = compression === BI_BITFIELDS || compression === BI_ALPHABITFIELDS;
   if (![BI_RGB, BI_RLE8, BI_RLE4, BI_BITFIELDS, BI_ALPHABITFIELDS].includes(compression)) throw broken(`unknown compression ${compression}`);
   if (bitfields && bitCount !== 16 && bitCount !== 32) throw broken(`bit-field masks with ${bitCount} bits per pixel`);

@@ -22,7 +22,8 @@ describe('npm warnings', () => {
         if (existsSync(join(ROOT, file))) cpSync(join(ROOT, file), join(dir, file), { recursive: true });
       }
       const run = spawnSync('npm', ['install', '--dry-run', '--offline', '--no-audit', '--no-fund'], { cwd: dir, encoding: 'utf8', timeout: 120_000 });
-      if (run.status !== 0 && /ENOTCACHED/.test(run.stderr)) ctx.skip(`npm's cache lacks a package of the lockfile (run npm ci first): ${run.stderr.split('\n')[0]}`);
+      if (run.status !== 0 && /ENOTCACHED/.test(run.stderr))
+        ctx.skip(`npm's cache lacks a package of the lockfile (run npm ci first): ${run.stderr.split('\n')[0]}`);
       expect(run.status, run.stderr).toBe(0);
       expect(npmWarnings(run.stderr)).toEqual([]);
       expect(run.stdout).toMatch(/added \d+ packages/);

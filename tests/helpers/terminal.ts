@@ -30,17 +30,36 @@ export function screenOf(output: string): string[] {
         const match = /^\[([?0-9;]*)([A-Za-z])/.exec(output.slice(i + 1));
         if (!match) continue;
         i += match[0].length;
-        const params = match[1]!.replace('?', '').split(';').map((n) => (n === '' ? undefined : Number(n)));
+        const params = match[1]!
+          .replace('?', '')
+          .split(';')
+          .map((n) => (n === '' ? undefined : Number(n)));
         const n = params[0] ?? 1;
         switch (match[2]) {
-          case 'A': moveTo(row - n, col); break;
-          case 'B': moveTo(row + n, col); break;
-          case 'C': moveTo(row, col + n); break;
-          case 'D': moveTo(row, col - n); break;
-          case 'E': moveTo(row + n, 0); break;
-          case 'F': moveTo(row - n, 0); break;
-          case 'G': moveTo(row, n - 1); break;
-          case 'H': moveTo((params[0] ?? 1) - 1, (params[1] ?? 1) - 1); break;
+          case 'A':
+            moveTo(row - n, col);
+            break;
+          case 'B':
+            moveTo(row + n, col);
+            break;
+          case 'C':
+            moveTo(row, col + n);
+            break;
+          case 'D':
+            moveTo(row, col - n);
+            break;
+          case 'E':
+            moveTo(row + n, 0);
+            break;
+          case 'F':
+            moveTo(row - n, 0);
+            break;
+          case 'G':
+            moveTo(row, n - 1);
+            break;
+          case 'H':
+            moveTo((params[0] ?? 1) - 1, (params[1] ?? 1) - 1);
+            break;
           case 'K': {
             const mode = params[0] ?? 0;
             if (mode === 0) line().length = Math.min(line().length, col);
