@@ -40,7 +40,9 @@ const { values } = parseArgs({
 const bin = resolve(values.bin!); // another build's CLI to compare, e.g. ../main/dist/src/cli/main.js
 const random = seededRandom(Number(values.seed));
 const uniform = (lo: number, hi: number) => lo + (hi - lo) * random();
-const names = readdirSync(join(values.faces!, 'images')).filter((n) => n.endsWith('.jpg')).sort();
+const names = readdirSync(join(values.faces!, 'images'))
+  .filter((n) => n.endsWith('.jpg'))
+  .sort();
 /** In an aligned CelebA-HQ crop the detector's face box is about this share of the crop's side. */
 const BOX_SHARE = 0.45;
 
@@ -48,12 +50,13 @@ async function makeCrowd(people: number, path: string): Promise<void> {
   // Rows of people, back to front; faces from 20 px (back) to 90 px (front).
   const rows = Math.max(2, Math.round(Math.sqrt(people / 2.5)));
   const perRow = Math.ceil(people / rows);
-  const width = Math.round(perRow * 90 * 1.6 / BOX_SHARE / 2.2) + 200;
+  const width = Math.round((perRow * 90 * 1.6) / BOX_SHARE / 2.2) + 200;
   const height = Math.round(width * 0.62);
   const pixels = new Uint8Array(width * height * 3);
   const a = [uniform(60, 200), uniform(60, 200), uniform(60, 200)];
   const b = [uniform(20, 120), uniform(20, 120), uniform(20, 120)];
-  for (let y = 0; y < height; y++) for (let x = 0; x < width; x++) for (let c = 0; c < 3; c++) pixels[(y * width + x) * 3 + c] = a[c]! + ((b[c]! - a[c]!) * y) / height + uniform(-6, 6);
+  for (let y = 0; y < height; y++)
+    for (let x = 0; x < width; x++) for (let c = 0; c < 3; c++) pixels[(y * width + x) * 3 + c] = a[c]! + ((b[c]! - a[c]!) * y) / height + uniform(-6, 6);
   let placed = 0;
   for (let row = 0; row < rows && placed < people; row++) {
     const face = 20 + ((90 - 20) * row) / Math.max(1, rows - 1);
@@ -64,8 +67,15 @@ async function makeCrowd(people: number, path: string): Promise<void> {
       const name = names[Math.floor(random() * names.length)]!;
       const photo = await decodeImage(join(values.faces!, 'images', name));
       const mask = (await readLabelMap(join(values.faces!, 'masks', name.replace(/\.jpg$/, '.png')))).mask;
-      const small = await sharp(photo.data, { raw: { width: photo.width, height: photo.height, channels: 3 } }).resize(side, side).raw().toBuffer();
-      const smallMask = await sharp(Buffer.from(mask), { raw: { width: photo.width, height: photo.height, channels: 1 } }).resize(side, side, { kernel: 'nearest' }).extractChannel(0).raw().toBuffer();
+      const small = await sharp(photo.data, { raw: { width: photo.width, height: photo.height, channels: 3 } })
+        .resize(side, side)
+        .raw()
+        .toBuffer();
+      const smallMask = await sharp(Buffer.from(mask), { raw: { width: photo.width, height: photo.height, channels: 1 } })
+        .resize(side, side, { kernel: 'nearest' })
+        .extractChannel(0)
+        .raw()
+        .toBuffer();
       const x0 = Math.round(((k + 0.5) * width) / count - side / 2 + uniform(-side * 0.15, side * 0.15));
       for (let y = 0; y < side; y++) {
         for (let x = 0; x < side; x++) {
@@ -77,7 +87,12 @@ async function makeCrowd(people: number, path: string): Promise<void> {
       }
     }
   }
-  writeFileSync(path, await sharp(pixels, { raw: { width, height, channels: 3 } }).jpeg({ quality: 92 }).toBuffer());
+  writeFileSync(
+    path,
+    await sharp(pixels, { raw: { width, height, channels: 3 } })
+      .jpeg({ quality: 92 })
+      .toBuffer(),
+  );
 }
 
 const dir = values.keep ? resolve(values.keep) : mkdtempSync(join(tmpdir(), 'faceparse-crowd-'));
@@ -88,7 +103,13 @@ mkdirSync(cropsDir, { recursive: true });
 const sizes = values.crowds!.split(',').map(Number);
 const totalFaces = sizes.reduce((s, n) => s + n, 0);
 for (const n of sizes) await makeCrowd(n, join(crowdsDir, `crowd-${n}.jpg`));
-for (const name of names.slice(0, Number(values.crops))) writeFileSync(join(cropsDir, name), await sharp(join(values.faces!, 'images', name)).jpeg({ quality: 92 }).toBuffer());
+for (const name of names.slice(0, Number(values.crops)))
+  writeFileSync(
+    join(cropsDir, name),
+    await sharp(join(values.faces!, 'images', name))
+      .jpeg({ quality: 92 })
+      .toBuffer(),
+  );
 
 const modelArgs = [...(values.model ? ['--model', values.model] : []), ...(values.variant ? ['--variant', values.variant] : [])];
 /** Wall time and CPU time (user + system, ms) of one whole CLI run. */
@@ -96,7 +117,11 @@ function parseRun(input: string, extra: string[] = []): { wall: number; cpu: num
   const out = join(dir, 'out');
   rmSync(out, { recursive: true, force: true });
   const t = performance.now();
-  const run = spawnSync('/usr/bin/time', ['-f', 'cpu %U %S', process.execPath, bin, 'parse', input, '--out', out, '--outputs', 'labels,json', '-q', ...modelArgs, ...extra], { encoding: 'utf8' });
+  const run = spawnSync(
+    '/usr/bin/time',
+    ['-f', 'cpu %U %S', process.execPath, bin, 'parse', input, '--out', out, '--outputs', 'labels,json', '-q', ...modelArgs, ...extra],
+    { encoding: 'utf8' },
+  );
   const wall = performance.now() - t;
   if (run.status !== 0) throw new Error(`faceparse parse ${input} failed: ${run.stderr}`);
   const [, user, sys] = /cpu ([\d.]+) ([\d.]+)/.exec(run.stderr) ?? [];
@@ -113,12 +138,18 @@ for (let r = 0; r < Number(values.runs); r++) {
 for (const kind of ['wall', 'cpu'] as const) {
   const crop = median(crops.map((r) => r[kind])) / Number(values.crops);
   const face = median(crowds.map((r) => r[kind])) / totalFaces;
-  console.log(`${kind}: single 512x512 crops ${crop.toFixed(0)} ms per photo (${values.crops} a run); crowds of ${sizes.join(', ')} people ${face.toFixed(0)} ms per face (${totalFaces} a run); median of ${values.runs}`);
+  console.log(
+    `${kind}: single 512x512 crops ${crop.toFixed(0)} ms per photo (${values.crops} a run); crowds of ${sizes.join(', ')} people ${face.toFixed(0)} ms per face (${totalFaces} a run); median of ${values.runs}`,
+  );
   console.log(`${kind}: time per crowd face / time per single-crop photo: ${(face / crop).toFixed(3)}`);
 }
 if (values.memory) {
   const largest = join(crowdsDir, `crowd-${Math.max(...sizes)}.jpg`);
-  const run = spawnSync('/usr/bin/time', ['-v', process.execPath, bin, 'parse', largest, '--out', join(dir, 'out'), '--outputs', 'labels,json', '-q', '--faces', 'on', ...modelArgs], { encoding: 'utf8' });
+  const run = spawnSync(
+    '/usr/bin/time',
+    ['-v', process.execPath, bin, 'parse', largest, '--out', join(dir, 'out'), '--outputs', 'labels,json', '-q', '--faces', 'on', ...modelArgs],
+    { encoding: 'utf8' },
+  );
   const kb = Number(/Maximum resident set size \(kbytes\): (\d+)/.exec(run.stderr)?.[1]);
   console.log(`peak RSS, crowd of ${Math.max(...sizes)} with --faces on: ${(kb / 1024).toFixed(0)} MB (exit ${run.status})`);
 }

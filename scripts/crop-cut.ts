@@ -39,6 +39,7 @@ const mean = counted.length === 0 ? undefined : counted.reduce((s, r) => s + r.s
 if (values.json) {
   console.log(JSON.stringify({ folder, minSpan, faces: rows, counted: counted.length, mean }, null, 1));
 } else {
-  for (const r of rows) console.log(`${r.photo} face ${r.face}: span ${r.span} px, share ${r.share === undefined ? '-' : r.share.toFixed(3)}${r.counted ? '' : ' (not counted)'}`);
+  for (const r of rows)
+    console.log(`${r.photo} face ${r.face}: span ${r.span} px, share ${r.share === undefined ? '-' : r.share.toFixed(3)}${r.counted ? '' : ' (not counted)'}`);
   console.log(`mean crop-cut share over ${counted.length} faces with crops >= ${minSpan} px: ${mean === undefined ? '-' : mean.toFixed(3)}`);
 }

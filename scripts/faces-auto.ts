@@ -26,7 +26,10 @@ for (const folder of process.argv.slice(2)) {
     const share = decision.faces[0] ? faceExtent(decision.faces[0]) / Math.max(image.width, image.height) : 0;
     ious.push(decision.cropIoU);
     if (decision.wholePhoto) whole++;
-    if (names.length <= 12) console.log(`${name}: ${decision.faces.length} faces, crop IoU ${decision.cropIoU.toFixed(2)}, crop/long side ${share.toFixed(2)} -> ${decision.wholePhoto ? 'whole photo' : 'face by face'}`);
+    if (names.length <= 12)
+      console.log(
+        `${name}: ${decision.faces.length} faces, crop IoU ${decision.cropIoU.toFixed(2)}, crop/long side ${share.toFixed(2)} -> ${decision.wholePhoto ? 'whole photo' : 'face by face'}`,
+      );
   }
   const sorted = [...ious].sort((a, b) => a - b);
   const q = (f: number) => sorted[Math.min(sorted.length - 1, Math.floor(f * sorted.length))]!.toFixed(2);

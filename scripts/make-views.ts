@@ -58,7 +58,8 @@ type Source = { file: string; region?: [number, number, number, number] };
 const sources: Source[] = [];
 if (values.view === 'zoomout') {
   if (values.backgrounds !== 'none') {
-    for (const name of (await readdir(values.backgrounds!)).filter((n) => /\.(jpe?g|png)$/i.test(n)).sort()) sources.push({ file: join(values.backgrounds!, name) });
+    for (const name of (await readdir(values.backgrounds!)).filter((n) => /\.(jpe?g|png)$/i.test(n)).sort())
+      sources.push({ file: join(values.backgrounds!, name) });
   }
   const regions = values.regions ? (JSON.parse(await readFile(values.regions, 'utf8')) as PhotoRegion[]) : await loadPhotoRegions();
   for (const [file, x, y, w, h] of regions) sources.push({ file: join(values.photos!, file), region: [x, y, w, h] });
@@ -87,9 +88,20 @@ for (const name of names) {
   let labels: Uint8Array;
   if (values.view === 'small') {
     const side = Math.round(uniform(Number(values['min-face']), Number(values['max-face'])));
-    const small = await sharp(face.data, { raw: { width: face.width, height: face.height, channels: 3 } }).resize(side, side).raw().toBuffer();
-    pixels = new Uint8Array(await sharp(small, { raw: { width: side, height: side, channels: 3 } }).resize(SIZE, SIZE, { kernel: 'linear' }).raw().toBuffer());
-    labels = face.width === SIZE && face.height === SIZE ? mask : warpLabels(mask, face.width, face.height, [face.width / SIZE, 0, 0, 0, face.height / SIZE, 0], SIZE, SIZE);
+    const small = await sharp(face.data, { raw: { width: face.width, height: face.height, channels: 3 } })
+      .resize(side, side)
+      .raw()
+      .toBuffer();
+    pixels = new Uint8Array(
+      await sharp(small, { raw: { width: side, height: side, channels: 3 } })
+        .resize(SIZE, SIZE, { kernel: 'linear' })
+        .raw()
+        .toBuffer(),
+    );
+    labels =
+      face.width === SIZE && face.height === SIZE
+        ? mask
+        : warpLabels(mask, face.width, face.height, [face.width / SIZE, 0, 0, 0, face.height / SIZE, 0], SIZE, SIZE);
   } else {
     pixels = await background();
     const side = uniform(Number(values['min-zoom']), Number(values['max-zoom'])) * SIZE;
@@ -108,7 +120,12 @@ for (const name of names) {
       pixels[3 * i + 2] = warped[3 * i + 2]!;
     }
   }
-  await writeFile(join(values.out, 'images', `${stem}.jpg`), await sharp(pixels, { raw: { width: SIZE, height: SIZE, channels: 3 } }).jpeg({ quality: 95 }).toBuffer());
+  await writeFile(
+    join(values.out, 'images', `${stem}.jpg`),
+    await sharp(pixels, { raw: { width: SIZE, height: SIZE, channels: 3 } })
+      .jpeg({ quality: 95 })
+      .toBuffer(),
+  );
   await writeFile(join(values.out, 'masks', `${stem}.png`), await encodeLabelPng(labels, SIZE, SIZE));
 }
 console.log(`wrote ${names.length} ${values.view} views to ${values.out}`);

@@ -20,7 +20,13 @@ export async function loadPhotoRegions(): Promise<PhotoRegion[]> {
 }
 
 /** A width x height background that covers the picture's region [x, y, w, h] (its excess cropped at `pos` in [0,1]^2, aspect kept). */
-export function regionBackground(picture: RgbImage, region: [number, number, number, number], width: number, height: number, pos: [number, number]): Uint8Array {
+export function regionBackground(
+  picture: RgbImage,
+  region: [number, number, number, number],
+  width: number,
+  height: number,
+  pos: [number, number],
+): Uint8Array {
   const [rx, ry, rw, rh] = region;
   const scale = Math.min(rw / width, rh / height);
   const ox = rx + pos[0] * (rw - width * scale);

@@ -91,7 +91,12 @@ function canvasExtent(ladder: Ladder, rungs: readonly RungLogits[], photoWidth: 
   let y1 = -Infinity;
   for (const { rung } of rungs) {
     const unitToFace = invertAffine(rung.fromFace);
-    for (const [u, v] of [[0, 0], [1, 0], [0, 1], [1, 1]] as const) {
+    for (const [u, v] of [
+      [0, 0],
+      [1, 0],
+      [0, 1],
+      [1, 1],
+    ] as const) {
       const p = applyAffine(unitToFace, { x: u, y: v });
       x0 = Math.min(x0, p.x);
       y0 = Math.min(y0, p.y);
@@ -103,7 +108,12 @@ function canvasExtent(ladder: Ladder, rungs: readonly RungLogits[], photoWidth: 
   let py0 = Infinity;
   let px1 = -Infinity;
   let py1 = -Infinity;
-  for (const [u, v] of [[0, 0], [photoWidth, 0], [0, photoHeight], [photoWidth, photoHeight]] as const) {
+  for (const [u, v] of [
+    [0, 0],
+    [photoWidth, 0],
+    [0, photoHeight],
+    [photoWidth, photoHeight],
+  ] as const) {
     const p = applyAffine(ladder.photoToFace, { x: u, y: v });
     px0 = Math.min(px0, p.x);
     py0 = Math.min(py0, p.y);
@@ -163,7 +173,12 @@ export function fuseLadder(ladder: Ladder, rungs: readonly RungLogits[], photoWi
         us[k] = ux;
         vs[k] = uy;
         // The photo has no border inside itself; a crop alone (its ladder not trusted) keeps its labels to its edge, as a plain crop paste does.
-        weights[k] = l.rung.kind === 'photo' || order.length === 1 ? (ux >= 0 && uy >= 0 && ux <= 1 && uy <= 1 ? 1 : 0) : rungWeight(ux, uy, unitToPhoto[k]!, photoWidth, photoHeight);
+        weights[k] =
+          l.rung.kind === 'photo' || order.length === 1
+            ? ux >= 0 && uy >= 0 && ux <= 1 && uy <= 1
+              ? 1
+              : 0
+            : rungWeight(ux, uy, unitToPhoto[k]!, photoWidth, photoHeight);
         near = Math.max(near, weights[k]! / Math.max(1, l.rung.zoom));
       }
       // The base: the finest rung that fully covers the cell (what is under it is hidden), else the

@@ -149,7 +149,12 @@ export function planLadder(face: DetectedFace, photoWidth: number, photoHeight: 
     }
     const fromFace = rungFromFace(zoom);
     const photoToCrop = composeAffine(unitToPixels(wide, wide), composeAffine(fromFace, photoToFace));
-    rungs.push({ kind: 'crop', zoom, fromFace, alignment: zoom === 1 ? crop : { photoToCrop, cropToPhoto: invertAffine(photoToCrop), width: wide, height: wide } });
+    rungs.push({
+      kind: 'crop',
+      zoom,
+      fromFace,
+      alignment: zoom === 1 ? crop : { photoToCrop, cropToPhoto: invertAffine(photoToCrop), width: wide, height: wide },
+    });
   }
   return { crop, photoToFace, faceToPhoto, extent, rungs };
 }
@@ -186,7 +191,12 @@ const BAND = 0.04;
  * grid points in the border band that lie in the photo, the share whose arg-max is not class 0
  * is at least TOUCH_SHARE. `logits` is classes x lh x lw for this rung.
  */
-export function touchesEdge(rung: Rung, logits: { data: Float32Array; classes: number; height: number; width: number }, photoWidth: number, photoHeight: number): boolean {
+export function touchesEdge(
+  rung: Rung,
+  logits: { data: Float32Array; classes: number; height: number; width: number },
+  photoWidth: number,
+  photoHeight: number,
+): boolean {
   if (rung.kind === 'photo') return false;
   const { data, classes, height: lh, width: lw } = logits;
   const plane = lh * lw;

@@ -12,7 +12,18 @@ import { scaledInputSize } from '../postprocess/multiscale.js';
 import type { FaceAlignment, FaceTemplate } from '../faces/align.js';
 import { FaceResult } from '../faces/faceResult.js';
 import { fuseLadder, rungAgreement, type RungLogits } from '../faces/fuse.js';
-import { faceExtent, mayReachPhoto, photoRung, photoSides, planLadder, reachesPhoto, touchesEdge, wholePhotoSide, type Ladder, type Rung } from '../faces/ladder.js';
+import {
+  faceExtent,
+  mayReachPhoto,
+  photoRung,
+  photoSides,
+  planLadder,
+  reachesPhoto,
+  touchesEdge,
+  wholePhotoSide,
+  type Ladder,
+  type Rung,
+} from '../faces/ladder.js';
 import { warpToModelInput } from '../faces/modelInput.js';
 import { pasteLogits, pasteSoftmax, type FaceLogits } from '../faces/paste.js';
 import type { DetectedFace } from '../faces/types.js';
@@ -79,7 +90,14 @@ function itemBytes(width: number, height: number, classes: number, scales: reado
  * Runs `jobs` through the model: grouped by input size, batches bounded by bytes, at most
  * `inFlight` batches at a time; fills each job's logits.
  */
-async function runJobs(image: RgbImage, jobs: readonly Job[], run: ModelRun, setup: FaceStageSetup, options: FaceStageOptions, clock: { warp: number }): Promise<void> {
+async function runJobs(
+  image: RgbImage,
+  jobs: readonly Job[],
+  run: ModelRun,
+  setup: FaceStageSetup,
+  options: FaceStageOptions,
+  clock: { warp: number },
+): Promise<void> {
   const scales = options.scales ?? [1];
   const maxBytes = Math.max(1, options.maxBatchBytes ?? MAX_BATCH_BYTES);
   const bySize = new Map<string, Job[]>();
@@ -152,12 +170,21 @@ export interface FaceStageResult {
 }
 
 /** Parses the detected faces of a photo with their ladders and pastes them back. */
-export async function parseFaces(image: RgbImage, detected: readonly DetectedFace[], run: ModelRun, setup: FaceStageSetup, options: FaceStageOptions = {}): Promise<FaceStageResult> {
+export async function parseFaces(
+  image: RgbImage,
+  detected: readonly DetectedFace[],
+  run: ModelRun,
+  setup: FaceStageSetup,
+  options: FaceStageOptions = {},
+): Promise<FaceStageResult> {
   // Warping is synchronous and runs between model runs; the rest of the stage's wall time is the model's.
   const clock = { warp: 0 };
   const { width: W, height: H } = image;
   const t0 = performance.now();
-  const sides = photoSides(detected.map((face) => faceExtent(face, setup.template)), setup.maxSide);
+  const sides = photoSides(
+    detected.map((face) => faceExtent(face, setup.template)),
+    setup.maxSide,
+  );
   const ladders: Ladder[] = detected.map((face, i) => planLadder(face, W, H, setup.maxSide, sides[i], setup.template));
   // The whole photo is one rung shared by every face that reaches it (the same alignment for all).
   const photoSide = wholePhotoSide(W, H, setup.maxSide);
@@ -172,7 +199,10 @@ export async function parseFaces(image: RgbImage, detected: readonly DetectedFac
     jobs[i]!.length = kept;
   });
   // Labels that still touch the widest crop's edge inside the photo: the photo goes on top.
-  const grow = ladders.filter((ladder, i) => !reachesPhoto(ladder) && mayReachPhoto(ladder, W, H) && touchesEdge(ladder.rungs.at(-1)!, rungLogits(ladder.rungs.at(-1)!, jobs[i]!.at(-1)!), W, H));
+  const grow = ladders.filter(
+    (ladder, i) =>
+      !reachesPhoto(ladder) && mayReachPhoto(ladder, W, H) && touchesEdge(ladder.rungs.at(-1)!, rungLogits(ladder.rungs.at(-1)!, jobs[i]!.at(-1)!), W, H),
+  );
   if (grow.length > 0) {
     const added = grow.map((ladder) => photoRung(ladder.photoToFace, W, H, photoSide));
     const job = photoJobFor(added[0]!);
@@ -187,7 +217,14 @@ export async function parseFaces(image: RgbImage, detected: readonly DetectedFac
     });
   }
   const t1 = performance.now();
-  const fused: FaceLogits[] = ladders.map((ladder, i) => fuseLadder(ladder, ladder.rungs.map((rung, k) => rungLogits(rung, jobs[i]![k]!)), W, H));
+  const fused: FaceLogits[] = ladders.map((ladder, i) =>
+    fuseLadder(
+      ladder,
+      ladder.rungs.map((rung, k) => rungLogits(rung, jobs[i]![k]!)),
+      W,
+      H,
+    ),
+  );
   const { categoryMask, instanceMask: owner } = pasteLogits(fused, W, H);
   // Each face owns its canvas where its labels won; the instance map shows the person, not the canvas.
   const instanceMask = owner.map((face, i) => (categoryMask[i] === 0 ? 0 : face));

@@ -22,7 +22,7 @@ function face(photoToCrop: Affine, data: Float32Array, classes: number, grid: nu
 }
 
 describe('pasteLogits', () => {
-  it('equals scipy map_coordinates (bilinear, border-clamped) + arg-max where one crop reaches; on overlaps the owner\'s own labels', () => {
+  it("equals scipy map_coordinates (bilinear, border-clamped) + arg-max where one crop reaches; on overlaps the owner's own labels", () => {
     const { classes, grid, crop, width, height } = golden;
     const faces = golden.faces.map((f) => face(f.photoToCrop as unknown as Affine, Float32Array.from(f.logits), classes, grid, crop));
     const { categoryMask, instanceMask } = pasteLogits(faces, width, height);
@@ -53,7 +53,11 @@ describe('pasteLogits', () => {
       [sureBackground, unsureLabel],
       [unsureLabel, sureBackground],
     ]) {
-      const { categoryMask, instanceMask } = pasteLogits(order.map((d) => face(identity, d, 2, 2, 8)), 8, 8);
+      const { categoryMask, instanceMask } = pasteLogits(
+        order.map((d) => face(identity, d, 2, 2, 8)),
+        8,
+        8,
+      );
       expect(new Set(categoryMask)).toEqual(new Set([1]));
       expect(new Set(instanceMask)).toEqual(new Set([order.indexOf(unsureLabel) + 1]));
     }

@@ -131,7 +131,8 @@ const brightIsPerson: ModelRun = async (pixels, batch, h, w) => {
     for (let y = 0; y < lh; y++) {
       for (let x = 0; x < lw; x++) {
         let sum = 0;
-        for (let dy = 0; dy < 4; dy++) for (let dx = 0; dx < 4; dx++) sum += pixels[b * 3 * h * w + Math.min(h - 1, y * 4 + dy) * w + Math.min(w - 1, x * 4 + dx)]!;
+        for (let dy = 0; dy < 4; dy++)
+          for (let dx = 0; dx < 4; dx++) sum += pixels[b * 3 * h * w + Math.min(h - 1, y * 4 + dy) * w + Math.min(w - 1, x * 4 + dx)]!;
         const v = sum / 16; // normalised red channel: about -2 (black) to 2.2 (white)
         const o = b * 19 * lh * lw + y * lw + x;
         data[o] = -v * 3; // background
