@@ -10,6 +10,7 @@
  * until it really ends, so the slots always match the work running.
  */
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { DEFAULT_ALPHA } from '../../options/parseOptions.js';
 import { parseScaleList } from '../../pipeline/optionText.js';
 import { encodeOutputs, type EncodedOutput } from '../../outputs/encodeOutputs.js';
 import { parseOutputKinds, type OutputKind } from '../../outputs/kinds.js';
@@ -26,8 +27,6 @@ import { checkContentType, readImageBytes } from '../imageBody.js';
 import type { ServerMetrics } from '../metrics.js';
 import { ANSWER_OUTPUTS, errorAnswer, JSON_ANSWER_SCHEMA, PARSE_QUERY_SCHEMA, REQUEST_BODY_DOC, type ParseQuery } from './parseSchema.js';
 
-/** The face stage's modes (issue 22); until ParseOptions has `faces`, the pipeline parses the whole photo whatever the mode. */
-type FacesMode = ParseOptions extends { faces?: infer F } ? F : 'auto' | 'on' | 'off';
 
 export interface ParseRouteContext {
   parser: FaceParser;
@@ -111,11 +110,11 @@ export function registerParseRoute(app: FastifyInstance, context: ParseRouteCont
         throw new HttpError(400, 'INVALID_ARGUMENT', 'Accept: image/png answers the label PNG only; ask for other outputs with Accept: application/json');
       }
       const kinds: OutputKind[] = answer === 'png' || asked === undefined ? ['labels'] : asked;
-      const options: ParseOptions & { faces?: FacesMode } = {
+      const options: ParseOptions = {
         keepLogits: kinds.includes('confidence'),
         flip: query.flip === 'true' || query.flip === '1' || query.flip === '',
         ...(query.scales === undefined ? {} : { scales: parseScaleList(query.scales, 'scales') }),
-        ...(query.faces === undefined ? {} : { faces: query.faces as FacesMode }),
+        ...(query.faces === undefined ? {} : { faces: query.faces }),
       };
       const image = await readImageBytes(request, maxBodyBytes);
       clearTimeout(held.upload);
@@ -174,7 +173,7 @@ async function runParse(parser: FaceParser, image: Buffer, options: ParseOptions
   const result = await parser.parse(image, options);
   const parseMs = performance.now() - t0;
   metrics.parseSeconds.observe(parseMs / 1000);
-  const { outputs, encodeMs } = await encodeOutputs(result, kinds, { alpha: alpha ?? 0.5 });
+  const { outputs, encodeMs } = await encodeOutputs(result, kinds, { alpha: alpha ?? DEFAULT_ALPHA });
   metrics.encodeSeconds.observe(encodeMs / 1000);
   return { result, outputs, parseMs, encodeMs };
 }
