@@ -19,6 +19,7 @@ import { parseArgs } from 'node:util';
 import * as ort from 'onnxruntime-node';
 import { FaceParser } from '../src/node/faceParser.js';
 import type { ModelVariant } from '../src/base/types.js';
+import type { FacesMode } from '../src/options/parseOptions.js';
 import { decodeImage } from '../src/platform/node/decode.js';
 import { normalizationTables, preprocess } from '../src/models/segformer/preprocess.js';
 import { sessionOptionsFor } from '../src/platform/node/session.js';
@@ -37,7 +38,7 @@ const { values } = parseArgs({
   },
 });
 const threads = Number(values.threads);
-const facesMode = values['faces-mode'] as 'auto' | 'on' | 'off';
+const facesMode = values['faces-mode'] as FacesMode;
 const rounds = Number(values.rounds);
 const sessionCounts = values.sessions!.split(',').map(Number);
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;

@@ -11,6 +11,7 @@ import { type Command, Option } from 'commander';
 import { FaceParseError } from '../base/errors.js';
 import type { ModelVariant } from '../base/types.js';
 import { LABEL_SET_NAMES, LABEL_SETS, type LabelSetName } from '../base/labelSets.js';
+import { DEFAULT_FACES, FACES_MODES, facesOption, type FacesMode } from '../options/parseOptions.js';
 import { parseScaleList } from '../pipeline/optionText.js';
 import { processIO, type CommandIO } from './io.js';
 import { createProgress } from './progress.js';
@@ -20,7 +21,7 @@ export interface EvalCommandOptions {
   variant?: ModelVariant;
   threads?: string;
   flip?: boolean;
-  faces?: 'auto' | 'on' | 'off';
+  faces?: FacesMode;
   scales?: string;
   data?: string;
   split?: string;
@@ -130,7 +131,7 @@ export async function runEval(o: EvalCommandOptions, io: CommandIO = processIO()
     const predictor = await createModelPredictor({ model: o.model, variant: o.variant, threads, flip: o.flip === true, scales, faces: o.faces });
     close = predictor.close;
     const augmentation = [o.flip ? 'flip' : '', scales ? `scales ${scales.join(',')}` : ''].filter(Boolean).join(' and ');
-    io.stderr.write(`eval: ${predictor.model}${augmentation ? ` with ${augmentation} test-time augmentation` : ''} on ${dataset.root} (${dataset.layout}, ${dataset.samples.length} images), faces ${o.faces ?? 'auto'}\n`);
+    io.stderr.write(`eval: ${predictor.model}${augmentation ? ` with ${augmentation} test-time augmentation` : ''} on ${dataset.root} (${dataset.layout}, ${dataset.samples.length} images), faces ${o.faces ?? DEFAULT_FACES}\n`);
     samples = sources.modelSamples(dataset, predictor.predict);
   }
   if (limit !== undefined) samples = samples.slice(0, limit);
@@ -178,7 +179,7 @@ export function registerEvalCommand(program: Command, io: CommandIO = processIO(
     .addOption(new Option('--variant <variant>', '[string] ONNX variant (default: the model\'s)').choices(['fp32', 'fp16', 'q8']))
     .option('--threads <n>', '[number] inference threads (default: the runtime\'s)')
     .option('--flip', 'also run each photo mirrored and average the logits (about 2x the time; default: false)')
-    .addOption(new Option('--faces <mode>', '[string] auto: parse face by face unless the photo already is a face crop; on: always face by face; off: the whole photo (default: auto)').choices(['auto', 'on', 'off']))
+    .addOption(new Option('--faces <mode>', `[string] ${facesOption.description} (default: ${DEFAULT_FACES})`).choices(FACES_MODES))
     .option('--scales <list>', '[list] multi-scale test-time augmentation: also run each photo at these multiples of the model input size and average the logits, e.g. 0.75,1,1.25 (must include 1; default: 1)')
     .option('--data <dir>', '[dir] labelled dataset: images/ + masks/, <split>/images/ + <split>/masks/, or the CelebAMask-HQ release')
     .option('--split <name>', '[string] dataset split (default: DIR itself if it has images/, else val/; CelebAMask-HQ: all)')

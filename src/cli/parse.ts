@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import { type Command, Option } from 'commander';
 import { FaceParseError } from '../base/errors.js';
 import type { ModelVariant } from '../base/types.js';
+import { alphaOption, DEFAULT_ALPHA, DEFAULT_FACES, FACES_MODES, facesOption, flipOption, type FacesMode } from '../options/parseOptions.js';
 import { DEFAULT_OUTPUTS, OUTPUT_KINDS, parseOutputKinds, type OutputKind } from '../outputs/kinds.js';
 import { progressReporter } from './downloadProgress.js';
 import { expandInputs } from '../node/inputs.js';
@@ -30,7 +31,7 @@ interface ParseFlags extends RegionFlags {
   device?: 'cpu' | 'cuda';
   spinning: boolean;
   flip?: boolean;
-  faces?: 'auto' | 'on' | 'off';
+  faces?: FacesMode;
   scales?: string;
   alpha: string;
   maxPixels?: string;
@@ -69,12 +70,12 @@ export function registerParseCommand(program: Command, io: CommandIO = processIO
     .addOption(new Option('--variant <variant>', 'weights: fp32 onnx/model.onnx, fp16 onnx/model_fp16.onnx, q8 onnx/model_quantized.onnx (default: fp32 for hub ids, else the first present)').choices(['fp32', 'fp16', 'q8']))
     .option('-o, --out <dir>', 'output folder', 'faceparse-output')
     .option('--outputs <list>', `comma-separated: ${OUTPUT_KINDS.join(',')}`, DEFAULT_OUTPUTS.join(','))
-    .option('--alpha <0..1>', 'overlay opacity of the label colours', '0.5')
+    .option('--alpha <0..1>', alphaOption.description, String(DEFAULT_ALPHA))
     .option('-t, --threads <n>', 'inference threads (default: one per core)')
     .option('--sessions <n>', 'model sessions sharing the threads (default: one per core for several photos, where they kept the cores busier than one many-thread session; 1 for a single photo)')
     .addOption(new Option('--device <device>', 'where the model runs').choices(['cpu', 'cuda']).default('cpu'))
-    .addOption(new Option('--faces <mode>', 'auto: face by face (each face found, aligned, parsed and pasted back) unless the photo already is a face crop; on: always face by face; off: the whole photo as the reference pipeline does').choices(['auto', 'on', 'off']).default('auto'))
-    .option('--flip', 'also run each photo mirrored and average the logits: a little more accurate, about 2x the inference time')
+    .addOption(new Option('--faces <mode>', facesOption.description).choices(FACES_MODES).default(DEFAULT_FACES))
+    .option('--flip', flipOption.description)
     .option('--scales <list>', 'multi-scale test-time augmentation: also run each photo at these multiples of the model input size and average the logits, e.g. 0.75,1,1.25 (must include 1; about 3x the inference time for that list)')
     .option('--no-spinning', "let onnxruntime's idle threads sleep between operators (faster when other processes share the cores)")
     .option('--max-pixels <n>', 'largest accepted image in pixels (decompression-bomb guard)', String(100_000_000))

@@ -7,6 +7,7 @@
 import { type Command, Option } from 'commander';
 import { FaceParseError } from '../base/errors.js';
 import type { ModelVariant } from '../base/types.js';
+import { alphaOption, DEFAULT_ALPHA, DEFAULT_FACES, FACES_MODES, facesOption, type FacesMode } from '../options/parseOptions.js';
 import { DEFAULT_OUTPUTS, OUTPUT_KINDS, parseOutputKinds } from '../outputs/kinds.js';
 import type { BatchStatus } from '../queue/status.js';
 import { parseScaleList } from '../pipeline/optionText.js';
@@ -22,7 +23,7 @@ interface SubmitFlags extends QueueFlags, RegionFlags {
   alpha: string;
   model?: string;
   variant?: ModelVariant;
-  faces?: 'auto' | 'on' | 'off';
+  faces?: FacesMode;
   flip?: boolean;
   scales?: string;
   name?: string;
@@ -65,10 +66,10 @@ export function registerQueueCommand(program: Command, io: CommandIO = processIO
       .argument('<inputs...>', 'image files, folders (searched recursively) or glob patterns; paths are made absolute, so workers must see them at the same paths')
       .option('-o, --out <dir>', 'output folder, made absolute; workers write into it (same layout as faceparse parse)', 'faceparse-output')
       .option('--outputs <list>', `comma-separated: ${OUTPUT_KINDS.join(',')}`, DEFAULT_OUTPUTS.join(','))
-      .option('--alpha <0..1>', 'overlay opacity of the label colours', '0.5')
+      .option('--alpha <0..1>', alphaOption.description, String(DEFAULT_ALPHA))
       .option('-m, --model <id|path>', 'hub id owner/name[@revision] or model folder (default: the embedded face-parsing-mini); workers must run it (or be started with --any-model)')
       .addOption(new Option('--variant <variant>', 'weights variant (default: the model\'s default, as faceparse parse picks it)').choices(['fp32', 'fp16', 'q8']))
-      .addOption(new Option('--faces <mode>', 'faces: auto (default: per face unless the photo already is a face crop), on (always per face) or off (the whole photo, as the reference pipeline)').choices(['auto', 'on', 'off']))
+      .addOption(new Option('--faces <mode>', `${facesOption.description} (default: ${DEFAULT_FACES})`).choices(FACES_MODES))
       .option('--flip', 'flip test-time augmentation, as faceparse parse --flip')
       .option('--scales <list>', 'multi-scale test-time augmentation, as faceparse parse --scales')
       .option('--name <name>', 'a name for the batch, shown by status and list')

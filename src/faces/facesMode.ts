@@ -1,5 +1,5 @@
 /**
- * `faces: 'auto' | 'on' | 'off'`: whether a photo is parsed whole or face by face.
+ * The `faces` option (its modes and default: src/options/parseOptions.ts): whether a photo is parsed whole or face by face.
  *
  * - `off`: the whole photo, exactly the reference pipeline; the detector does not run.
  * - `on`: face by face; no face found -> an all-background map.
@@ -14,11 +14,11 @@
  *   at most 0.26.
  */
 import { FaceParseError } from '../base/errors.js';
+import { DEFAULT_FACES, FACES_MODES, type FacesMode } from '../options/parseOptions.js';
 import { alignFace, cropCorners, type FaceAlignment } from './align.js';
 import type { DetectedFace, Point } from './types.js';
 
-export type FacesMode = 'auto' | 'on' | 'off';
-export const FACES_MODES: readonly FacesMode[] = ['auto', 'on', 'off'];
+export { FACES_MODES, type FacesMode };
 
 /** IoU at or above which `auto` treats a photo as a face crop. */
 export const FACE_CROP_MIN_IOU = 0.5;
@@ -103,7 +103,7 @@ export function decideFaces(mode: Exclude<FacesMode, 'off'>, candidates: readonl
 /** Throws INVALID_ARGUMENT unless `mode` is undefined or one of FACES_MODES. */
 export function checkFacesMode(mode: unknown): void {
   if (mode === undefined || (FACES_MODES as readonly unknown[]).includes(mode)) return;
-  throw new FaceParseError('INVALID_ARGUMENT', `faces ${JSON.stringify(mode)} is not one of ${FACES_MODES.join(', ')}; use 'auto' (default), 'on' or 'off'`);
+  throw new FaceParseError('INVALID_ARGUMENT', `faces ${JSON.stringify(mode)} is not one of ${FACES_MODES.join(', ')}; use one of them (default ${DEFAULT_FACES})`);
 }
 
 /** True when the face's keypoints give an alignment: finite and not all at one point. */

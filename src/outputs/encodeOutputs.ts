@@ -5,6 +5,7 @@
 import { FaceParseError } from '../base/errors.js';
 import { regionFileName, type ClassRef, type RegionSpec } from '../masks/regions.js';
 import type { RegionShapeOptions } from '../masks/regionShape.js';
+import { DEFAULT_ALPHA } from '../options/parseOptions.js';
 import type { OutputKind } from './kinds.js';
 
 export interface EncodedOutput {
@@ -62,7 +63,7 @@ export async function encodeOutputs(result: EncodableResult, kinds: readonly Out
   const add = (kind: OutputKind, suffix: string, bytes: Promise<Uint8Array>) => jobs.push(bytes.then((b) => void outputs.push({ kind, suffix, bytes: b })));
   if (kinds.includes('labels')) add('labels', '.labels.png', result.toLabelPng());
   if (kinds.includes('color')) add('color', '.color.png', result.toColorPng());
-  if (kinds.includes('overlay')) add('overlay', '.overlay.png', result.toOverlay({ alpha: options.alpha ?? 0.5 }));
+  if (kinds.includes('overlay')) add('overlay', '.overlay.png', result.toOverlay({ alpha: options.alpha ?? DEFAULT_ALPHA }));
   if (kinds.includes('confidence')) add('confidence', '.confidence.png', result.toConfidencePng());
   if (kinds.includes('masks')) {
     jobs.push(

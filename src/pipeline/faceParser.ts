@@ -25,6 +25,7 @@ import { checkImageInput, describeInput } from '../image/raw.js';
 import type { PreprocessorConfig } from '../models/segformer/config.js';
 import { modelInputSize, normalizationTables } from '../models/segformer/preprocess.js';
 import { createRenderer, type Renderer } from '../outputs/render.js';
+import { DEFAULT_FACES } from '../options/parseOptions.js';
 import type { Platform } from '../platform/types.js';
 import { checkLogits } from '../postprocess/checkLogits.js';
 import { mirrorClassTable } from '../postprocess/flip.js';
@@ -237,7 +238,7 @@ export class FaceParser {
    * whole (off the model queue), at the model input size and at each other scale of `scales`.
    */
   async #prepare(input: ImageInput, options: ParseOptions): Promise<Prepared> {
-    const mode = options.faces ?? 'auto';
+    const mode = options.faces ?? DEFAULT_FACES;
     const t0 = now();
     if (this.platform.checkInput) this.platform.checkInput(input);
     else checkImageInput(input);

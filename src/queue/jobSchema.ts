@@ -7,6 +7,7 @@ import { isAbsolute, normalize, sep } from 'node:path';
 import { z } from 'zod';
 import { LABEL_SET_NAMES } from '../base/labelSets.js';
 import { MAX_REGION_DISTANCE } from '../masks/regionShape.js';
+import { alphaOption, facesOption, flipOption } from '../options/parseOptions.js';
 import { OUTPUT_KINDS } from '../outputs/kinds.js';
 import { MAX_SCALE_COUNT } from '../postprocess/multiscale.js';
 
@@ -19,9 +20,6 @@ const stem = z
   .max(4096)
   .refine((s) => !isAbsolute(s) && !normalize(s).split(sep).includes('..') && !s.includes('\0'), 'must be a path inside the out folder');
 
-export const FACES_MODES = ['auto', 'on', 'off'] as const;
-export type FacesMode = (typeof FACES_MODES)[number];
-
 export const parseJobSchema = z.object({
   /** The job format, so a later faceparse can tell old jobs apart. */
   version: z.literal(1),
@@ -32,14 +30,14 @@ export const parseJobSchema = z.object({
   out: absolutePath,
   stem,
   outputs: z.array(z.enum(OUTPUT_KINDS)).min(1),
-  alpha: z.number().min(0).max(1),
+  alpha: alphaOption,
   model: z.object({
     source: z.string().min(1).optional(),
     key: z.string().min(1),
     variant: z.enum(['fp32', 'fp16', 'q8']).optional(),
   }),
-  faces: z.enum(FACES_MODES).optional(),
-  flip: z.boolean(),
+  faces: facesOption.optional(),
+  flip: flipOption,
   scales: z.array(z.number().positive()).min(1).max(MAX_SCALE_COUNT).optional(),
   /** HMAC-SHA256 of the rest (src/queue/jobAccess.ts), when the submitter has a --job-secret. */
   signature: z.string().regex(/^[0-9a-f]{64}$/).optional(),

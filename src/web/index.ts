@@ -5,6 +5,7 @@
  * `Cross-Origin-Opener-Policy: same-origin` and `Cross-Origin-Embedder-Policy: require-corp`.
  */
 export { FaceParser, type WebBatchItem, type WebFaceParserOptions, type WebParseOptions } from './faceParser.js';
+export type { FacesMode } from '../options/parseOptions.js';
 export { WebParseResult, type WebClassMask } from './result.js';
 export type { LogitsView, ParseResultJson, StageTimings, RegionMaskOptions } from '../pipeline/result.js';
 export { FrameRateMeter, LiveSmoother, type LiveSmootherOptions } from './live.js';

@@ -4,7 +4,7 @@
  * smoothed over frames so masks do not flicker (the library's LiveSmoother), and frames per second
  * measured over about the last second (its FrameRateMeter: right for frames slower than a second too).
  */
-import type { FaceParseModule, FaceParser, WebParseResult } from './library.js';
+import type { FaceParseModule, FaceParser, FacesMode, WebParseResult } from './library.js';
 
 export class CameraError extends Error {}
 
@@ -43,7 +43,7 @@ export interface LiveFrame {
 /** How each frame is parsed, read again before every frame so the page's controls apply at once. */
 export interface LiveSettings {
   inputSize: number;
-  faces: 'auto' | 'on' | 'off';
+  faces: FacesMode;
   flip: boolean;
 }
 

@@ -5,7 +5,7 @@
  * load its own .mjs, not a chunk of the app).
  */
 export type FaceParseModule = typeof import('../../src/web/index.js');
-export type { FaceParser, WebParseResult, ModelProgress, WebFaceParserOptions, LabelSummary, RegionMaskOptions } from '../../src/web/index.js';
+export type { FaceParser, WebParseResult, ModelProgress, WebFaceParserOptions, LabelSummary, RegionMaskOptions, FacesMode } from '../../src/web/index.js';
 
 let loading: Promise<FaceParseModule> | undefined;
 

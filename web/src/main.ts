@@ -5,7 +5,7 @@
 import { CameraError, LiveLoop } from './camera.js';
 import { download, type DownloadKind, type PickedRegion } from './downloads.js';
 import { renderLegend } from './legend.js';
-import { loadFaceparse, type FaceParseModule, type FaceParser, type WebFaceParserOptions, type WebParseResult } from './library.js';
+import { loadFaceparse, type FaceParseModule, type FaceParser, type FacesMode, type WebFaceParserOptions, type WebParseResult } from './library.js';
 import { clearMessages, describeError, showMessage } from './messages.js';
 import { registerOfflineSupport } from './offline.js';
 import { Viewer } from './viewer.js';
@@ -266,8 +266,8 @@ function renderLegendFor(result: WebParseResult | undefined): void {
 }
 
 /** The face mode and flip of the page's controls, for photos and camera frames alike. */
-function parseOptions(): { faces: 'auto' | 'on' | 'off'; flip: boolean } {
-  return { faces: $<HTMLSelectElement>('faces-mode').value as 'auto' | 'on' | 'off', flip: $<HTMLInputElement>('flip').checked };
+function parseOptions(): { faces: FacesMode; flip: boolean } {
+  return { faces: $<HTMLSelectElement>('faces-mode').value as FacesMode, flip: $<HTMLInputElement>('flip').checked };
 }
 
 /** After the face mode or flip changes: photos are parsed again, the camera starts its smoothing over. */

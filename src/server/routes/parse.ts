@@ -10,6 +10,7 @@
  * until it really ends, so the slots always match the work running.
  */
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { DEFAULT_ALPHA } from '../../options/parseOptions.js';
 import { parseScaleList } from '../../pipeline/optionText.js';
 import { checkRegionsForModel, parseRegionSpecs, type RegionSpec } from '../../masks/regions.js';
 import { encodeOutputs, type EncodedOutput, type EncodeOutputsOptions } from '../../outputs/encodeOutputs.js';
@@ -27,8 +28,6 @@ import { checkContentType, readImageBytes } from '../imageBody.js';
 import type { ServerMetrics } from '../metrics.js';
 import { ANSWER_OUTPUTS, errorAnswer, JSON_ANSWER_SCHEMA, PARSE_QUERY_SCHEMA, REQUEST_BODY_DOC, type ParseQuery } from './parseSchema.js';
 
-/** The face stage's modes (issue 22); until ParseOptions has `faces`, the pipeline parses the whole photo whatever the mode. */
-type FacesMode = ParseOptions extends { faces?: infer F } ? F : 'auto' | 'on' | 'off';
 
 export interface ParseRouteContext {
   parser: FaceParser;
@@ -114,12 +113,12 @@ export function registerParseRoute(app: FastifyInstance, context: ParseRouteCont
       }
       const kinds: OutputKind[] = answer === 'png' || asked === undefined ? ['labels'] : asked;
       if (regions.length && !kinds.includes('region')) kinds.push('region');
-      const options: ParseOptions & { faces?: FacesMode } = {
+      const options: ParseOptions = {
         keepLogits: kinds.includes('confidence'),
         ...(query.labelSet === undefined ? {} : { labelSet: query.labelSet }),
         flip: query.flip === 'true' || query.flip === '1' || query.flip === '',
         ...(query.scales === undefined ? {} : { scales: parseScaleList(query.scales, 'scales') }),
-        ...(query.faces === undefined ? {} : { faces: query.faces as FacesMode }),
+        ...(query.faces === undefined ? {} : { faces: query.faces }),
       };
       const image = await readImageBytes(request, maxBodyBytes);
       clearTimeout(held.upload);
@@ -150,7 +149,7 @@ export function registerParseRoute(app: FastifyInstance, context: ParseRouteCont
       const queueMs = performance.now() - queuedAt;
       metrics.queueWaitSeconds.observe(queueMs / 1000);
 
-      const work = runParse(parser, image, options, kinds, { alpha: query.alpha === undefined ? 0.5 : Number(query.alpha), regions, grow: query.grow, feather: query.feather }, metrics).finally(() => held.ticket.leave());
+      const work = runParse(parser, image, options, kinds, { alpha: query.alpha === undefined ? DEFAULT_ALPHA : Number(query.alpha), regions, grow: query.grow, feather: query.feather }, metrics).finally(() => held.ticket.leave());
       const done = await withDeadline(work, left());
       if (!done) {
         metrics.rejected.inc({ reason: 'timeout' });

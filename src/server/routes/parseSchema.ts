@@ -6,6 +6,7 @@
 import { LABEL_SET_NAMES, type LabelSetName } from '../../base/labelSets.js';
 import { REGION_PRESETS } from '../../masks/regions.js';
 import { MAX_REGION_DISTANCE } from '../../masks/regionShape.js';
+import { alphaOption, DEFAULT_ALPHA, DEFAULT_FACES, FACES_MODES, type FacesMode, facesOption, flipOption } from '../../options/parseOptions.js';
 import { OUTPUT_KINDS, type OutputKind } from '../../outputs/kinds.js';
 import { IMAGE_TYPES, MULTIPART_TYPE } from '../imageBody.js';
 
@@ -14,7 +15,7 @@ export const ANSWER_OUTPUTS: readonly OutputKind[] = OUTPUT_KINDS.filter((k) => 
 
 export interface ParseQuery {
   outputs?: string;
-  faces?: 'auto' | 'on' | 'off';
+  faces?: FacesMode;
   flip?: 'true' | 'false' | '1' | '0' | '';
   scales?: string;
   /** A decimal from 0 to 1, as text: the schema's pattern refuses Infinity, hex, blanks and exponents. */
@@ -33,11 +34,11 @@ export const PARSE_QUERY_SCHEMA = {
       type: 'string',
       description: `JSON answers: comma list of ${ANSWER_OUTPUTS.join(',')} (default labels), each a base64 PNG in "outputs" (masks: one per class present)`,
     },
-    faces: { type: 'string', enum: ['auto', 'on', 'off'], description: 'per-face parsing: auto (default of the pipeline), on, or off (the whole photo)' },
-    flip: { type: 'string', enum: ['true', 'false', '1', '0', ''], description: 'flip test-time augmentation: also parse the mirror image (about 2x the time); true, 1 or just ?flip turn it on' },
+    faces: { type: 'string', enum: [...FACES_MODES], description: `${facesOption.description} (default ${DEFAULT_FACES})` },
+    flip: { type: 'string', enum: ['true', 'false', '1', '0', ''], description: `flip test-time augmentation: ${flipOption.description}; true, 1 or just ?flip turn it on` },
     scales: { type: 'string', description: 'multi-scale test-time augmentation, e.g. 0.75,1,1.25 (must include 1)' },
     // A string with a pattern, not a number: coercion would let "Infinity", "0x1" and " " through as numbers.
-    alpha: { type: 'string', pattern: '^(?:0(?:\\.[0-9]+)?|1(?:\\.0+)?|\\.[0-9]+)$', description: 'overlay opacity, a decimal from 0 to 1 (default 0.5)' },
+    alpha: { type: 'string', pattern: '^(?:0(?:\\.[0-9]+)?|1(?:\\.0+)?|\\.[0-9]+)$', description: `${alphaOption.description}, as a decimal (default ${DEFAULT_ALPHA})` },
     region: {
       type: 'array',
       items: { type: 'string', minLength: 1, maxLength: 500 },
