@@ -12,6 +12,7 @@ to +-30 degrees, anywhere in the frame (cut by its edges too), and sometimes ano
 person beside it. Labels follow the pixels: the pasted people keep their classes, everything else is
 background; flipped samples swap every left/right class.
 """
+
 from __future__ import annotations
 
 import json
@@ -54,8 +55,9 @@ class BackgroundPool:
         return len(self.pictures)
 
 
-def load_backgrounds(paths: list[str], regions_file: str | None = None, photos_dir: str | None = None,
-                     max_side: int = 1024) -> BackgroundPool:
+def load_backgrounds(
+    paths: list[str], regions_file: str | None = None, photos_dir: str | None = None, max_side: int = 1024
+) -> BackgroundPool:
     """Pictures from files or folders of face-free photos, plus the face-free regions of photos that
     `regions_file` lists (JSON: [[file, x, y, width, height], ...], the files in `photos_dir`)."""
     pool = BackgroundPool()
@@ -64,7 +66,9 @@ def load_backgrounds(paths: list[str], regions_file: str | None = None, photos_d
         image = image.convert("RGB")
         scale = max_side / max(image.size)
         if scale < 1:
-            image = image.resize((max(1, round(image.width * scale)), max(1, round(image.height * scale))), Image.BILINEAR)
+            image = image.resize(
+                (max(1, round(image.width * scale)), max(1, round(image.height * scale))), Image.BILINEAR
+            )
         pool.pictures.append(torch.from_numpy(np.asarray(image, dtype=np.uint8).copy()).permute(2, 0, 1).contiguous())
         pool.names.append(name)
 
@@ -138,14 +142,23 @@ def placement_theta(side: torch.Tensor, angle: torch.Tensor, flip: torch.Tensor,
     return theta
 
 
-def warp_people(images01: torch.Tensor, masks: torch.Tensor, theta: torch.Tensor, size: int, flip: torch.Tensor,
-                flip_table: torch.Tensor, bg_id: int) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor, torch.Tensor]:
+def warp_people(
+    images01: torch.Tensor,
+    masks: torch.Tensor,
+    theta: torch.Tensor,
+    size: int,
+    flip: torch.Tensor,
+    flip_table: torch.Tensor,
+    bg_id: int,
+) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor, torch.Tensor]:
     """Warp crops and labels into the frame. Returns images (B,3,S,S), labels (B,S,S) with -1 outside the
     crop, person coverage (B,S,S) in [0,1] (anti-aliased mask != background) and crop coverage (B,S,S)."""
     b = images01.shape[0]
     grid = F.affine_grid(theta, [b, 3, size, size], align_corners=False)
     x = F.grid_sample(images01, grid, mode="bilinear", padding_mode="border", align_corners=False)
-    lab = F.grid_sample((masks.float() + 1).unsqueeze(1), grid, mode="nearest", padding_mode="zeros", align_corners=False)
+    lab = F.grid_sample(
+        (masks.float() + 1).unsqueeze(1), grid, mode="nearest", padding_mode="zeros", align_corners=False
+    )
     lab = lab.squeeze(1).long() - 1
     inside = lab >= 0
     lab = torch.where(flip.view(b, 1, 1), swap_sides(lab.clamp(min=0), flip_table), lab.clamp(min=0))
@@ -155,8 +168,16 @@ def warp_people(images01: torch.Tensor, masks: torch.Tensor, theta: torch.Tensor
     return x, lab, cover[:, 0], cover[:, 1]
 
 
-def compose_scenes(images01: torch.Tensor, masks: torch.Tensor, flip_table: torch.Tensor, pool: BackgroundPool,
-                   size: int, cfg: SceneConfig, g: torch.Generator, bg_id: int = 0) -> tuple[torch.Tensor, torch.Tensor]:
+def compose_scenes(
+    images01: torch.Tensor,
+    masks: torch.Tensor,
+    flip_table: torch.Tensor,
+    pool: BackgroundPool,
+    size: int,
+    cfg: SceneConfig,
+    g: torch.Generator,
+    bg_id: int = 0,
+) -> tuple[torch.Tensor, torch.Tensor]:
     """Composites of every sample of the batch: float images (B,3,S,S) in [0,1] and int64 labels (B,S,S)."""
     b = images01.shape[0]
     out = background_batch(pool, b, size, cfg, g)
@@ -181,7 +202,9 @@ def compose_scenes(images01: torch.Tensor, masks: torch.Tensor, flip_table: torc
     d_dy = _uniform(b, -0.15, 0.15, g)
 
     if b > 1 and beside.any():
-        d_centre = torch.stack([centre[:, 0] + d_dir * d_gap * (side + d_side), centre[:, 1] + d_dy * (side + d_side)], dim=1)
+        d_centre = torch.stack(
+            [centre[:, 0] + d_dir * d_gap * (side + d_side), centre[:, 1] + d_dy * (side + d_side)], dim=1
+        )
         theta = placement_theta(d_side, d_angle, d_flip, d_centre)
         dx, dlab, dperson, _ = warp_people(images01[donor], masks[donor], theta, size, d_flip, flip_table, bg_id)
         a = (dperson * beside.view(b, 1, 1).float()).unsqueeze(1)

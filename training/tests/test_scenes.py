@@ -3,6 +3,7 @@ resuming a run from its checkpoint (train.py): small, fast, CPU only.
 
     training/.venv/bin/python -m unittest discover -s training/tests -v
 """
+
 from __future__ import annotations
 
 import json
@@ -49,7 +50,9 @@ def face(size: int = 64) -> tuple[torch.Tensor, torch.Tensor]:
 
 
 def green_pool() -> BackgroundPool:
-    return BackgroundPool([torch.tensor(GREEN, dtype=torch.uint8).view(3, 1, 1).expand(3, 80, 120).contiguous()], ["green"])
+    return BackgroundPool(
+        [torch.tensor(GREEN, dtype=torch.uint8).view(3, 1, 1).expand(3, 80, 120).contiguous()], ["green"]
+    )
 
 
 def colour_of(pixels: torch.Tensor) -> list[tuple[int, int, int]]:
@@ -65,7 +68,9 @@ class CompositeTest(unittest.TestCase):
         images, masks = zip(*[face() for _ in range(4)])
         images01 = torch.stack(images).float() / 255
         cfg = SceneConfig(p=1.0, made_bg_p=0.0, **kw)
-        return compose_scenes(images01, torch.stack(masks), FLIP, green_pool(), 96, cfg, torch.Generator().manual_seed(seed))
+        return compose_scenes(
+            images01, torch.stack(masks), FLIP, green_pool(), 96, cfg, torch.Generator().manual_seed(seed)
+        )
 
     def test_labels_follow_the_pixels_away_from_edges(self):
         for seed in range(6):
@@ -109,8 +114,26 @@ class CompositeTest(unittest.TestCase):
         self.assertEqual(seen, {COLOURS[L_EYE], COLOURS[R_EYE]}, "both mirrored and plain samples were drawn")
 
     def test_zoom_sets_the_size_of_the_person(self):
-        small = np.mean([float((self.compose(s, zoom_min=0.35, zoom_max=0.4, beside_p=0.0, rect_p=1.0, cut=0.0)[1] != 0).float().mean()) for s in range(3)])
-        large = np.mean([float((self.compose(s, zoom_min=0.95, zoom_max=1.0, beside_p=0.0, rect_p=1.0, cut=0.0)[1] != 0).float().mean()) for s in range(3)])
+        small = np.mean(
+            [
+                float(
+                    (self.compose(s, zoom_min=0.35, zoom_max=0.4, beside_p=0.0, rect_p=1.0, cut=0.0)[1] != 0)
+                    .float()
+                    .mean()
+                )
+                for s in range(3)
+            ]
+        )
+        large = np.mean(
+            [
+                float(
+                    (self.compose(s, zoom_min=0.95, zoom_max=1.0, beside_p=0.0, rect_p=1.0, cut=0.0)[1] != 0)
+                    .float()
+                    .mean()
+                )
+                for s in range(3)
+            ]
+        )
         self.assertLess(small, large * 0.3)
 
     def test_backgrounds_load_files_folders_and_photo_regions(self):
@@ -120,7 +143,9 @@ class CompositeTest(unittest.TestCase):
             (tmp / "more").mkdir()
             Image.new("RGB", (50, 50), (1, 2, 3)).save(tmp / "more" / "b.png")
             (tmp / "regions.json").write_text(json.dumps([["a.jpg", 10, 20, 100, 40]]))
-            pool = load_backgrounds([str(tmp / "a.jpg"), str(tmp / "more")], str(tmp / "regions.json"), str(tmp), max_side=150)
+            pool = load_backgrounds(
+                [str(tmp / "a.jpg"), str(tmp / "more")], str(tmp / "regions.json"), str(tmp), max_side=150
+            )
             self.assertEqual([tuple(p.shape) for p in pool.pictures], [(3, 100, 150), (3, 50, 50), (3, 40, 100)])
             with self.assertRaisesRegex(ValueError, "--photos"):
                 load_backgrounds([], str(tmp / "regions.json"))
@@ -152,7 +177,9 @@ class DegradeAndSizeTest(unittest.TestCase):
         images, masks = torch.stack(images), torch.stack(masks)
         cfg = AugmentConfig(crop=64)
         a = augment_batch(images, masks, FLIP, cfg, torch.Generator().manual_seed(3))
-        b = augment_batch(images, masks, FLIP, cfg, torch.Generator().manual_seed(3), SceneConfig(p=0.0), BackgroundPool())
+        b = augment_batch(
+            images, masks, FLIP, cfg, torch.Generator().manual_seed(3), SceneConfig(p=0.0), BackgroundPool()
+        )
         self.assertTrue(torch.equal(a[0], b[0]) and torch.equal(a[1], b[1]))
 
     def test_input_sizes_per_batch(self):
@@ -163,16 +190,39 @@ class DegradeAndSizeTest(unittest.TestCase):
         self.assertGreater(sizes.count(512), 60)
         self.assertGreater(len(set(sizes)), 6)
         images, masks = zip(*[face(128) for _ in range(3)])
-        x, y = augment_batch(torch.stack(images), torch.stack(masks), FLIP, AugmentConfig(crop=128, sizes=(64, 128), degrade=1.0),
-                             torch.Generator().manual_seed(5), SceneConfig(p=0.5, made_bg_p=1.0), BackgroundPool())
+        x, y = augment_batch(
+            torch.stack(images),
+            torch.stack(masks),
+            FLIP,
+            AugmentConfig(crop=128, sizes=(64, 128), degrade=1.0),
+            torch.Generator().manual_seed(5),
+            SceneConfig(p=0.5, made_bg_p=1.0),
+            BackgroundPool(),
+        )
         self.assertEqual(x.shape[-1], y.shape[-1])
         self.assertEqual(x.shape[0], 3)
 
     def test_the_command_line_reaches_the_composites(self):
         with tempfile.TemporaryDirectory() as tmp:
             Image.new("RGB", (64, 64)).save(Path(tmp) / "bg.png")
-            args = parse_args(["--out", "-", "--scenes", "0.6", "--zoom-min", "0.4", "--scene-rotate", "20", "--backgrounds", tmp,
-                               "--degrade", "0.5", "--sizes", "192,512"])
+            args = parse_args(
+                [
+                    "--out",
+                    "-",
+                    "--scenes",
+                    "0.6",
+                    "--zoom-min",
+                    "0.4",
+                    "--scene-rotate",
+                    "20",
+                    "--backgrounds",
+                    tmp,
+                    "--degrade",
+                    "0.5",
+                    "--sizes",
+                    "192,512",
+                ]
+            )
             cfg, pool = scene_setup(args)
             self.assertEqual((cfg.p, cfg.zoom_min, cfg.rotate_deg, len(pool)), (0.6, 0.4, 20.0, 1))
             aug = augment_config(args, LABELS)
@@ -188,7 +238,10 @@ class CardTest(unittest.TestCase):
         self.assertNotIn("wild composites", plain)
         self.assertNotIn("degradations", plain)
         text = augmentation_description({"scenes": 0.5, "photo_regions": "r.json", "degrade": 1.0, "sizes": "192,512"})
-        self.assertIn("wild composites (p 0.5: the person zoomed out to 0.35-1 of the frame onto face-free pictures and face-free regions", text)
+        self.assertIn(
+            "wild composites (p 0.5: the person zoomed out to 0.35-1 of the frame onto face-free pictures and face-free regions",
+            text,
+        )
         self.assertIn("rotated up to +-30 degrees", text)
         self.assertIn("degradations (odds x1: colour casts, low light, small-face resampling, noise, JPEG)", text)
         self.assertIn("input side per batch 192-512 px", text)
@@ -203,15 +256,56 @@ class ResumeTest(unittest.TestCase):
                 (tmp / "data" / split / "masks").mkdir(parents=True)
                 for i in range(n):
                     image, mask = face(64)
-                    Image.fromarray(image.permute(1, 2, 0).numpy()).save(tmp / "data" / split / "images" / f"{split}{i}.png")
+                    Image.fromarray(image.permute(1, 2, 0).numpy()).save(
+                        tmp / "data" / split / "images" / f"{split}{i}.png"
+                    )
                     Image.fromarray(mask.numpy()).save(tmp / "data" / split / "masks" / f"{split}{i}.png")
             Image.new("RGB", (80, 60), GREEN).save(tmp / "bg.png")
             arch = tmp / "arch.json"
-            arch.write_text(json.dumps({"hidden_sizes": [8, 16, 24, 32], "depths": [1, 1, 1, 1], "num_attention_heads": [1, 1, 1, 2],
-                                        "decoder_hidden_size": 16}))
-            common = ["--data", str(tmp / "data"), "--arch", str(arch), "--size", "64", "--crop", "64", "--batch", "2", "--max-steps", "7",
-                      "--warmup-steps", "2", "--precision", "fp32", "--threads", "1", "--scenes", "0.5", "--backgrounds", str(tmp / "bg.png"),
-                      "--degrade", "1", "--sizes", "32,64", "--aux-loss", "lovasz", "--ohem", "0.3", "--drop-path", "0.2"]
+            arch.write_text(
+                json.dumps(
+                    {
+                        "hidden_sizes": [8, 16, 24, 32],
+                        "depths": [1, 1, 1, 1],
+                        "num_attention_heads": [1, 1, 1, 2],
+                        "decoder_hidden_size": 16,
+                    }
+                )
+            )
+            common = [
+                "--data",
+                str(tmp / "data"),
+                "--arch",
+                str(arch),
+                "--size",
+                "64",
+                "--crop",
+                "64",
+                "--batch",
+                "2",
+                "--max-steps",
+                "7",
+                "--warmup-steps",
+                "2",
+                "--precision",
+                "fp32",
+                "--threads",
+                "1",
+                "--scenes",
+                "0.5",
+                "--backgrounds",
+                str(tmp / "bg.png"),
+                "--degrade",
+                "1",
+                "--sizes",
+                "32,64",
+                "--aux-loss",
+                "lovasz",
+                "--ohem",
+                "0.3",
+                "--drop-path",
+                "0.2",
+            ]
             self.assertEqual(train_main(common + ["--out", str(tmp / "one")]), 0)
             # Stop inside the second epoch (3 steps an epoch), then again at the epoch's end, then finish.
             self.assertEqual(train_main(common + ["--out", str(tmp / "chunks"), "--stop-at-step", "4"]), 0)
