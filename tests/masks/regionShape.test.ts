@@ -1,18 +1,7 @@
 /** Region shapes: grow, shrink and feather against brute-force Euclidean distances, roundness, the photo's border. */
 import { describe, expect, it } from 'vitest';
+import { seededRandom as random } from '../../bench/util.js';
 import { shapeRegion } from '../../src/masks/regionShape.js';
-
-/** A seeded generator (mulberry32), so every run checks the same shapes. */
-function random(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /** Blobs: a few random discs and rectangles. */
 function blobs(width: number, height: number, seed: number): Uint8Array {
