@@ -139,9 +139,10 @@ export async function startWorker(options: WorkerOptions): Promise<RunningWorker
   });
   await worker.waitUntilReady();
   void worker.run().catch((error: Error) => log(`error: the worker loop stopped: ${error.message}`));
-  log(`worker ${WORKER_NAME} ready: ${options.pool.describe()}, concurrency ${options.concurrency ?? 1}, queue ${options.target.prefix}:${QUEUE_NAME} at ${safeUrl(options.target.url)}`);
+  // What the worker trusts is said before "ready": whoever waits for that line has read all of it.
   log(roots.length > 0 ? `jobs may read and write only under ${roots.join(', ')}` : 'warning: no --allow-root: jobs may read and write any file this user can; whoever can write to this Redis decides which (see the README, "Trust")');
   if (options.jobSecret === undefined) log('note: no --job-secret: unsigned jobs are taken');
+  log(`worker ${WORKER_NAME} ready: ${options.pool.describe()}, concurrency ${options.concurrency ?? 1}, queue ${options.target.prefix}:${QUEUE_NAME} at ${safeUrl(options.target.url)}`);
   let closing: Promise<void> | undefined;
   return {
     active: () => active,
