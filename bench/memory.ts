@@ -33,8 +33,20 @@ try {
     for (let x = 0; x < side; x++) row.set([(x * 7) & 255, (x * 3) & 255, x & 255], x * 3);
     const raw = Buffer.alloc(side * side * 3);
     for (let y = 0; y < side; y++) row.copy(raw, y * side * 3);
-    await sharp(raw, { raw: { width: side, height: side, channels: 3 } }).jpeg({ quality: 90 }).toFile(photo);
-    const args = [bin, 'parse', photo, '--out', join(dir, 'out'), '--outputs', values.outputs!, ...(values.model ? ['--model', values.model] : []), ...(values.flip ? ['--flip'] : [])];
+    await sharp(raw, { raw: { width: side, height: side, channels: 3 } })
+      .jpeg({ quality: 90 })
+      .toFile(photo);
+    const args = [
+      bin,
+      'parse',
+      photo,
+      '--out',
+      join(dir, 'out'),
+      '--outputs',
+      values.outputs!,
+      ...(values.model ? ['--model', values.model] : []),
+      ...(values.flip ? ['--flip'] : []),
+    ];
     const run = spawnSync('/usr/bin/time', ['-v', process.execPath, ...args], { encoding: 'utf8', env: { ...process.env, CI: '1' } });
     const kb = Number(/Maximum resident set size \(kbytes\): (\d+)/.exec(run.stderr)?.[1]);
     if (run.status !== 0 || !kb) throw new Error(`parse of ${side}x${side} failed:\n${run.stderr}`);

@@ -43,9 +43,19 @@ function syntheticMask(size: number, next: () => number): Uint8Array {
   const s = size / 512;
   const j = () => (next() - 0.5) * 30 * s;
   const shapes: Array<[number, number, number, number, number]> = [
-    [256, 520, 250, 140, 18], [256, 420, 70, 110, 17], [256, 220, 190, 210, 13], [256, 260, 140, 180, 1],
-    [200, 220, 28, 12, 4], [312, 220, 28, 12, 5], [200, 190, 40, 9, 6], [312, 190, 40, 9, 7],
-    [256, 280, 22, 45, 2], [256, 345, 45, 10, 11], [256, 362, 45, 12, 12], [112, 260, 18, 40, 8], [400, 260, 18, 40, 9],
+    [256, 520, 250, 140, 18],
+    [256, 420, 70, 110, 17],
+    [256, 220, 190, 210, 13],
+    [256, 260, 140, 180, 1],
+    [200, 220, 28, 12, 4],
+    [312, 220, 28, 12, 5],
+    [200, 190, 40, 9, 6],
+    [312, 190, 40, 9, 7],
+    [256, 280, 22, 45, 2],
+    [256, 345, 45, 10, 11],
+    [256, 362, 45, 12, 12],
+    [112, 260, 18, 40, 8],
+    [400, 260, 18, 40, 9],
   ];
   for (const [cx0, cy0, rx0, ry0, c] of shapes) {
     const cx = cx0 * s + j();
@@ -62,7 +72,12 @@ function syntheticMask(size: number, next: () => number): Uint8Array {
 }
 
 const SWAP = new Uint8Array(256).map((_, i) => i);
-SWAP[4] = 5; SWAP[5] = 4; SWAP[6] = 7; SWAP[7] = 6; SWAP[8] = 9; SWAP[9] = 8;
+SWAP[4] = 5;
+SWAP[5] = 4;
+SWAP[6] = 7;
+SWAP[7] = 6;
+SWAP[8] = 9;
+SWAP[9] = 8;
 
 function perturb(target: LabelMap, index: number, next: () => number): LabelMap {
   const { width, height, mask: data } = target;
@@ -121,7 +136,10 @@ async function main(): Promise<void> {
   let targets: LabelMap[];
   let origin: string;
   try {
-    const files = readdirSync(SHARED).filter((f) => f.endsWith('.png')).sort().slice(0, count);
+    const files = readdirSync(SHARED)
+      .filter((f) => f.endsWith('.png'))
+      .sort()
+      .slice(0, count);
     targets = await Promise.all(files.map((f) => readLabelMap(join(SHARED, f))));
     origin = `${targets.length} val masks of ../shared/data/celebamask-mini`;
   } catch {

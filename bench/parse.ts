@@ -165,7 +165,19 @@ function pythonTimes(modelDir: string, images: Array<{ name: string; path: strin
   const out = mkdtempSync(join(tmpdir(), 'faceparse-bench-py-'));
   const run = spawnSync(
     python,
-    ['training/golden/reference_labels.py', '--model', modelDir, '--out', out, '--time', '--threads', String(threads), '--repeat', String(Math.min(runs, 3)), ...images.map((i) => i.path)],
+    [
+      'training/golden/reference_labels.py',
+      '--model',
+      modelDir,
+      '--out',
+      out,
+      '--time',
+      '--threads',
+      String(threads),
+      '--repeat',
+      String(Math.min(runs, 3)),
+      ...images.map((i) => i.path),
+    ],
     { encoding: 'utf8', maxBuffer: 1 << 26 },
   );
   if (run.status !== 0) {
@@ -186,7 +198,9 @@ function fmt(ms: number): string {
 
 async function main() {
   const images = await inputs();
-  console.log(`faceparse parse benchmark: ${runs} interleaved runs, medians, ${threads} threads, node ${process.version}, onnxruntime-node ${ort.env.versions.node}`);
+  console.log(
+    `faceparse parse benchmark: ${runs} interleaved runs, medians, ${threads} threads, node ${process.version}, onnxruntime-node ${ort.env.versions.node}`,
+  );
   for (const model of models) {
     const rows = await benchModel(model, images);
     if (values.python) {
@@ -194,7 +208,11 @@ async function main() {
       for (const row of rows) row.python = py.get(basename(images.find((i) => i.name === row.name)!.path));
     }
     console.log(`\nmodel ${model}`);
-    console.log('| image | size | bare session.run | decode | preprocess | inference | postprocess | encode labels PNG | end to end | e2e / bare | overhead / bare | Python reference | Python / faceparse |' + (values.flip ? ' with flip | flip / plain |' : '') + (scales ? ` with scales ${scales.join(',')} | scales / plain |` : ''));
+    console.log(
+      '| image | size | bare session.run | decode | preprocess | inference | postprocess | encode labels PNG | end to end | e2e / bare | overhead / bare | Python reference | Python / faceparse |' +
+        (values.flip ? ' with flip | flip / plain |' : '') +
+        (scales ? ` with scales ${scales.join(',')} | scales / plain |` : ''),
+    );
     console.log('|---|---|---|---|---|---|---|---|---|---|---|---|---|' + (values.flip ? '---|---|' : '') + (scales ? '---|---|' : ''));
     for (const r of rows) {
       const s = r.stages;
@@ -207,7 +225,9 @@ async function main() {
     }
   }
   console.log('\n(stage figures in brackets: ratio to the bare session.run of the same image; overhead / bare = 1 + everything but the model run,');
-  console.log(' over the bare run: the part faceparse adds, less noisy than e2e / bare, whose model run varies run to run; reproduce with the command in bench/parse.ts)');
+  console.log(
+    ' over the bare run: the part faceparse adds, less noisy than e2e / bare, whose model run varies run to run; reproduce with the command in bench/parse.ts)',
+  );
 }
 
 await main();

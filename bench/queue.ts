@@ -47,7 +47,10 @@ if (spawnSync('redis-server', ['--version']).status !== 0) {
 
 const tmp = mkdtempSync(join(tmpdir(), 'faceparse-bench-queue-'));
 // The faces as their own folder (links, nothing copied), and a one-photo folder for the CLI's start-up cost.
-const faces = readdirSync(valDir).filter((f) => f.endsWith('.jpg')).sort().slice(0, Number(values.faces));
+const faces = readdirSync(valDir)
+  .filter((f) => f.endsWith('.jpg'))
+  .sort()
+  .slice(0, Number(values.faces));
 const folder = join(tmp, 'faces');
 const single = join(tmp, 'one');
 mkdirSync(folder);
@@ -75,13 +78,17 @@ async function freePort(): Promise<number> {
 const port = await freePort();
 const redis = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--dir', tmp], { stdio: 'ignore' });
 const url = `redis://127.0.0.1:${port}`;
-for (let i = 0; i < 100 && spawnSync('redis-cli', ['-p', String(port), 'ping'], { encoding: 'utf8' }).stdout?.trim() !== 'PONG'; i++) await new Promise((r) => setTimeout(r, 50));
+for (let i = 0; i < 100 && spawnSync('redis-cli', ['-p', String(port), 'ping'], { encoding: 'utf8' }).stdout?.trim() !== 'PONG'; i++)
+  await new Promise((r) => setTimeout(r, 50));
 
 function startWorkers(count: number): Promise<ChildProcess[]> {
   const threads = String(Math.max(1, Math.floor(cores / count)));
   return Promise.all(
     Array.from({ length: count }, () => {
-      const proc = spawn(process.execPath, [BIN, 'worker', '--redis', url, ...model, '--threads', threads, '--concurrency', values.concurrency!], { stdio: ['ignore', 'ignore', 'pipe'], env: { ...process.env, CI: '1' } });
+      const proc = spawn(process.execPath, [BIN, 'worker', '--redis', url, ...model, '--threads', threads, '--concurrency', values.concurrency!], {
+        stdio: ['ignore', 'ignore', 'pipe'],
+        env: { ...process.env, CI: '1' },
+      });
       let log = '';
       return new Promise<ChildProcess>((ready, fail) => {
         proc.stderr!.on('data', (d) => {
@@ -113,7 +120,10 @@ try {
   for (const count of values.workers!.split(',').map(Number)) {
     const procs = await startWorkers(count);
     const t = performance.now();
-    const batch = run(['queue', 'submit', folder, '--redis', url, '--out', join(tmp, `queue${count}`), ...outputs, ...model]).stdout.trim().split('\n').at(-1)!;
+    const batch = run(['queue', 'submit', folder, '--redis', url, '--out', join(tmp, `queue${count}`), ...outputs, ...model])
+      .stdout.trim()
+      .split('\n')
+      .at(-1)!;
     run(['queue', 'wait', batch, '--redis', url, '--quiet']);
     const seconds = (performance.now() - t) / 1000;
     await stopWorkers(procs);
@@ -127,12 +137,19 @@ try {
   const cliPerPhoto = (Math.min(...cliN) - Math.min(...cli1)) / (faces.length - 1);
   const cliRate = 1 / cliPerPhoto;
 
-  console.log(`# faceparse queue vs faceparse parse: ${faces.length} faces (512x512), ${values.model} (${values.variant}), outputs ${values.outputs}, ${cores} cores`);
-  console.log(`CLI: ${cliRate.toFixed(2)} photos/s (start-up excluded: ${Math.min(...cli1).toFixed(2)} s for one photo, ${Math.min(...cliN).toFixed(2)} s for ${faces.length})`);
+  console.log(
+    `# faceparse queue vs faceparse parse: ${faces.length} faces (512x512), ${values.model} (${values.variant}), outputs ${values.outputs}, ${cores} cores`,
+  );
+  console.log(
+    `CLI: ${cliRate.toFixed(2)} photos/s (start-up excluded: ${Math.min(...cli1).toFixed(2)} s for one photo, ${Math.min(...cliN).toFixed(2)} s for ${faces.length})`,
+  );
   console.log('');
   console.log('| workers | threads each | batch s | photos/s | ratio to CLI |');
   console.log('|---:|---:|---:|---:|---:|');
-  for (const r of rows) console.log(`| ${r.workers} | ${Math.max(1, Math.floor(cores / r.workers))} | ${r.seconds.toFixed(2)} | ${r.rate.toFixed(2)} | ${(r.rate / cliRate).toFixed(2)} |`);
+  for (const r of rows)
+    console.log(
+      `| ${r.workers} | ${Math.max(1, Math.floor(cores / r.workers))} | ${r.seconds.toFixed(2)} | ${r.rate.toFixed(2)} | ${(r.rate / cliRate).toFixed(2)} |`,
+    );
   const one = rows.find((r) => r.workers === 1);
   if (one) {
     const perJob = (one.seconds / faces.length) * 1000;
@@ -140,7 +157,9 @@ try {
     console.log(`1 worker: ${perJob.toFixed(0)} ms per photo against the CLI's ${(cliPerPhoto * 1000).toFixed(0)} ms`);
     // Jobs in hand overlap at --concurrency > 1, so their times add up to more than the batch's.
     if (values.concurrency === '1') {
-      console.log(`queue overhead per job (1 worker): ${(((one.seconds - one.inJobs) / faces.length) * 1000).toFixed(1)} ms = (batch time - time inside jobs) / jobs, submit and wait processes included`);
+      console.log(
+        `queue overhead per job (1 worker): ${(((one.seconds - one.inJobs) / faces.length) * 1000).toFixed(1)} ms = (batch time - time inside jobs) / jobs, submit and wait processes included`,
+      );
     } else {
       console.log('queue overhead per job: run with --concurrency 1 (jobs overlap here)');
     }

@@ -14,15 +14,26 @@ import { join } from 'node:path';
 /** Name -> what it measures. The default run skips those that need models or tools a fresh clone lacks. */
 const BENCHMARKS: Record<string, { about: string; needs?: string }> = {
   throughput: { about: 'parseEach over faces and one large photo against a bare onnxruntime loop (ratios)' },
-  parse: { about: 'per-stage times against the bare session.run; --python adds the reference pipeline', needs: 'random-weight models from training/golden/make_random_models.py' },
+  parse: {
+    about: 'per-stage times against the bare session.run; --python adds the reference pipeline',
+    needs: 'random-weight models from training/golden/make_random_models.py',
+  },
   visualize: { about: 'label-map pictures and summaries against memory-bandwidth baselines' },
   metrics: { about: 'eval scoring of 100 predictions against counting baselines' },
   region: { about: 'region masks (union, grow, shrink, feather) of a 12 MP photo against its parse (ratios)' },
-  queue: { about: 'photos/s of 1, 2 and 4 queue workers against faceparse parse on the same faces (ratios), and the per-job overhead', needs: 'redis-server (apt-get install redis-server)' },
+  queue: {
+    about: 'photos/s of 1, 2 and 4 queue workers against faceparse parse on the same faces (ratios), and the per-job overhead',
+    needs: 'redis-server (apt-get install redis-server)',
+  },
   serve: { about: 'faceparse serve under autocannon at 1-32 clients (ratios to the library parse), 503 shedding, peak RSS' },
-  faces: { about: 'per-face parsing (detect, align, warp, model per face, paste back) against whole-photo parsing, interleaved (ratios), and the detector share' },
+  faces: {
+    about: 'per-face parsing (detect, align, warp, model per face, paste back) against whole-photo parsing, interleaved (ratios), and the detector share',
+  },
   memory: { about: 'peak RSS of faceparse parse by photo size (1-36 MP), fitted as fixed + per megapixel (README: Limits and safety)' },
-  web: { about: 'the browser bundle in headless Chromium against the Node library (same model, photo, threads), live-mode fps', needs: '/usr/bin/chromium (apt-get install -y chromium)' },
+  web: {
+    about: 'the browser bundle in headless Chromium against the Node library (same model, photo, threads), live-mode fps',
+    needs: '/usr/bin/chromium (apt-get install -y chromium)',
+  },
 };
 
 const args = process.argv.slice(2);

@@ -48,8 +48,20 @@ const golden = resolve('tests', 'fixtures', 'golden', 'images', 'jpeg_q90.jpg');
 async function inputs(): Promise<Array<{ name: string; bytes: Buffer }>> {
   const valDir = join(shared, 'celebamask-mini', 'val', 'images');
   const photo = join(shared, 'photos', 'pexels-ingrid-santana-2100063.jpg');
-  const face = existsSync(valDir) ? readFileSync(join(valDir, readdirSync(valDir).filter((f) => f.endsWith('.jpg')).sort()[0]!)) : await sharp(golden).resize(512, 512).jpeg({ quality: 90 }).toBuffer();
-  const big = await sharp(existsSync(photo) ? photo : golden).resize(1024, 1024, { fit: 'cover' }).jpeg({ quality: 90 }).toBuffer();
+  const face = existsSync(valDir)
+    ? readFileSync(
+        join(
+          valDir,
+          readdirSync(valDir)
+            .filter((f) => f.endsWith('.jpg'))
+            .sort()[0]!,
+        ),
+      )
+    : await sharp(golden).resize(512, 512).jpeg({ quality: 90 }).toBuffer();
+  const big = await sharp(existsSync(photo) ? photo : golden)
+    .resize(1024, 1024, { fit: 'cover' })
+    .jpeg({ quality: 90 })
+    .toBuffer();
   if (!existsSync(valDir)) console.log('(../shared is absent: the inputs are the golden JPEG resized)');
   return [
     { name: 'face 512x512', bytes: face },
@@ -78,7 +90,23 @@ interface Served {
 }
 
 async function startServer(): Promise<Served> {
-  const args = ['dist/src/cli/main.js', 'serve', '--port', '0', '--model', values.model!, '--variant', values.variant!, '--threads', values.threads!, '--no-spinning', '--log-level', 'warn', '--timeout', '120'];
+  const args = [
+    'dist/src/cli/main.js',
+    'serve',
+    '--port',
+    '0',
+    '--model',
+    values.model!,
+    '--variant',
+    values.variant!,
+    '--threads',
+    values.threads!,
+    '--no-spinning',
+    '--log-level',
+    'warn',
+    '--timeout',
+    '120',
+  ];
   if (values.concurrency) args.push('--concurrency', values.concurrency);
   if (values.queue) args.push('--queue', values.queue);
   if (values.sessions) args.push('--sessions', values.sessions);
@@ -169,14 +197,25 @@ async function load(url: string, bytes: Buffer, connections: number): Promise<Ce
   });
   const seconds = (performance.now() - started) / 1000;
   okTimes.sort((a, b) => a - b);
-  return { ok: okTimes.length, shed, other, okPerSecond: okTimes.length / seconds, p50: percentile(okTimes, 50), p95: percentile(okTimes, 95), p99: percentile(okTimes, 99), retryAfterSeen };
+  return {
+    ok: okTimes.length,
+    shed,
+    other,
+    okPerSecond: okTimes.length / seconds,
+    p50: percentile(okTimes, 50),
+    p95: percentile(okTimes, 95),
+    p99: percentile(okTimes, 99),
+    retryAfterSeen,
+  };
 }
 
 const images = await inputs();
 const parser = await FaceParser.create({ model: values.model, variant: values.variant as ModelVariant, threads: Number(values.threads), spinning: false });
 const server = await startServer();
 const health = (await (await fetch(`${server.url}/readyz`)).json()) as { concurrency: number; maxQueue: number; model: string; variant: string };
-console.log(`faceparse serve: ${health.model} (${health.variant}), ${values.threads} threads, ${values.sessions ?? 1} session(s), ${health.concurrency} parse slots, ${health.maxQueue} queue places; ${duration} s per cell`);
+console.log(
+  `faceparse serve: ${health.model} (${health.variant}), ${values.threads} threads, ${values.sessions ?? 1} session(s), ${health.concurrency} parse slots, ${health.maxQueue} queue places; ${duration} s per cell`,
+);
 console.log('library ms = FaceParser.parse + toLabelPng of the same bytes, one at a time, just before the cell');
 console.log('');
 console.log('| input | clients | library ms | 200/s | x library rate | p50 ms (x lib) | p95 ms (x lib) | p99 ms (x lib) | 503s of answers | peak RSS |');
@@ -209,6 +248,8 @@ for (const connections of clientCounts) {
 await parser.close();
 const code = await server.stop();
 console.log('');
-console.log(`peak RSS up to 8 clients: ${(peakAt8 / 1024 ** 2).toFixed(0)} MB (limit ${(RSS_LIMIT / 1024 ** 2).toFixed(0)} MB); server exit code after SIGTERM: ${code}`);
+console.log(
+  `peak RSS up to 8 clients: ${(peakAt8 / 1024 ** 2).toFixed(0)} MB (limit ${(RSS_LIMIT / 1024 ** 2).toFixed(0)} MB); server exit code after SIGTERM: ${code}`,
+);
 if (peakAt8 >= RSS_LIMIT || code !== 0) failed = true;
 process.exitCode = failed ? 1 : 0;

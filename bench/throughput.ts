@@ -49,7 +49,11 @@ if (!existsSync(valDir)) {
   console.error(`no faces at ${valDir}: this benchmark reads ../shared (see its README)`);
   process.exit(2);
 }
-const faces = readdirSync(valDir).filter((f) => f.endsWith('.jpg')).sort().slice(0, Number(values.faces)).map((f) => join(valDir, f));
+const faces = readdirSync(valDir)
+  .filter((f) => f.endsWith('.jpg'))
+  .sort()
+  .slice(0, Number(values.faces))
+  .map((f) => join(valDir, f));
 const bigPhoto =
   values.photo ??
   readdirSync(photosDir)
@@ -117,15 +121,24 @@ for (let r = 0; r < rounds; r++) {
 await noBands.close();
 
 const bareRate = median(bareRates);
-console.log(`model ${values.model} (${values.variant}), ${threads} threads, ${faces.length} faces (parseEach with faces: '${facesMode}'), ${rounds} rounds, inference thread ${common.inferenceThread ? 'on' : 'off'}; the large photo is parsed whole (faces: 'off')`);
+console.log(
+  `model ${values.model} (${values.variant}), ${threads} threads, ${faces.length} faces (parseEach with faces: '${facesMode}'), ${rounds} rounds, inference thread ${common.inferenceThread ? 'on' : 'off'}; the large photo is parsed whole (faces: 'off')`,
+);
 console.log(`bare session.run loop (1 session x ${threads} threads): ${bareRate.toFixed(2)} images/s`);
 for (const [n, xs] of rates) {
   const rate = median(xs);
-  const what = n === 0 ? 'the default (sessions unset: folder sessions, 1 thread each)' : `${n} session(s) x ${n === 1 ? threads : Math.max(1, Math.floor(threads / n))} thread(s)`;
+  const what =
+    n === 0
+      ? 'the default (sessions unset: folder sessions, 1 thread each)'
+      : `${n} session(s) x ${n === 1 ? threads : Math.max(1, Math.floor(threads / n))} thread(s)`;
   console.log(`parseEach, ${what}: ${rate.toFixed(2)} images/s = ${(rate / bareRate).toFixed(3)}x the bare loop`);
 }
 const meta = `${bigPhoto}`;
-console.log(`large photo ${meta}: parse ${median(parseBig).toFixed(0)} ms, bare run ${median(bareBig).toFixed(0)} ms = ${(median(parseBig) / median(bareBig)).toFixed(2)}x`);
-console.log(`  without row bands (rowBands: false): ${median(parseBigNoBands).toFixed(0)} ms = ${(median(parseBigNoBands) / median(bareBig)).toFixed(2)}x the bare run`);
+console.log(
+  `large photo ${meta}: parse ${median(parseBig).toFixed(0)} ms, bare run ${median(bareBig).toFixed(0)} ms = ${(median(parseBig) / median(bareBig)).toFixed(2)}x`,
+);
+console.log(
+  `  without row bands (rowBands: false): ${median(parseBigNoBands).toFixed(0)} ms = ${(median(parseBigNoBands) / median(bareBig)).toFixed(2)}x the bare run`,
+);
 for (const parser of parsers.values()) await parser.close();
 await bare.release();

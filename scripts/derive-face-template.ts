@@ -57,7 +57,11 @@ const text = `/**
  *
  *   npm run build && node dist/scripts/derive-face-template.js ${dir}
  */
-export const CELEBA_HQ_TEMPLATE = ${JSON.stringify(FACE_KEYPOINTS.map((name, k) => ({ name, ...points[k]! })), null, 2)} as const;
+export const CELEBA_HQ_TEMPLATE = ${JSON.stringify(
+  FACE_KEYPOINTS.map((name, k) => ({ name, ...points[k]! })),
+  null,
+  2,
+)} as const;
 `;
 await writeFile(out, text);
 console.log(text);

@@ -69,7 +69,8 @@ async function gridSample(dir: string, name: string, shrink: number, cols: numbe
   for (let r = 0; r < rows; r++) {
     for (let c = 0; c < cols; c++) {
       for (let y = 0; y < h; y++) data.set(cell.subarray(3 * y * w, 3 * (y + 1) * w), 3 * ((r * h + y) * width + c * w));
-      for (const f of SHARED_PHOTO_FACES[name]!) faces.push({ ...f, centre: { x: c * w + (f.centre.x * w) / photo.width, y: r * h + (f.centre.y * h) / photo.height } });
+      for (const f of SHARED_PHOTO_FACES[name]!)
+        faces.push({ ...f, centre: { x: c * w + (f.centre.x * w) / photo.width, y: r * h + (f.centre.y * h) / photo.height } });
     }
   }
   return { file: `${name.replace(/\.\w+$/, '')}-shrunk${shrink}x-${cols}x${rows}.png`, faces, image: { data, width, height } };
@@ -162,14 +163,18 @@ async function score(name: string, samples: Sample[], runner: TensorRunner & { r
     }
     total = addCounts(total, counts);
     if (values.verbose || counts.misses > 0 || counts.wrong > 0) {
-      console.log(`  ${basename(sample.file)} ${image.width}x${image.height}: ${counts.hits}/${counts.faces} faces, ${counts.wrong} wrong, ${runner.runs - before} detector runs`);
+      console.log(
+        `  ${basename(sample.file)} ${image.width}x${image.height}: ${counts.hits}/${counts.faces} faces, ${counts.wrong} wrong, ${runner.runs - before} detector runs`,
+      );
     }
     if (values.overlays) {
       const boxFace = matchFaces(boxes, sample.faces);
       const missed = sample.faces.filter((_, f) => !boxFace.includes(f));
       const hit = boxes.map((box, b) => ({ box, hit: boxFace[b]! >= 0 }));
       const file = join(values.overlays, `${name.replace(/ /g, '-')}-${basename(sample.file).replace(/\.\w+$/, '')}.png`);
-      await sharp(drawOverlay(image, hit, missed), { raw: { width: image.width, height: image.height, channels: 3 } }).png().toFile(file);
+      await sharp(drawOverlay(image, hit, missed), { raw: { width: image.width, height: image.height, channels: 3 } })
+        .png()
+        .toFile(file);
     }
   }
   const pct = (v: number) => `${(100 * v).toFixed(1)}%`;
@@ -187,7 +192,10 @@ if (values.overlays) await mkdir(values.overlays, { recursive: true });
 const runner = counting(await createNodeDetectorRunner());
 if (values.photos) await score('photos', photoSamples(values.photos), runner);
 if (values.photos && values.grids) {
-  const grids = [await gridSample(values.photos, 'pexels-davide-de-giovanni-3171822.jpg', 4, 3, 3), await gridSample(values.photos, 'pakutaso-graduation-three-faces.jpg', 6, 6, 4)];
+  const grids = [
+    await gridSample(values.photos, 'pexels-davide-de-giovanni-3171822.jpg', 4, 3, 3),
+    await gridSample(values.photos, 'pakutaso-graduation-three-faces.jpg', 6, 6, 4),
+  ];
   await score('photo grids', grids, runner);
 }
 if (values.crowds) await score('crowds', await crowdSamples(values.crowds), runner);

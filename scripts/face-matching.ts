@@ -64,7 +64,14 @@ export function countMatches(boxes: readonly Box[], faces: readonly TrueFace[]):
 }
 
 export function addCounts(a: FaceCounts, b: FaceCounts): FaceCounts {
-  return { faces: a.faces + b.faces, boxes: a.boxes + b.boxes, hits: a.hits + b.hits, misses: a.misses + b.misses, wrong: a.wrong + b.wrong, ignored: a.ignored + b.ignored };
+  return {
+    faces: a.faces + b.faces,
+    boxes: a.boxes + b.boxes,
+    hits: a.hits + b.hits,
+    misses: a.misses + b.misses,
+    wrong: a.wrong + b.wrong,
+    ignored: a.ignored + b.ignored,
+  };
 }
 
 export const NO_COUNTS: FaceCounts = { faces: 0, boxes: 0, hits: 0, misses: 0, wrong: 0, ignored: 0 };

@@ -156,7 +156,11 @@ for (let s = 0; s < Number(values.count); s++) {
       for (let attempt = 0; attempt < 40 && !ok; attempt++) {
         cx = uniform(0.02, 0.98) * width;
         cy = rowY + uniform(-0.6, 0.6) * faceSide;
-        ok = placed.every((p) => Math.abs(p.box.x + p.box.width / 2 - cx) > 0.55 * (p.box.width + faceSide) || Math.abs(p.box.y + p.box.height / 2 - cy) > 0.6 * (p.box.height + faceSide * 1.3));
+        ok = placed.every(
+          (p) =>
+            Math.abs(p.box.x + p.box.width / 2 - cx) > 0.55 * (p.box.width + faceSide) ||
+            Math.abs(p.box.y + p.box.height / 2 - cy) > 0.6 * (p.box.height + faceSide * 1.3),
+        );
       }
       if (!ok) continue;
       const name = pick(names);
@@ -171,7 +175,18 @@ for (let s = 0; s < Number(values.count); s++) {
       const fx = source.face.x + source.face.width / 2;
       const fy = source.face.y + source.face.height / 2;
       const toScene: Affine = [cos, -sin, cx - cos * fx + sin * fy, sin, cos, cy - sin * fx - cos * fy];
-      placed.push({ source, toScene, faceSide, degrees, box: { x: cx - faceSide / 2, y: cy - (faceSide * source.face.height) / source.face.width / 2, width: faceSide, height: (faceSide * source.face.height) / source.face.width } });
+      placed.push({
+        source,
+        toScene,
+        faceSide,
+        degrees,
+        box: {
+          x: cx - faceSide / 2,
+          y: cy - (faceSide * source.face.height) / source.face.width / 2,
+          width: faceSide,
+          height: (faceSide * source.face.height) / source.face.width,
+        },
+      });
     }
   }
   // Paste back to front: within the bounding box of each person's crop in the scene.
@@ -211,7 +226,14 @@ for (let s = 0; s < Number(values.count); s++) {
     if (x1 <= x0 || y1 <= y0) return;
     const w = x1 - x0;
     const h = y1 - y0;
-    const local: Affine = [toCrop[0], toCrop[1], toCrop[0] * x0 + toCrop[1] * y0 + toCrop[2], toCrop[3], toCrop[4], toCrop[3] * x0 + toCrop[4] * y0 + toCrop[5]];
+    const local: Affine = [
+      toCrop[0],
+      toCrop[1],
+      toCrop[0] * x0 + toCrop[1] * y0 + toCrop[2],
+      toCrop[3],
+      toCrop[4],
+      toCrop[3] * x0 + toCrop[4] * y0 + toCrop[5],
+    ];
     const warped = warpAffine(image, local, w, h, { outside: 'black' });
     for (let y = 0; y < h; y++) {
       for (let x = 0; x < w; x++) {
@@ -243,7 +265,14 @@ for (let s = 0; s < Number(values.count); s++) {
   const id = `crowd${String(s).padStart(3, '0')}`;
   crowds.push({ id, width, height, faces });
   faceCount += faces.filter((f) => !f.ignore).length;
-  await writeFile(join(values.out!, 'images', `${id}.jpg`), await sharp(pixels, { raw: { width, height, channels: 3 } }).jpeg({ quality: 90 }).toBuffer());
+  await writeFile(
+    join(values.out!, 'images', `${id}.jpg`),
+    await sharp(pixels, { raw: { width, height, channels: 3 } })
+      .jpeg({ quality: 90 })
+      .toBuffer(),
+  );
 }
 await writeFile(join(values.out!, 'crowds.json'), JSON.stringify(crowds, null, 1) + '\n');
-console.log(`wrote ${crowds.length} crowds with ${faceCount} faces (and ${crowds.reduce((n, c) => n + c.faces.filter((f) => f.ignore).length, 0)} mostly hidden, ignored) to ${values.out}`);
+console.log(
+  `wrote ${crowds.length} crowds with ${faceCount} faces (and ${crowds.reduce((n, c) => n + c.faces.filter((f) => f.ignore).length, 0)} mostly hidden, ignored) to ${values.out}`,
+);

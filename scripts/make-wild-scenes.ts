@@ -53,7 +53,12 @@ function madeBackground(width: number, height: number): Uint8Array {
   const [dx, dy] = [Math.cos(angle), Math.sin(angle)];
   const kind = pick(['plain', 'stripes', 'blobs']);
   const period = uniform(20, 200);
-  const blobs = Array.from({ length: 12 }, () => ({ x: uniform(0, width), y: uniform(0, height), r: uniform(20, 200), c: [uniform(0, 255), uniform(0, 255), uniform(0, 255)] }));
+  const blobs = Array.from({ length: 12 }, () => ({
+    x: uniform(0, width),
+    y: uniform(0, height),
+    r: uniform(20, 200),
+    c: [uniform(0, 255), uniform(0, 255), uniform(0, 255)],
+  }));
   const grain = uniform(0, 20);
   for (let y = 0; y < height; y++) {
     for (let x = 0; x < width; x++) {
@@ -87,7 +92,12 @@ const sizes: Array<[number, number]> = [
   [800, 600],
 ];
 let faceCount = 0;
-const manifest: Array<{ id: string; width: number; height: number; faces: Array<{ source: string; centre: [number, number]; side: number; degrees: number; personOnly: boolean; cropToScene: Affine; cropSize: number }> }> = [];
+const manifest: Array<{
+  id: string;
+  width: number;
+  height: number;
+  faces: Array<{ source: string; centre: [number, number]; side: number; degrees: number; personOnly: boolean; cropToScene: Affine; cropSize: number }>;
+}> = [];
 for (let s = 0; s < Number(values.count); s++) {
   const [width, height] = pick(sizes);
   const pixels = values.backgrounds && random() < 0.5 ? await photoBackground(values.backgrounds, width, height, cache) : madeBackground(width, height);
@@ -128,11 +138,24 @@ for (let s = 0; s < Number(values.count); s++) {
       pixels[3 * i + 2] = warped[3 * i + 2]!;
     }
     faceCount++;
-    sceneFaces.push({ source: name, centre: [Math.round(cx), Math.round(cy)], side: Math.round(side), degrees: Math.round((angle * 180) / Math.PI), personOnly, cropToScene: toScene, cropSize: face.width });
+    sceneFaces.push({
+      source: name,
+      centre: [Math.round(cx), Math.round(cy)],
+      side: Math.round(side),
+      degrees: Math.round((angle * 180) / Math.PI),
+      personOnly,
+      cropToScene: toScene,
+      cropSize: face.width,
+    });
   }
   const id = `scene${String(s).padStart(3, '0')}`;
   manifest.push({ id, width, height, faces: sceneFaces });
-  await writeFile(join(values.out!, 'images', `${id}.jpg`), await sharp(pixels, { raw: { width, height, channels: 3 } }).jpeg({ quality: 92 }).toBuffer());
+  await writeFile(
+    join(values.out!, 'images', `${id}.jpg`),
+    await sharp(pixels, { raw: { width, height, channels: 3 } })
+      .jpeg({ quality: 92 })
+      .toBuffer(),
+  );
   await writeFile(join(values.out!, 'masks', `${id}.png`), await encodeLabelPng(labels, width, height));
 }
 // Beside images/ and masks/ (the eval layout), the placements: for detection recall.

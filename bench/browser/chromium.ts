@@ -36,7 +36,8 @@ export function collectPageErrors(page: Page): string[] {
 }
 
 /** A blank page, for pages the tests script themselves. */
-export const BLANK_PAGE = '<!doctype html><html><head><meta charset="utf-8"><link rel="icon" href="data:,"><title>faceparse test</title></head><body></body></html>';
+export const BLANK_PAGE =
+  '<!doctype html><html><head><meta charset="utf-8"><link rel="icon" href="data:,"><title>faceparse test</title></head><body></body></html>';
 
 /**
  * A page that loads the faceparse bundle as users do (`import { FaceParser } from '<url>'`) and

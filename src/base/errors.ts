@@ -35,6 +35,10 @@ export class FaceParseError extends Error {
 export function isInputError(error: unknown): boolean {
   return (
     error instanceof FaceParseError &&
-    (error.code === 'INPUT_UNREADABLE' || error.code === 'INPUT_EMPTY' || error.code === 'INPUT_TOO_LARGE' || error.code === 'MODEL_OUTPUT_INVALID' || error.code === 'MODEL_RUN_FAILED')
+    (error.code === 'INPUT_UNREADABLE' ||
+      error.code === 'INPUT_EMPTY' ||
+      error.code === 'INPUT_TOO_LARGE' ||
+      error.code === 'MODEL_OUTPUT_INVALID' ||
+      error.code === 'MODEL_RUN_FAILED')
   );
 }

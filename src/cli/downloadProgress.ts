@@ -61,8 +61,7 @@ export function progressReporter(io: DownloadProgressIO, timings: ReporterTiming
     finished: boolean;
   }
   const files = new Map<string, State>();
-  const waitingLine = (s: State, now: number): string =>
-    `waiting for ${s.event.waitingFor} to answer for ${s.event.file} (${seconds(now - s.since)} so far)`;
+  const waitingLine = (s: State, now: number): string => `waiting for ${s.event.waitingFor} to answer for ${s.event.file} (${seconds(now - s.since)} so far)`;
 
   let bars: { multi: cliProgress.MultiBar; byFile: Map<string, cliProgress.SingleBar> } | undefined;
   if (fancy) {
@@ -83,24 +82,27 @@ export function progressReporter(io: DownloadProgressIO, timings: ReporterTiming
   }
   const say = (line: string): void => (bars ? bars.multi.log(`${line}\n`) : write(line));
 
-  const tick = setInterval(() => {
-    const now = Date.now();
-    for (const s of files.values()) {
-      if (s.finished) continue;
-      if (s.event.waitingFor) {
-        const first = s.said === 0;
-        if ((first && now - s.since >= waitNoticeMs) || (!first && now - s.said >= intervalMs)) {
-          say(waitingLine(s, now));
+  const tick = setInterval(
+    () => {
+      const now = Date.now();
+      for (const s of files.values()) {
+        if (s.finished) continue;
+        if (s.event.waitingFor) {
+          const first = s.said === 0;
+          if ((first && now - s.since >= waitNoticeMs) || (!first && now - s.said >= intervalMs)) {
+            say(waitingLine(s, now));
+            s.said = now;
+          }
+        } else if (!bars && now - s.said >= intervalMs) {
+          const { loaded, total } = s.event;
+          const pct = total ? ` (${Math.floor((loaded / total) * 100)}%)` : '';
+          write(`downloading ${s.event.file}: ${formatBytes(loaded)} of ${formatBytes(total)}${pct}`);
           s.said = now;
         }
-      } else if (!bars && now - s.said >= intervalMs) {
-        const { loaded, total } = s.event;
-        const pct = total ? ` (${Math.floor((loaded / total) * 100)}%)` : '';
-        write(`downloading ${s.event.file}: ${formatBytes(loaded)} of ${formatBytes(total)}${pct}`);
-        s.said = now;
       }
-    }
-  }, Math.max(10, Math.min(waitNoticeMs, intervalMs, 1000) / 4));
+    },
+    Math.max(10, Math.min(waitNoticeMs, intervalMs, 1000) / 4),
+  );
   tick.unref();
 
   return {

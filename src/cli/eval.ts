@@ -70,7 +70,14 @@ function checkModes(o: EvalCommandOptions): 'model' | 'predictions' {
     if (o.pred === undefined || o.gt === undefined) {
       throw new FaceParseError('INVALID_ARGUMENT', '--pred and --gt go together: give the predictions folder and the ground-truth folder.');
     }
-    for (const [flag, value] of [['--split', o.split], ['--variant', o.variant], ['--threads', o.threads], ['--flip', o.flip || undefined], ['--scales', o.scales], ['--faces', o.faces]] as const) {
+    for (const [flag, value] of [
+      ['--split', o.split],
+      ['--variant', o.variant],
+      ['--threads', o.threads],
+      ['--flip', o.flip || undefined],
+      ['--scales', o.scales],
+      ['--faces', o.faces],
+    ] as const) {
       if (value !== undefined) throw new FaceParseError('INVALID_ARGUMENT', `${flag} applies to --model/--data runs only.`);
     }
     return 'predictions';
@@ -111,7 +118,10 @@ export async function runEval(o: EvalCommandOptions, io: CommandIO = processIO()
     import('../eval/report/text.js'),
   ]);
   if (o.labels !== undefined && o.labelSet !== undefined) {
-    throw new FaceParseError('INVALID_ARGUMENT', '--label-set and --labels both name the ground truth\'s classes: give one (--label-set for a known set, --labels for any other list).');
+    throw new FaceParseError(
+      'INVALID_ARGUMENT',
+      "--label-set and --labels both name the ground truth's classes: give one (--label-set for a known set, --labels for any other list).",
+    );
   }
   // --label-set S: the ground truth is in S; the model's (or --pred's) classes are mapped into S (docs/label-sets.md).
   const labels = o.labelSet !== undefined ? [...LABEL_SETS[o.labelSet].labels] : o.labels !== undefined ? await resolveLabelSet(o.labels) : undefined;
@@ -131,7 +141,9 @@ export async function runEval(o: EvalCommandOptions, io: CommandIO = processIO()
     const predictor = await createModelPredictor({ model: o.model, variant: o.variant, threads, flip: o.flip === true, scales, faces: o.faces });
     close = predictor.close;
     const augmentation = [o.flip ? 'flip' : '', scales ? `scales ${scales.join(',')}` : ''].filter(Boolean).join(' and ');
-    io.stderr.write(`eval: ${predictor.model}${augmentation ? ` with ${augmentation} test-time augmentation` : ''} on ${dataset.root} (${dataset.layout}, ${dataset.samples.length} images), faces ${o.faces ?? DEFAULT_FACES}\n`);
+    io.stderr.write(
+      `eval: ${predictor.model}${augmentation ? ` with ${augmentation} test-time augmentation` : ''} on ${dataset.root} (${dataset.layout}, ${dataset.samples.length} images), faces ${o.faces ?? DEFAULT_FACES}\n`,
+    );
     samples = sources.modelSamples(dataset, predictor.predict);
   }
   if (limit !== undefined) samples = samples.slice(0, limit);
@@ -176,11 +188,14 @@ export function registerEvalCommand(program: Command, io: CommandIO = processIO(
     .command('eval')
     .description('score a model on a labelled dataset, or existing predictions against ground truth: pixel accuracy, mIoU, F1, boundary F1')
     .option('--model <model>', '[string] model to run on --data: hub id owner/name[@revision] or model folder (default: the embedded face-parsing-mini)')
-    .addOption(new Option('--variant <variant>', '[string] ONNX variant (default: the model\'s)').choices(['fp32', 'fp16', 'q8']))
-    .option('--threads <n>', '[number] inference threads (default: the runtime\'s)')
+    .addOption(new Option('--variant <variant>', "[string] ONNX variant (default: the model's)").choices(['fp32', 'fp16', 'q8']))
+    .option('--threads <n>', "[number] inference threads (default: the runtime's)")
     .option('--flip', 'also run each photo mirrored and average the logits (about 2x the time; default: false)')
     .addOption(new Option('--faces <mode>', `[string] ${facesOption.description} (default: ${DEFAULT_FACES})`).choices(FACES_MODES))
-    .option('--scales <list>', '[list] multi-scale test-time augmentation: also run each photo at these multiples of the model input size and average the logits, e.g. 0.75,1,1.25 (must include 1; default: 1)')
+    .option(
+      '--scales <list>',
+      '[list] multi-scale test-time augmentation: also run each photo at these multiples of the model input size and average the logits, e.g. 0.75,1,1.25 (must include 1; default: 1)',
+    )
     .option('--data <dir>', '[dir] labelled dataset: images/ + masks/, <split>/images/ + <split>/masks/, or the CelebAMask-HQ release')
     .option('--split <name>', '[string] dataset split (default: DIR itself if it has images/, else val/; CelebAMask-HQ: all)')
     .option('--limit <n>', '[number] score only the first N samples, by name (default: all)')
@@ -189,9 +204,10 @@ export function registerEvalCommand(program: Command, io: CommandIO = processIO(
     .option('--images <dir>', '[dir] photos with the same names, for the report gallery (with --pred)')
     .option('--labels <set>', '[string] ground-truth classes: celebamask, lapa, mediapipe, bisenet, a comma list or a file (default: celebamask)')
     .addOption(
-      new Option('--label-set <set>', '[string] score in this label set: the ground truth is in its ids, and the model\'s (or --pred\'s) classes are mapped into it (docs/label-sets.md)').choices([
-        ...LABEL_SET_NAMES,
-      ]),
+      new Option(
+        '--label-set <set>',
+        "[string] score in this label set: the ground truth is in its ids, and the model's (or --pred's) classes are mapped into it (docs/label-sets.md)",
+      ).choices([...LABEL_SET_NAMES]),
     )
     .option('--pred-labels <set>', '[string] class order of the --pred maps when it differs; matched by name (default: --labels)')
     .option('--ignore-index <id>', '[number] ground-truth id left unscored, e.g. 255 (default: none)')
@@ -203,12 +219,7 @@ export function registerEvalCommand(program: Command, io: CommandIO = processIO(
     .option('--report <dir>', '[dir] write confusion matrix, F1 chart, worst-image gallery (PNG) and index.html')
     .option('--worst <n>', '[number] images in the report gallery (default: 8)')
     .addOption(
-      new Option('--worst-by <score>', '[string] how the gallery ranks images (default: meanF1)').choices([
-        'meanF1',
-        'meanIoU',
-        'boundaryF1',
-        'pixelAccuracy',
-      ]),
+      new Option('--worst-by <score>', '[string] how the gallery ranks images (default: meanF1)').choices(['meanF1', 'meanIoU', 'boundaryF1', 'pixelAccuracy']),
     )
     .option('--skip-bad', 'go on past bad samples and list them (default: stop at the first)')
     .action(async (options: EvalCommandOptions) => runEval(options, io));

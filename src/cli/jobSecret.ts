@@ -14,6 +14,7 @@ export function readJobSecret(file: string | undefined, env: string | undefined)
   }
   if (secret === undefined) return undefined;
   secret = secret.trim();
-  if (secret.length < 16) throw new FaceParseError('INVALID_ARGUMENT', 'the job secret is shorter than 16 characters; use a long random one (e.g. openssl rand -hex 32)');
+  if (secret.length < 16)
+    throw new FaceParseError('INVALID_ARGUMENT', 'the job secret is shorter than 16 characters; use a long random one (e.g. openssl rand -hex 32)');
   return secret;
 }

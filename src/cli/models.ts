@@ -81,9 +81,7 @@ function renderList(list: ModelList): string {
     lines.push(`  ${model.id}  ${formatBytes(model.sizeOnDisk)} on disk`);
     for (const rev of model.revisions) {
       const refs = rev.refs.length > 0 ? rev.refs.join(', ') : '(no branch)';
-      lines.push(
-        `    ${refs} -> ${rev.commit.slice(0, 12)}  ${variantList(rev.variants)}${rev.complete ? '' : '  (incomplete: no config)'}`,
-      );
+      lines.push(`    ${refs} -> ${rev.commit.slice(0, 12)}  ${variantList(rev.variants)}${rev.complete ? '' : '  (incomplete: no config)'}`);
     }
   }
   return `${lines.join('\n')}\n`;
@@ -95,7 +93,11 @@ function renderInfo(info: ModelInfo): string {
   lines.push(`model: ${where}`);
   if (info.id) lines.push(`folder: ${info.dir}`);
   lines.push(`type: ${info.modelType ?? '?'}${info.architectures?.length ? ` (${info.architectures.join(', ')})` : ''}`);
-  lines.push(`labels (${info.numLabels}): ${Object.entries(info.id2label).map(([k, v]) => `${k} ${v}`).join(', ')}`);
+  lines.push(
+    `labels (${info.numLabels}): ${Object.entries(info.id2label)
+      .map(([k, v]) => `${k} ${v}`)
+      .join(', ')}`,
+  );
   if (info.hiddenSizes || info.depths) {
     lines.push(
       `encoder: hidden sizes ${info.hiddenSizes?.join(', ') ?? '?'}; depths ${info.depths?.join(', ') ?? '?'}` +
@@ -103,7 +105,12 @@ function renderInfo(info: ModelInfo): string {
     );
   }
   const p = info.preprocessor;
-  const size = p.size && typeof p.size === 'object' ? Object.entries(p.size as Record<string, unknown>).map(([k, v]) => `${k} ${String(v)}`).join(', ') : String(p.size ?? '?');
+  const size =
+    p.size && typeof p.size === 'object'
+      ? Object.entries(p.size as Record<string, unknown>)
+          .map(([k, v]) => `${k} ${String(v)}`)
+          .join(', ')
+      : String(p.size ?? '?');
   lines.push(
     `preprocessor: size ${size}; mean ${p.imageMean?.join(', ') ?? '?'}; std ${p.imageStd?.join(', ') ?? '?'}; ` +
       `resample ${p.resample ?? '?'}${p.resampleName ? ` (${p.resampleName})` : ''}` +
@@ -169,9 +176,7 @@ async function pull(id: string, variant: ModelVariant | 'all', flags: HubFlags, 
 /** Adds `models list|pull|info` to the program. */
 export function registerModelsCommand(program: Command, ioOverrides: Partial<CommandIO> = {}): void {
   const io: CommandIO = { ...processIO(), ...ioOverrides };
-  const models = program
-    .command('models')
-    .description('list, download and describe face-parsing models (local folders or Hugging Face hub ids)');
+  const models = program.command('models').description('list, download and describe face-parsing models (local folders or Hugging Face hub ids)');
 
   models
     .command('list')

@@ -51,7 +51,8 @@ export function parseOutputs(value: string): OutputKind[] {
 
 function positiveInt(value: string | undefined, flag: string): number | undefined {
   if (value === undefined) return undefined;
-  if (!/^\d+$/.test(value) || Number(value) < 1 || !Number.isSafeInteger(Number(value))) throw new FaceParseError('INVALID_ARGUMENT', `${flag} must be a whole number from 1 to ${Number.MAX_SAFE_INTEGER}, got "${value}"`);
+  if (!/^\d+$/.test(value) || Number(value) < 1 || !Number.isSafeInteger(Number(value)))
+    throw new FaceParseError('INVALID_ARGUMENT', `${flag} must be a whole number from 1 to ${Number.MAX_SAFE_INTEGER}, got "${value}"`);
   return Number(value);
 }
 
@@ -67,19 +68,33 @@ export function registerParseCommand(program: Command, io: CommandIO = processIO
     .description('label every pixel of face photos (skin, nose, eyes, brows, ears, lips, mouth, hair, hat, glasses, earrings, necklace, neck, cloth)')
     .argument('<inputs...>', 'image files, folders (searched recursively) or glob patterns')
     .option('-m, --model <id|path>', 'hub id owner/name[@revision] or model folder (default: the embedded face-parsing-mini)')
-    .addOption(new Option('--variant <variant>', 'weights: fp32 onnx/model.onnx, fp16 onnx/model_fp16.onnx, q8 onnx/model_quantized.onnx (default: fp32 for hub ids, else the first present)').choices(['fp32', 'fp16', 'q8']))
+    .addOption(
+      new Option(
+        '--variant <variant>',
+        'weights: fp32 onnx/model.onnx, fp16 onnx/model_fp16.onnx, q8 onnx/model_quantized.onnx (default: fp32 for hub ids, else the first present)',
+      ).choices(['fp32', 'fp16', 'q8']),
+    )
     .option('-o, --out <dir>', 'output folder', 'faceparse-output')
     .option('--outputs <list>', `comma-separated: ${OUTPUT_KINDS.join(',')}`, DEFAULT_OUTPUTS.join(','))
     .option('--alpha <0..1>', alphaOption.description, String(DEFAULT_ALPHA))
     .option('-t, --threads <n>', 'inference threads (default: one per core)')
-    .option('--sessions <n>', 'model sessions sharing the threads (default: one per core for several photos, where they kept the cores busier than one many-thread session; 1 for a single photo)')
+    .option(
+      '--sessions <n>',
+      'model sessions sharing the threads (default: one per core for several photos, where they kept the cores busier than one many-thread session; 1 for a single photo)',
+    )
     .addOption(new Option('--device <device>', 'where the model runs').choices(['cpu', 'cuda']).default('cpu'))
     .addOption(new Option('--faces <mode>', facesOption.description).choices(FACES_MODES).default(DEFAULT_FACES))
     .option('--flip', flipOption.description)
-    .option('--scales <list>', 'multi-scale test-time augmentation: also run each photo at these multiples of the model input size and average the logits, e.g. 0.75,1,1.25 (must include 1; about 3x the inference time for that list)')
+    .option(
+      '--scales <list>',
+      'multi-scale test-time augmentation: also run each photo at these multiples of the model input size and average the logits, e.g. 0.75,1,1.25 (must include 1; about 3x the inference time for that list)',
+    )
     .option('--no-spinning', "let onnxruntime's idle threads sleep between operators (faster when other processes share the cores)")
     .option('--max-pixels <n>', 'largest accepted image in pixels (decompression-bomb guard)', String(100_000_000))
-    .option('--max-model-pixels <n>', 'largest model input of one parse in pixels, every pass of --scales and --flip counted (default 2097152: 8 passes of a 512x512 model)')
+    .option(
+      '--max-model-pixels <n>',
+      'largest model input of one parse in pixels, every pass of --scales and --flip counted (default 2097152: 8 passes of a 512x512 model)',
+    )
     .option('--revision <rev>', 'hub revision when the id has no @revision (default: main)')
     .option('--cache-dir <dir>', 'hub cache (default: HF_HUB_CACHE, $HF_HOME/hub or ~/.cache/huggingface/hub)')
     .option('--endpoint <url>', 'hub endpoint (default: HF_ENDPOINT or https://huggingface.co)')
@@ -88,9 +103,9 @@ export function registerParseCommand(program: Command, io: CommandIO = processIO
     .option('--hub-timeout <seconds>', HUB_TIMEOUT_HELP)
     .option('-q, --quiet', 'print only errors and the summary');
   addRegionOptions(command).action(async (inputs: string[], flags: ParseFlags) => {
-      const failures = await runParse(inputs, flags, io);
-      if (failures > 0) process.exitCode = 1;
-    });
+    const failures = await runParse(inputs, flags, io);
+    if (failures > 0) process.exitCode = 1;
+  });
 }
 
 /**
@@ -119,7 +134,18 @@ export async function runParse(inputs: string[], flags: ParseFlags, io: CommandI
   // unwritable folder is one error line, not a failure after the model has loaded.
   const outDir = await prepareOutDir(flags.out);
   try {
-    return await parseInto(outDir.real, inputs, flags, io, { outputs, choices, alpha, say, threads, maxInputPixels, maxModelPixels, scales, requestedSessions, network });
+    return await parseInto(outDir.real, inputs, flags, io, {
+      outputs,
+      choices,
+      alpha,
+      say,
+      threads,
+      maxInputPixels,
+      maxModelPixels,
+      scales,
+      requestedSessions,
+      network,
+    });
   } finally {
     // A run that wrote nothing leaves no empty output folder (only folders it created, only while empty).
     await removeIfUnused(flags.out, outDir);
@@ -184,7 +210,10 @@ async function parseInto(outReal: string, inputs: string[], flags: ParseFlags, i
   const progress = createProgress(files.length, io, { quiet: flags.quiet });
   try {
     const keepLogits = outputs.includes('confidence');
-    for await (const item of parser.parseEach(files.map((f) => f.path), { keepLogits, flip: flags.flip === true, scales, faces: flags.faces, labelSet: choices.labelSet })) {
+    for await (const item of parser.parseEach(
+      files.map((f) => f.path),
+      { keepLogits, flip: flags.flip === true, scales, faces: flags.faces, labelSet: choices.labelSet },
+    )) {
       const file = files[item.index]!;
       if (item.error || !item.result) {
         failed++;
@@ -198,7 +227,12 @@ async function parseInto(outReal: string, inputs: string[], flags: ParseFlags, i
         const t = item.result.timings;
         const total = t.decode + (t.detect ?? 0) + t.preprocess + t.inference + t.postprocess + encodeMs;
         const r = item.result;
-        const how = r.parsedAs === 'photo' ? 'whole photo' : r.faces.length === 0 ? 'no face found: all background' : `${r.faces.length} face${r.faces.length === 1 ? '' : 's'}`;
+        const how =
+          r.parsedAs === 'photo'
+            ? 'whole photo'
+            : r.faces.length === 0
+              ? 'no face found: all background'
+              : `${r.faces.length} face${r.faces.length === 1 ? '' : 's'}`;
         progress.tick(file.path, `ok ${file.path} -> ${join(flags.out, file.stem)}.* (${how}, ${Math.round(total)} ms)`);
       } catch (error) {
         failed++;
@@ -215,7 +249,9 @@ async function parseInto(outReal: string, inputs: string[], flags: ParseFlags, i
   say(
     `parsed ${done} of ${files.length + problems.length} input${files.length + problems.length === 1 ? '' : 's'} with ${parser.model} (${parser.variant}) in ${seconds.toFixed(1)} s` +
       (failed ? `; ${failed} failed` : '') +
-      (notPhotos ? `; ${notPhotos} file${notPhotos === 1 ? '' : 's'} that ${notPhotos === 1 ? 'is' : 'are'} not ${notPhotos === 1 ? 'a photo' : 'photos'} skipped` : '') +
+      (notPhotos
+        ? `; ${notPhotos} file${notPhotos === 1 ? '' : 's'} that ${notPhotos === 1 ? 'is' : 'are'} not ${notPhotos === 1 ? 'a photo' : 'photos'} skipped`
+        : '') +
       (done > 0 ? ` -> ${flags.out}` : ''),
   );
   return failed;

@@ -16,7 +16,6 @@ import { createProgress, interactive } from './progress.js';
 import { addQueueOptions, seconds, wholeNumber, type QueueFlags } from './queueOptions.js';
 import { addRegionOptions, regionChoices, type RegionFlags } from './regionOptions.js';
 
-
 interface SubmitFlags extends QueueFlags, RegionFlags {
   out: string;
   outputs: string;
@@ -38,7 +37,11 @@ async function target(flags: QueueFlags, io: CommandIO) {
 }
 
 function countsLine(s: BatchStatus): string {
-  return `${s.total} job${s.total === 1 ? '' : 's'}: ${s.completed} completed, ${s.failed} failed, ${s.waiting} waiting, ${s.active} active` + (s.missing ? `, ${s.missing} missing` : '') + (s.skipped.length ? `; ${s.skipped.length} input${s.skipped.length === 1 ? '' : 's'} skipped at submit` : '');
+  return (
+    `${s.total} job${s.total === 1 ? '' : 's'}: ${s.completed} completed, ${s.failed} failed, ${s.waiting} waiting, ${s.active} active` +
+    (s.missing ? `, ${s.missing} missing` : '') +
+    (s.skipped.length ? `; ${s.skipped.length} input${s.skipped.length === 1 ? '' : 's'} skipped at submit` : '')
+  );
 }
 
 function statusText(s: BatchStatus): string {
@@ -57,29 +60,42 @@ function statusText(s: BatchStatus): string {
 }
 
 export function registerQueueCommand(program: Command, io: CommandIO = processIO()): void {
-  const queue = program.command('queue').description('batches on a Redis queue, parsed by `faceparse worker` processes on any machine that shares the filesystem');
+  const queue = program
+    .command('queue')
+    .description('batches on a Redis queue, parsed by `faceparse worker` processes on any machine that shares the filesystem');
 
-  addRegionOptions(addQueueOptions(
-    queue
-      .command('submit')
-      .description('one job per photo, as one batch; prints the batch id as the last line')
-      .argument('<inputs...>', 'image files, folders (searched recursively) or glob patterns; paths are made absolute, so workers must see them at the same paths')
-      .option('-o, --out <dir>', 'output folder, made absolute; workers write into it (same layout as faceparse parse)', 'faceparse-output')
-      .option('--outputs <list>', `comma-separated: ${OUTPUT_KINDS.join(',')}`, DEFAULT_OUTPUTS.join(','))
-      .option('--alpha <0..1>', alphaOption.description, String(DEFAULT_ALPHA))
-      .option('-m, --model <id|path>', 'hub id owner/name[@revision] or model folder (default: the embedded face-parsing-mini); workers must run it (or be started with --any-model)')
-      .addOption(new Option('--variant <variant>', 'weights variant (default: the model\'s default, as faceparse parse picks it)').choices(['fp32', 'fp16', 'q8']))
-      .addOption(new Option('--faces <mode>', `${facesOption.description} (default: ${DEFAULT_FACES})`).choices(FACES_MODES))
-      .option('--flip', 'flip test-time augmentation, as faceparse parse --flip')
-      .option('--scales <list>', 'multi-scale test-time augmentation, as faceparse parse --scales')
-      .option('--name <name>', 'a name for the batch, shown by status and list')
-      .option('--attempts <n>', 'tries per job for errors other than bad input (bad input fails at once)', '3')
-      .option('--backoff <ms>', 'wait before the first retry, doubling each time', '2000')
-      .option('--job-secret-file <file>', 'sign each job with the secret in this file (also FACEPARSE_JOB_SECRET), for workers that take signed jobs only'),
-  )).action(async (inputs: string[], flags: SubmitFlags) => {
+  addRegionOptions(
+    addQueueOptions(
+      queue
+        .command('submit')
+        .description('one job per photo, as one batch; prints the batch id as the last line')
+        .argument(
+          '<inputs...>',
+          'image files, folders (searched recursively) or glob patterns; paths are made absolute, so workers must see them at the same paths',
+        )
+        .option('-o, --out <dir>', 'output folder, made absolute; workers write into it (same layout as faceparse parse)', 'faceparse-output')
+        .option('--outputs <list>', `comma-separated: ${OUTPUT_KINDS.join(',')}`, DEFAULT_OUTPUTS.join(','))
+        .option('--alpha <0..1>', alphaOption.description, String(DEFAULT_ALPHA))
+        .option(
+          '-m, --model <id|path>',
+          'hub id owner/name[@revision] or model folder (default: the embedded face-parsing-mini); workers must run it (or be started with --any-model)',
+        )
+        .addOption(
+          new Option('--variant <variant>', "weights variant (default: the model's default, as faceparse parse picks it)").choices(['fp32', 'fp16', 'q8']),
+        )
+        .addOption(new Option('--faces <mode>', `${facesOption.description} (default: ${DEFAULT_FACES})`).choices(FACES_MODES))
+        .option('--flip', 'flip test-time augmentation, as faceparse parse --flip')
+        .option('--scales <list>', 'multi-scale test-time augmentation, as faceparse parse --scales')
+        .option('--name <name>', 'a name for the batch, shown by status and list')
+        .option('--attempts <n>', 'tries per job for errors other than bad input (bad input fails at once)', '3')
+        .option('--backoff <ms>', 'wait before the first retry, doubling each time', '2000')
+        .option('--job-secret-file <file>', 'sign each job with the secret in this file (also FACEPARSE_JOB_SECRET), for workers that take signed jobs only'),
+    ),
+  ).action(async (inputs: string[], flags: SubmitFlags) => {
     const { outputs, choices } = regionChoices(flags, parseOutputKinds(flags.outputs, '--outputs'));
     const alpha = Number(flags.alpha);
-    if (!Number.isFinite(alpha) || alpha < 0 || alpha > 1) throw new FaceParseError('INVALID_ARGUMENT', `--alpha must be a number from 0 to 1, got "${flags.alpha}"`);
+    if (!Number.isFinite(alpha) || alpha < 0 || alpha > 1)
+      throw new FaceParseError('INVALID_ARGUMENT', `--alpha must be a number from 0 to 1, got "${flags.alpha}"`);
     const scales = flags.scales === undefined ? undefined : parseScaleList(flags.scales, '--scales');
     const attempts = wholeNumber(flags.attempts, '--attempts')!;
     const backoffMs = wholeNumber(flags.backoff, '--backoff', 0)!;
@@ -93,36 +109,68 @@ export function registerQueueCommand(program: Command, io: CommandIO = processIO
     const model = modelRequest(flags.model, flags.variant);
     const t = await target(flags, io);
     const submitted = await withQueue(t, async (session) => {
-      const result = await submitBatch(session.queue, session.store, { inputs, out: flags.out, outputs, alpha, model, faces: flags.faces, flip: flags.flip === true, scales, ...choices, name: flags.name, attempts, backoffMs, jobSecret });
+      const result = await submitBatch(session.queue, session.store, {
+        inputs,
+        out: flags.out,
+        outputs,
+        alpha,
+        model,
+        faces: flags.faces,
+        flip: flags.flip === true,
+        scales,
+        ...choices,
+        name: flags.name,
+        attempts,
+        backoffMs,
+        jobSecret,
+      });
       for (const note of result.notes) io.stderr.write(`note: ${note}\n`);
       for (const s of result.skipped) io.stderr.write(`error: ${s.error}\n`);
-      io.stderr.write(`submitted ${result.total} job${result.total === 1 ? '' : 's'} to ${session.where}` + (result.skipped.length ? `; ${result.skipped.length} input${result.skipped.length === 1 ? '' : 's'} skipped` : '') + '\n');
+      io.stderr.write(
+        `submitted ${result.total} job${result.total === 1 ? '' : 's'} to ${session.where}` +
+          (result.skipped.length ? `; ${result.skipped.length} input${result.skipped.length === 1 ? '' : 's'} skipped` : '') +
+          '\n',
+      );
       return result;
     });
     io.stdout(`${submitted.batch}\n`);
   });
 
-  addQueueOptions(queue.command('status').description('counts of the batch (total, waiting, active, completed, failed) and its failures').argument('<batch>', 'batch id from submit').option('--json', 'JSON, with each completed job\'s summary (per-class pixels, timings)')).action(
-    async (batch: string, flags: QueueFlags & { json?: boolean }) => {
-      const [{ withQueue }, { batchStatus }, { checkBatchId }] = await Promise.all([import('../queue/session.js'), import('../queue/status.js'), import('../queue/names.js')]);
-      const status = await withQueue(await target(flags, io), async (session) => {
-        const record = await session.store.require(checkBatchId(batch), session.where);
-        return batchStatus(session.queue, session.store, record, { results: flags.json === true });
-      });
-      io.stdout(flags.json ? JSON.stringify(status, null, 2) + '\n' : statusText(status));
-    },
-  );
+  addQueueOptions(
+    queue
+      .command('status')
+      .description('counts of the batch (total, waiting, active, completed, failed) and its failures')
+      .argument('<batch>', 'batch id from submit')
+      .option('--json', "JSON, with each completed job's summary (per-class pixels, timings)"),
+  ).action(async (batch: string, flags: QueueFlags & { json?: boolean }) => {
+    const [{ withQueue }, { batchStatus }, { checkBatchId }] = await Promise.all([
+      import('../queue/session.js'),
+      import('../queue/status.js'),
+      import('../queue/names.js'),
+    ]);
+    const status = await withQueue(await target(flags, io), async (session) => {
+      const record = await session.store.require(checkBatchId(batch), session.where);
+      return batchStatus(session.queue, session.store, record, { results: flags.json === true });
+    });
+    io.stdout(flags.json ? JSON.stringify(status, null, 2) + '\n' : statusText(status));
+  });
 
   addQueueOptions(
     queue
       .command('wait')
-      .description('until every job of the batch is completed or failed; exit 0 when all completed, 1 when any failed (or an input was skipped, or --timeout passed)')
+      .description(
+        'until every job of the batch is completed or failed; exit 0 when all completed, 1 when any failed (or an input was skipped, or --timeout passed)',
+      )
       .argument('<batch>', 'batch id from submit')
       .option('--timeout <s>', 'give up after this many seconds')
       .option('-q, --quiet', 'print only failures and the summary'),
   ).action(async (batch: string, flags: QueueFlags & { timeout?: string; quiet?: boolean }) => {
     const timeoutS = seconds(flags.timeout, '--timeout');
-    const [{ withQueue }, { waitForBatch }, { checkBatchId }] = await Promise.all([import('../queue/session.js'), import('../queue/wait.js'), import('../queue/names.js')]);
+    const [{ withQueue }, { waitForBatch }, { checkBatchId }] = await Promise.all([
+      import('../queue/session.js'),
+      import('../queue/wait.js'),
+      import('../queue/names.js'),
+    ]);
     const result = await withQueue(
       await target(flags, io),
       async (session) => {
@@ -153,17 +201,30 @@ export function registerQueueCommand(program: Command, io: CommandIO = processIO
     if (result.timedOut || s.failed > 0 || s.missing > 0 || s.skipped.length > 0) process.exitCode = 1;
   });
 
-  addQueueOptions(queue.command('list').description('every batch with its counts, oldest first').option('--json', 'JSON')).action(async (flags: QueueFlags & { json?: boolean }) => {
-    const [{ withQueue }, { listBatches }] = await Promise.all([import('../queue/session.js'), import('../queue/maintenance.js')]);
-    const batches = await withQueue(await target(flags, io), (session) => listBatches(session));
-    if (flags.json) return io.stdout(JSON.stringify(batches, null, 2) + '\n');
-    if (batches.length === 0) io.stderr.write('no batches\n');
-    for (const s of batches) io.stdout(`${s.batch}  ${s.created}  ${s.name ? `${s.name}  ` : ''}${countsLine(s)}\n`);
-  });
+  addQueueOptions(queue.command('list').description('every batch with its counts, oldest first').option('--json', 'JSON')).action(
+    async (flags: QueueFlags & { json?: boolean }) => {
+      const [{ withQueue }, { listBatches }] = await Promise.all([import('../queue/session.js'), import('../queue/maintenance.js')]);
+      const batches = await withQueue(await target(flags, io), (session) => listBatches(session));
+      if (flags.json) return io.stdout(JSON.stringify(batches, null, 2) + '\n');
+      if (batches.length === 0) io.stderr.write('no batches\n');
+      for (const s of batches) io.stdout(`${s.batch}  ${s.created}  ${s.name ? `${s.name}  ` : ''}${countsLine(s)}\n`);
+    },
+  );
 
-  addQueueOptions(queue.command('retry').description('put the failed jobs of a batch back in the queue, with their attempts renewed').argument('<batch>', 'batch id from submit')).action(async (batch: string, flags: QueueFlags) => {
-    const [{ withQueue }, { retryFailed }, { checkBatchId }] = await Promise.all([import('../queue/session.js'), import('../queue/maintenance.js'), import('../queue/names.js')]);
-    const retried = await withQueue(await target(flags, io), async (session) => retryFailed(session, await session.store.require(checkBatchId(batch), session.where)));
+  addQueueOptions(
+    queue
+      .command('retry')
+      .description('put the failed jobs of a batch back in the queue, with their attempts renewed')
+      .argument('<batch>', 'batch id from submit'),
+  ).action(async (batch: string, flags: QueueFlags) => {
+    const [{ withQueue }, { retryFailed }, { checkBatchId }] = await Promise.all([
+      import('../queue/session.js'),
+      import('../queue/maintenance.js'),
+      import('../queue/names.js'),
+    ]);
+    const retried = await withQueue(await target(flags, io), async (session) =>
+      retryFailed(session, await session.store.require(checkBatchId(batch), session.where)),
+    );
     io.stdout(`retried ${retried} failed job${retried === 1 ? '' : 's'} of batch ${batch}\n`);
   });
 
@@ -174,9 +235,15 @@ export function registerQueueCommand(program: Command, io: CommandIO = processIO
       .argument('[batches...]', 'batch ids (default: every batch with no job waiting or active)')
       .option('--force', 'also remove named batches that still have jobs to do (those jobs are dropped)'),
   ).action(async (batches: string[], flags: QueueFlags & { force?: boolean }) => {
-    const [{ withQueue }, { cleanBatch, listBatches }, { checkBatchId }] = await Promise.all([import('../queue/session.js'), import('../queue/maintenance.js'), import('../queue/names.js')]);
+    const [{ withQueue }, { cleanBatch, listBatches }, { checkBatchId }] = await Promise.all([
+      import('../queue/session.js'),
+      import('../queue/maintenance.js'),
+      import('../queue/names.js'),
+    ]);
     await withQueue(await target(flags, io), async (session) => {
-      const ids = batches.length ? batches.map(checkBatchId) : (await listBatches(session)).filter((s) => s.waiting === 0 && s.active === 0).map((s) => s.batch);
+      const ids = batches.length
+        ? batches.map(checkBatchId)
+        : (await listBatches(session)).filter((s) => s.waiting === 0 && s.active === 0).map((s) => s.batch);
       for (const id of ids) {
         const { removed } = await cleanBatch(session, await session.store.require(id, session.where), { force: flags.force });
         io.stdout(`removed batch ${id} (${removed} job${removed === 1 ? '' : 's'})\n`);

@@ -9,20 +9,25 @@ export interface QueueFlags {
 
 export function addQueueOptions(command: Command): Command {
   return command
-    .option('--redis <url>', 'Redis URL: redis://[user:password@]host:port[/db], rediss:// for TLS (default: FACEPARSE_REDIS_URL; password also from FACEPARSE_REDIS_PASSWORD, TLS CA file from FACEPARSE_REDIS_CA)')
+    .option(
+      '--redis <url>',
+      'Redis URL: redis://[user:password@]host:port[/db], rediss:// for TLS (default: FACEPARSE_REDIS_URL; password also from FACEPARSE_REDIS_PASSWORD, TLS CA file from FACEPARSE_REDIS_CA)',
+    )
     .option('--prefix <name>', 'key prefix in Redis, to share one Redis among separate queues (default: FACEPARSE_REDIS_PREFIX or faceparse)');
 }
 
 export function wholeNumber(value: string | undefined, flag: string, min = 1): number | undefined {
   if (value === undefined) return undefined;
-  if (!/^\d+$/.test(value) || Number(value) < min || !Number.isSafeInteger(Number(value))) throw new FaceParseError('INVALID_ARGUMENT', `${flag} must be a whole number from ${min} to ${Number.MAX_SAFE_INTEGER}, got "${value}"`);
+  if (!/^\d+$/.test(value) || Number(value) < min || !Number.isSafeInteger(Number(value)))
+    throw new FaceParseError('INVALID_ARGUMENT', `${flag} must be a whole number from ${min} to ${Number.MAX_SAFE_INTEGER}, got "${value}"`);
   return Number(value);
 }
 
 export function seconds(value: string | undefined, flag: string): number | undefined {
   if (value === undefined) return undefined;
   const n = Number(value);
-  if (value.trim() === '' || !Number.isFinite(n) || n <= 0) throw new FaceParseError('INVALID_ARGUMENT', `${flag} must be a number of seconds > 0, got "${value}"`);
+  if (value.trim() === '' || !Number.isFinite(n) || n <= 0)
+    throw new FaceParseError('INVALID_ARGUMENT', `${flag} must be a number of seconds > 0, got "${value}"`);
   return n;
 }
 

@@ -41,7 +41,8 @@ interface ServeFlags {
 
 function wholeNumber(value: string | undefined, flag: string, min: number): number | undefined {
   if (value === undefined) return undefined;
-  if (!/^\d+$/.test(value) || Number(value) < min || !Number.isSafeInteger(Number(value))) throw new FaceParseError('INVALID_ARGUMENT', `${flag} must be a whole number from ${min} to ${Number.MAX_SAFE_INTEGER}, got "${value}"`);
+  if (!/^\d+$/.test(value) || Number(value) < min || !Number.isSafeInteger(Number(value)))
+    throw new FaceParseError('INVALID_ARGUMENT', `${flag} must be a whole number from ${min} to ${Number.MAX_SAFE_INTEGER}, got "${value}"`);
   return Number(value);
 }
 
@@ -60,24 +61,40 @@ export function registerServeCommand(program: Command, io: CommandIO = processIO
     .option('--host <host>', 'interface to listen on (0.0.0.0 for all)', '127.0.0.1')
     .option('-p, --port <port>', 'port (0 picks a free one; the URL is printed)', '8080')
     .option('-m, --model <id|path>', 'hub id owner/name[@revision] or model folder (default: the embedded face-parsing-mini)')
-    .addOption(new Option('--variant <variant>', 'weights: fp32, fp16 or q8 (default: fp32 for hub ids, else the first present)').choices(['fp32', 'fp16', 'q8']))
+    .addOption(
+      new Option('--variant <variant>', 'weights: fp32, fp16 or q8 (default: fp32 for hub ids, else the first present)').choices(['fp32', 'fp16', 'q8']),
+    )
     .option('-t, --threads <n>', 'inference threads (default: one per core)')
     .addOption(new Option('--device <device>', 'where the model runs').choices(['cpu', 'cuda']).default('cpu'))
     .option('--no-spinning', "let onnxruntime's idle threads sleep between operators (better when other processes share the cores)")
     .option('--max-body-mb <n>', 'largest request body in MB (413 beyond)', '20')
     .option('--max-pixels <n>', 'largest image in pixels, the decompression-bomb guard (413 beyond)', '40000000')
     .option('--concurrency <n>', 'parses at once (default: one per core)')
-    .option('--max-model-pixels <n>', 'largest model input of one parse in pixels, every pass of scales and flip counted (default 2097152: 8 passes of a 512x512 model)')
-    .option('--max-pixels-in-flight <n>', 'pixels the parses running at once may hold together: bounds memory whatever the core count (one photo alone always runs)', '40000000')
+    .option(
+      '--max-model-pixels <n>',
+      'largest model input of one parse in pixels, every pass of scales and flip counted (default 2097152: 8 passes of a 512x512 model)',
+    )
+    .option(
+      '--max-pixels-in-flight <n>',
+      'pixels the parses running at once may hold together: bounds memory whatever the core count (one photo alone always runs)',
+      '40000000',
+    )
     .option('--sessions <n>', 'model sessions sharing the threads (default 1; several 1-thread sessions can raise throughput under load, see bench/serve.ts)')
     .option('--queue <n>', 'requests that may wait for a parse; beyond, 503 with Retry-After (default: 2 x concurrency)')
     .option('--timeout <seconds>', 'deadline of a request, upload and queue wait included (504 beyond)', '30')
     .option('--grace <seconds>', 'on SIGTERM/SIGINT, how long requests in flight may take to finish (default: the --timeout, which bounds every request)')
-    .option('--api-key <key>', 'require Authorization: Bearer <key> (or X-API-Key: <key>) on /v1/*, /metrics and every route but probes, docs and the web app (repeat for several keys; also FACEPARSE_API_KEYS, comma-separated)', collect, [])
+    .option(
+      '--api-key <key>',
+      'require Authorization: Bearer <key> (or X-API-Key: <key>) on /v1/*, /metrics and every route but probes, docs and the web app (repeat for several keys; also FACEPARSE_API_KEYS, comma-separated)',
+      collect,
+      [],
+    )
     .option('--api-key-file <file>', 'file of API keys, one per line (# comments)')
     .option('--cors <origins>', 'allow these browser origins (comma list, or * for any); default: CORS off')
     .option('--app-dir <dir>', 'static web app served at / (default: the package dist/app)')
-    .addOption(new Option('--log-level <level>', 'JSON log level (stderr)').choices(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'))
+    .addOption(
+      new Option('--log-level <level>', 'JSON log level (stderr)').choices(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+    )
     .option('--revision <rev>', 'hub revision when the id has no @revision (default: main)')
     .option('--cache-dir <dir>', 'hub cache (default: HF_HUB_CACHE, $HF_HOME/hub or ~/.cache/huggingface/hub)')
     .option('--endpoint <url>', 'hub endpoint (default: HF_ENDPOINT or https://huggingface.co)')
@@ -95,9 +112,23 @@ export async function runServe(flags: ServeFlags, io: CommandIO = processIO()): 
   // Loaded here, not at the top: `faceparse --help` and the other commands never load the server or the model.
   const { createServer } = await import('../server/app.js');
   const { readApiKeyFile } = await import('../server/options.js');
-  const apiKeys = [...flags.apiKey, ...(process.env.FACEPARSE_API_KEYS ?? '').split(',').map((k) => k.trim()).filter(Boolean)];
+  const apiKeys = [
+    ...flags.apiKey,
+    ...(process.env.FACEPARSE_API_KEYS ?? '')
+      .split(',')
+      .map((k) => k.trim())
+      .filter(Boolean),
+  ];
   if (flags.apiKeyFile) apiKeys.push(...readApiKeyFile(flags.apiKeyFile));
-  const cors = flags.cors === undefined ? undefined : flags.cors.trim() === '*' ? ('*' as const) : flags.cors.split(',').map((o) => o.trim()).filter(Boolean);
+  const cors =
+    flags.cors === undefined
+      ? undefined
+      : flags.cors.trim() === '*'
+        ? ('*' as const)
+        : flags.cors
+            .split(',')
+            .map((o) => o.trim())
+            .filter(Boolean);
   const server = await createServer({
     parser: {
       model: flags.model,
@@ -152,7 +183,10 @@ export async function runServe(flags: ServeFlags, io: CommandIO = processIO()): 
   } catch (error) {
     await server.close({ graceMs: 0 });
     const code = (error as NodeJS.ErrnoException).code;
-    throw new FaceParseError('INVALID_ARGUMENT', `cannot listen on ${flags.host}:${port}: ${code === 'EADDRINUSE' ? 'the port is in use; pick another with --port (0 = any free one)' : (error as Error).message}`);
+    throw new FaceParseError(
+      'INVALID_ARGUMENT',
+      `cannot listen on ${flags.host}:${port}: ${code === 'EADDRINUSE' ? 'the port is in use; pick another with --port (0 = any free one)' : (error as Error).message}`,
+    );
   }
   // The URL ends its own line, for scripts that read it; the rest goes on the next.
   io.stdout(`faceparse serve listening on ${url}\n`);

@@ -35,16 +35,25 @@ export function registerWorkerCommand(program: Command): void {
   addQueueOptions(
     program
       .command('worker')
-      .description('parse the photos of queued batches (faceparse queue submit) until SIGTERM/SIGINT; run as many as you like, on any machine that sees the same files')
+      .description(
+        'parse the photos of queued batches (faceparse queue submit) until SIGTERM/SIGINT; run as many as you like, on any machine that sees the same files',
+      )
       .option('-c, --concurrency <n>', 'jobs at once in this process (each with its own model session, up to the thread count)', '1')
-      .option('-m, --model <id|path>', 'the model to load and keep (default: the embedded face-parsing-mini); jobs for another model are handed back', undefined)
-      .addOption(new Option('--variant <variant>', 'weights variant (default: the model\'s default)').choices(['fp32', 'fp16', 'q8']))
-      .option('--any-model', 'load the model a job asks for when it is not this worker\'s own (keeps one extra model loaded)')
+      .option(
+        '-m, --model <id|path>',
+        'the model to load and keep (default: the embedded face-parsing-mini); jobs for another model are handed back',
+        undefined,
+      )
+      .addOption(new Option('--variant <variant>', "weights variant (default: the model's default)").choices(['fp32', 'fp16', 'q8']))
+      .option('--any-model', "load the model a job asks for when it is not this worker's own (keeps one extra model loaded)")
       .option('-t, --threads <n>', 'inference threads (default: one per core; with several workers on one machine give each a share)')
       .addOption(new Option('--device <device>', 'where the model runs').choices(['cpu', 'cuda']).default('cpu'))
       .option('--no-spinning', "let onnxruntime's idle threads sleep between operators (faster when other processes share the cores)")
       .option('--max-pixels <n>', 'largest accepted image in pixels (decompression-bomb guard)', String(100_000_000))
-      .option('--max-model-pixels <n>', 'largest model input of one parse in pixels, every pass of --scales and --flip counted (default 2097152: 8 passes of a 512x512 model)')
+      .option(
+        '--max-model-pixels <n>',
+        'largest model input of one parse in pixels, every pass of --scales and --flip counted (default 2097152: 8 passes of a 512x512 model)',
+      )
       .option('--cache-dir <dir>', 'hub cache (default: HF_HUB_CACHE, $HF_HOME/hub or ~/.cache/huggingface/hub)')
       .option('--endpoint <url>', 'hub endpoint (default: HF_ENDPOINT or https://huggingface.co)')
       .option('--token <token>', 'hub token (default: HF_TOKEN)')
@@ -52,8 +61,16 @@ export function registerWorkerCommand(program: Command): void {
       .option('--lock-duration <ms>', 'a job whose worker stops renewing its lock this long is stalled and returned to the queue (default 15000)')
       .option('--stalled-interval <ms>', 'how often to look for stalled jobs (default 5000)')
       .option('--max-stalled <n>', 'times a job may be returned after stalling before it fails', '2')
-      .option('--allow-root <dir>', 'a folder jobs may read photos from and write outputs to (repeat for several; also FACEPARSE_ALLOW_ROOTS, colon-separated); jobs outside are failed. Without any, jobs may read and write any file this user can', collect, [])
-      .option('--job-secret-file <file>', 'take only jobs signed with the secret in this file (as queue submit --job-secret-file signs them; also FACEPARSE_JOB_SECRET)'),
+      .option(
+        '--allow-root <dir>',
+        'a folder jobs may read photos from and write outputs to (repeat for several; also FACEPARSE_ALLOW_ROOTS, colon-separated); jobs outside are failed. Without any, jobs may read and write any file this user can',
+        collect,
+        [],
+      )
+      .option(
+        '--job-secret-file <file>',
+        'take only jobs signed with the secret in this file (as queue submit --job-secret-file signs them; also FACEPARSE_JOB_SECRET)',
+      ),
   ).action(async (flags: WorkerFlags) => {
     const log = logLine(process.stderr);
     // Signals are caught from the start. While the model loads, a signal is noted and honoured once it

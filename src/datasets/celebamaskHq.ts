@@ -18,8 +18,24 @@ import type { Dataset, DatasetSample } from './types.js';
 
 /** Part names in merge order: a later part overwrites an earlier one where both are set. */
 export const CELEBAMASK_HQ_PARTS = [
-  'skin', 'nose', 'eye_g', 'l_eye', 'r_eye', 'l_brow', 'r_brow', 'l_ear', 'r_ear',
-  'mouth', 'u_lip', 'l_lip', 'hair', 'hat', 'ear_r', 'neck_l', 'neck', 'cloth',
+  'skin',
+  'nose',
+  'eye_g',
+  'l_eye',
+  'r_eye',
+  'l_brow',
+  'r_brow',
+  'l_ear',
+  'r_ear',
+  'mouth',
+  'u_lip',
+  'l_lip',
+  'hair',
+  'hat',
+  'ear_r',
+  'neck_l',
+  'neck',
+  'cloth',
 ] as const;
 
 export const CELEBAMASK_HQ_IMAGES = 'CelebA-HQ-img';

@@ -43,10 +43,7 @@ export async function listByStem(dir: string, accept: (name: string) => boolean,
     else byStem.set(stem, join(dir, entry.name));
   }
   if (duplicates.length > 0) {
-    throw new FaceParseError(
-      'DATASET_INVALID',
-      `${dir}: several ${what} files share a name: ${listSome(duplicates)}. Keep one file per name.`,
-    );
+    throw new FaceParseError('DATASET_INVALID', `${dir}: several ${what} files share a name: ${listSome(duplicates)}. Keep one file per name.`);
   }
   return new Map([...byStem].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
 }

@@ -40,7 +40,11 @@ function checkLabelSet(labels: string[], source: string): string[] {
 export async function resolveLabelSet(spec: string): Promise<string[]> {
   const preset = LABEL_SET_PRESETS[spec.toLowerCase()];
   if (preset) return [...preset];
-  if (spec.includes(',')) return checkLabelSet(spec.split(',').map((s) => s.trim()), `label list "${spec}"`);
+  if (spec.includes(','))
+    return checkLabelSet(
+      spec.split(',').map((s) => s.trim()),
+      `label list "${spec}"`,
+    );
   let text: string;
   try {
     text = await readFile(spec, 'utf8');
@@ -65,12 +69,18 @@ export async function resolveLabelSet(spec: string): Promise<string[]> {
       if (entries.some(([id], i) => id !== i)) {
         throw new FaceParseError('INVALID_ARGUMENT', `${spec}: id2label ids must be 0..n-1 without gaps.`);
       }
-      return checkLabelSet(entries.map(([, name]) => name), spec);
+      return checkLabelSet(
+        entries.map(([, name]) => name),
+        spec,
+      );
     }
     throw new FaceParseError('INVALID_ARGUMENT', `${spec}: expected an array of class names or an object with id2label.`);
   }
   return checkLabelSet(
-    text.split(/\r?\n/).map((s) => s.trim()).filter((s) => s !== ''),
+    text
+      .split(/\r?\n/)
+      .map((s) => s.trim())
+      .filter((s) => s !== ''),
     spec,
   );
 }

@@ -38,10 +38,7 @@ export async function openDataset(dir: string, options: OpenDatasetOptions = {})
   }
   if (split !== undefined) {
     if (await isPaired(join(dir, split))) return openPairedFolders(join(dir, split), { labels });
-    throw new FaceParseError(
-      'DATASET_INVALID',
-      `${join(dir, split)}: expected images/ and masks/ folders for split "${split}". Check the split name.`,
-    );
+    throw new FaceParseError('DATASET_INVALID', `${join(dir, split)}: expected images/ and masks/ folders for split "${split}". Check the split name.`);
   }
   if (await isPaired(dir)) return openPairedFolders(dir, { labels });
   if (await isPaired(join(dir, 'val'))) return openPairedFolders(join(dir, 'val'), { labels });

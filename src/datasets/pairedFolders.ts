@@ -38,11 +38,9 @@ export async function imageSize(path: string): Promise<{ width: number; height: 
     if (!upright.width || !upright.height) throw new Error('no size in header');
     return { width: upright.width, height: upright.height };
   } catch (error) {
-    throw new FaceParseError(
-      'DATASET_INVALID',
-      `${path}: cannot be read as an image (${(error as Error).message}). Replace or remove the file and its mask.`,
-      { cause: error },
-    );
+    throw new FaceParseError('DATASET_INVALID', `${path}: cannot be read as an image (${(error as Error).message}). Replace or remove the file and its mask.`, {
+      cause: error,
+    });
   }
 }
 

@@ -20,11 +20,7 @@ export interface PredictionFoldersOptions {
   imagesDir?: string;
 }
 
-export async function openPredictionFolders(
-  predictionDir: string,
-  targetDir: string,
-  options: PredictionFoldersOptions = {},
-): Promise<PredictionPair[]> {
+export async function openPredictionFolders(predictionDir: string, targetDir: string, options: PredictionFoldersOptions = {}): Promise<PredictionPair[]> {
   const predictions = await listByStem(predictionDir, isLabelMapFile, 'prediction');
   const targets = await listByStem(targetDir, isLabelMapFile, 'ground-truth');
   const pairs = pairByStem(predictions, targets, `predictions in ${predictionDir}`, `ground truths in ${targetDir}`);

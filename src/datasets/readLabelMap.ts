@@ -12,8 +12,7 @@ import { readRegularFile } from '../platform/node/regularFile.js';
 import { decodeLabelPng } from '../platform/node/render.js';
 import { pngHeader } from '../image/labelPng.js';
 
-const HOW_TO_SAVE =
-  'Save label maps as 8-bit palette or greyscale PNGs whose pixel values are the class ids (e.g. PIL Image.fromarray(ids.astype(np.uint8))).';
+const HOW_TO_SAVE = 'Save label maps as 8-bit palette or greyscale PNGs whose pixel values are the class ids (e.g. PIL Image.fromarray(ids.astype(np.uint8))).';
 
 /** Single-channel values from RGB(A) pixels whose channels are all equal (greyscale saved as colour). */
 function greyFromColour(data: ArrayLike<number>, channels: number, width: number, height: number, source: string): Uint8Array {

@@ -19,7 +19,9 @@ export interface ModelPredictor {
  * Loads the model once; `predict` parses one photo (the logits are not kept: scoring needs only the
  * ids), mirrored too with `flip`, at several input sizes with `scales`, whole or face by face with `faces`.
  */
-export async function createModelPredictor(options: Pick<FaceParserOptions, 'model' | 'variant' | 'threads'> & Pick<ParseOptions, 'flip' | 'scales' | 'faces'>): Promise<ModelPredictor> {
+export async function createModelPredictor(
+  options: Pick<FaceParserOptions, 'model' | 'variant' | 'threads'> & Pick<ParseOptions, 'flip' | 'scales' | 'faces'>,
+): Promise<ModelPredictor> {
   const { flip, scales, faces, ...parserOptions } = options;
   const parser = await FaceParser.create(parserOptions);
   return {

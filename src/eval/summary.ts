@@ -1,24 +1,10 @@
 /** Turns a confusion matrix and a boundary F1 result into the summary and per-class rows of a report. */
 import type { BoundaryF1Result } from '../metrics/boundaryF1.js';
 import type { ConfusionMatrix } from '../metrics/confusionMatrix.js';
-import {
-  classTotals,
-  meanClassAccuracy,
-  meanF1,
-  meanIoU,
-  perClassAccuracy,
-  perClassF1,
-  perClassIoU,
-  pixelAccuracy,
-} from '../metrics/scores.js';
+import { classTotals, meanClassAccuracy, meanF1, meanIoU, perClassAccuracy, perClassF1, perClassIoU, pixelAccuracy } from '../metrics/scores.js';
 import type { ViewReport } from './types.js';
 
-export function summarizeView(
-  labels: readonly string[],
-  backgroundIndex: number,
-  confusion: ConfusionMatrix,
-  boundary: BoundaryF1Result,
-): ViewReport {
+export function summarizeView(labels: readonly string[], backgroundIndex: number, confusion: ConfusionMatrix, boundary: BoundaryF1Result): ViewReport {
   const totals = classTotals(confusion);
   const iou = perClassIoU(confusion);
   const f1 = perClassF1(confusion);

@@ -9,39 +9,39 @@
  */
 export const CELEBA_HQ_TEMPLATE = [
   {
-    "name": "eye_image_left",
-    "x": 0.36864,
-    "y": 0.48112,
-    "spread": 0.02002
+    name: 'eye_image_left',
+    x: 0.36864,
+    y: 0.48112,
+    spread: 0.02002,
   },
   {
-    "name": "eye_image_right",
-    "x": 0.62307,
-    "y": 0.47752,
-    "spread": 0.02169
+    name: 'eye_image_right',
+    x: 0.62307,
+    y: 0.47752,
+    spread: 0.02169,
   },
   {
-    "name": "nose",
-    "x": 0.48799,
-    "y": 0.64829,
-    "spread": 0.04047
+    name: 'nose',
+    x: 0.48799,
+    y: 0.64829,
+    spread: 0.04047,
   },
   {
-    "name": "mouth",
-    "x": 0.49402,
-    "y": 0.76425,
-    "spread": 0.02847
+    name: 'mouth',
+    x: 0.49402,
+    y: 0.76425,
+    spread: 0.02847,
   },
   {
-    "name": "ear_image_left",
-    "x": 0.25683,
-    "y": 0.50797,
-    "spread": 0.05574
+    name: 'ear_image_left',
+    x: 0.25683,
+    y: 0.50797,
+    spread: 0.05574,
   },
   {
-    "name": "ear_image_right",
-    "x": 0.76633,
-    "y": 0.50772,
-    "spread": 0.06049
-  }
+    name: 'ear_image_right',
+    x: 0.76633,
+    y: 0.50772,
+    spread: 0.06049,
+  },
 ] as const;

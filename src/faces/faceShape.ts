@@ -22,7 +22,7 @@ export interface FaceShape {
 }
 
 export function faceShape(face: DetectedFace): FaceShape {
-  const [eyeL, eyeR, nose, mouth, earL, earR] = face.keypoints as [typeof face.keypoints[0], ...typeof face.keypoints];
+  const [eyeL, eyeR, nose, mouth, earL, earR] = face.keypoints as [(typeof face.keypoints)[0], ...typeof face.keypoints];
   const w = Math.max(face.box.width, 1e-9);
   const ex = (eyeL.x + eyeR!.x) / 2;
   const ey = (eyeL.y + eyeR!.y) / 2;

@@ -89,7 +89,14 @@ export interface FacesDecision {
  * Applies the mode to the detector's candidates (found with minScore FACE_CROP_MIN_SCORE or
  * lower, best first). `inputSize` is the model input the crops are aligned to.
  */
-export function decideFaces(mode: Exclude<FacesMode, 'off'>, candidates: readonly DetectedFace[], minScore: number, width: number, height: number, inputSize: { width: number; height: number }): FacesDecision {
+export function decideFaces(
+  mode: Exclude<FacesMode, 'off'>,
+  candidates: readonly DetectedFace[],
+  minScore: number,
+  width: number,
+  height: number,
+  inputSize: { width: number; height: number },
+): FacesDecision {
   // A detection whose keypoints cannot be aligned (not finite, or all in one point) is no face.
   const usable = candidates.filter(alignable);
   const faces = usable.filter((f) => f.score >= minScore);
@@ -103,7 +110,10 @@ export function decideFaces(mode: Exclude<FacesMode, 'off'>, candidates: readonl
 /** Throws INVALID_ARGUMENT unless `mode` is undefined or one of FACES_MODES. */
 export function checkFacesMode(mode: unknown): void {
   if (mode === undefined || (FACES_MODES as readonly unknown[]).includes(mode)) return;
-  throw new FaceParseError('INVALID_ARGUMENT', `faces ${JSON.stringify(mode)} is not one of ${FACES_MODES.join(', ')}; use one of them (default ${DEFAULT_FACES})`);
+  throw new FaceParseError(
+    'INVALID_ARGUMENT',
+    `faces ${JSON.stringify(mode)} is not one of ${FACES_MODES.join(', ')}; use one of them (default ${DEFAULT_FACES})`,
+  );
 }
 
 /** True when the face's keypoints give an alignment: finite and not all at one point. */

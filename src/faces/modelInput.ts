@@ -8,7 +8,13 @@ import type { FaceAlignment } from './align.js';
 import { warpAffine, type WarpOptions } from './warp.js';
 
 /** Writes 3 x height x width values into `out` (a view into a batch tensor) or a new array. */
-export function warpToModelInput(image: RgbImage, alignment: FaceAlignment, tables: readonly Float32Array[], out?: Float32Array, options: WarpOptions = {}): Float32Array {
+export function warpToModelInput(
+  image: RgbImage,
+  alignment: FaceAlignment,
+  tables: readonly Float32Array[],
+  out?: Float32Array,
+  options: WarpOptions = {},
+): Float32Array {
   const { width, height } = alignment;
   const pixels = warpAffine(image, alignment.cropToPhoto, width, height, { outside: 'edge', ...options });
   const plane = width * height;
@@ -24,5 +30,9 @@ export function warpToModelInput(image: RgbImage, alignment: FaceAlignment, tabl
 
 /** The aligned crop as RGB pixels (for the `faces` output: `<stem>.face0.png`). */
 export function warpFaceCrop(image: RgbImage, alignment: FaceAlignment, options: WarpOptions = {}): RgbImage {
-  return { data: warpAffine(image, alignment.cropToPhoto, alignment.width, alignment.height, { outside: 'edge', ...options }), width: alignment.width, height: alignment.height };
+  return {
+    data: warpAffine(image, alignment.cropToPhoto, alignment.width, alignment.height, { outside: 'edge', ...options }),
+    width: alignment.width,
+    height: alignment.height,
+  };
 }

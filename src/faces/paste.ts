@@ -44,7 +44,12 @@ function footprint(alignment: FaceAlignment, width: number, height: number) {
   const { cropToPhoto: m, width: cw, height: ch } = alignment;
   const xs: number[] = [];
   const ys: number[] = [];
-  for (const [u, v] of [[0, 0], [cw, 0], [0, ch], [cw, ch]] as const) {
+  for (const [u, v] of [
+    [0, 0],
+    [cw, 0],
+    [0, ch],
+    [cw, ch],
+  ] as const) {
     const p = applyAffine(m, { x: u, y: v });
     xs.push(p.x);
     ys.push(p.y);
@@ -166,7 +171,15 @@ function rowSpan(m: FaceLogits['alignment']['photoToCrop'], cw: number, ch: numb
  * One face on the pixels it owns (all of its crop when `owner` is undefined, else where
  * owner[pixel] is index + 1): arg-max only, whole cells at once where their corners agree.
  */
-function pasteAlone(face: FaceLogits, index: number, width: number, height: number, owner: Uint8Array | undefined, categoryMask: Uint8Array, instanceMask: Uint8Array): void {
+function pasteAlone(
+  face: FaceLogits,
+  index: number,
+  width: number,
+  height: number,
+  owner: Uint8Array | undefined,
+  categoryMask: Uint8Array,
+  instanceMask: Uint8Array,
+): void {
   const { data, classes, height: lh, width: lw, alignment } = face;
   const { photoToCrop: m, width: cw, height: ch } = alignment;
   const { x0, x1, y0, y1 } = footprint(alignment, width, height);

@@ -64,7 +64,13 @@ async function lookAt(image: RgbImage, faces: readonly DetectedFace[], runner: T
  * The faces confirmed by a second look, each with the second look's box and keypoints (seen at a
  * better zoom) and the better of the two scores; the others are dropped. Order is kept.
  */
-export async function confirmFaces(image: RgbImage, faces: readonly DetectedFace[], runner: TensorRunner, minScore: number, iouThreshold: number): Promise<DetectedFace[]> {
+export async function confirmFaces(
+  image: RgbImage,
+  faces: readonly DetectedFace[],
+  runner: TensorRunner,
+  minScore: number,
+  iouThreshold: number,
+): Promise<DetectedFace[]> {
   const confirmed: DetectedFace[] = [];
   for (let start = 0; start < faces.length; start += CELLS * CELLS) {
     const group = faces.slice(start, start + CELLS * CELLS);

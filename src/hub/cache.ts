@@ -70,9 +70,7 @@ export async function readRef(repo: string, revision: string): Promise<string | 
   validateRevision(revision);
   try {
     const commit = (await readFile(fileIn(join(repo, 'refs'), revision), 'utf8')).trim();
-    return commit !== '' && !commit.includes('/') && !commit.includes('\\') && commit !== '..' && commit !== '.'
-      ? commit
-      : undefined;
+    return commit !== '' && !commit.includes('/') && !commit.includes('\\') && commit !== '..' && commit !== '.' ? commit : undefined;
   } catch {
     return undefined;
   }
@@ -207,7 +205,10 @@ export async function scanCache(cacheDir: string, idFromFolder: (folder: string)
       snapshots.push({
         commit,
         dir: snapDir,
-        refs: refs.filter((r) => r.commit === commit).map((r) => r.revision).sort(),
+        refs: refs
+          .filter((r) => r.commit === commit)
+          .map((r) => r.revision)
+          .sort(),
         files: await listFiles(snapDir),
       });
     }

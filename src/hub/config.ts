@@ -50,10 +50,7 @@ export function resolveEndpoint(endpoint: string | undefined, env: Env = process
     );
   }
   if (url.protocol !== 'https:' && url.protocol !== 'http:') {
-    throw new FaceParseError(
-      'INVALID_ARGUMENT',
-      `invalid hub endpoint "${raw}": only http and https are supported; fix --endpoint or HF_ENDPOINT`,
-    );
+    throw new FaceParseError('INVALID_ARGUMENT', `invalid hub endpoint "${raw}": only http and https are supported; fix --endpoint or HF_ENDPOINT`);
   }
   return url.href.replace(/\/+$/, '');
 }

@@ -90,7 +90,10 @@ export function resolveUrl(endpoint: string, id: string, revision: string, file:
 /** Python's `_normalize_etag`: drop a weak `W/` prefix and the quotes. */
 export function normalizeEtag(etag: string | null): string | undefined {
   if (etag === null) return undefined;
-  const value = etag.trim().replace(/^W\//, '').replace(/^"(.*)"$/, '$1');
+  const value = etag
+    .trim()
+    .replace(/^W\//, '')
+    .replace(/^"(.*)"$/, '$1');
   return value === '' ? undefined : value;
 }
 
@@ -154,7 +157,15 @@ function stalledError(t: Target, origin: string, detail: string): FaceParseError
 }
 
 /** Maps a failed fetch or body read to the error to throw: a stall, the caller's abort, or a retryable network error. */
-function requestFailure(client: HubClient, t: Target, guard: GuardedRequest, url: string, error: unknown, signal: AbortSignal | undefined, detail?: string): unknown {
+function requestFailure(
+  client: HubClient,
+  t: Target,
+  guard: GuardedRequest,
+  url: string,
+  error: unknown,
+  signal: AbortSignal | undefined,
+  detail?: string,
+): unknown {
   if (guard.stalled) return stalledError(t, new URL(url).origin, guard.stalled.detail);
   if (isAbort(error, signal)) return error;
   return new RetryableError('network', unreachable(client, t, detail ?? networkDetail(error), error), { cause: error });
@@ -178,10 +189,7 @@ async function httpError(client: HubClient, t: Target, res: Response, guard: Gua
   const status = `HTTP ${res.status}`;
   const repoUrl = `${client.endpoint}/${t.id}`;
   if (code === 'GatedRepo') {
-    return new FaceParseError(
-      'HUB_HTTP',
-      `${t.id} is gated (${status}): accept its conditions at ${repoUrl} and set HF_TOKEN or pass --token${said}`,
-    );
+    return new FaceParseError('HUB_HTTP', `${t.id} is gated (${status}): accept its conditions at ${repoUrl} and set HF_TOKEN or pass --token${said}`);
   }
   if (code === 'EntryNotFound' || (res.status === 404 && code === '' && res.headers.get('x-repo-commit'))) {
     return new FaceParseError(
@@ -217,8 +225,7 @@ async function httpError(client: HubClient, t: Target, res: Response, guard: Gua
   if (res.status === 404) {
     return new FaceParseError(
       'MODEL_NOT_FOUND',
-      `no model ${t.id} at ${client.endpoint} (${status}, while fetching ${t.file}); check the id (owner/name) ` +
-        `and --endpoint / HF_ENDPOINT${said}`,
+      `no model ${t.id} at ${client.endpoint} (${status}, while fetching ${t.file}); check the id (owner/name) ` + `and --endpoint / HF_ENDPOINT${said}`,
     );
   }
   return new FaceParseError(
@@ -244,12 +251,7 @@ interface Opened {
  * token. A redirect to another origin (the CDN) is not followed: its headers already carry the
  * metadata, and the caller decides whether the content is needed at all.
  */
-async function openResolve(
-  client: HubClient,
-  t: Target,
-  method: 'GET' | 'HEAD',
-  signal: AbortSignal | undefined,
-): Promise<Opened> {
+async function openResolve(client: HubClient, t: Target, method: 'GET' | 'HEAD', signal: AbortSignal | undefined): Promise<Opened> {
   const endpointOrigin = new URL(client.endpoint).origin;
   let url = resolveUrl(client.endpoint, t.id, t.revision, t.file);
   let commit: string | undefined;
@@ -324,7 +326,7 @@ function checkMetadata(client: HubClient, t: Target, meta: Opened['meta']): File
     throw new FaceParseError(
       'HUB_HTTP',
       `${client.endpoint} answered ${t.file} of ${t.id} from commit ${commit} when asked for commit ${t.revision}${t.asked ? ` (what ${t.asked} pointed to)` : ''}; ` +
-        'it does not serve files by commit, so the model\'s files could come from two commits: nothing of it was kept; retry, or pass --revision with a commit it serves',
+        "it does not serve files by commit, so the model's files could come from two commits: nothing of it was kept; retry, or pass --revision with a commit it serves",
     );
   }
   if (!etag || !ETAG_SAFE.test(etag)) {
@@ -347,10 +349,14 @@ async function withRetries<T>(client: HubClient, signal: AbortSignal | undefined
       if (tryNo >= client.retries || signal?.aborted) throw error.final;
       await new Promise<void>((resolve) => {
         const timer = setTimeout(resolve, client.retryDelayMs * 2 ** tryNo);
-        signal?.addEventListener('abort', () => {
-          clearTimeout(timer);
-          resolve();
-        }, { once: true });
+        signal?.addEventListener(
+          'abort',
+          () => {
+            clearTimeout(timer);
+            resolve();
+          },
+          { once: true },
+        );
       });
       signal?.throwIfAborted();
     }
@@ -414,10 +420,7 @@ async function storeBlob(
       throw requestFailure(client, t, guard, url, error, signal, `the transfer broke off after ${loaded} bytes: ${networkDetail(error)}`);
     }
     if (expectedSize !== undefined && loaded !== expectedSize) {
-      throw new RetryableError(
-        'size',
-        unreachable(client, t, `received ${loaded} bytes where ${expectedSize} were announced`),
-      );
+      throw new RetryableError('size', unreachable(client, t, `received ${loaded} bytes where ${expectedSize} were announced`));
     }
     await handle.sync();
     await handle.close();
@@ -566,7 +569,13 @@ export async function downloadToCache(
     const emit: Emit = (loaded, total, waitingFor, cached) => {
       for (const listener of listeners) {
         try {
-          listener({ file: target.file, loaded, ...(total !== undefined ? { total } : {}), ...(waitingFor ? { waitingFor } : {}), ...(cached ? { cached } : {}) });
+          listener({
+            file: target.file,
+            loaded,
+            ...(total !== undefined ? { total } : {}),
+            ...(waitingFor ? { waitingFor } : {}),
+            ...(cached ? { cached } : {}),
+          });
         } catch {
           // A failing progress callback must not break the download.
         }

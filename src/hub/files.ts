@@ -34,4 +34,3 @@ export function parseVariant(value: string | undefined): ModelVariant {
       'fp16 onnx/model_fp16.onnx, q8 onnx/model_quantized.onnx)',
   );
 }
-

@@ -46,12 +46,7 @@ function idPartProblem(part: string): string | undefined {
 /** Throws INVALID_ARGUMENT unless `revision` is a safe branch, tag, `refs/pr/N` or commit hash. */
 export function validateRevision(revision: string, source = revision): string {
   const segments = revision.split('/');
-  if (
-    revision.length > 255 ||
-    !REVISION.test(revision) ||
-    segments.some((s) => s === '' || s === '.' || s === '..') ||
-    revision.endsWith('.lock')
-  ) {
+  if (revision.length > 255 || !REVISION.test(revision) || segments.some((s) => s === '' || s === '.' || s === '..') || revision.endsWith('.lock')) {
     throw new FaceParseError(
       'INVALID_ARGUMENT',
       `invalid revision "${revision}" in "${source}": expected a branch, tag or commit hash ` +

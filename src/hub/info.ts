@@ -74,17 +74,13 @@ async function readJson(path: string, what: string): Promise<Record<string, unkn
   throw new FaceParseError('MODEL_INVALID', `${what} at ${path} is not a JSON object; re-download it or fix the file`);
 }
 
-const numbers = (v: unknown): number[] | undefined =>
-  Array.isArray(v) && v.every((x) => typeof x === 'number') ? (v as number[]) : undefined;
+const numbers = (v: unknown): number[] | undefined => (Array.isArray(v) && v.every((x) => typeof x === 'number') ? (v as number[]) : undefined);
 const num = (v: unknown): number | undefined => (typeof v === 'number' ? v : undefined);
 const bool = (v: unknown): boolean | undefined => (typeof v === 'boolean' ? v : undefined);
 const str = (v: unknown): string | undefined => (typeof v === 'string' ? v : undefined);
 
 /** Summarises config.json and preprocessor_config.json. */
-export function summariseConfig(
-  config: Record<string, unknown>,
-  preprocessor: Record<string, unknown>,
-): Omit<ModelInfo, 'source' | 'dir' | 'variants'> {
+export function summariseConfig(config: Record<string, unknown>, preprocessor: Record<string, unknown>): Omit<ModelInfo, 'source' | 'dir' | 'variants'> {
   const id2labelRaw = config.id2label;
   const id2label: Record<string, string> = {};
   if (id2labelRaw && typeof id2labelRaw === 'object') {
@@ -135,7 +131,10 @@ export async function modelInfo(source?: string, options: HubOptions = {}): Prom
     if (!folder?.isDirectory()) {
       if (parsed.kind === 'default') throw defaultModelMissing(dir);
       if (!folder) throw localModelMissing(dir);
-      throw new FaceParseError('MODEL_NOT_FOUND', `model source ${dir} is a file, not a model folder; pass the folder holding config.json and onnx/, or a hub id`);
+      throw new FaceParseError(
+        'MODEL_NOT_FOUND',
+        `model source ${dir} is a file, not a model folder; pass the folder holding config.json and onnx/, or a hub id`,
+      );
     }
     const config = await readJson(join(dir, CONFIG_FILE), CONFIG_FILE);
     const preprocessor = await readJson(join(dir, PREPROCESSOR_FILE), PREPROCESSOR_FILE);

@@ -11,16 +11,8 @@ import { expandHome } from '../platform/node/files.js';
 import { cachedCommit, cachedFile, fileSize, isKnownMissing, repoDir, snapshotDir } from './cache.js';
 import { offlineReason, resolveCacheDir, resolveEndpoint, resolveOffline, resolveToken } from './config.js';
 import { downloadOptional, downloadToCache, type DownloadProgress, type HubClient } from './download.js';
-import {
-  CONFIG_FILE,
-  externalDataFile,
-  PREPROCESSOR_FILE,
-  parseVariant,
-  VARIANT_FILES,
-  VARIANTS,
-  type ModelVariant,
-} from './files.js';
-import { resolveNetworkLimits, } from './transfer.js';
+import { CONFIG_FILE, externalDataFile, PREPROCESSOR_FILE, parseVariant, VARIANT_FILES, VARIANTS, type ModelVariant } from './files.js';
+import { resolveNetworkLimits } from './transfer.js';
 import { DEFAULT_REVISION, isCommitHash, parseModelId, validateRevision, type ModelId } from './ids.js';
 
 import type { HubOptions, ResolvedModel } from './types.js';
@@ -102,22 +94,14 @@ export function neitherFolderNorHub(source: string, hubError: FaceParseError): F
       { cause: hubError },
     );
   }
-  return new FaceParseError(
-    hubError.code,
-    `${hubError.message}. "${source}" is not a model folder either (no folder ${dir}); for a folder, check the path`,
-    { cause: hubError },
-  );
+  return new FaceParseError(hubError.code, `${hubError.message}. "${source}" is not a model folder either (no folder ${dir}); for a folder, check the path`, {
+    cause: hubError,
+  });
 }
 
 /** True when `source` is written as a path: absolute, `./x`, `../x`, `~/x`, `.` or `..`. */
 export function isPathSyntax(source: string): boolean {
-  return (
-    isAbsolute(source) ||
-    source === '.' ||
-    source === '..' ||
-    source === '~' ||
-    /^(\.{1,2}|~)[\\/]/.test(source)
-  );
+  return isAbsolute(source) || source === '.' || source === '..' || source === '~' || /^(\.{1,2}|~)[\\/]/.test(source);
 }
 
 function isDirectory(path: string): boolean {
@@ -150,11 +134,7 @@ export function parseModelSource(source: string | undefined): ModelSource {
 }
 
 function pullCommand(id: string, revision: string, variant: ModelVariant): string {
-  return (
-    `faceparse models pull ${id}` +
-    (revision !== DEFAULT_REVISION ? ` --revision ${revision}` : '') +
-    (variant !== 'fp32' ? ` --variant ${variant}` : '')
-  );
+  return `faceparse models pull ${id}` + (revision !== DEFAULT_REVISION ? ` --revision ${revision}` : '') + (variant !== 'fp32' ? ` --variant ${variant}` : '');
 }
 
 async function presentVariants(dir: string): Promise<ModelVariant[]> {
@@ -166,11 +146,7 @@ async function presentVariants(dir: string): Promise<ModelVariant[]> {
 const LOCAL_VARIANT_PREFERENCE: readonly ModelVariant[] = ['fp32', 'q8', 'fp16'];
 
 /** Checks a local model folder and names exactly what is missing. */
-export async function resolveLocalModel(
-  dir: string,
-  requested: ModelVariant | undefined,
-  notFound?: () => FaceParseError,
-): Promise<ResolvedModel> {
+export async function resolveLocalModel(dir: string, requested: ModelVariant | undefined, notFound?: () => FaceParseError): Promise<ResolvedModel> {
   const info = await stat(dir).catch(() => undefined);
   if (!info) {
     throw notFound?.() ?? localModelMissing(dir);
@@ -272,13 +248,7 @@ export interface HubFiles {
  * offline. The first download pins the commit; the rest are fetched at that commit, so one
  * resolve never mixes two commits.
  */
-export async function resolveHubFiles(
-  ctx: HubContext,
-  id: string,
-  revision: string,
-  files: string[],
-  variantForHints: ModelVariant,
-): Promise<HubFiles> {
+export async function resolveHubFiles(ctx: HubContext, id: string, revision: string, files: string[], variantForHints: ModelVariant): Promise<HubFiles> {
   const { client } = ctx;
   const repo = repoDir(client.cacheDir, id);
   let commit = ctx.refresh && !isCommitHash(revision) ? undefined : await cachedCommit(repo, revision);
@@ -303,13 +273,11 @@ export async function resolveHubFiles(
     }
     throw new FaceParseError(
       'HUB_OFFLINE',
-      `${ctx.offlineReason} and ${id}@${revision} has no cached ${missing.join(', ')} (in ${snapshotDir(repo, commit)}); ` +
-        `run \`${pull}\` while online`,
+      `${ctx.offlineReason} and ${id}@${revision} has no cached ${missing.join(', ')} (in ${snapshotDir(repo, commit)}); ` + `run \`${pull}\` while online`,
     );
   }
 
-  const what = (file: string): string | undefined =>
-    Object.values(VARIANT_FILES).includes(file) ? `(variant ${variantForHints})` : undefined;
+  const what = (file: string): string | undefined => (Object.values(VARIANT_FILES).includes(file) ? `(variant ${variantForHints})` : undefined);
   const opts = { onProgress: ctx.onProgress, signal: ctx.signal };
   if (!commit || ctx.refresh) {
     // The first file asks for the revision by name and learns its commit.
@@ -342,12 +310,7 @@ export async function resolveHubFiles(
 }
 
 /** The external-data file of a hub model: cached, known absent, fetched (online), or assumed absent (offline). */
-async function resolveHubExternalData(
-  ctx: HubContext,
-  id: string,
-  commit: string,
-  file: string,
-): Promise<{ path?: string; downloaded: boolean }> {
+async function resolveHubExternalData(ctx: HubContext, id: string, commit: string, file: string): Promise<{ path?: string; downloaded: boolean }> {
   const repo = repoDir(ctx.client.cacheDir, id);
   const cached = await cachedFile(repo, commit, file);
   if (cached && !ctx.refresh) return { path: cached, downloaded: false };

@@ -67,8 +67,7 @@ export function resolveNetworkLimits(options: Partial<NetworkLimits> = {}, env: 
     }
     envMs = seconds * 1000;
   }
-  const base = (key: 'headersTimeoutMs' | 'idleTimeoutMs' | 'lowSpeedWindowMs'): number =>
-    positiveMs(options[key], key, envMs ?? DEFAULT_NETWORK_LIMITS[key]);
+  const base = (key: 'headersTimeoutMs' | 'idleTimeoutMs' | 'lowSpeedWindowMs'): number => positiveMs(options[key], key, envMs ?? DEFAULT_NETWORK_LIMITS[key]);
   const minBytesPerSecond = options.minBytesPerSecond ?? DEFAULT_NETWORK_LIMITS.minBytesPerSecond;
   if (!Number.isFinite(minBytesPerSecond) || minBytesPerSecond < 0) {
     throw new FaceParseError('INVALID_ARGUMENT', `minBytesPerSecond must be a number >= 0, got ${String(minBytesPerSecond)}`);
@@ -166,20 +165,23 @@ export class GuardedRequest {
     const samples: Array<{ at: number; loaded: number }> = [{ at: started, loaded: 0 }];
     let speed: ReturnType<typeof setInterval> | undefined;
     if (minBytesPerSecond > 0) {
-      speed = setInterval(() => {
-        const now = Date.now();
-        samples.push({ at: now, loaded });
-        while (samples.length > 2 && samples[1]!.at <= now - lowSpeedWindowMs) samples.shift();
-        const first = samples[0]!;
-        if (now - first.at < lowSpeedWindowMs) return;
-        const rate = ((loaded - first.loaded) * 1000) / (now - first.at);
-        if (rate < minBytesPerSecond) {
-          this.#stop(
-            `the transfer was slower than ${minBytesPerSecond} bytes/s for ${seconds(lowSpeedWindowMs)} ` +
-              `(${rate < 10 ? rate.toFixed(1) : Math.round(rate)} bytes/s, ${loaded} bytes in ${seconds(now - started)})`,
-          );
-        }
-      }, Math.max(10, Math.min(1000, lowSpeedWindowMs / 4)));
+      speed = setInterval(
+        () => {
+          const now = Date.now();
+          samples.push({ at: now, loaded });
+          while (samples.length > 2 && samples[1]!.at <= now - lowSpeedWindowMs) samples.shift();
+          const first = samples[0]!;
+          if (now - first.at < lowSpeedWindowMs) return;
+          const rate = ((loaded - first.loaded) * 1000) / (now - first.at);
+          if (rate < minBytesPerSecond) {
+            this.#stop(
+              `the transfer was slower than ${minBytesPerSecond} bytes/s for ${seconds(lowSpeedWindowMs)} ` +
+                `(${rate < 10 ? rate.toFixed(1) : Math.round(rate)} bytes/s, ${loaded} bytes in ${seconds(now - started)})`,
+            );
+          }
+        },
+        Math.max(10, Math.min(1000, lowSpeedWindowMs / 4)),
+      );
     }
     armIdle();
     try {

@@ -32,9 +32,7 @@ export async function fileDigest(path: string, kind: ChecksumKind): Promise<stri
   return hash.digest('hex');
 }
 
-export type BlobCheck =
-  | { ok: true; size: number }
-  | { ok: false; why: string };
+export type BlobCheck = { ok: true; size: number } | { ok: false; why: string };
 
 /**
  * Whether the file at `path` is what `etag` (and `size`, when known) name. A name that is no hash

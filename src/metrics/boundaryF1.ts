@@ -61,10 +61,7 @@ export function boundaryTolerance(width: number, height: number, options: Omit<B
     return tolerancePixels;
   }
   if (!(toleranceFraction > 0) || !Number.isFinite(toleranceFraction)) {
-    throw new FaceParseError(
-      'INVALID_ARGUMENT',
-      `toleranceFraction must be a positive number (0.0075 is 0.75% of the diagonal), got ${toleranceFraction}.`,
-    );
+    throw new FaceParseError('INVALID_ARGUMENT', `toleranceFraction must be a positive number (0.0075 is 0.75% of the diagonal), got ${toleranceFraction}.`);
   }
   return toleranceFraction * Math.sqrt(width * width + height * height);
 }
@@ -101,14 +98,7 @@ export function classBoundaries(labels: Uint8Array, width: number, height: numbe
     for (let i = row; i <= last; i++) {
       const c = labels[i];
       if (c === voidLabel) continue;
-      if (
-        i === row ||
-        i === last ||
-        labels[i - 1] !== c ||
-        labels[i + 1] !== c ||
-        labels[i - width] !== c ||
-        labels[i + width] !== c
-      ) {
+      if (i === row || i === last || labels[i - 1] !== c || labels[i + 1] !== c || labels[i - width] !== c || labels[i + width] !== c) {
         found[n++] = i;
         perClass[c]++;
       }
@@ -126,19 +116,10 @@ export function classBoundaries(labels: Uint8Array, width: number, height: numbe
 }
 
 /** Boundary precision, recall and F1 of every class of one image (see the module comment). */
-export function imageBoundaryScore(
-  prediction: Uint8Array,
-  target: Uint8Array,
-  width: number,
-  height: number,
-  options: BoundaryOptions,
-): ImageBoundaryScore {
+export function imageBoundaryScore(prediction: Uint8Array, target: Uint8Array, width: number, height: number, options: BoundaryOptions): ImageBoundaryScore {
   const { numClasses, ignoreIndex } = options;
   if (prediction.length !== width * height || target.length !== width * height) {
-    throw new FaceParseError(
-      'INVALID_ARGUMENT',
-      `prediction (${prediction.length} px) and target (${target.length} px) must both be ${width}x${height}.`,
-    );
+    throw new FaceParseError('INVALID_ARGUMENT', `prediction (${prediction.length} px) and target (${target.length} px) must both be ${width}x${height}.`);
   }
   const tolerance = boundaryTolerance(width, height, options);
   const maxSquared = squaredDistanceBelow(tolerance);
@@ -157,10 +138,7 @@ export function imageBoundaryScore(
     if (c === ignoreIndex) continue;
     const targetPixels = targetBoundaries.pixels.subarray(targetBoundaries.offsets[c], targetBoundaries.offsets[c + 1]);
     if (targetPixels.length === 0) continue;
-    const predictedPixels = predictedBoundaries.pixels.subarray(
-      predictedBoundaries.offsets[c],
-      predictedBoundaries.offsets[c + 1],
-    );
+    const predictedPixels = predictedBoundaries.pixels.subarray(predictedBoundaries.offsets[c], predictedBoundaries.offsets[c + 1]);
     const matchedPredicted = countWithinDistance(predictedPixels, targetPixels, width, maxSquared);
     const matchedTarget = countWithinDistance(targetPixels, predictedPixels, width, maxSquared);
     const precision = predictedPixels.length === 0 ? 0 : matchedPredicted / predictedPixels.length;
@@ -264,8 +242,7 @@ export class BoundaryF1 {
   }
 
   compute(): BoundaryF1Result {
-    const mean = (sums: Float64Array): ClassScore[] =>
-      Array.from(sums, (sum, c) => (this.classImages[c] === 0 ? null : sum / this.classImages[c]));
+    const mean = (sums: Float64Array): ClassScore[] => Array.from(sums, (sum, c) => (this.classImages[c] === 0 ? null : sum / this.classImages[c]));
     return {
       score: this.images === 0 ? null : this.scoreSum / this.images,
       perClassF1: mean(this.f1Sums),

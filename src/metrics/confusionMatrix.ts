@@ -21,13 +21,7 @@ export interface ConfusionMatrixOptions {
  * Throws DATASET_INVALID when an id is outside 0..numClasses-1 (ignored target pixels excepted);
  * `counts` is left unchanged then.
  */
-export function accumulateConfusion(
-  counts: Float64Array,
-  numClasses: number,
-  prediction: Uint8Array,
-  target: Uint8Array,
-  ignoreIndex?: number,
-): void {
+export function accumulateConfusion(counts: Float64Array, numClasses: number, prediction: Uint8Array, target: Uint8Array, ignoreIndex?: number): void {
   if (prediction.length !== target.length) {
     throw new FaceParseError(
       'INVALID_ARGUMENT',
@@ -72,10 +66,7 @@ export class ConfusionMatrix implements ConfusionCounts {
 
   constructor(numClasses: number, options: ConfusionMatrixOptions = {}) {
     if (!Number.isInteger(numClasses) || numClasses < 1 || numClasses > 256) {
-      throw new FaceParseError(
-        'INVALID_ARGUMENT',
-        `numClasses must be an integer from 1 to 256 (label maps are 8-bit), got ${numClasses}.`,
-      );
+      throw new FaceParseError('INVALID_ARGUMENT', `numClasses must be an integer from 1 to 256 (label maps are 8-bit), got ${numClasses}.`);
     }
     const { ignoreIndex } = options;
     if (ignoreIndex !== undefined && (!Number.isInteger(ignoreIndex) || ignoreIndex < 0 || ignoreIndex > 255)) {

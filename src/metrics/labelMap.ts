@@ -9,11 +9,7 @@ export type { LabelMap };
  * Class ids in `data` that are not valid for a label set of `numClasses` classes (ids 0..numClasses-1),
  * with their pixel counts; `ignoreIndex` pixels are allowed whatever their value.
  */
-export function outOfRangeIds(
-  data: Uint8Array,
-  numClasses: number,
-  ignoreIndex?: number,
-): Array<{ id: number; pixels: number }> {
+export function outOfRangeIds(data: Uint8Array, numClasses: number, ignoreIndex?: number): Array<{ id: number; pixels: number }> {
   const histogram = new Uint32Array(256);
   for (let i = 0; i < data.length; i++) histogram[data[i]]++;
   const bad: Array<{ id: number; pixels: number }> = [];

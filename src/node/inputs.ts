@@ -136,7 +136,10 @@ export async function expandInputs(inputs: readonly string[], options: ExpandOpt
     if (info?.isDirectory()) {
       const w: Walk = { files: [], others: [], problems, notes, visited: new Set(), skip };
       const skipWhy = skip.get(await realOrResolved(input));
-      if (skipWhy !== undefined) notes.push(`${input} is walked though ${skipWhy.replace(/ \(.*\)$/, '')}: outputs already in it are parsed as photos; pass another --out to keep them apart`);
+      if (skipWhy !== undefined)
+        notes.push(
+          `${input} is walked though ${skipWhy.replace(/ \(.*\)$/, '')}: outputs already in it are parsed as photos; pass another --out to keep them apart`,
+        );
       await walk(input, '', w);
       if (w.files.length === 0 && !problems.some((p) => p.input.startsWith(input))) {
         problems.push({
@@ -177,7 +180,10 @@ export async function expandInputs(inputs: readonly string[], options: ExpandOpt
     if (byIdentity.has(identity)) continue;
     const other = byStem.get(c.stem);
     if (other) {
-      problems.push({ input: c.path, message: `${c.path} would overwrite the outputs of ${other.path} (both are named ${c.stem}); parse them into different --out folders` });
+      problems.push({
+        input: c.path,
+        message: `${c.path} would overwrite the outputs of ${other.path} (both are named ${c.stem}); parse them into different --out folders`,
+      });
       continue;
     }
     byIdentity.add(identity);

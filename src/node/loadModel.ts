@@ -72,7 +72,15 @@ export async function loadNodeModel(options: FaceParserOptions): Promise<LoadedM
           const pool = [];
           try {
             for (let i = 0; i < folderCount; i++) {
-              pool.push(await nodePlatform.createSession(resolved.files.onnx, { numLabels: config.labels.length, threads: 1, device: options.device, spinning: options.spinning, inferenceThread: options.inferenceThread }));
+              pool.push(
+                await nodePlatform.createSession(resolved.files.onnx, {
+                  numLabels: config.labels.length,
+                  threads: 1,
+                  device: options.device,
+                  spinning: options.spinning,
+                  inferenceThread: options.inferenceThread,
+                }),
+              );
             }
           } catch (error) {
             await Promise.all(pool.map((s) => s.release()));

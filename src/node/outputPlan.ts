@@ -69,7 +69,9 @@ export async function prepareOutDir(out: string, flag = '--out'): Promise<OutDir
     try {
       created = await mkdir(out, { recursive: true });
     } catch (error) {
-      throw new FaceParseError('INVALID_ARGUMENT', `cannot create the output folder ${flag} ${out}: ${errnoWords(error)}; pass another ${flag}`, { cause: error });
+      throw new FaceParseError('INVALID_ARGUMENT', `cannot create the output folder ${flag} ${out}: ${errnoWords(error)}; pass another ${flag}`, {
+        cause: error,
+      });
     }
   }
   // access() says yes to root for any folder; a real file creation also catches read-only mounts.
@@ -81,7 +83,9 @@ export async function prepareOutDir(out: string, flag = '--out'): Promise<OutDir
     await unlink(probe);
   } catch (error) {
     await unlink(probe).catch(() => {});
-    throw new FaceParseError('INVALID_ARGUMENT', `cannot write to the output folder ${flag} ${out}: ${errnoWords(error)}; pass another ${flag}`, { cause: error });
+    throw new FaceParseError('INVALID_ARGUMENT', `cannot write to the output folder ${flag} ${out}: ${errnoWords(error)}; pass another ${flag}`, {
+      cause: error,
+    });
   }
   return { real: await realpath(out), ...(created ? { created: resolve(created) } : {}) };
 }
@@ -138,8 +142,7 @@ export async function refuseOutputsOnInputs(
       problems.push({
         input: file.path,
         message:
-          `not parsing ${file.path}: its output ${clash.output} would overwrite the input ${clash.input.path}; ` +
-          'pass an --out folder that holds no inputs',
+          `not parsing ${file.path}: its output ${clash.output} would overwrite the input ${clash.input.path}; ` + 'pass an --out folder that holds no inputs',
       });
     } else {
       keep.push(file);

@@ -34,7 +34,10 @@ const tempName = (path: string) => join(dirname(path), `.${randomBytes(6).toStri
 function writeError(path: string, error: unknown): Error {
   const code = (error as NodeJS.ErrnoException).code;
   if (code === 'ENOSPC' || code === 'EDQUOT') {
-    return new Error(`the disk is full (${code === 'EDQUOT' ? 'over the disk quota' : 'no space left on the device'}) writing ${path}; no output of this photo was kept: free some space and parse it again`, { cause: error });
+    return new Error(
+      `the disk is full (${code === 'EDQUOT' ? 'over the disk quota' : 'no space left on the device'}) writing ${path}; no output of this photo was kept: free some space and parse it again`,
+      { cause: error },
+    );
   }
   return error as Error;
 }
@@ -67,15 +70,23 @@ async function folderInside(out: string, outReal: string, folder: string): Promi
     at = join(at, part);
     const info = await lstat(at).catch(() => undefined);
     if (info?.isSymbolicLink()) {
-      throw new FaceParseError('INVALID_ARGUMENT', `${at} is a link; faceparse writes only inside the output folder ${out} and does not follow links in it: remove the link or pick another output folder`);
+      throw new FaceParseError(
+        'INVALID_ARGUMENT',
+        `${at} is a link; faceparse writes only inside the output folder ${out} and does not follow links in it: remove the link or pick another output folder`,
+      );
     }
     if (info && !info.isDirectory()) throw new FaceParseError('INVALID_ARGUMENT', `${at} is a file, not a folder; cannot write the outputs under it`);
-    if (!info) await mkdir(at).catch((error: NodeJS.ErrnoException) => {
-      if (error.code !== 'EEXIST') throw writeError(at, error);
-    });
+    if (!info)
+      await mkdir(at).catch((error: NodeJS.ErrnoException) => {
+        if (error.code !== 'EEXIST') throw writeError(at, error);
+      });
   }
   const real = await realpath(folder);
-  if (real !== join(outReal, rel)) throw new FaceParseError('INVALID_ARGUMENT', `${folder} resolves to ${real}, outside the output folder ${out}; remove the link or pick another output folder`);
+  if (real !== join(outReal, rel))
+    throw new FaceParseError(
+      'INVALID_ARGUMENT',
+      `${folder} resolves to ${real}, outside the output folder ${out}; remove the link or pick another output folder`,
+    );
 }
 
 /** Encodes and writes the asked-for outputs of one result; returns the files written (in a stable order) and the encode time. */

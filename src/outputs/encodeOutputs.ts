@@ -53,7 +53,11 @@ export function maskFileName(label: string): string {
  * Encodes the asked-for kinds (image kinds side by side); the JSON comes last so that its
  * `timings.encode` covers the others.
  */
-export async function encodeOutputs(result: EncodableResult, kinds: readonly OutputKind[], options: EncodeOutputsOptions = {}): Promise<{ outputs: EncodedOutput[]; encodeMs: number }> {
+export async function encodeOutputs(
+  result: EncodableResult,
+  kinds: readonly OutputKind[],
+  options: EncodeOutputsOptions = {},
+): Promise<{ outputs: EncodedOutput[]; encodeMs: number }> {
   const t0 = performance.now();
   if (kinds.includes('region') && !options.regions?.length) {
     throw new FaceParseError('INVALID_ARGUMENT', 'the region output needs at least one region: a preset (face, hair, ...), a class, or name=class,class');
@@ -75,13 +79,21 @@ export async function encodeOutputs(result: EncodableResult, kinds: readonly Out
   if (kinds.includes('faces')) {
     jobs.push(
       result.toFacePngs().then((faces) => {
-        for (const f of faces) outputs.push({ kind: 'faces', suffix: `.face${f.index}.png`, bytes: f.crop }, { kind: 'faces', suffix: `.face${f.index}.labels.png`, bytes: f.labels });
+        for (const f of faces)
+          outputs.push(
+            { kind: 'faces', suffix: `.face${f.index}.png`, bytes: f.crop },
+            { kind: 'faces', suffix: `.face${f.index}.labels.png`, bytes: f.labels },
+          );
       }),
     );
   }
   if (kinds.includes('region')) {
     for (const region of options.regions!) {
-      add('region', `.region-${regionFileName(region.name)}.png`, result.toRegionPng({ classes: region.classes, grow: options.grow, feather: options.feather }));
+      add(
+        'region',
+        `.region-${regionFileName(region.name)}.png`,
+        result.toRegionPng({ classes: region.classes, grow: options.grow, feather: options.feather }),
+      );
     }
   }
   await Promise.all(jobs);

@@ -13,10 +13,16 @@ export const DEFAULT_OUTPUTS: readonly OutputKind[] = ['labels', 'color', 'overl
 
 /** A comma list of kinds (e.g. "labels,json"), checked; `flag` names the option in the message. */
 export function parseOutputKinds(value: string, flag = '--outputs', allowed: readonly string[] = OUTPUT_KINDS): OutputKind[] {
-  const kinds = value.split(',').map((s) => s.trim()).filter(Boolean);
+  const kinds = value
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean);
   const unknown = kinds.filter((k) => !allowed.includes(k));
   if (unknown.length || kinds.length === 0) {
-    throw new FaceParseError('INVALID_ARGUMENT', `${flag} ${JSON.stringify(value)}: unknown ${unknown.join(', ') || '(empty)'}; choose from ${allowed.join(',')}`);
+    throw new FaceParseError(
+      'INVALID_ARGUMENT',
+      `${flag} ${JSON.stringify(value)}: unknown ${unknown.join(', ') || '(empty)'}; choose from ${allowed.join(',')}`,
+    );
   }
   return [...new Set(kinds)] as OutputKind[];
 }

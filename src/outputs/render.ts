@@ -42,13 +42,7 @@ export interface LabelPngOptions {
  * The mask as a lossless PNG whose pixel values are the class ids: 8-bit greyscale by default, or an
  * 8-bit palette PNG with `palette` (the same pixel bytes under a palette header). `decodeLabelPng` reads both.
  */
-async function encodeLabelPng(
-  codec: ImageCodec,
-  mask: Uint8Array,
-  width: number,
-  height: number,
-  options: LabelPngOptions = {},
-): Promise<Uint8Array> {
+async function encodeLabelPng(codec: ImageCodec, mask: Uint8Array, width: number, height: number, options: LabelPngOptions = {}): Promise<Uint8Array> {
   checkMask('encodeLabelPng', mask, width, height);
   const compressionLevel = checkLevel('encodeLabelPng', options.compressionLevel ?? DEFAULT_PNG_COMPRESSION);
   const table = options.palette === undefined ? null : resolvePalette(options.palette);
@@ -58,12 +52,7 @@ async function encodeLabelPng(
 }
 
 /** The legend as a PNG (see `legendSvg` for the options and layout). */
-async function renderLegend(
-  codec: ImageCodec,
-  labelNames: readonly string[],
-  palette?: PaletteInput,
-  options: LegendOptions = {},
-): Promise<Uint8Array> {
+async function renderLegend(codec: ImageCodec, labelNames: readonly string[], palette?: PaletteInput, options: LegendOptions = {}): Promise<Uint8Array> {
   const { svg } = legendSvg(labelNames, palette, options);
   return codec.svgToPng(svg, { compressionLevel: DEFAULT_PNG_COMPRESSION });
 }
@@ -254,7 +243,13 @@ async function renderClassMasks(
 }
 
 /** A grey 8-bit PNG of a 0..1 map (e.g. the confidence map): round(value * 255) per pixel. */
-async function encodeUnitPng(codec: ImageCodec, values: Float32Array, width: number, height: number, options: { compressionLevel?: number } = {}): Promise<Uint8Array> {
+async function encodeUnitPng(
+  codec: ImageCodec,
+  values: Float32Array,
+  width: number,
+  height: number,
+  options: { compressionLevel?: number } = {},
+): Promise<Uint8Array> {
   const grey = new Uint8Array(values.length);
   for (let i = 0; i < grey.length; i++) grey[i] = Math.round(values[i]! * 255);
   return codec.encodePng(grey, width, height, 1, { compressionLevel: checkLevel('encodeUnitPng', options.compressionLevel ?? DEFAULT_PNG_COMPRESSION) });

@@ -50,11 +50,19 @@ const mp = (pixels: number) => `${(pixels / 1e6).toFixed(pixels < 1e7 ? 2 : 0)} 
  * by maxInputPixels. `perPhoto`: the input size is the photo's own (do_resize false), so the error
  * is the photo's (INPUT_TOO_LARGE), not the options'.
  */
-export function checkAugmentation(inputSize: { width: number; height: number }, scales: readonly number[] | undefined, flip: boolean | undefined, maxModelPixels: number, perPhoto = false): void {
+export function checkAugmentation(
+  inputSize: { width: number; height: number },
+  scales: readonly number[] | undefined,
+  flip: boolean | undefined,
+  maxModelPixels: number,
+  perPhoto = false,
+): void {
   const cost = augmentationCost(inputSize, scales, flip === true);
   if (cost.passes === 1 || cost.modelPixels <= maxModelPixels) return;
   const what = `${scales && scales.length > 1 ? `scales ${scales.join(',')}` : 'scale 1'}${flip ? ' with flip' : ''}`;
-  const where = perPhoto ? `this photo (the model parses it at its own size, ${inputSize.width}x${inputSize.height})` : `the model input of ${inputSize.width}x${inputSize.height}`;
+  const where = perPhoto
+    ? `this photo (the model parses it at its own size, ${inputSize.width}x${inputSize.height})`
+    : `the model input of ${inputSize.width}x${inputSize.height}`;
   throw new FaceParseError(
     perPhoto ? 'INPUT_TOO_LARGE' : 'INVALID_ARGUMENT',
     `${what} on ${where} run ${cost.passes} passes of ${mp(cost.modelPixels)} of model input together, over the limit of ${mp(maxModelPixels)} ` +

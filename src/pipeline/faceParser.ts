@@ -83,7 +83,10 @@ export function optionsObject<T extends object>(options: T | null | undefined, w
 export function checkLimit(value: number | undefined, name: string, flag?: string): number | undefined {
   if (value === undefined) return undefined;
   if (typeof value !== 'number' || !Number.isSafeInteger(value) || value < 1) {
-    throw new FaceParseError('INVALID_ARGUMENT', `${name}${flag ? ` (${flag})` : ''} must be a whole number from 1 to ${Number.MAX_SAFE_INTEGER}, got ${String(value)}`);
+    throw new FaceParseError(
+      'INVALID_ARGUMENT',
+      `${name}${flag ? ` (${flag})` : ''} must be a whole number from 1 to ${Number.MAX_SAFE_INTEGER}, got ${String(value)}`,
+    );
   }
   return value;
 }
@@ -180,8 +183,16 @@ export class FaceParser {
     this.#checkOpen();
     options = optionsObject(options, 'parseEach');
     const iterable = inputs as unknown as Record<symbol, unknown> | null | undefined;
-    if (typeof inputs === 'string' || iterable === null || typeof iterable !== 'object' || (typeof iterable[Symbol.iterator] !== 'function' && typeof iterable[Symbol.asyncIterator] !== 'function')) {
-      throw new FaceParseError('INVALID_ARGUMENT', `parseBatch/parseEach take an array (or iterable) of inputs, got ${inputs === null ? 'null' : typeof inputs}; for one photo use parse()`);
+    if (
+      typeof inputs === 'string' ||
+      iterable === null ||
+      typeof iterable !== 'object' ||
+      (typeof iterable[Symbol.iterator] !== 'function' && typeof iterable[Symbol.asyncIterator] !== 'function')
+    ) {
+      throw new FaceParseError(
+        'INVALID_ARGUMENT',
+        `parseBatch/parseEach take an array (or iterable) of inputs, got ${inputs === null ? 'null' : typeof inputs}; for one photo use parse()`,
+      );
     }
     this.#checkOptions(options); // a bad option fails the call, not each item
     // Photos in flight: one per session on the model, one being prepared and one being finished.
@@ -269,7 +280,10 @@ export class FaceParser {
       const create = this.platform.createFaceDetector;
       if (!create) {
         return Promise.reject(
-          new FaceParseError('INVALID_ARGUMENT', `the ${this.platform.name} platform has no face detector; pass FaceParserOptions.detector, or parse with faces: 'off'`),
+          new FaceParseError(
+            'INVALID_ARGUMENT',
+            `the ${this.platform.name} platform has no face detector; pass FaceParserOptions.detector, or parse with faces: 'off'`,
+          ),
         );
       }
       this.#ownsDetector = true;
@@ -355,7 +369,13 @@ export class FaceParser {
       model: this.model,
       variant: this.variant,
       renderer: this.#renderer,
-      timings: { decode: prepared.decodeMs, ...(prepared.decision ? { detect: prepared.detectMs } : {}), preprocess: prepared.preprocessMs, inference: t1 - t0, postprocess: t2 - t1 },
+      timings: {
+        decode: prepared.decodeMs,
+        ...(prepared.decision ? { detect: prepared.detectMs } : {}),
+        preprocess: prepared.preprocessMs,
+        inference: t1 - t0,
+        postprocess: t2 - t1,
+      },
       logits: options.keepLogits === false ? undefined : logits,
       labelSet: this.#labelSetMapping(options.labelSet),
     });
@@ -364,7 +384,8 @@ export class FaceParser {
   /** The model's classes mapped into ParseOptions.labelSet (checked: an unknown set or a class with no counterpart throws), made once per set. */
   #labelSetMapping(name: string | undefined): LabelSetMapping | undefined {
     if (name === undefined) return undefined;
-    if (typeof name !== 'string') throw new FaceParseError('INVALID_ARGUMENT', `labelSet must be one of ${LABEL_SET_NAMES.join(', ')}; got ${JSON.stringify(name)}`);
+    if (typeof name !== 'string')
+      throw new FaceParseError('INVALID_ARGUMENT', `labelSet must be one of ${LABEL_SET_NAMES.join(', ')}; got ${JSON.stringify(name)}`);
     let mapping = this.#labelSets.get(name);
     if (!mapping) {
       mapping = mapIntoLabelSet(this.labels, name, 'labelSet');

@@ -16,7 +16,13 @@ export interface PreparedInput extends ModelInput {
   otherScales: ModelInput[];
 }
 
-async function resizeAndNormalize(image: RgbImage, size: { width: number; height: number }, resample: number, tables: Float32Array[], parallel?: ParallelLoops): Promise<ModelInput> {
+async function resizeAndNormalize(
+  image: RgbImage,
+  size: { width: number; height: number },
+  resample: number,
+  tables: Float32Array[],
+  parallel?: ParallelLoops,
+): Promise<ModelInput> {
   const { width, height } = size;
   const pixels =
     width === image.width && height === image.height

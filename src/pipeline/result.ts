@@ -6,13 +6,7 @@
 import type { RgbImage } from '../base/types.js';
 import { summarizeLabels, type LabelSummary } from '../postprocess/summary.js';
 import { upsampleSoftmax } from '../postprocess/upsampleArgmax.js';
-import type {
-  ClassMaskImage,
-  ColorMapOptions,
-  LabelPngOptions,
-  OverlayRenderOptions,
-  Renderer,
-} from '../outputs/render.js';
+import type { ClassMaskImage, ColorMapOptions, LabelPngOptions, OverlayRenderOptions, Renderer } from '../outputs/render.js';
 import { FaceParseError } from '../base/errors.js';
 import { findClassId, resolveClassId } from '../base/labels.js';
 import type { LabelSetMapping, LabelSetName } from '../base/labelSets.js';
@@ -228,7 +222,8 @@ export class ParseResult {
       if (!Number.isInteger(face) || face < 0 || face >= this.faces.length || !this.instanceMask) {
         throw new FaceParseError(
           'INVALID_ARGUMENT',
-          `regionMask: face ${String(face)} is not a face of this result` + (this.faces.length ? ` (faces 0..${this.faces.length - 1})` : ` (it has no faces: parse with faces 'auto' or 'on' for per-face regions)`),
+          `regionMask: face ${String(face)} is not a face of this result` +
+            (this.faces.length ? ` (faces 0..${this.faces.length - 1})` : ` (it has no faces: parse with faces 'auto' or 'on' for per-face regions)`),
         );
       }
       const instance = this.instanceMask;
@@ -256,7 +251,10 @@ export class ParseResult {
     }
     const logits = this.#logits;
     if (!logits) {
-      throw new FaceParseError('INVALID_ARGUMENT', 'this result was made with keepLogits: false; parse again with keepLogits: true for confidence or probability maps');
+      throw new FaceParseError(
+        'INVALID_ARGUMENT',
+        'this result was made with keepLogits: false; parse again with keepLogits: true for confidence or probability maps',
+      );
     }
     const { confidence, probabilities } = upsampleSoftmax(logits.data, logits.classes, logits.height, logits.width, this.height, this.width, ids);
     this.#confidence = confidence;
@@ -270,14 +268,24 @@ export class ParseResult {
 
   /** The colourised label map with a legend of the classes present. */
   toColorPng(options: ColorMapOptions = {}): Promise<Uint8Array> {
-    return this.#renderer.renderColorMap(this.categoryMask, this.width, this.height, this.labels, { summary: this.summary(), ...optionsOf(options, 'toColorPng') });
+    return this.#renderer.renderColorMap(this.categoryMask, this.width, this.height, this.labels, {
+      summary: this.summary(),
+      ...optionsOf(options, 'toColorPng'),
+    });
   }
 
   /** The label colours blended over the photo (alpha 0.5 by default; background untinted). */
   toOverlay(options: OverlayRenderOptions = {}): Promise<Uint8Array> {
     const checked = optionsOf(options, 'toOverlay');
     const boxes = this.faces.map((f) => f.box);
-    return this.#renderer.renderOverlay(this.image.data, this.categoryMask, this.width, this.height, this.labels, boxes.length ? { boxes, ...checked } : checked);
+    return this.#renderer.renderOverlay(
+      this.image.data,
+      this.categoryMask,
+      this.width,
+      this.height,
+      this.labels,
+      boxes.length ? { boxes, ...checked } : checked,
+    );
   }
 
   /** One binary (0/255) PNG per class present, or per class of `classes` (ids or any of their names). */

@@ -64,7 +64,10 @@ async function pass(run: ModelRun, input: BatchInput, flip: boolean, mirrorClass
 /** The logits of a batch with its test-time augmentation applied (none: one plain pass). */
 export async function runWithTta(run: ModelRun, input: TtaInput, options: TtaOptions, mirrorClasses: Int32Array): Promise<Logits> {
   const flip = options.flip === true;
-  const [logits, ...others] = await Promise.all([pass(run, input, flip, mirrorClasses), ...input.otherScales.map((scaled) => pass(run, scaled, flip, mirrorClasses))]);
+  const [logits, ...others] = await Promise.all([
+    pass(run, input, flip, mirrorClasses),
+    ...input.otherScales.map((scaled) => pass(run, scaled, flip, mirrorClasses)),
+  ]);
   if (others.length === 0) return logits!;
   const { classes, height, width, batch } = logits!;
   const per = classes * height * width;
@@ -72,7 +75,15 @@ export async function runWithTta(run: ModelRun, input: TtaInput, options: TtaOpt
   for (const other of others) {
     const otherPer = other.classes * other.height * other.width;
     for (let i = 0; i < batch; i++) {
-      addResized(sum.subarray(i * per, (i + 1) * per), other.data.subarray(i * otherPer, (i + 1) * otherPer), classes, other.height, other.width, height, width);
+      addResized(
+        sum.subarray(i * per, (i + 1) * per),
+        other.data.subarray(i * otherPer, (i + 1) * otherPer),
+        classes,
+        other.height,
+        other.width,
+        height,
+        width,
+      );
     }
   }
   const passes = others.length + 1;

@@ -34,7 +34,13 @@ export interface SegmentationSession {
 /** Encoders of raw 8-bit pixels, and the SVG rasteriser the colour-map legend needs. */
 export interface ImageCodec {
   /** A PNG of `channels`-channel pixels (1: greyscale, 3: RGB). */
-  encodePng(pixels: Uint8Array, width: number, height: number, channels: 1 | 3, options?: { compressionLevel?: number; adaptiveFiltering?: boolean }): Promise<Uint8Array>;
+  encodePng(
+    pixels: Uint8Array,
+    width: number,
+    height: number,
+    channels: 1 | 3,
+    options?: { compressionLevel?: number; adaptiveFiltering?: boolean },
+  ): Promise<Uint8Array>;
   encodeJpeg(pixels: Uint8Array, width: number, height: number, quality: number): Promise<Uint8Array>;
   /** RGB pixels of an SVG drawn at its own size; transparent areas are composited on `background` when given, else alpha is dropped. */
   /** The SVG drawn at its own size as an RGBA PNG. */

@@ -19,7 +19,8 @@ export function mirrorClassTable(labels: readonly string[]): Int32Array {
 
 /** Planes (channels x height x width, row-major) mirrored left to right, into a new array. */
 export function mirrorPlanes(data: Float32Array, channels: number, height: number, width: number): Float32Array {
-  if (data.length !== channels * height * width) throw new FaceParseError('INVALID_ARGUMENT', `expected ${channels}x${height}x${width} values, got ${data.length}`);
+  if (data.length !== channels * height * width)
+    throw new FaceParseError('INVALID_ARGUMENT', `expected ${channels}x${height}x${width} values, got ${data.length}`);
   const out = new Float32Array(data.length);
   for (let row = 0; row < channels * height; row++) {
     const start = row * width;

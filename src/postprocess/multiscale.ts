@@ -29,13 +29,18 @@ export function scaledInputSize(size: number, scale: number): number {
  * of them (checked first, so a list of thousands is refused at once). Throws INVALID_ARGUMENT.
  */
 export function checkScales(scales: readonly number[]): readonly number[] {
-  const shown = (list: readonly unknown[]) => (list.length > MAX_SCALE_COUNT ? `[${list.slice(0, 4).map(String).join(', ')}, ... ${list.length} in all]` : JSON.stringify(list));
+  const shown = (list: readonly unknown[]) =>
+    list.length > MAX_SCALE_COUNT ? `[${list.slice(0, 4).map(String).join(', ')}, ... ${list.length} in all]` : JSON.stringify(list);
   const problem = (why: string) =>
-    new FaceParseError('INVALID_ARGUMENT', `scales ${Array.isArray(scales) ? shown(scales) : String(scales)}: ${why}; give multiples of the model input size that include 1, e.g. [0.75, 1, 1.25]`);
+    new FaceParseError(
+      'INVALID_ARGUMENT',
+      `scales ${Array.isArray(scales) ? shown(scales) : String(scales)}: ${why}; give multiples of the model input size that include 1, e.g. [0.75, 1, 1.25]`,
+    );
   if (!Array.isArray(scales) || scales.length === 0) throw problem('no scales');
   if (scales.length > MAX_SCALE_COUNT) throw problem(`${scales.length} scales, at most ${MAX_SCALE_COUNT} (each is a pass through the model)`);
   for (const s of scales) {
-    if (typeof s !== 'number' || !Number.isFinite(s) || s < MIN_SCALE || s > MAX_SCALE) throw problem(`${String(s)} is not a number from ${MIN_SCALE} to ${MAX_SCALE}`);
+    if (typeof s !== 'number' || !Number.isFinite(s) || s < MIN_SCALE || s > MAX_SCALE)
+      throw problem(`${String(s)} is not a number from ${MIN_SCALE} to ${MAX_SCALE}`);
   }
   if (new Set(scales).size !== scales.length) throw problem('a scale is repeated');
   if (!scales.includes(1)) throw problem('1 is missing');
@@ -50,7 +55,8 @@ export function checkScales(scales: readonly number[]): readonly number[] {
 export function addResized(into: Float32Array, src: Float32Array, classes: number, height: number, width: number, outHeight: number, outWidth: number): void {
   if (src.length !== classes * height * width) throw new FaceParseError('INVALID_ARGUMENT', `expected ${classes}x${height}x${width} logits, got ${src.length}`);
   const outPlane = outHeight * outWidth;
-  if (into.length !== classes * outPlane) throw new FaceParseError('INVALID_ARGUMENT', `expected ${classes}x${outHeight}x${outWidth} values to add into, got ${into.length}`);
+  if (into.length !== classes * outPlane)
+    throw new FaceParseError('INVALID_ARGUMENT', `expected ${classes}x${outHeight}x${outWidth} values to add into, got ${into.length}`);
   if (height === outHeight && width === outWidth) {
     for (let i = 0; i < into.length; i++) into[i]! += src[i]!;
     return;

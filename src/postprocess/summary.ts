@@ -43,17 +43,9 @@ export interface LabelSummary {
  * The pass walks runs of equal ids along each row, so per pixel it only compares with the run's id;
  * the per-class bookkeeping happens once per run.
  */
-export function summarizeLabels(
-  mask: Uint8Array,
-  width: number,
-  height: number,
-  labelNames: readonly string[],
-): LabelSummary {
+export function summarizeLabels(mask: Uint8Array, width: number, height: number, labelNames: readonly string[]): LabelSummary {
   if (!Number.isInteger(width) || !Number.isInteger(height) || width <= 0 || height <= 0) {
-    throw new FaceParseError(
-      'INVALID_ARGUMENT',
-      `summarizeLabels: width and height must be positive integers; got ${String(width)}x${String(height)}`,
-    );
+    throw new FaceParseError('INVALID_ARGUMENT', `summarizeLabels: width and height must be positive integers; got ${String(width)}x${String(height)}`);
   }
   if (!(mask instanceof Uint8Array) || mask.length !== width * height) {
     throw new FaceParseError(
@@ -63,10 +55,7 @@ export function summarizeLabels(
     );
   }
   if (!Array.isArray(labelNames) || labelNames.length > 256) {
-    throw new FaceParseError(
-      'INVALID_ARGUMENT',
-      'summarizeLabels: labelNames must be an array of at most 256 class names (index = class id)',
-    );
+    throw new FaceParseError('INVALID_ARGUMENT', 'summarizeLabels: labelNames must be an array of at most 256 class names (index = class id)');
   }
 
   const counts = new Float64Array(256);
@@ -103,8 +92,7 @@ export function summarizeLabels(
       label,
       pixels,
       share: pixels / total,
-      bbox:
-        pixels > 0 ? { x: minX[id], y: minY[id], width: maxX[id] - minX[id] + 1, height: maxY[id] - minY[id] + 1 } : null,
+      bbox: pixels > 0 ? { x: minX[id], y: minY[id], width: maxX[id] - minX[id] + 1, height: maxY[id] - minY[id] + 1 } : null,
     };
   };
   const classes = labelNames.map((label, id) => entry(id, String(label)));

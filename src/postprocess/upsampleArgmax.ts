@@ -72,7 +72,10 @@ export function upsampleArgmax(
   options: UpsampleArgmaxOptions = {},
 ): Uint8Array {
   if (!(logits instanceof Float32Array) || ![classes, height, width, outHeight, outWidth].every((n) => Number.isInteger(n) && n > 0)) {
-    throw new FaceParseError('INVALID_ARGUMENT', `upsampleArgmax takes Float32Array logits and positive whole sizes; got ${logits instanceof Float32Array ? `${logits.length} values` : String(logits)} for ${[classes, height, width, outHeight, outWidth].join(', ')}`);
+    throw new FaceParseError(
+      'INVALID_ARGUMENT',
+      `upsampleArgmax takes Float32Array logits and positive whole sizes; got ${logits instanceof Float32Array ? `${logits.length} values` : String(logits)} for ${[classes, height, width, outHeight, outWidth].join(', ')}`,
+    );
   }
   if (classes > 256) throw new FaceParseError('INVALID_ARGUMENT', `upsampleArgmax writes 8-bit class ids; got ${classes} classes`);
   if (logits.length < classes * height * width) {

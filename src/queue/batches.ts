@@ -64,7 +64,11 @@ export class BatchStore {
   /** The record, or a clear error naming the batch and where it was looked for. */
   async require(batch: string, where: string): Promise<BatchRecord> {
     const record = await this.get(batch);
-    if (!record) throw new FaceParseError('INVALID_ARGUMENT', `no batch ${batch} in ${where}; faceparse queue list shows the batches there (is --prefix the one it was submitted with?)`);
+    if (!record)
+      throw new FaceParseError(
+        'INVALID_ARGUMENT',
+        `no batch ${batch} in ${where}; faceparse queue list shows the batches there (is --prefix the one it was submitted with?)`,
+      );
     return record;
   }
 

@@ -20,9 +20,11 @@ export interface QueueTarget {
 export function queueTarget(flags: { redis?: string; prefix?: string }, env: Record<string, string | undefined> = process.env): QueueTarget {
   const url = flags.redis ?? env.FACEPARSE_REDIS_URL;
   if (!url) throw new FaceParseError('INVALID_ARGUMENT', 'no Redis given: pass --redis redis://HOST:PORT (rediss:// for TLS) or set FACEPARSE_REDIS_URL');
-  if (!/^rediss?:\/\//.test(url)) throw new FaceParseError('INVALID_ARGUMENT', `--redis ${JSON.stringify(url)}: give a redis:// or rediss:// URL, e.g. redis://127.0.0.1:6379`);
+  if (!/^rediss?:\/\//.test(url))
+    throw new FaceParseError('INVALID_ARGUMENT', `--redis ${JSON.stringify(url)}: give a redis:// or rediss:// URL, e.g. redis://127.0.0.1:6379`);
   const prefix = flags.prefix ?? env.FACEPARSE_REDIS_PREFIX ?? DEFAULT_PREFIX;
-  if (!/^[A-Za-z0-9_.-]+$/.test(prefix)) throw new FaceParseError('INVALID_ARGUMENT', `--prefix ${JSON.stringify(prefix)}: use letters, digits, '.', '_' and '-' only`);
+  if (!/^[A-Za-z0-9_.-]+$/.test(prefix))
+    throw new FaceParseError('INVALID_ARGUMENT', `--prefix ${JSON.stringify(prefix)}: use letters, digits, '.', '_' and '-' only`);
   return { url, prefix };
 }
 
@@ -68,5 +70,7 @@ export function connectRedis(target: QueueTarget, options: ConnectOptions): Redi
 export function redisError(target: QueueTarget, error: unknown): FaceParseError {
   if (error instanceof FaceParseError) return error;
   const message = (error as Error)?.message ?? String(error);
-  return new FaceParseError('QUEUE_UNAVAILABLE', `Redis at ${safeUrl(target.url)}: ${message}; check --redis / FACEPARSE_REDIS_URL and that the server is up`, { cause: error });
+  return new FaceParseError('QUEUE_UNAVAILABLE', `Redis at ${safeUrl(target.url)}: ${message}; check --redis / FACEPARSE_REDIS_URL and that the server is up`, {
+    cause: error,
+  });
 }

@@ -71,7 +71,7 @@ const rootsText = (roots: readonly string[]) => (roots.length === 1 ? `the allow
  * path, which the worker then reads (so the file checked is the file parsed).
  */
 export async function checkJobPaths(data: ParseJobData, roots: readonly string[]): Promise<{ input: string; out: string }> {
-  if (!isAbsolute(data.input) || !isAbsolute(data.out)) throw new JobRefused('the job\'s input and out must be absolute paths');
+  if (!isAbsolute(data.input) || !isAbsolute(data.out)) throw new JobRefused("the job's input and out must be absolute paths");
   let input: string;
   try {
     input = await realpath(data.input);
@@ -81,14 +81,20 @@ export async function checkJobPaths(data: ParseJobData, roots: readonly string[]
   const out = await realOrResolved(data.out);
   if (roots.length > 0) {
     if (!roots.some((root) => inside(input, root))) {
-      throw new JobRefused(`refusing to read ${data.input}${input !== data.input ? ` (${input})` : ''}: it is outside ${rootsText(roots)} of this worker (--allow-root)`);
+      throw new JobRefused(
+        `refusing to read ${data.input}${input !== data.input ? ` (${input})` : ''}: it is outside ${rootsText(roots)} of this worker (--allow-root)`,
+      );
     }
     if (!roots.some((root) => inside(out, root))) {
-      throw new JobRefused(`refusing to write to ${data.out}${out !== data.out ? ` (${out})` : ''}: it is outside ${rootsText(roots)} of this worker (--allow-root)`);
+      throw new JobRefused(
+        `refusing to write to ${data.out}${out !== data.out ? ` (${out})` : ''}: it is outside ${rootsText(roots)} of this worker (--allow-root)`,
+      );
     }
     const outputs = await realOrResolved(dirname(join(data.out, data.stem)));
     if (!roots.some((root) => inside(outputs, root))) {
-      throw new JobRefused(`refusing to write to ${dirname(join(data.out, data.stem))} (${outputs}): it is outside ${rootsText(roots)} of this worker (--allow-root)`);
+      throw new JobRefused(
+        `refusing to write to ${dirname(join(data.out, data.stem))} (${outputs}): it is outside ${rootsText(roots)} of this worker (--allow-root)`,
+      );
     }
   }
   return { input, out: data.out };
@@ -101,7 +107,10 @@ export interface OutputRecords {
 }
 
 /** The records in a Redis hash `<prefix>:outputs`. */
-export function redisOutputRecords(redis: { hmget(key: string, ...fields: string[]): Promise<Array<string | null>>; hset(key: string, data: Record<string, string>): Promise<number> }, prefix: string): OutputRecords {
+export function redisOutputRecords(
+  redis: { hmget(key: string, ...fields: string[]): Promise<Array<string | null>>; hset(key: string, data: Record<string, string>): Promise<number> },
+  prefix: string,
+): OutputRecords {
   const key = `${prefix}:outputs`;
   return {
     get: (paths) => (paths.length === 0 ? Promise.resolve([]) : redis.hmget(key, ...paths)),
@@ -178,8 +187,14 @@ export function signJob(data: Omit<ParseJobData, 'signature'>, secret: string): 
 
 /** Throws JobRefused unless the job carries a valid signature for this secret. */
 export function checkSignature(data: ParseJobData, secret: string): void {
-  if (typeof data.signature !== 'string') throw new JobRefused('the job is not signed, and this worker takes signed jobs only (--job-secret): submit it with faceparse queue submit and the same secret');
+  if (typeof data.signature !== 'string')
+    throw new JobRefused(
+      'the job is not signed, and this worker takes signed jobs only (--job-secret): submit it with faceparse queue submit and the same secret',
+    );
   const expected = Buffer.from(signJob(data, secret), 'hex');
   const given = Buffer.from(data.signature, 'hex');
-  if (given.length !== expected.length || !timingSafeEqual(given, expected)) throw new JobRefused('the job\'s signature is not valid for this worker\'s --job-secret: it was changed after it was submitted, or signed with another secret');
+  if (given.length !== expected.length || !timingSafeEqual(given, expected))
+    throw new JobRefused(
+      "the job's signature is not valid for this worker's --job-secret: it was changed after it was submitted, or signed with another secret",
+    );
 }

@@ -11,7 +11,11 @@ import { alphaOption, facesOption, flipOption } from '../options/parseOptions.js
 import { OUTPUT_KINDS } from '../outputs/kinds.js';
 import { MAX_SCALE_COUNT } from '../postprocess/multiscale.js';
 
-const absolutePath = z.string().min(1).max(4096).refine((p) => isAbsolute(p) && !p.includes('\0'), 'must be an absolute path');
+const absolutePath = z
+  .string()
+  .min(1)
+  .max(4096)
+  .refine((p) => isAbsolute(p) && !p.includes('\0'), 'must be an absolute path');
 
 /** A stem is relative to the out folder and may not climb out of it. */
 const stem = z
@@ -40,7 +44,10 @@ export const parseJobSchema = z.object({
   flip: flipOption,
   scales: z.array(z.number().positive()).min(1).max(MAX_SCALE_COUNT).optional(),
   /** HMAC-SHA256 of the rest (src/queue/jobAccess.ts), when the submitter has a --job-secret. */
-  signature: z.string().regex(/^[0-9a-f]{64}$/).optional(),
+  signature: z
+    .string()
+    .regex(/^[0-9a-f]{64}$/)
+    .optional(),
   /** Region masks (`--region`), checked against the worker's model when it takes the job. */
   regions: z.array(z.object({ name: z.string().min(1), classes: z.array(z.union([z.string().min(1), z.number().int().min(0)])).min(1) })).optional(),
   grow: z.number().min(-MAX_REGION_DISTANCE).max(MAX_REGION_DISTANCE).optional(),

@@ -34,11 +34,18 @@ export async function retryFailed(session: QueueSession, record: BatchRecord): P
  * with jobs still to do is removed only with `force` (its waiting jobs are dropped; a job running
  * now finishes but is not recorded).
  */
-export async function cleanBatch(session: QueueSession, record: BatchRecord, options: { force?: boolean } = {}): Promise<{ removed: number; unfinished: number }> {
+export async function cleanBatch(
+  session: QueueSession,
+  record: BatchRecord,
+  options: { force?: boolean } = {},
+): Promise<{ removed: number; unfinished: number }> {
   const { ids, outcomes } = await jobStates(session.queue, session.store, record.id);
   const unfinished = outcomes.filter((o) => o === 'waiting' || o === 'active').length;
   if (unfinished > 0 && !options.force) {
-    throw new FaceParseError('INVALID_ARGUMENT', `batch ${record.id} still has ${unfinished} job${unfinished === 1 ? '' : 's'} to do; wait for it (faceparse queue wait ${record.id}) or pass --force to drop them`);
+    throw new FaceParseError(
+      'INVALID_ARGUMENT',
+      `batch ${record.id} still has ${unfinished} job${unfinished === 1 ? '' : 's'} to do; wait for it (faceparse queue wait ${record.id}) or pass --force to drop them`,
+    );
   }
   let removed = 0;
   for (let i = 0; i < ids.length; i++) {

@@ -26,7 +26,11 @@ export function newBatchId(now = Date.now()): string {
 
 /** Checks a batch id given on the command line (it becomes part of Redis keys). */
 export function checkBatchId(batch: string): string {
-  if (!BATCH_ID.test(batch)) throw new FaceParseError('INVALID_ARGUMENT', `"${batch}" is not a batch id (as printed by faceparse queue submit, e.g. mio3k2x1-9f3a0c1d); faceparse queue list shows them`);
+  if (!BATCH_ID.test(batch))
+    throw new FaceParseError(
+      'INVALID_ARGUMENT',
+      `"${batch}" is not a batch id (as printed by faceparse queue submit, e.g. mio3k2x1-9f3a0c1d); faceparse queue list shows them`,
+    );
   return batch;
 }
 

@@ -8,7 +8,10 @@ import type { FaceParser } from '../pipeline/faceParser.js';
 import type { FaceParserOptions } from '../pipeline/options.js';
 import { sameModel, type ModelRequest } from './modelIdentity.js';
 
-export type RuntimeOptions = Pick<FaceParserOptions, 'threads' | 'device' | 'spinning' | 'maxInputPixels' | 'maxModelPixels' | 'sessions' | 'cacheDir' | 'endpoint' | 'token' | 'offline'>;
+export type RuntimeOptions = Pick<
+  FaceParserOptions,
+  'threads' | 'device' | 'spinning' | 'maxInputPixels' | 'maxModelPixels' | 'sessions' | 'cacheDir' | 'endpoint' | 'token' | 'offline'
+>;
 
 export interface ParserPoolOptions {
   model: ModelRequest;
@@ -51,7 +54,10 @@ export class ParserPool {
       const [oldKey, old] = this.#extra.entries().next().value as [string, Promise<FaceParser>];
       this.#extra.delete(oldKey);
       // close() lets parses already started on it finish.
-      void old.then((p) => p.close(), () => undefined);
+      void old.then(
+        (p) => p.close(),
+        () => undefined,
+      );
     }
     return parser;
   }

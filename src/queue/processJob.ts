@@ -41,7 +41,8 @@ export function createProcessor(context: ProcessContext) {
   const records = context.records ?? memoryOutputRecords();
   return async (job: Job, token?: string): Promise<ParseJobResult> => {
     const checked = checkJobData(job.data);
-    if (!checked.ok) throw new UnrecoverableError(`job ${job.id} is not a faceparse parse job (${checked.problem}); was it added by another program or a newer faceparse?`);
+    if (!checked.ok)
+      throw new UnrecoverableError(`job ${job.id} is not a faceparse parse job (${checked.problem}); was it added by another program or a newer faceparse?`);
     const data = checked.data;
     // Whoever can write to Redis can add a job: its signature and paths are checked before anything is read.
     let paths;
@@ -55,7 +56,8 @@ export function createProcessor(context: ProcessContext) {
     const parser = await context.pool.forModel(data.model);
     if (!parser) {
       const own = context.pool.options.model;
-      const wanted = own.key === data.model.key && data.model.variant === undefined ? `${describeModel(data.model)} with its default variant` : describeModel(data.model);
+      const wanted =
+        own.key === data.model.key && data.model.variant === undefined ? `${describeModel(data.model)} with its default variant` : describeModel(data.model);
       const flags = `${data.model.source ? `--model ${data.model.source}` : 'no --model (the embedded model)'}${data.model.variant ? ` --variant ${data.model.variant}` : ' and no --variant'}`;
       const message = `refusing jobs for ${wanted}: this worker runs ${describeModel({ key: own.key })}${own.variant ? ` with --variant ${own.variant}` : ''}; start a worker with ${flags}, or one with --any-model`;
       if (!refused.has(message)) context.onRefuse?.(message);
@@ -69,7 +71,13 @@ export function createProcessor(context: ProcessContext) {
     try {
       // faces as submitted; absent, the pipeline's default ('auto'), as `faceparse parse` does.
       checkRegionsForModel(parser.labels, data.regions ?? [], data.labelSet, '--region');
-      result = await parser.parse(paths.input, { keepLogits: data.outputs.includes('confidence'), flip: data.flip, scales: data.scales, faces: data.faces, labelSet: data.labelSet });
+      result = await parser.parse(paths.input, {
+        keepLogits: data.outputs.includes('confidence'),
+        flip: data.flip,
+        scales: data.scales,
+        faces: data.faces,
+        labelSet: data.labelSet,
+      });
     } catch (error) {
       if (isPermanent(error)) throw new UnrecoverableError((error as Error).message);
       throw error;
@@ -77,10 +85,21 @@ export function createProcessor(context: ProcessContext) {
     let written;
     try {
       const own = ownOutputsOnly(paths.input, records);
-      written = await writeOutputs(result, { out: data.out, stem: data.stem, kinds: data.outputs, alpha: data.alpha, input: data.input, regions: data.regions, grow: data.grow, feather: data.feather, checkTargets: own.checkTargets });
+      written = await writeOutputs(result, {
+        out: data.out,
+        stem: data.stem,
+        kinds: data.outputs,
+        alpha: data.alpha,
+        input: data.input,
+        regions: data.regions,
+        grow: data.grow,
+        feather: data.feather,
+        checkTargets: own.checkTargets,
+      });
     } catch (error) {
       // A refused or impossible target (a link in the out folder, a file that is not ours) does not change on a retry.
-      if (error instanceof JobRefused || (error instanceof FaceParseError && error.code === 'INVALID_ARGUMENT')) throw new UnrecoverableError(`job ${job.id}: ${error.message}`);
+      if (error instanceof JobRefused || (error instanceof FaceParseError && error.code === 'INVALID_ARGUMENT'))
+        throw new UnrecoverableError(`job ${job.id}: ${error.message}`);
       throw new Error(`writing the outputs of ${data.input} failed: ${(error as Error).message}`, { cause: error });
     }
     const pixels: Record<string, number> = {};

@@ -85,7 +85,11 @@ export async function submitBatch(queue: Queue, store: BatchStore, options: Subm
         stem: file.stem,
         outputs: [...options.outputs],
         alpha: options.alpha,
-        model: { key: options.model.key, ...(options.model.source ? { source: options.model.source } : {}), ...(options.model.variant ? { variant: options.model.variant } : {}) },
+        model: {
+          key: options.model.key,
+          ...(options.model.source ? { source: options.model.source } : {}),
+          ...(options.model.variant ? { variant: options.model.variant } : {}),
+        },
         ...(options.faces ? { faces: options.faces } : {}),
         flip: options.flip,
         ...(options.scales ? { scales: [...options.scales] } : {}),
@@ -97,7 +101,10 @@ export async function submitBatch(queue: Queue, store: BatchStore, options: Subm
       if (options.jobSecret !== undefined) data.signature = signJob(data, options.jobSecret);
       return { name: 'parse', data, opts: { ...jobOptions, jobId: jobIdOf(batch, start + i) } };
     });
-    await store.appendJobIds(batch, chunk.map((j) => j.opts.jobId));
+    await store.appendJobIds(
+      batch,
+      chunk.map((j) => j.opts.jobId),
+    );
     await queue.addBulk(chunk);
   }
   await store.save({ id: batch, name: options.name ?? '', created: Date.now(), total: files.length, out, model: describeModel(options.model), skipped });

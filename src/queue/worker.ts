@@ -48,7 +48,14 @@ export async function startWorker(options: WorkerOptions): Promise<RunningWorker
   const roots = await resolveRoots(options.allowRoots ?? []);
   await options.pool.start();
   const connection = connectRedis(options.target, { role: 'service' });
-  const processJob = createProcessor({ pool: options.pool, roots, jobSecret: options.jobSecret, records: redisOutputRecords(connection, options.target.prefix), refuseDelayMs: options.refuseDelayMs ?? 2000, onRefuse: (m) => log(`warning: ${m}`) });
+  const processJob = createProcessor({
+    pool: options.pool,
+    roots,
+    jobSecret: options.jobSecret,
+    records: redisOutputRecords(connection, options.target.prefix),
+    refuseDelayMs: options.refuseDelayMs ?? 2000,
+    onRefuse: (m) => log(`warning: ${m}`),
+  });
   let active = 0;
   // Jobs this worker finished whose completion it has not yet seen confirmed. When the connection
   // drops just as a job is marked completed, Redis may have applied it while the reply was lost:
@@ -140,9 +147,15 @@ export async function startWorker(options: WorkerOptions): Promise<RunningWorker
   await worker.waitUntilReady();
   void worker.run().catch((error: Error) => log(`error: the worker loop stopped: ${error.message}`));
   // What the worker trusts is said before "ready": whoever waits for that line has read all of it.
-  log(roots.length > 0 ? `jobs may read and write only under ${roots.join(', ')}` : 'warning: no --allow-root: jobs may read and write any file this user can; whoever can write to this Redis decides which (see the README, "Trust")');
+  log(
+    roots.length > 0
+      ? `jobs may read and write only under ${roots.join(', ')}`
+      : 'warning: no --allow-root: jobs may read and write any file this user can; whoever can write to this Redis decides which (see the README, "Trust")',
+  );
   if (options.jobSecret === undefined) log('note: no --job-secret: unsigned jobs are taken');
-  log(`worker ${WORKER_NAME} ready: ${options.pool.describe()}, concurrency ${options.concurrency ?? 1}, queue ${options.target.prefix}:${QUEUE_NAME} at ${safeUrl(options.target.url)}`);
+  log(
+    `worker ${WORKER_NAME} ready: ${options.pool.describe()}, concurrency ${options.concurrency ?? 1}, queue ${options.target.prefix}:${QUEUE_NAME} at ${safeUrl(options.target.url)}`,
+  );
   let closing: Promise<void> | undefined;
   return {
     active: () => active,

@@ -10,7 +10,8 @@ export function negotiateAnswer(accept: string | undefined): AnswerKind {
   let best: { kind: AnswerKind; q: number; at: number } | undefined;
   accept.split(',').forEach((entry, at) => {
     const [type, ...params] = entry.split(';').map((s) => s.trim().toLowerCase());
-    const kind: AnswerKind | undefined = type === 'image/png' || type === 'image/*' ? 'png' : type === 'application/json' || type === 'application/*' ? 'json' : undefined;
+    const kind: AnswerKind | undefined =
+      type === 'image/png' || type === 'image/*' ? 'png' : type === 'application/json' || type === 'application/*' ? 'json' : undefined;
     if (!kind) return;
     const qParam = params.find((p) => p.startsWith('q='));
     const q = qParam ? Number(qParam.slice(2)) : 1;

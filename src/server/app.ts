@@ -75,7 +75,12 @@ export async function createServer(options: ServerOptions = {}): Promise<FacePar
   }
 }
 
-async function build(parser: FaceParser, ownsParser: boolean, options: ServerOptions, settings: ReturnType<typeof resolveServerOptions>): Promise<FaceParseServer> {
+async function build(
+  parser: FaceParser,
+  ownsParser: boolean,
+  options: ServerOptions,
+  settings: ReturnType<typeof resolveServerOptions>,
+): Promise<FaceParseServer> {
   const logger = pino({ level: settings.logLevel, timestamp: pino.stdTimeFunctions.isoTime }, options.logStream ?? pino.destination({ dest: 2, sync: true }));
   const app = Fastify({
     loggerInstance: logger as FastifyBaseLogger,
@@ -93,7 +98,12 @@ async function build(parser: FaceParser, ownsParser: boolean, options: ServerOpt
     return503OnClosing: true,
     forceCloseConnections: 'idle',
   });
-  const gate = new ConcurrencyGate({ concurrency: settings.concurrency, maxQueue: settings.maxQueue, pixelBudget: settings.maxPixelsInFlight, deadlineMs: settings.timeoutMs });
+  const gate = new ConcurrencyGate({
+    concurrency: settings.concurrency,
+    maxQueue: settings.maxQueue,
+    pixelBudget: settings.maxPixelsInFlight,
+    deadlineMs: settings.timeoutMs,
+  });
   // Photos over the decoder's limit are refused by it at once, so they need no room in the budget.
   const maxInputPixels = options.parser?.maxInputPixels ?? (options.faceParser ? DEFAULT_MAX_INPUT_PIXELS : SERVER_DEFAULTS.maxInputPixels);
   const metrics = new ServerMetrics(gate, { model: modelName(parser), variant: parser.variant, labels: parser.labels });

@@ -54,9 +54,14 @@ export function registerApiKeys(app: FastifyInstance, keys: readonly string[]): 
     const presented = presentedKeys(request);
     // Every key presented must be valid: a wrong X-API-Key beside a right Bearer is a mistake to report, not to guess past.
     if (!presented?.every((k) => k !== '' && accepts(k))) {
-      throw new HttpError(401, 'UNAUTHORIZED', presented ? 'the API key is not valid' : 'this service needs an API key: send Authorization: Bearer <key> or X-API-Key: <key>', {
-        'www-authenticate': 'Bearer realm="faceparse"',
-      });
+      throw new HttpError(
+        401,
+        'UNAUTHORIZED',
+        presented ? 'the API key is not valid' : 'this service needs an API key: send Authorization: Bearer <key> or X-API-Key: <key>',
+        {
+          'www-authenticate': 'Bearer realm="faceparse"',
+        },
+      );
     }
   });
 }

@@ -24,7 +24,11 @@ export async function registerOpenApi(app: FastifyInstance, info: { version: str
         version: info.version,
         description: `Face parsing with SegFormer: a label per pixel (skin, nose, eyes, brows, ears, lips, hair, ...). Model: ${info.model}.`,
       },
-      components: { securitySchemes: { apiKey: { type: 'http', scheme: 'bearer', description: 'one of the keys given with --api-key / --api-key-file (also accepted as X-API-Key: <key>)' } } },
+      components: {
+        securitySchemes: {
+          apiKey: { type: 'http', scheme: 'bearer', description: 'one of the keys given with --api-key / --api-key-file (also accepted as X-API-Key: <key>)' },
+        },
+      },
       ...(info.auth ? { security: [{ apiKey: [] }] } : {}),
     },
   });
@@ -32,7 +36,10 @@ export async function registerOpenApi(app: FastifyInstance, info: { version: str
 
 const escapeHtml = (s: string) => s.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
 
-export function docsPage(doc: { info?: { title?: string; version?: string; description?: string }; paths?: Record<string, Record<string, Operation>> }): string {
+export function docsPage(doc: {
+  info?: { title?: string; version?: string; description?: string };
+  paths?: Record<string, Record<string, Operation>>;
+}): string {
   const sections: string[] = [];
   for (const [path, methods] of Object.entries(doc.paths ?? {})) {
     for (const [method, op] of Object.entries(methods)) {
@@ -42,9 +49,13 @@ export function docsPage(doc: { info?: { title?: string; version?: string; descr
           return `<li><code>${escapeHtml(p.name)}</code>${escapeHtml(values)}: ${escapeHtml(p.description ?? '')}</li>`;
         })
         .join('');
-      const bodies = Object.keys(op.requestBody?.content ?? {}).map((t) => `<code>${escapeHtml(t)}</code>`).join(', ');
+      const bodies = Object.keys(op.requestBody?.content ?? {})
+        .map((t) => `<code>${escapeHtml(t)}</code>`)
+        .join(', ');
       const answers = Object.entries(op.responses ?? {})
-        .map(([status, r]) => `<li><b>${escapeHtml(status)}</b> ${escapeHtml(Object.keys(r.content ?? {}).join(', '))}: ${escapeHtml(r.description ?? '')}</li>`)
+        .map(
+          ([status, r]) => `<li><b>${escapeHtml(status)}</b> ${escapeHtml(Object.keys(r.content ?? {}).join(', '))}: ${escapeHtml(r.description ?? '')}</li>`,
+        )
         .join('');
       sections.push(
         `<section><h2><span class="m">${method.toUpperCase()}</span> ${escapeHtml(path)}</h2>` +
@@ -70,8 +81,10 @@ ${sections.join('\n')}</body></html>`;
 }
 
 export function registerDocsRoutes(app: FastifyInstance): void {
-  app.get('/openapi.json', { config: PUBLIC_ROUTE, schema: { security: [], summary: 'This API as an OpenAPI 3.1 document', tags: ['docs'] } }, async (_request, reply) =>
-    reply.type('application/json; charset=utf-8').send(app.swagger()),
+  app.get(
+    '/openapi.json',
+    { config: PUBLIC_ROUTE, schema: { security: [], summary: 'This API as an OpenAPI 3.1 document', tags: ['docs'] } },
+    async (_request, reply) => reply.type('application/json; charset=utf-8').send(app.swagger()),
   );
   app.get('/docs', { config: PUBLIC_ROUTE, schema: { security: [], summary: 'This page: the API in a browser', tags: ['docs'] } }, async (_request, reply) =>
     reply

@@ -70,7 +70,11 @@ export function toHttpError(error: unknown, limits: { maxBodyBytes: number }): H
   if (error instanceof HttpError) return error;
   if (error instanceof FaceParseError) {
     const status = LIBRARY_STATUS[error.code] ?? 500;
-    return new HttpError(status, status === 500 ? 'INTERNAL' : error.code, status === 500 ? 'the service failed to parse this image; see its log' : error.message);
+    return new HttpError(
+      status,
+      status === 500 ? 'INTERNAL' : error.code,
+      status === 500 ? 'the service failed to parse this image; see its log' : error.message,
+    );
   }
   const fastifyError = error as Partial<FastifyError>;
   const status = fastifyError.statusCode;
@@ -78,7 +82,11 @@ export function toHttpError(error: unknown, limits: { maxBodyBytes: number }): H
     const code = FRAMEWORK_CODES[fastifyError.code ?? ''] ?? (status === 404 ? 'NOT_FOUND' : 'BAD_REQUEST');
     if (code === 'BODY_TOO_LARGE') {
       const parts = ['FST_PARTS_LIMIT', 'FST_FILES_LIMIT', 'FST_FIELDS_LIMIT'].includes(fastifyError.code ?? '');
-      return new HttpError(413, code, parts ? 'the multipart body has too many parts; send one file field "image" (and at most 8 small fields)' : bodyTooLarge(limits.maxBodyBytes));
+      return new HttpError(
+        413,
+        code,
+        parts ? 'the multipart body has too many parts; send one file field "image" (and at most 8 small fields)' : bodyTooLarge(limits.maxBodyBytes),
+      );
     }
     if (code === 'INVALID_ARGUMENT' && fastifyError.validation) return new HttpError(400, code, validationMessage(fastifyError));
     return new HttpError(code === 'UNSUPPORTED_MEDIA_TYPE' ? 415 : status, code, fastifyError.message ?? 'bad request');
@@ -94,7 +102,8 @@ function validationMessage(error: Partial<FastifyError>): string {
     const params = v.params as { additionalProperty?: string; allowedValues?: unknown[] };
     if (params.additionalProperty) return `unknown ${where} parameter "${params.additionalProperty}"`;
     if (params.allowedValues) return `${where} parameter "${field}" must be one of ${params.allowedValues.join(', ')}`;
-    if (v.keyword === 'pattern') return `${where} parameter "${field}" is not valid: ${field === 'alpha' ? 'give a decimal from 0 to 1, e.g. 0.5' : 'see /openapi.json'}`;
+    if (v.keyword === 'pattern')
+      return `${where} parameter "${field}" is not valid: ${field === 'alpha' ? 'give a decimal from 0 to 1, e.g. 0.5' : 'see /openapi.json'}`;
     return `${where} parameter "${field}" ${v.message ?? 'is invalid'}`;
   });
   return `${parts.join('; ') || 'invalid request'} (see /openapi.json)`;

@@ -10,7 +10,20 @@ import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { bodyTooLarge, HttpError } from './errors.js';
 
 /** Raster formats the decoder reads (src/platform/node/decode.ts); SVG and other vector or document types are refused. */
-export const IMAGE_TYPES = ['image/jpeg', 'image/jpg', 'image/pjpeg', 'image/png', 'image/webp', 'image/gif', 'image/tiff', 'image/avif', 'image/heif', 'image/heic', 'image/bmp', 'image/x-ms-bmp'];
+export const IMAGE_TYPES = [
+  'image/jpeg',
+  'image/jpg',
+  'image/pjpeg',
+  'image/png',
+  'image/webp',
+  'image/gif',
+  'image/tiff',
+  'image/avif',
+  'image/heif',
+  'image/heic',
+  'image/bmp',
+  'image/x-ms-bmp',
+];
 export const RAW_TYPES = [...IMAGE_TYPES, 'application/octet-stream'];
 /**
  * Read as raw bytes too: no Content-Type (RFC 9110 8.3 lets a recipient assume application/octet-stream;
@@ -23,7 +36,11 @@ export const MULTIPART_TYPE = 'multipart/form-data';
 const mediaType = (header: string | undefined) => (header ?? '').split(';')[0]!.trim().toLowerCase();
 
 const unsupported = (what: string) =>
-  new HttpError(415, 'UNSUPPORTED_MEDIA_TYPE', `${what}; send the image bytes as image/jpeg, image/png, image/webp, image/tiff, image/avif, image/gif, image/bmp or application/octet-stream, or multipart/form-data with a field "image"`);
+  new HttpError(
+    415,
+    'UNSUPPORTED_MEDIA_TYPE',
+    `${what}; send the image bytes as image/jpeg, image/png, image/webp, image/tiff, image/avif, image/gif, image/bmp or application/octet-stream, or multipart/form-data with a field "image"`,
+  );
 
 /** Checks the Content-Type of a parse request (an onRequest hook: nothing of the body is read yet). */
 export function checkContentType(request: FastifyRequest): void {

@@ -71,7 +71,8 @@ function wholeNumber(value: number, name: string, min: number): number {
 export function resolveServerOptions(options: ServerOptions): ResolvedServerOptions {
   const concurrency = wholeNumber(options.concurrency ?? availableParallelism(), 'concurrency', 1);
   const keys = options.apiKeys ?? [];
-  if (keys.some((k) => k.trim() === '' || /\s/.test(k))) throw new FaceParseError('INVALID_ARGUMENT', 'an API key is empty or contains whitespace; give keys without spaces');
+  if (keys.some((k) => k.trim() === '' || /\s/.test(k)))
+    throw new FaceParseError('INVALID_ARGUMENT', 'an API key is empty or contains whitespace; give keys without spaces');
   return {
     maxBodyBytes: wholeNumber(options.maxBodyBytes ?? SERVER_DEFAULTS.maxBodyBytes, 'maxBodyBytes', 1),
     concurrency,
@@ -114,7 +115,10 @@ export function readApiKeyFile(path: string): string[] {
   } catch (error) {
     throw new FaceParseError('INVALID_ARGUMENT', `cannot read the API key file ${path}: ${(error as Error).message}`, { cause: error });
   }
-  const keys = text.split(/\r?\n/).map((l) => l.trim()).filter((l) => l !== '' && !l.startsWith('#'));
+  const keys = text
+    .split(/\r?\n/)
+    .map((l) => l.trim())
+    .filter((l) => l !== '' && !l.startsWith('#'));
   if (keys.length === 0) throw new FaceParseError('INVALID_ARGUMENT', `the API key file ${path} has no keys; put one key per line`);
   return keys;
 }

@@ -32,7 +32,8 @@ const TYPES: Record<string, string> = {
 const APP_HEADERS: Record<string, string> = {
   'cross-origin-opener-policy': 'same-origin',
   'cross-origin-embedder-policy': 'require-corp',
-  'content-security-policy': "default-src 'self'; script-src 'self' 'wasm-unsafe-eval'; worker-src 'self' blob:; img-src 'self' data: blob:; style-src 'self' 'unsafe-inline'; connect-src 'self' https:; frame-ancestors 'none'",
+  'content-security-policy':
+    "default-src 'self'; script-src 'self' 'wasm-unsafe-eval'; worker-src 'self' blob:; img-src 'self' data: blob:; style-src 'self' 'unsafe-inline'; connect-src 'self' https:; frame-ancestors 'none'",
   'cache-control': 'no-cache',
 };
 
@@ -65,17 +66,26 @@ export function registerStaticApp(app: FastifyInstance, appDir: string): void {
       // GET of an API path (GET /v1/parse) lands here, under the app's GET /*: it is a 405.
       const wrongMethod = methodNotAllowed(app, method, urlPath);
       if (wrongMethod) throw wrongMethod;
-      const present = await stat(join(appDir, 'index.html')).then(() => true, () => false);
+      const present = await stat(join(appDir, 'index.html')).then(
+        () => true,
+        () => false,
+      );
       throw new HttpError(
         404,
         'NOT_FOUND',
-        present ? `no file ${urlPath} in the web app; the API is under /v1 (see /docs)` : `the web app is not built: no ${join(appDir, 'index.html')}; build it (npm run build writes dist/app) or pass --app-dir; the API is under /v1 (see /docs)`,
+        present
+          ? `no file ${urlPath} in the web app; the API is under /v1 (see /docs)`
+          : `the web app is not built: no ${join(appDir, 'index.html')}; build it (npm run build writes dist/app) or pass --app-dir; the API is under /v1 (see /docs)`,
       );
     }
     for (const [name, value] of Object.entries(APP_HEADERS)) reply.header(name, value);
     return reply.type(TYPES[extname(file).toLowerCase()] ?? 'application/octet-stream').send(createReadStream(file));
   };
   const hidden = { config: PUBLIC_ROUTE, schema: { hide: true } };
-  app.get('/', { config: PUBLIC_ROUTE, schema: { security: [], summary: 'The web app (the static folder of the browser build), when it is there', tags: ['app'] } }, (_request, reply) => serve('/', reply));
+  app.get(
+    '/',
+    { config: PUBLIC_ROUTE, schema: { security: [], summary: 'The web app (the static folder of the browser build), when it is there', tags: ['app'] } },
+    (_request, reply) => serve('/', reply),
+  );
   app.get('/*', hidden, (request, reply) => serve(request.url.split('?')[0]!, reply, request.method));
 }

@@ -8,7 +8,13 @@ export interface Box {
 }
 
 /** Draws each box's outline into `rgb` (interleaved, width * height * 3), clipped to the picture. */
-export function drawBoxes(rgb: Uint8Array, width: number, height: number, boxes: readonly Box[], color: readonly [number, number, number] = [255, 230, 0]): void {
+export function drawBoxes(
+  rgb: Uint8Array,
+  width: number,
+  height: number,
+  boxes: readonly Box[],
+  color: readonly [number, number, number] = [255, 230, 0],
+): void {
   const line = Math.max(2, Math.round(Math.min(width, height) / 300));
   const fill = (x0: number, y0: number, x1: number, y1: number) => {
     const xa = Math.max(0, Math.floor(x0));

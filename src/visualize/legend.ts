@@ -86,11 +86,7 @@ function sharesOf(shares: LegendOptions['shares']): ArrayLike<number> | undefine
 }
 
 /** Which classes the legend lists, in order, with colour, readable text and share. */
-export function legendEntries(
-  labelNames: readonly string[],
-  palette: PaletteInput | undefined,
-  options: LegendOptions = {},
-): LegendEntry[] {
+export function legendEntries(labelNames: readonly string[], palette: PaletteInput | undefined, options: LegendOptions = {}): LegendEntry[] {
   const table = resolvePalette(palette ?? labelNames);
   const shares = sharesOf(options.shares);
   let ids: number[];
@@ -122,11 +118,7 @@ export function legendEntries(
  * The legend as an SVG document with its pixel size. Rows: swatch (with a thin border so black and
  * white swatches show), readable name, and the share right-aligned when shares are given.
  */
-export function legendSvg(
-  labelNames: readonly string[],
-  palette: PaletteInput | undefined,
-  options: LegendOptions = {},
-): LegendLayout {
+export function legendSvg(labelNames: readonly string[], palette: PaletteInput | undefined, options: LegendOptions = {}): LegendLayout {
   const fontSize = options.fontSize ?? 14;
   if (typeof fontSize !== 'number' || !(fontSize >= 4 && fontSize <= 1000)) {
     throw new FaceParseError('INVALID_ARGUMENT', `legend: fontSize must be a number of px 4..1000; got ${String(fontSize)}`);

@@ -42,8 +42,7 @@ function generatedColour(i: number): Rgb {
   const c = v * s;
   const x = c * (1 - Math.abs(((h / 60) % 2) - 1));
   const m = v - c;
-  const [r, g, b] =
-    h < 60 ? [c, x, 0] : h < 120 ? [x, c, 0] : h < 180 ? [0, c, x] : h < 240 ? [0, x, c] : h < 300 ? [x, 0, c] : [c, 0, x];
+  const [r, g, b] = h < 60 ? [c, x, 0] : h < 120 ? [x, c, 0] : h < 180 ? [0, c, x] : h < 240 ? [0, x, c] : h < 300 ? [x, 0, c] : [c, 0, x];
   return [Math.round((r + m) * 255), Math.round((g + m) * 255), Math.round((b + m) * 255)];
 }
 
@@ -82,10 +81,7 @@ export function paletteTable(labels: readonly string[]): Uint8Array {
 
 function checkChannel(value: number, where: string): number {
   if (!Number.isInteger(value) || value < 0 || value > 255) {
-    throw new FaceParseError(
-      'INVALID_ARGUMENT',
-      `palette: ${where} is ${String(value)}; colour channels must be integers 0..255`,
-    );
+    throw new FaceParseError('INVALID_ARGUMENT', `palette: ${where} is ${String(value)}; colour channels must be integers 0..255`);
   }
   return value;
 }
@@ -94,10 +90,7 @@ function checkChannel(value: number, where: string): number {
 export function resolvePalette(input: PaletteInput): Uint8Array {
   if (input instanceof Uint8Array) {
     if (input.length % 3 !== 0 || input.length > 256 * 3) {
-      throw new FaceParseError(
-        'INVALID_ARGUMENT',
-        `palette: a flat table must hold 3 bytes per class and at most 256 classes; got ${input.length} bytes`,
-      );
+      throw new FaceParseError('INVALID_ARGUMENT', `palette: a flat table must hold 3 bytes per class and at most 256 classes; got ${input.length} bytes`);
     }
     const table = new Uint8Array(256 * 3);
     table.set(input);
@@ -105,10 +98,7 @@ export function resolvePalette(input: PaletteInput): Uint8Array {
     return table;
   }
   if (!Array.isArray(input)) {
-    throw new FaceParseError(
-      'INVALID_ARGUMENT',
-      'palette: pass the class names, an array of [r, g, b] colours, or a flat Uint8Array table',
-    );
+    throw new FaceParseError('INVALID_ARGUMENT', 'palette: pass the class names, an array of [r, g, b] colours, or a flat Uint8Array table');
   }
   if (input.length > 256) {
     throw new FaceParseError('INVALID_ARGUMENT', `palette: at most 256 classes fit a uint8 mask; got ${input.length}`);

@@ -12,10 +12,7 @@ import { resolvePalette, type PaletteInput } from './palette.js';
 /** Throws INVALID_ARGUMENT unless `mask` is a `Uint8Array` of `width * height` values. */
 export function checkMask(where: string, mask: unknown, width: number, height: number): void {
   if (!Number.isInteger(width) || !Number.isInteger(height) || width <= 0 || height <= 0) {
-    throw new FaceParseError(
-      'INVALID_ARGUMENT',
-      `${where}: width and height must be positive integers; got ${String(width)}x${String(height)}`,
-    );
+    throw new FaceParseError('INVALID_ARGUMENT', `${where}: width and height must be positive integers; got ${String(width)}x${String(height)}`);
   }
   if (!(mask instanceof Uint8Array)) {
     throw new FaceParseError('INVALID_ARGUMENT', `${where}: mask must be a Uint8Array of class ids (one byte per pixel)`);
@@ -23,8 +20,7 @@ export function checkMask(where: string, mask: unknown, width: number, height: n
   if (mask.length !== width * height) {
     throw new FaceParseError(
       'INVALID_ARGUMENT',
-      `${where}: mask has ${mask.length} values but width*height is ${width * height} (${width}x${height}); ` +
-        'pass the category mask of the same size',
+      `${where}: mask has ${mask.length} values but width*height is ${width * height} (${width}x${height}); ` + 'pass the category mask of the same size',
     );
   }
 }
@@ -53,13 +49,7 @@ function packedTable(table: Uint8Array): Uint32Array {
  * @param out optional RGB output of `width * height * 3` bytes to reuse across images
  * @returns interleaved RGB, `width * height * 3` bytes
  */
-export function colorize(
-  mask: Uint8Array,
-  width: number,
-  height: number,
-  palette: PaletteInput,
-  out?: Uint8Array,
-): Uint8Array {
+export function colorize(mask: Uint8Array, width: number, height: number, palette: PaletteInput, out?: Uint8Array): Uint8Array {
   checkMask('colorize', mask, width, height);
   const n = width * height;
   const rgb = out ?? new Uint8Array(n * 3);
@@ -325,10 +315,7 @@ export function overlay(
   }
   const backgroundId = options.backgroundId === undefined ? 0 : options.backgroundId;
   if (backgroundId !== null && (!Number.isInteger(backgroundId) || backgroundId < 0 || backgroundId > 255)) {
-    throw new FaceParseError(
-      'INVALID_ARGUMENT',
-      `overlay: backgroundId must be a class id 0..255 or null; got ${String(backgroundId)}`,
-    );
+    throw new FaceParseError('INVALID_ARGUMENT', `overlay: backgroundId must be a class id 0..255 or null; got ${String(backgroundId)}`);
   }
   const outline = options.outline ?? false;
   let thickness = 0;

@@ -230,7 +230,12 @@ export class FaceParser {
     this.#checkOpen();
     checkParseOptions(options);
     for await (const item of this.#parserFor(options.inputSize).parseEach(inputs as AsyncIterable<ImageInput>, options)) {
-      yield { index: item.index, input: item.input as WebImageInput, ...(item.result ? { result: new WebParseResult(item.result) } : {}), ...(item.error ? { error: item.error } : {}) };
+      yield {
+        index: item.index,
+        input: item.input as WebImageInput,
+        ...(item.result ? { result: new WebParseResult(item.result) } : {}),
+        ...(item.error ? { error: item.error } : {}),
+      };
     }
   }
 

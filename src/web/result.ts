@@ -129,7 +129,11 @@ export class WebParseResult {
 
   /** The label colours blended over the photo (alpha 0.5 by default; background untinted): the overlay PNG's pixels. */
   toOverlayImageData(options: OverlayOptions & { palette?: PaletteInput } = {}): ImageData {
-    return rgbToImageData(overlay(this.image.data, this.categoryMask, this.width, this.height, options.palette ?? this.labels, options), this.width, this.height);
+    return rgbToImageData(
+      overlay(this.image.data, this.categoryMask, this.width, this.height, options.palette ?? this.labels, options),
+      this.width,
+      this.height,
+    );
   }
 
   /** The confidence map as grey levels (round(p * 255)). */

@@ -15,11 +15,25 @@ import { describe, expect, it } from 'vitest';
 import { ROOT } from '../helpers/nativeLibraries.js';
 
 const SRC = join(ROOT, 'src');
-const PURE = ['src/base', 'src/image', 'src/models', 'src/postprocess', 'src/metrics', 'src/visualize', 'src/faces', 'src/pipeline', 'src/outputs/render.ts', 'src/outputs/kinds.ts', 'src/outputs/encodeOutputs.ts'];
+const PURE = [
+  'src/base',
+  'src/image',
+  'src/models',
+  'src/postprocess',
+  'src/metrics',
+  'src/visualize',
+  'src/faces',
+  'src/pipeline',
+  'src/outputs/render.ts',
+  'src/outputs/kinds.ts',
+  'src/outputs/encodeOutputs.ts',
+];
 const NATIVE = /^(sharp|onnxruntime-node|onnxruntime-web)(\/|$)/;
 
 function sourceFiles(dir: string): string[] {
-  return readdirSync(dir, { withFileTypes: true }).flatMap((e) => (e.isDirectory() ? sourceFiles(join(dir, e.name)) : e.name.endsWith('.ts') ? [join(dir, e.name)] : []));
+  return readdirSync(dir, { withFileTypes: true }).flatMap((e) =>
+    e.isDirectory() ? sourceFiles(join(dir, e.name)) : e.name.endsWith('.ts') ? [join(dir, e.name)] : [],
+  );
 }
 
 /** Static imports and re-exports (type-only ones carry no code and are left out). */
@@ -40,7 +54,10 @@ function violations(file: string, text: string): string[] {
   for (const spec of importsOf(text)) {
     const target = spec.startsWith('.') ? relative(ROOT, resolve(ROOT, dirname(file), spec)).replace(/\.js$/, '.ts') : spec;
     if (within(file, 'src/base') && (!spec.startsWith('.') || !within(target, 'src/base'))) problems.push(`${file}: base imports ${spec}`);
-    if (isPure && (spec.startsWith('node:') || NATIVE.test(spec) || within(target, 'src/platform/node') || within(target, 'src/hub') || within(target, 'src/cli'))) {
+    if (
+      isPure &&
+      (spec.startsWith('node:') || NATIVE.test(spec) || within(target, 'src/platform/node') || within(target, 'src/hub') || within(target, 'src/cli'))
+    ) {
       problems.push(`${file}: pure module imports platform code ${spec}`);
     }
   }

@@ -78,7 +78,10 @@ describe('inputs that are not regular files', () => {
     await expect(decodeImage(join(dir, 'pipe.jpg'))).rejects.toMatchObject({ code: 'INPUT_UNREADABLE', message: expect.stringMatching(/is a FIFO/) });
     await expect(decodeImage('/dev/zero')).rejects.toMatchObject({ code: 'INPUT_UNREADABLE', message: expect.stringMatching(/character device/) });
     writeFileSync(join(dir, 'big.png'), Buffer.alloc(5000));
-    await expect(readRegularFile(join(dir, 'big.png'), 4096)).rejects.toMatchObject({ code: 'INPUT_TOO_LARGE', message: expect.stringMatching(/5,000 bytes, over the limit of 4,096/) });
+    await expect(readRegularFile(join(dir, 'big.png'), 4096)).rejects.toMatchObject({
+      code: 'INPUT_TOO_LARGE',
+      message: expect.stringMatching(/5,000 bytes, over the limit of 4,096/),
+    });
     expect((await readRegularFile(join(dir, 'big.png'), 5000)).length).toBe(5000);
   });
 

@@ -26,7 +26,11 @@ describe('outputs stay inside --out', () => {
     mkdirSync(out);
     mkdirSync(elsewhere);
     symlinkSync(elsewhere, join(out, 'sub'));
-    const run = spawnSync(process.execPath, [BIN, 'parse', photos, '--model', TINY_MODEL, '--out', out, '--faces', 'off', '--threads', '1'], { encoding: 'utf8', timeout: 60_000, env: { ...process.env, CI: '1' } });
+    const run = spawnSync(process.execPath, [BIN, 'parse', photos, '--model', TINY_MODEL, '--out', out, '--faces', 'off', '--threads', '1'], {
+      encoding: 'utf8',
+      timeout: 60_000,
+      env: { ...process.env, CI: '1' },
+    });
     expect(run.status).toBe(1);
     expect(run.stderr).toMatch(/sub is a link; faceparse writes only inside the output folder/);
     expect(readdirSync(elsewhere)).toEqual([]);
@@ -35,7 +39,7 @@ describe('outputs stay inside --out', () => {
 });
 
 describe('a full disk', () => {
-  it('leaves none of the photo\'s outputs and says the disk is full', async () => {
+  it("leaves none of the photo's outputs and says the disk is full", async () => {
     const { FaceParser } = await import('../../src/node/faceParser.js');
     const parser = await FaceParser.create({ model: TINY_MODEL, threads: 1 });
     const result = await parser.parse(PHOTO, { faces: 'off' });
@@ -55,7 +59,9 @@ describe('a full disk', () => {
     }));
     vi.resetModules();
     const mocked = await import('../../src/node/writeOutputs.js');
-    await expect(mocked.writeOutputs(result, { out, stem: 'photo', kinds: ['labels', 'color', 'overlay', 'json'] })).rejects.toThrow(/the disk is full \(no space left on the device\) writing .*no output of this photo was kept/);
+    await expect(mocked.writeOutputs(result, { out, stem: 'photo', kinds: ['labels', 'color', 'overlay', 'json'] })).rejects.toThrow(
+      /the disk is full \(no space left on the device\) writing .*no output of this photo was kept/,
+    );
     expect(readdirSync(out)).toEqual([]);
     vi.doUnmock('node:fs/promises');
     // The control: the same call without the full disk writes all four.

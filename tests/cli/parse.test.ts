@@ -75,7 +75,11 @@ describe('faceparse parse', () => {
     expect(json.input).toContain('jpeg_q90.jpg');
     expect(json.classes.reduce((s: number, c: { pixels: number }) => s + c.pixels, 0)).toBe(expected.width * expected.height);
     expect(Object.keys(json.timings).sort()).toEqual(['decode', 'encode', 'inference', 'postprocess', 'preprocess']);
-    const present = expected.summary().classes.filter((c) => c.pixels > 0).map((c) => `${c.label}.png`).sort();
+    const present = expected
+      .summary()
+      .classes.filter((c) => c.pixels > 0)
+      .map((c) => `${c.label}.png`)
+      .sort();
     expect(readdirSync(join(out, 'jpeg_q90.masks')).sort()).toEqual(present);
   });
 
@@ -131,7 +135,9 @@ describe('faceparse parse', () => {
     expect(run.code, run.stderr).toBe(0);
     const skipped = run.stderr.split('\n').filter((l) => l.includes('clip.mp4'));
     expect(skipped).toHaveLength(1);
-    expect(skipped[0]).toMatch(/^note: skipped 2 files that are not photos: .*clip\.mp4, .*notes\.txt \(faceparse parses photos; for a video, extract its frames first/);
+    expect(skipped[0]).toMatch(
+      /^note: skipped 2 files that are not photos: .*clip\.mp4, .*notes\.txt \(faceparse parses photos; for a video, extract its frames first/,
+    );
     expect(run.stderr).not.toContain('.hidden.mov');
     expect(run.stderr).toMatch(/^parsed 2 of 2 inputs .*; 2 files that are not photos skipped -> /m);
     expect(existsSync(join(out, 'photo.labels.png'))).toBe(true);
@@ -198,7 +204,23 @@ describe('faceparse parse', () => {
   it('--scales writes the labels of the multi-scale parse; a bad list is one clear error', async () => {
     const photo = join(GOLDEN_DIR, 'images/downscale_png.png');
     const out = join(tmp, 'scales');
-    const run = faceparse(['parse', photo, '--model', TINY_MODEL, '--variant', 'fp32', '--out', out, '--outputs', 'labels', '--scales', '0.75,1,1.25', '--flip', '--faces', 'off']);
+    const run = faceparse([
+      'parse',
+      photo,
+      '--model',
+      TINY_MODEL,
+      '--variant',
+      'fp32',
+      '--out',
+      out,
+      '--outputs',
+      'labels',
+      '--scales',
+      '0.75,1,1.25',
+      '--flip',
+      '--faces',
+      'off',
+    ]);
     expect(run.code).toBe(0);
     const written = await decodeLabelPng(join(out, 'downscale_png.labels.png'));
     const parser = await FaceParser.create({ model: TINY_MODEL, variant: 'fp32' });

@@ -55,8 +55,14 @@ describe('bad inputs', () => {
   });
 
   it('a decompression bomb: header says more pixels than allowed', async () => {
-    const png = await sharp({ create: { width: 3000, height: 3000, channels: 3, background: '#000' } }).png().toBuffer();
-    await expectError(decodeImage(png, { maxInputPixels: 1_000_000 }), 'INPUT_TOO_LARGE', /3000x3000 = 9,000,000 pixels, over the limit of 1,000,000.*--max-pixels/);
+    const png = await sharp({ create: { width: 3000, height: 3000, channels: 3, background: '#000' } })
+      .png()
+      .toBuffer();
+    await expectError(
+      decodeImage(png, { maxInputPixels: 1_000_000 }),
+      'INPUT_TOO_LARGE',
+      /3000x3000 = 9,000,000 pixels, over the limit of 1,000,000.*--max-pixels/,
+    );
   });
 
   it('raw pixels with the wrong length or channel count', async () => {

@@ -57,7 +57,9 @@ describe('a model that keeps the photo size (do_resize: false)', () => {
         raw[i + 2] = ((x + y) * 2) & 255;
       }
     }
-    photo = await sharp(raw, { raw: { width: WIDTH, height: HEIGHT, channels: 3 } }).png().toBuffer();
+    photo = await sharp(raw, { raw: { width: WIDTH, height: HEIGHT, channels: 3 } })
+      .png()
+      .toBuffer();
     const dir = modelWith('native', { do_resize: false });
     native = await FaceParser.create({ model: dir, variant: 'fp32', threads: 1 });
     config = await readPreprocessorConfig(join(dir, 'preprocessor_config.json'));

@@ -22,8 +22,7 @@ const manifest = loadManifest();
  */
 const DIVERGENCES: Record<string, string> = {
   gray16_png:
-    "Pillow opens 16-bit grey PNGs as mode I;16 and convert('RGB') clips every value above 255 to white; " +
-    'faceparse scales 16 to 8 bits as for 16-bit RGB',
+    "Pillow opens 16-bit grey PNGs as mode I;16 and convert('RGB') clips every value above 255 to white; " + 'faceparse scales 16 to 8 bits as for 16-bit RGB',
 };
 const parityCases = manifest.cases.filter((c) => !(c.name in DIVERGENCES));
 const divergentCases = manifest.cases.filter((c) => c.name in DIVERGENCES);

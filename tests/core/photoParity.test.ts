@@ -18,7 +18,11 @@ const ROOT = process.env.FACEPARSE_PARITY_DIR ?? join(homedir(), '.cache', 'face
 const MODEL = join(ROOT, 'random-models', 'b0');
 const REFERENCE = join(ROOT, 'reference', 'b0');
 
-const photos = existsSync(PHOTOS) ? readdirSync(PHOTOS).filter((f) => /\.(jpe?g|png)$/i.test(f)).sort() : [];
+const photos = existsSync(PHOTOS)
+  ? readdirSync(PHOTOS)
+      .filter((f) => /\.(jpe?g|png)$/i.test(f))
+      .sort()
+  : [];
 const MAKE = 'bash training/setup.sh && bash training/golden/make_photo_parity.sh';
 const noData = !existsSync(join(MODEL, 'onnx', 'model.onnx'))
   ? `no random B0 model in ${MODEL}; make it and the reference labels with \`${MAKE}\``
@@ -48,7 +52,9 @@ describe.skipIf(missing !== '')(`photo parity with the reference pipeline${missi
     let same = 0;
     for (let i = 0; i < reference.mask.length; i++) if (result.categoryMask[i] === reference.mask[i]) same++;
     const agreement = same / reference.mask.length;
-    console.log(`photo parity ${photo} ${result.width}x${result.height}: ${(agreement * 100).toFixed(4)}% (${reference.mask.length - same} of ${reference.mask.length} pixels differ)`);
+    console.log(
+      `photo parity ${photo} ${result.width}x${result.height}: ${(agreement * 100).toFixed(4)}% (${reference.mask.length - same} of ${reference.mask.length} pixels differ)`,
+    );
     expect(agreement).toBeGreaterThanOrEqual(0.999);
   });
 });

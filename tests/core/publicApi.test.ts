@@ -40,7 +40,9 @@ describe('package entry', () => {
     expect(nodeEntries).toEqual(expect.arrayContaining(['faceparse', 'faceparse/metrics', 'faceparse/datasets', 'faceparse/eval', 'faceparse/outputs']));
     const values = entryValues(nodeEntries);
     expect(values['faceparse']!.length).toBeLessThanOrEqual(80);
-    expect(values['faceparse']).toEqual(expect.arrayContaining(['FaceParser', 'ParseResult', 'FaceParseError', 'createServer', 'decodeImage', 'resolveModel', 'renderColorMap']));
+    expect(values['faceparse']).toEqual(
+      expect.arrayContaining(['FaceParser', 'ParseResult', 'FaceParseError', 'createServer', 'decodeImage', 'resolveModel', 'renderColorMap']),
+    );
     expect(values['faceparse/metrics']).toEqual(expect.arrayContaining(['ConfusionMatrix', 'meanIoU', 'pixelAccuracy', 'BoundaryF1']));
     expect(values['faceparse/datasets']).toEqual(expect.arrayContaining(['openDataset', 'readLabelMap', 'resolveLabelSet']));
     expect(values['faceparse/eval']).toEqual(expect.arrayContaining(['evaluate', 'formatTable', 'writeReport', 'createModelPredictor']));

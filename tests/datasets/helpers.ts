@@ -17,9 +17,7 @@ export function tempDir(prefix = 'faceparse-test-'): string {
 /** Writes an 8-bit label PNG: palette PNG when `palette` is given (flat RGB triples), greyscale otherwise. */
 export function writeLabelPng(path: string, data: Uint8Array, width: number, height: number, palette?: Array<[number, number, number]>): void {
   mkdirSync(dirname(path), { recursive: true });
-  const png = palette
-    ? encode({ width, height, data, depth: 8, channels: 1, palette })
-    : encode({ width, height, data, depth: 8, channels: 1 });
+  const png = palette ? encode({ width, height, data, depth: 8, channels: 1, palette }) : encode({ width, height, data, depth: 8, channels: 1 });
   writeFileSync(path, png);
 }
 

@@ -135,7 +135,9 @@ describe('CelebAMask-HQ release layout', () => {
   it('selects a split with the mapping and partition files, and says which files a split needs', async () => {
     const dir = join(root, 'split');
     await makeRelease(dir, [0, 1, 2]);
-    expect((await errorOf(openCelebAMaskHq(dir, { split: 'val' }))).message).toMatch(/CelebA-HQ-to-CelebA-mapping\.txt \(part of the release\) and .*list_eval_partition\.txt/);
+    expect((await errorOf(openCelebAMaskHq(dir, { split: 'val' }))).message).toMatch(
+      /CelebA-HQ-to-CelebA-mapping\.txt \(part of the release\) and .*list_eval_partition\.txt/,
+    );
     writeFileSync(join(dir, 'CelebA-HQ-to-CelebA-mapping.txt'), 'idx orig_idx orig_file\n0 10 000011.jpg\n1 20 000021.jpg\n2 30 000031.jpg\n');
     writeFileSync(join(dir, 'list_eval_partition.txt'), '000011.jpg 0\n000021.jpg 1\n000031.jpg 1\n');
     expect((await openCelebAMaskHq(dir, { split: 'val' })).samples.map((s) => s.id)).toEqual(['1', '2']);

@@ -32,9 +32,29 @@ const dir = tempDir();
 const W = 32;
 const H = 24;
 // ground truth: skin rectangle with hair above; predictions: the same shifted by 0, 2 and 5 px
-for (const [id, dx] of [['p0', 0], ['p1', 2], ['p2', 5]] as const) {
-  writeLabelPng(join(dir, 'gt', `${id}.png`), rectangleMap(W, H, [[0, 0, W, 6, 13], [8, 6, 16, 14, 1]]), W, H);
-  writeLabelPng(join(dir, 'pred', `${id}.png`), rectangleMap(W, H, [[0, 0, W, 6, 13], [8 + dx, 6, 16, 14, 1]]), W, H);
+for (const [id, dx] of [
+  ['p0', 0],
+  ['p1', 2],
+  ['p2', 5],
+] as const) {
+  writeLabelPng(
+    join(dir, 'gt', `${id}.png`),
+    rectangleMap(W, H, [
+      [0, 0, W, 6, 13],
+      [8, 6, 16, 14, 1],
+    ]),
+    W,
+    H,
+  );
+  writeLabelPng(
+    join(dir, 'pred', `${id}.png`),
+    rectangleMap(W, H, [
+      [0, 0, W, 6, 13],
+      [8 + dx, 6, 16, 14, 1],
+    ]),
+    W,
+    H,
+  );
 }
 const base: EvalCommandOptions = { pred: join(dir, 'pred'), gt: join(dir, 'gt') };
 
@@ -74,8 +94,24 @@ describe('faceparse eval --pred --gt', () => {
   it('--pred-labels maps predictions saved in another class order', async () => {
     const bisenet = (name: string) => BISENET_LABELS.indexOf(name as (typeof BISENET_LABELS)[number]);
     const other = join(dir, 'bisenet');
-    writeLabelPng(join(other, 'pred', 'x.png'), rectangleMap(W, H, [[0, 0, W, 6, bisenet('hair')], [8, 6, 16, 14, bisenet('skin')]]), W, H);
-    writeLabelPng(join(other, 'gt', 'x.png'), rectangleMap(W, H, [[0, 0, W, 6, 13], [8, 6, 16, 14, 1]]), W, H);
+    writeLabelPng(
+      join(other, 'pred', 'x.png'),
+      rectangleMap(W, H, [
+        [0, 0, W, 6, bisenet('hair')],
+        [8, 6, 16, 14, bisenet('skin')],
+      ]),
+      W,
+      H,
+    );
+    writeLabelPng(
+      join(other, 'gt', 'x.png'),
+      rectangleMap(W, H, [
+        [0, 0, W, 6, 13],
+        [8, 6, 16, 14, 1],
+      ]),
+      W,
+      H,
+    );
     const c = captureIO();
     await runEval({ pred: join(other, 'pred'), gt: join(other, 'gt'), predLabels: 'bisenet', json: true }, c.io);
     expect(JSON.parse(c.stdout()).pixelAccuracy).toBe(1);
@@ -84,9 +120,27 @@ describe('faceparse eval --pred --gt', () => {
   it('--label-set lapa scores CelebAMask-HQ predictions against LaPa ground truth', async () => {
     const lapa = join(dir, 'lapa');
     // predictions in CelebAMask-HQ ids: hair 13 on top, skin 1, neck 17 and cloth 18 below
-    writeLabelPng(join(lapa, 'pred', 'x.png'), rectangleMap(W, H, [[0, 0, W, 6, 13], [8, 6, 16, 8, 1], [0, 14, W, 2, 17], [0, 16, W, 8, 18]]), W, H);
+    writeLabelPng(
+      join(lapa, 'pred', 'x.png'),
+      rectangleMap(W, H, [
+        [0, 0, W, 6, 13],
+        [8, 6, 16, 8, 1],
+        [0, 14, W, 2, 17],
+        [0, 16, W, 8, 18],
+      ]),
+      W,
+      H,
+    );
     // the same picture in LaPa ids: hair 10, skin 1, neck and cloth are background 0
-    writeLabelPng(join(lapa, 'gt', 'x.png'), rectangleMap(W, H, [[0, 0, W, 6, 10], [8, 6, 16, 8, 1]]), W, H);
+    writeLabelPng(
+      join(lapa, 'gt', 'x.png'),
+      rectangleMap(W, H, [
+        [0, 0, W, 6, 10],
+        [8, 6, 16, 8, 1],
+      ]),
+      W,
+      H,
+    );
     const c = captureIO();
     await runEval({ pred: join(lapa, 'pred'), gt: join(lapa, 'gt'), labelSet: 'lapa', predLabels: 'celebamask', json: true }, c.io);
     const report = JSON.parse(c.stdout());
@@ -96,7 +150,9 @@ describe('faceparse eval --pred --gt', () => {
     const plain = captureIO();
     await runEval({ pred: join(lapa, 'pred'), gt: join(lapa, 'gt'), labels: 'celebamask', json: true }, plain.io);
     expect(JSON.parse(plain.stdout()).pixelAccuracy).toBeLessThan(1);
-    await expect(runEval({ pred: join(lapa, 'pred'), gt: join(lapa, 'gt'), labelSet: 'lapa', labels: 'lapa' }, captureIO().io)).rejects.toThrow(/--label-set and --labels both name/);
+    await expect(runEval({ pred: join(lapa, 'pred'), gt: join(lapa, 'gt'), labelSet: 'lapa', labels: 'lapa' }, captureIO().io)).rejects.toThrow(
+      /--label-set and --labels both name/,
+    );
   });
 
   it('bad data stops the run by default; --skip-bad goes on and lists what it skipped', async () => {
@@ -149,7 +205,15 @@ describe('faceparse eval: option checks', () => {
     const data = join(dir, 'model-data');
     for (const id of ['m1', 'm2']) {
       await writePhoto(join(data, 'images', `${id}.jpg`), 40, 32);
-      writeLabelPng(join(data, 'masks', `${id}.png`), rectangleMap(40, 32, [[0, 0, 40, 8, 13], [10, 8, 20, 24, 1]]), 40, 32);
+      writeLabelPng(
+        join(data, 'masks', `${id}.png`),
+        rectangleMap(40, 32, [
+          [0, 0, 40, 8, 13],
+          [10, 8, 20, 24, 1],
+        ]),
+        40,
+        32,
+      );
     }
     const c = captureIO();
     await runEval({ data, model: TINY_MODEL, json: true, faces: 'off' }, c.io);
@@ -218,7 +282,23 @@ describe('registerEvalCommand', () => {
     const program = new Command('faceparse').exitOverride();
     registerEvalCommand(program, c.io);
     await program.parseAsync(
-      ['eval', '--pred', base.pred!, '--gt', base.gt!, '--json', '--merge-sides', '--tolerance-px', '2', '--ignore-index', '255', '--pred-labels', 'celebamask-hq', '--limit', '2'],
+      [
+        'eval',
+        '--pred',
+        base.pred!,
+        '--gt',
+        base.gt!,
+        '--json',
+        '--merge-sides',
+        '--tolerance-px',
+        '2',
+        '--ignore-index',
+        '255',
+        '--pred-labels',
+        'celebamask-hq',
+        '--limit',
+        '2',
+      ],
       { from: 'user' },
     );
     const report = JSON.parse(c.stdout());

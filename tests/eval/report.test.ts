@@ -69,20 +69,14 @@ describe('writeReport', () => {
     const height = 30;
     const target = new Array(width * height).fill(0).map((_, i) => (i % width < 20 ? 1 : 2));
     const shifted = target.map((_, i) => (i % width < 24 ? 1 : 2));
-    const result = await evaluate(
-      [sample('good', target, target, width, height), sample('bad/one', shifted, target, width, height)],
-      { labels: LABELS, worst: 1, mergeSides: true },
-    );
+    const result = await evaluate([sample('good', target, target, width, height), sample('bad/one', shifted, target, width, height)], {
+      labels: LABELS,
+      worst: 1,
+      mergeSides: true,
+    });
     const { files } = await writeReport(result, dir);
     const names = files.map((f) => f.slice(dir.length + 1));
-    expect(names).toEqual([
-      'index.html',
-      'confusion.png',
-      'f1.png',
-      'confusion-merged-sides.png',
-      'f1-merged-sides.png',
-      'gallery/01-bad_one.png',
-    ]);
+    expect(names).toEqual(['index.html', 'confusion.png', 'f1.png', 'confusion-merged-sides.png', 'f1-merged-sides.png', 'gallery/01-bad_one.png']);
     const heatmap = await sharp(join(dir, 'confusion.png')).metadata();
     expect([heatmap.width, heatmap.height]).toEqual([110 + 4 * 34 + 20, 130 + 4 * 34 + 40]);
     // no photo: ground truth | prediction | errors, 256 px each, 6 px apart; 46 px of captions

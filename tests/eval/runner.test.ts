@@ -39,7 +39,10 @@ describe('evaluate', () => {
     expect(result.summary.meanF1).toBeCloseTo((6 / 7 + 2 / 3) / 2, 15);
     expect(result.summary.meanIoUNoBackground).toBeCloseTo((3 / 4 + 1 / 2) / 2, 15);
     expect(result.perClass.map((c) => c.pixelShare)).toEqual([3 / 8, 4 / 8, 1 / 8]);
-    expect(result.perImage.map((s) => [s.id, s.pixelAccuracy])).toEqual([['a', 3 / 4], ['b', 1]]);
+    expect(result.perImage.map((s) => [s.id, s.pixelAccuracy])).toEqual([
+      ['a', 3 / 4],
+      ['b', 1],
+    ]);
     expect(result.perImage[1].boundaryF1).toBe(1);
     expect(result.summary.boundaryF1).toBeCloseTo((result.perImage[0].boundaryF1! + 1) / 2, 15);
     expect(result.tolerance).toEqual({ fraction: 0.0075 });
@@ -116,7 +119,7 @@ describe('evaluate', () => {
     // mean F1 leaves out the class so found (bg, last): skin right, one of two hair pixels taken for bg
     const s = sample('s', map(4, 1, [0, 0, 1, 2]), map(4, 1, [0, 0, 1, 1]));
     const result = await evaluate([s], { labels: ['skin', 'hair', 'bg'] });
-    expect(result.summary.meanF1).toBeCloseTo((2 * 2 / 4 + 2 * 1 / 3) / 2, 15);
+    expect(result.summary.meanF1).toBeCloseTo(((2 * 2) / 4 + (2 * 1) / 3) / 2, 15);
   });
 
   it('takes the same background names as the training pipeline', () => {

@@ -41,7 +41,9 @@ describe('modelSamples', () => {
 
   it('refuses ids the model does not define and masks of the wrong length', async () => {
     const tooHigh = async (): Promise<Prediction> => ({ labels: ['background', 'skin'], width: 2, height: 1, categoryMask: Uint8Array.from([0, 5]) });
-    await expect(modelSamples(fakeDataset(['a']), tooHigh)[0].loadPrediction()).rejects.toThrow(/class ids 5 \(1 px\) are out of range: the label set has 2 classes/);
+    await expect(modelSamples(fakeDataset(['a']), tooHigh)[0].loadPrediction()).rejects.toThrow(
+      /class ids 5 \(1 px\) are out of range: the label set has 2 classes/,
+    );
     const short = async (): Promise<Prediction> => ({ labels: ['background'], width: 2, height: 2, categoryMask: Uint8Array.from([0]) });
     await expect(modelSamples(fakeDataset(['a']), short)[0].loadPrediction()).rejects.toThrow(/returned a 1-pixel mask for a 2x2 result/);
   });

@@ -63,18 +63,43 @@ describe('detector defaults', () => {
   });
 
   it('detectFaces: overlaps just over 0.3 are one face, just under are two; scores under 0.5 are dropped', async () => {
-    const merged = await detectFaces(PHOTO, scriptedDetector([{ cx: 100, cy: 100, logit: 4 }, { cx: 100 + IOU_0_333, cy: 100, logit: 3 }]));
+    const merged = await detectFaces(
+      PHOTO,
+      scriptedDetector([
+        { cx: 100, cy: 100, logit: 4 },
+        { cx: 100 + IOU_0_333, cy: 100, logit: 3 },
+      ]),
+    );
     expect(merged).toHaveLength(1);
-    const apart = await detectFaces(PHOTO, scriptedDetector([{ cx: 100, cy: 100, logit: 4 }, { cx: 100 + IOU_0_28, cy: 100, logit: 3 }]));
+    const apart = await detectFaces(
+      PHOTO,
+      scriptedDetector([
+        { cx: 100, cy: 100, logit: 4 },
+        { cx: 100 + IOU_0_28, cy: 100, logit: 3 },
+      ]),
+    );
     expect(apart).toHaveLength(2);
     // sigmoid(0.05) > 0.5 > sigmoid(-0.05)
-    const scores = await detectFaces(PHOTO, scriptedDetector([{ cx: 60, cy: 60, logit: 0.05 }, { cx: 180, cy: 180, logit: -0.05 }]));
+    const scores = await detectFaces(
+      PHOTO,
+      scriptedDetector([
+        { cx: 60, cy: 60, logit: 0.05 },
+        { cx: 180, cy: 180, logit: -0.05 },
+      ]),
+    );
     // The face that scores just over 0.5 gets a second look (secondLook.ts), which this scripted
     // detector answers as it answers every view, so its box may move by a few pixels.
     expect(scores).toHaveLength(1);
     expect(Math.abs(scores[0]!.box.x + 20 - 60)).toBeLessThan(6);
     // The defaults are only defaults: a caller's threshold is used.
-    const strict = await detectFaces(PHOTO, scriptedDetector([{ cx: 100, cy: 100, logit: 4 }, { cx: 100 + IOU_0_333, cy: 100, logit: 3 }]), { iouThreshold: 0.5 });
+    const strict = await detectFaces(
+      PHOTO,
+      scriptedDetector([
+        { cx: 100, cy: 100, logit: 4 },
+        { cx: 100 + IOU_0_333, cy: 100, logit: 3 },
+      ]),
+      { iouThreshold: 0.5 },
+    );
     expect(strict).toHaveLength(2);
   });
 
@@ -82,8 +107,26 @@ describe('detector defaults', () => {
     let merged: FaceParser;
     let apart: FaceParser;
     beforeAll(async () => {
-      merged = await FaceParser.create({ model: TINY_MODEL, variant: 'fp32', threads: 1, inferenceThread: false, detector: scriptedDetector([{ cx: 100, cy: 100, logit: 4 }, { cx: 100 + IOU_0_333, cy: 100, logit: 3 }]) });
-      apart = await FaceParser.create({ model: TINY_MODEL, variant: 'fp32', threads: 1, inferenceThread: false, detector: scriptedDetector([{ cx: 100, cy: 100, logit: 4 }, { cx: 100 + IOU_0_28, cy: 100, logit: 3 }]) });
+      merged = await FaceParser.create({
+        model: TINY_MODEL,
+        variant: 'fp32',
+        threads: 1,
+        inferenceThread: false,
+        detector: scriptedDetector([
+          { cx: 100, cy: 100, logit: 4 },
+          { cx: 100 + IOU_0_333, cy: 100, logit: 3 },
+        ]),
+      });
+      apart = await FaceParser.create({
+        model: TINY_MODEL,
+        variant: 'fp32',
+        threads: 1,
+        inferenceThread: false,
+        detector: scriptedDetector([
+          { cx: 100, cy: 100, logit: 4 },
+          { cx: 100 + IOU_0_28, cy: 100, logit: 3 },
+        ]),
+      });
     });
     afterAll(async () => {
       await merged?.close();

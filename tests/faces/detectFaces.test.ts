@@ -175,8 +175,12 @@ describe.skipIf(!existsSync(VAL))(`small faces${existsSync(VAL) ? '' : ' (skippe
     // finest level.
     const [width, height] = [960, 640];
     const data = new Uint8Array(width * height * 3);
-    for (let y = 0; y < height; y++) for (let x = 0; x < width; x++) data.fill(90 + Math.round((80 * (x + y)) / (width + height)), 3 * (y * width + x), 3 * (y * width + x) + 3);
-    const names = readdirSync(VAL).filter((n) => n.endsWith('.jpg')).sort().slice(0, 8);
+    for (let y = 0; y < height; y++)
+      for (let x = 0; x < width; x++) data.fill(90 + Math.round((80 * (x + y)) / (width + height)), 3 * (y * width + x), 3 * (y * width + x) + 3);
+    const names = readdirSync(VAL)
+      .filter((n) => n.endsWith('.jpg'))
+      .sort()
+      .slice(0, 8);
     const truth = [];
     for (const [i, name] of names.entries()) {
       const crop = await decodeImage(join(VAL, name));

@@ -23,7 +23,14 @@ function face(layout: Layout, degrees = 0, width = 40): DetectedFace {
     x: origin.x + width * (across * Math.cos(a) - down * Math.sin(a)),
     y: origin.y + width * (across * Math.sin(a) + down * Math.cos(a)),
   });
-  const keypoints = [at(-layout.eyes / 2, 0), at(layout.eyes / 2, 0), at(...layout.nose), at(...layout.mouth), at(layout.ears[0], 0.1), at(layout.ears[1], 0.1)];
+  const keypoints = [
+    at(-layout.eyes / 2, 0),
+    at(layout.eyes / 2, 0),
+    at(...layout.nose),
+    at(...layout.mouth),
+    at(layout.ears[0], 0.1),
+    at(layout.ears[1], 0.1),
+  ];
   return { score: 0.9, box: { x: origin.x - width / 2, y: origin.y - 0.3 * width, width, height: width }, keypoints };
 }
 
@@ -42,7 +49,11 @@ describe('plausibleFace', () => {
     ['upright', UPRIGHT, 0],
     ['tilted 35 degrees', UPRIGHT, 35],
     ['tilted -40 degrees', UPRIGHT, -40],
-    ['turned to near profile (eyes close, nose and ears to one side)', { eyes: 0.2, nose: [-0.27, 0.14], mouth: [-0.21, 0.41], ears: [0.11, 0.7] } as Layout, 0],
+    [
+      'turned to near profile (eyes close, nose and ears to one side)',
+      { eyes: 0.2, nose: [-0.27, 0.14], mouth: [-0.21, 0.41], ears: [0.11, 0.7] } as Layout,
+      0,
+    ],
     ['a small, noisy one', { eyes: 0.33, nose: [0.1, 0.15], mouth: [0.06, 0.4], ears: [-0.6, 0.25] } as Layout, 10],
   ])('keeps a face: %s', (_, layout, degrees) => {
     expect(plausibleFace(face(layout, degrees))).toBe(true);

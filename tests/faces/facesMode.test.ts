@@ -45,7 +45,14 @@ describe('the auto rule', () => {
     expect(decideFaces('auto', [faceAt(centred(below))], 0.5, 512, 512, input).wholePhoto).toBe(false);
     // Rotated by 30 degrees about the photo centre, the crop's corners leave the photo: IoU below 1.
     const r = Math.PI / 6;
-    const rotated: Affine = [Math.cos(r), -Math.sin(r), 256 - 256 * Math.cos(r) + 256 * Math.sin(r), Math.sin(r), Math.cos(r), 256 - 256 * Math.sin(r) - 256 * Math.cos(r)];
+    const rotated: Affine = [
+      Math.cos(r),
+      -Math.sin(r),
+      256 - 256 * Math.cos(r) + 256 * Math.sin(r),
+      Math.sin(r),
+      Math.cos(r),
+      256 - 256 * Math.sin(r) - 256 * Math.cos(r),
+    ];
     const iou = decideFaces('auto', [faceAt(rotated)], 0.5, 512, 512, input).cropIoU;
     expect(iou).toBeGreaterThan(0.5);
     expect(iou).toBeLessThan(0.8);
@@ -116,68 +123,87 @@ describe('FaceParser faces modes', () => {
     await seam.close();
   });
 
-  describe.skipIf(!existsSync(VAL) || !existsSync(PHOTOS))(`on real photos${existsSync(VAL) && existsSync(PHOTOS) ? '' : ' (skipped: ../shared is absent)'}`, () => {
-    it('auto: an aligned CelebA-HQ crop is parsed whole, exactly as faces off; a portrait face by face', async () => {
-      const crop = join(VAL, readdirSync(VAL).sort()[0]!);
-      const auto = await parser.parse(crop);
-      expect(auto.parsedAs).toBe('photo');
-      expect(auto.categoryMask).toEqual((await parser.parse(crop, { faces: 'off' })).categoryMask);
-      const portrait = await parser.parse(join(PHOTOS, 'pexels-ingrid-santana-2100063.jpg'));
-      expect(portrait.parsedAs).toBe('faces');
-      expect(portrait.faces).toHaveLength(1);
-    });
-
-    it('three faces: one result each, the instance map on the labelled pixels, flip and scales per face', async () => {
-      const photo = join(PHOTOS, 'pakutaso-graduation-three-faces.jpg');
-      const result = await parser.parse(photo, { faces: 'on' });
-      expect(result.faces).toHaveLength(3);
-      const inst = result.instanceMask!;
-      expect(new Set(inst)).toEqual(new Set([0, 1, 2, 3]));
-      for (let i = 0; i < inst.length; i++) if (inst[i] === 0) expect(result.categoryMask[i]).toBe(0);
-      const counted = [0, 0, 0];
-      for (const v of inst) if (v) counted[v - 1]!++;
-      expect(result.faces.map((f) => f.pixels)).toEqual(counted);
-      const face = result.faces[0]!;
-      // The tiny model's input is 128: three faces at 128 (and wider rungs at 64) would cost 4.5
-      // single-face parses, over PHOTO_BUDGET (4), so all three crops are parsed at 96.
-      expect(face.labelMap()).toHaveLength(96 * 96);
-      expect(face.toJSON()).toMatchObject({ index: 0, crop: { width: 96, height: 96 } });
-      expect(face.toJSON().transform).toHaveLength(6);
-      const flipped = await parser.parse(photo, { faces: 'on', flip: true });
-      const scaled = await parser.parse(photo, { faces: 'on', scales: [0.75, 1] });
-      expect(flipped.categoryMask).not.toEqual(result.categoryMask);
-      expect(scaled.categoryMask).not.toEqual(result.categoryMask);
-      // the instance map marks the labelled pixels: the person, not the crop's rectangle
-      for (const r of [result, flipped, scaled]) expect(r.instanceMask!.map((v) => (v ? 1 : 0))).toEqual(r.categoryMask.map((v) => (v ? 1 : 0)));
-    });
-
-    it('faceparse parse --outputs faces,json,overlay writes each crop and its labels, lists the faces and says so', () => {
-      expect(existsSync(CLI), 'build first: npm run build').toBe(true);
-      const out = mkdtempSync(join(tmpdir(), 'faceparse-faces-'));
-      const run = spawnSync(process.execPath, [CLI, 'parse', join(PHOTOS, 'pakutaso-graduation-three-faces.jpg'), '--model', TINY_MODEL, '--out', out, '--outputs', 'faces,json,overlay', '--threads', '1'], {
-        encoding: 'utf8',
-        env: { ...process.env, CI: '1' },
+  describe.skipIf(!existsSync(VAL) || !existsSync(PHOTOS))(
+    `on real photos${existsSync(VAL) && existsSync(PHOTOS) ? '' : ' (skipped: ../shared is absent)'}`,
+    () => {
+      it('auto: an aligned CelebA-HQ crop is parsed whole, exactly as faces off; a portrait face by face', async () => {
+        const crop = join(VAL, readdirSync(VAL).sort()[0]!);
+        const auto = await parser.parse(crop);
+        expect(auto.parsedAs).toBe('photo');
+        expect(auto.categoryMask).toEqual((await parser.parse(crop, { faces: 'off' })).categoryMask);
+        const portrait = await parser.parse(join(PHOTOS, 'pexels-ingrid-santana-2100063.jpg'));
+        expect(portrait.parsedAs).toBe('faces');
+        expect(portrait.faces).toHaveLength(1);
       });
-      expect(run.status).toBe(0);
-      expect(run.stderr).toMatch(/3 faces/);
-      const stem = 'pakutaso-graduation-three-faces';
-      expect(readdirSync(out).sort()).toEqual([
-        `${stem}.face0.labels.png`,
-        `${stem}.face0.png`,
-        `${stem}.face1.labels.png`,
-        `${stem}.face1.png`,
-        `${stem}.face2.labels.png`,
-        `${stem}.face2.png`,
-        `${stem}.json`,
-        `${stem}.overlay.png`,
-      ]);
-      const json = JSON.parse(readFileSync(join(out, `${stem}.json`), 'utf8'));
-      expect(json.parsedAs).toBe('faces');
-      expect(json.faces).toHaveLength(3);
-      expect(Object.keys(json.faces[0]).sort()).toEqual(['box', 'crop', 'index', 'keypoints', 'pixels', 'score', 'transform']);
-      return decodeLabelPng(join(out, `${stem}.face0.labels.png`)).then((labels) => expect([labels.width, labels.height]).toEqual([96, 96]));
-    });
-  });
+
+      it('three faces: one result each, the instance map on the labelled pixels, flip and scales per face', async () => {
+        const photo = join(PHOTOS, 'pakutaso-graduation-three-faces.jpg');
+        const result = await parser.parse(photo, { faces: 'on' });
+        expect(result.faces).toHaveLength(3);
+        const inst = result.instanceMask!;
+        expect(new Set(inst)).toEqual(new Set([0, 1, 2, 3]));
+        for (let i = 0; i < inst.length; i++) if (inst[i] === 0) expect(result.categoryMask[i]).toBe(0);
+        const counted = [0, 0, 0];
+        for (const v of inst) if (v) counted[v - 1]!++;
+        expect(result.faces.map((f) => f.pixels)).toEqual(counted);
+        const face = result.faces[0]!;
+        // The tiny model's input is 128: three faces at 128 (and wider rungs at 64) would cost 4.5
+        // single-face parses, over PHOTO_BUDGET (4), so all three crops are parsed at 96.
+        expect(face.labelMap()).toHaveLength(96 * 96);
+        expect(face.toJSON()).toMatchObject({ index: 0, crop: { width: 96, height: 96 } });
+        expect(face.toJSON().transform).toHaveLength(6);
+        const flipped = await parser.parse(photo, { faces: 'on', flip: true });
+        const scaled = await parser.parse(photo, { faces: 'on', scales: [0.75, 1] });
+        expect(flipped.categoryMask).not.toEqual(result.categoryMask);
+        expect(scaled.categoryMask).not.toEqual(result.categoryMask);
+        // the instance map marks the labelled pixels: the person, not the crop's rectangle
+        for (const r of [result, flipped, scaled]) expect(r.instanceMask!.map((v) => (v ? 1 : 0))).toEqual(r.categoryMask.map((v) => (v ? 1 : 0)));
+      });
+
+      it('faceparse parse --outputs faces,json,overlay writes each crop and its labels, lists the faces and says so', () => {
+        expect(existsSync(CLI), 'build first: npm run build').toBe(true);
+        const out = mkdtempSync(join(tmpdir(), 'faceparse-faces-'));
+        const run = spawnSync(
+          process.execPath,
+          [
+            CLI,
+            'parse',
+            join(PHOTOS, 'pakutaso-graduation-three-faces.jpg'),
+            '--model',
+            TINY_MODEL,
+            '--out',
+            out,
+            '--outputs',
+            'faces,json,overlay',
+            '--threads',
+            '1',
+          ],
+          {
+            encoding: 'utf8',
+            env: { ...process.env, CI: '1' },
+          },
+        );
+        expect(run.status).toBe(0);
+        expect(run.stderr).toMatch(/3 faces/);
+        const stem = 'pakutaso-graduation-three-faces';
+        expect(readdirSync(out).sort()).toEqual([
+          `${stem}.face0.labels.png`,
+          `${stem}.face0.png`,
+          `${stem}.face1.labels.png`,
+          `${stem}.face1.png`,
+          `${stem}.face2.labels.png`,
+          `${stem}.face2.png`,
+          `${stem}.json`,
+          `${stem}.overlay.png`,
+        ]);
+        const json = JSON.parse(readFileSync(join(out, `${stem}.json`), 'utf8'));
+        expect(json.parsedAs).toBe('faces');
+        expect(json.faces).toHaveLength(3);
+        expect(Object.keys(json.faces[0]).sort()).toEqual(['box', 'crop', 'index', 'keypoints', 'pixels', 'score', 'transform']);
+        return decodeLabelPng(join(out, `${stem}.face0.labels.png`)).then((labels) => expect([labels.width, labels.height]).toEqual([96, 96]));
+      });
+    },
+  );
 });
 
 describe('a platform without a face detector', () => {

@@ -38,13 +38,33 @@ describe('mergeAcrossViews', () => {
   });
 
   it('merges copies in any order, whichever comes first', () => {
-    const a = mergeAcrossViews([{ face: tile, inputWidth: 48, level: 1 }, { face: letterbox, inputWidth: 18, level: 0 }], 0.3);
-    const b = mergeAcrossViews([{ face: letterbox, inputWidth: 18, level: 0 }, { face: tile, inputWidth: 48, level: 1 }], 0.3);
+    const a = mergeAcrossViews(
+      [
+        { face: tile, inputWidth: 48, level: 1 },
+        { face: letterbox, inputWidth: 18, level: 0 },
+      ],
+      0.3,
+    );
+    const b = mergeAcrossViews(
+      [
+        { face: letterbox, inputWidth: 18, level: 0 },
+        { face: tile, inputWidth: 48, level: 1 },
+      ],
+      0.3,
+    );
     expect(a).toEqual(b);
   });
 
   it('within one level, IoU alone decides (MediaPipe): the same two boxes from one view stay two', () => {
-    expect(mergeAcrossViews([{ face: letterbox, inputWidth: 18, level: 0 }, { face: tile, inputWidth: 48, level: 0 }], 0.3)).toHaveLength(2);
+    expect(
+      mergeAcrossViews(
+        [
+          { face: letterbox, inputWidth: 18, level: 0 },
+          { face: tile, inputWidth: 48, level: 0 },
+        ],
+        0.3,
+      ),
+    ).toHaveLength(2);
   });
 
   it('keeps neighbours of a crowd apart, also touching ones', () => {
@@ -56,6 +76,14 @@ describe('mergeAcrossViews', () => {
     const small = detection(100, 100, 20, 0.9);
     const large = detection(85, 80, 60, 0.9);
     expect(sameFace(small.box, large.box, 0.3)).toBe(false);
-    expect(mergeAcrossViews([{ face: small, inputWidth: 20, level: 1 }, { face: large, inputWidth: 60, level: 0 }], 0.3)).toHaveLength(2);
+    expect(
+      mergeAcrossViews(
+        [
+          { face: small, inputWidth: 20, level: 1 },
+          { face: large, inputWidth: 60, level: 0 },
+        ],
+        0.3,
+      ),
+    ).toHaveLength(2);
   });
 });

@@ -22,7 +22,8 @@ export interface GoldenCase {
   height: number;
   input: { height: number; width: number };
   exact_ties: number;
-  arrays: Record<'decoded_rgb' | 'pixel_values' | 'logits' | 'labels', ArrayRef> & Partial<Record<'flip_logits' | 'flip_labels' | 'scales_labels' | 'scales_flip_labels', ArrayRef>>;
+  arrays: Record<'decoded_rgb' | 'pixel_values' | 'logits' | 'labels', ArrayRef> &
+    Partial<Record<'flip_logits' | 'flip_labels' | 'scales_labels' | 'scales_flip_labels', ArrayRef>>;
   [key: string]: unknown;
 }
 

@@ -17,9 +17,22 @@ process.on('exit', () => {
   writeSync(2, '\\nNATIVE:' + JSON.stringify(libs) + '\\n');
 });`;
 
-export function nativeLibrariesOf(args: string[], options: { cwd?: string } = {}): { libraries: string[]; status: number | null; stdout: string; stderr: string } {
+export function nativeLibrariesOf(
+  args: string[],
+  options: { cwd?: string } = {},
+): { libraries: string[]; status: number | null; stdout: string; stderr: string } {
   const preload = `data:text/javascript,${encodeURIComponent(REPORTER)}`;
-  const run = spawnSync(process.execPath, ['--import', preload, ...args], { encoding: 'utf8', cwd: options.cwd ?? ROOT, timeout: 60_000, env: { ...process.env, CI: '1' } });
+  const run = spawnSync(process.execPath, ['--import', preload, ...args], {
+    encoding: 'utf8',
+    cwd: options.cwd ?? ROOT,
+    timeout: 60_000,
+    env: { ...process.env, CI: '1' },
+  });
   const line = run.stderr.split('\n').find((l) => l.startsWith('NATIVE:'));
-  return { libraries: line ? (JSON.parse(line.slice('NATIVE:'.length)) as string[]) : ['(no report: the process did not exit normally)'], status: run.status, stdout: run.stdout, stderr: run.stderr };
+  return {
+    libraries: line ? (JSON.parse(line.slice('NATIVE:'.length)) as string[]) : ['(no report: the process did not exit normally)'],
+    status: run.status,
+    stdout: run.stdout,
+    stderr: run.stderr,
+  };
 }

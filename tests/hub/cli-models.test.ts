@@ -16,7 +16,15 @@ beforeEach(async () => {
   hub = await new FakeHub().start();
   cacheDir = mkdtempSync(join(tmpdir(), 'fp-cli-cache-'));
   home = mkdtempSync(join(tmpdir(), 'fp-cli-home-'));
-  for (const name of ['HF_TOKEN', 'HUGGING_FACE_HUB_TOKEN', 'HF_TOKEN_PATH', 'HF_HUB_OFFLINE', 'TRANSFORMERS_OFFLINE', 'HF_ENDPOINT', 'HUGGINGFACE_HUB_CACHE']) {
+  for (const name of [
+    'HF_TOKEN',
+    'HUGGING_FACE_HUB_TOKEN',
+    'HF_TOKEN_PATH',
+    'HF_HUB_OFFLINE',
+    'TRANSFORMERS_OFFLINE',
+    'HF_ENDPOINT',
+    'HUGGINGFACE_HUB_CACHE',
+  ]) {
     vi.stubEnv(name, '');
   }
   vi.stubEnv('HF_HOME', home);
@@ -156,10 +164,13 @@ describe('faceparse models', () => {
     ]);
     // info fetched only the two JSON files; the weights were asked about with HEAD.
     expect(hub.requests('cdn')).toEqual([]);
-    expect(hub.requests('hub').filter((r) => r.method === 'GET').map((r) => r.path.split('/').pop()).sort()).toEqual([
-      'config.json',
-      'preprocessor_config.json',
-    ]);
+    expect(
+      hub
+        .requests('hub')
+        .filter((r) => r.method === 'GET')
+        .map((r) => r.path.split('/').pop())
+        .sort(),
+    ).toEqual(['config.json', 'preprocessor_config.json']);
 
     await run(['models', 'pull', 'acme/face', '--endpoint', hub.url]);
     hub.log.length = 0;

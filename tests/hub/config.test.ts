@@ -2,14 +2,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { homedir, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import {
-  defaultCacheDir,
-  envFlag,
-  resolveCacheDir,
-  resolveEndpoint,
-  resolveOffline,
-  resolveToken,
-} from '../../src/hub/config.js';
+import { defaultCacheDir, envFlag, resolveCacheDir, resolveEndpoint, resolveOffline, resolveToken } from '../../src/hub/config.js';
 
 describe('hub settings from options and environment', () => {
   it('cache dir: HF_HUB_CACHE, else $HF_HOME/hub, else XDG, else ~/.cache/huggingface/hub; the option wins', () => {
@@ -18,7 +11,7 @@ describe('hub settings from options and environment', () => {
     expect(defaultCacheDir({ HF_HOME: '/h' })).toBe('/h/hub');
     expect(defaultCacheDir({ XDG_CACHE_HOME: '/x' })).toBe('/x/huggingface/hub');
     expect(defaultCacheDir({})).toBe(join(homedir(), '.cache', 'huggingface', 'hub'));
-    expect(defaultCacheDir({ HF_HUB_CACHE: '' , HF_HOME: '/h'})).toBe('/h/hub');
+    expect(defaultCacheDir({ HF_HUB_CACHE: '', HF_HOME: '/h' })).toBe('/h/hub');
     expect(resolveCacheDir('/opt', { HF_HUB_CACHE: '/c' })).toBe('/opt');
     expect(resolveCacheDir('~/m', {})).toBe(join(homedir(), 'm'));
   });

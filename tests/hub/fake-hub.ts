@@ -72,7 +72,9 @@ export function fakeModelFiles(options: { withData?: boolean; onnxBytes?: number
     const out = Buffer.alloc(n);
     let block = Buffer.alloc(0);
     for (let i = 0; i < n; i += 32) {
-      block = createHash('sha256').update(`${options.seed ?? 's'}:${tag}:${i}`).digest();
+      block = createHash('sha256')
+        .update(`${options.seed ?? 's'}:${tag}:${i}`)
+        .digest();
       block.copy(out, i, 0, Math.min(32, n - i));
     }
     return out;
@@ -186,9 +188,7 @@ export class FakeHub {
       return;
     }
     if (repo.gated && auth !== `Bearer ${repo.token}`) {
-      res
-        .writeHead(403, { 'x-error-code': 'GatedRepo', 'x-error-message': 'Access to this model is restricted' })
-        .end();
+      res.writeHead(403, { 'x-error-code': 'GatedRepo', 'x-error-message': 'Access to this model is restricted' }).end();
       return;
     }
     const commit = /^[0-9a-f]{40}$/.test(revision) && repo.commits[revision] ? revision : repo.refs[revision];
@@ -198,9 +198,7 @@ export class FakeHub {
     }
     const data = repo.commits[commit]![file];
     if (!data) {
-      res
-        .writeHead(404, { 'x-error-code': 'EntryNotFound', 'x-error-message': 'Entry not found', 'x-repo-commit': commit })
-        .end('Entry not found');
+      res.writeHead(404, { 'x-error-code': 'EntryNotFound', 'x-error-message': 'Entry not found', 'x-repo-commit': commit }).end('Entry not found');
       return;
     }
     const lfs = repo.lfs ? repo.lfs(file) : /\.onnx(_data)?$/.test(file);

@@ -48,7 +48,6 @@ function opts(extra: HubOptions = {}): HubOptions {
   return { endpoint: hub.url, cacheDir, retryDelayMs: 5, network: FAST, ...extra };
 }
 
-
 const repoFolder = (id: string): string => join(cacheDir, `models--${id.replace('/', '--')}`);
 
 function blobs(id = 'acme/face'): string[] {

@@ -25,7 +25,6 @@ afterEach(() => {
   rmSync(root, { recursive: true, force: true });
 });
 
-
 describe('resolveModel with a local folder', () => {
   it('returns the files of the folder for each variant, with external data when present', async () => {
     const dir = join(root, 'm');

@@ -2,7 +2,19 @@
  * Real HTTP against a hub stand-in on 127.0.0.1 (tests/hub/fake-hub.ts): downloads, the cache
  * layout, offline mode, tokens, errors, interruptions and sharing of concurrent downloads.
  */
-import { existsSync, lstatSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, readlinkSync, rmSync, symlinkSync, utimesSync, writeFileSync } from 'node:fs';
+import {
+  existsSync,
+  lstatSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  readlinkSync,
+  rmSync,
+  symlinkSync,
+  utimesSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
@@ -19,7 +31,16 @@ beforeEach(async () => {
   cacheDir = mkdtempSync(join(tmpdir(), 'fp-cache-'));
   home = mkdtempSync(join(tmpdir(), 'fp-hfhome-'));
   // Keep the developer's own settings out of the tests.
-  for (const name of ['HF_TOKEN', 'HUGGING_FACE_HUB_TOKEN', 'HF_TOKEN_PATH', 'HF_HUB_OFFLINE', 'TRANSFORMERS_OFFLINE', 'HF_ENDPOINT', 'HF_HUB_CACHE', 'HUGGINGFACE_HUB_CACHE']) {
+  for (const name of [
+    'HF_TOKEN',
+    'HUGGING_FACE_HUB_TOKEN',
+    'HF_TOKEN_PATH',
+    'HF_HUB_OFFLINE',
+    'TRANSFORMERS_OFFLINE',
+    'HF_ENDPOINT',
+    'HF_HUB_CACHE',
+    'HUGGINGFACE_HUB_CACHE',
+  ]) {
     vi.stubEnv(name, '');
   }
   vi.stubEnv('HF_HOME', home);
@@ -35,7 +56,6 @@ afterEach(async () => {
 function opts(extra: HubOptions = {}): HubOptions {
   return { endpoint: hub.url, cacheDir, retryDelayMs: 5, ...extra };
 }
-
 
 const repoFolder = (id: string): string => join(cacheDir, `models--${id.replace('/', '--')}`);
 
@@ -64,9 +84,7 @@ describe('resolveModel with a hub id', () => {
     // Small files are named by git blob SHA-1, LFS files by SHA-256; snapshots hold relative symlinks.
     const cfgSha = gitSha1(files['config.json']!);
     const onnxSha = sha256(files['onnx/model.onnx']!);
-    expect(readdirSync(join(repo, 'blobs')).sort()).toEqual(
-      [cfgSha, gitSha1(files['preprocessor_config.json']!), onnxSha].sort(),
-    );
+    expect(readdirSync(join(repo, 'blobs')).sort()).toEqual([cfgSha, gitSha1(files['preprocessor_config.json']!), onnxSha].sort());
     expect(lstatSync(model.files.config).isSymbolicLink()).toBe(true);
     expect(readlinkSync(model.files.config)).toBe(`../../blobs/${cfgSha}`);
     expect(readlinkSync(model.files.onnx)).toBe(`../../../blobs/${onnxSha}`);
@@ -75,7 +93,10 @@ describe('resolveModel with a hub id', () => {
     // Only the chosen variant (plus the external-data probe, answered 404 and remembered).
     expect(existsSync(join(snap, 'onnx', 'model_quantized.onnx'))).toBe(false);
     expect(existsSync(join(repo, '.no_exist', commit, 'onnx', 'model.onnx_data'))).toBe(true);
-    const hubPaths = hub.requests('hub').map((r) => r.path).sort();
+    const hubPaths = hub
+      .requests('hub')
+      .map((r) => r.path)
+      .sort();
     expect(hubPaths).toEqual(
       [
         '/acme/face/resolve/main/config.json',
@@ -104,10 +125,12 @@ describe('resolveModel with a hub id', () => {
     const q8 = await resolveModel('acme/face', opts({ variant: 'q8' }));
     expect(q8.source).toBe('download');
     expect(readFileSync(q8.files.onnx).equals(files['onnx/model_quantized.onnx']!)).toBe(true);
-    expect(hub.requests('hub').map((r) => r.path).sort()).toEqual([
-      `/acme/face/resolve/${commit}/onnx/model_quantized.onnx`,
-      `/acme/face/resolve/${commit}/onnx/model_quantized.onnx_data`,
-    ]);
+    expect(
+      hub
+        .requests('hub')
+        .map((r) => r.path)
+        .sort(),
+    ).toEqual([`/acme/face/resolve/${commit}/onnx/model_quantized.onnx`, `/acme/face/resolve/${commit}/onnx/model_quantized.onnx_data`]);
   });
 
   it('fetches the external-data file next to the model when the repo has one', async () => {
@@ -367,9 +390,7 @@ describe('resolveModel with a hub id', () => {
     const files = fakeModelFiles();
     hub.addRepo('acme/face', files);
     const events: string[] = [];
-    const results = await Promise.all(
-      [0, 1, 2, 3].map((i) => resolveModel('acme/face', opts({ onProgress: (e) => events.push(`${i}:${e.file}`) }))),
-    );
+    const results = await Promise.all([0, 1, 2, 3].map((i) => resolveModel('acme/face', opts({ onProgress: (e) => events.push(`${i}:${e.file}`) }))));
     expect(new Set(results.map((r) => r.files.onnx)).size).toBe(1);
     const count = (suffix: string): number => hub.requests('hub').filter((r) => r.path.endsWith(suffix)).length;
     expect(count('/config.json')).toBe(1);

@@ -18,7 +18,17 @@ beforeEach(async () => {
   hub = await new FakeHub().start();
   cacheDir = mkdtempSync(join(tmpdir(), 'fp-cache-'));
   home = mkdtempSync(join(tmpdir(), 'fp-hfhome-'));
-  for (const name of ['HF_TOKEN', 'HUGGING_FACE_HUB_TOKEN', 'HF_TOKEN_PATH', 'HF_HUB_OFFLINE', 'TRANSFORMERS_OFFLINE', 'HF_ENDPOINT', 'HF_HUB_CACHE', 'HUGGINGFACE_HUB_CACHE']) vi.stubEnv(name, '');
+  for (const name of [
+    'HF_TOKEN',
+    'HUGGING_FACE_HUB_TOKEN',
+    'HF_TOKEN_PATH',
+    'HF_HUB_OFFLINE',
+    'TRANSFORMERS_OFFLINE',
+    'HF_ENDPOINT',
+    'HF_HUB_CACHE',
+    'HUGGINGFACE_HUB_CACHE',
+  ])
+    vi.stubEnv(name, '');
   vi.stubEnv('HF_HOME', home);
 });
 
@@ -79,7 +89,9 @@ describe('a hub that ignores commits', () => {
       return false;
     });
     const error = await resolveModel('acme/face', opts()).catch((e: unknown) => e);
-    expect((error as Error).message).toMatch(new RegExp(`answered .* from commit ${second} when asked for commit ${first} \\(what main pointed to\\); it does not serve files by commit`));
+    expect((error as Error).message).toMatch(
+      new RegExp(`answered .* from commit ${second} when asked for commit ${first} \\(what main pointed to\\); it does not serve files by commit`),
+    );
     expect(existsSync(join(cacheDir, 'models--acme--face', 'snapshots', second))).toBe(false);
     expect(existsSync(join(cacheDir, 'models--acme--face', 'refs', first))).toBe(false);
   });

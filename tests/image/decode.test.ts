@@ -37,7 +37,9 @@ describe('decodeImage', () => {
   });
 
   it('greyscale with alpha becomes three equal channels', async () => {
-    const ga = await sharp(Buffer.from([10, 255, 200, 0]), { raw: { width: 2, height: 1, channels: 2 } }).png().toBuffer();
+    const ga = await sharp(Buffer.from([10, 255, 200, 0]), { raw: { width: 2, height: 1, channels: 2 } })
+      .png()
+      .toBuffer();
     const rgb = await decodeImage(ga);
     expect(Array.from(rgb.data)).toEqual([10, 10, 10, 200, 200, 200]);
   });

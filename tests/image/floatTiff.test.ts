@@ -31,7 +31,8 @@ describe('float TIFFs', () => {
     const image = await decodeImage(floatTiff(W, H, 1, grey));
     for (let i = 0; i < W * H; i++) {
       const want = rgb8[i * 3]!;
-      if (image.data[i * 3] !== want || image.data[i * 3 + 1] !== want || image.data[i * 3 + 2] !== want) throw new Error(`pixel ${i}: ${image.data.subarray(i * 3, i * 3 + 3).join(',')} != ${want}`);
+      if (image.data[i * 3] !== want || image.data[i * 3 + 1] !== want || image.data[i * 3 + 2] !== want)
+        throw new Error(`pixel ${i}: ${image.data.subarray(i * 3, i * 3 + 3).join(',')} != ${want}`);
     }
   });
 

@@ -11,15 +11,7 @@ import { describe, expect, it } from 'vitest';
 import { readLabelMap } from '../../src/datasets/readLabelMap.js';
 import { BoundaryF1, imageBoundaryScore, type ImageBoundaryScore } from '../../src/metrics/boundaryF1.js';
 import { ConfusionMatrix } from '../../src/metrics/confusionMatrix.js';
-import {
-  meanClassAccuracy,
-  meanF1,
-  meanIoU,
-  perClassAccuracy,
-  perClassF1,
-  perClassIoU,
-  pixelAccuracy,
-} from '../../src/metrics/scores.js';
+import { meanClassAccuracy, meanF1, meanIoU, perClassAccuracy, perClassF1, perClassIoU, pixelAccuracy } from '../../src/metrics/scores.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const fixtures = join(here, 'fixtures', 'crosscheck');
@@ -154,7 +146,14 @@ function shift(data: Uint8Array, width: number, height: number, dx: number, dy: 
   }
   return out;
 }
-const SWAP = new Map([[4, 5], [5, 4], [6, 7], [7, 6], [8, 9], [9, 8]]);
+const SWAP = new Map([
+  [4, 5],
+  [5, 4],
+  [6, 7],
+  [7, 6],
+  [8, 9],
+  [9, 8],
+]);
 const TRANSFORMS: Record<string, (d: Uint8Array, w: number, h: number) => Uint8Array> = {
   'shift(5,-3)': (d, w, h) => shift(d, w, h, 5, -3),
   'shift(-9,7)': (d, w, h) => shift(d, w, h, -9, 7),

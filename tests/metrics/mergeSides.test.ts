@@ -8,8 +8,22 @@ describe('mergeSides', () => {
   it('merges the eye, brow and ear pairs of CelebAMask-HQ and keeps the other classes in order', () => {
     const { labels, mapping } = mergeSides(CELEBAMASK_HQ_LABELS);
     expect(labels).toEqual([
-      'background', 'skin', 'nose', 'eye_g', 'eye', 'brow', 'ear', 'mouth', 'u_lip', 'l_lip',
-      'hair', 'hat', 'ear_r', 'neck_l', 'neck', 'cloth',
+      'background',
+      'skin',
+      'nose',
+      'eye_g',
+      'eye',
+      'brow',
+      'ear',
+      'mouth',
+      'u_lip',
+      'l_lip',
+      'hair',
+      'hat',
+      'ear_r',
+      'neck_l',
+      'neck',
+      'cloth',
     ]);
     expect(Array.from(mapping.subarray(0, 19))).toEqual([0, 1, 2, 3, 4, 4, 5, 5, 6, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15]);
     expect(mapping[255]).toBe(255); // an ignore index passes through

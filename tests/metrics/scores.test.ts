@@ -1,14 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { ConfusionMatrix } from '../../src/metrics/confusionMatrix.js';
-import {
-  meanClassAccuracy,
-  meanF1,
-  meanIoU,
-  perClassAccuracy,
-  perClassF1,
-  perClassIoU,
-  pixelAccuracy,
-} from '../../src/metrics/scores.js';
+import { meanClassAccuracy, meanF1, meanIoU, perClassAccuracy, perClassF1, perClassIoU, pixelAccuracy } from '../../src/metrics/scores.js';
 
 const u8 = (values: number[]) => Uint8Array.from(values);
 

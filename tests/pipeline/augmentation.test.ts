@@ -35,15 +35,23 @@ function thrown(call: () => unknown): FaceParseError {
 describe('the augmentation budget', () => {
   it('counts every pass: each scale at its rounded size, twice with flip', () => {
     expect(augmentationCost({ width: 512, height: 512 })).toEqual({ modelPixels: 512 * 512, plainPixels: 512 * 512, passes: 1 });
-    expect(augmentationCost({ width: 512, height: 512 }, [0.75, 1, 1.25], true)).toEqual({ modelPixels: 2 * (384 * 384 + 512 * 512 + 640 * 640), plainPixels: 512 * 512, passes: 6 });
+    expect(augmentationCost({ width: 512, height: 512 }, [0.75, 1, 1.25], true)).toEqual({
+      modelPixels: 2 * (384 * 384 + 512 * 512 + 640 * 640),
+      plainPixels: 512 * 512,
+      passes: 6,
+    });
     expect(DEFAULT_MAX_MODEL_PIXELS).toBe(8 * 512 * 512);
     expect(() => checkAugmentation({ width: 512, height: 512 }, [0.75, 1, 1.25], true, DEFAULT_MAX_MODEL_PIXELS)).not.toThrow();
     expect(() => checkAugmentation({ width: 512, height: 512 }, [1, 2], false, DEFAULT_MAX_MODEL_PIXELS)).not.toThrow();
     const error = thrown(() => checkAugmentation({ width: 512, height: 512 }, [1, 3.9, 4], false, DEFAULT_MAX_MODEL_PIXELS));
     expect(error).toBeInstanceOf(FaceParseError);
     expect((error as FaceParseError).code).toBe('INVALID_ARGUMENT');
-    expect((error as Error).message).toMatch(/scales 1,3\.9,4 on the model input of 512x512 run 3 passes of 8\.44 MP .* over the limit of 2\.10 MP.*fewer or smaller scales.*maxModelPixels \(--max-model-pixels\)/);
-    expect((thrown(() => checkAugmentation({ width: 512, height: 512 }, [1, 2], true, DEFAULT_MAX_MODEL_PIXELS)) as Error).message).toMatch(/with flip .* drop flip/);
+    expect((error as Error).message).toMatch(
+      /scales 1,3\.9,4 on the model input of 512x512 run 3 passes of 8\.44 MP .* over the limit of 2\.10 MP.*fewer or smaller scales.*maxModelPixels \(--max-model-pixels\)/,
+    );
+    expect((thrown(() => checkAugmentation({ width: 512, height: 512 }, [1, 2], true, DEFAULT_MAX_MODEL_PIXELS)) as Error).message).toMatch(
+      /with flip .* drop flip/,
+    );
     // A plain parse is never refused here, whatever its size.
     expect(() => checkAugmentation({ width: 8000, height: 8000 }, [1], false, 1)).not.toThrow();
   });
@@ -72,7 +80,9 @@ describe('the augmentation budget', () => {
     const parser = await FaceParser.create({ model: join(FIXTURES, 'broken-models', 'no-resize'), threads: 1, maxModelPixels: 100_000 });
     try {
       const { default: sharp } = await import('sharp');
-      const small = await sharp({ create: { width: 64, height: 48, channels: 3, background: '#808080' } }).png().toBuffer();
+      const small = await sharp({ create: { width: 64, height: 48, channels: 3, background: '#808080' } })
+        .png()
+        .toBuffer();
       const items = await parser.parseBatch([PHOTO, small], { faces: 'off', scales: [1, 2] });
       expect(items[0]!.error?.code).toBe('INPUT_TOO_LARGE');
       expect(items[0]!.error?.message).toMatch(/this photo \(the model parses it at its own size, \d+x\d+\)/);
@@ -84,7 +94,12 @@ describe('the augmentation budget', () => {
 });
 
 describe('faceparse parse --scales', () => {
-  const parse = (args: string[]) => spawnSync(process.execPath, [BIN, 'parse', PHOTO, '--out', join(tmp, 'out'), '--faces', 'off', ...args], { encoding: 'utf8', timeout: 60_000, env: { ...process.env, CI: '1' } });
+  const parse = (args: string[]) =>
+    spawnSync(process.execPath, [BIN, 'parse', PHOTO, '--out', join(tmp, 'out'), '--faces', 'off', ...args], {
+      encoding: 'utf8',
+      timeout: 60_000,
+      env: { ...process.env, CI: '1' },
+    });
 
   it('a list of 1000 scales ends at once with one line that says the limit', () => {
     const list = ['1', ...Array.from({ length: 999 }, (_, i) => String(0.25 + i * 0.003))].join(',');
@@ -111,9 +126,16 @@ describe('limits out of range are blamed on the option, not the photo', () => {
       expect((error as FaceParseError).code, String(value)).toBe('INVALID_ARGUMENT');
       expect((error as Error).message).toMatch(/^maxInputPixels \(--max-pixels\) must be a whole number from 1 to 9007199254740991/);
     }
-    for (const command of [['parse', PHOTO, '--out', join(tmp, 'limits')], ['serve', '--port', '0']]) {
+    for (const command of [
+      ['parse', PHOTO, '--out', join(tmp, 'limits')],
+      ['serve', '--port', '0'],
+    ]) {
       for (const value of ['1e20', '100000000000000000000']) {
-        const run = spawnSync(process.execPath, [BIN, ...command, '--model', TINY_MODEL, '--max-pixels', value], { encoding: 'utf8', timeout: 60_000, env: { ...process.env, CI: '1' } });
+        const run = spawnSync(process.execPath, [BIN, ...command, '--model', TINY_MODEL, '--max-pixels', value], {
+          encoding: 'utf8',
+          timeout: 60_000,
+          env: { ...process.env, CI: '1' },
+        });
         expect(run.status).toBe(1);
         expect(run.stderr).toMatch(new RegExp(`--max-pixels must be a whole number from 1 to 9007199254740991, got "${value}"`));
         expect(run.stderr).not.toMatch(/could not be decoded/);

@@ -25,7 +25,6 @@ const BIN = resolve('dist/src/cli/main.js');
 const tmp = mkdtempSync(join(tmpdir(), 'faceparse-hardening-'));
 afterAll(() => rmSync(tmp, { recursive: true, force: true }));
 
-
 function faceparse(args: string[]) {
   const run = spawnSync(process.execPath, [BIN, ...args], { encoding: 'utf8', env: { ...process.env, CI: '1' }, timeout: 60_000 });
   return { code: run.status, stderr: run.stderr };
@@ -214,9 +213,17 @@ describe('files that are not what their names say', () => {
 
   it('a HEIC photo without an HEVC decoder says exactly that', async () => {
     // An AVIF re-branded as HEIC, with its picture marked HEVC: what an iPhone photo looks like to libheif.
-    const avif = await sharp({ create: { width: 16, height: 16, channels: 3, background: '#808080' } }).avif().toBuffer();
+    const avif = await sharp({ create: { width: 16, height: 16, channels: 3, background: '#808080' } })
+      .avif()
+      .toBuffer();
     let text = avif.toString('latin1');
-    for (const [from, to] of [['av01', 'hvc1'], ['av1C', 'hvcC'], ['avif', 'heic'], ['avis', 'heis']]) text = text.split(from!).join(to!);
+    for (const [from, to] of [
+      ['av01', 'hvc1'],
+      ['av1C', 'hvcC'],
+      ['avif', 'heic'],
+      ['avis', 'heis'],
+    ])
+      text = text.split(from!).join(to!);
     const heic = Buffer.from(text, 'latin1');
     expect(isHevcHeif(heic)).toBe(true);
     expect(isHevcHeif(avif)).toBe(false);

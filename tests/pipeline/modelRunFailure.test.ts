@@ -22,7 +22,9 @@ afterAll(() => rmSync(tmp, { recursive: true, force: true }));
 
 let tiny: Buffer;
 beforeAll(async () => {
-  tiny = await sharp({ create: { width: 1, height: 1, channels: 3, background: '#808080' } }).png().toBuffer();
+  tiny = await sharp({ create: { width: 1, height: 1, channels: 3, background: '#808080' } })
+    .png()
+    .toBuffer();
 });
 
 describe('a model that cannot run on one photo', () => {
@@ -31,7 +33,9 @@ describe('a model that cannot run on one photo', () => {
     try {
       const items = await parser.parseBatch([PHOTO, tiny, PHOTO], { faces: 'off' });
       expect(items.map((i) => i.error?.code ?? 'ok')).toEqual(['ok', 'MODEL_RUN_FAILED', 'ok']);
-      expect(items[1]!.error!.message).toMatch(/the model could not run on a 1x1 input \(onnxruntime: .*Conv.*\); this model parses photos at their own size \(do_resize false/);
+      expect(items[1]!.error!.message).toMatch(
+        /the model could not run on a 1x1 input \(onnxruntime: .*Conv.*\); this model parses photos at their own size \(do_resize false/,
+      );
       const single = await parser.parse(tiny, { faces: 'off' }).catch((e: unknown) => e);
       expect((single as { code: string }).code).toBe('MODEL_RUN_FAILED');
       expect((await parser.parse(PHOTO, { faces: 'off' })).width).toBeGreaterThan(1); // the session still works
@@ -47,7 +51,11 @@ describe('a model that cannot run on one photo', () => {
     copyFileSync(PHOTO, join(photos, 'b.jpg'));
     copyFileSync(PHOTO, join(photos, 'c.jpg'));
     const out = join(tmp, 'out');
-    const run = spawnSync(process.execPath, [BIN, 'parse', photos, '--model', NO_RESIZE, '--faces', 'off', '--out', out, '--threads', '1'], { encoding: 'utf8', timeout: 60_000, env: { ...process.env, CI: '1' } });
+    const run = spawnSync(process.execPath, [BIN, 'parse', photos, '--model', NO_RESIZE, '--faces', 'off', '--out', out, '--threads', '1'], {
+      encoding: 'utf8',
+      timeout: 60_000,
+      env: { ...process.env, CI: '1' },
+    });
     expect(run.status).toBe(1);
     expect(run.stderr).toMatch(/error: .*a_tiny\.png: the model could not run on a 1x1 input/);
     expect(run.stderr).not.toMatch(/unexpected error|^\s+at |onnxruntime:, sequential_executor/m);
@@ -58,7 +66,8 @@ describe('a model that cannot run on one photo', () => {
     const server = await createServer({ parser: { model: NO_RESIZE, threads: 1 }, logLevel: 'silent' });
     try {
       const url = await server.listen({ port: 0 });
-      const post = (body: Buffer) => fetch(`${url}/v1/parse?faces=off`, { method: 'POST', body: body as Uint8Array<ArrayBuffer>, headers: { 'content-type': 'image/png' } });
+      const post = (body: Buffer) =>
+        fetch(`${url}/v1/parse?faces=off`, { method: 'POST', body: body as Uint8Array<ArrayBuffer>, headers: { 'content-type': 'image/png' } });
       const failed = await post(tiny);
       expect(failed.status).toBe(422);
       const answer = (await failed.json()) as { error: { code: string; message: string } };

@@ -30,7 +30,20 @@ function parseIn(name: string, extraEnv: Record<string, string>) {
   mkdirSync(tmp, { recursive: true });
   const env: Record<string, string | undefined> = { ...process.env, HOME: home, TMPDIR: tmp, ...extraEnv };
   // onnxruntime keeps quiet under these CI variables (the names are in its library): unset, so the control can show its writes.
-  const ciVariables = ['CI', 'TF_BUILD', 'GITHUB_ACTIONS', 'GITLAB_CI', 'CIRCLECI', 'TRAVIS', 'JENKINS_URL', 'CODEBUILD_BUILD_ID', 'BUILDKITE', 'TEAMCITY_VERSION', 'APPVEYOR', 'BITBUCKET_BUILD_NUMBER'];
+  const ciVariables = [
+    'CI',
+    'TF_BUILD',
+    'GITHUB_ACTIONS',
+    'GITLAB_CI',
+    'CIRCLECI',
+    'TRAVIS',
+    'JENKINS_URL',
+    'CODEBUILD_BUILD_ID',
+    'BUILDKITE',
+    'TEAMCITY_VERSION',
+    'APPVEYOR',
+    'BITBUCKET_BUILD_NUMBER',
+  ];
   for (const name of [...ciVariables, 'XDG_CACHE_HOME', 'ORT_DISABLE_TELEMETRY', 'FACEPARSE_ORT_TELEMETRY']) {
     if (!(name in extraEnv)) delete env[name];
   }

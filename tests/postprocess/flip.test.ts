@@ -8,7 +8,12 @@ describe('flip test-time augmentation', () => {
     const name = (i: number) => CELEBAMASK_HQ_LABELS[i];
     const moved = [...table].map((to, from) => [name(from), name(to)]).filter(([a, b]) => a !== b);
     expect(moved).toEqual([
-      ['l_eye', 'r_eye'], ['r_eye', 'l_eye'], ['l_brow', 'r_brow'], ['r_brow', 'l_brow'], ['l_ear', 'r_ear'], ['r_ear', 'l_ear'],
+      ['l_eye', 'r_eye'],
+      ['r_eye', 'l_eye'],
+      ['l_brow', 'r_brow'],
+      ['r_brow', 'l_brow'],
+      ['l_ear', 'r_ear'],
+      ['r_ear', 'l_ear'],
     ]);
     expect([...mirrorClassTable(['background', 'left_hand', 'right_hand'])]).toEqual([0, 2, 1]);
   });

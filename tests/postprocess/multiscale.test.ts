@@ -64,14 +64,31 @@ describe('multi-scale test-time augmentation', () => {
   it('adds bilinearly resized planes as torch interpolates them, downscaling and upscaling', () => {
     // 2 classes, 3 x 4 logits.
     const planes = [
-      [[0, 1, 2, 3], [4, 5, 6, 7], [8, 9, 10, 11]],
-      [[3, -1, 0, 2], [1, 1, 5, -2], [0, 7, 2, 1]],
+      [
+        [0, 1, 2, 3],
+        [4, 5, 6, 7],
+        [8, 9, 10, 11],
+      ],
+      [
+        [3, -1, 0, 2],
+        [1, 1, 5, -2],
+        [0, 7, 2, 1],
+      ],
     ];
     const src = Float32Array.from(planes.flat(2));
-    for (const [outH, outW] of [[6, 8], [2, 3], [5, 2], [3, 4]] as const) {
+    for (const [outH, outW] of [
+      [6, 8],
+      [2, 3],
+      [5, 2],
+      [3, 4],
+    ] as const) {
       const into = new Float32Array(2 * outH * outW).fill(1);
       addResized(into, src, 2, 3, 4, outH, outW);
-      const expected = planes.flatMap((p) => bilinearReference(p, outH, outW).flat().map((v) => v + 1));
+      const expected = planes.flatMap((p) =>
+        bilinearReference(p, outH, outW)
+          .flat()
+          .map((v) => v + 1),
+      );
       expect(into.length).toBe(expected.length);
       into.forEach((v, i) => expect(v).toBeCloseTo(expected[i]!, 5));
     }

@@ -10,7 +10,18 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DEFAULT_PREFIX } from '../../src/queue/connection.js';
 import { openQueue } from '../../src/queue/session.js';
 import { GOLDEN_DIR, TINY_MODEL } from '../helpers/golden.js';
-import { faceparse, faceparseAsync, makePhotos, redisMissing, removeRedis, startRedis, startWorker, until, type RedisServer, type WorkerProcess } from './helpers.js';
+import {
+  faceparse,
+  faceparseAsync,
+  makePhotos,
+  redisMissing,
+  removeRedis,
+  startRedis,
+  startWorker,
+  until,
+  type RedisServer,
+  type WorkerProcess,
+} from './helpers.js';
 
 const MODEL = ['--model', TINY_MODEL, '--variant', 'fp32'];
 const ALL_OUTPUTS = 'labels,color,overlay,masks,json,confidence';
@@ -209,7 +220,11 @@ describe.skipIf(redisMissing)('faceparse queue: a batch over two workers', () =>
     const status = JSON.parse(q('status', batch, '--json').stdout);
     expect(status).toMatchObject({ total: 1, failed: 1 });
     expect(status.failures[0].error).toMatch(/^writing the outputs of .*photo000\.jpg failed: /);
-    await until(() => (worker.log().match(/ error .*photo000\.jpg \(attempt \d of 3, retried after a back-off\)/g) ?? []).length === 2, 10_000, 'two retries in the log');
+    await until(
+      () => (worker.log().match(/ error .*photo000\.jpg \(attempt \d of 3, retried after a back-off\)/g) ?? []).length === 2,
+      10_000,
+      'two retries in the log',
+    );
     expect(worker.log()).toMatch(/ failed .*photo000\.jpg: writing the outputs/);
     worker.proc.kill('SIGTERM');
     expect((await worker.exited).code).toBe(0);
@@ -231,7 +246,9 @@ describe.skipIf(redisMissing)('faceparse queue: a batch over two workers', () =>
     expect(early.stderr).toMatch(/1 job: 0 completed, 0 failed, .*gave up/); // waiting (or, for a moment, being refused)
     // (the worker's log is read by this process's event loop, which spawnSync held up)
     await until(() => /refusing/.test(own.log()), 10_000, 'the refusal in the worker log');
-    expect(own.log()).toMatch(/refusing jobs for the embedded model: this worker runs .*tiny-segformer with --variant fp32; start a worker with no --model \(the embedded model\) and no --variant, or one with --any-model/);
+    expect(own.log()).toMatch(
+      /refusing jobs for the embedded model: this worker runs .*tiny-segformer with --variant fp32; start a worker with no --model \(the embedded model\) and no --variant, or one with --any-model/,
+    );
     const any = startWorker(redis.url, [...MODEL, '--threads', '1', '--any-model']);
     workers.push(any);
     const done = q('wait', batch, '--timeout', '90');
@@ -256,7 +273,12 @@ describe.skipIf(redisMissing)('faceparse queue: a batch over two workers', () =>
     const cli = faceparse(['parse', few, '--out', cliOut, ...flags, ...MODEL, '--threads', '1']);
     expect(cli.code, cli.stderr).toBe(0);
     const files = filesUnder(cliOut);
-    expect(files.filter((f) => f.includes('.region-'))).toEqual(['photo000.region-face.png', 'photo000.region-lips.png', 'photo001.region-face.png', 'photo001.region-lips.png']);
+    expect(files.filter((f) => f.includes('.region-'))).toEqual([
+      'photo000.region-face.png',
+      'photo000.region-lips.png',
+      'photo001.region-face.png',
+      'photo001.region-lips.png',
+    ]);
     expect(filesUnder(queued)).toEqual(files);
     for (const file of files) {
       if (file.endsWith('.json')) expect(jsonWithoutTimings(join(queued, file)), file).toEqual(jsonWithoutTimings(join(cliOut, file)));

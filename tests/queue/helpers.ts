@@ -14,7 +14,9 @@ export const BIN = resolve('dist/src/cli/main.js');
 
 /** Why the queue tests cannot run here, or undefined when they can. */
 export const redisMissing: string | undefined =
-  spawnSync('redis-server', ['--version'], { encoding: 'utf8' }).status === 0 ? undefined : 'redis-server is not installed (apt-get install redis-server): queue tests skipped';
+  spawnSync('redis-server', ['--version'], { encoding: 'utf8' }).status === 0
+    ? undefined
+    : 'redis-server is not installed (apt-get install redis-server): queue tests skipped';
 if (redisMissing) console.warn(redisMissing);
 
 async function freePort(): Promise<number> {
@@ -153,7 +155,9 @@ export async function makePhotos(dir: string, count: number, size = 256): Promis
       }
     }
     const path = join(dir, `photo${String(n).padStart(3, '0')}.jpg`);
-    await sharp(rgb, { raw: { width: size, height: size, channels: 3 } }).jpeg({ quality: 90 }).toFile(path);
+    await sharp(rgb, { raw: { width: size, height: size, channels: 3 } })
+      .jpeg({ quality: 90 })
+      .toFile(path);
     paths.push(path);
   }
   return paths;

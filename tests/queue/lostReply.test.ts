@@ -44,7 +44,18 @@ describe.skipIf(redisMissing)('a completion whose reply is lost', () => {
     const worker = await startWorker({ target: { url: redis.url, prefix: 'faceparse' }, pool, log: (line) => lines.push(line) });
     try {
       for (const [i, input] of photos.entries()) {
-        const data: ParseJobData = { version: 1, batch: 'b', input, out: join(tmp, 'out'), stem: `p${i}`, outputs: ['labels'], alpha: 0.5, flip: false, faces: 'off', model: { key: model.key, source: model.source, variant: 'fp32' } };
+        const data: ParseJobData = {
+          version: 1,
+          batch: 'b',
+          input,
+          out: join(tmp, 'out'),
+          stem: `p${i}`,
+          outputs: ['labels'],
+          alpha: 0.5,
+          flip: false,
+          faces: 'off',
+          model: { key: model.key, source: model.source, variant: 'fp32' },
+        };
         await queue.add('parse', data, { jobId: `b.${i}`, attempts: 3 });
       }
       await until(async () => (await queue.getJobCounts('completed')).completed === 3, 60_000, 'three completed jobs');

@@ -20,7 +20,17 @@ describe('a worker processing one job', () => {
   let pool: ParserPool;
   let process: ReturnType<typeof createProcessor>;
   const jobFor = (input: string, out: string): Job => {
-    const data: ParseJobData = { version: 1, batch: 'b', input, out, stem: 'photo', outputs: ['labels'], alpha: 0.5, model: modelRequest(TINY_MODEL, 'fp32'), flip: false };
+    const data: ParseJobData = {
+      version: 1,
+      batch: 'b',
+      input,
+      out,
+      stem: 'photo',
+      outputs: ['labels'],
+      alpha: 0.5,
+      model: modelRequest(TINY_MODEL, 'fp32'),
+      flip: false,
+    };
     return { id: 'b-0', data } as unknown as Job;
   };
 

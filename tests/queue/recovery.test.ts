@@ -8,7 +8,18 @@ import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { TINY_MODEL } from '../helpers/golden.js';
-import { faceparse, faceparseAsync, makePhotos, redisMissing, removeRedis, startRedis, startWorker, until, type RedisServer, type WorkerProcess } from './helpers.js';
+import {
+  faceparse,
+  faceparseAsync,
+  makePhotos,
+  redisMissing,
+  removeRedis,
+  startRedis,
+  startWorker,
+  until,
+  type RedisServer,
+  type WorkerProcess,
+} from './helpers.js';
 
 const MODEL = ['--model', TINY_MODEL, '--variant', 'fp32', '--threads', '1'];
 const FAST_RECOVERY = ['--lock-duration', '2000', '--stalled-interval', '1000'];
@@ -19,7 +30,11 @@ const okLines = (log: string) => [...log.matchAll(/ ok (\S+) -> /g)].map((m) => 
 /** Every photo's outputs and nothing else (no half-written file under its final name). */
 function expectExactOutputs(out: string, photos: string[]): void {
   const expected = photos.flatMap((p) => OUTPUTS.map((k) => `${basename(p, '.jpg')}.${k === 'json' ? 'json' : `${k}.png`}`)).sort();
-  expect(readdirSync(out).filter((f) => !f.endsWith('.faceparse-tmp')).sort()).toEqual(expected);
+  expect(
+    readdirSync(out)
+      .filter((f) => !f.endsWith('.faceparse-tmp'))
+      .sort(),
+  ).toEqual(expected);
 }
 
 // These run whole batches through real processes: under a loaded CI machine they need more than the default 120 s.
@@ -44,7 +59,21 @@ describe.skipIf(redisMissing)('faceparse queue: recovery', { timeout: 300_000 },
     const steady = startWorker(redis.url, [...MODEL, ...FAST_RECOVERY]);
     workers.push(doomed, steady);
     await Promise.all([doomed.ready, steady.ready]);
-    const submit = faceparse(['queue', 'submit', join(tmp, 'kill'), '--out', out, '--outputs', OUTPUTS.join(','), '--model', TINY_MODEL, '--variant', 'fp32', '--redis', redis.url]);
+    const submit = faceparse([
+      'queue',
+      'submit',
+      join(tmp, 'kill'),
+      '--out',
+      out,
+      '--outputs',
+      OUTPUTS.join(','),
+      '--model',
+      TINY_MODEL,
+      '--variant',
+      'fp32',
+      '--redis',
+      redis.url,
+    ]);
     expect(submit.code, submit.stderr).toBe(0);
     const batch = submit.stdout.trim().split('\n').at(-1)!;
 
@@ -88,7 +117,21 @@ describe.skipIf(redisMissing)('faceparse queue: recovery', { timeout: 300_000 },
     const worker = startWorker(redis.url, MODEL);
     workers.push(worker);
     await worker.ready;
-    const submit = faceparse(['queue', 'submit', join(tmp, 'restart'), '--out', out, '--outputs', OUTPUTS.join(','), '--model', TINY_MODEL, '--variant', 'fp32', '--redis', redis.url]);
+    const submit = faceparse([
+      'queue',
+      'submit',
+      join(tmp, 'restart'),
+      '--out',
+      out,
+      '--outputs',
+      OUTPUTS.join(','),
+      '--model',
+      TINY_MODEL,
+      '--variant',
+      'fp32',
+      '--redis',
+      redis.url,
+    ]);
     expect(submit.code, submit.stderr).toBe(0);
     const batch = submit.stdout.trim().split('\n').at(-1)!;
     // `wait` is already running when Redis goes away, and rides it out.

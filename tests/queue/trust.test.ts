@@ -36,7 +36,17 @@ describe.skipIf(redisMissing)('workers trust no job', () => {
     const model = modelRequest(TINY_MODEL, 'fp32');
     const job = await queue.add(
       'parse',
-      { version: 1, batch: 'injected', outputs: ['labels', 'overlay', 'json'], alpha: 0, flip: false, faces: 'off', model: { key: model.key, source: model.source, variant: 'fp32' }, stem: `s${n}`, ...data },
+      {
+        version: 1,
+        batch: 'injected',
+        outputs: ['labels', 'overlay', 'json'],
+        alpha: 0,
+        flip: false,
+        faces: 'off',
+        model: { key: model.key, source: model.source, variant: 'fp32' },
+        stem: `s${n}`,
+        ...data,
+      },
       { jobId: `injected.${n++}`, attempts: 3, backoff: { type: 'fixed', delay: 100 } },
     );
     let state = '';
@@ -138,7 +148,17 @@ describe.skipIf(redisMissing)('workers trust no job', () => {
     const signedQueue = new Queue('parse', { connection: { url: redis.url }, prefix: 'signed' });
     try {
       const model = modelRequest(TINY_MODEL, 'fp32');
-      const data: ParseJobData = { version: 1, batch: 'b', input: join(root, 'photos', 'a.jpg'), out: join(root, 'signed-out'), stem: 'a', outputs: ['labels'], alpha: 0.5, flip: false, model: { key: model.key, source: model.source, variant: 'fp32' } };
+      const data: ParseJobData = {
+        version: 1,
+        batch: 'b',
+        input: join(root, 'photos', 'a.jpg'),
+        out: join(root, 'signed-out'),
+        stem: 'a',
+        outputs: ['labels'],
+        alpha: 0.5,
+        flip: false,
+        model: { key: model.key, source: model.source, variant: 'fp32' },
+      };
       const end = async (payload: unknown, id: string) => {
         const job = await signedQueue.add('parse', payload, { jobId: id, attempts: 3 });
         let state = '';
@@ -147,10 +167,26 @@ describe.skipIf(redisMissing)('workers trust no job', () => {
       };
       expect(await end(data, 'unsigned')).toMatchObject({ state: 'failed', reason: expect.stringMatching(/not signed/) });
       const signature = signJob(data, 'a-long-shared-secret-for-tests');
-      expect(await end({ ...data, out: join(root, 'elsewhere'), signature }, 'altered')).toMatchObject({ state: 'failed', reason: expect.stringMatching(/signature is not valid/) });
+      expect(await end({ ...data, out: join(root, 'elsewhere'), signature }, 'altered')).toMatchObject({
+        state: 'failed',
+        reason: expect.stringMatching(/signature is not valid/),
+      });
       expect((await end({ ...data, signature }, 'signed')).state).toBe('completed');
       expect(existsSync(join(root, 'signed-out', 'a.labels.png'))).toBe(true);
-      const submit = faceparse(['queue', 'submit', join(root, 'photos'), '--out', join(root, 'signed-cli'), ...MODEL, '--redis', redis.url, '--prefix', 'signed', '--job-secret-file', secretFile]);
+      const submit = faceparse([
+        'queue',
+        'submit',
+        join(root, 'photos'),
+        '--out',
+        join(root, 'signed-cli'),
+        ...MODEL,
+        '--redis',
+        redis.url,
+        '--prefix',
+        'signed',
+        '--job-secret-file',
+        secretFile,
+      ]);
       expect(submit.code, submit.stderr).toBe(0);
       const wait = faceparse(['queue', 'wait', submit.stdout.trim().split('\n').at(-1)!, '--timeout', '120', '--redis', redis.url, '--prefix', 'signed']);
       expect(wait.code, wait.stderr).toBe(0);

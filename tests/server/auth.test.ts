@@ -10,7 +10,13 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { HeldModel, startServer, testPng, type TestServer } from './helpers.js';
 
 /** One HTTP/1.1 request with this exact request line; resolves to the status and the body. */
-function rawRequest(url: string, method: string, target: string, headers: Record<string, string> = {}, body?: Buffer): Promise<{ status: number; body: string }> {
+function rawRequest(
+  url: string,
+  method: string,
+  target: string,
+  headers: Record<string, string> = {},
+  body?: Buffer,
+): Promise<{ status: number; body: string }> {
   const { hostname, port } = new URL(url);
   return new Promise((resolve, reject) => {
     const socket = connect(Number(port), hostname);

@@ -41,7 +41,10 @@ class SwitchedModel {
       },
       release: async () => undefined,
     });
-    return FaceParser.fromLoaded({ platform: nodePlatform, labels: config.labels, preprocessor, sessions: [session(), session()], model: 'switched-tiny', variant: 'fp32' }, { maxInputPixels: 40_000_000, ...options });
+    return FaceParser.fromLoaded(
+      { platform: nodePlatform, labels: config.labels, preprocessor, sessions: [session(), session()], model: 'switched-tiny', variant: 'fp32' },
+      { maxInputPixels: 40_000_000, ...options },
+    );
   }
 
   releaseAll(): void {
@@ -153,7 +156,9 @@ describe('test-time augmentation in the service budgets', () => {
     await until(() => model.held.length >= 1, 10_000, 'the augmented runs');
     const size = t.server.parser.inputSizeFor(96, 64);
     const side = (n: number, s: number) => Math.max(32, Math.floor(n * s + 0.5));
-    const extra = 2 * (side(size.width, 0.5) * side(size.height, 0.5) + size.width * size.height + side(size.width, 1.5) * side(size.height, 1.5)) - size.width * size.height;
+    const extra =
+      2 * (side(size.width, 0.5) * side(size.height, 0.5) + size.width * size.height + side(size.width, 1.5) * side(size.height, 1.5)) -
+      size.width * size.height;
     expect(t.server.gate.pixelsInFlight).toBe(96 * 64 + 32 * extra);
     model.releaseAll();
     expect((await augmented).status).toBe(200);

@@ -68,7 +68,9 @@ describe('faceparse serve (the command)', () => {
     const port = spawnSync(process.execPath, [BIN, 'serve', '--port', '70000', '--model', TINY_MODEL], { encoding: 'utf8' });
     expect(port.status).toBe(1);
     expect(port.stderr).toMatch(/--port must be at most 65535/);
-    const keys = spawnSync(process.execPath, [BIN, 'serve', '--port', '0', '--model', TINY_MODEL, '--api-key-file', join(tmp, 'missing-keys')], { encoding: 'utf8' });
+    const keys = spawnSync(process.execPath, [BIN, 'serve', '--port', '0', '--model', TINY_MODEL, '--api-key-file', join(tmp, 'missing-keys')], {
+      encoding: 'utf8',
+    });
     expect(keys.status).toBe(1);
     expect(keys.stderr).toMatch(/cannot read the API key file/);
   });
@@ -79,25 +81,47 @@ describe('faceparse serve (the command)', () => {
     // Slow enough to be caught in flight: 1024 x 1024, flipped, at three scales.
     const photo = await sharp(join(GOLDEN_DIR, 'images/jpeg_q90.jpg')).resize(1024, 1024).png().toBuffer();
     const requests = [0, 1, 2].map(() => postImage(served.url, photo, { accept: 'image/png', query: 'flip=true&scales=1,1.5,2' }));
-    await until(async () => {
-      const text = await (await fetch(`${served.url}/metrics`)).text();
-      return metric(text, 'faceparse_parses_in_flight') + metric(text, 'faceparse_requests_queued') === 3;
-    }, 30_000, 'three requests in flight');
+    await until(
+      async () => {
+        const text = await (await fetch(`${served.url}/metrics`)).text();
+        return metric(text, 'faceparse_parses_in_flight') + metric(text, 'faceparse_requests_queued') === 3;
+      },
+      30_000,
+      'three requests in flight',
+    );
     served.child.kill('SIGTERM');
     const answers = await Promise.all(requests);
     expect(answers.map((r) => r.status)).toEqual([200, 200, 200]);
-    for (const a of answers) expect(Buffer.from(await a.arrayBuffer()).subarray(1, 4).toString()).toBe('PNG');
+    for (const a of answers)
+      expect(
+        Buffer.from(await a.arrayBuffer())
+          .subarray(1, 4)
+          .toString(),
+      ).toBe('PNG');
     expect(await served.exit).toBe(0);
     expect(served.stdout()).toMatch(/faceparse serve stopped\n$/);
     await expect(fetch(`${served.url}/healthz`)).rejects.toThrow();
   });
 
   it('face-parsing-mini: the CLI’s exact label PNG; 8 parallel clients get only 200 or 503 + Retry-After; RSS under 1.5 GB', async () => {
-    const face = existsSync(VAL_FACES) ? join(VAL_FACES, readdirSync(VAL_FACES).filter((f) => f.endsWith('.jpg')).sort()[0]!) : join(GOLDEN_DIR, 'images/jpeg_q90.jpg');
+    const face = existsSync(VAL_FACES)
+      ? join(
+          VAL_FACES,
+          readdirSync(VAL_FACES)
+            .filter((f) => f.endsWith('.jpg'))
+            .sort()[0]!,
+        )
+      : join(GOLDEN_DIR, 'images/jpeg_q90.jpg');
     const out = join(tmp, 'cli-out');
-    const cli = spawnSync(process.execPath, [BIN, 'parse', face, '--model', MINI_MODEL, '--outputs', 'labels', '--out', out, '--threads', '2'], { encoding: 'utf8', env: { ...process.env, CI: '1' } });
+    const cli = spawnSync(process.execPath, [BIN, 'parse', face, '--model', MINI_MODEL, '--outputs', 'labels', '--out', out, '--threads', '2'], {
+      encoding: 'utf8',
+      env: { ...process.env, CI: '1' },
+    });
     expect(cli.status, cli.stderr).toBe(0);
-    const stem = face.split('/').pop()!.replace(/\.[^.]+$/, '');
+    const stem = face
+      .split('/')
+      .pop()!
+      .replace(/\.[^.]+$/, '');
     const cliLabels = readFileSync(join(out, `${stem}.labels.png`));
 
     const served = await serve(['--model', MINI_MODEL, '--threads', '2', '--concurrency', '1', '--queue', '2', '--log-level', 'warn']);
@@ -120,7 +144,10 @@ describe('faceparse serve (the command)', () => {
         }
       }),
     );
-    expect(statuses.every((s) => s === 200 || s === 503), statuses.join(',')).toBe(true);
+    expect(
+      statuses.every((s) => s === 200 || s === 503),
+      statuses.join(','),
+    ).toBe(true);
     expect(statuses.filter((s) => s === 503).length).toBeGreaterThan(0); // 8 clients on 1 slot + 2 places: some are shed
     expect(statuses.filter((s) => s === 200).length).toBeGreaterThanOrEqual(3);
     expect(retryAfter.every((v) => v !== null && Number(v) >= 1)).toBe(true);

@@ -110,14 +110,19 @@ export async function testPng(width = 96, height = 64): Promise<Buffer> {
       data[i + 2] = ((x + y) * 7) % 256;
     }
   }
-  return sharp(data, { raw: { width, height, channels: 3 } }).png().toBuffer();
+  return sharp(data, { raw: { width, height, channels: 3 } })
+    .png()
+    .toBuffer();
 }
 
 /** Bytes as a fetch body or Blob part (the DOM types want an ArrayBuffer-backed view; a Buffer's may be shared). */
 export const bodyOf = (bytes: Uint8Array) => bytes as Uint8Array<ArrayBuffer>;
 
 export function postImage(url: string, body: Uint8Array, init: { type?: string; accept?: string; headers?: Record<string, string>; query?: string } = {}) {
-  const headers: Record<string, string> = { ...(init.type === undefined ? { 'content-type': 'image/png' } : init.type === '' ? {} : { 'content-type': init.type }), ...init.headers };
+  const headers: Record<string, string> = {
+    ...(init.type === undefined ? { 'content-type': 'image/png' } : init.type === '' ? {} : { 'content-type': init.type }),
+    ...init.headers,
+  };
   if (init.accept) headers.accept = init.accept;
   return fetch(`${url}/v1/parse${init.query ? `?${init.query}` : ''}`, { method: 'POST', body: bodyOf(body), headers });
 }

@@ -87,7 +87,12 @@ describe('limits with held model runs', () => {
     await until(() => model.waiting === 1);
     // A body that never ends: only an answer sent before reading it can come back.
     const endless = new ReadableStream<Uint8Array>({ pull: (c) => new Promise((r) => setTimeout(() => (c.enqueue(new Uint8Array(1024)), r()), 50)) });
-    const refused = await fetch(`${t.url}/v1/parse`, { method: 'POST', body: endless, headers: { 'content-type': 'image/png' }, duplex: 'half' } as RequestInit);
+    const refused = await fetch(`${t.url}/v1/parse`, {
+      method: 'POST',
+      body: endless,
+      headers: { 'content-type': 'image/png' },
+      duplex: 'half',
+    } as RequestInit);
     expect(refused.status).toBe(503);
     model.releaseAll();
     expect((await first).status).toBe(200);
@@ -153,7 +158,10 @@ describe('limits with held model runs', () => {
   it('close() cuts requests still running after the grace period and says so', async () => {
     const model = new HeldModel();
     const t = await heldServer(model, { concurrency: 1, maxQueue: 0 });
-    const stuck = postImage(t.url, await testPng(), WHOLE).then((r) => r.status, () => 'cut');
+    const stuck = postImage(t.url, await testPng(), WHOLE).then(
+      (r) => r.status,
+      () => 'cut',
+    );
     await until(() => model.waiting === 1);
     const closing = t.server.close({ graceMs: 100 });
     await new Promise((r) => setTimeout(r, 300));
@@ -195,7 +203,10 @@ describe('CORS', () => {
     model.releaseAll();
     const off = await heldServer(model);
     const preflight = (url: string, origin: string) =>
-      fetch(`${url}/v1/parse`, { method: 'OPTIONS', headers: { origin, 'access-control-request-method': 'POST', 'access-control-request-headers': 'content-type' } });
+      fetch(`${url}/v1/parse`, {
+        method: 'OPTIONS',
+        headers: { origin, 'access-control-request-method': 'POST', 'access-control-request-headers': 'content-type' },
+      });
     expect((await preflight(off.url, 'https://app.example')).headers.get('access-control-allow-origin')).toBeNull();
 
     const on = await heldServer(model, { corsOrigins: ['https://app.example'], apiKeys: ['k'] });

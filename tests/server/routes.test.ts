@@ -121,7 +121,10 @@ describe('faceparse service: routes, statuses and limits', () => {
     expect(b64png(body.outputs.color).equals(await expected.toColorPng())).toBe(true);
     expect(b64png(body.outputs.overlay).equals(await expected.toOverlay({ alpha: 0.5 }))).toBe(true);
     const masks = body.outputs.masks as Record<string, string>;
-    const present = expected.summary().classes.filter((c) => c.pixels > 0).map((c) => c.label);
+    const present = expected
+      .summary()
+      .classes.filter((c) => c.pixels > 0)
+      .map((c) => c.label);
     expect(Object.keys(masks).sort()).toEqual([...present].sort());
     for (const png of Object.values(masks)) expect(b64png(png).subarray(0, 8).equals(PNG_SIGNATURE)).toBe(true);
   });
@@ -248,7 +251,7 @@ describe('faceparse service: routes, statuses and limits', () => {
     await stillServing();
   });
 
-  it('outputs=region with region, grow, feather: the library\'s region PNGs by name; labelSet maps the labels', async () => {
+  it("outputs=region with region, grow, feather: the library's region PNGs by name; labelSet maps the labels", async () => {
     const query = 'outputs=region,labels&region=face&region=hair&region=lips%3Du_lip%2Cl_lip&region=left%20eye&grow=2&feather=3&labelSet=lapa';
     const response = await postImage(t.url, photo, { query });
     expect(response.status).toBe(200);
@@ -256,7 +259,12 @@ describe('faceparse service: routes, statuses and limits', () => {
     const expected = await reference.parse(photo, { labelSet: 'lapa' });
     const regions = body.outputs.region as Record<string, string>;
     expect(Object.keys(regions).sort()).toEqual(['face', 'hair', 'left_eye', 'lips']);
-    for (const [name, classes] of [['face', 'face'], ['hair', 'hair'], ['lips', ['u_lip', 'l_lip']], ['left_eye', 'left eye']] as const) {
+    for (const [name, classes] of [
+      ['face', 'face'],
+      ['hair', 'hair'],
+      ['lips', ['u_lip', 'l_lip']],
+      ['left_eye', 'left eye'],
+    ] as const) {
       expect(b64png(regions[name]!).equals(await expected.toRegionPng({ classes, grow: 2, feather: 3 })), name).toBe(true);
     }
     expect(body.labelSet).toBe('lapa');
@@ -268,12 +276,22 @@ describe('faceparse service: routes, statuses and limits', () => {
   });
 
   it('bad regions are 400 naming what is valid', async () => {
-    await expectError(await postImage(t.url, photo, { query: 'region=beard' }), 400, 'INVALID_ARGUMENT', /region beard: no class or preset "beard"; presets are face, head/);
+    await expectError(
+      await postImage(t.url, photo, { query: 'region=beard' }),
+      400,
+      'INVALID_ARGUMENT',
+      /region beard: no class or preset "beard"; presets are face, head/,
+    );
     await expectError(await postImage(t.url, photo, { query: 'outputs=region' }), 400, 'INVALID_ARGUMENT', /outputs=region needs at least one region/);
     await expectError(await postImage(t.url, photo, { query: 'grow=3' }), 400, 'INVALID_ARGUMENT', /add a region parameter/);
     await expectError(await postImage(t.url, photo, { query: 'region=face&grow=wide' }), 400, 'INVALID_ARGUMENT', /"grow"/);
     await expectError(await postImage(t.url, photo, { query: 'region=face&feather=-1' }), 400, 'INVALID_ARGUMENT', /"feather"/);
-    await expectError(await postImage(t.url, photo, { query: 'labelSet=helen' }), 400, 'INVALID_ARGUMENT', /"labelSet" must be one of celebamask, lapa, mediapipe, bisenet/);
+    await expectError(
+      await postImage(t.url, photo, { query: 'labelSet=helen' }),
+      400,
+      'INVALID_ARGUMENT',
+      /"labelSet" must be one of celebamask, lapa, mediapipe, bisenet/,
+    );
     await expectError(await postImage(t.url, photo, { query: 'region=face', accept: 'image/png' }), 400, 'INVALID_ARGUMENT', /label PNG only/);
     await stillServing();
   });
@@ -285,15 +303,18 @@ describe('faceparse service: routes, statuses and limits', () => {
     }
   });
 
-  it.skipIf(!existsSync(THREE_FACES))(`flip on a three-face photo: no negative timing, inference within the total${existsSync(THREE_FACES) ? '' : ' (skipped: ../shared is absent)'}`, async () => {
-    const response = await postImage(t.url, readFileSync(THREE_FACES), { type: 'image/jpeg', query: 'faces=on&flip=true' });
-    expect(response.status).toBe(200);
-    const body = (await response.json()) as JsonAnswer;
-    expect((body.faces as unknown[]).length).toBe(3);
-    for (const [stage, ms] of Object.entries(body.timings)) expect(ms, stage).toBeGreaterThanOrEqual(0);
-    const { total, ...stages } = body.timings;
-    expect(Object.values(stages).reduce((a, b) => a + b, 0)).toBeLessThanOrEqual(total!);
-  });
+  it.skipIf(!existsSync(THREE_FACES))(
+    `flip on a three-face photo: no negative timing, inference within the total${existsSync(THREE_FACES) ? '' : ' (skipped: ../shared is absent)'}`,
+    async () => {
+      const response = await postImage(t.url, readFileSync(THREE_FACES), { type: 'image/jpeg', query: 'faces=on&flip=true' });
+      expect(response.status).toBe(200);
+      const body = (await response.json()) as JsonAnswer;
+      expect((body.faces as unknown[]).length).toBe(3);
+      for (const [stage, ms] of Object.entries(body.timings)) expect(ms, stage).toBeGreaterThanOrEqual(0);
+      const { total, ...stages } = body.timings;
+      expect(Object.values(stages).reduce((a, b) => a + b, 0)).toBeLessThanOrEqual(total!);
+    },
+  );
 
   it('a 64 MB body is 413 (with Content-Length, chunked, and multipart); the server keeps serving', async () => {
     const big = Buffer.alloc(64 * MB, 0x5a);
@@ -306,7 +327,12 @@ describe('faceparse service: routes, statuses and limits', () => {
         sent += MB;
       },
     });
-    const streamed = await fetch(`${t.url}/v1/parse`, { method: 'POST', body: chunked, headers: { 'content-type': 'image/png' }, duplex: 'half' } as RequestInit);
+    const streamed = await fetch(`${t.url}/v1/parse`, {
+      method: 'POST',
+      body: chunked,
+      headers: { 'content-type': 'image/png' },
+      duplex: 'half',
+    } as RequestInit);
     await expectError(streamed, 413, 'BODY_TOO_LARGE');
     const form = new FormData();
     form.append('image', new Blob([bodyOf(big)], { type: 'image/png' }), 'big.png');
@@ -319,7 +345,9 @@ describe('faceparse service: routes, statuses and limits', () => {
     expect(header.length).toBeLessThan(200_000);
     await expectError(await postImage(t.url, header), 413, 'INPUT_TOO_LARGE', /10,000,000,000 pixels/);
     // A genuine, highly compressible PNG of 7000 x 7000 = 49 MP (over the service's 40 MP default) in a few hundred kB.
-    const flat = await sharp({ create: { width: 7000, height: 7000, channels: 3, background: { r: 200, g: 180, b: 160 } } }).png({ compressionLevel: 9 }).toBuffer();
+    const flat = await sharp({ create: { width: 7000, height: 7000, channels: 3, background: { r: 200, g: 180, b: 160 } } })
+      .png({ compressionLevel: 9 })
+      .toBuffer();
     expect(flat.length).toBeLessThan(MB);
     await expectError(await postImage(t.url, flat), 413, 'INPUT_TOO_LARGE', /49,000,000 pixels/);
     await stillServing();
@@ -327,8 +355,8 @@ describe('faceparse service: routes, statuses and limits', () => {
 
   it('a stream of random bad requests never gets a 5xx, and every refusal is JSON with a code', async () => {
     let seed = 20261201;
-    const random = () => ((seed = (seed * 1103515245 + 12345) >>> 0) / 2 ** 32);
-    const pick = <T,>(items: readonly T[]) => items[Math.floor(random() * items.length)]!;
+    const random = () => (seed = (seed * 1103515245 + 12345) >>> 0) / 2 ** 32;
+    const pick = <T>(items: readonly T[]) => items[Math.floor(random() * items.length)]!;
     const jpeg = await sharp(photo).jpeg().toBuffer();
     const bodies = [
       () => Buffer.from(Array.from({ length: Math.floor(random() * 5000) }, () => Math.floor(random() * 256))),
@@ -339,11 +367,25 @@ describe('faceparse service: routes, statuses and limits', () => {
       () => Buffer.from('--b\r\nContent-Disposition: form-data; name="image"\r\n\r\nxx\r\n--b--\r\n'),
       () => Buffer.alloc(0),
     ];
-    const types = ['image/png', 'image/jpeg', 'image/webp', 'application/octet-stream', 'multipart/form-data; boundary=b', 'multipart/form-data', 'text/plain', 'image/svg+xml', ''];
+    const types = [
+      'image/png',
+      'image/jpeg',
+      'image/webp',
+      'application/octet-stream',
+      'multipart/form-data; boundary=b',
+      'multipart/form-data',
+      'text/plain',
+      'image/svg+xml',
+      '',
+    ];
     const queries = ['', 'outputs=masks,confidence', 'flip=true', 'scales=1,0.5', 'faces=on', 'bogus=1', 'scales=', 'alpha=-1', 'outputs=labels&outputs=color'];
     const seen = new Set<number>();
     for (let i = 0; i < 80; i++) {
-      const response = await postImage(t.url, pick(bodies)(), { type: pick(types), query: pick(queries), accept: pick(['image/png', 'application/json', '*/*']) });
+      const response = await postImage(t.url, pick(bodies)(), {
+        type: pick(types),
+        query: pick(queries),
+        accept: pick(['image/png', 'application/json', '*/*']),
+      });
       seen.add(response.status);
       expect(response.status, `request ${i}`).toBeLessThan(500);
       if (response.status !== 200) expect(((await response.json()) as ErrorAnswer).error.code).toMatch(/^[A-Z_]+$/);
@@ -389,13 +431,26 @@ describe('faceparse service: routes, statuses and limits', () => {
     expect(response.status).toBe(200);
     const doc = (await response.json()) as {
       openapi: string;
-      paths: Record<string, Record<string, { parameters?: Array<{ name: string; in: string }>; requestBody?: { content: Record<string, unknown> }; responses: Record<string, unknown> }>>;
+      paths: Record<
+        string,
+        Record<
+          string,
+          { parameters?: Array<{ name: string; in: string }>; requestBody?: { content: Record<string, unknown> }; responses: Record<string, unknown> }
+        >
+      >;
     };
     expect(doc.openapi).toBe('3.1.0');
     expect(Object.keys(doc.paths)).toEqual(expect.arrayContaining(['/v1/parse', '/healthz', '/readyz', '/metrics', '/openapi.json', '/docs', '/']));
     const parse = doc.paths['/v1/parse']!.post!;
-    expect(parse.parameters!.filter((p) => p.in === 'query').map((p) => p.name).sort()).toEqual(['alpha', 'faces', 'feather', 'flip', 'grow', 'labelSet', 'outputs', 'region', 'scales']);
-    expect(Object.keys(parse.requestBody!.content)).toEqual(expect.arrayContaining(['image/png', 'image/jpeg', 'application/octet-stream', 'multipart/form-data']));
+    expect(
+      parse
+        .parameters!.filter((p) => p.in === 'query')
+        .map((p) => p.name)
+        .sort(),
+    ).toEqual(['alpha', 'faces', 'feather', 'flip', 'grow', 'labelSet', 'outputs', 'region', 'scales']);
+    expect(Object.keys(parse.requestBody!.content)).toEqual(
+      expect.arrayContaining(['image/png', 'image/jpeg', 'application/octet-stream', 'multipart/form-data']),
+    );
     expect(Object.keys(parse.responses)).toEqual(expect.arrayContaining(['200', '400', '413', '415', '503', '504']));
     const docs = await fetch(`${t.url}/docs`);
     expect(docs.status).toBe(200);

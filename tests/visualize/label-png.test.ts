@@ -73,7 +73,19 @@ describe('decodeLabelPngBytes: palette PNGs', () => {
   it('keeps indices even when the palette repeats colours (what sharp cannot do)', async () => {
     const mask = Uint8Array.from([0, 1, 2, 3, 2, 1]);
     // Every entry black: decoding colours would lose every id.
-    const png = encodePng({ width: 3, height: 2, data: mask, depth: 8, channels: 1, palette: [[0, 0, 0], [0, 0, 0], [0, 0, 0], [0, 0, 0]] });
+    const png = encodePng({
+      width: 3,
+      height: 2,
+      data: mask,
+      depth: 8,
+      channels: 1,
+      palette: [
+        [0, 0, 0],
+        [0, 0, 0],
+        [0, 0, 0],
+        [0, 0, 0],
+      ],
+    });
     expect(decodeLabelPngBytes(png).mask).toEqual(mask);
     const viaSharp = await sharp(png).raw().toBuffer();
     expect(new Set(viaSharp)).toEqual(new Set([0]));
@@ -120,7 +132,9 @@ describe('decodeLabelPngBytes: palette PNGs', () => {
   });
 
   it('rejects RGB PNGs and non-PNGs with INPUT_UNREADABLE', async () => {
-    const rgb = await sharp({ create: { width: 2, height: 2, channels: 3, background: 'red' } }).png().toBuffer();
+    const rgb = await sharp({ create: { width: 2, height: 2, channels: 3, background: 'red' } })
+      .png()
+      .toBuffer();
     let error: unknown;
     try {
       decodeLabelPngBytes(rgb);
@@ -203,7 +217,9 @@ describe('PNG chunk conversion', () => {
   it('refuses inputs it cannot convert', async () => {
     const grey = await encodeLabelPng(Uint8Array.from([0, 1]), 2, 1);
     expect(() => greyToPalettePng(grey, new Uint8Array(4))).toThrow(/flat RGB with 1..256 entries/);
-    const rgb = await sharp({ create: { width: 2, height: 1, channels: 3, background: 'red' } }).png().toBuffer();
+    const rgb = await sharp({ create: { width: 2, height: 1, channels: 3, background: 'red' } })
+      .png()
+      .toBuffer();
     expect(() => bareGreyPng(rgb)).toThrow(/needs an 8-bit palette or greyscale PNG/);
     expect(() => greyToPalettePng(grey.subarray(0, grey.length - 12), new Uint8Array(3))).toThrow(/truncated PNG/);
   });

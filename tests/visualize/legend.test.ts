@@ -90,7 +90,14 @@ describe('renderLegend', () => {
   });
 
   it('draws the swatch colours and dark text', async () => {
-    const png = await renderLegend(['background', 'skin'], [[0, 0, 0], [0, 200, 0]], { present: [1], fontSize: 20 });
+    const png = await renderLegend(
+      ['background', 'skin'],
+      [
+        [0, 0, 0],
+        [0, 200, 0],
+      ],
+      { present: [1], fontSize: 20 },
+    );
     const { data, info } = await sharp(png).removeAlpha().raw().toBuffer({ resolveWithObject: true });
     const at = (x: number, y: number) => [...data.subarray((y * info.width + x) * 3, (y * info.width + x) * 3 + 3)];
     const pad = Math.round(20 * 0.7);

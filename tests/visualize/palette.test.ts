@@ -19,7 +19,12 @@ describe('palette', () => {
 
   it('resolvePalette accepts names, [r,g,b] lists and flat tables, and copies its input', () => {
     expect([...resolvePalette(['skin']).subarray(0, 3)]).toEqual([204, 153, 122]);
-    expect([...resolvePalette([[1, 2, 3], [4, 5, 6]]).subarray(0, 6)]).toEqual([1, 2, 3, 4, 5, 6]);
+    expect([
+      ...resolvePalette([
+        [1, 2, 3],
+        [4, 5, 6],
+      ]).subarray(0, 6),
+    ]).toEqual([1, 2, 3, 4, 5, 6]);
     const flat = Uint8Array.from([9, 8, 7]);
     const table = resolvePalette(flat);
     expect([...table.subarray(0, 3)]).toEqual([9, 8, 7]);

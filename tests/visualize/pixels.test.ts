@@ -1,14 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { FaceParseError } from '../../src/base/errors.js';
-import {
-  classMask,
-  colorize,
-  defaultOutlineThickness,
-  labelEdges,
-  labelHistogram,
-  overlay,
-  presentClasses,
-} from '../../src/visualize/pixels.js';
+import { classMask, colorize, defaultOutlineThickness, labelEdges, labelHistogram, overlay, presentClasses } from '../../src/visualize/pixels.js';
 import { paletteFor, type Rgb } from '../../src/visualize/palette.js';
 
 const PALETTE: Rgb[] = [
@@ -235,7 +227,17 @@ describe('overlay', () => {
     const m = new Uint8Array(25);
     for (let y = 1; y <= 3; y++) for (let x = 1; x <= 3; x++) m[y * 5 + x] = 1;
     const p = new Uint8Array(75).fill(101);
-    const out = overlay(p, m, 5, 5, [[0, 0, 0], [11, 11, 11]], { outline: 1 });
+    const out = overlay(
+      p,
+      m,
+      5,
+      5,
+      [
+        [0, 0, 0],
+        [11, 11, 11],
+      ],
+      { outline: 1 },
+    );
     const red = Array.from({ length: 5 }, (_, y) => Array.from({ length: 5 }, (_, x) => out[(y * 5 + x) * 3]));
     expect(red).toEqual([
       [101, 101, 101, 101, 101],
@@ -245,7 +247,17 @@ describe('overlay', () => {
       [101, 101, 101, 101, 101],
     ]);
     // Thickness 2 reaches the centre too.
-    const thick = overlay(p, m, 5, 5, [[0, 0, 0], [11, 11, 11]], { outline: 2 });
+    const thick = overlay(
+      p,
+      m,
+      5,
+      5,
+      [
+        [0, 0, 0],
+        [11, 11, 11],
+      ],
+      { outline: 2 },
+    );
     expect(thick[(2 * 5 + 2) * 3]).toBe(11);
     expect(thick[0]).toBe(101);
   });

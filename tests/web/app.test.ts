@@ -22,7 +22,10 @@ const APP = resolve('dist', 'app');
 const PHOTOS = resolve('..', 'shared', 'data', 'photos');
 const SCREENS = process.env.FACEPARSE_SCREENS ?? '/tmp/faceparse-screens';
 const PHOTO = join(PHOTOS, 'pexels-ingrid-santana-2100063.jpg');
-const missing = chromiumMissing() || (existsSync(join(APP, 'index.html')) ? '' : 'dist/app is absent (npm run build)') || (existsSync(PHOTO) ? '' : '../shared/data/photos is absent');
+const missing =
+  chromiumMissing() ||
+  (existsSync(join(APP, 'index.html')) ? '' : 'dist/app is absent (npm run build)') ||
+  (existsSync(PHOTO) ? '' : '../shared/data/photos is absent');
 
 async function openApp(context: BrowserContext, url: string): Promise<{ page: Page; errors: string[] }> {
   const page = await context.newPage();
@@ -148,14 +151,18 @@ describe.skipIf(missing !== '')(`web app${missing ? ` (skipped: ${missing})` : '
     expect(await page.textContent('.message.error')).toMatch(/notes\.jpg: That file is not a photo this browser can read/);
 
     // A photo with no face in it.
-    const wall = await sharp({ create: { width: 320, height: 240, channels: 3, background: { r: 40, g: 90, b: 200 } } }).png().toBuffer();
+    const wall = await sharp({ create: { width: 320, height: 240, channels: 3, background: { r: 40, g: 90, b: 200 } } })
+      .png()
+      .toBuffer();
     await page.setInputFiles('#file-input', { name: 'blue-wall.png', mimeType: 'image/png', buffer: wall });
     await page.waitForSelector('body[data-shown="blue-wall.png"]', { timeout: 60_000 });
     expect(await page.textContent('#messages')).toMatch(/No face found in blue-wall\.png/);
     expect(await page.getAttribute('body', 'data-faces')).toBe('0');
 
     // Several photos at once.
-    const more = readdirSync(PHOTOS).filter((f) => f.startsWith('mona') || f.startsWith('pakutaso')).map((f) => join(PHOTOS, f));
+    const more = readdirSync(PHOTOS)
+      .filter((f) => f.startsWith('mona') || f.startsWith('pakutaso'))
+      .map((f) => join(PHOTOS, f));
     await page.setInputFiles('#file-input', more);
     await page.waitForSelector('body[data-shown="mona-lisa.jpg"]', { timeout: 60_000 });
     expect(await page.locator('#photo-list li').count()).toBe(5);
@@ -257,7 +264,9 @@ describe.skipIf(missing !== '')(`web app${missing ? ` (skipped: ${missing})` : '
 
   /** The timings table's rows, name -> value. */
   const timingsOf = (page: Page) =>
-    page.evaluate(() => Object.fromEntries(Array.from(document.querySelectorAll('#timings tr')).map((row) => [row.children[0]!.textContent, row.children[1]!.textContent])));
+    page.evaluate(() =>
+      Object.fromEntries(Array.from(document.querySelectorAll('#timings tr')).map((row) => [row.children[0]!.textContent, row.children[1]!.textContent])),
+    );
 
   it('camera: the face mode and flip controls apply to the frames; face-by-face frames show a detection row', async () => {
     const context = await browser.newContext({ viewport: { width: 1400, height: 900 }, permissions: ['camera'] });
@@ -371,7 +380,9 @@ describe.skipIf(missing !== '')(`web app${missing ? ` (skipped: ${missing})` : '
   it('works offline once loaded', async () => {
     const context = await browser.newContext();
     const { page } = await openApp(context, `${server.url}/`);
-    await page.waitForFunction(() => navigator.serviceWorker.controller !== null || navigator.serviceWorker.ready.then(() => true), undefined, { timeout: 30_000 });
+    await page.waitForFunction(() => navigator.serviceWorker.controller !== null || navigator.serviceWorker.ready.then(() => true), undefined, {
+      timeout: 30_000,
+    });
     await page.evaluate(() => navigator.serviceWorker.ready);
     // The worker caches what it serves once it controls the page: one reload while online fills it.
     await page.reload();

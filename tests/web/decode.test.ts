@@ -46,10 +46,20 @@ describe.skipIf(missing !== '')(`web decoding${missing ? ` (skipped: ${missing})
   beforeAll(async () => {
     dir = mkdtempSync(join(tmpdir(), 'faceparse-web-decode-'));
     const raw = { raw: { width: 48, height: 32, channels: 3 as const } };
-    files['plain.png'] = await sharp(gradient(48, 32, 3), raw).png().toBuffer();
-    files['exif6.jpg'] = await sharp(gradient(48, 32, 3), raw).jpeg({ quality: 95 }).withMetadata({ orientation: 6 }).toBuffer();
-    files['exif3.png'] = await sharp(gradient(48, 32, 3), raw).png().withMetadata({ orientation: 3 }).toBuffer();
-    files['alpha.png'] = await sharp(gradient(48, 32, 4), { raw: { width: 48, height: 32, channels: 4 } }).png().toBuffer();
+    files['plain.png'] = await sharp(gradient(48, 32, 3), raw)
+      .png()
+      .toBuffer();
+    files['exif6.jpg'] = await sharp(gradient(48, 32, 3), raw)
+      .jpeg({ quality: 95 })
+      .withMetadata({ orientation: 6 })
+      .toBuffer();
+    files['exif3.png'] = await sharp(gradient(48, 32, 3), raw)
+      .png()
+      .withMetadata({ orientation: 3 })
+      .toBuffer();
+    files['alpha.png'] = await sharp(gradient(48, 32, 4), { raw: { width: 48, height: 32, channels: 4 } })
+      .png()
+      .toBuffer();
     files['broken.jpg'] = Buffer.from('not an image at all');
     // BMPs: the browser's own decoder against faceparse's (Node's libvips has none).
     files['rgb24.bmp'] = Buffer.from(encodeBmp(blocks(29, 7, 200), { bits: 24 }));
@@ -180,7 +190,11 @@ describe.skipIf(missing !== '')(`web decoding${missing ? ` (skipped: ${missing})
     const outcome = await page.evaluate(async () => {
       const { FaceParser } = (globalThis as unknown as { faceparse: typeof import('../../src/web/index.js') }).faceparse;
       const small = await FaceParser.create({ model: '/model/', variant: 'fp32', threads: 1, maxInputBytes: 100, maxInputPixels: 1000 });
-      const fail = (p: Promise<unknown>) => p.then(() => 'parsed', (e: { code: string; message: string }) => `${e.code}: ${e.message}`);
+      const fail = (p: Promise<unknown>) =>
+        p.then(
+          () => 'parsed',
+          (e: { code: string; message: string }) => `${e.code}: ${e.message}`,
+        );
       const blob = await (await fetch('/files/plain.png')).blob();
       const outcome = {
         bytes: await fail(small.parse(blob)),
@@ -203,7 +217,13 @@ describe.skipIf(missing !== '')(`web decoding${missing ? ` (skipped: ${missing})
         () => 'parsed',
         (error: { code: string; message: string }) => `${error.code}: ${error.message}`,
       );
-      return { parsedAs: result.parsedAs, faces: result.faces.length, note: result.note ?? null, background: result.categoryMask.every((v) => v === 0), refused };
+      return {
+        parsedAs: result.parsedAs,
+        faces: result.faces.length,
+        note: result.note ?? null,
+        background: result.categoryMask.every((v) => v === 0),
+        refused,
+      };
     });
     expect(outcome).toMatchObject({ parsedAs: 'faces', faces: 0, background: true });
     expect(outcome.note).toMatch(/no face/i);
@@ -217,7 +237,13 @@ describe.skipIf(missing !== '')(`web decoding${missing ? ` (skipped: ${missing})
       try {
         const blob = await result.toLabelPng({ palette: result.labels });
         const grey = await result.toLabelPng();
-        return { type: blob.type, bytes: Array.from(new Uint8Array(await blob.arrayBuffer())), grey: grey.size, mask: Array.from(result.categoryMask), labels: [...result.labels] };
+        return {
+          type: blob.type,
+          bytes: Array.from(new Uint8Array(await blob.arrayBuffer())),
+          grey: grey.size,
+          mask: Array.from(result.categoryMask),
+          labels: [...result.labels],
+        };
       } catch (error) {
         return { error: String(error) };
       }

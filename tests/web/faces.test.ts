@@ -28,7 +28,11 @@ const missing =
   chromiumMissing() ||
   (existsSync(BUNDLE) && existsSync(DETECTOR) ? '' : 'dist/web/faceparse.js or its models/blazeface/ is absent (npm run build)') ||
   (existsSync(PHOTOS) ? '' : '../shared/data/photos is absent');
-const photos = existsSync(PHOTOS) ? readdirSync(PHOTOS).filter((f) => /\.(jpe?g|png)$/i.test(f)).sort() : [];
+const photos = existsSync(PHOTOS)
+  ? readdirSync(PHOTOS)
+      .filter((f) => /\.(jpe?g|png)$/i.test(f))
+      .sort()
+  : [];
 
 interface Box {
   x: number;
@@ -58,7 +62,15 @@ interface PageOutcome {
 function parseInPage(page: Page, photoUrl: string, expectedUrl: string): Promise<PageOutcome> {
   return page.evaluate(
     async ({ photoUrl, expectedUrl }) => {
-      type Result = { width: number; height: number; categoryMask: Uint8Array; parsedAs: string; note?: string; instanceMask?: Uint8Array | Uint16Array; faces: { box: Box; score: number }[] };
+      type Result = {
+        width: number;
+        height: number;
+        categoryMask: Uint8Array;
+        parsedAs: string;
+        note?: string;
+        instanceMask?: Uint8Array | Uint16Array;
+        faces: { box: Box; score: number }[];
+      };
       const parser = (globalThis as unknown as { parser: { parse(b: Blob, o: object): Promise<Result> } }).parser;
       const blob = await (await fetch(photoUrl)).blob();
       const result = await parser.parse(blob, { faces: 'auto', keepLogits: false });
@@ -100,7 +112,12 @@ function faceCases(name: string, modelDir: string, variant: 'fp32' | 'q8', minAg
         for (const photo of photos) {
           const result = await node.parse(await readFile(join(PHOTOS, photo)), { faces: 'auto', keepLogits: false });
           writeFileSync(join(expectedDir, `${photo}.bin`), result.categoryMask);
-          nodeFaces.set(photo, { parsedAs: result.parsedAs, note: result.note ?? null, boxes: result.faces.map((f) => ({ ...f.box })), scores: result.faces.map((f) => f.score) });
+          nodeFaces.set(photo, {
+            parsedAs: result.parsedAs,
+            note: result.note ?? null,
+            boxes: result.faces.map((f) => ({ ...f.box })),
+            scores: result.faces.map((f) => f.score),
+          });
         }
       } finally {
         await node.close();

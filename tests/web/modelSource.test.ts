@@ -105,7 +105,11 @@ describe.skipIf(missing !== '')(`web model loading${missing ? ` (skipped: ${miss
     await fresh.waitForFunction(() => 'faceparse' in globalThis);
     const outcome = await fresh.evaluate(async () => {
       const { FaceParser } = (globalThis as unknown as { faceparse: Api }).faceparse;
-      const fail = (p: Promise<unknown>) => p.then(() => 'loaded', (e: { code: string; message: string }) => `${e.code}: ${e.message}`);
+      const fail = (p: Promise<unknown>) =>
+        p.then(
+          () => 'loaded',
+          (e: { code: string; message: string }) => `${e.code}: ${e.message}`,
+        );
       return {
         notFound: await fail(FaceParser.create({ model: '/nowhere/', cache: false })),
         relative: await fail(FaceParser.create({ model: 'models/x/y', cache: false })),

@@ -23,8 +23,15 @@ const EMBEDDED = resolve('models', 'face-parsing-mini');
 const B0 = join(process.env.FACEPARSE_PARITY_DIR ?? join(homedir(), '.cache', 'faceparse'), 'random-models', 'b0');
 const THREADS = 2;
 
-const missing = chromiumMissing() || (existsSync(BUNDLE) ? '' : 'dist/web/faceparse.js is absent (npm run build)') || (existsSync(PHOTOS) ? '' : '../shared/data/photos is absent');
-const photos = existsSync(PHOTOS) ? readdirSync(PHOTOS).filter((f) => /\.(jpe?g|png)$/i.test(f)).sort() : [];
+const missing =
+  chromiumMissing() ||
+  (existsSync(BUNDLE) ? '' : 'dist/web/faceparse.js is absent (npm run build)') ||
+  (existsSync(PHOTOS) ? '' : '../shared/data/photos is absent');
+const photos = existsSync(PHOTOS)
+  ? readdirSync(PHOTOS)
+      .filter((f) => /\.(jpe?g|png)$/i.test(f))
+      .sort()
+  : [];
 
 interface PageOutcome {
   width: number;
@@ -39,7 +46,11 @@ interface PageOutcome {
 function parseInPage(page: Page, photoUrl: string, expectedUrl: string): Promise<PageOutcome> {
   return page.evaluate(
     async ({ photoUrl, expectedUrl }) => {
-      const parser = (globalThis as unknown as { parser: { parse(b: Blob, o: object): Promise<{ width: number; height: number; categoryMask: Uint8Array; timings: Record<string, number> }> } }).parser;
+      const parser = (
+        globalThis as unknown as {
+          parser: { parse(b: Blob, o: object): Promise<{ width: number; height: number; categoryMask: Uint8Array; timings: Record<string, number> }> };
+        }
+      ).parser;
       const blob = await (await fetch(photoUrl)).blob();
       const t0 = performance.now();
       const result = await parser.parse(blob, { faces: 'off', keepLogits: false });
@@ -115,7 +126,10 @@ function parityCases(name: string, modelDir: string, variant: 'fp32' | 'q8', min
       console.log(
         `${name} ${photo} ${outcome.width}x${outcome.height}: ${(agreement * 100).toFixed(4)}% agree (${outcome.total - outcome.same} px differ); ` +
           `browser ${outcome.ms.toFixed(0)} ms, node ${node.toFixed(0)} ms (${(outcome.ms / node).toFixed(2)}x; ` +
-          Object.entries(outcome.timings).map(([stage, ms]) => `${stage} ${ms.toFixed(0)}`).join(', ') + ')',
+          Object.entries(outcome.timings)
+            .map(([stage, ms]) => `${stage} ${ms.toFixed(0)}`)
+            .join(', ') +
+          ')',
       );
       expect(outcome.total).toBe(outcome.width * outcome.height);
       if (minAgreement !== undefined) expect(agreement).toBeGreaterThanOrEqual(minAgreement);

@@ -11,6 +11,7 @@ to the other boundary is < tolerance.
              of ../shared/data/celebamask-mini/val (the masks themselves are not copied)
   compare    score --pred DIR against --gt DIR here and compare with `faceparse eval --json` output
 """
+
 from __future__ import annotations
 
 import argparse
@@ -31,6 +32,7 @@ CELEBAMASK_HQ_LEFT_RIGHT = [(4, 5), (6, 7), (8, 9)]  # l_eye/r_eye, l_brow/r_bro
 
 
 # ---------------------------------------------------------------- metrics (the reference)
+
 
 def confusion_matrix(pred: np.ndarray, gt: np.ndarray, n: int, ignore: int | None) -> np.ndarray:
     keep = np.ones(gt.shape, bool) if ignore is None else gt != ignore
@@ -103,11 +105,17 @@ def boundary_scores(pred: np.ndarray, gt: np.ndarray, n: int, ignore: int | None
         precision = 0.0 if n_pred == 0 else matched_pred / n_pred
         recall = matched_gt / n_gt
         f1 = 0.0 if precision + recall == 0 else 2 * precision * recall / (precision + recall)
-        per_class.append({
-            "precision": precision, "recall": recall, "f1": f1,
-            "predictedBoundaryPixels": n_pred, "targetBoundaryPixels": n_gt,
-            "matchedPredicted": matched_pred, "matchedTarget": matched_gt,
-        })
+        per_class.append(
+            {
+                "precision": precision,
+                "recall": recall,
+                "f1": f1,
+                "predictedBoundaryPixels": n_pred,
+                "targetBoundaryPixels": n_gt,
+                "matchedPredicted": matched_pred,
+                "matchedTarget": matched_gt,
+            }
+        )
         f1s.append(f1)
     return {"tolerance": tolerance, "perClass": per_class, "score": None if not f1s else sum(f1s) / len(f1s)}
 
@@ -133,10 +141,16 @@ def set_scores(pairs: list[dict], n: int) -> dict:
     for c in range(n):
         values = [p["boundary"]["perClass"][c]["f1"] for p in pairs if p["boundary"]["perClass"][c] is not None]
         per_class.append(None if not values else sum(values) / len(values))
-    return {"confusion": cm.tolist(), **region_scores(cm), "boundaryF1": sum(images) / len(images), "perClassBoundaryF1": per_class}
+    return {
+        "confusion": cm.tolist(),
+        **region_scores(cm),
+        "boundaryF1": sum(images) / len(images),
+        "perClassBoundaryF1": per_class,
+    }
 
 
 # ---------------------------------------------------------------- random fixtures
+
 
 def blob_map(rng, h, w, n, classes_used):
     """Smooth random regions: argmax of blurred noise over the classes used (they touch the edges)."""
@@ -204,6 +218,7 @@ def random_cases(rng):
 
 # ---------------------------------------------------------------- real masks, transformed
 
+
 def swap_sides(m):
     out = m.copy()
     for a, b in CELEBAMASK_HQ_LEFT_RIGHT:
@@ -252,11 +267,21 @@ def generate(args) -> None:
         Image.fromarray(case["pred"]).save(FIXTURES / f"{file}-pred.png", optimize=True)
         Image.fromarray(case["gt"]).save(FIXTURES / f"{file}-gt.png", optimize=True)
         h, w = case["gt"].shape
-        result = score_pair(case["pred"], case["gt"], case["numClasses"], case.get("ignoreIndex"), 0.0075, case.get("tolerancePixels"))
-        pairs.append({
-            "name": case["name"], "file": file, "width": w, "height": h, "numClasses": case["numClasses"],
-            "ignoreIndex": case.get("ignoreIndex"), "tolerancePixels": case.get("tolerancePixels"), **result,
-        })
+        result = score_pair(
+            case["pred"], case["gt"], case["numClasses"], case.get("ignoreIndex"), 0.0075, case.get("tolerancePixels")
+        )
+        pairs.append(
+            {
+                "name": case["name"],
+                "file": file,
+                "width": w,
+                "height": h,
+                "numClasses": case["numClasses"],
+                "ignoreIndex": case.get("ignoreIndex"),
+                "tolerancePixels": case.get("tolerancePixels"),
+                **result,
+            }
+        )
     random_set = [p for p in pairs if p["name"].startswith("r")]
     expected = {
         "about": "written by training/crosscheck/crosscheck.py generate; do not edit",
@@ -264,7 +289,11 @@ def generate(args) -> None:
         "set": {"names": [p["name"] for p in random_set], "numClasses": 8, **set_scores(random_set, 8)},
     }
     if SHARED_VAL.is_dir():
-        expected["real"] = {"folder": "../shared/data/celebamask-mini/val/masks", "numClasses": 19, "files": real_cases()}
+        expected["real"] = {
+            "folder": "../shared/data/celebamask-mini/val/masks",
+            "numClasses": 19,
+            "files": real_cases(),
+        }
     else:
         print(f"note: {SHARED_VAL} not found; the real-mask section is left out", file=sys.stderr)
     (FIXTURES / "expected.json").write_text(json.dumps(expected, indent=None, separators=(",", ":")) + "\n")
@@ -273,6 +302,7 @@ def generate(args) -> None:
 
 
 # ---------------------------------------------------------------- compare with faceparse eval --json
+
 
 def close(a, b, path, problems, tol=1e-9):
     if a is None or b is None:
@@ -317,8 +347,10 @@ def compare(args) -> int:
             continue
         close(r["boundary"]["score"], img["boundaryF1"], f"{name}.boundaryF1", problems)
         close(r["pixelAccuracy"], img["pixelAccuracy"], f"{name}.pixelAccuracy", problems)
-    print(f"{len(names)} images, {n} classes: python pixelAccuracy {s['pixelAccuracy']:.12f} meanIoU {s['meanIoU']:.12f} "
-          f"meanF1 {s['meanF1']:.12f} boundaryF1 {s['boundaryF1']:.12f}")
+    print(
+        f"{len(names)} images, {n} classes: python pixelAccuracy {s['pixelAccuracy']:.12f} meanIoU {s['meanIoU']:.12f} "
+        f"meanF1 {s['meanF1']:.12f} boundaryF1 {s['boundaryF1']:.12f}"
+    )
     if problems:
         print(f"{len(problems)} differences:\n  " + "\n  ".join(problems[:50]))
         return 1

@@ -11,6 +11,7 @@ libjemalloc, when that library is found and not already loaded. `FACEPARSE_MALLO
 `FACEPARSE_JEMALLOC=/path/libjemalloc.so.2` names a library in another place. Debian/Ubuntu:
 `apt-get install libjemalloc2`.
 """
+
 from __future__ import annotations
 
 import ctypes.util
@@ -50,12 +51,18 @@ def find_jemalloc(environ: Mapping[str, str] = os.environ) -> str | None:
 
 def _wanted(environ: Mapping[str, str], platform: str) -> bool:
     """Linux, not turned off, not already under jemalloc."""
-    return platform == "linux" and environ.get("FACEPARSE_MALLOC", "").lower() != "system" \
+    return (
+        platform == "linux"
+        and environ.get("FACEPARSE_MALLOC", "").lower() != "system"
         and "jemalloc" not in environ.get("LD_PRELOAD", "")
+    )
 
 
-def jemalloc_env(environ: Mapping[str, str], find: Callable[[Mapping[str, str]], str | None] = find_jemalloc,
-                 platform: str = sys.platform) -> dict[str, str] | None:
+def jemalloc_env(
+    environ: Mapping[str, str],
+    find: Callable[[Mapping[str, str]], str | None] = find_jemalloc,
+    platform: str = sys.platform,
+) -> dict[str, str] | None:
     """The environment to re-run the command with, or None to run as is (not Linux, turned off, already
     under jemalloc, or no library)."""
     if not _wanted(environ, platform):
@@ -77,7 +84,10 @@ def reexec_with_jemalloc() -> None:
     if env is None:
         print(HINT, file=sys.stderr, flush=True)
         return
-    print(f"faceparse_train: running under jemalloc ({env['LD_PRELOAD'].split()[0]}; FACEPARSE_MALLOC=system turns this off)",
-          file=sys.stderr, flush=True)
+    print(
+        f"faceparse_train: running under jemalloc ({env['LD_PRELOAD'].split()[0]}; FACEPARSE_MALLOC=system turns this off)",
+        file=sys.stderr,
+        flush=True,
+    )
     sys.stdout.flush()
     os.execve(sys.executable, [sys.executable, *sys.orig_argv[1:]], env)

@@ -7,6 +7,7 @@ Images come in as uint8 (B, 3, H, W) and leave normalised float32 (B, 3, S, S) a
 them at inference (rescale 1/255, ImageNet mean/std); masks leave as int64 with `ignore_index`
 where the warp looked outside the photo.
 """
+
 from __future__ import annotations
 
 import io
@@ -141,7 +142,9 @@ def _colour_jitter(x: torch.Tensor, cfg: AugmentConfig, g: torch.Generator) -> t
     grey = _luma(x)
     x = (x - grey) * factor(cfg.saturation) + grey
     if cfg.hue > 0:
-        x = rotate_hue(x.clamp_(0, 1), ((torch.rand(b, 1, 1, 1, generator=g) * 2 - 1) * cfg.hue * 2 * math.pi).to(x.device))
+        x = rotate_hue(
+            x.clamp_(0, 1), ((torch.rand(b, 1, 1, 1, generator=g) * 2 - 1) * cfg.hue * 2 * math.pi).to(x.device)
+        )
     to_grey = (torch.rand(b, 1, 1, 1, generator=g) < cfg.grayscale_p).float().to(x.device)
     grey = _luma(x)
     x = x * (1 - to_grey) + grey.expand_as(x) * to_grey
@@ -158,8 +161,12 @@ def _blur(x: torch.Tensor, cfg: AugmentConfig, g: torch.Generator) -> torch.Tens
         k = torch.exp(-(t**2) / (2 * sigma**2))
         k = k / k.sum()
         img = x[i : i + 1]
-        img = F.conv2d(F.pad(img, (radius, radius, 0, 0), mode="replicate"), k.view(1, 1, 1, -1).repeat(3, 1, 1, 1), groups=3)
-        img = F.conv2d(F.pad(img, (0, 0, radius, radius), mode="replicate"), k.view(1, 1, -1, 1).repeat(3, 1, 1, 1), groups=3)
+        img = F.conv2d(
+            F.pad(img, (radius, radius, 0, 0), mode="replicate"), k.view(1, 1, 1, -1).repeat(3, 1, 1, 1), groups=3
+        )
+        img = F.conv2d(
+            F.pad(img, (0, 0, radius, radius), mode="replicate"), k.view(1, 1, -1, 1).repeat(3, 1, 1, 1), groups=3
+        )
         x[i : i + 1] = img
     return x
 
@@ -253,8 +260,13 @@ def batch_size_px(cfg: AugmentConfig, g: torch.Generator) -> int:
 
 
 def augment_batch(
-    images: torch.Tensor, masks: torch.Tensor, flip_table: torch.Tensor, cfg: AugmentConfig, g: torch.Generator,
-    scenes=None, pool=None,
+    images: torch.Tensor,
+    masks: torch.Tensor,
+    flip_table: torch.Tensor,
+    cfg: AugmentConfig,
+    g: torch.Generator,
+    scenes=None,
+    pool=None,
 ) -> tuple[torch.Tensor, torch.Tensor]:
     """Augmented, normalised images and their labels. With scenes (a `scenes.SceneConfig` with p > 0 and
     its `BackgroundPool`), degradations or several input sizes on, the wild path runs; else the aligned

@@ -14,6 +14,7 @@ The search runs on the logits at `--res` (default: the model's output, 1/4 of th
 against nearest-resized masks: an offset is added to the logits before bilinear upsampling and
 arg-max, and upsampling is linear, so the offsets found there apply unchanged at full resolution.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -41,7 +42,14 @@ def parse_args(argv=None):
     p.add_argument("--split", default="train", help="split to fit the offsets on (never the one you report)")
     p.add_argument("--size", type=int, default=None, help="inference size (default: the checkpoint's)")
     p.add_argument("--res", type=int, default=None, help="search resolution (default: logits' own, size/4)")
-    p.add_argument("--grid", type=float, nargs=3, default=(-2.0, 3.0, 0.25), metavar=("MIN", "MAX", "STEP"), help="offsets tried per class")
+    p.add_argument(
+        "--grid",
+        type=float,
+        nargs=3,
+        default=(-2.0, 3.0, 0.25),
+        metavar=("MIN", "MAX", "STEP"),
+        help="offsets tried per class",
+    )
     p.add_argument("--rounds", type=int, default=3, help="coordinate-ascent passes over the classes")
     p.add_argument("--limit", type=int, default=None, help="use only the first N images (tests)")
     p.add_argument("--threads", type=int, default=None)
@@ -60,8 +68,14 @@ def mean_f1(matrix: np.ndarray, background: int = 0) -> float:
 class OffsetSearch:
     """Holds every training pixel's logits once and scores offset vectors by the confusion matrix."""
 
-    def __init__(self, logits: torch.Tensor, targets: torch.Tensor, num_classes: int, ignore_index: int = 255,
-                 background: int = 0):
+    def __init__(
+        self,
+        logits: torch.Tensor,
+        targets: torch.Tensor,
+        num_classes: int,
+        ignore_index: int = 255,
+        background: int = 0,
+    ):
         # logits: (P, C) float, targets: (P,) int; ignored pixels dropped up front. `background` is left
         # out of the mean F1 that the offsets maximise.
         keep = targets != ignore_index
@@ -137,7 +151,9 @@ def collect_logits(model, images: torch.Tensor, masks: torch.Tensor, res: int | 
         r = res or logits.shape[-1]
         if logits.shape[-1] != r:
             logits = F.interpolate(logits, size=(r, r), mode="bilinear", align_corners=False)
-        target = F.interpolate(masks[start : start + batch, None].float(), size=(r, r), mode="nearest")[:, 0].to(torch.uint8)
+        target = F.interpolate(masks[start : start + batch, None].float(), size=(r, r), mode="nearest")[:, 0].to(
+            torch.uint8
+        )
         out_logits.append(logits.permute(0, 2, 3, 1).reshape(-1, logits.shape[1]).half())
         out_targets.append(target.reshape(-1))
         if (start // batch) % 20 == 0:
@@ -172,8 +188,12 @@ def main(argv=None) -> int:
         **state,
         weights_key: weights,
         "calibration": {
-            "split": args.split, "data": args.data, "images": len(samples), "res": args.res or size // 4,
-            "offsets": {labels[c]: round(float(offsets[c]), 4) for c in range(len(labels))}, "train_mean_f1": best,
+            "split": args.split,
+            "data": args.data,
+            "images": len(samples),
+            "res": args.res or size // 4,
+            "offsets": {labels[c]: round(float(offsets[c]), 4) for c in range(len(labels))},
+            "train_mean_f1": best,
         },
     }
     out = Path(args.out)

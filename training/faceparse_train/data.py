@@ -4,6 +4,7 @@ Everything is decoded once into memory as uint8 tensors (800 images of 512x512 a
 augmentation then runs on whole batches (see augment.py), so no DataLoader workers compete with
 the model for the CPU cores.
 """
+
 from __future__ import annotations
 
 import os
@@ -38,10 +39,14 @@ class MaskSource:
         if self.label_map is not None:
             mask = Image.open(self.label_map)
             if mask.mode not in ("P", "L"):
-                raise ValueError(f"{self.label_map}: mask mode {mask.mode}; expected a palette or 8-bit grey PNG of class ids")
+                raise ValueError(
+                    f"{self.label_map}: mask mode {mask.mode}; expected a palette or 8-bit grey PNG of class ids"
+                )
             array = np.array(mask, dtype=np.uint8)
             if array.shape != (height, width):
-                raise ValueError(f"{self.label_map}: mask is {array.shape[1]}x{array.shape[0]} but its image is {width}x{height}")
+                raise ValueError(
+                    f"{self.label_map}: mask is {array.shape[1]}x{array.shape[0]} but its image is {width}x{height}"
+                )
             return array
         merged = np.zeros((512, 512), dtype=np.uint8)
         for class_id, path in self.parts or []:
@@ -73,7 +78,9 @@ def celebamask_hq(root: str | Path, ids: list[int] | None = None) -> list[Sample
     image_dir = root / "CelebA-HQ-img"
     anno_dir = root / "CelebAMask-HQ-mask-anno"
     if not image_dir.is_dir() or not anno_dir.is_dir():
-        raise ValueError(f"{root}: expected CelebA-HQ-img/ and CelebAMask-HQ-mask-anno/ (the CelebAMask-HQ release layout)")
+        raise ValueError(
+            f"{root}: expected CelebA-HQ-img/ and CelebAMask-HQ-mask-anno/ (the CelebAMask-HQ release layout)"
+        )
     if ids is None:
         ids = sorted(int(p.stem) for p in image_dir.glob("*.jpg"))
     samples = []
@@ -131,4 +138,6 @@ def load_in_memory(samples: list[Sample], size: int, num_classes: int) -> InMemo
 
 
 def default_data_root() -> str:
-    return os.environ.get("FACEPARSE_DATA", str(Path(__file__).resolve().parents[3] / "shared" / "data" / "celebamask-mini"))
+    return os.environ.get(
+        "FACEPARSE_DATA", str(Path(__file__).resolve().parents[3] / "shared" / "data" / "celebamask-mini")
+    )

@@ -15,6 +15,7 @@ batch and size), onnx/model_fp16.onnx, onnx/model_quantized.onnx, then:
 `--keep` lists the variants whose files stay (the others are deleted after they were measured),
 e.g. to commit only the small ones.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -121,16 +122,22 @@ def augmentation_description(train_args: dict) -> str:
         colour += f" (hue up to +-{hue * 360:g} degrees)"
     parts = ["random scale, rotation and crop (one affine warp)", "horizontal flip that swaps every left/right class"]
     if a["bg_mix"]:
-        parts.append(f"background mix (p {a['bg_mix']:g}: the background more than {a['bg_margin']}-{3 * a['bg_margin']} px from the rest taken from "
-                     "another photo of the batch)")
+        parts.append(
+            f"background mix (p {a['bg_mix']:g}: the background more than {a['bg_margin']}-{3 * a['bg_margin']} px from the rest taken from "
+            "another photo of the batch)"
+        )
     parts += [colour, "greyscale", "blur"]
     if a["scenes"]:
         regions = " and face-free regions of photos" if a["photo_regions"] else ""
-        parts.append(f"wild composites (p {a['scenes']:g}: the person zoomed out to {a['zoom_min']:g}-{a['zoom_max']:g} of the frame onto "
-                     f"face-free pictures{regions} or made gradients, by its mask or as the whole crop, rotated up to +-{a['scene_rotate']:g} degrees, "
-                     "anywhere in the frame and cut by it, sometimes beside another person)")
+        parts.append(
+            f"wild composites (p {a['scenes']:g}: the person zoomed out to {a['zoom_min']:g}-{a['zoom_max']:g} of the frame onto "
+            f"face-free pictures{regions} or made gradients, by its mask or as the whole crop, rotated up to +-{a['scene_rotate']:g} degrees, "
+            "anywhere in the frame and cut by it, sometimes beside another person)"
+        )
     if a["degrade"]:
-        parts.append(f"degradations (odds x{a['degrade']:g}: colour casts, low light, small-face resampling, noise, JPEG)")
+        parts.append(
+            f"degradations (odds x{a['degrade']:g}: colour casts, low light, small-face resampling, noise, JPEG)"
+        )
     if a["sizes"]:
         lo, hi = a["sizes"].split(",")
         parts.append(f"input side per batch {lo}-{hi} px (half the batches at {hi})")
@@ -142,7 +149,18 @@ def natural_key(name: str) -> list:
     return [int(part) if part.isdigit() else part for part in re.split(r"(\d+)", name)]
 
 
-def model_card(out: Path, config, metrics: dict, state: dict, args, parity: float, sizes: dict, kept: list[str], n_val: int, n_train: int) -> str:
+def model_card(
+    out: Path,
+    config,
+    metrics: dict,
+    state: dict,
+    args,
+    parity: float,
+    sizes: dict,
+    kept: list[str],
+    n_val: int,
+    n_train: int,
+) -> str:
     train_args = state.get("args", {})
     params = sum(p.numel() for p in SegformerForSemanticSegmentation(config).parameters())
     lines = [
@@ -168,11 +186,46 @@ def model_card(out: Path, config, metrics: dict, state: dict, args, parity: floa
         "",
         "## Training recipe",
         "```",
-        json.dumps({k: train_args.get(k) for k in ("arch", "size", "crop", "scale_min", "scale_max", "rotate", "batch", "lr", "weight_decay",
-                                                   "warmup_steps", "poly_power", "max_steps", "epochs", "budget_minutes", "hue", "aux_loss",
-                                                   "aux_weight", "ohem", "class_weights", "ema", "drop_path", "precision", "seed",
-                                                   "init_from", "bg_mix", "scenes", "zoom_min", "zoom_max", "scene_rotate", "degrade",
-                                                   "sizes") if k in train_args}, indent=1),
+        json.dumps(
+            {
+                k: train_args.get(k)
+                for k in (
+                    "arch",
+                    "size",
+                    "crop",
+                    "scale_min",
+                    "scale_max",
+                    "rotate",
+                    "batch",
+                    "lr",
+                    "weight_decay",
+                    "warmup_steps",
+                    "poly_power",
+                    "max_steps",
+                    "epochs",
+                    "budget_minutes",
+                    "hue",
+                    "aux_loss",
+                    "aux_weight",
+                    "ohem",
+                    "class_weights",
+                    "ema",
+                    "drop_path",
+                    "precision",
+                    "seed",
+                    "init_from",
+                    "bg_mix",
+                    "scenes",
+                    "zoom_min",
+                    "zoom_max",
+                    "scene_rotate",
+                    "degrade",
+                    "sizes",
+                )
+                if k in train_args
+            },
+            indent=1,
+        ),
         "```",
         f"- {state.get('step')} steps ({state.get('epoch')} epochs) in {state.get('train_seconds', 0) / 3600:.2f} h of training on "
         f"{train_args.get('device', 'cpu')}, {train_args.get('precision', 'fp32')} ({train_args.get('threads') or 'all'} threads)"
@@ -189,7 +242,12 @@ def model_card(out: Path, config, metrics: dict, state: dict, args, parity: floa
         )
     logs = sorted((out / "training_logs").glob("*.csv"), key=lambda p: natural_key(p.name))
     if (out / "learning_curve.png").exists():
-        lines += ["", "Learning curves: `learning_curve.png`" + (("; per-epoch logs: " + ", ".join(f"`training_logs/{p.name}`" for p in logs)) if logs else "") + "."]
+        lines += [
+            "",
+            "Learning curves: `learning_curve.png`"
+            + (("; per-epoch logs: " + ", ".join(f"`training_logs/{p.name}`" for p in logs)) if logs else "")
+            + ".",
+        ]
     lines += [
         "",
         f"## Validation metrics ({n_val} val images, reference pipeline)",
@@ -208,7 +266,13 @@ def model_card(out: Path, config, metrics: dict, state: dict, args, parity: floa
         )
     metrics = {k: v for k, v in metrics.items() if not k.endswith("+flip")}
     first = next(iter(metrics.values()))
-    lines += ["", "Per-class F1 (" + ", ".join(metrics) + "):", "", "| class | " + " | ".join(metrics) + " |", "|---|" + "---|" * len(metrics)]
+    lines += [
+        "",
+        "Per-class F1 (" + ", ".join(metrics) + "):",
+        "",
+        "| class | " + " | ".join(metrics) + " |",
+        "|---|" + "---|" * len(metrics),
+    ]
     for label in first["perClass"]:
         cells = []
         for m in metrics.values():
@@ -241,10 +305,16 @@ def main(argv=None) -> int:
     p.add_argument("--val-limit", type=int, default=None, help="measure on the first N validation images only")
     p.add_argument("--threads", type=int, default=2)
     p.add_argument("--no-weights", action="store_true", help="do not write model.safetensors")
-    p.add_argument("--flip", action="store_true", help="also measure the kept variants with flip test-time augmentation")
+    p.add_argument(
+        "--flip", action="store_true", help="also measure the kept variants with flip test-time augmentation"
+    )
     p.add_argument("--name", default=None, help="the model card's title (default: the --out folder's name)")
     p.add_argument("--note", default=None, help="a line for the model card, e.g. that this is an interim checkpoint")
-    p.add_argument("--card-extra", default=None, help="a Markdown file whose text the model card carries before its Use section (e.g. figures on other views)")
+    p.add_argument(
+        "--card-extra",
+        default=None,
+        help="a Markdown file whose text the model card carries before its Use section (e.g. figures on other views)",
+    )
     args = p.parse_args(argv)
 
     model, state = load_checkpoint(Path(args.checkpoint))
@@ -278,16 +348,26 @@ def main(argv=None) -> int:
         summary, seconds = evaluate_onnx(path, samples, processor, labels, args.threads)
         metrics[variant] = {**summary, "seconds": seconds}
         sizes[variant] = path.stat().st_size
-        print(f"{variant}: pixel accuracy {summary['pixelAccuracy']:.4f} mIoU {summary['meanIoU']:.4f} mean F1 {summary['meanF1']:.4f} "
-              f"({seconds * 1000:.0f} ms per {args.size}x{args.size} image)", flush=True)
+        print(
+            f"{variant}: pixel accuracy {summary['pixelAccuracy']:.4f} mIoU {summary['meanIoU']:.4f} mean F1 {summary['meanF1']:.4f} "
+            f"({seconds * 1000:.0f} ms per {args.size}x{args.size} image)",
+            flush=True,
+        )
     kept = [v for v in args.keep.split(",") if v]
     for variant in [v for v in files if args.flip and v in kept]:
         summary, seconds = evaluate_onnx(files[variant], samples, processor, labels, args.threads, flip=True)
         metrics[f"{variant}+flip"] = {**summary, "seconds": seconds}
-        print(f"{variant} + flip: pixel accuracy {summary['pixelAccuracy']:.4f} mIoU {summary['meanIoU']:.4f} mean F1 {summary['meanF1']:.4f} "
-              f"({seconds * 1000:.0f} ms per image, two runs)", flush=True)
-    (out / "metrics.json").write_text(json.dumps({"parity_max_rel": parity, "variants": metrics, "sizes": sizes, "kept": kept}, indent=1) + "\n")
-    card = model_card(out, model.config, metrics, state, args, parity, sizes, kept, len(samples), count_train(args.data, state))
+        print(
+            f"{variant} + flip: pixel accuracy {summary['pixelAccuracy']:.4f} mIoU {summary['meanIoU']:.4f} mean F1 {summary['meanF1']:.4f} "
+            f"({seconds * 1000:.0f} ms per image, two runs)",
+            flush=True,
+        )
+    (out / "metrics.json").write_text(
+        json.dumps({"parity_max_rel": parity, "variants": metrics, "sizes": sizes, "kept": kept}, indent=1) + "\n"
+    )
+    card = model_card(
+        out, model.config, metrics, state, args, parity, sizes, kept, len(samples), count_train(args.data, state)
+    )
     if args.note:
         title, rest = card.split("\n", 1)
         card = f"{title}\n\n> {args.note}\n{rest}"

@@ -17,6 +17,7 @@ The fused BatchNorm is restored as an identity around the fused conv. With --cal
 gets running statistics measured on training images (weight and bias chosen so that evaluation output
 is unchanged), so that training-mode batch statistics start close to what the model expects.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -104,7 +105,9 @@ def _dequantize(inits: dict[str, np.ndarray], name: str) -> np.ndarray | None:
     scale = inits[f"{name}_scale"].astype(np.float32)
     zero = inits[f"{name}_zero_point"].astype(np.float32)
     if scale.size > 1:
-        raise ValueError(f"{name} is quantized per channel; only per-tensor int8 (faceparse_train.export's) is read: use --variant fp32 or fp16")
+        raise ValueError(
+            f"{name} is quantized per channel; only per-tensor int8 (faceparse_train.export's) is read: use --variant fp32 or fp16"
+        )
     return (q.astype(np.float32) - zero) * scale
 
 
@@ -170,6 +173,7 @@ def calibrate_batch_norm(model: SegformerForSemanticSegmentation, batches) -> in
             acc[0] = acc[0] + x.sum(dims)
             acc[1] = acc[1] + (x * x).sum(dims)
             acc[2] += x.numel() // x.shape[1]
+
         return record
 
     handles = [m.register_forward_pre_hook(hook(n)) for n, m in norms.items()]
@@ -212,11 +216,24 @@ def _calibration_batches(data: str, split: str, count: int, size: int, batch: in
 
 
 def main(argv=None) -> int:
-    p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0], formatter_class=argparse.RawDescriptionHelpFormatter)
+    p = argparse.ArgumentParser(
+        description=__doc__.split("\n\n")[0], formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     p.add_argument("folder", help="a model folder with config.json and onnx/*.onnx (e.g. ../models/face-parsing-mini)")
-    p.add_argument("--out", required=True, help="folder to write the Hugging Face layout to (config.json, model.safetensors, preprocessor_config.json)")
-    p.add_argument("--variant", default="auto", choices=["auto", *ONNX_FILES], help="which ONNX file to read (auto: the most precise present)")
-    p.add_argument("--calibrate-data", default=None, help="dataset root whose training images measure BatchNorm statistics")
+    p.add_argument(
+        "--out",
+        required=True,
+        help="folder to write the Hugging Face layout to (config.json, model.safetensors, preprocessor_config.json)",
+    )
+    p.add_argument(
+        "--variant",
+        default="auto",
+        choices=["auto", *ONNX_FILES],
+        help="which ONNX file to read (auto: the most precise present)",
+    )
+    p.add_argument(
+        "--calibrate-data", default=None, help="dataset root whose training images measure BatchNorm statistics"
+    )
     p.add_argument("--calibrate-split", default="train")
     p.add_argument("--calibrate-images", type=int, default=64)
     p.add_argument("--size", type=int, default=512)
@@ -227,9 +244,13 @@ def main(argv=None) -> int:
     model, report = load_from_onnx(args.folder, args.variant)
     print(f"read {report['tensors']} tensors from {report['source']} ({report['dequantized']} dequantized from int8)")
     parity = _parity(model, Path(report["source"]), args.size)
-    print(f"logits of the recovered model vs the ONNX file on a random {args.size}x{args.size} input: max |diff| {parity[0]:.3g} (logit range {parity[1]:.3g})")
+    print(
+        f"logits of the recovered model vs the ONNX file on a random {args.size}x{args.size} input: max |diff| {parity[0]:.3g} (logit range {parity[1]:.3g})"
+    )
     if args.calibrate_data:
-        seen = calibrate_batch_norm(model, _calibration_batches(args.calibrate_data, args.calibrate_split, args.calibrate_images, args.size))
+        seen = calibrate_batch_norm(
+            model, _calibration_batches(args.calibrate_data, args.calibrate_split, args.calibrate_images, args.size)
+        )
         print(f"BatchNorm statistics measured on {seen} {args.calibrate_split} images")
     out = Path(args.out)
     model.save_pretrained(out)

@@ -11,6 +11,7 @@ equal the source model's, and the new blocks' other weights keep their random in
 moves them from the first step (the zero projections get non-zero gradients at once). Widths (hidden sizes,
 heads) do not change; only `depths` does.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -28,18 +29,24 @@ def parse_depths(text: str) -> list[int]:
     try:
         return [int(v) for v in text.split(",")]
     except ValueError:
-        raise ValueError(f"--depths {text!r}: give whole numbers separated by commas, one per encoder stage, e.g. 2,2,6,3") from None
+        raise ValueError(
+            f"--depths {text!r}: give whole numbers separated by commas, one per encoder stage, e.g. 2,2,6,3"
+        ) from None
 
 
-def grow(source: SegformerForSemanticSegmentation, depths: list[int], seed: int = 0) -> SegformerForSemanticSegmentation:
+def grow(
+    source: SegformerForSemanticSegmentation, depths: list[int], seed: int = 0
+) -> SegformerForSemanticSegmentation:
     """A deeper copy of `source` with the same outputs (see the module doc)."""
     old_depths = list(source.config.depths)
     if len(depths) != len(old_depths):
         raise ValueError(f"depths {depths}: the model has {len(old_depths)} encoder stages; give one depth for each")
     shrink = [i for i, (new, old) in enumerate(zip(depths, old_depths)) if new < old]
     if shrink:
-        raise ValueError(f"depths {depths} would drop trained blocks of stage(s) {shrink} (now {old_depths}); "
-                         "each stage can only keep its depth or grow")
+        raise ValueError(
+            f"depths {depths} would drop trained blocks of stage(s) {shrink} (now {old_depths}); "
+            "each stage can only keep its depth or grow"
+        )
     config = source.config.to_dict()
     config["depths"] = list(depths)
     config = type(source.config).from_dict(config)
@@ -79,8 +86,10 @@ def main(argv: list[str] | None = None) -> None:
         diff = (grown(pixel_values=x).logits - source(pixel_values=x).logits).abs().max().item()
     grown.save_pretrained(args.out)
     count = lambda m: sum(p.numel() for p in m.parameters())
-    print(f"grew {folder} from depths {list(source.config.depths)} to {depths}: {count(source):,} -> "
-          f"{count(grown):,} parameters; max logit difference on a random input {diff:.2e}; saved {args.out}")
+    print(
+        f"grew {folder} from depths {list(source.config.depths)} to {depths}: {count(source):,} -> "
+        f"{count(grown):,} parameters; max logit difference on a random input {diff:.2e}; saved {args.out}"
+    )
 
 
 if __name__ == "__main__":

@@ -2,6 +2,7 @@
 preprocessor_config.json, model.safetensors, onnx/model.onnx (opset 17, dynamic batch and size),
 onnx/model_quantized.onnx (int8) and onnx/model_fp16.onnx. Shared by training (export.py) and the
 golden-data scripts (training/golden)."""
+
 from __future__ import annotations
 
 from pathlib import Path
@@ -64,7 +65,11 @@ def quantize_q8(src: Path, dst: Path) -> str:
     root.setLevel(logging.ERROR)  # "consider pre-processing": transformers.js does not pre-process either
     try:
         quantize_dynamic(
-            src, dst, per_channel=False, reduce_range=False, weight_type=QuantType.QUInt8,
+            src,
+            dst,
+            per_channel=False,
+            reduce_range=False,
+            weight_type=QuantType.QUInt8,
             extra_options={"EnableSubgraph": True, "MatMulConstBOnly": True},
         )
     finally:
@@ -79,7 +84,9 @@ def convert_fp16(src: Path, dst: Path) -> None:
 
     model = onnx.load(str(src))
     fp16 = convert_float_to_float16(
-        model, keep_io_types=True, op_block_list=list(DEFAULT_OP_BLOCK_LIST) + FP16_EXTRA_BLOCKED_OPS,
+        model,
+        keep_io_types=True,
+        op_block_list=list(DEFAULT_OP_BLOCK_LIST) + FP16_EXTRA_BLOCKED_OPS,
     )
     _toposort(fp16.graph)  # keep_io_types appends its input Casts at the end; the ONNX checker wants order
     onnx.save(fp16, str(dst))
@@ -117,8 +124,9 @@ def ort_session(path: Path, threads: int = 2):
     return ort.InferenceSession(str(path), opts, providers=["CPUExecutionProvider"])
 
 
-def save_hf_layout(model, processor, out: Path, variants: tuple[str, ...], size: int,
-                   save_weights: bool) -> dict[str, Path]:
+def save_hf_layout(
+    model, processor, out: Path, variants: tuple[str, ...], size: int, save_weights: bool
+) -> dict[str, Path]:
     """config.json, preprocessor_config.json, [model.safetensors], onnx/model.onnx and variants."""
     out.mkdir(parents=True, exist_ok=True)
     model.config.architectures = [type(model).__name__]

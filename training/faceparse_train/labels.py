@@ -1,12 +1,30 @@
 """Label sets: CelebAMask-HQ's 19 classes by default, or any list from a JSON file."""
+
 from __future__ import annotations
 
 import json
 from pathlib import Path
 
 CELEBAMASK_HQ_LABELS = [
-    "background", "skin", "nose", "eye_g", "l_eye", "r_eye", "l_brow", "r_brow", "l_ear", "r_ear",
-    "mouth", "u_lip", "l_lip", "hair", "hat", "ear_r", "neck_l", "neck", "cloth",
+    "background",
+    "skin",
+    "nose",
+    "eye_g",
+    "l_eye",
+    "r_eye",
+    "l_brow",
+    "r_brow",
+    "l_ear",
+    "r_ear",
+    "mouth",
+    "u_lip",
+    "l_lip",
+    "hair",
+    "hat",
+    "ear_r",
+    "neck_l",
+    "neck",
+    "cloth",
 ]
 
 # The 18 parts of the original CelebAMask-HQ release, in the standard merge order: each part's
@@ -38,7 +56,7 @@ def left_right_pairs(labels: list[str]) -> list[tuple[int, int]]:
         lower = name.lower()
         for left, right in (("l_", "r_"), ("left_", "right_")):
             if lower.startswith(left):
-                j = index.get(right + lower[len(left):])
+                j = index.get(right + lower[len(left) :])
                 if j is not None:
                     pairs.append((i, j))
     return pairs

@@ -1,5 +1,6 @@
 """Losses: cross-entropy (optional class weights, optional OHEM) plus an optional soft Dice or
 Lovasz-softmax term that lifts the rare classes (earrings, necklaces, eyes) that decide mean F1."""
+
 from __future__ import annotations
 
 import torch
@@ -11,7 +12,7 @@ def cross_entropy(logits, target, ignore_index=255, weight=None, ohem_keep: floa
     if ohem_keep <= 0 or ohem_keep >= 1:
         return F.cross_entropy(logits, target, weight=weight, ignore_index=ignore_index)
     per_pixel = F.cross_entropy(logits, target, weight=weight, ignore_index=ignore_index, reduction="none").flatten()
-    valid = (target.flatten() != ignore_index)
+    valid = target.flatten() != ignore_index
     per_pixel = per_pixel[valid]
     if per_pixel.numel() == 0:
         return logits.sum() * 0
@@ -70,7 +71,9 @@ def downsample_labels(target, size):
     return F.interpolate(target[:, None].float(), size=tuple(size), mode="nearest-exact")[:, 0].to(target.dtype)
 
 
-def segmentation_loss(logits, target, *, ignore_index=255, class_weight=None, ohem_keep=0.0, aux="dice", aux_weight=0.5):
+def segmentation_loss(
+    logits, target, *, ignore_index=255, class_weight=None, ohem_keep=0.0, aux="dice", aux_weight=0.5
+):
     """CE (+ aux term). Logits are upsampled to the target's size first, as transformers does.
 
     The Lovasz term is the exception: it sorts every pixel's error once per class present, and at the target's

@@ -1,5 +1,6 @@
 """Confusion-matrix metrics with the field's protocol: mean F1 over the non-background classes
 from one matrix accumulated over the whole set; mIoU and pixel accuracy beside it."""
+
 from __future__ import annotations
 
 import numpy as np
@@ -35,7 +36,11 @@ class ConfusionMatrix:
             "meanIoU": float(np.nanmean(iou)),
             "meanF1": float(np.nanmean(f1[non_bg])),
             "perClass": {
-                labels[c]: {"iou": None if np.isnan(iou[c]) else float(iou[c]), "f1": None if np.isnan(f1[c]) else float(f1[c]), "pixels": int(gt[c])}
+                labels[c]: {
+                    "iou": None if np.isnan(iou[c]) else float(iou[c]),
+                    "f1": None if np.isnan(f1[c]) else float(f1[c]),
+                    "pixels": int(gt[c]),
+                }
                 for c in range(len(labels))
             },
         }

@@ -1,5 +1,6 @@
 """SegFormer models: the paper's b0..b5 configurations or any custom SegformerConfig, from
 scratch or starting from a checkpoint in the Hugging Face layout."""
+
 from __future__ import annotations
 
 import json
@@ -16,7 +17,13 @@ ARCHITECTURES = {
     "b4": dict(hidden_sizes=[64, 128, 320, 512], depths=[3, 8, 27, 3], decoder_hidden_size=768),
     "b5": dict(hidden_sizes=[64, 128, 320, 512], depths=[3, 6, 40, 3], decoder_hidden_size=768),
 }
-COMMON = dict(num_attention_heads=[1, 2, 5, 8], sr_ratios=[8, 4, 2, 1], mlp_ratios=[4, 4, 4, 4], patch_sizes=[7, 3, 3, 3], strides=[4, 2, 2, 2])
+COMMON = dict(
+    num_attention_heads=[1, 2, 5, 8],
+    sr_ratios=[8, 4, 2, 1],
+    mlp_ratios=[4, 4, 4, 4],
+    patch_sizes=[7, 3, 3, 3],
+    strides=[4, 2, 2, 2],
+)
 
 
 def segformer_config(arch: str, labels: list[str], overrides: dict | None = None) -> SegformerConfig:
@@ -41,8 +48,14 @@ def require_weights(folder: Path, use: str = "--init-from") -> None:
     """Refuse a model folder without PyTorch weights, saying how to get them (`use` names where they go)."""
     if not folder.is_dir():
         raise FileNotFoundError(f"{folder} is not a folder: pass a model folder in the Hugging Face layout")
-    if not any((folder / f).exists() for f in ("model.safetensors", "model.safetensors.index.json", "pytorch_model.bin")):
-        hint = f"recover them from its ONNX file with `python -m faceparse_train.from_onnx {folder} --out runs/recovered`, then {use} runs/recovered" if (folder / "onnx").is_dir() else "pass a folder written by save_pretrained or faceparse_train.export"
+    if not any(
+        (folder / f).exists() for f in ("model.safetensors", "model.safetensors.index.json", "pytorch_model.bin")
+    ):
+        hint = (
+            f"recover them from its ONNX file with `python -m faceparse_train.from_onnx {folder} --out runs/recovered`, then {use} runs/recovered"
+            if (folder / "onnx").is_dir()
+            else "pass a folder written by save_pretrained or faceparse_train.export"
+        )
         raise FileNotFoundError(f"{folder} has no PyTorch weights (model.safetensors): {hint}")
 
 

@@ -6,6 +6,7 @@ run's final weights), drawn end to end on one step axis:
     PYTHONPATH=. .venv/bin/python -m faceparse_train.plot runs/mini-b0/log.csv runs/mini-b0-c2/log.csv \
         --out curve.png --reference 0.738 "BiSeNetV2 int8 mean F1"
 """
+
 from __future__ import annotations
 
 import argparse
@@ -13,7 +14,11 @@ import csv
 import re
 from pathlib import Path
 
-CURVES = (("val_mean_f1", "val mean F1 (18 classes)"), ("val_miou", "val mIoU"), ("val_pixel_accuracy", "val pixel accuracy"))
+CURVES = (
+    ("val_mean_f1", "val mean F1 (18 classes)"),
+    ("val_miou", "val mIoU"),
+    ("val_pixel_accuracy", "val pixel accuracy"),
+)
 
 
 def read_stages(logs: list[Path]) -> list[list[dict]]:
@@ -39,8 +44,9 @@ def stage_name(log: Path, index: int) -> str:
     return f"stage {index + 1}"
 
 
-def plot_curves(logs: Path | list[Path], out_png: Path, title: str | None = None,
-                references: list[tuple[float, str]] | None = None) -> None:
+def plot_curves(
+    logs: Path | list[Path], out_png: Path, title: str | None = None, references: list[tuple[float, str]] | None = None
+) -> None:
     import matplotlib
 
     matplotlib.use("Agg")
@@ -67,13 +73,26 @@ def plot_curves(logs: Path | list[Path], out_png: Path, title: str | None = None
             for ax in (ax1, ax2):
                 ax.axvline(start, color="grey", linestyle=":", linewidth=1)
             # Upright, so that the names of short stages do not run into each other.
-            ax2.annotate(stage_name(logs[i], i), (start, 0.02), fontsize=7, color="grey", rotation=90, xytext=(2, 0),
-                         textcoords="offset points", va="bottom")
+            ax2.annotate(
+                stage_name(logs[i], i),
+                (start, 0.02),
+                fontsize=7,
+                color="grey",
+                rotation=90,
+                xytext=(2, 0),
+                textcoords="offset points",
+                va="bottom",
+            )
     for value, name in references or []:
         ax2.axhline(value, color="black", linestyle="--", linewidth=0.8)
         ax2.annotate(f"{name} {value:g}", (0, value), fontsize=8, xytext=(3, 3), textcoords="offset points")
-    ax1.set_xlabel("step"); ax1.set_ylabel("loss"); ax1.grid(alpha=0.3); ax1.legend()
-    ax2.set_xlabel("step"); ax2.set_ylim(0, 1); ax2.grid(alpha=0.3)
+    ax1.set_xlabel("step")
+    ax1.set_ylabel("loss")
+    ax1.grid(alpha=0.3)
+    ax1.legend()
+    ax2.set_xlabel("step")
+    ax2.set_ylim(0, 1)
+    ax2.grid(alpha=0.3)
     if labelled:  # no validation row yet (e.g. --val-every 2 after the first epoch): no legend to draw
         ax2.legend(loc="center right", bbox_to_anchor=(1, 0.36))  # below the curves, above the stage names
     fig.suptitle(title or f"{' + '.join(p.parent.name for p in logs)}: learning curves")
@@ -87,8 +106,14 @@ def main(argv=None) -> int:
     p.add_argument("logs", nargs="+", type=Path, help="log.csv files, in training order")
     p.add_argument("--out", required=True, type=Path)
     p.add_argument("--title", default=None)
-    p.add_argument("--reference", nargs=2, action="append", metavar=("VALUE", "NAME"), default=[],
-                   help="a horizontal line on the metrics plot, e.g. a baseline's mean F1")
+    p.add_argument(
+        "--reference",
+        nargs=2,
+        action="append",
+        metavar=("VALUE", "NAME"),
+        default=[],
+        help="a horizontal line on the metrics plot, e.g. a baseline's mean F1",
+    )
     args = p.parse_args(argv)
     for log in args.logs:
         if not log.is_file():

@@ -8,6 +8,7 @@ command resumes from it. The learning rate follows warm-up then poly decay over 
 measured in steps (`--max-steps`/`--epochs`) or in training time (`--budget-minutes`), whichever
 ends first, so a wall-clock budget still ends with a fully decayed schedule.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -38,7 +39,11 @@ from .scenes import SceneConfig, load_backgrounds
 
 def parse_args(argv=None):
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    p.add_argument("--data", default=default_data_root(), help="dataset root: <root>/<split>/{images,masks} or the CelebAMask-HQ release")
+    p.add_argument(
+        "--data",
+        default=default_data_root(),
+        help="dataset root: <root>/<split>/{images,masks} or the CelebAMask-HQ release",
+    )
     p.add_argument("--train-split", default="train")
     p.add_argument("--val-split", default="val")
     p.add_argument("--labels", default=None, help="JSON list of class names (default: CelebAMask-HQ's 19)")
@@ -50,18 +55,58 @@ def parse_args(argv=None):
     p.add_argument("--scale-min", type=float, default=0.6)
     p.add_argument("--scale-max", type=float, default=1.6)
     p.add_argument("--rotate", type=float, default=15.0)
-    p.add_argument("--hue", type=float, default=0.0, help="hue jitter of the whole photo, fraction of a full turn (0.05 = +-18 degrees; 0 = off)")
-    p.add_argument("--bg-mix", type=float, default=0.0, help="probability that a photo's far background takes another batch photo's (0 = off)")
-    p.add_argument("--bg-margin", type=int, default=12, help="background mix: the least margin (pixels) of the photo's own background kept around the rest; each photo draws one up to 3x this")
-    p.add_argument("--scenes", type=float, default=0.0, help="probability that a sample is a wild composite: the person zoomed out onto a background (0 = off; see scenes.py)")
-    p.add_argument("--backgrounds", nargs="*", default=[], help="face-free pictures (files or folders) for the composites' backgrounds")
-    p.add_argument("--photo-regions", default=None, help="JSON list of face-free photo regions [[file, x, y, width, height], ...] (e.g. ../scripts/photo-regions.json) read from --photos")
+    p.add_argument(
+        "--hue",
+        type=float,
+        default=0.0,
+        help="hue jitter of the whole photo, fraction of a full turn (0.05 = +-18 degrees; 0 = off)",
+    )
+    p.add_argument(
+        "--bg-mix",
+        type=float,
+        default=0.0,
+        help="probability that a photo's far background takes another batch photo's (0 = off)",
+    )
+    p.add_argument(
+        "--bg-margin",
+        type=int,
+        default=12,
+        help="background mix: the least margin (pixels) of the photo's own background kept around the rest; each photo draws one up to 3x this",
+    )
+    p.add_argument(
+        "--scenes",
+        type=float,
+        default=0.0,
+        help="probability that a sample is a wild composite: the person zoomed out onto a background (0 = off; see scenes.py)",
+    )
+    p.add_argument(
+        "--backgrounds",
+        nargs="*",
+        default=[],
+        help="face-free pictures (files or folders) for the composites' backgrounds",
+    )
+    p.add_argument(
+        "--photo-regions",
+        default=None,
+        help="JSON list of face-free photo regions [[file, x, y, width, height], ...] (e.g. ../scripts/photo-regions.json) read from --photos",
+    )
     p.add_argument("--photos", default=None, help="folder of the --photo-regions files")
-    p.add_argument("--zoom-min", type=float, default=0.35, help="composites: least crop side as a fraction of the frame's")
+    p.add_argument(
+        "--zoom-min", type=float, default=0.35, help="composites: least crop side as a fraction of the frame's"
+    )
     p.add_argument("--zoom-max", type=float, default=1.0)
     p.add_argument("--scene-rotate", type=float, default=30.0, help="composites: rotation range, degrees")
-    p.add_argument("--degrade", type=float, default=0.0, help="odds multiplier of colour casts, low light, small-face resampling, noise and JPEG (0 = off)")
-    p.add_argument("--sizes", default=None, help="LEAST,LARGEST input side per batch (multiples of 32; half the batches at LARGEST); default: always --crop")
+    p.add_argument(
+        "--degrade",
+        type=float,
+        default=0.0,
+        help="odds multiplier of colour casts, low light, small-face resampling, noise and JPEG (0 = off)",
+    )
+    p.add_argument(
+        "--sizes",
+        default=None,
+        help="LEAST,LARGEST input side per batch (multiples of 32; half the batches at LARGEST); default: always --crop",
+    )
     p.add_argument("--batch", type=int, default=8)
     p.add_argument("--lr", type=float, default=6e-4)
     p.add_argument("--weight-decay", type=float, default=0.01)
@@ -73,10 +118,21 @@ def parse_args(argv=None):
     p.add_argument("--aux-loss", default="dice", choices=["dice", "lovasz", "none"])
     p.add_argument("--aux-weight", type=float, default=0.5)
     p.add_argument("--ohem", type=float, default=0.0, help="keep this fraction of the hardest pixels in CE (0 = off)")
-    p.add_argument("--class-weights", default="none", help="none | sqrt-inverse | inverse-power:P (weight (total/count)**P) | a JSON list")
-    p.add_argument("--ema", type=float, default=0.999, help="EMA decay of the weights (0 = off); validation and export use the EMA")
+    p.add_argument(
+        "--class-weights",
+        default="none",
+        help="none | sqrt-inverse | inverse-power:P (weight (total/count)**P) | a JSON list",
+    )
+    p.add_argument(
+        "--ema", type=float, default=0.999, help="EMA decay of the weights (0 = off); validation and export use the EMA"
+    )
     p.add_argument("--drop-path", type=float, default=0.1)
-    p.add_argument("--precision", default="auto", choices=["auto", "fp32", "bf16", "fp16"], help="auto: fp16 AMP on CUDA, bf16 autocast on CPUs that have it")
+    p.add_argument(
+        "--precision",
+        default="auto",
+        choices=["auto", "fp32", "bf16", "fp16"],
+        help="auto: fp16 AMP on CUDA, bf16 autocast on CPUs that have it",
+    )
     p.add_argument("--device", default="auto", choices=["auto", "cpu", "cuda"])
     p.add_argument("--threads", type=int, default=None)
     p.add_argument("--seed", type=int, default=0)
@@ -85,7 +141,12 @@ def parse_args(argv=None):
     p.add_argument("--checkpoint-minutes", type=float, default=10.0)
     p.add_argument("--out", required=True)
     p.add_argument("--no-resume", action="store_true", help="start over even if <out>/last.pt exists")
-    p.add_argument("--stop-at-step", type=int, default=None, help="save last.pt and exit at this step (a chunk of a longer run; rerun to go on)")
+    p.add_argument(
+        "--stop-at-step",
+        type=int,
+        default=None,
+        help="save last.pt and exit at this step (a chunk of a longer run; rerun to go on)",
+    )
     return p.parse_args(argv)
 
 
@@ -112,7 +173,9 @@ def class_weights(spec: str, masks: torch.Tensor, num_classes: int):
         try:
             power = float(spec.split(":", 1)[1])
         except ValueError:
-            raise ValueError(f"--class-weights {spec}: expected inverse-power:P with a number P, e.g. inverse-power:0.25") from None
+            raise ValueError(
+                f"--class-weights {spec}: expected inverse-power:P with a number P, e.g. inverse-power:0.25"
+            ) from None
     if power is not None:
         # Weight each class by (total / its pixel count) ** P over the training masks, normalised to mean 1:
         # P = 0.5 is sqrt-inverse; smaller P weights the rare classes more gently.
@@ -168,11 +231,22 @@ def augment_config(args: argparse.Namespace, labels: list[str]) -> AugmentConfig
     if args.sizes:
         lo, hi = (int(v) for v in args.sizes.split(","))
         if not 32 <= lo <= hi or hi % 32:
-            raise ValueError(f"--sizes {args.sizes}: expected LEAST,LARGEST with 32 <= LEAST <= LARGEST, LARGEST a multiple of 32")
+            raise ValueError(
+                f"--sizes {args.sizes}: expected LEAST,LARGEST with 32 <= LEAST <= LARGEST, LARGEST a multiple of 32"
+            )
         sizes = (lo, hi)
-    return AugmentConfig(crop=args.crop, scale_min=args.scale_min, scale_max=args.scale_max, rotate_deg=args.rotate,
-                         hue=args.hue, bg_mix_p=args.bg_mix, bg_margin=args.bg_margin, bg_id=background_id(labels),
-                         degrade=args.degrade, sizes=sizes)
+    return AugmentConfig(
+        crop=args.crop,
+        scale_min=args.scale_min,
+        scale_max=args.scale_max,
+        rotate_deg=args.rotate,
+        hue=args.hue,
+        bg_mix_p=args.bg_mix,
+        bg_margin=args.bg_margin,
+        bg_id=background_id(labels),
+        degrade=args.degrade,
+        sizes=sizes,
+    )
 
 
 def scene_setup(args: argparse.Namespace):
@@ -183,7 +257,10 @@ def scene_setup(args: argparse.Namespace):
         print("scenes: no --backgrounds or --photo-regions; composites use made gradients only", flush=True)
     pool = load_backgrounds(args.backgrounds, args.photo_regions, args.photos)
     cfg = SceneConfig(p=args.scenes, zoom_min=args.zoom_min, zoom_max=args.zoom_max, rotate_deg=args.scene_rotate)
-    print(f"scenes: p {cfg.p}, zoom {cfg.zoom_min}-{cfg.zoom_max}, rotation +-{cfg.rotate_deg}, {len(pool)} background pictures", flush=True)
+    print(
+        f"scenes: p {cfg.p}, zoom {cfg.zoom_min}-{cfg.zoom_max}, rotation +-{cfg.rotate_deg}, {len(pool)} background pictures",
+        flush=True,
+    )
     return cfg, pool
 
 
@@ -199,13 +276,17 @@ def main(argv=None) -> int:
     out.mkdir(parents=True, exist_ok=True)
     if args.threads:
         torch.set_num_threads(args.threads)
-    device = torch.device("cuda" if (args.device == "auto" and torch.cuda.is_available()) or args.device == "cuda" else "cpu")
+    device = torch.device(
+        "cuda" if (args.device == "auto" and torch.cuda.is_available()) or args.device == "cuda" else "cpu"
+    )
     precision = pick_precision(args.precision, device)
     labels = load_labels(args.labels)
     num_classes = len(labels)
     flip_table = torch.tensor(flip_lookup(labels), dtype=torch.int64)
 
-    random.seed(args.seed); np.random.seed(args.seed); torch.manual_seed(args.seed)
+    random.seed(args.seed)
+    np.random.seed(args.seed)
+    torch.manual_seed(args.seed)
     t0 = time.time()
     train = load_in_memory(discover(args.data, args.train_split), args.size, num_classes)
     val_samples = discover(args.data, args.val_split)
@@ -215,7 +296,10 @@ def main(argv=None) -> int:
     if overlap:
         raise ValueError(f"{len(overlap)} validation images are also in the training split, e.g. {sorted(overlap)[:5]}")
     val = EvalSet(val_samples, args.size, num_classes)
-    print(f"data: {len(train.stems)} train, {len(val.items)} val, loaded in {time.time() - t0:.1f}s; device {device}, precision {precision}", flush=True)
+    print(
+        f"data: {len(train.stems)} train, {len(val.items)} val, loaded in {time.time() - t0:.1f}s; device {device}, precision {precision}",
+        flush=True,
+    )
 
     overrides = {"drop_path_rate": args.drop_path}
     if args.config_override:
@@ -230,7 +314,9 @@ def main(argv=None) -> int:
     for name, param in model.named_parameters():
         (no_decay if param.ndim <= 1 or name.endswith(".bias") else decay).append(param)
     optimizer = torch.optim.AdamW(
-        [{"params": decay, "weight_decay": args.weight_decay}, {"params": no_decay, "weight_decay": 0.0}], lr=args.lr, betas=(0.9, 0.999)
+        [{"params": decay, "weight_decay": args.weight_decay}, {"params": no_decay, "weight_decay": 0.0}],
+        lr=args.lr,
+        betas=(0.9, 0.999),
     )
     scaler = torch.amp.GradScaler(enabled=(precision == "fp16" and device.type == "cuda"))
 
@@ -255,14 +341,28 @@ def main(argv=None) -> int:
         if state.get("torch_rng") is not None:  # dropout and drop-path draw from torch's global generator
             torch.set_rng_state(state["torch_rng"])
         if state.get("order") is not None:  # stopped inside an epoch: go on with the same order
-            resume_order, resume_batch, resume_losses = state["order"], state["batch_in_epoch"], state.get("epoch_losses", [])
+            resume_order, resume_batch, resume_losses = (
+                state["order"],
+                state["batch_in_epoch"],
+                state.get("epoch_losses", []),
+            )
         print(f"resumed from {ckpt_path}: epoch {epoch}, step {step}, {train_seconds / 60:.1f} min trained", flush=True)
     (out / "args.json").write_text(json.dumps(vars(args), indent=2))
 
     aug = augment_config(args, labels)
     scenes, pool = scene_setup(args)
     log_path = out / "log.csv"
-    fields = ["epoch", "step", "train_seconds", "lr", "train_loss", "images_per_second", "val_pixel_accuracy", "val_miou", "val_mean_f1"]
+    fields = [
+        "epoch",
+        "step",
+        "train_seconds",
+        "lr",
+        "train_loss",
+        "images_per_second",
+        "val_pixel_accuracy",
+        "val_miou",
+        "val_mean_f1",
+    ]
     if not log_path.exists():
         with log_path.open("w", newline="") as f:
             csv.DictWriter(f, fieldnames=fields).writeheader()
@@ -276,12 +376,25 @@ def main(argv=None) -> int:
         return max(parts)
 
     def checkpoint(order=None, batch_in_epoch=0, epoch_losses=()):
-        save_checkpoint(ckpt_path, {
-            "model": model.state_dict(), "optimizer": optimizer.state_dict(), "ema": ema.state_dict() if ema else None,
-            "step": step, "epoch": epoch, "train_seconds": train_seconds, "generator": generator.get_state(),
-            "order": order, "batch_in_epoch": batch_in_epoch, "epoch_losses": list(epoch_losses), "torch_rng": torch.get_rng_state(),
-            "labels": labels, "config": model.config.to_dict(), "args": vars(args),
-        })
+        save_checkpoint(
+            ckpt_path,
+            {
+                "model": model.state_dict(),
+                "optimizer": optimizer.state_dict(),
+                "ema": ema.state_dict() if ema else None,
+                "step": step,
+                "epoch": epoch,
+                "train_seconds": train_seconds,
+                "generator": generator.get_state(),
+                "order": order,
+                "batch_in_epoch": batch_in_epoch,
+                "epoch_losses": list(epoch_losses),
+                "torch_rng": torch.get_rng_state(),
+                "labels": labels,
+                "config": model.config.to_dict(),
+                "args": vars(args),
+            },
+        )
 
     last_ckpt = time.time()
     images, masks = train.images.to(device), train.masks.to(device)
@@ -294,7 +407,9 @@ def main(argv=None) -> int:
             resume_order = None
         else:
             order, first = torch.randperm(len(train.stems), generator=generator), 0
-        factor = lr_factor(step, progress(), args.warmup_steps, args.poly_power)  # for the log when a resume starts at the epoch's end
+        factor = lr_factor(
+            step, progress(), args.warmup_steps, args.poly_power
+        )  # for the log when a resume starts at the epoch's end
         for b in range(first, steps_per_epoch):
             idx = order[b * args.batch : (b + 1) * args.batch].to(device)
             tick = time.time()
@@ -304,7 +419,14 @@ def main(argv=None) -> int:
                 group["lr"] = args.lr * factor
             with autocast(device, precision):
                 logits = model(pixel_values=x).logits
-            loss = segmentation_loss(logits.float(), y, class_weight=weights, ohem_keep=args.ohem, aux=args.aux_loss, aux_weight=args.aux_weight)
+            loss = segmentation_loss(
+                logits.float(),
+                y,
+                class_weight=weights,
+                ohem_keep=args.ohem,
+                aux=args.aux_loss,
+                aux_weight=args.aux_weight,
+            )
             optimizer.zero_grad(set_to_none=True)
             scaler.scale(loss).backward()
             scaler.unscale_(optimizer)
@@ -323,7 +445,10 @@ def main(argv=None) -> int:
             epoch_images += len(idx)
             losses.append(float(loss.detach()))
             if step % 20 == 0:
-                print(f"{time.strftime('%H:%M:%S')} epoch {epoch + 1} step {step} loss {np.mean(losses[-20:]):.4f} lr {args.lr * factor:.2e} progress {progress():.3f}", flush=True)
+                print(
+                    f"{time.strftime('%H:%M:%S')} epoch {epoch + 1} step {step} loss {np.mean(losses[-20:]):.4f} lr {args.lr * factor:.2e} progress {progress():.3f}",
+                    flush=True,
+                )
             if args.stop_at_step is not None and step >= args.stop_at_step and progress() < 1:
                 checkpoint(order, b + 1, losses)
                 stopped = True
@@ -339,14 +464,23 @@ def main(argv=None) -> int:
             return 0
         epoch += 1
         row = {
-            "epoch": epoch, "step": step, "train_seconds": round(train_seconds, 1), "lr": args.lr * factor,
-            "train_loss": float(np.mean(losses)) if losses else "", "images_per_second": epoch_images / max(1e-9, time.time() - epoch_start),
+            "epoch": epoch,
+            "step": step,
+            "train_seconds": round(train_seconds, 1),
+            "lr": args.lr * factor,
+            "train_loss": float(np.mean(losses)) if losses else "",
+            "images_per_second": epoch_images / max(1e-9, time.time() - epoch_start),
         }
         if epoch % args.val_every == 0 or done:
             metrics = evaluate(ema or model, val, labels, device, precision)
-            row.update(val_pixel_accuracy=metrics["pixelAccuracy"], val_miou=metrics["meanIoU"], val_mean_f1=metrics["meanF1"])
+            row.update(
+                val_pixel_accuracy=metrics["pixelAccuracy"], val_miou=metrics["meanIoU"], val_mean_f1=metrics["meanF1"]
+            )
             (out / "val_metrics.json").write_text(json.dumps({"epoch": epoch, "step": step, **metrics}, indent=2))
-            print(f"epoch {epoch}: val pixel acc {metrics['pixelAccuracy']:.4f} mIoU {metrics['meanIoU']:.4f} mean F1 {metrics['meanF1']:.4f} ({train_seconds / 60:.1f} min trained)", flush=True)
+            print(
+                f"epoch {epoch}: val pixel acc {metrics['pixelAccuracy']:.4f} mIoU {metrics['meanIoU']:.4f} mean F1 {metrics['meanF1']:.4f} ({train_seconds / 60:.1f} min trained)",
+                flush=True,
+            )
         with log_path.open("a", newline="") as f:
             csv.DictWriter(f, fieldnames=fields).writerow(row)
         checkpoint()
@@ -355,8 +489,14 @@ def main(argv=None) -> int:
         if max_steps is None and budget is None:
             done = True
     final = {
-        "model": (ema or model).state_dict(), "config": model.config.to_dict(), "labels": labels, "size": args.size,
-        "args": {**vars(args), "device": str(device), "precision": precision}, "step": step, "epoch": epoch, "train_seconds": train_seconds,
+        "model": (ema or model).state_dict(),
+        "config": model.config.to_dict(),
+        "labels": labels,
+        "size": args.size,
+        "args": {**vars(args), "device": str(device), "precision": precision},
+        "step": step,
+        "epoch": epoch,
+        "train_seconds": train_seconds,
     }
     save_checkpoint(out / "final.pt", final)
     print(f"finished: {step} steps, {train_seconds / 60:.1f} min; final weights in {out / 'final.pt'}", flush=True)

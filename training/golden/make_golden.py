@@ -48,6 +48,7 @@ SCALES = [0.75, 1.0, 1.25]
 # Test images. Each writer saves the file and returns notes for the manifest.
 # --------------------------------------------------------------------------------------------------
 
+
 def _png16(path: Path, arr: np.ndarray) -> None:
     """Minimal 16-bit PNG writer (Pillow cannot write 16-bit RGB)."""
     import struct
@@ -61,8 +62,9 @@ def _png16(path: Path, arr: np.ndarray) -> None:
         return struct.pack(">I", len(data)) + tag + data + struct.pack(">I", zlib.crc32(tag + data) & 0xFFFFFFFF)
 
     ihdr = struct.pack(">IIBBBBB", width, height, 16, colour_type, 0, 0, 0)
-    path.write_bytes(b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", ihdr) + chunk(b"IDAT", zlib.compress(rows, 9))
-                     + chunk(b"IEND", b""))
+    path.write_bytes(
+        b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", ihdr) + chunk(b"IDAT", zlib.compress(rows, 9)) + chunk(b"IEND", b"")
+    )
 
 
 def _jpeg(path: Path, img: Image.Image, orientation: int | None = None, progressive: bool = False) -> None:
@@ -112,20 +114,24 @@ def write_rgba(path: Path) -> str:
     rgb = rp.synthetic_rgb(200, 160, 7)
     rng = np.random.default_rng(7)
     y, x = np.mgrid[0:160, 0:200]
-    alpha = np.round(255 * x / 199).astype(np.uint8)                       # 0 (left) .. 255 (right)
-    hole = ((x - 140) / 35.0) ** 2 + ((y - 60) / 30.0) ** 2 < 1             # fully transparent ellipse
+    alpha = np.round(255 * x / 199).astype(np.uint8)  # 0 (left) .. 255 (right)
+    hole = ((x - 140) / 35.0) ** 2 + ((y - 60) / 30.0) ** 2 < 1  # fully transparent ellipse
     alpha[hole] = 0
     rgb[hole] = rng.integers(0, 256, (int(hole.sum()), 3), dtype=np.uint8)  # colour under alpha 0 still counts
     Image.fromarray(np.dstack([rgb, alpha]), "RGBA").save(path, compress_level=9)
-    return ("RGBA PNG with an alpha ramp and a fully transparent ellipse holding random colours: "
-            "convert('RGB') drops alpha, no compositing on any background")
+    return (
+        "RGBA PNG with an alpha ramp and a fully transparent ellipse holding random colours: "
+        "convert('RGB') drops alpha, no compositing on any background"
+    )
 
 
 def write_exif6(path: Path) -> str:
     upright = _rgb(120, 160, 8)
     # Orientation 6: the viewer rotates 90 degrees clockwise, so the stored pixels are rotated anticlockwise.
     _jpeg(path, upright.transpose(Image.Transpose.ROTATE_90), orientation=6, progressive=True)
-    return "progressive JPEG stored 160x120 with EXIF Orientation 6 (rotate 90 CW): upright 120x160 after exif_transpose"
+    return (
+        "progressive JPEG stored 160x120 with EXIF Orientation 6 (rotate 90 CW): upright 120x160 after exif_transpose"
+    )
 
 
 def write_exif5(path: Path) -> str:
@@ -138,16 +144,17 @@ def write_rgb16(path: Path) -> str:
     rng = np.random.default_rng(10)
     high = rp.synthetic_rgb(96, 72, 10).astype(np.uint16)
     _png16(path, (high << 8) | rng.integers(0, 256, high.shape, dtype=np.uint16))
-    return ("16-bit RGB PNG: Pillow decodes it as 8-bit RGB keeping the high byte (v >> 8), "
-            "not round(v / 257)")
+    return "16-bit RGB PNG: Pillow decodes it as 8-bit RGB keeping the high byte (v >> 8), not round(v / 257)"
 
 
 def write_gray16(path: Path) -> str:
     rng = np.random.default_rng(11)
     high = np.asarray(_rgb(64, 48, 11).convert("L")).astype(np.uint16)
     _png16(path, (high << 8) | rng.integers(0, 256, high.shape, dtype=np.uint16))
-    return ("16-bit grey PNG: Pillow opens it as mode I;16 and convert('RGB') CLIPS to 0..255 "
-            "(min(v, 255)), so the reference sees an almost white image; a decoder that scales to 8 bits differs")
+    return (
+        "16-bit grey PNG: Pillow opens it as mode I;16 and convert('RGB') CLIPS to 0..255 "
+        "(min(v, 255)), so the reference sees an almost white image; a decoder that scales to 8 bits differs"
+    )
 
 
 IMAGE_CASES = [
@@ -190,14 +197,16 @@ def smooth_logits(channels: int, height: int, width: int, seed: int) -> np.ndarr
 
 # --------------------------------------------------------------------------------------------------
 
+
 def dir_size(path: Path) -> int:
     return sum(p.stat().st_size for p in path.rglob("*") if p.is_file())
 
 
 def label_stats(labels: np.ndarray) -> str:
     counts = np.bincount(labels.ravel(), minlength=19)
-    same = 0.5 * ((labels[1:] == labels[:-1]).mean() if labels.shape[0] > 1 else 1.0) + \
-        0.5 * ((labels[:, 1:] == labels[:, :-1]).mean() if labels.shape[1] > 1 else 1.0)
+    same = 0.5 * ((labels[1:] == labels[:-1]).mean() if labels.shape[0] > 1 else 1.0) + 0.5 * (
+        (labels[:, 1:] == labels[:, :-1]).mean() if labels.shape[1] > 1 else 1.0
+    )
     return f"{int((counts > 0).sum())} classes, neighbour agreement {same:.3f}"
 
 
@@ -221,8 +230,10 @@ def main() -> None:
     for path in files.values():
         rp.minify_names(path)
     n_params = sum(p.numel() for p in model.parameters())
-    print(f"model: tiny SegFormer, {n_params} parameters, decode-head factors "
-          + ", ".join(f"{k} x{v:.3g}" for k, v in factors.items()))
+    print(
+        f"model: tiny SegFormer, {n_params} parameters, decode-head factors "
+        + ", ".join(f"{k} x{v:.3g}" for k, v in factors.items())
+    )
 
     def rel(p: Path) -> str:
         return p.relative_to(GOLDEN_DIR).as_posix()
@@ -234,45 +245,83 @@ def main() -> None:
         image_path = images_dir / f"{name}.{ext}"
         note = writer(image_path)
         with Image.open(image_path) as raw:
-            stored = dict(width=raw.width, height=raw.height, mode=raw.mode,
-                          exif_orientation=raw.getexif().get(EXIF_ORIENTATION))
+            stored = dict(
+                width=raw.width, height=raw.height, mode=raw.mode, exif_orientation=raw.getexif().get(EXIF_ORIENTATION)
+            )
         img = rp.load_reference_image(image_path)
         pixel_values = rp.preprocess(processor, img)
         logits = rp.model_logits(model, pixel_values)
         labels = rp.upsample_argmax(logits, img.height, img.width)
         logits_by_case[name] = logits
         arrays = {}
-        for key, arr, dtype, suffix in [
-            ("decoded_rgb", np.asarray(img), "uint8", "rgb"),
-            ("pixel_values", pixel_values.numpy(), "float32", "pixel_values"),
-            ("logits", logits.numpy(), "float32", "logits"),
-            ("labels", labels, "uint8", "labels"),
-        ] + ([
-            ("flip_logits", (fl := rp.flip_logits(model, pixel_values, rp.CELEBAMASK_HQ_LABELS)).numpy(), "float32", "flip_logits"),
-            ("flip_labels", rp.upsample_argmax(fl, img.height, img.width), "uint8", "flip_labels"),
-        ] if name in FLIP_CASES else []) + ([
-            # labels only: the logits would take the fixtures over their size budget
-            ("scales_labels", rp.upsample_argmax(rp.multiscale_logits(model, img, (SIZE, SIZE), SCALES, rp.CELEBAMASK_HQ_LABELS),
-                                                 img.height, img.width), "uint8", "scales_labels"),
-            ("scales_flip_labels", rp.upsample_argmax(rp.multiscale_logits(model, img, (SIZE, SIZE), SCALES, rp.CELEBAMASK_HQ_LABELS,
-                                                                           flip=True), img.height, img.width), "uint8", "scales_flip_labels"),
-        ] if name in MULTISCALE_CASES else []):
+        for key, arr, dtype, suffix in (
+            [
+                ("decoded_rgb", np.asarray(img), "uint8", "rgb"),
+                ("pixel_values", pixel_values.numpy(), "float32", "pixel_values"),
+                ("logits", logits.numpy(), "float32", "logits"),
+                ("labels", labels, "uint8", "labels"),
+            ]
+            + (
+                [
+                    (
+                        "flip_logits",
+                        (fl := rp.flip_logits(model, pixel_values, rp.CELEBAMASK_HQ_LABELS)).numpy(),
+                        "float32",
+                        "flip_logits",
+                    ),
+                    ("flip_labels", rp.upsample_argmax(fl, img.height, img.width), "uint8", "flip_labels"),
+                ]
+                if name in FLIP_CASES
+                else []
+            )
+            + (
+                [
+                    # labels only: the logits would take the fixtures over their size budget
+                    (
+                        "scales_labels",
+                        rp.upsample_argmax(
+                            rp.multiscale_logits(model, img, (SIZE, SIZE), SCALES, rp.CELEBAMASK_HQ_LABELS),
+                            img.height,
+                            img.width,
+                        ),
+                        "uint8",
+                        "scales_labels",
+                    ),
+                    (
+                        "scales_flip_labels",
+                        rp.upsample_argmax(
+                            rp.multiscale_logits(model, img, (SIZE, SIZE), SCALES, rp.CELEBAMASK_HQ_LABELS, flip=True),
+                            img.height,
+                            img.width,
+                        ),
+                        "uint8",
+                        "scales_flip_labels",
+                    ),
+                ]
+                if name in MULTISCALE_CASES
+                else []
+            )
+        ):
             path = arrays_dir / f"{name}.{suffix}{rp.SUFFIX[dtype]}"
             arrays[key] = {"file": rel(path), **rp.write_array(path, arr, dtype)}
         ties = rp.count_exact_ties(logits, img.height, img.width)
-        image_manifest.append({
-            "name": name,
-            "image": rel(image_path),
-            "description": note,
-            "file": stored,
-            "width": img.width,
-            "height": img.height,
-            "input": {"height": SIZE, "width": SIZE},
-            "exact_ties": ties,
-            "arrays": arrays,
-        })
-        print(f"  image {name:24s} {stored['mode']:5s} {stored['width']}x{stored['height']} -> "
-              f"{img.width}x{img.height}  {label_stats(labels)}, ties {ties}")
+        image_manifest.append(
+            {
+                "name": name,
+                "image": rel(image_path),
+                "description": note,
+                "file": stored,
+                "width": img.width,
+                "height": img.height,
+                "input": {"height": SIZE, "width": SIZE},
+                "exact_ties": ties,
+                "arrays": arrays,
+            }
+        )
+        print(
+            f"  image {name:24s} {stored['mode']:5s} {stored['width']}x{stored['height']} -> "
+            f"{img.width}x{img.height}  {label_stats(labels)}, ties {ties}"
+        )
 
     # ---- upsample-only cases ---------------------------------------------------------------------
     upsample_manifest = []
@@ -284,8 +333,16 @@ def main() -> None:
         for key, arr, dtype in [("logits", logits.numpy(), "float32"), ("labels", labels, "uint8")]:
             path = arrays_dir / f"upsample_{name}.{key}{rp.SUFFIX[dtype]}"
             arrays[key] = {"file": rel(path), **rp.write_array(path, arr, dtype)}
-        upsample_manifest.append({"name": name, "channels": c, "input": {"height": ih, "width": iw},
-                                  "output": {"height": oh, "width": ow}, "exact_ties": ties, "arrays": arrays})
+        upsample_manifest.append(
+            {
+                "name": name,
+                "channels": c,
+                "input": {"height": ih, "width": iw},
+                "output": {"height": oh, "width": ow},
+                "exact_ties": ties,
+                "arrays": arrays,
+            }
+        )
         print(f"  upsample {name:26s} {label_stats(labels)}, ties {ties}")
 
     # ---- ONNX checks -----------------------------------------------------------------------------
@@ -328,12 +385,18 @@ def main() -> None:
     for p in sorted(MODEL_DIR.rglob("*")) + [GOLDEN_DIR / "manifest.json"]:
         if p.is_file():
             print(f"  {p.relative_to(REPO)}  {p.stat().st_size / 1024:.1f} KB")
-    print(f"  {images_dir.relative_to(REPO)}/  {len(list(images_dir.iterdir()))} files  "
-          f"{dir_size(images_dir) / 1024:.1f} KB")
-    print(f"  {arrays_dir.relative_to(REPO)}/  {len(list(arrays_dir.iterdir()))} files  "
-          f"{dir_size(arrays_dir) / 1024:.1f} KB")
+    print(
+        f"  {images_dir.relative_to(REPO)}/  {len(list(images_dir.iterdir()))} files  "
+        f"{dir_size(images_dir) / 1024:.1f} KB"
+    )
+    print(
+        f"  {arrays_dir.relative_to(REPO)}/  {len(list(arrays_dir.iterdir()))} files  "
+        f"{dir_size(arrays_dir) / 1024:.1f} KB"
+    )
     total = dir_size(FIXTURES)
-    print(f"total tests/fixtures: {total / 1024:.1f} KB ({total / 2**20:.2f} MiB; budget {SIZE_BUDGET / 2**20:.1f} MiB)")
+    print(
+        f"total tests/fixtures: {total / 1024:.1f} KB ({total / 2**20:.2f} MiB; budget {SIZE_BUDGET / 2**20:.1f} MiB)"
+    )
     if total > SIZE_BUDGET:
         sys.exit("fixtures exceed the size budget")
     print(f"done in {time.time() - t0:.1f} s")
@@ -345,8 +408,14 @@ def versions() -> dict:
     import onnxruntime
     import transformers
 
-    return {"torch": torch.__version__, "transformers": transformers.__version__, "pillow": PIL.__version__,
-            "numpy": np.__version__, "onnx": onnx.__version__, "onnxruntime": onnxruntime.__version__}
+    return {
+        "torch": torch.__version__,
+        "transformers": transformers.__version__,
+        "pillow": PIL.__version__,
+        "numpy": np.__version__,
+        "onnx": onnx.__version__,
+        "onnxruntime": onnxruntime.__version__,
+    }
 
 
 def check_onnx(model, files: dict[str, Path], cases: list[dict], logits_by_case: dict[str, torch.Tensor]) -> dict:
@@ -363,8 +432,10 @@ def check_onnx(model, files: dict[str, Path], cases: list[dict], logits_by_case:
     print("\nONNX vs torch (logits from the stored pixel_values; labels after torch upsample+argmax):")
     checks: dict = {}
     for variant, session in sessions.items():
-        io = {"inputs": {i.name: i.type for i in session.get_inputs()},
-              "outputs": {o.name: o.type for o in session.get_outputs()}}
+        io = {
+            "inputs": {i.name: i.type for i in session.get_inputs()},
+            "outputs": {o.name: o.type for o in session.get_outputs()},
+        }
         max_abs = max_rel = 0.0
         mismatched = total = 0
         per_case = {}
@@ -377,8 +448,9 @@ def check_onnx(model, files: dict[str, Path], cases: list[dict], logits_by_case:
             max_abs = max(max_abs, float(diff.max()))
             max_rel = max(max_rel, float((diff / ref.abs().clamp(min=1.0)).max()))
             labels = rp.upsample_argmax(out, case["height"], case["width"])
-            ref_labels = rp.read_array(GOLDEN_DIR / case["arrays"]["labels"]["file"], "uint8",
-                                       [case["height"], case["width"]])
+            ref_labels = rp.read_array(
+                GOLDEN_DIR / case["arrays"]["labels"]["file"], "uint8", [case["height"], case["width"]]
+            )
             bad = int((labels != ref_labels).sum())
             mismatched += bad
             total += labels.size
@@ -391,14 +463,20 @@ def check_onnx(model, files: dict[str, Path], cases: list[dict], logits_by_case:
             "label_mismatches": per_case,
             "label_agreement": 1.0 - mismatched / total,
         }
-        print(f"  {files[variant].name:22s} io {io['inputs']['pixel_values']} -> {io['outputs']['logits']}  "
-              f"max|d| {max_abs:.3g}  max|d|/max(1,|ref|) {max_rel:.3g}  "
-              f"labels equal {100 * (1 - mismatched / total):.4f}% ({mismatched}/{total} differ)")
+        print(
+            f"  {files[variant].name:22s} io {io['inputs']['pixel_values']} -> {io['outputs']['logits']}  "
+            f"max|d| {max_abs:.3g}  max|d|/max(1,|ref|) {max_rel:.3g}  "
+            f"labels equal {100 * (1 - mismatched / total):.4f}% ({mismatched}/{total} differ)"
+        )
     assert checks["fp32"]["logits_max_rel_diff"] < 1e-4, "ONNX fp32 export is not faithful"
 
     # Dynamic axes: a batch of two and a non-square input must run and match torch.
-    pv = np.concatenate([rp.read_array(GOLDEN_DIR / c["arrays"]["pixel_values"]["file"], "float32",
-                                       [1, 3, SIZE, SIZE]) for c in cases[:2]])
+    pv = np.concatenate(
+        [
+            rp.read_array(GOLDEN_DIR / c["arrays"]["pixel_values"]["file"], "float32", [1, 3, SIZE, SIZE])
+            for c in cases[:2]
+        ]
+    )
     out = sessions["fp32"].run(["logits"], {"pixel_values": pv})[0]
     ref = torch.cat([logits_by_case[c["name"]] for c in cases[:2]]).numpy()
     assert np.abs(out - ref).max() < 1e-4, "batch of 2 differs"
@@ -408,8 +486,10 @@ def check_onnx(model, files: dict[str, Path], cases: list[dict], logits_by_case:
     odd_ref = rp.model_logits(model, torch.from_numpy(odd)).numpy()
     assert odd_out.shape == odd_ref.shape == (1, 19, 24, 18) and np.abs(odd_out - odd_ref).max() < 1e-4
     checks["dynamic_hw_96x72_max_abs_diff"] = float(np.abs(odd_out - odd_ref).max())
-    print(f"  dynamic axes: batch 2 max|d| {checks['dynamic_batch_max_abs_diff']:.3g}, "
-          f"96x72 input max|d| {checks['dynamic_hw_96x72_max_abs_diff']:.3g}")
+    print(
+        f"  dynamic axes: batch 2 max|d| {checks['dynamic_batch_max_abs_diff']:.3g}, "
+        f"96x72 input max|d| {checks['dynamic_hw_96x72_max_abs_diff']:.3g}"
+    )
     return checks
 
 

@@ -10,6 +10,7 @@ on ties). Outside both crops: class 0 and instance 0.
 
     python3 training/golden/make_paste_golden.py      # numpy + scipy only; writes tests/fixtures/faces/paste_golden.json
 """
+
 import json
 from pathlib import Path
 
@@ -57,14 +58,27 @@ def main():
         instance[take] = index + 1
         best_conf[take] = conf[take]
     OUT.parent.mkdir(parents=True, exist_ok=True)
-    OUT.write_text(json.dumps({
-        "about": "training/golden/make_paste_golden.py (scipy map_coordinates)",
-        "classes": CLASSES, "grid": GRID, "crop": CROP, "width": W, "height": H,
-        "faces": [{"photoToCrop": f["photoToCrop"], "logits": [float(x) for x in f["logits"].ravel()]} for f in faces],
-        "labels": labels.ravel().tolist(),
-        "instance": instance.ravel().tolist(),
-    }) + "\n")
-    print(f"wrote {OUT} ({OUT.stat().st_size} bytes); faces cover {int((instance > 0).sum())} of {W * H} pixels, {int((covered == 2).sum())} by both")
+    OUT.write_text(
+        json.dumps(
+            {
+                "about": "training/golden/make_paste_golden.py (scipy map_coordinates)",
+                "classes": CLASSES,
+                "grid": GRID,
+                "crop": CROP,
+                "width": W,
+                "height": H,
+                "faces": [
+                    {"photoToCrop": f["photoToCrop"], "logits": [float(x) for x in f["logits"].ravel()]} for f in faces
+                ],
+                "labels": labels.ravel().tolist(),
+                "instance": instance.ravel().tolist(),
+            }
+        )
+        + "\n"
+    )
+    print(
+        f"wrote {OUT} ({OUT.stat().st_size} bytes); faces cover {int((instance > 0).sum())} of {W * H} pixels, {int((covered == 2).sum())} by both"
+    )
 
 
 if __name__ == "__main__":

@@ -42,8 +42,10 @@ def main() -> None:
     t0 = time.time()
     calib = rp.calibration_input(args.size)
     model, factors = rp.build_random_model(args.arch, args.seed, calib)
-    print(f"{args.arch}: {sum(p.numel() for p in model.parameters()) / 1e6:.2f} M parameters, decode-head factors "
-          + ", ".join(f"{k} x{v:.3g}" for k, v in factors.items()))
+    print(
+        f"{args.arch}: {sum(p.numel() for p in model.parameters()) / 1e6:.2f} M parameters, decode-head factors "
+        + ", ".join(f"{k} x{v:.3g}" for k, v in factors.items())
+    )
     processor = rp.make_processor(args.size)
     files = rp.save_hf_layout(model, processor, out, variants, args.size, save_weights=True)
     print(f"exported in {time.time() - t0:.1f} s")
@@ -56,15 +58,19 @@ def main() -> None:
     ref = rp.model_logits(model, pixel_values)
     ref_labels = rp.upsample_argmax(ref, img.height, img.width)
     counts = np.bincount(ref_labels.ravel(), minlength=19)
-    print(f"torch labels on a 640x480 drawn image: {int((counts > 0).sum())} classes, "
-          f"largest class {counts.max() / counts.sum():.0%}")
+    print(
+        f"torch labels on a 640x480 drawn image: {int((counts > 0).sum())} classes, "
+        f"largest class {counts.max() / counts.sum():.0%}"
+    )
     for path in files.values():
         session = rp.ort_session(path, args.threads)
         got = torch.from_numpy(session.run(["logits"], {"pixel_values": pixel_values.numpy()})[0])
         diff = (got - ref).abs()
         agree = (rp.upsample_argmax(got, img.height, img.width) == ref_labels).mean()
-        print(f"  {path.name:22s} max|d| {float(diff.max()):.3g}  max|d|/max(1,|ref|) "
-              f"{float((diff / ref.abs().clamp(min=1)).max()):.3g}  labels equal {100 * agree:.4f}%")
+        print(
+            f"  {path.name:22s} max|d| {float(diff.max()):.3g}  max|d|/max(1,|ref|) "
+            f"{float((diff / ref.abs().clamp(min=1)).max()):.3g}  labels equal {100 * agree:.4f}%"
+        )
 
     print("\nwritten:")
     for p in sorted(out.rglob("*")):

@@ -39,14 +39,20 @@ def main() -> None:
     parser.add_argument("--out", type=Path, required=True, help="folder for <stem>.labels.png")
     parser.add_argument("--time", action="store_true", help="print a JSON line of stage times per image")
     parser.add_argument("--threads", type=int, default=2, help="torch intra-op threads (default: 2)")
-    parser.add_argument("--repeat", type=int, default=1,
-                        help="with --time: run each image N times and report per-stage medians (default: 1)")
+    parser.add_argument(
+        "--repeat",
+        type=int,
+        default=1,
+        help="with --time: run each image N times and report per-stage medians (default: 1)",
+    )
     parser.add_argument("images", nargs="+", type=Path)
     args = parser.parse_args()
 
     if not any(args.model.glob("*.safetensors")):
-        parser.error(f"{args.model} has no *.safetensors weights; the torch reference needs them "
-                     "(make_random_models.py writes them; the committed tiny fixture model has none)")
+        parser.error(
+            f"{args.model} has no *.safetensors weights; the torch reference needs them "
+            "(make_random_models.py writes them; the committed tiny fixture model has none)"
+        )
     torch.set_num_threads(args.threads)
     args.out.mkdir(parents=True, exist_ok=True)
 
@@ -63,9 +69,18 @@ def main() -> None:
         model(pixel_values=torch.zeros(1, 3, size.height, size.width))
     warmup_ms = 1000 * (time.perf_counter() - t)
     if args.time:
-        print(json.dumps({"warmup_model_ms": round(warmup_ms, 1), "threads": torch.get_num_threads(),
-                          "model": str(args.model), "input": [size.height, size.width],
-                          "torch": torch.__version__}), flush=True)
+        print(
+            json.dumps(
+                {
+                    "warmup_model_ms": round(warmup_ms, 1),
+                    "threads": torch.get_num_threads(),
+                    "model": str(args.model),
+                    "input": [size.height, size.width],
+                    "torch": torch.__version__,
+                }
+            ),
+            flush=True,
+        )
 
     for path in args.images:
         runs = []
@@ -84,10 +99,20 @@ def main() -> None:
         times["write_ms"] = round(write_ms, 1)
         classes = int(torch.unique(labels).numel())
         if args.time:
-            print(json.dumps({"image": path.name, "width": img.width, "height": img.height, **times,
-                              "runs": len(runs), "classes": classes,
-                              "max_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)}),
-                  flush=True)
+            print(
+                json.dumps(
+                    {
+                        "image": path.name,
+                        "width": img.width,
+                        "height": img.height,
+                        **times,
+                        "runs": len(runs),
+                        "classes": classes,
+                        "max_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024),
+                    }
+                ),
+                flush=True,
+            )
         else:
             print(f"{out_path}  {img.width}x{img.height}  {classes} classes", flush=True)
 

@@ -28,26 +28,67 @@ from transformers.image_utils import load_image
 from transformers.models.segformer.image_processing_pil_segformer import SegformerImageProcessorPil
 
 import sys as _sys
+
 _sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from faceparse_train.hf_export import (  # noqa: E402, F401  (shared with training/faceparse_train/export.py; re-exported as rp.*)
-    FP16_EXTRA_BLOCKED_OPS, convert_fp16, export_onnx, ort_session, quantize_q8, save_hf_layout,
+    FP16_EXTRA_BLOCKED_OPS,
+    convert_fp16,
+    export_onnx,
+    ort_session,
+    quantize_q8,
+    save_hf_layout,
 )
 
 CELEBAMASK_HQ_LABELS = [
-    "background", "skin", "nose", "eye_g", "l_eye", "r_eye", "l_brow", "r_brow", "l_ear", "r_ear",
-    "mouth", "u_lip", "l_lip", "hair", "hat", "ear_r", "neck_l", "neck", "cloth",
+    "background",
+    "skin",
+    "nose",
+    "eye_g",
+    "l_eye",
+    "r_eye",
+    "l_brow",
+    "r_brow",
+    "l_ear",
+    "r_ear",
+    "mouth",
+    "u_lip",
+    "l_lip",
+    "hair",
+    "hat",
+    "ear_r",
+    "neck_l",
+    "neck",
+    "cloth",
 ]
 
 # Encoder/decoder shapes. b0 and b5 are the published MiT-b0 / MiT-b5 SegFormer architectures
 # (nvidia/mit-b0, nvidia/mit-b5; jonathandinu/face-parsing is a b5). "tiny" is for committed fixtures:
 # the same graph (4 stages, sequence reduction, Mix-FFN, all-MLP head) with few parameters.
 ARCHITECTURES: dict[str, dict] = {
-    "tiny": dict(hidden_sizes=[8, 16, 32, 48], depths=[1, 1, 1, 1], num_attention_heads=[1, 1, 2, 2],
-                 sr_ratios=[8, 4, 2, 1], mlp_ratios=[4, 4, 4, 4], decoder_hidden_size=32),
-    "b0": dict(hidden_sizes=[32, 64, 160, 256], depths=[2, 2, 2, 2], num_attention_heads=[1, 2, 5, 8],
-               sr_ratios=[8, 4, 2, 1], mlp_ratios=[4, 4, 4, 4], decoder_hidden_size=256),
-    "b5": dict(hidden_sizes=[64, 128, 320, 512], depths=[3, 6, 40, 3], num_attention_heads=[1, 2, 5, 8],
-               sr_ratios=[8, 4, 2, 1], mlp_ratios=[4, 4, 4, 4], decoder_hidden_size=768),
+    "tiny": dict(
+        hidden_sizes=[8, 16, 32, 48],
+        depths=[1, 1, 1, 1],
+        num_attention_heads=[1, 1, 2, 2],
+        sr_ratios=[8, 4, 2, 1],
+        mlp_ratios=[4, 4, 4, 4],
+        decoder_hidden_size=32,
+    ),
+    "b0": dict(
+        hidden_sizes=[32, 64, 160, 256],
+        depths=[2, 2, 2, 2],
+        num_attention_heads=[1, 2, 5, 8],
+        sr_ratios=[8, 4, 2, 1],
+        mlp_ratios=[4, 4, 4, 4],
+        decoder_hidden_size=256,
+    ),
+    "b5": dict(
+        hidden_sizes=[64, 128, 320, 512],
+        depths=[3, 6, 40, 3],
+        num_attention_heads=[1, 2, 5, 8],
+        sr_ratios=[8, 4, 2, 1],
+        mlp_ratios=[4, 4, 4, 4],
+        decoder_hidden_size=768,
+    ),
 }
 
 # Random init gives near-uniform logits (std ~0.002) whose argmax is noise. The decode head is rescaled
@@ -60,6 +101,7 @@ LOGIT_STD = 4.0
 # --------------------------------------------------------------------------------------------------
 # Reference pipeline
 # --------------------------------------------------------------------------------------------------
+
 
 def make_processor(size: int) -> SegformerImageProcessorPil:
     """SegFormer preprocessor with transformers' defaults, resized to size x size."""
@@ -106,18 +148,29 @@ def scaled_input_size(size: int, scale: float) -> int:
 
 
 @torch.no_grad()
-def multiscale_logits(model: SegformerForSemanticSegmentation, image: Image.Image, size: tuple[int, int],
-                      scales: list[float], labels: list[str], flip: bool = False) -> torch.Tensor:
+def multiscale_logits(
+    model: SegformerForSemanticSegmentation,
+    image: Image.Image,
+    size: tuple[int, int],
+    scales: list[float],
+    labels: list[str],
+    flip: bool = False,
+) -> torch.Tensor:
     """Multi-scale test-time augmentation (faceparse's parse({ scales })): the photo is preprocessed at each
     scale of the model input size (height, width), run (and flip-merged, with `flip`), the logits are
     resized (bilinear, align_corners=False) to the grid of the scale-1 logits, and all are averaged."""
     parts = {}
     for scale in scales:
         h, w = scaled_input_size(size[0], scale), scaled_input_size(size[1], scale)
-        pixel_values = SegformerImageProcessorPil(size={"height": h, "width": w})(images=image, return_tensors="pt")["pixel_values"]
+        pixel_values = SegformerImageProcessorPil(size={"height": h, "width": w})(images=image, return_tensors="pt")[
+            "pixel_values"
+        ]
         parts[scale] = flip_logits(model, pixel_values, labels) if flip else model_logits(model, pixel_values)
     grid = parts[1].shape[-2:]
-    resized = [p if p.shape[-2:] == grid else F.interpolate(p, size=grid, mode="bilinear", align_corners=False) for p in parts.values()]
+    resized = [
+        p if p.shape[-2:] == grid else F.interpolate(p, size=grid, mode="bilinear", align_corners=False)
+        for p in parts.values()
+    ]
     return torch.stack(resized).mean(0)
 
 
@@ -139,6 +192,7 @@ def count_exact_ties(logits: torch.Tensor, height: int, width: int) -> int:
 # --------------------------------------------------------------------------------------------------
 # Models
 # --------------------------------------------------------------------------------------------------
+
 
 def make_config(arch: str) -> SegformerConfig:
     return SegformerConfig(
@@ -211,6 +265,7 @@ def minify_names(path: Path) -> None:
 # --------------------------------------------------------------------------------------------------
 # Synthetic images (drawn, never photos)
 # --------------------------------------------------------------------------------------------------
+
 
 def synthetic_rgb(width: int, height: int, seed: int, noise: float = 1.0, shapes: int = 6) -> np.ndarray:
     """Smooth colour gradients + sinusoids, flat-coloured shapes with hard edges, light Gaussian noise."""

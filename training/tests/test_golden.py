@@ -77,8 +77,9 @@ class GoldenFixtures(unittest.TestCase):
             with self.subTest(case=case["name"]):
                 logits = torch.from_numpy(load(case["arrays"]["logits"]).copy())
                 out = case["output"]
-                self.assertEqual(list(logits.shape), [1, case["channels"], case["input"]["height"],
-                                                      case["input"]["width"]])
+                self.assertEqual(
+                    list(logits.shape), [1, case["channels"], case["input"]["height"], case["input"]["width"]]
+                )
                 labels = rp.upsample_argmax(logits, out["height"], out["width"])
                 np.testing.assert_array_equal(labels, load(case["arrays"]["labels"]))
 
@@ -92,7 +93,9 @@ class GoldenFixtures(unittest.TestCase):
                 pixel_values = torch.from_numpy(load(case["arrays"]["pixel_values"]).copy())
                 logits = rp.flip_logits(model, pixel_values, rp.CELEBAMASK_HQ_LABELS)
                 np.testing.assert_allclose(logits.numpy(), load(case["arrays"]["flip_logits"]), rtol=0, atol=1e-5)
-                labels = rp.upsample_argmax(torch.from_numpy(load(case["arrays"]["flip_logits"]).copy()), case["height"], case["width"])
+                labels = rp.upsample_argmax(
+                    torch.from_numpy(load(case["arrays"]["flip_logits"]).copy()), case["height"], case["width"]
+                )
                 np.testing.assert_array_equal(labels, load(case["arrays"]["flip_labels"]))
                 # mirroring twice is the identity: the flipped input's flip logits are the mirror image
                 again = rp.flip_logits(model, pixel_values.flip(-1), rp.CELEBAMASK_HQ_LABELS)
@@ -101,7 +104,10 @@ class GoldenFixtures(unittest.TestCase):
 
     def test_multiscale_cases(self):
         self.assertEqual([rp.scaled_input_size(128, s) for s in (0.75, 1.0, 1.25)], [96, 128, 160])
-        self.assertEqual([rp.scaled_input_size(500, 0.75), rp.scaled_input_size(3, 0.5), rp.scaled_input_size(101, 0.5)], [375, 32, 51])
+        self.assertEqual(
+            [rp.scaled_input_size(500, 0.75), rp.scaled_input_size(3, 0.5), rp.scaled_input_size(101, 0.5)],
+            [375, 32, 51],
+        )
         cases = [c for c in self.manifest["cases"] if "scales_labels" in c["arrays"]]
         self.assertTrue(cases)
         model, _ = rp.build_random_model("tiny", self.manifest["model"]["seed"], rp.calibration_input(128))
@@ -109,7 +115,9 @@ class GoldenFixtures(unittest.TestCase):
             with self.subTest(case=case["name"]):
                 img = rp.load_reference_image(GOLDEN / case["image"])
                 for flip, key in ((False, "scales_labels"), (True, "scales_flip_labels")):
-                    logits = rp.multiscale_logits(model, img, (128, 128), self.manifest["scales"], rp.CELEBAMASK_HQ_LABELS, flip=flip)
+                    logits = rp.multiscale_logits(
+                        model, img, (128, 128), self.manifest["scales"], rp.CELEBAMASK_HQ_LABELS, flip=flip
+                    )
                     self.assertEqual(list(logits.shape[-2:]), list(load(case["arrays"]["logits"]).shape[-2:]))
                     labels = rp.upsample_argmax(logits, case["height"], case["width"])
                     np.testing.assert_array_equal(labels, load(case["arrays"][key]))
@@ -136,8 +144,9 @@ class GoldenFixtures(unittest.TestCase):
             with self.subTest(model=name):
                 path = MODEL / "onnx" / name
                 proto = onnx.load(str(path), load_external_data=False)
-                self.assertFalse([t.name for t in proto.graph.initializer
-                                  if t.data_location == onnx.TensorProto.EXTERNAL])
+                self.assertFalse(
+                    [t.name for t in proto.graph.initializer if t.data_location == onnx.TensorProto.EXTERNAL]
+                )
                 self.assertFalse(list(MODEL.glob("onnx/*.data")))
                 self.assertEqual(proto.opset_import[0].version, 17)
                 (inp,), (out,) = proto.graph.input, proto.graph.output
@@ -175,8 +184,10 @@ class GoldenFixtures(unittest.TestCase):
         np.testing.assert_array_equal(load(case["arrays"]["decoded_rgb"]), rgba[..., :3])
 
     def test_exif_orientation_is_applied(self):
-        for name, transpose in (("exif_orientation6_jpeg", Image.Transpose.ROTATE_270),
-                                ("exif_orientation5_jpeg", Image.Transpose.TRANSPOSE)):
+        for name, transpose in (
+            ("exif_orientation6_jpeg", Image.Transpose.ROTATE_270),
+            ("exif_orientation5_jpeg", Image.Transpose.TRANSPOSE),
+        ):
             with self.subTest(case=name):
                 case = self.cases[name]
                 self.assertEqual((case["file"]["width"], case["file"]["height"]), (case["height"], case["width"]))
@@ -191,17 +202,19 @@ class GoldenFixtures(unittest.TestCase):
             data = path.read_bytes()
             width, height = int.from_bytes(data[16:20], "big"), int.from_bytes(data[20:24], "big")
             idat_len = int.from_bytes(data[33:37], "big")
-            rows = zlib.decompress(data[41:41 + idat_len])
+            rows = zlib.decompress(data[41 : 41 + idat_len])
             stride = 1 + width * channels * 2
             # make_golden writes filter type 0 (None) on every row
-            return np.stack([np.frombuffer(rows[y * stride + 1:(y + 1) * stride], ">u2")
-                             for y in range(height)]).reshape(height, width, channels)
+            return np.stack(
+                [np.frombuffer(rows[y * stride + 1 : (y + 1) * stride], ">u2") for y in range(height)]
+            ).reshape(height, width, channels)
 
         rgb16 = png16_samples(GOLDEN / self.cases["rgb16_png"]["image"], 3)
         np.testing.assert_array_equal(load(self.cases["rgb16_png"]["arrays"]["decoded_rgb"]), rgb16 >> 8)
         grey16 = png16_samples(GOLDEN / self.cases["gray16_png"]["image"], 1)
-        np.testing.assert_array_equal(load(self.cases["gray16_png"]["arrays"]["decoded_rgb"]),
-                                      np.repeat(np.minimum(grey16, 255), 3, axis=2))
+        np.testing.assert_array_equal(
+            load(self.cases["gray16_png"]["arrays"]["decoded_rgb"]), np.repeat(np.minimum(grey16, 255), 3, axis=2)
+        )
 
 
 class PreprocessLevels(unittest.TestCase):

@@ -1,7 +1,8 @@
 """Tests of the training pipeline: small, fast, CPU only.
 
-    training/.venv/bin/python -m unittest discover -s training/tests -v
+training/.venv/bin/python -m unittest discover -s training/tests -v
 """
+
 from __future__ import annotations
 
 import json
@@ -24,7 +25,14 @@ REPO = TRAINING.parent
 sys.path.insert(0, str(TRAINING))
 
 from faceparse_train.allocator import HINT, MALLOC_CONF, find_jemalloc, jemalloc_env  # noqa: E402
-from faceparse_train.augment import AugmentConfig, augment_batch, far_background, flip_masks, mix_backgrounds, rotate_hue  # noqa: E402
+from faceparse_train.augment import (  # noqa: E402
+    AugmentConfig,
+    augment_batch,
+    far_background,
+    flip_masks,
+    mix_backgrounds,
+    rotate_hue,
+)
 from faceparse_train.calibrate import OffsetSearch, mean_f1  # noqa: E402
 from faceparse_train.data import celebamask_hq, paired_folder  # noqa: E402
 from faceparse_train.export import augmentation_description, loss_description, natural_key  # noqa: E402
@@ -38,7 +46,12 @@ from faceparse_train.model import build_model  # noqa: E402
 from faceparse_train.plot import plot_curves, read_stages, stage_name  # noqa: E402
 from faceparse_train.train import EvalSet, augment_config, class_weights, evaluate, parse_args  # noqa: E402
 
-TINY = {"hidden_sizes": [8, 16, 24, 32], "depths": [1, 1, 1, 1], "num_attention_heads": [1, 1, 1, 2], "decoder_hidden_size": 16}
+TINY = {
+    "hidden_sizes": [8, 16, 24, 32],
+    "depths": [1, 1, 1, 1],
+    "num_attention_heads": [1, 1, 1, 2],
+    "decoder_hidden_size": 16,
+}
 LABELS = CELEBAMASK_HQ_LABELS
 
 
@@ -82,8 +95,18 @@ class FlipTest(unittest.TestCase):
         masks[:, :, 32:] = r_eye
         images = torch.zeros((2, 3, 64, 64), dtype=torch.uint8)
         images[:, 0, :, 32:] = 255  # red on the right
-        cfg = AugmentConfig(crop=64, scale_min=1, scale_max=1, rotate_deg=0, flip_p=1.0, blur_p=0, grayscale_p=0,
-                            brightness=0, contrast=0, saturation=0)
+        cfg = AugmentConfig(
+            crop=64,
+            scale_min=1,
+            scale_max=1,
+            rotate_deg=0,
+            flip_p=1.0,
+            blur_p=0,
+            grayscale_p=0,
+            brightness=0,
+            contrast=0,
+            saturation=0,
+        )
         x, y = augment_batch(images, masks, torch.tensor(flip_lookup(LABELS)), cfg, torch.Generator().manual_seed(0))
         self.assertTrue((x[:, 0, :, :28] > 0).all(), "the red half moved to the left")
         # The pixels now on the left showed the person's right eye; mirrored, it is their left eye.
@@ -116,11 +139,17 @@ class BackgroundMixTest(unittest.TestCase):
         for seed in range(12):
             out = mix_backgrounds(images, masks, cfg, torch.Generator().manual_seed(seed))
             changed = (out[0] != images[0]).any(0)
-            self.assertTrue(torch.equal(out[0][:, changed], images[1][:, changed]), "changed pixels show the donor's colour")
-            found = [(m, mir) for m, far in fars.items() for mir in (True, False)
-                     if torch.equal(changed, far[0] & (far[1].flip(-1) if mir else far[1]))]
+            self.assertTrue(
+                torch.equal(out[0][:, changed], images[1][:, changed]), "changed pixels show the donor's colour"
+            )
+            found = [
+                (m, mir)
+                for m, far in fars.items()
+                for mir in (True, False)
+                if torch.equal(changed, far[0] & (far[1].flip(-1) if mir else far[1]))
+            ]
             self.assertEqual(len(found), 1, "exactly where both are far background, at one margin in 3..9")
-            (m, mirrored), = found
+            ((m, mirrored),) = found
             margins.add(m)
             self.assertFalse((changed & (masks[0] != 0)).any())
             self.assertTrue(changed.any())
@@ -128,9 +157,16 @@ class BackgroundMixTest(unittest.TestCase):
         self.assertEqual(seen, {True, False}, "the donor is mirrored about half the time")
         self.assertGreater(len(margins), 3, "each photo draws its margin")
         table = torch.tensor(flip_lookup(LABELS))
-        x, y = augment_batch(images, masks, table, AugmentConfig(crop=48, bg_mix_p=1.0, bg_margin=3, **ColourTest.NO_JITTER),
-                             torch.Generator().manual_seed(0))
-        plain, y0 = augment_batch(images, masks, table, AugmentConfig(crop=48, **ColourTest.NO_JITTER), torch.Generator().manual_seed(0))
+        x, y = augment_batch(
+            images,
+            masks,
+            table,
+            AugmentConfig(crop=48, bg_mix_p=1.0, bg_margin=3, **ColourTest.NO_JITTER),
+            torch.Generator().manual_seed(0),
+        )
+        plain, y0 = augment_batch(
+            images, masks, table, AugmentConfig(crop=48, **ColourTest.NO_JITTER), torch.Generator().manual_seed(0)
+        )
         self.assertTrue(torch.equal(y, masks.long()) and torch.equal(y0, y), "labels never change")
         # augment_batch applies the mix: far background changed, the rest of the photo as without it.
         changed = (x != plain).any(1)
@@ -161,7 +197,17 @@ class BackgroundMixTest(unittest.TestCase):
 
 
 class ColourTest(unittest.TestCase):
-    NO_JITTER = dict(scale_min=1, scale_max=1, rotate_deg=0, flip_p=0, blur_p=0, grayscale_p=0, brightness=0, contrast=0, saturation=0)
+    NO_JITTER = dict(
+        scale_min=1,
+        scale_max=1,
+        rotate_deg=0,
+        flip_p=0,
+        blur_p=0,
+        grayscale_p=0,
+        brightness=0,
+        contrast=0,
+        saturation=0,
+    )
 
     def test_hue_rotation_keeps_luma_and_turns_colours(self):
         x = torch.rand(2, 3, 8, 8) * 0.5 + 0.25
@@ -181,8 +227,12 @@ class ColourTest(unittest.TestCase):
         images[:, 0], images[:, 1], images[:, 2] = 180, 110, 70
         masks = torch.zeros((4, 16, 16), dtype=torch.uint8)
         table = torch.tensor(flip_lookup(LABELS))
-        plain, _ = augment_batch(images, masks, table, AugmentConfig(crop=16, **self.NO_JITTER), torch.Generator().manual_seed(2))
-        x, _ = augment_batch(images, masks, table, AugmentConfig(crop=16, hue=0.1, **self.NO_JITTER), torch.Generator().manual_seed(2))
+        plain, _ = augment_batch(
+            images, masks, table, AugmentConfig(crop=16, **self.NO_JITTER), torch.Generator().manual_seed(2)
+        )
+        x, _ = augment_batch(
+            images, masks, table, AugmentConfig(crop=16, hue=0.1, **self.NO_JITTER), torch.Generator().manual_seed(2)
+        )
         std = torch.tensor([0.229, 0.224, 0.225]).view(1, 3, 1, 1)  # back to [0, 1] units
         luma = torch.tensor([0.299, 0.587, 0.114]).view(1, 3, 1, 1)
         self.assertLess((((x - plain) * std) * luma).sum(1).abs().max().item(), 1e-5)
@@ -203,10 +253,14 @@ class ColourTest(unittest.TestCase):
         masks = ((torch.arange(4 * 40 * 40) // 7) % 19).view(4, 40, 40).to(torch.uint8)
         g = torch.Generator().manual_seed(5)
         for _ in range(3):  # draws of one batch decide the next
-            x, y = augment_batch(images, masks, torch.tensor(flip_lookup(LABELS)), AugmentConfig(crop=32, blur_p=0.5, grayscale_p=0.3), g)
+            x, y = augment_batch(
+                images, masks, torch.tensor(flip_lookup(LABELS)), AugmentConfig(crop=32, blur_p=0.5, grayscale_p=0.3), g
+            )
         self.assertAlmostEqual(float(x.double().sum()), 353.817, places=2)
         torch.testing.assert_close(x[:, 0, 5, 7], torch.tensor([-0.4143, -0.1178, -0.8048, -0.6275]), atol=1e-4, rtol=0)
-        self.assertEqual(torch.bincount(y.flatten(), minlength=256)[[0, 1, 2, 18, 255]].tolist(), [190, 234, 187, 213, 36])
+        self.assertEqual(
+            torch.bincount(y.flatten(), minlength=256)[[0, 1, 2, 18, 255]].tolist(), [190, 234, 187, 213, 36]
+        )
 
 
 class DataTest(unittest.TestCase):
@@ -270,19 +324,32 @@ class AllocatorTest(unittest.TestCase):
 
     @staticmethod
     def clean_env(**extra: str) -> dict[str, str]:
-        env = {k: v for k, v in os.environ.items() if k not in ("LD_PRELOAD", "MALLOC_CONF", "FACEPARSE_MALLOC", "FACEPARSE_JEMALLOC")}
+        env = {
+            k: v
+            for k, v in os.environ.items()
+            if k not in ("LD_PRELOAD", "MALLOC_CONF", "FACEPARSE_MALLOC", "FACEPARSE_JEMALLOC")
+        }
         return {**env, "PYTHONPATH": str(TRAINING), **extra}
 
     def test_the_process_reruns_itself_under_jemalloc(self):
         if sys.platform != "linux" or find_jemalloc() is None:
             self.skipTest("libjemalloc is not installed here (apt-get install libjemalloc2)")
-        code = "import os, sys; from faceparse_train.allocator import reexec_with_jemalloc; reexec_with_jemalloc(); " \
-               "print(os.environ.get('LD_PRELOAD'), os.environ.get('MALLOC_CONF'), *sys.argv[1:])"
-        out = subprocess.run([sys.executable, "-c", code, "a", "b"], env=self.clean_env(), capture_output=True, text=True, check=True)
+        code = (
+            "import os, sys; from faceparse_train.allocator import reexec_with_jemalloc; reexec_with_jemalloc(); "
+            "print(os.environ.get('LD_PRELOAD'), os.environ.get('MALLOC_CONF'), *sys.argv[1:])"
+        )
+        out = subprocess.run(
+            [sys.executable, "-c", code, "a", "b"], env=self.clean_env(), capture_output=True, text=True, check=True
+        )
         self.assertIn("running under jemalloc", out.stderr)
         self.assertEqual(out.stdout.split(), [find_jemalloc(), MALLOC_CONF, "a", "b"])
-        out = subprocess.run([sys.executable, "-c", code, "a"], env=self.clean_env(FACEPARSE_MALLOC="system"),
-                             capture_output=True, text=True, check=True)
+        out = subprocess.run(
+            [sys.executable, "-c", code, "a"],
+            env=self.clean_env(FACEPARSE_MALLOC="system"),
+            capture_output=True,
+            text=True,
+            check=True,
+        )
         self.assertEqual(out.stdout.split(), ["None", "None", "a"])
 
     def test_kept_free_blocks_serve_smaller_requests(self):
@@ -306,8 +373,13 @@ class AllocatorTest(unittest.TestCase):
         """)
 
         def growth_mb(conf: str) -> int:
-            out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True,
-                                 env=self.clean_env(LD_PRELOAD=find_jemalloc(), MALLOC_CONF=conf))
+            out = subprocess.run(
+                [sys.executable, "-c", code],
+                capture_output=True,
+                text=True,
+                check=True,
+                env=self.clean_env(LD_PRELOAD=find_jemalloc(), MALLOC_CONF=conf),
+            )
             return int(out.stdout)
 
         self.assertLess(growth_mb(MALLOC_CONF), 50)
@@ -318,8 +390,14 @@ class AllocatorTest(unittest.TestCase):
         if sys.platform != "linux":
             self.skipTest("jemalloc is preloaded on Linux only")
         for command in ("train", "calibrate", "from_onnx"):
-            out = subprocess.run([sys.executable, "-m", f"faceparse_train.{command}", "--help"], cwd=TRAINING, capture_output=True,
-                                 text=True, check=True, env=self.clean_env(FACEPARSE_JEMALLOC="/nonexistent/libjemalloc.so.2"))
+            out = subprocess.run(
+                [sys.executable, "-m", f"faceparse_train.{command}", "--help"],
+                cwd=TRAINING,
+                capture_output=True,
+                text=True,
+                check=True,
+                env=self.clean_env(FACEPARSE_JEMALLOC="/nonexistent/libjemalloc.so.2"),
+            )
             self.assertIn(HINT, out.stderr, command)
             self.assertIn("usage:", out.stdout, command)
 
@@ -420,7 +498,6 @@ class PlotTest(unittest.TestCase):
             with Image.open(out) as image:
                 self.assertEqual(image.format, "PNG")
 
-
     def test_stages_are_named_by_their_logs(self):
         # The shipped curve skips stages 7 and 10: the boundaries must say 8 and 11, not 7 and 9.
         self.assertEqual(stage_name(Path("training_logs/stage12.csv"), 9), "stage 12")
@@ -450,8 +527,25 @@ class ExportTest(unittest.TestCase):
         """Exports a tiny random model measured on two random val images; returns (model folder, images)."""
         _, ckpt, data = tiny_run(tmp, 2, "val", 2, (48, 40), "jpg")
         out = tmp / "model"
-        subprocess.run([sys.executable, "-m", "faceparse_train.export", "--checkpoint", str(ckpt), "--out", str(out),
-                        "--data", str(tmp / "data"), "--threads", "1", *extra], cwd=TRAINING, check=True, capture_output=True)
+        subprocess.run(
+            [
+                sys.executable,
+                "-m",
+                "faceparse_train.export",
+                "--checkpoint",
+                str(ckpt),
+                "--out",
+                str(out),
+                "--data",
+                str(tmp / "data"),
+                "--threads",
+                "1",
+                *extra,
+            ],
+            cwd=TRAINING,
+            check=True,
+            capture_output=True,
+        )
         return out, data / "images"
 
     def test_exported_folder_loads_in_faceparse(self):
@@ -462,14 +556,39 @@ class ExportTest(unittest.TestCase):
         with tempfile.TemporaryDirectory() as tmp:
             tmp = Path(tmp)
             out, images = self.tiny_export(tmp)
-            for name in ("config.json", "preprocessor_config.json", "model.safetensors", "onnx/model.onnx",
-                         "onnx/model_quantized.onnx", "onnx/model_fp16.onnx", "README.md", "metrics.json"):
+            for name in (
+                "config.json",
+                "preprocessor_config.json",
+                "model.safetensors",
+                "onnx/model.onnx",
+                "onnx/model_quantized.onnx",
+                "onnx/model_fp16.onnx",
+                "README.md",
+                "metrics.json",
+            ):
                 self.assertTrue((out / name).exists(), name)
             self.assertIn("non-commercial", (out / "README.md").read_text())
             for variant in ("fp32", "q8", "fp16"):
-                run = subprocess.run([node, str(cli), "parse", str(images / "0.jpg"), "--model", str(out), "--variant", variant,
-                                      "--out", str(tmp / f"parsed-{variant}"), "--outputs", "labels,json"],
-                                     capture_output=True, text=True, env={"CI": "1", "PATH": "/usr/bin:/bin"}, check=False)
+                run = subprocess.run(
+                    [
+                        node,
+                        str(cli),
+                        "parse",
+                        str(images / "0.jpg"),
+                        "--model",
+                        str(out),
+                        "--variant",
+                        variant,
+                        "--out",
+                        str(tmp / f"parsed-{variant}"),
+                        "--outputs",
+                        "labels,json",
+                    ],
+                    capture_output=True,
+                    text=True,
+                    env={"CI": "1", "PATH": "/usr/bin:/bin"},
+                    check=False,
+                )
                 self.assertEqual(run.returncode, 0, run.stderr)
                 result = json.loads((tmp / f"parsed-{variant}" / "0.json").read_text())
                 self.assertEqual((result["width"], result["height"]), (40, 48))
@@ -493,15 +612,21 @@ class ExportTest(unittest.TestCase):
 class LossDescriptionTest(unittest.TestCase):
     def test_the_card_names_the_loss_the_run_used(self):
         self.assertEqual(loss_description({}), "cross-entropy + 0.5 x soft Dice")
-        self.assertEqual(loss_description({"aux_loss": "lovasz", "aux_weight": 1.0, "ohem": 0.3, "class_weights": "none"}),
-                         "cross-entropy over the hardest 30% of pixels (OHEM) + 1 x Lovasz-softmax (at the logits' 1/4 resolution)")
-        self.assertEqual(loss_description({"aux_loss": "none", "class_weights": "inverse-power:0.25"}),
-                         "cross-entropy with class weights `inverse-power:0.25`")
+        self.assertEqual(
+            loss_description({"aux_loss": "lovasz", "aux_weight": 1.0, "ohem": 0.3, "class_weights": "none"}),
+            "cross-entropy over the hardest 30% of pixels (OHEM) + 1 x Lovasz-softmax (at the logits' 1/4 resolution)",
+        )
+        self.assertEqual(
+            loss_description({"aux_loss": "none", "class_weights": "inverse-power:0.25"}),
+            "cross-entropy with class weights `inverse-power:0.25`",
+        )
         self.assertEqual(loss_description({"aux_loss": "dice", "aux_weight": 0.0}), "cross-entropy")
 
     def test_the_card_lists_stage_logs_in_number_order(self):
         names = ["stage11.csv", "stage2.csv", "stage1.csv", "notes.csv", "stage10b.csv"]
-        self.assertEqual(sorted(names, key=natural_key), ["notes.csv", "stage1.csv", "stage2.csv", "stage10b.csv", "stage11.csv"])
+        self.assertEqual(
+            sorted(names, key=natural_key), ["notes.csv", "stage1.csv", "stage2.csv", "stage10b.csv", "stage11.csv"]
+        )
 
     def test_the_card_names_the_colour_augmentation_the_run_used(self):
         plain = augmentation_description({})
@@ -509,7 +634,9 @@ class LossDescriptionTest(unittest.TestCase):
         self.assertNotIn("hue", plain)
         self.assertIn("colour jitter (hue up to +-10.8 degrees), greyscale", augmentation_description({"hue": 0.03}))
         self.assertNotIn("background mix", plain)
-        self.assertIn("background mix (p 0.5: the background more than 12-36 px", augmentation_description({"bg_mix": 0.5}))
+        self.assertIn(
+            "background mix (p 0.5: the background more than 12-36 px", augmentation_description({"bg_mix": 0.5})
+        )
 
 
 class GrowTest(unittest.TestCase):
@@ -528,7 +655,9 @@ class GrowTest(unittest.TestCase):
         self.assertEqual(list(grown.config.depths), [1, 3, 1, 3])
         self.assertEqual([len(s.blocks) for s in grown.segformer.stages], [1, 3, 1, 3])
         with torch.no_grad():
-            torch.testing.assert_close(grown(pixel_values=self.x).logits, self.source(pixel_values=self.x).logits, rtol=0, atol=1e-6)
+            torch.testing.assert_close(
+                grown(pixel_values=self.x).logits, self.source(pixel_values=self.x).logits, rtol=0, atol=1e-6
+            )
         old, new = self.source.state_dict(), grown.state_dict()
         for name, value in old.items():
             self.assertTrue(torch.equal(new[name], value), name)
@@ -565,7 +694,9 @@ class GrowTest(unittest.TestCase):
             again = build_model("b0", LABELS, str(out)).eval()
             self.assertEqual(list(again.config.depths), [2, 2, 1, 1])
             with torch.no_grad():
-                torch.testing.assert_close(again(pixel_values=self.x).logits, self.source(pixel_values=self.x).logits, rtol=0, atol=1e-6)
+                torch.testing.assert_close(
+                    again(pixel_values=self.x).logits, self.source(pixel_values=self.x).logits, rtol=0, atol=1e-6
+                )
             with self.assertRaisesRegex(SystemExit, "4 encoder stages; give one depth for each"):
                 grow_main([str(src), "--depths", "2,2", "--out", str(out)])
             with self.assertRaisesRegex(SystemExit, "whole numbers separated by commas"):
@@ -574,7 +705,9 @@ class GrowTest(unittest.TestCase):
                 grow_main([str(out / "nothing"), "--depths", "2,2,1,1", "--out", str(out)])
             (src / "model.safetensors").unlink()
             (src / "onnx").mkdir()
-            with self.assertRaisesRegex(SystemExit, r"no PyTorch weights.*faceparse_train\.from_onnx.*, then grow runs/recovered"):
+            with self.assertRaisesRegex(
+                SystemExit, r"no PyTorch weights.*faceparse_train\.from_onnx.*, then grow runs/recovered"
+            ):
                 grow_main([str(src), "--depths", "2,2,1,1", "--out", str(out)])
 
 
@@ -589,7 +722,10 @@ class FromOnnxTest(unittest.TestCase):
         cls.model = build_model("b0", LABELS, overrides=TINY).eval()
         bn = cls.model.decode_head.batch_norm  # non-trivial statistics, so the fused conv differs from the raw one
         with torch.no_grad():
-            bn.running_mean.uniform_(-1, 1); bn.running_var.uniform_(0.5, 2); bn.weight.uniform_(0.5, 1.5); bn.bias.uniform_(-1, 1)
+            bn.running_mean.uniform_(-1, 1)
+            bn.running_var.uniform_(0.5, 2)
+            bn.weight.uniform_(0.5, 1.5)
+            bn.bias.uniform_(-1, 1)
         cls.tmp = tempfile.TemporaryDirectory()
         cls.folder = Path(cls.tmp.name) / "model"
         save_hf_layout(cls.model, SegformerImageProcessorPil(), cls.folder, ("q8", "fp16"), 64, save_weights=False)
@@ -719,9 +855,30 @@ class CalibrateTest(unittest.TestCase):
             tmp = Path(tmp)
             model, ckpt, _ = tiny_run(tmp, 3, "train", 3, (64, 64), "png")
             out = tmp / "calibrated.pt"
-            subprocess.run([sys.executable, "-m", "faceparse_train.calibrate", "--checkpoint", str(ckpt), "--out", str(out),
-                            "--data", str(tmp / "data"), "--grid", "-1", "1", "0.5", "--rounds", "1", "--threads", "1"],
-                           cwd=TRAINING, check=True, capture_output=True)
+            subprocess.run(
+                [
+                    sys.executable,
+                    "-m",
+                    "faceparse_train.calibrate",
+                    "--checkpoint",
+                    str(ckpt),
+                    "--out",
+                    str(out),
+                    "--data",
+                    str(tmp / "data"),
+                    "--grid",
+                    "-1",
+                    "1",
+                    "0.5",
+                    "--rounds",
+                    "1",
+                    "--threads",
+                    "1",
+                ],
+                cwd=TRAINING,
+                check=True,
+                capture_output=True,
+            )
             state = torch.load(out, weights_only=False)
             report = json.loads(out.with_suffix(".json").read_text())
             offsets = torch.tensor([report["offsets"][name] for name in LABELS])

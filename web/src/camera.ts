@@ -65,7 +65,12 @@ export class LiveLoop {
     return this.#running;
   }
 
-  async start(getParser: () => FaceParser | undefined, settings: () => LiveSettings, onFrame: (frame: LiveFrame) => void, onError: (error: unknown) => void): Promise<void> {
+  async start(
+    getParser: () => FaceParser | undefined,
+    settings: () => LiveSettings,
+    onFrame: (frame: LiveFrame) => void,
+    onError: (error: unknown) => void,
+  ): Promise<void> {
     this.#stream = await openCamera(this.video);
     this.#running = true;
     this.#smoother.reset();

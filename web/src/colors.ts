@@ -3,7 +3,14 @@
  * (the palette of Node's colour PNGs) and hidden classes and background transparent; the viewer
  * draws it with the opacity slider's alpha.
  */
-export function colourLayer(mask: Uint8Array, width: number, height: number, palette: readonly (readonly [number, number, number])[], hidden: ReadonlySet<number>, out?: ImageData): ImageData {
+export function colourLayer(
+  mask: Uint8Array,
+  width: number,
+  height: number,
+  palette: readonly (readonly [number, number, number])[],
+  hidden: ReadonlySet<number>,
+  out?: ImageData,
+): ImageData {
   const layer = out && out.width === width && out.height === height ? out : new ImageData(width, height);
   const rgba = new Uint32Array(layer.data.buffer);
   // One 32-bit RGBA word per class (little-endian: R in the low byte), 0 = transparent.

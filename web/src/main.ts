@@ -44,7 +44,10 @@ function pickedRegion(): PickedRegion | undefined {
   if (preset !== 'custom') return { name: preset, options: { classes: preset, grow, feather } };
   const text = $<HTMLInputElement>('region-classes').value.trim();
   if (!text) return undefined;
-  const classes = text.split(',').map((c) => c.trim()).filter(Boolean);
+  const classes = text
+    .split(',')
+    .map((c) => c.trim())
+    .filter(Boolean);
   return { name: classes.join('+'), options: { classes, grow, feather } };
 }
 
@@ -97,7 +100,8 @@ function modelOptions(): WebFaceParserOptions {
       if (!file.endsWith('.onnx')) return;
       progress.hidden = false;
       progress.value = total ? loaded / total : 0;
-      $('model-status').textContent = `${cached ? 'Reading' : 'Downloading'} ${file}: ${(loaded / 1e6).toFixed(1)}${total ? ` of ${(total / 1e6).toFixed(1)}` : ''} MB…`;
+      $('model-status').textContent =
+        `${cached ? 'Reading' : 'Downloading'} ${file}: ${(loaded / 1e6).toFixed(1)}${total ? ` of ${(total / 1e6).toFixed(1)}` : ''} MB…`;
     },
   };
   if (kind === 'hub') {
@@ -134,7 +138,11 @@ async function loadModel(): Promise<void> {
     status.textContent = `Model ${next.model} (${next.variant}), ${next.labels.length} classes, on ${next.device === 'webgpu' ? 'WebGPU' : `WebAssembly with ${next.threads} thread${next.threads > 1 ? 's' : ''}`}${isolation}.`;
     if (next.fallbackReason) showMessage(`No WebGPU: ${next.fallbackReason}. Running on the CPU (WebAssembly) instead.`, 'info', 'model');
     // The face detector loads now, while online, so photos parse face by face offline too.
-    await next.loadFaceDetector().catch((error: unknown) => showMessage(`The face detector did not load (${describeError(error)}); photos will fail to parse until it does.`, 'warning', 'model'));
+    await next
+      .loadFaceDetector()
+      .catch((error: unknown) =>
+        showMessage(`The face detector did not load (${describeError(error)}); photos will fail to parse until it does.`, 'warning', 'model'),
+      );
     document.body.dataset.modelReady = 'true';
     live?.resetSmoothing();
     for (const photo of photos) photo.result = undefined;
@@ -247,7 +255,11 @@ function showPhoto(photo: Photo): void {
 function warnIfNoFace(result: WebParseResult, name: string): void {
   // The detector's verdict: a face-by-face parse that found no face (its map is all background).
   if (result.parsedAs === 'faces' && result.faces.length === 0) {
-    showMessage(`No face found in ${name}: the face detector found no face, so every pixel is background. faceparse needs a photo with a visible face.`, 'warning', 'photo');
+    showMessage(
+      `No face found in ${name}: the face detector found no face, so every pixel is background. faceparse needs a photo with a visible face.`,
+      'warning',
+      'photo',
+    );
   }
 }
 
@@ -290,17 +302,19 @@ function renderTimings(result: WebParseResult, fps?: number | null): void {
   ];
   // null: live, but the rate is not known before the second frame.
   if (fps !== undefined) rows.push(['Frames per second', fps === null ? 'measuring…' : fps.toFixed(fps < 1 ? 2 : 1)]);
-  $('timings').querySelector('tbody')!.replaceChildren(
-    ...rows.map(([name, value]) => {
-      const row = document.createElement('tr');
-      const a = document.createElement('td');
-      a.textContent = name;
-      const b = document.createElement('td');
-      b.textContent = typeof value === 'number' ? `${value.toFixed(0)} ms` : value;
-      row.append(a, b);
-      return row;
-    }),
-  );
+  $('timings')
+    .querySelector('tbody')!
+    .replaceChildren(
+      ...rows.map(([name, value]) => {
+        const row = document.createElement('tr');
+        const a = document.createElement('td');
+        a.textContent = name;
+        const b = document.createElement('td');
+        b.textContent = typeof value === 'number' ? `${value.toFixed(0)} ms` : value;
+        row.append(a, b);
+        return row;
+      }),
+    );
 }
 
 const DOWNLOADS: Array<[string, DownloadKind]> = [
@@ -349,7 +363,10 @@ async function toggleCamera(): Promise<void> {
         document.body.dataset.liveMode = `faces=${settings.faces} flip=${settings.flip}`;
         const fpsText = $('fps');
         fpsText.hidden = false;
-        const how = result.parsedAs === 'faces' ? `, ${result.faces.length === 0 ? 'no face found' : `${result.faces.length} face${result.faces.length === 1 ? '' : 's'}`}` : '';
+        const how =
+          result.parsedAs === 'faces'
+            ? `, ${result.faces.length === 0 ? 'no face found' : `${result.faces.length} face${result.faces.length === 1 ? '' : 's'}`}`
+            : '';
         fpsText.textContent =
           fps === undefined
             ? `Live: measuring frames per second at ${liveSize()} px input${how}`

@@ -176,9 +176,7 @@ export async function galleryRowPng(
   ];
   const width = tiles.length * tile + (tiles.length - 1) * gap;
   const height = header + tileHeight;
-  const resized = await Promise.all(
-    tiles.map((t) => sharp(t.pixels, { raw }).resize(tile, tileHeight, { fit: 'fill', kernel: t.kernel }).png().toBuffer()),
-  );
+  const resized = await Promise.all(tiles.map((t) => sharp(t.pixels, { raw }).resize(tile, tileHeight, { fit: 'fill', kernel: t.kernel }).png().toBuffer()));
   const captions =
     `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${header}" font-family="${FONT}">` +
     `<text x="2" y="16" font-size="13" font-weight="bold">#${rank} ${escapeXml(image.id)}</text>` +
@@ -186,10 +184,7 @@ export async function galleryRowPng(
     tiles.map((t, i) => `<text x="${i * (tile + gap) + 2}" y="${header - 3}" font-size="11" fill="#444">${t.title}</text>`).join('') +
     '</svg>';
   return sharp({ create: { width, height, channels: 3, background: 'white' } })
-    .composite([
-      { input: Buffer.from(captions), left: 0, top: 0 },
-      ...resized.map((input, i) => ({ input, left: i * (tile + gap), top: header })),
-    ])
+    .composite([{ input: Buffer.from(captions), left: 0, top: 0 }, ...resized.map((input, i) => ({ input, left: i * (tile + gap), top: header }))])
     .removeAlpha() // the caption SVG brings an alpha channel; the canvas is opaque
     .png()
     .toBuffer();

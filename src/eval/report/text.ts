@@ -30,8 +30,7 @@ function rows(view: ViewReport): string[][] {
 
 function alignedTable(header: readonly string[], body: string[][]): string {
   const widths = header.map((h, i) => Math.max(h.length, ...body.map((r) => r[i].length)));
-  const line = (cells: readonly string[]) =>
-    cells.map((cell, i) => (i === 0 ? cell.padEnd(widths[i]) : cell.padStart(widths[i]))).join('  ');
+  const line = (cells: readonly string[]) => cells.map((cell, i) => (i === 0 ? cell.padEnd(widths[i]) : cell.padStart(widths[i]))).join('  ');
   return [line(header), widths.map((w) => '-'.repeat(w)).join('  '), ...body.map(line)].join('\n');
 }
 
@@ -95,9 +94,7 @@ function viewJson(view: ViewReport) {
   return {
     labels: [...view.labels],
     ...view.summary,
-    perClass: Object.fromEntries(
-      view.perClass.map(({ name, ...scores }) => [name, scores]),
-    ),
+    perClass: Object.fromEntries(view.perClass.map(({ name, ...scores }) => [name, scores])),
     /** rows: ground truth, columns: prediction, pixel counts */
     confusionMatrix: Array.from({ length: m.numClasses }, (_, t) => Array.from(m.counts.subarray(t * m.numClasses, (t + 1) * m.numClasses))),
   };

@@ -32,19 +32,21 @@ export interface SegformerModelConfig {
 const IMAGENET_MEAN: [number, number, number] = [0.485, 0.456, 0.406];
 const IMAGENET_STD: [number, number, number] = [0.229, 0.224, 0.225];
 
-const triple = z.union([z.number(), z.array(z.number()).length(3)]).transform((v): [number, number, number] => (typeof v === 'number' ? [v, v, v] : [v[0]!, v[1]!, v[2]!]));
+const triple = z
+  .union([z.number(), z.array(z.number()).length(3)])
+  .transform((v): [number, number, number] => (typeof v === 'number' ? [v, v, v] : [v[0]!, v[1]!, v[2]!]));
 
 const preprocessorSchema = z.object({
   do_resize: z.boolean().default(true),
   size: z
-    .union([
-      z.number().int().positive(),
-      z.object({ height: z.number().int().positive(), width: z.number().int().positive() }),
-    ])
+    .union([z.number().int().positive(), z.object({ height: z.number().int().positive(), width: z.number().int().positive() })])
     .default({ height: 512, width: 512 }),
   resample: z.number().int().min(0).max(5).default(PIL_RESAMPLE.BILINEAR),
   do_rescale: z.boolean().default(true),
-  rescale_factor: z.number().positive().default(1 / 255),
+  rescale_factor: z
+    .number()
+    .positive()
+    .default(1 / 255),
   do_normalize: z.boolean().default(true),
   image_mean: triple.default(IMAGENET_MEAN),
   image_std: triple.default(IMAGENET_STD),

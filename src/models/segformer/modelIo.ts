@@ -31,7 +31,10 @@ export function checkModelIo(inputs: readonly TensorMetadata[], outputs: readonl
   const output = outputs.find((m) => m.name === 'logits') ?? outputs[0];
   if (!output) throw new FaceParseError('MODEL_INVALID', `${model} has no outputs`);
   if (output.shape && output.shape.length !== 4) {
-    throw new FaceParseError('MODEL_INVALID', `${model}: output ${output.name} has rank ${output.shape.length}; expected 4 (batch, classes, height/4, width/4)`);
+    throw new FaceParseError(
+      'MODEL_INVALID',
+      `${model}: output ${output.name} has rank ${output.shape.length}; expected 4 (batch, classes, height/4, width/4)`,
+    );
   }
   const declaredClasses = output.shape?.[1];
   if (typeof declaredClasses === 'number' && declaredClasses !== numLabels) {

@@ -80,7 +80,9 @@ export function createBandPool(threads = availableParallelism()): ParallelLoops 
       const jobs = rowBands.slice(1).map(([rowStart, rowEnd], i) => {
         const [first, end] = sourceRowsFor(height, outHeight, resample, rowStart, rowEnd);
         const part = src.slice(first * width * channels, end * width * channels);
-        return helper(i).run({ kind: 'resize', src: part, srcRowOffset: first, width, height, channels, outWidth, outHeight, resample, rowStart, rowEnd }, [part.buffer as ArrayBuffer]);
+        return helper(i).run({ kind: 'resize', src: part, srcRowOffset: first, width, height, channels, outWidth, outHeight, resample, rowStart, rowEnd }, [
+          part.buffer as ArrayBuffer,
+        ]);
       });
       const [firstStart, firstEnd] = rowBands[0]!;
       const head = resizePilRows(src, width, height, channels, outWidth, outHeight, resample, firstStart, firstEnd);
@@ -104,7 +106,9 @@ export function createBandPool(threads = availableParallelism()): ParallelLoops 
       const plane = classes * height * width;
       const jobs = rowBands.slice(1).map(([rowStart, rowEnd], i) => {
         const copy = logits.slice(0, plane); // the logits are small (classes x h/4 x w/4): each band gets its own
-        return helper(i).run({ kind: 'upsample', logits: copy, classes, height, width, outHeight, outWidth, rowStart, rowEnd }, [copy.buffer as ArrayBuffer]).then((band) => out.set(band, rowStart * outWidth));
+        return helper(i)
+          .run({ kind: 'upsample', logits: copy, classes, height, width, outHeight, outWidth, rowStart, rowEnd }, [copy.buffer as ArrayBuffer])
+          .then((band) => out.set(band, rowStart * outWidth));
       });
       upsampleArgmax(logits, classes, height, width, outHeight, outWidth, { out, rows: rowBands[0]! });
       await Promise.all(jobs);

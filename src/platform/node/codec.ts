@@ -13,7 +13,9 @@ export const nodeCodec: ImageCodec = {
   },
   async encodeJpeg(pixels, width, height, quality) {
     const sharp = await loadSharp();
-    return sharp(pixels, { raw: { width, height, channels: 3 } }).jpeg({ quality }).toBuffer();
+    return sharp(pixels, { raw: { width, height, channels: 3 } })
+      .jpeg({ quality })
+      .toBuffer();
   },
   async svgToPng(svg, options = {}) {
     const sharp = await loadSharp();

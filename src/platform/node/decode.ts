@@ -41,17 +41,10 @@ export async function decodeImage(input: ImageInput, options: DecodeOptions = {}
   try {
     metadata = await sharp(bytes, { limitInputPixels: false }).metadata();
   } catch (error) {
-    throw new FaceParseError(
-      'INPUT_UNREADABLE',
-      `${name} is not an image faceparse can read (${shortSharpMessage(error)}); give ${FORMATS}`,
-      { cause: error },
-    );
+    throw new FaceParseError('INPUT_UNREADABLE', `${name} is not an image faceparse can read (${shortSharpMessage(error)}); give ${FORMATS}`, { cause: error });
   }
   if (!metadata.format || !SUPPORTED_FORMATS.has(metadata.format)) {
-    throw new FaceParseError(
-      'INPUT_UNREADABLE',
-      `${name} is ${metadata.format ?? 'an unknown format'}, not a raster photo; give ${FORMATS}`,
-    );
+    throw new FaceParseError('INPUT_UNREADABLE', `${name} is ${metadata.format ?? 'an unknown format'}, not a raster photo; give ${FORMATS}`);
   }
   const pixels = (metadata.width ?? 0) * (metadata.height ?? 0);
   if (pixels > maxPixels) {
@@ -75,11 +68,9 @@ export async function decodeImage(input: ImageInput, options: DecodeOptions = {}
     const rgb = info.channels === 3 ? new Uint8Array(data.buffer, data.byteOffset, data.length) : toThreeChannels(data, info.channels);
     return { data: rgb, width: info.width, height: info.height };
   } catch (error) {
-    throw new FaceParseError(
-      'INPUT_UNREADABLE',
-      `${name} could not be decoded (${shortSharpMessage(error)}); the file may be truncated or corrupt`,
-      { cause: error },
-    );
+    throw new FaceParseError('INPUT_UNREADABLE', `${name} could not be decoded (${shortSharpMessage(error)}); the file may be truncated or corrupt`, {
+      cause: error,
+    });
   }
 }
 
@@ -97,13 +88,18 @@ async function decodeFloat(bytes: Uint8Array, name: string, maxPixels: number, s
     if (scRgb) pipeline = pipeline.pipelineColourspace('scrgb').toColourspace('scrgb');
     ({ data, info } = await pipeline.removeAlpha().raw({ depth: 'float' }).toBuffer({ resolveWithObject: true }));
   } catch (error) {
-    throw new FaceParseError('INPUT_UNREADABLE', `${name} could not be decoded (${shortSharpMessage(error)}); the file may be truncated or corrupt`, { cause: error });
+    throw new FaceParseError('INPUT_UNREADABLE', `${name} could not be decoded (${shortSharpMessage(error)}); the file may be truncated or corrupt`, {
+      cause: error,
+    });
   }
   const samples = new Float32Array(data.buffer, data.byteOffset, data.length / 4);
   let max = 0;
   for (const v of samples) if (v > max && Number.isFinite(v)) max = v;
   if (max > 65535) {
-    throw new FaceParseError('INPUT_UNREADABLE', `${name} has float samples up to ${max}; faceparse reads float photos whose values run 0..1 (or 0..255, 0..65535): convert it to 8 or 16 bits`);
+    throw new FaceParseError(
+      'INPUT_UNREADABLE',
+      `${name} has float samples up to ${max}; faceparse reads float photos whose values run 0..1 (or 0..255, 0..65535): convert it to 8 or 16 bits`,
+    );
   }
   const scale = max <= 1 ? 255 : max <= 255 ? 1 : 255 / 65535;
   const out = new Uint8Array(samples.length);
@@ -118,4 +114,3 @@ function shortSharpMessage(error: unknown): string {
   const message = error instanceof Error ? error.message : String(error);
   return message.split('\n')[0]!.trim();
 }
-

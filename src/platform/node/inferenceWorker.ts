@@ -18,7 +18,14 @@ function errorReply(id: number, error: unknown): WorkerReply {
 
 try {
   const session = await createSegmentationSession(modelPath, options);
-  port.postMessage({ kind: 'ready', id: 0, inputName: session.inputName, outputName: session.outputName, inputType: session.inputType, device: session.device } satisfies WorkerReply);
+  port.postMessage({
+    kind: 'ready',
+    id: 0,
+    inputName: session.inputName,
+    outputName: session.outputName,
+    inputType: session.inputType,
+    device: session.device,
+  } satisfies WorkerReply);
   port.on('message', async (request: WorkerRequest) => {
     if (request.kind === 'release') {
       await session.release();

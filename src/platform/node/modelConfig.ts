@@ -3,7 +3,11 @@ import { parseModelConfig, parsePreprocessorConfig, type PreprocessorConfig, typ
 import { readModelJson } from './files.js';
 
 function readJson(path: string, what: string): Promise<unknown> {
-  return readModelJson(path, what, `model folder has no ${what} (${path}); a SegFormer model folder needs config.json, preprocessor_config.json and onnx/model.onnx`);
+  return readModelJson(
+    path,
+    what,
+    `model folder has no ${what} (${path}); a SegFormer model folder needs config.json, preprocessor_config.json and onnx/model.onnx`,
+  );
 }
 
 export async function readModelConfig(path: string): Promise<SegformerModelConfig> {

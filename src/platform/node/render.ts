@@ -43,10 +43,7 @@ export async function decodeLabelPng(input: string | Uint8Array): Promise<LabelM
   let data: Buffer;
   let info: { channels: number; width: number; height: number };
   try {
-    ({ data, info } = await sharp(grey)
-      .toColourspace('b-w')
-      .raw()
-      .toBuffer({ resolveWithObject: true }));
+    ({ data, info } = await sharp(grey).toColourspace('b-w').raw().toBuffer({ resolveWithObject: true }));
   } catch (error) {
     throw new FaceParseError('INPUT_UNREADABLE', `${source}: cannot decode PNG: ${(error as Error).message}`, { cause: error });
   }
@@ -57,4 +54,3 @@ export async function decodeLabelPng(input: string | Uint8Array): Promise<LabelM
   if (palette) map.palette = palette;
   return map;
 }
-

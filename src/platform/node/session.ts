@@ -63,9 +63,17 @@ export async function createSegmentationSession(modelPath: string, options: Sess
   } catch (error) {
     const message = (error as Error).message ?? String(error);
     if (device === 'cuda') {
-      throw new FaceParseError('DEVICE_UNAVAILABLE', `device 'cuda' could not start (${message.split('\n')[0]}); check the NVIDIA driver and CUDA 12 libraries, or use device 'cpu'`, { cause: error });
+      throw new FaceParseError(
+        'DEVICE_UNAVAILABLE',
+        `device 'cuda' could not start (${message.split('\n')[0]}); check the NVIDIA driver and CUDA 12 libraries, or use device 'cpu'`,
+        { cause: error },
+      );
     }
-    throw new FaceParseError('MODEL_INVALID', `${modelPath} is not a loadable ONNX model (${message.split('\n')[0]}); re-export it or pass another --model/--variant`, { cause: error });
+    throw new FaceParseError(
+      'MODEL_INVALID',
+      `${modelPath} is not a loadable ONNX model (${message.split('\n')[0]}); re-export it or pass another --model/--variant`,
+      { cause: error },
+    );
   }
   try {
     return validate(session, modelPath, options.numLabels, device);
@@ -109,7 +117,10 @@ function validate(session: ort.InferenceSession, modelPath: string, numLabels: n
     );
   }
   if (output.shape && output.shape.length !== 4) {
-    throw new FaceParseError('MODEL_INVALID', `${modelPath}: output ${output.name} has rank ${output.shape.length}; expected 4 (batch, classes, height/4, width/4)`);
+    throw new FaceParseError(
+      'MODEL_INVALID',
+      `${modelPath}: output ${output.name} has rank ${output.shape.length}; expected 4 (batch, classes, height/4, width/4)`,
+    );
   }
   const declaredClasses = output.shape?.[1];
   if (typeof declaredClasses === 'number' && declaredClasses !== numLabels) {
@@ -128,8 +139,7 @@ function validate(session: ort.InferenceSession, modelPath: string, numLabels: n
     device,
     async run(pixelValues, batch, height, width) {
       const dims = [batch, 3, height, width];
-      const tensor =
-        inputType === 'float16' ? new ort.Tensor('float16', float32ToFloat16(pixelValues), dims) : new ort.Tensor('float32', pixelValues, dims);
+      const tensor = inputType === 'float16' ? new ort.Tensor('float16', float32ToFloat16(pixelValues), dims) : new ort.Tensor('float32', pixelValues, dims);
       let result: ort.InferenceSession.OnnxValueMapType;
       try {
         // onnxruntime's own log line for a failed run is left out: the error says it, once, where it belongs.

@@ -45,7 +45,9 @@ export async function createWorkerSession(modelPath: string, options: SessionOpt
     for (const waiter of pending.values()) waiter.reject(error);
     pending.clear();
   };
-  worker.on('error', (error) => failAll(new FaceParseError('MODEL_INVALID', `the inference thread for ${modelPath} failed: ${error.message}`, { cause: error })));
+  worker.on('error', (error) =>
+    failAll(new FaceParseError('MODEL_INVALID', `the inference thread for ${modelPath} failed: ${error.message}`, { cause: error })),
+  );
   worker.on('exit', (code) => {
     if (pending.size > 0) failAll(new FaceParseError('MODEL_INVALID', `the inference thread for ${modelPath} stopped (exit code ${code}) with runs pending`));
   });

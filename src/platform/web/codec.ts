@@ -19,7 +19,10 @@ function context2d(canvas: OffscreenCanvas): OffscreenCanvasRenderingContext2D {
 /** The SVG drawn at its own size on a canvas. */
 async function drawSvg(svg: string, background?: string): Promise<OffscreenCanvas> {
   if (typeof Image === 'undefined') {
-    throw new FaceParseError('DEVICE_UNAVAILABLE', 'drawing the colour-map legend needs a page (an <img> renders SVG); in a worker use the colour ImageData, which has no legend');
+    throw new FaceParseError(
+      'DEVICE_UNAVAILABLE',
+      'drawing the colour-map legend needs a page (an <img> renders SVG); in a worker use the colour ImageData, which has no legend',
+    );
   }
   const url = URL.createObjectURL(new Blob([svg], { type: 'image/svg+xml' }));
   try {

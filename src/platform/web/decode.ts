@@ -54,7 +54,16 @@ const BITMAP_OPTIONS: ImageBitmapOptions = {
   colorSpaceConversion: 'none',
 };
 
-const BROWSER_KINDS = ['Blob', 'ImageBitmap', 'ImageData', 'HTMLImageElement', 'HTMLCanvasElement', 'OffscreenCanvas', 'HTMLVideoElement', 'VideoFrame'] as const;
+const BROWSER_KINDS = [
+  'Blob',
+  'ImageBitmap',
+  'ImageData',
+  'HTMLImageElement',
+  'HTMLCanvasElement',
+  'OffscreenCanvas',
+  'HTMLVideoElement',
+  'VideoFrame',
+] as const;
 
 /** True for the browser's own image kinds (those that exist in this browser). */
 function isBrowserImage(input: unknown): boolean {
@@ -74,7 +83,10 @@ export function checkWebInput(input: unknown): void {
     checkImageInput(input);
   } catch (error) {
     const e = error as FaceParseError;
-    throw new FaceParseError(e.code, `${e.message}; in the browser also a Blob/File, ImageBitmap, ImageData, <img>, <canvas>, OffscreenCanvas, <video> or VideoFrame`);
+    throw new FaceParseError(
+      e.code,
+      `${e.message}; in the browser also a Blob/File, ImageBitmap, ImageData, <img>, <canvas>, OffscreenCanvas, <video> or VideoFrame`,
+    );
   }
 }
 
@@ -157,7 +169,11 @@ export async function decodeWebImage(input: WebImageInput, options: WebDecodeOpt
     try {
       response = await fetchImpl(input);
     } catch (error) {
-      throw new FaceParseError('INPUT_UNREADABLE', `could not fetch ${input} (${(error as Error).message}); check the URL and that its server allows this origin (CORS)`, { cause: error });
+      throw new FaceParseError(
+        'INPUT_UNREADABLE',
+        `could not fetch ${input} (${(error as Error).message}); check the URL and that its server allows this origin (CORS)`,
+        { cause: error },
+      );
     }
     if (!response.ok) throw new FaceParseError('INPUT_UNREADABLE', `fetching ${input} answered HTTP ${response.status}; check the URL`);
     const declared = Number(response.headers.get('content-length') ?? 0);

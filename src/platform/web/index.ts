@@ -64,9 +64,17 @@ export function webPlatform(options: WebPlatformOptions): WebPlatform {
     async createFaceDetector(detectorOptions = {}) {
       const url = options.assetsUrl + BLAZEFACE_WEB_PATH;
       const response = await (options.fetch ?? fetch)(url).catch((error: Error) => {
-        throw new FaceParseError('MODEL_FILE_MISSING', `could not fetch the face detector ${url} (${error.message}); serve dist/web/models/blazeface/ beside faceparse.js, or parse with faces: 'off'`, { cause: error });
+        throw new FaceParseError(
+          'MODEL_FILE_MISSING',
+          `could not fetch the face detector ${url} (${error.message}); serve dist/web/models/blazeface/ beside faceparse.js, or parse with faces: 'off'`,
+          { cause: error },
+        );
       });
-      if (!response.ok) throw new FaceParseError('MODEL_FILE_MISSING', `the face detector ${url} answered HTTP ${response.status}; serve dist/web/models/blazeface/ beside faceparse.js, or parse with faces: 'off'`);
+      if (!response.ok)
+        throw new FaceParseError(
+          'MODEL_FILE_MISSING',
+          `the face detector ${url} answered HTTP ${response.status}; serve dist/web/models/blazeface/ beside faceparse.js, or parse with faces: 'off'`,
+        );
       return createWorkerTensorRunner({
         workerUrl: options.assetsUrl + 'faceparse.tensor-worker.js',
         ortBaseUrl: options.assetsUrl,

@@ -86,9 +86,7 @@ async function run(request: RunRequest): Promise<{ value: RunReply; transfer: Tr
   if (!session || !ort || !io) throw new FaceParseError('CLOSED', 'the inference worker has no model; create a new FaceParser');
   const { dims } = request;
   const tensor =
-    io.inputType === 'float16'
-      ? new ort.Tensor('float16', float32ToFloat16(request.pixelValues), dims)
-      : new ort.Tensor('float32', request.pixelValues, dims);
+    io.inputType === 'float16' ? new ort.Tensor('float16', float32ToFloat16(request.pixelValues), dims) : new ort.Tensor('float32', request.pixelValues, dims);
   const t0 = performance.now();
   const result = await session.run({ [io.inputName]: tensor });
   const runMs = performance.now() - t0;

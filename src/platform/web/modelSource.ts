@@ -77,7 +77,11 @@ function isUrlLike(source: string): boolean {
   return /^[a-z][a-z0-9+.-]*:/i.test(source) || source.startsWith('/') || source.startsWith('.') || source.endsWith('/');
 }
 
-export function modelBaseUrl(source: string, options: Pick<WebModelSourceOptions, 'endpoint' | 'revision'> = {}, base?: string): { baseUrl: string; id?: string } {
+export function modelBaseUrl(
+  source: string,
+  options: Pick<WebModelSourceOptions, 'endpoint' | 'revision'> = {},
+  base?: string,
+): { baseUrl: string; id?: string } {
   if (!isUrlLike(source) && looksLikeModelId(source)) {
     const parsed = parseModelId(source);
     const revision = parsed.revision ?? options.revision ?? DEFAULT_REVISION;
@@ -128,7 +132,13 @@ async function readBody(response: Response, file: string, cached: boolean, onPro
 }
 
 /** One file of the folder: from the cache, else fetched (and cached). Undefined on 404 when `optional`. */
-async function fetchFile(baseUrl: string, file: string, cache: Cache | undefined, options: WebModelSourceOptions, optional: boolean): Promise<Uint8Array | undefined> {
+async function fetchFile(
+  baseUrl: string,
+  file: string,
+  cache: Cache | undefined,
+  options: WebModelSourceOptions,
+  optional: boolean,
+): Promise<Uint8Array | undefined> {
   const url = baseUrl + file;
   const hit = await cache?.match(url);
   if (hit) return readBody(hit, file, true, options.onProgress);
@@ -137,14 +147,24 @@ async function fetchFile(baseUrl: string, file: string, cache: Cache | undefined
     response = await (options.fetch ?? fetch)(url, { signal: options.signal });
   } catch (error) {
     if (options.signal?.aborted) throw error;
-    throw new FaceParseError('HUB_OFFLINE', `could not fetch ${url} (${(error as Error).message}); check the connection, or that the model's server allows this origin (CORS)`, { cause: error });
+    throw new FaceParseError(
+      'HUB_OFFLINE',
+      `could not fetch ${url} (${(error as Error).message}); check the connection, or that the model's server allows this origin (CORS)`,
+      { cause: error },
+    );
   }
   if (response.status === 404 && optional) return undefined;
   if (response.status === 404) {
-    throw new FaceParseError('MODEL_FILE_MISSING', `${url} was not found (HTTP 404); a model folder needs config.json, preprocessor_config.json and onnx/model*.onnx`);
+    throw new FaceParseError(
+      'MODEL_FILE_MISSING',
+      `${url} was not found (HTTP 404); a model folder needs config.json, preprocessor_config.json and onnx/model*.onnx`,
+    );
   }
   if (response.status === 401 || response.status === 403) {
-    throw new FaceParseError('HUB_HTTP', `${url} answered HTTP ${response.status}: the model is private or gated; a browser page cannot send a token for it, so serve the model folder yourself`);
+    throw new FaceParseError(
+      'HUB_HTTP',
+      `${url} answered HTTP ${response.status}: the model is private or gated; a browser page cannot send a token for it, so serve the model folder yourself`,
+    );
   }
   if (!response.ok) throw new FaceParseError('HUB_HTTP', `${url} answered HTTP ${response.status}; try again later or use another model`);
   const bytes = await readBody(response, file, false, options.onProgress);
@@ -199,13 +219,21 @@ export async function fetchModelFiles(source: string | LocalModelFolder, options
 async function readLocalFolder(folder: LocalModelFolder, variant: ModelVariant | undefined): Promise<WebModelFiles> {
   const need = (file: string): Blob => {
     const blob = folder[file];
-    if (!blob) throw new FaceParseError('MODEL_FILE_MISSING', `the chosen folder has no ${file}; a model folder needs config.json, preprocessor_config.json and onnx/model*.onnx`);
+    if (!blob)
+      throw new FaceParseError(
+        'MODEL_FILE_MISSING',
+        `the chosen folder has no ${file}; a model folder needs config.json, preprocessor_config.json and onnx/model*.onnx`,
+      );
     return blob;
   };
   const order = variant ? [variant] : FOLDER_VARIANT_ORDER;
   const chosen = order.find((v) => folder[VARIANT_FILES[v]] !== undefined);
   if (!chosen) throw new FaceParseError('MODEL_FILE_MISSING', `the chosen folder has none of ${order.map((v) => VARIANT_FILES[v]).join(', ')}`);
-  const [config, preprocessor, onnx] = await Promise.all([need('config.json').arrayBuffer(), need('preprocessor_config.json').arrayBuffer(), need(VARIANT_FILES[chosen]).arrayBuffer()]);
+  const [config, preprocessor, onnx] = await Promise.all([
+    need('config.json').arrayBuffer(),
+    need('preprocessor_config.json').arrayBuffer(),
+    need(VARIANT_FILES[chosen]).arrayBuffer(),
+  ]);
   return {
     baseUrl: 'local-folder/',
     variant: chosen,

@@ -28,7 +28,10 @@ async function create(request: TensorCreateRequest): Promise<null> {
     // logSeverityLevel 3: the export carries unused initializers that onnxruntime warns about on every load (as in Node).
     session = await ort.InferenceSession.create(request.model, { executionProviders: ['wasm'], graphOptimizationLevel: 'all', logSeverityLevel: 3 });
   } catch (error) {
-    throw new FaceParseError('MODEL_INVALID', `${modelName} is not a loadable ONNX model (${String((error as Error).message ?? error).split('\n')[0]}); parse with faces: 'off'`);
+    throw new FaceParseError(
+      'MODEL_INVALID',
+      `${modelName} is not a loadable ONNX model (${String((error as Error).message ?? error).split('\n')[0]}); parse with faces: 'off'`,
+    );
   }
   return null;
 }

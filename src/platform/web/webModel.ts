@@ -15,7 +15,11 @@ export interface WebLoadedModel extends LoadedModel {
   sessions: WorkerSession[];
 }
 
-export async function loadWebModel(platform: WebPlatform, source: string | LocalModelFolder, options: WebModelSourceOptions & { variant?: ModelVariant }): Promise<WebLoadedModel> {
+export async function loadWebModel(
+  platform: WebPlatform,
+  source: string | LocalModelFolder,
+  options: WebModelSourceOptions & { variant?: ModelVariant },
+): Promise<WebLoadedModel> {
   const files = await fetchModelFiles(source, options);
   const config = parseModelConfig(files.config, files.baseUrl + 'config.json');
   const preprocessor = parsePreprocessorConfig(files.preprocessor, files.baseUrl + 'preprocessor_config.json');

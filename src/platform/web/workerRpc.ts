@@ -10,7 +10,11 @@ export type Pending = { resolve: (value: unknown) => void; reject: (error: Error
 type Reply = { id: number; ok: true; value: unknown } | { id: number; ok: false; error: { code: FaceParseErrorCode; message: string } };
 
 /** Page side: settles `pending` calls from the worker's replies; a worker that fails rejects them all with DEVICE_UNAVAILABLE. */
-export function listenForReplies(worker: Worker, pending: Map<number, Pending>, failure: { onError: (event: ErrorEvent) => string; onMessageError: string }): void {
+export function listenForReplies(
+  worker: Worker,
+  pending: Map<number, Pending>,
+  failure: { onError: (event: ErrorEvent) => string; onMessageError: string },
+): void {
   const failAll = (message: string) => {
     for (const { reject } of pending.values()) reject(new FaceParseError('DEVICE_UNAVAILABLE', message));
     pending.clear();

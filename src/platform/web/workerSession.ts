@@ -22,7 +22,6 @@ export interface WorkerSessionOptions {
   threads: number;
 }
 
-
 export class WorkerSession implements SegmentationSession {
   readonly info: CreateReply;
   readonly modelPath: string;
@@ -59,11 +58,16 @@ export class WorkerSession implements SegmentationSession {
     try {
       worker = new Worker(options.workerUrl, { type: 'module', name: 'faceparse-inference' });
     } catch (error) {
-      throw new FaceParseError('DEVICE_UNAVAILABLE', `could not start the inference worker ${String(options.workerUrl)} (${(error as Error).message}); serve faceparse.worker.js beside faceparse.js from the same origin`, { cause: error });
+      throw new FaceParseError(
+        'DEVICE_UNAVAILABLE',
+        `could not start the inference worker ${String(options.workerUrl)} (${(error as Error).message}); serve faceparse.worker.js beside faceparse.js from the same origin`,
+        { cause: error },
+      );
     }
     const pending = new Map<number, Pending>();
     listenForReplies(worker, pending, {
-      onError: (event) => `the inference worker failed (${event.message || 'it could not load'}); check that faceparse.worker.js and the ort-*.mjs/.wasm files are served beside faceparse.js`,
+      onError: (event) =>
+        `the inference worker failed (${event.message || 'it could not load'}); check that faceparse.worker.js and the ort-*.mjs/.wasm files are served beside faceparse.js`,
       onMessageError: 'the inference worker sent a message the page could not read',
     });
     const request: WorkerRequest = {

@@ -18,19 +18,23 @@ export interface WorkerTensorRunnerOptions {
   threads: number;
 }
 
-
 export async function createWorkerTensorRunner(options: WorkerTensorRunnerOptions): Promise<TensorRunner> {
   let worker: Worker;
   try {
     worker = new Worker(options.workerUrl, { type: 'module', name: 'faceparse-tensor' });
   } catch (error) {
-    throw new FaceParseError('DEVICE_UNAVAILABLE', `could not start the worker ${String(options.workerUrl)} (${(error as Error).message}); serve it beside faceparse.js from the same origin, or parse with faces: 'off'`, { cause: error });
+    throw new FaceParseError(
+      'DEVICE_UNAVAILABLE',
+      `could not start the worker ${String(options.workerUrl)} (${(error as Error).message}); serve it beside faceparse.js from the same origin, or parse with faces: 'off'`,
+      { cause: error },
+    );
   }
   const pending = new Map<number, Pending>();
   let nextId = 0;
   let runs: Promise<unknown> = Promise.resolve();
   listenForReplies(worker, pending, {
-    onError: (event) => `the worker for ${options.modelName} failed (${event.message || 'it could not load'}); check that ${String(options.workerUrl)} and the ort-*.mjs/.wasm files are served beside faceparse.js`,
+    onError: (event) =>
+      `the worker for ${options.modelName} failed (${event.message || 'it could not load'}); check that ${String(options.workerUrl)} and the ort-*.mjs/.wasm files are served beside faceparse.js`,
     onMessageError: 'the tensor worker sent a message the page could not read',
   });
   const call = <T>(request: TensorWorkerRequest, transfer: Transferable[] = []) =>
@@ -39,7 +43,10 @@ export async function createWorkerTensorRunner(options: WorkerTensorRunnerOption
       worker.postMessage(request, transfer);
     });
   try {
-    await call<null>({ type: 'create', id: nextId++, model: options.model, modelName: options.modelName, threads: options.threads, ortBaseUrl: options.ortBaseUrl }, [options.model.buffer]);
+    await call<null>(
+      { type: 'create', id: nextId++, model: options.model, modelName: options.modelName, threads: options.threads, ortBaseUrl: options.ortBaseUrl },
+      [options.model.buffer],
+    );
   } catch (error) {
     worker.terminate();
     throw error;

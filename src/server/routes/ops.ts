@@ -23,7 +23,11 @@ const STATUS_SCHEMA = { type: 'object', properties: { status: { type: 'string' }
 
 export function registerOpsRoutes(app: FastifyInstance, context: OpsContext): void {
   const { parser, gate, metrics, stopping } = context;
-  app.get('/healthz', { config: PUBLIC_ROUTE, schema: { summary: 'Liveness: the process answers', tags: ['ops'], security: [], response: { 200: STATUS_SCHEMA } } }, async () => ({ status: 'ok' }));
+  app.get(
+    '/healthz',
+    { config: PUBLIC_ROUTE, schema: { summary: 'Liveness: the process answers', tags: ['ops'], security: [], response: { 200: STATUS_SCHEMA } } },
+    async () => ({ status: 'ok' }),
+  );
   app.get(
     '/readyz',
     {
@@ -53,7 +57,18 @@ export function registerOpsRoutes(app: FastifyInstance, context: OpsContext): vo
     },
     async () => {
       if (stopping()) throw new HttpError(503, 'SHUTTING_DOWN', 'the service is stopping; send requests to another instance');
-      return { status: 'ready', model: modelName(parser), variant: parser.variant, labels: parser.labels, concurrency: gate.concurrency, maxQueue: gate.maxQueue, running: gate.running, queued: gate.queued, pixelBudget: gate.pixelBudget, pixelsInFlight: gate.pixelsInFlight };
+      return {
+        status: 'ready',
+        model: modelName(parser),
+        variant: parser.variant,
+        labels: parser.labels,
+        concurrency: gate.concurrency,
+        maxQueue: gate.maxQueue,
+        running: gate.running,
+        queued: gate.queued,
+        pixelBudget: gate.pixelBudget,
+        pixelsInFlight: gate.pixelsInFlight,
+      };
     },
   );
   app.get('/metrics', { schema: { summary: 'Prometheus metrics', tags: ['ops'], produces: ['text/plain'] } }, async (_request, reply) =>

@@ -28,7 +28,6 @@ import { checkContentType, readImageBytes } from '../imageBody.js';
 import type { ServerMetrics } from '../metrics.js';
 import { ANSWER_OUTPUTS, errorAnswer, JSON_ANSWER_SCHEMA, PARSE_QUERY_SCHEMA, REQUEST_BODY_DOC, type ParseQuery } from './parseSchema.js';
 
-
 export interface ParseRouteContext {
   parser: FaceParser;
   gate: ConcurrencyGate;
@@ -89,7 +88,10 @@ export function registerParseRoute(app: FastifyInstance, context: ParseRouteCont
         tags: ['parse'],
         querystring: PARSE_QUERY_SCHEMA,
         response: {
-          200: { description: 'parsed', content: { 'application/json': { schema: JSON_ANSWER_SCHEMA }, 'image/png': { schema: { type: 'string', format: 'binary' } } } },
+          200: {
+            description: 'parsed',
+            content: { 'application/json': { schema: JSON_ANSWER_SCHEMA }, 'image/png': { schema: { type: 'string', format: 'binary' } } },
+          },
           400: errorAnswer('undecodable image or bad parameter'),
           401: errorAnswer('missing or wrong API key'),
           413: errorAnswer('body or pixel count over the limit'),
@@ -109,7 +111,11 @@ export function registerParseRoute(app: FastifyInstance, context: ParseRouteCont
       const asked = query.outputs === undefined ? undefined : parseOutputKinds(query.outputs, 'outputs', ANSWER_OUTPUTS);
       const regions = checkRegions(parser.labels, query);
       if (answer === 'png' && (asked?.some((k) => k !== 'labels') || regions.length)) {
-        throw new HttpError(400, 'INVALID_ARGUMENT', 'Accept: image/png answers the label PNG only; ask for other outputs (and regions) with Accept: application/json');
+        throw new HttpError(
+          400,
+          'INVALID_ARGUMENT',
+          'Accept: image/png answers the label PNG only; ask for other outputs (and regions) with Accept: application/json',
+        );
       }
       const kinds: OutputKind[] = answer === 'png' || asked === undefined ? ['labels'] : asked;
       if (regions.length && !kinds.includes('region')) kinds.push('region');
@@ -149,7 +155,14 @@ export function registerParseRoute(app: FastifyInstance, context: ParseRouteCont
       const queueMs = performance.now() - queuedAt;
       metrics.queueWaitSeconds.observe(queueMs / 1000);
 
-      const work = runParse(parser, image, options, kinds, { alpha: query.alpha === undefined ? DEFAULT_ALPHA : Number(query.alpha), regions, grow: query.grow, feather: query.feather }, metrics).finally(() => held.ticket.leave());
+      const work = runParse(
+        parser,
+        image,
+        options,
+        kinds,
+        { alpha: query.alpha === undefined ? DEFAULT_ALPHA : Number(query.alpha), regions, grow: query.grow, feather: query.feather },
+        metrics,
+      ).finally(() => held.ticket.leave());
       const done = await withDeadline(work, left());
       if (!done) {
         metrics.rejected.inc({ reason: 'timeout' });
@@ -179,8 +192,18 @@ export function registerParseRoute(app: FastifyInstance, context: ParseRouteCont
 function checkRegions(labels: readonly string[], query: ParseQuery): RegionSpec[] {
   const regions = parseRegionSpecs(query.region ?? [], 'region');
   checkRegionsForModel(labels, regions, query.labelSet, 'region');
-  if (regions.length === 0 && (query.outputs ?? '').split(',').map((s) => s.trim()).includes('region')) {
-    throw new HttpError(400, 'INVALID_ARGUMENT', 'outputs=region needs at least one region parameter: a preset (face, hair, ...), a class, or name=class,class');
+  if (
+    regions.length === 0 &&
+    (query.outputs ?? '')
+      .split(',')
+      .map((s) => s.trim())
+      .includes('region')
+  ) {
+    throw new HttpError(
+      400,
+      'INVALID_ARGUMENT',
+      'outputs=region needs at least one region parameter: a preset (face, hair, ...), a class, or name=class,class',
+    );
   }
   if (regions.length === 0 && (query.grow !== undefined || query.feather !== undefined)) {
     throw new HttpError(400, 'INVALID_ARGUMENT', 'grow and feather shape region masks: add a region parameter (e.g. region=face)');
@@ -211,11 +234,19 @@ async function withDeadline<T>(work: Promise<T>, ms: number): Promise<T | undefi
 }
 
 function uploadTimedOut(timeoutMs: number): HttpError {
-  return new HttpError(408, 'TIMEOUT', `the request body did not arrive within the deadline of ${timeoutMs / 1000} s; send it faster or a smaller image, or raise --timeout`);
+  return new HttpError(
+    408,
+    'TIMEOUT',
+    `the request body did not arrive within the deadline of ${timeoutMs / 1000} s; send it faster or a smaller image, or raise --timeout`,
+  );
 }
 
 function timedOut(timeoutMs: number, while_: string): HttpError {
-  return new HttpError(504, 'TIMEOUT', `the request took longer than its deadline of ${timeoutMs / 1000} s (${while_}); retry later, send a smaller image, or raise --timeout`);
+  return new HttpError(
+    504,
+    'TIMEOUT',
+    `the request took longer than its deadline of ${timeoutMs / 1000} s (${while_}); retry later, send a smaller image, or raise --timeout`,
+  );
 }
 
 /**
@@ -232,7 +263,15 @@ function outputsAsBase64(outputs: readonly EncodedOutput[]): Record<string, stri
       answer[kind] = b64(files[0]!);
       continue;
     }
-    answer[kind] = Object.fromEntries(files.map((o) => [o.suffix.replace(/^\./, '').replace(new RegExp(`^${kind}[/-]`), '').replace(/\.png$/, ''), b64(o)]));
+    answer[kind] = Object.fromEntries(
+      files.map((o) => [
+        o.suffix
+          .replace(/^\./, '')
+          .replace(new RegExp(`^${kind}[/-]`), '')
+          .replace(/\.png$/, ''),
+        b64(o),
+      ]),
+    );
   }
   return answer;
 }

@@ -35,10 +35,18 @@ export const PARSE_QUERY_SCHEMA = {
       description: `JSON answers: comma list of ${ANSWER_OUTPUTS.join(',')} (default labels), each a base64 PNG in "outputs" (masks: one per class present)`,
     },
     faces: { type: 'string', enum: [...FACES_MODES], description: `${facesOption.description} (default ${DEFAULT_FACES})` },
-    flip: { type: 'string', enum: ['true', 'false', '1', '0', ''], description: `flip test-time augmentation: ${flipOption.description}; true, 1 or just ?flip turn it on` },
+    flip: {
+      type: 'string',
+      enum: ['true', 'false', '1', '0', ''],
+      description: `flip test-time augmentation: ${flipOption.description}; true, 1 or just ?flip turn it on`,
+    },
     scales: { type: 'string', description: 'multi-scale test-time augmentation, e.g. 0.75,1,1.25 (must include 1)' },
     // A string with a pattern, not a number: coercion would let "Infinity", "0x1" and " " through as numbers.
-    alpha: { type: 'string', pattern: '^(?:0(?:\\.[0-9]+)?|1(?:\\.0+)?|\\.[0-9]+)$', description: `${alphaOption.description}, as a decimal (default ${DEFAULT_ALPHA})` },
+    alpha: {
+      type: 'string',
+      pattern: '^(?:0(?:\\.[0-9]+)?|1(?:\\.0+)?|\\.[0-9]+)$',
+      description: `${alphaOption.description}, as a decimal (default ${DEFAULT_ALPHA})`,
+    },
     region: {
       type: 'array',
       items: { type: 'string', minLength: 1, maxLength: 500 },
@@ -47,9 +55,18 @@ export const PARSE_QUERY_SCHEMA = {
         `region masks for outputs=region (which region implies), repeat for more: a preset (${Object.keys(REGION_PRESETS).join(', ')}), a class (l_eye or "left eye"), ` +
         'or name=class,class (e.g. lips=u_lip,l_lip); each is an 8-bit alpha PNG in outputs.region by name',
     },
-    grow: { type: 'number', minimum: -MAX_REGION_DISTANCE, maximum: MAX_REGION_DISTANCE, description: 'grow each region by this many pixels, negative shrinks (default 0)' },
+    grow: {
+      type: 'number',
+      minimum: -MAX_REGION_DISTANCE,
+      maximum: MAX_REGION_DISTANCE,
+      description: 'grow each region by this many pixels, negative shrinks (default 0)',
+    },
     feather: { type: 'number', minimum: 0, maximum: MAX_REGION_DISTANCE, description: 'soft edge of each region in pixels (default 0)' },
-    labelSet: { type: 'string', enum: [...LABEL_SET_NAMES], description: 'label set of the labels, masks and JSON (docs/label-sets.md; default: the model\'s own)' },
+    labelSet: {
+      type: 'string',
+      enum: [...LABEL_SET_NAMES],
+      description: "label set of the labels, masks and JSON (docs/label-sets.md; default: the model's own)",
+    },
   },
 } as const;
 
@@ -59,7 +76,10 @@ export const ERROR_SCHEMA = {
 };
 export const errorAnswer = (description: string) => ({ description, content: { 'application/json': { schema: ERROR_SCHEMA } } });
 
-const BOX_SCHEMA = { type: ['object', 'null'], properties: { x: { type: 'integer' }, y: { type: 'integer' }, width: { type: 'integer' }, height: { type: 'integer' } } };
+const BOX_SCHEMA = {
+  type: ['object', 'null'],
+  properties: { x: { type: 'integer' }, y: { type: 'integer' }, width: { type: 'integer' }, height: { type: 'integer' } },
+};
 export const JSON_ANSWER_SCHEMA = {
   type: 'object',
   // The result's JSON may carry more than listed here (the face stage adds its fields): they pass through.
@@ -73,10 +93,17 @@ export const JSON_ANSWER_SCHEMA = {
     classes: {
       type: 'array',
       description: 'per class of the model: pixels, share of the image, bounding box (null when absent)',
-      items: { type: 'object', properties: { id: { type: 'integer' }, label: { type: 'string' }, pixels: { type: 'integer' }, share: { type: 'number' }, bbox: BOX_SCHEMA } },
+      items: {
+        type: 'object',
+        properties: { id: { type: 'integer' }, label: { type: 'string' }, pixels: { type: 'integer' }, share: { type: 'number' }, bbox: BOX_SCHEMA },
+      },
     },
     faces: { description: 'the faces of a per-face parse (box, score, keypoints, ...); null when the pipeline reports none' },
-    timings: { type: 'object', description: 'milliseconds: queue, decode, preprocess, inference, postprocess, encode, total', additionalProperties: { type: 'number' } },
+    timings: {
+      type: 'object',
+      description: 'milliseconds: queue, decode, preprocess, inference, postprocess, encode, total',
+      additionalProperties: { type: 'number' },
+    },
     outputs: {
       type: 'object',
       description: 'base64 PNGs by kind; masks is an object of base64 PNGs by class name, region by region name',
@@ -88,7 +115,12 @@ export const JSON_ANSWER_SCHEMA = {
 /** The request body, for the OpenAPI document. */
 export const REQUEST_BODY_DOC = {
   content: {
-    ...Object.fromEntries([...IMAGE_TYPES.filter((t) => !['image/jpg', 'image/pjpeg', 'image/heic', 'image/x-ms-bmp'].includes(t)), 'application/octet-stream'].map((t) => [t, { schema: { type: 'string', format: 'binary' } }])),
+    ...Object.fromEntries(
+      [...IMAGE_TYPES.filter((t) => !['image/jpg', 'image/pjpeg', 'image/heic', 'image/x-ms-bmp'].includes(t)), 'application/octet-stream'].map((t) => [
+        t,
+        { schema: { type: 'string', format: 'binary' } },
+      ]),
+    ),
     [MULTIPART_TYPE]: { schema: { type: 'object', properties: { image: { type: 'string', format: 'binary' } }, required: ['image'] } },
   },
 };
