@@ -23,7 +23,8 @@ import { parseArgs } from 'node:util';
 import * as ort from 'onnxruntime-node';
 import sharp from 'sharp';
 import { FaceParser } from '../src/node/faceParser.js';
-import { parseScaleList } from '../src/pipeline/optionText.js';
+import { optionalFromText } from '../src/options/checkOption.js';
+import { scalesOption } from '../src/options/parseOptions.js';
 import type { ModelVariant } from '../src/base/types.js';
 import { decodeImage } from '../src/platform/node/decode.js';
 import { preprocess, normalizationTables } from '../src/models/segformer/preprocess.js';
@@ -42,7 +43,7 @@ const { values } = parseArgs({
     scales: { type: 'string' },
   },
 });
-const scales = values.scales === undefined ? undefined : parseScaleList(values.scales, '--scales');
+const scales = optionalFromText(scalesOption, values.scales, '--scales');
 const runs = Number(values.runs);
 const threads = Number(values.threads);
 const models = values.model ?? [join(process.env.HOME ?? '', '.cache/faceparse/random-models/b0')];

@@ -8,11 +8,13 @@
  * listed). Errors are thrown as FaceParseError for the caller of `parseAsync` (src/cli/main.ts) to print.
  */
 import { type Command, Option } from 'commander';
+import { z } from 'zod';
 import { FaceParseError } from '../base/errors.js';
 import type { ModelVariant } from '../base/types.js';
 import { LABEL_SET_NAMES, LABEL_SETS, type LabelSetName } from '../base/labelSets.js';
-import { DEFAULT_FACES, FACES_MODES, facesOption, type FacesMode } from '../options/parseOptions.js';
-import { parseScaleList } from '../pipeline/optionText.js';
+import { optionalFromText } from '../options/checkOption.js';
+import { DEFAULT_FACES, FACES_MODES, facesOption, flipOption, scalesOption, type FacesMode } from '../options/parseOptions.js';
+import { threadsOption, VARIANTS, variantOption } from '../options/parserOptions.js';
 import { processIO, type CommandIO } from './io.js';
 import { createProgress } from './progress.js';
 
@@ -44,21 +46,11 @@ export interface EvalCommandOptions {
   skipBad?: boolean;
 }
 
-function integer(value: string | undefined, flag: string, min: number, max = Number.MAX_SAFE_INTEGER): number | undefined {
-  if (value === undefined) return undefined;
-  const n = Number(value);
-  if (!/^\s*\d+\s*$/.test(value) || n < min || n > max) {
-    throw new FaceParseError('INVALID_ARGUMENT', `${flag} must be a whole number from ${min} to ${max}, got "${value}".`);
-  }
-  return n;
-}
-
-function positive(value: string | undefined, flag: string): number | undefined {
-  if (value === undefined) return undefined;
-  const n = Number(value);
-  if (!Number.isFinite(n) || n <= 0) throw new FaceParseError('INVALID_ARGUMENT', `${flag} must be a positive number, got "${value}".`);
-  return n;
-}
+/** The evaluation's own numbers, checked by the one text parser (src/options/checkOption.ts). */
+const limitFlag = z.number().int().min(1);
+const classIdFlag = z.number().int().min(0).max(255);
+const worstFlag = z.number().int().min(0).max(1000);
+const toleranceFlag = z.number().positive();
 
 function checkModes(o: EvalCommandOptions): 'model' | 'predictions' {
   const model = o.model !== undefined || o.data !== undefined;
@@ -98,13 +90,13 @@ function checkModes(o: EvalCommandOptions): 'model' | 'predictions' {
 export async function runEval(o: EvalCommandOptions, io: CommandIO = processIO()): Promise<void> {
   const mode = checkModes(o);
   if (o.json && o.markdown) throw new FaceParseError('INVALID_ARGUMENT', 'choose one of --json and --markdown.');
-  const limit = integer(o.limit, '--limit', 1);
-  const threads = integer(o.threads, '--threads', 1, 1024);
-  const ignoreIndex = integer(o.ignoreIndex, '--ignore-index', 0, 255);
-  const worst = integer(o.worst, '--worst', 0, 1000) ?? 8;
-  const toleranceFraction = positive(o.tolerance, '--tolerance');
-  const tolerancePixels = positive(o.tolerancePx, '--tolerance-px');
-  const scales = o.scales === undefined ? undefined : parseScaleList(o.scales, '--scales');
+  const limit = optionalFromText(limitFlag, o.limit, '--limit');
+  const threads = optionalFromText(threadsOption, o.threads, '--threads');
+  const ignoreIndex = optionalFromText(classIdFlag, o.ignoreIndex, '--ignore-index');
+  const worst = optionalFromText(worstFlag, o.worst, '--worst') ?? 8;
+  const toleranceFraction = optionalFromText(toleranceFlag, o.tolerance, '--tolerance');
+  const tolerancePixels = optionalFromText(toleranceFlag, o.tolerancePx, '--tolerance-px');
+  const scales = optionalFromText(scalesOption, o.scales, '--scales');
   // A --report that cannot be written fails now, not after the whole scoring.
   if (o.report !== undefined) await (await import('../node/outputPlan.js')).prepareOutDir(o.report, '--report');
 
@@ -188,14 +180,11 @@ export function registerEvalCommand(program: Command, io: CommandIO = processIO(
     .command('eval')
     .description('score a model on a labelled dataset, or existing predictions against ground truth: pixel accuracy, mIoU, F1, boundary F1')
     .option('--model <model>', '[string] model to run on --data: hub id owner/name[@revision] or model folder (default: the embedded face-parsing-mini)')
-    .addOption(new Option('--variant <variant>', "[string] ONNX variant (default: the model's)").choices(['fp32', 'fp16', 'q8']))
-    .option('--threads <n>', "[number] inference threads (default: the runtime's)")
-    .option('--flip', 'also run each photo mirrored and average the logits (about 2x the time; default: false)')
+    .addOption(new Option('--variant <variant>', `[string] ${variantOption.description}`).choices(VARIANTS))
+    .option('--threads <n>', `[number] ${threadsOption.description}`)
+    .option('--flip', `${flipOption.description} (default: false)`)
     .addOption(new Option('--faces <mode>', `[string] ${facesOption.description} (default: ${DEFAULT_FACES})`).choices(FACES_MODES))
-    .option(
-      '--scales <list>',
-      '[list] multi-scale test-time augmentation: also run each photo at these multiples of the model input size and average the logits, e.g. 0.75,1,1.25 (must include 1; default: 1)',
-    )
+    .option('--scales <list>', `[list] ${scalesOption.description} (default: 1)`)
     .option('--data <dir>', '[dir] labelled dataset: images/ + masks/, <split>/images/ + <split>/masks/, or the CelebAMask-HQ release')
     .option('--split <name>', '[string] dataset split (default: DIR itself if it has images/, else val/; CelebAMask-HQ: all)')
     .option('--limit <n>', '[number] score only the first N samples, by name (default: all)')

@@ -5,15 +5,39 @@
 import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
 import { type Command, Option } from 'commander';
-import { FaceParseError } from '../base/errors.js';
 import type { ModelVariant } from '../base/types.js';
-import { alphaOption, DEFAULT_ALPHA, DEFAULT_FACES, FACES_MODES, facesOption, flipOption, type FacesMode } from '../options/parseOptions.js';
-import { DEFAULT_OUTPUTS, OUTPUT_KINDS, parseOutputKinds, type OutputKind } from '../outputs/kinds.js';
+import { optionalFromText, optionFromText } from '../options/checkOption.js';
+import {
+  alphaOption,
+  DEFAULT_ALPHA,
+  DEFAULT_FACES,
+  DEFAULT_OUTPUTS,
+  FACES_MODES,
+  facesOption,
+  flipOption,
+  type FacesMode,
+  OUTPUT_KINDS,
+  type OutputKind,
+  outputsOption,
+  scalesOption,
+} from '../options/parseOptions.js';
+import {
+  cappedThreads,
+  DEFAULT_MAX_INPUT_PIXELS,
+  DEFAULT_MAX_MODEL_PIXELS,
+  defaultSessions,
+  maxInputPixelsOption,
+  maxModelPixelsOption,
+  sessionsOption,
+  threadsOption,
+  VARIANTS,
+  variantOption,
+} from '../options/parserOptions.js';
+import { parseOutputKinds } from '../outputs/kinds.js';
 import { progressReporter } from './downloadProgress.js';
 import { expandInputs } from '../node/inputs.js';
 import { processIO, type CommandIO } from './io.js';
 import { HUB_TIMEOUT_HELP, hubTimeoutOption } from './models.js';
-import { parseScaleList } from '../pipeline/optionText.js';
 import { prepareOutDir, refuseOutputsOnInputs, removeIfUnused } from '../node/outputPlan.js';
 import { createProgress } from './progress.js';
 import { addRegionOptions, regionChoices, type RegionFlags } from './regionOptions.js';
@@ -49,52 +73,25 @@ export function parseOutputs(value: string): OutputKind[] {
   return parseOutputKinds(value, '--outputs');
 }
 
-function positiveInt(value: string | undefined, flag: string): number | undefined {
-  if (value === undefined) return undefined;
-  if (!/^\d+$/.test(value) || Number(value) < 1 || !Number.isSafeInteger(Number(value)))
-    throw new FaceParseError('INVALID_ARGUMENT', `${flag} must be a whole number from 1 to ${Number.MAX_SAFE_INTEGER}, got "${value}"`);
-  return Number(value);
-}
-
-function fraction(value: string, flag: string): number {
-  const n = Number(value);
-  if (!Number.isFinite(n) || n < 0 || n > 1) throw new FaceParseError('INVALID_ARGUMENT', `${flag} must be a number from 0 to 1, got "${value}"`);
-  return n;
-}
-
 export function registerParseCommand(program: Command, io: CommandIO = processIO()): void {
   const command = program
     .command('parse')
     .description('label every pixel of face photos (skin, nose, eyes, brows, ears, lips, mouth, hair, hat, glasses, earrings, necklace, neck, cloth)')
     .argument('<inputs...>', 'image files, folders (searched recursively) or glob patterns')
     .option('-m, --model <id|path>', 'hub id owner/name[@revision] or model folder (default: the embedded face-parsing-mini)')
-    .addOption(
-      new Option(
-        '--variant <variant>',
-        'weights: fp32 onnx/model.onnx, fp16 onnx/model_fp16.onnx, q8 onnx/model_quantized.onnx (default: fp32 for hub ids, else the first present)',
-      ).choices(['fp32', 'fp16', 'q8']),
-    )
+    .addOption(new Option('--variant <variant>', variantOption.description).choices(VARIANTS))
     .option('-o, --out <dir>', 'output folder', 'faceparse-output')
-    .option('--outputs <list>', `comma-separated: ${OUTPUT_KINDS.join(',')}`, DEFAULT_OUTPUTS.join(','))
+    .option('--outputs <list>', outputsOption.description, DEFAULT_OUTPUTS.join(','))
     .option('--alpha <0..1>', alphaOption.description, String(DEFAULT_ALPHA))
-    .option('-t, --threads <n>', 'inference threads (default: one per core)')
-    .option(
-      '--sessions <n>',
-      'model sessions sharing the threads (default: one per core for several photos, where they kept the cores busier than one many-thread session; 1 for a single photo)',
-    )
+    .option('-t, --threads <n>', threadsOption.description)
+    .option('--sessions <n>', sessionsOption.description)
     .addOption(new Option('--device <device>', 'where the model runs').choices(['cpu', 'cuda']).default('cpu'))
     .addOption(new Option('--faces <mode>', facesOption.description).choices(FACES_MODES).default(DEFAULT_FACES))
     .option('--flip', flipOption.description)
-    .option(
-      '--scales <list>',
-      'multi-scale test-time augmentation: also run each photo at these multiples of the model input size and average the logits, e.g. 0.75,1,1.25 (must include 1; about 3x the inference time for that list)',
-    )
+    .option('--scales <list>', scalesOption.description)
     .option('--no-spinning', "let onnxruntime's idle threads sleep between operators (faster when other processes share the cores)")
-    .option('--max-pixels <n>', 'largest accepted image in pixels (decompression-bomb guard)', String(100_000_000))
-    .option(
-      '--max-model-pixels <n>',
-      'largest model input of one parse in pixels, every pass of --scales and --flip counted (default 2097152: 8 passes of a 512x512 model)',
-    )
+    .option('--max-pixels <n>', maxInputPixelsOption.description, String(DEFAULT_MAX_INPUT_PIXELS))
+    .option('--max-model-pixels <n>', maxModelPixelsOption.description, String(DEFAULT_MAX_MODEL_PIXELS))
     .option('--revision <rev>', 'hub revision when the id has no @revision (default: main)')
     .option('--cache-dir <dir>', 'hub cache (default: HF_HUB_CACHE, $HF_HOME/hub or ~/.cache/huggingface/hub)')
     .option('--endpoint <url>', 'hub endpoint (default: HF_ENDPOINT or https://huggingface.co)')
@@ -108,27 +105,16 @@ export function registerParseCommand(program: Command, io: CommandIO = processIO
   });
 }
 
-/**
- * Sessions for a run of `photos` photos: several 1-thread sessions keep the cores busier than one
- * many-thread session on a folder (bench/throughput.ts: 1.1x on a quiet 2-core machine, more when
- * other processes share the cores); a single photo gets one session with every thread (lowest latency).
- */
-export function defaultSessions(photos: number, threads: number | undefined, device: string | undefined): number {
-  if (photos < 2 || device === 'cuda') return 1;
-  const cores = threads ?? availableParallelism();
-  return Math.max(1, Math.min(cores, photos, 8));
-}
-
 /** Returns the number of inputs that failed. */
 export async function runParse(inputs: string[], flags: ParseFlags, io: CommandIO): Promise<number> {
   const { outputs, choices } = regionChoices(flags, parseOutputs(flags.outputs));
-  const alpha = fraction(flags.alpha, '--alpha');
+  const alpha = optionFromText(alphaOption, flags.alpha, '--alpha');
   const say = (line: string) => void io.stderr.write(line + '\n');
-  const threads = cappedThreads(positiveInt(flags.threads, '--threads'), say);
-  const maxInputPixels = positiveInt(flags.maxPixels, '--max-pixels');
-  const maxModelPixels = positiveInt(flags.maxModelPixels, '--max-model-pixels');
-  const scales = flags.scales === undefined ? undefined : parseScaleList(flags.scales, '--scales');
-  const requestedSessions = positiveInt(flags.sessions, '--sessions');
+  const threads = threadsFlag(flags.threads, say);
+  const maxInputPixels = optionalFromText(maxInputPixelsOption, flags.maxPixels, '--max-pixels');
+  const maxModelPixels = optionalFromText(maxModelPixelsOption, flags.maxModelPixels, '--max-model-pixels');
+  const scales = optionalFromText(scalesOption, flags.scales, '--scales');
+  const requestedSessions = optionalFromText(sessionsOption, flags.sessions, '--sessions');
   const network = hubTimeoutOption(flags.hubTimeout);
   // The output folder is checked (and created) before anything is read or loaded: a file or an
   // unwritable folder is one error line, not a failure after the model has loaded.
@@ -186,7 +172,7 @@ async function parseInto(outReal: string, inputs: string[], flags: ParseFlags, i
     model: flags.model,
     variant: flags.variant,
     threads,
-    sessions: requestedSessions ?? defaultSessions(files.length, threads, flags.device),
+    sessions: requestedSessions ?? defaultSessions(files.length, threads ?? availableParallelism(), flags.device),
     device: flags.device,
     spinning: flags.spinning,
     maxInputPixels,
@@ -256,12 +242,11 @@ async function parseInto(outReal: string, inputs: string[], flags: ParseFlags, i
   );
   return failed;
 }
-
-/** `--threads` above the core count only adds contention (and memory per thread): capped, with a warning. */
-function cappedThreads(threads: number | undefined, say: (line: string) => void): number | undefined {
-  if (threads === undefined) return undefined;
+/** `--threads` above the core count only adds contention (and memory per thread): capped (src/options), with a warning. */
+function threadsFlag(text: string | undefined, say: (line: string) => void): number | undefined {
+  const threads = optionalFromText(threadsOption, text, '--threads');
   const cores = availableParallelism();
-  if (threads <= cores) return threads;
-  say(`warning: --threads ${threads} is more than the ${cores} cores of this machine; using ${cores}`);
-  return cores;
+  const capped = cappedThreads(threads, cores);
+  if (capped !== threads) say(`warning: --threads ${threads} is more than the ${cores} cores of this machine; using ${cores}`);
+  return capped;
 }

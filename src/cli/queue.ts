@@ -5,15 +5,26 @@
  * notes to stderr. bullmq, ioredis and the queue code are loaded by the actions, not here.
  */
 import { type Command, Option } from 'commander';
-import { FaceParseError } from '../base/errors.js';
 import type { ModelVariant } from '../base/types.js';
-import { alphaOption, DEFAULT_ALPHA, DEFAULT_FACES, FACES_MODES, facesOption, type FacesMode } from '../options/parseOptions.js';
-import { DEFAULT_OUTPUTS, OUTPUT_KINDS, parseOutputKinds } from '../outputs/kinds.js';
+import { optionalFromText, optionFromText } from '../options/checkOption.js';
+import {
+  alphaOption,
+  DEFAULT_ALPHA,
+  DEFAULT_FACES,
+  DEFAULT_OUTPUTS,
+  FACES_MODES,
+  facesOption,
+  flipOption,
+  outputsOption,
+  scalesOption,
+  type FacesMode,
+} from '../options/parseOptions.js';
+import { VARIANTS, variantOption } from '../options/parserOptions.js';
+import { parseOutputKinds } from '../outputs/kinds.js';
 import type { BatchStatus } from '../queue/status.js';
-import { parseScaleList } from '../pipeline/optionText.js';
 import { processIO, type CommandIO } from './io.js';
 import { createProgress, interactive } from './progress.js';
-import { addQueueOptions, seconds, wholeNumber, type QueueFlags } from './queueOptions.js';
+import { addQueueOptions, countFlag, secondsFlag, type QueueFlags } from './queueOptions.js';
 import { addRegionOptions, regionChoices, type RegionFlags } from './regionOptions.js';
 
 interface SubmitFlags extends QueueFlags, RegionFlags {
@@ -74,18 +85,16 @@ export function registerQueueCommand(program: Command, io: CommandIO = processIO
           'image files, folders (searched recursively) or glob patterns; paths are made absolute, so workers must see them at the same paths',
         )
         .option('-o, --out <dir>', 'output folder, made absolute; workers write into it (same layout as faceparse parse)', 'faceparse-output')
-        .option('--outputs <list>', `comma-separated: ${OUTPUT_KINDS.join(',')}`, DEFAULT_OUTPUTS.join(','))
+        .option('--outputs <list>', outputsOption.description, DEFAULT_OUTPUTS.join(','))
         .option('--alpha <0..1>', alphaOption.description, String(DEFAULT_ALPHA))
         .option(
           '-m, --model <id|path>',
           'hub id owner/name[@revision] or model folder (default: the embedded face-parsing-mini); workers must run it (or be started with --any-model)',
         )
-        .addOption(
-          new Option('--variant <variant>', "weights variant (default: the model's default, as faceparse parse picks it)").choices(['fp32', 'fp16', 'q8']),
-        )
+        .addOption(new Option('--variant <variant>', variantOption.description).choices(VARIANTS))
         .addOption(new Option('--faces <mode>', `${facesOption.description} (default: ${DEFAULT_FACES})`).choices(FACES_MODES))
-        .option('--flip', 'flip test-time augmentation, as faceparse parse --flip')
-        .option('--scales <list>', 'multi-scale test-time augmentation, as faceparse parse --scales')
+        .option('--flip', flipOption.description)
+        .option('--scales <list>', scalesOption.description)
         .option('--name <name>', 'a name for the batch, shown by status and list')
         .option('--attempts <n>', 'tries per job for errors other than bad input (bad input fails at once)', '3')
         .option('--backoff <ms>', 'wait before the first retry, doubling each time', '2000')
@@ -93,12 +102,10 @@ export function registerQueueCommand(program: Command, io: CommandIO = processIO
     ),
   ).action(async (inputs: string[], flags: SubmitFlags) => {
     const { outputs, choices } = regionChoices(flags, parseOutputKinds(flags.outputs, '--outputs'));
-    const alpha = Number(flags.alpha);
-    if (!Number.isFinite(alpha) || alpha < 0 || alpha > 1)
-      throw new FaceParseError('INVALID_ARGUMENT', `--alpha must be a number from 0 to 1, got "${flags.alpha}"`);
-    const scales = flags.scales === undefined ? undefined : parseScaleList(flags.scales, '--scales');
-    const attempts = wholeNumber(flags.attempts, '--attempts')!;
-    const backoffMs = wholeNumber(flags.backoff, '--backoff', 0)!;
+    const alpha = optionFromText(alphaOption, flags.alpha, '--alpha');
+    const scales = optionalFromText(scalesOption, flags.scales, '--scales');
+    const attempts = optionFromText(countFlag(1), flags.attempts, '--attempts');
+    const backoffMs = optionFromText(countFlag(0), flags.backoff, '--backoff');
     const { readJobSecret } = await import('./jobSecret.js');
     const jobSecret = readJobSecret(flags.jobSecretFile, io.env.FACEPARSE_JOB_SECRET);
     const [{ modelRequest }, { submitBatch }, { withQueue }] = await Promise.all([
@@ -165,7 +172,7 @@ export function registerQueueCommand(program: Command, io: CommandIO = processIO
       .option('--timeout <s>', 'give up after this many seconds')
       .option('-q, --quiet', 'print only failures and the summary'),
   ).action(async (batch: string, flags: QueueFlags & { timeout?: string; quiet?: boolean }) => {
-    const timeoutS = seconds(flags.timeout, '--timeout');
+    const timeoutS = optionalFromText(secondsFlag, flags.timeout, '--timeout');
     const [{ withQueue }, { waitForBatch }, { checkBatchId }] = await Promise.all([
       import('../queue/session.js'),
       import('../queue/wait.js'),

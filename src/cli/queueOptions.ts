@@ -1,6 +1,6 @@
-/** Options shared by `faceparse queue ...` and `faceparse worker`: where the queue is, and number checks. */
+/** Options shared by `faceparse queue ...` and `faceparse worker`: where the queue is, and the schemas of their counts. */
 import type { Command } from 'commander';
-import { FaceParseError } from '../base/errors.js';
+import { z } from 'zod';
 
 export interface QueueFlags {
   redis?: string;
@@ -16,20 +16,10 @@ export function addQueueOptions(command: Command): Command {
     .option('--prefix <name>', 'key prefix in Redis, to share one Redis among separate queues (default: FACEPARSE_REDIS_PREFIX or faceparse)');
 }
 
-export function wholeNumber(value: string | undefined, flag: string, min = 1): number | undefined {
-  if (value === undefined) return undefined;
-  if (!/^\d+$/.test(value) || Number(value) < min || !Number.isSafeInteger(Number(value)))
-    throw new FaceParseError('INVALID_ARGUMENT', `${flag} must be a whole number from ${min} to ${Number.MAX_SAFE_INTEGER}, got "${value}"`);
-  return Number(value);
-}
-
-export function seconds(value: string | undefined, flag: string): number | undefined {
-  if (value === undefined) return undefined;
-  const n = Number(value);
-  if (value.trim() === '' || !Number.isFinite(n) || n <= 0)
-    throw new FaceParseError('INVALID_ARGUMENT', `${flag} must be a number of seconds > 0, got "${value}"`);
-  return n;
-}
+/** Counts and durations of the queue and worker flags, checked by the one text parser (src/options/checkOption.ts). */
+export const countFlag = (min: number) => z.number().int().min(min);
+/** Seconds: a number > 0. */
+export const secondsFlag = z.number().positive();
 
 /** A timestamped line for long-running processes (workers): logs from many machines sort and merge. */
 export function logLine(stream: NodeJS.WritableStream): (line: string) => void {

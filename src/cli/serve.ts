@@ -6,8 +6,20 @@
  * requests still running after the grace period, cut them and exit 1.
  */
 import { type Command, Option } from 'commander';
+import { z } from 'zod';
 import { FaceParseError } from '../base/errors.js';
 import type { Device, ModelVariant } from '../base/types.js';
+import { optionalFromText, optionFromText } from '../options/checkOption.js';
+import {
+  DEFAULT_MAX_MODEL_PIXELS,
+  maxInputPixelsOption,
+  maxModelPixelsOption,
+  SERVICE_MAX_INPUT_PIXELS,
+  sessionsOption,
+  threadsOption,
+  VARIANTS,
+  variantOption,
+} from '../options/parserOptions.js';
 import { processIO, type CommandIO } from './io.js';
 
 interface ServeFlags {
@@ -39,18 +51,10 @@ interface ServeFlags {
   offline?: boolean;
 }
 
-function wholeNumber(value: string | undefined, flag: string, min: number): number | undefined {
-  if (value === undefined) return undefined;
-  if (!/^\d+$/.test(value) || Number(value) < min || !Number.isSafeInteger(Number(value)))
-    throw new FaceParseError('INVALID_ARGUMENT', `${flag} must be a whole number from ${min} to ${Number.MAX_SAFE_INTEGER}, got "${value}"`);
-  return Number(value);
-}
-
-function positiveNumber(value: string, flag: string): number {
-  const n = Number(value);
-  if (!Number.isFinite(n) || n <= 0) throw new FaceParseError('INVALID_ARGUMENT', `${flag} must be a number > 0, got "${value}"`);
-  return n;
-}
+/** The service's own counts and durations, checked by the one text parser (src/options/checkOption.ts). */
+const count = (min: number) => z.number().int().min(min);
+const portFlag = z.number().int().min(0).max(65535);
+const positiveFlag = z.number().positive();
 
 const collect = (value: string, previous: string[]) => [...previous, value];
 
@@ -61,25 +65,27 @@ export function registerServeCommand(program: Command, io: CommandIO = processIO
     .option('--host <host>', 'interface to listen on (0.0.0.0 for all)', '127.0.0.1')
     .option('-p, --port <port>', 'port (0 picks a free one; the URL is printed)', '8080')
     .option('-m, --model <id|path>', 'hub id owner/name[@revision] or model folder (default: the embedded face-parsing-mini)')
-    .addOption(
-      new Option('--variant <variant>', 'weights: fp32, fp16 or q8 (default: fp32 for hub ids, else the first present)').choices(['fp32', 'fp16', 'q8']),
-    )
-    .option('-t, --threads <n>', 'inference threads (default: one per core)')
+    .addOption(new Option('--variant <variant>', variantOption.description).choices(VARIANTS))
+    .option('-t, --threads <n>', threadsOption.description)
     .addOption(new Option('--device <device>', 'where the model runs').choices(['cpu', 'cuda']).default('cpu'))
     .option('--no-spinning', "let onnxruntime's idle threads sleep between operators (better when other processes share the cores)")
     .option('--max-body-mb <n>', 'largest request body in MB (413 beyond)', '20')
-    .option('--max-pixels <n>', 'largest image in pixels, the decompression-bomb guard (413 beyond)', '40000000')
-    .option('--concurrency <n>', 'parses at once (default: one per core)')
     .option(
-      '--max-model-pixels <n>',
-      'largest model input of one parse in pixels, every pass of scales and flip counted (default 2097152: 8 passes of a 512x512 model)',
+      '--max-pixels <n>',
+      `${maxInputPixelsOption.description}; 413 beyond (below the library's default: a service holds several photos at once)`,
+      String(SERVICE_MAX_INPUT_PIXELS),
     )
+    .option('--concurrency <n>', 'parses at once (default: one per core)')
+    .option('--max-model-pixels <n>', maxModelPixelsOption.description, String(DEFAULT_MAX_MODEL_PIXELS))
     .option(
       '--max-pixels-in-flight <n>',
       'pixels the parses running at once may hold together: bounds memory whatever the core count (one photo alone always runs)',
       '40000000',
     )
-    .option('--sessions <n>', 'model sessions sharing the threads (default 1; several 1-thread sessions can raise throughput under load, see bench/serve.ts)')
+    .option(
+      '--sessions <n>',
+      `${sessionsOption.description}; the service parses one photo per request (default 1), where several 1-thread sessions can raise throughput under load (bench/serve.ts)`,
+    )
     .option('--queue <n>', 'requests that may wait for a parse; beyond, 503 with Retry-After (default: 2 x concurrency)')
     .option('--timeout <seconds>', 'deadline of a request, upload and queue wait included (504 beyond)', '30')
     .option('--grace <seconds>', 'on SIGTERM/SIGINT, how long requests in flight may take to finish (default: the --timeout, which bounds every request)')
@@ -106,9 +112,8 @@ export function registerServeCommand(program: Command, io: CommandIO = processIO
 }
 
 export async function runServe(flags: ServeFlags, io: CommandIO = processIO()): Promise<number> {
-  const port = wholeNumber(flags.port, '--port', 0)!;
-  if (port > 65535) throw new FaceParseError('INVALID_ARGUMENT', `--port must be at most 65535, got ${port}`);
-  const graceMs = positiveNumber(flags.grace ?? flags.timeout, '--grace') * 1000;
+  const port = optionFromText(portFlag, flags.port, '--port');
+  const graceMs = optionFromText(positiveFlag, flags.grace ?? flags.timeout, flags.grace === undefined ? '--timeout' : '--grace') * 1000;
   // Loaded here, not at the top: `faceparse --help` and the other commands never load the server or the model.
   const { createServer } = await import('../server/app.js');
   const { readApiKeyFile } = await import('../server/options.js');
@@ -133,23 +138,23 @@ export async function runServe(flags: ServeFlags, io: CommandIO = processIO()): 
     parser: {
       model: flags.model,
       variant: flags.variant,
-      threads: wholeNumber(flags.threads, '--threads', 1),
-      sessions: wholeNumber(flags.sessions, '--sessions', 1),
+      threads: optionalFromText(threadsOption, flags.threads, '--threads'),
+      sessions: optionalFromText(sessionsOption, flags.sessions, '--sessions'),
       device: flags.device,
       spinning: flags.spinning,
-      maxInputPixels: wholeNumber(flags.maxPixels, '--max-pixels', 1),
-      maxModelPixels: wholeNumber(flags.maxModelPixels, '--max-model-pixels', 1),
+      maxInputPixels: optionFromText(maxInputPixelsOption, flags.maxPixels, '--max-pixels'),
+      maxModelPixels: optionalFromText(maxModelPixelsOption, flags.maxModelPixels, '--max-model-pixels'),
       revision: flags.revision,
       cacheDir: flags.cacheDir,
       endpoint: flags.endpoint,
       token: flags.token,
       offline: flags.offline,
     },
-    maxBodyBytes: Math.round(positiveNumber(flags.maxBodyMb, '--max-body-mb') * 1024 * 1024),
-    concurrency: wholeNumber(flags.concurrency, '--concurrency', 1),
-    maxPixelsInFlight: wholeNumber(flags.maxPixelsInFlight, '--max-pixels-in-flight', 1),
-    maxQueue: wholeNumber(flags.queue, '--queue', 0),
-    timeoutMs: Math.round(positiveNumber(flags.timeout, '--timeout') * 1000),
+    maxBodyBytes: Math.round(optionFromText(positiveFlag, flags.maxBodyMb, '--max-body-mb') * 1024 * 1024),
+    concurrency: optionalFromText(count(1), flags.concurrency, '--concurrency'),
+    maxPixelsInFlight: optionFromText(count(1), flags.maxPixelsInFlight, '--max-pixels-in-flight'),
+    maxQueue: optionalFromText(count(0), flags.queue, '--queue'),
+    timeoutMs: Math.round(optionFromText(positiveFlag, flags.timeout, '--timeout') * 1000),
     apiKeys,
     corsOrigins: cors,
     appDir: flags.appDir,

@@ -6,7 +6,18 @@
 import { availableParallelism } from 'node:os';
 import { type Command, Option } from 'commander';
 import type { ModelVariant } from '../base/types.js';
-import { addQueueOptions, logLine, wholeNumber, type QueueFlags } from './queueOptions.js';
+import { optionalFromText, optionFromText } from '../options/checkOption.js';
+import {
+  DEFAULT_MAX_INPUT_PIXELS,
+  DEFAULT_MAX_MODEL_PIXELS,
+  defaultSessions,
+  maxInputPixelsOption,
+  maxModelPixelsOption,
+  threadsOption,
+  VARIANTS,
+  variantOption,
+} from '../options/parserOptions.js';
+import { addQueueOptions, countFlag, logLine, type QueueFlags } from './queueOptions.js';
 
 interface WorkerFlags extends QueueFlags {
   concurrency: string;
@@ -44,16 +55,13 @@ export function registerWorkerCommand(program: Command): void {
         'the model to load and keep (default: the embedded face-parsing-mini); jobs for another model are handed back',
         undefined,
       )
-      .addOption(new Option('--variant <variant>', "weights variant (default: the model's default)").choices(['fp32', 'fp16', 'q8']))
+      .addOption(new Option('--variant <variant>', variantOption.description).choices(VARIANTS))
       .option('--any-model', "load the model a job asks for when it is not this worker's own (keeps one extra model loaded)")
-      .option('-t, --threads <n>', 'inference threads (default: one per core; with several workers on one machine give each a share)')
+      .option('-t, --threads <n>', `${threadsOption.description}; with several workers on one machine give each a share`)
       .addOption(new Option('--device <device>', 'where the model runs').choices(['cpu', 'cuda']).default('cpu'))
       .option('--no-spinning', "let onnxruntime's idle threads sleep between operators (faster when other processes share the cores)")
-      .option('--max-pixels <n>', 'largest accepted image in pixels (decompression-bomb guard)', String(100_000_000))
-      .option(
-        '--max-model-pixels <n>',
-        'largest model input of one parse in pixels, every pass of --scales and --flip counted (default 2097152: 8 passes of a 512x512 model)',
-      )
+      .option('--max-pixels <n>', maxInputPixelsOption.description, String(DEFAULT_MAX_INPUT_PIXELS))
+      .option('--max-model-pixels <n>', maxModelPixelsOption.description, String(DEFAULT_MAX_MODEL_PIXELS))
       .option('--cache-dir <dir>', 'hub cache (default: HF_HUB_CACHE, $HF_HOME/hub or ~/.cache/huggingface/hub)')
       .option('--endpoint <url>', 'hub endpoint (default: HF_ENDPOINT or https://huggingface.co)')
       .option('--token <token>', 'hub token (default: HF_TOKEN)')
@@ -94,8 +102,8 @@ export function registerWorkerCommand(program: Command): void {
     // Checked before the model loads: a wrong root is one error line, not a failure after a minute.
     const allowRoots = await resolveRoots([...flags.allowRoot, ...rootsFromEnv(process.env.FACEPARSE_ALLOW_ROOTS)]);
     const jobSecret = readJobSecret(flags.jobSecretFile, process.env.FACEPARSE_JOB_SECRET);
-    const concurrency = wholeNumber(flags.concurrency, '--concurrency') ?? 1;
-    const threads = wholeNumber(flags.threads, '--threads');
+    const concurrency = optionFromText(countFlag(1), flags.concurrency, '--concurrency');
+    const threads = optionalFromText(threadsOption, flags.threads, '--threads');
     const pool = new ParserPool({
       model: modelRequest(flags.model, flags.variant),
       anyModel: flags.anyModel === true,
@@ -103,11 +111,11 @@ export function registerWorkerCommand(program: Command): void {
         threads,
         // One model session per job in hand (up to the thread count), as parse runs a folder: jobs
         // then overlap on the model instead of queueing for one session.
-        sessions: Math.max(1, Math.min(concurrency, threads ?? availableParallelism(), 8)),
+        sessions: defaultSessions(concurrency, threads ?? availableParallelism(), flags.device),
         device: flags.device,
         spinning: flags.spinning,
-        maxInputPixels: wholeNumber(flags.maxPixels, '--max-pixels'),
-        maxModelPixels: wholeNumber(flags.maxModelPixels, '--max-model-pixels', 1),
+        maxInputPixels: optionalFromText(maxInputPixelsOption, flags.maxPixels, '--max-pixels'),
+        maxModelPixels: optionalFromText(maxModelPixelsOption, flags.maxModelPixels, '--max-model-pixels'),
         cacheDir: flags.cacheDir,
         endpoint: flags.endpoint,
         token: flags.token,
@@ -129,9 +137,9 @@ export function registerWorkerCommand(program: Command): void {
       target,
       pool,
       concurrency,
-      lockDuration: wholeNumber(flags.lockDuration, '--lock-duration'),
-      stalledInterval: wholeNumber(flags.stalledInterval, '--stalled-interval'),
-      maxStalledCount: wholeNumber(flags.maxStalled, '--max-stalled', 0),
+      lockDuration: optionalFromText(countFlag(1), flags.lockDuration, '--lock-duration'),
+      stalledInterval: optionalFromText(countFlag(1), flags.stalledInterval, '--stalled-interval'),
+      maxStalledCount: optionFromText(countFlag(0), flags.maxStalled, '--max-stalled'),
       allowRoots,
       jobSecret,
       log,

@@ -13,8 +13,8 @@
  *   whose face is a fifth of the frame about 0.2; scenes of 1-3 faces at 20-50% of the short side
  *   at most 0.26.
  */
-import { FaceParseError } from '../base/errors.js';
-import { DEFAULT_FACES, FACES_MODES, type FacesMode } from '../options/parseOptions.js';
+import { checkOptional } from '../options/checkOption.js';
+import { FACES_MODES, type FacesMode, facesOption } from '../options/parseOptions.js';
 import { alignFace, cropCorners, type FaceAlignment } from './align.js';
 import type { DetectedFace, Point } from './types.js';
 
@@ -107,13 +107,9 @@ export function decideFaces(
   return { wholePhoto: mode === 'auto' && alone && cropIoU >= FACE_CROP_MIN_IOU, faces, cropIoU };
 }
 
-/** Throws INVALID_ARGUMENT unless `mode` is undefined or one of FACES_MODES. */
+/** Throws INVALID_ARGUMENT unless `mode` is undefined or one of FACES_MODES (the option's schema, src/options). */
 export function checkFacesMode(mode: unknown): void {
-  if (mode === undefined || (FACES_MODES as readonly unknown[]).includes(mode)) return;
-  throw new FaceParseError(
-    'INVALID_ARGUMENT',
-    `faces ${JSON.stringify(mode)} is not one of ${FACES_MODES.join(', ')}; use one of them (default ${DEFAULT_FACES})`,
-  );
+  checkOptional(facesOption, mode, 'faces');
 }
 
 /** True when the face's keypoints give an alignment: finite and not all at one point. */

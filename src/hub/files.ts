@@ -1,13 +1,14 @@
 /** The files of a model folder in the Hugging Face / transformers.js layout. */
 import type { ModelVariant } from '../base/types.js';
 import { FaceParseError } from '../base/errors.js';
+import { variantOption } from '../options/parserOptions.js';
 
 export type { ModelVariant };
 
 export const CONFIG_FILE = 'config.json';
 export const PREPROCESSOR_FILE = 'preprocessor_config.json';
 
-export const VARIANTS: readonly ModelVariant[] = ['fp32', 'fp16', 'q8'];
+export const VARIANTS: readonly ModelVariant[] = variantOption.options;
 
 /** Where each variant's weights live (transformers.js names). */
 export const VARIANT_FILES: Readonly<Record<ModelVariant, string>> = {

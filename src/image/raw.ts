@@ -1,9 +1,10 @@
 /** Raw pixel inputs: checks, channel conversion and the size guard, shared by every platform's decoder. */
 import { FaceParseError } from '../base/errors.js';
 import type { ImageInput, RawImage, RgbImage } from '../base/types.js';
+import { DEFAULT_MAX_INPUT_PIXELS } from '../options/parserOptions.js';
 
-/** 100 megapixels: a 10000 x 10000 photo; beyond that an input is treated as a decompression bomb. */
-export const DEFAULT_MAX_INPUT_PIXELS = 100_000_000;
+/** 100 megapixels (a 10000 x 10000 photo), said in src/options: beyond it an input is treated as a decompression bomb. */
+export { DEFAULT_MAX_INPUT_PIXELS };
 
 export interface DecodeOptions {
   maxInputPixels?: number;

@@ -11,6 +11,8 @@
  * Only the selection's bounding box, widened by the reach of grow and feather, is transformed.
  */
 import { FaceParseError } from '../base/errors.js';
+import { checkOption } from '../options/checkOption.js';
+import { featherOption, growOption, MAX_REGION_DISTANCE } from '../options/parseOptions.js';
 
 export interface RegionShapeOptions {
   /** Pixels to move the edge outwards (positive) or inwards (negative). Default 0. */
@@ -19,22 +21,13 @@ export interface RegionShapeOptions {
   feather?: number;
 }
 
-/** The largest grow or feather taken: beyond it a mask is all or nothing on any photo faceparse accepts. */
-export const MAX_REGION_DISTANCE = 10_000;
+export { MAX_REGION_DISTANCE };
 
 export function checkRegionShape(options: RegionShapeOptions, where = 'regionMask'): { grow: number; feather: number } {
-  const grow = options.grow ?? 0;
-  const feather = options.feather ?? 0;
-  if (typeof grow !== 'number' || !Number.isFinite(grow) || Math.abs(grow) > MAX_REGION_DISTANCE) {
-    throw new FaceParseError(
-      'INVALID_ARGUMENT',
-      `${where}: grow must be a number of pixels from -${MAX_REGION_DISTANCE} to ${MAX_REGION_DISTANCE} (negative shrinks); got ${String(grow)}`,
-    );
-  }
-  if (typeof feather !== 'number' || !Number.isFinite(feather) || feather < 0 || feather > MAX_REGION_DISTANCE) {
-    throw new FaceParseError('INVALID_ARGUMENT', `${where}: feather must be a number of pixels from 0 to ${MAX_REGION_DISTANCE}; got ${String(feather)}`);
-  }
-  return { grow, feather };
+  return {
+    grow: checkOption(growOption, options.grow ?? 0, `${where} grow`),
+    feather: checkOption(featherOption, options.feather ?? 0, `${where} feather`),
+  };
 }
 
 /**

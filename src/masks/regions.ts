@@ -6,27 +6,12 @@
  * names under any spelling; a preset class the model lacks is left out, as it cannot be labelled.
  */
 import { FaceParseError } from '../base/errors.js';
-import { findClassId, listLabels, type CelebAMaskLabel } from '../base/labels.js';
+import { findClassId, listLabels } from '../base/labels.js';
 import { mapIntoLabelSet } from '../base/labelSets.js';
+import { REGION_PRESETS } from '../options/parseOptions.js';
 
-const FACE: readonly CelebAMaskLabel[] = ['skin', 'nose', 'l_eye', 'r_eye', 'l_brow', 'r_brow', 'mouth', 'u_lip', 'l_lip'];
-
-/**
- * Region presets. `face`: the face itself, what a face swap or restoration replaces: skin and
- * features, without hair, ears, glasses, hats or jewellery (those stay the photo's own). `head`:
- * everything of and on the head down to the jaw: the face plus ears, hair, hat, glasses and
- * earrings; not the neck, necklace or clothes (a head cut-out, an avatar).
- */
-export const REGION_PRESETS: Readonly<Record<string, readonly CelebAMaskLabel[]>> = {
-  face: FACE,
-  head: [...FACE, 'l_ear', 'r_ear', 'hair', 'hat', 'eye_g', 'ear_r'],
-  hair: ['hair'],
-  skin: ['skin'],
-  lips: ['u_lip', 'l_lip'],
-  eyes: ['l_eye', 'r_eye'],
-  brows: ['l_brow', 'r_brow'],
-  ears: ['l_ear', 'r_ear'],
-};
+/** Region presets (face, head, hair, ...): the values of the region option, said in src/options/parseOptions.ts. */
+export { REGION_PRESETS };
 
 /** A class by name or id. */
 export type ClassRef = string | number;

@@ -2,9 +2,8 @@
  * The Node library's FaceParser: the shared pipeline (src/pipeline/faceParser.ts) with the Node
  * `create`, which finds the model (folder, hub cache or download) and starts it on onnxruntime-node.
  */
-import { checkMaxModelPixels } from '../pipeline/augmentation.js';
-import { checkLimit, FaceParser as PipelineFaceParser, optionsObject } from '../pipeline/faceParser.js';
-import type { FaceParserOptions } from '../pipeline/options.js';
+import { FaceParser as PipelineFaceParser, optionsObject } from '../pipeline/faceParser.js';
+import { checkParserOptions, type FaceParserOptions } from '../pipeline/options.js';
 
 export class FaceParser extends PipelineFaceParser {
   /**
@@ -13,10 +12,8 @@ export class FaceParser extends PipelineFaceParser {
    */
   static async create(options: FaceParserOptions = {}): Promise<FaceParser> {
     const checked = optionsObject(options, 'FaceParser.create');
-    // The limits are checked before the model loads (the constructor checks them again for fromLoaded).
-    checkLimit(checked.maxInputPixels, 'maxInputPixels', '--max-pixels');
-    checkLimit(checked.maxInputBytes, 'maxInputBytes');
-    if (checked.maxModelPixels !== undefined) checkMaxModelPixels(checked.maxModelPixels);
+    // The counts and limits are checked before the model loads (the constructor checks them again for fromLoaded).
+    checkParserOptions(checked);
     // Imported here, not at the top: importing the library loads no native code (sharp, onnxruntime).
     const { loadNodeModel } = await import('./loadModel.js');
     return new FaceParser(await loadNodeModel(checked), checked);

@@ -9,7 +9,8 @@ import { resolveModel } from '../hub/index.js';
 import { nodePlatform } from '../platform/node/index.js';
 import { readModelConfig, readPreprocessorConfig } from '../platform/node/modelConfig.js';
 import type { LoadedModel } from '../pipeline/loadedModel.js';
-import type { FaceParserOptions } from '../pipeline/options.js';
+import { cappedThreads, defaultSessions } from '../options/parserOptions.js';
+import { checkParserOptions, type FaceParserOptions } from '../pipeline/options.js';
 
 export async function loadNodeModel(options: FaceParserOptions): Promise<LoadedModel> {
   const resolved = await resolveModel(options.model, {
@@ -26,17 +27,13 @@ export async function loadNodeModel(options: FaceParserOptions): Promise<LoadedM
   });
   const config = await readModelConfig(resolved.files.config);
   const preprocessor = await readPreprocessorConfig(resolved.files.preprocessor);
+  checkParserOptions(options);
+  const cores = availableParallelism();
   const sessionCount = options.sessions ?? 1;
-  if (!Number.isInteger(sessionCount) || sessionCount < 1 || sessionCount > 64) {
-    throw new FaceParseError('INVALID_ARGUMENT', `sessions must be a whole number from 1 to 64; got ${String(options.sessions)}`);
-  }
-  if (options.threads !== undefined && !(Number.isInteger(options.threads) && options.threads >= 1)) {
-    throw new FaceParseError('INVALID_ARGUMENT', `threads must be a whole number >= 1; got ${String(options.threads)}`);
-  }
-  // More threads than cores only add contention and memory (99999 took 3.9 GB and never ended): capped.
-  const asked = options.threads === undefined ? undefined : Math.min(options.threads, availableParallelism());
+  // More threads than cores only add contention and memory: capped (src/options/parserOptions.ts).
+  const asked = cappedThreads(options.threads, cores);
   // Several sessions share the cores: each gets its part of the thread count (at least one).
-  const threads = sessionCount === 1 ? asked : Math.max(1, Math.floor((asked ?? availableParallelism()) / sessionCount));
+  const threads = sessionCount === 1 ? asked : Math.max(1, Math.floor((asked ?? cores) / sessionCount));
   const start = () =>
     nodePlatform.createSession(resolved.files.onnx, {
       numLabels: config.labels.length,
@@ -64,10 +61,11 @@ export async function loadNodeModel(options: FaceParserOptions): Promise<LoadedM
   // For folders, several 1-thread sessions kept the cores busier than one many-thread session
   // (bench/throughput.ts: 1.27x the images/s of the bare 2-thread loop on this 2-core machine, the
   // detector included, where one 2-thread session gave 0.85x), at the cost of the model's memory
-  // once more per core. Only when the caller left `sessions` to us and there are threads to share.
-  const folderCount = Math.min(asked ?? availableParallelism(), availableParallelism(), 8);
+  // once more per session. Only when the caller left `sessions` to us and there are threads to share;
+  // how many is the one default of src/options (a folder: as many runs as threads).
+  const folderCount = defaultSessions(Number.POSITIVE_INFINITY, asked ?? cores, options.device);
   const folderSessions =
-    options.sessions === undefined && options.device !== 'cuda' && folderCount > 1
+    options.sessions === undefined && folderCount > 1
       ? async () => {
           const pool = [];
           try {

@@ -8,14 +8,15 @@
  * bounded by `maxModelPixels`, and the service counts them in its pixel budget and its pace.
  */
 import { FaceParseError } from '../base/errors.js';
+import { DEFAULT_MAX_MODEL_PIXELS } from '../options/parserOptions.js';
 import { scaledInputSize } from '../postprocess/multiscale.js';
 
 /**
- * Default bound on the model-input pixels of all passes of one parse: eight passes of a 512x512
- * model (e.g. scales 0.75,1,1.25 with flip, or 1,2), which keeps one parse of the embedded
+ * Default bound on the model-input pixels of all passes of one parse (src/options): eight passes of
+ * a 512x512 model (e.g. scales 0.75,1,1.25 with flip, or 1,2), which keeps one parse of the embedded
  * model under about 1.3 GiB whatever the scales ([1, 2.6], about the most it allows: 1.21 GiB).
  */
-export const DEFAULT_MAX_MODEL_PIXELS = 8 * 512 * 512;
+export { DEFAULT_MAX_MODEL_PIXELS };
 
 /**
  * Memory of a model-input pixel of an extra pass, in photo pixels (a parse holds about 15 bytes per
@@ -68,12 +69,4 @@ export function checkAugmentation(
     `${what} on ${where} run ${cost.passes} passes of ${mp(cost.modelPixels)} of model input together, over the limit of ${mp(maxModelPixels)} ` +
       `(each pass's memory grows with its pixels); use fewer or smaller scales (e.g. 0.75,1,1.25)${flip ? ', drop flip' : ''}, or raise maxModelPixels (--max-model-pixels)`,
   );
-}
-
-/** Checks a maxModelPixels option. */
-export function checkMaxModelPixels(value: unknown): number {
-  if (typeof value !== 'number' || !Number.isInteger(value) || value < 1) {
-    throw new FaceParseError('INVALID_ARGUMENT', `maxModelPixels must be a whole number of pixels >= 1, got ${String(value)}`);
-  }
-  return value;
 }

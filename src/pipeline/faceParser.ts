@@ -26,6 +26,7 @@ import type { PreprocessorConfig } from '../models/segformer/config.js';
 import { modelInputSize, normalizationTables } from '../models/segformer/preprocess.js';
 import { createRenderer, type Renderer } from '../outputs/render.js';
 import { DEFAULT_FACES } from '../options/parseOptions.js';
+import { DEFAULT_MAX_INPUT_PIXELS, DEFAULT_MAX_MODEL_PIXELS } from '../options/parserOptions.js';
 import type { Platform } from '../platform/types.js';
 import { checkLogits } from '../postprocess/checkLogits.js';
 import { mirrorClassTable } from '../postprocess/flip.js';
@@ -36,12 +37,12 @@ import { checkFacesMode, decideFaces, FACE_CROP_MIN_SCORE, type FacesDecision } 
 import type { TensorRunner } from '../faces/types.js';
 import type { LoadedModel } from './loadedModel.js';
 import { ModelQueue } from './modelQueue.js';
-import type { FaceParserOptions, ParseOptions } from './options.js';
+import { checkParserOptions, type FaceParserOptions, type ParseOptions } from './options.js';
 import { prepareInput, type PreparedInput } from './prepare.js';
 import { parseFaces } from './faceStage.js';
 import { ParseResult } from './result.js';
 import { runOneByOne, runWithTta, type ModelRun } from './tta.js';
-import { checkAugmentation, checkMaxModelPixels, DEFAULT_MAX_MODEL_PIXELS } from './augmentation.js';
+import { checkAugmentation } from './augmentation.js';
 
 export interface BatchItem {
   /** Position in the inputs. */
@@ -79,18 +80,6 @@ export function optionsObject<T extends object>(options: T | null | undefined, w
   return options;
 }
 
-/** A size limit option: absent, or a whole number from 1 to Number.MAX_SAFE_INTEGER (the decoder's range); the error names the option. */
-export function checkLimit(value: number | undefined, name: string, flag?: string): number | undefined {
-  if (value === undefined) return undefined;
-  if (typeof value !== 'number' || !Number.isSafeInteger(value) || value < 1) {
-    throw new FaceParseError(
-      'INVALID_ARGUMENT',
-      `${name}${flag ? ` (${flag})` : ''} must be a whole number from 1 to ${Number.MAX_SAFE_INTEGER}, got ${String(value)}`,
-    );
-  }
-  return value;
-}
-
 export class FaceParser {
   /** The model's class names, index = class id. */
   readonly labels: readonly string[];
@@ -108,7 +97,8 @@ export class FaceParser {
   readonly #renderer: Renderer;
   readonly #labelSets = new Map<string, LabelSetMapping>();
   readonly #tables: Float32Array[];
-  readonly #maxInputPixels: number | undefined;
+  /** The largest photo it decodes, in pixels (FaceParserOptions.maxInputPixels): larger ones are refused from their header. */
+  readonly maxInputPixels: number;
   readonly #maxInputBytes: number | undefined;
   /** The bound on the model-input pixels of one parse's passes (FaceParserOptions.maxModelPixels). */
   readonly maxModelPixels: number;
@@ -134,9 +124,10 @@ export class FaceParser {
     this.#folderSessions = loaded.folderSessions;
     this.#renderer = createRenderer(loaded.platform.codec);
     this.#tables = normalizationTables(loaded.preprocessor);
-    this.#maxInputPixels = checkLimit(options.maxInputPixels, 'maxInputPixels', '--max-pixels');
-    this.#maxInputBytes = checkLimit(options.maxInputBytes, 'maxInputBytes');
-    this.maxModelPixels = options.maxModelPixels === undefined ? DEFAULT_MAX_MODEL_PIXELS : checkMaxModelPixels(options.maxModelPixels);
+    checkParserOptions(options);
+    this.maxInputPixels = options.maxInputPixels ?? DEFAULT_MAX_INPUT_PIXELS;
+    this.#maxInputBytes = options.maxInputBytes;
+    this.maxModelPixels = options.maxModelPixels ?? DEFAULT_MAX_MODEL_PIXELS;
     this.#mirrorClasses = mirrorClassTable(loaded.labels);
     this.#detection = options.detection ?? {};
     this.#detectorThreads = options.threads;
@@ -253,7 +244,7 @@ export class FaceParser {
     const t0 = now();
     if (this.platform.checkInput) this.platform.checkInput(input);
     else checkImageInput(input);
-    const image = await this.platform.decodeImage(input, { maxInputPixels: this.#maxInputPixels, maxInputBytes: this.#maxInputBytes });
+    const image = await this.platform.decodeImage(input, { maxInputPixels: this.maxInputPixels, maxInputBytes: this.#maxInputBytes });
     const t1 = now();
     if (!this.preprocessor.doResize) checkAugmentation(modelInputSize(image, this.preprocessor), options.scales, options.flip, this.maxModelPixels, true);
     let decision: FacesDecision | undefined;

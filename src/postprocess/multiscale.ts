@@ -10,13 +10,11 @@
  * With flip, each pass is itself the flip-merged logits of the scaled photo and its mirror image.
  */
 import { FaceParseError } from '../base/errors.js';
+import { checkOption } from '../options/checkOption.js';
+import { MAX_SCALE, MAX_SCALE_COUNT, MIN_SCALE, scalesOption } from '../options/parseOptions.js';
 import { axisWeights } from './upsampleArgmax.js';
 
-/** Smallest and largest accepted scale. */
-export const MIN_SCALE = 0.25;
-export const MAX_SCALE = 4;
-/** Most scales in one list: each is a pass through the model (see src/pipeline/augmentation.ts for their pixel budget). */
-export const MAX_SCALE_COUNT = 8;
+export { MAX_SCALE, MAX_SCALE_COUNT, MIN_SCALE };
 
 /** Model input side for one scale: size * scale rounded to the nearest pixel (halves up), at least 32. */
 export function scaledInputSize(size: number, scale: number): number {
@@ -24,27 +22,13 @@ export function scaledInputSize(size: number, scale: number): number {
 }
 
 /**
- * Checks a list of scales: finite numbers from MIN_SCALE to MAX_SCALE, no repeats, and 1 among them
- * (the model's own input size, whose logits grid the others are resized to), at most MAX_SCALE_COUNT
- * of them (checked first, so a list of thousands is refused at once). Throws INVALID_ARGUMENT.
+ * Checks a list of scales against the option's schema (src/options/parseOptions.ts): numbers from
+ * MIN_SCALE to MAX_SCALE, no repeats, and 1 among them (the model's own input size, whose logits grid
+ * the others are resized to), at most MAX_SCALE_COUNT of them (checked first, so a list of thousands
+ * is refused at once). Throws INVALID_ARGUMENT.
  */
 export function checkScales(scales: readonly number[]): readonly number[] {
-  const shown = (list: readonly unknown[]) =>
-    list.length > MAX_SCALE_COUNT ? `[${list.slice(0, 4).map(String).join(', ')}, ... ${list.length} in all]` : JSON.stringify(list);
-  const problem = (why: string) =>
-    new FaceParseError(
-      'INVALID_ARGUMENT',
-      `scales ${Array.isArray(scales) ? shown(scales) : String(scales)}: ${why}; give multiples of the model input size that include 1, e.g. [0.75, 1, 1.25]`,
-    );
-  if (!Array.isArray(scales) || scales.length === 0) throw problem('no scales');
-  if (scales.length > MAX_SCALE_COUNT) throw problem(`${scales.length} scales, at most ${MAX_SCALE_COUNT} (each is a pass through the model)`);
-  for (const s of scales) {
-    if (typeof s !== 'number' || !Number.isFinite(s) || s < MIN_SCALE || s > MAX_SCALE)
-      throw problem(`${String(s)} is not a number from ${MIN_SCALE} to ${MAX_SCALE}`);
-  }
-  if (new Set(scales).size !== scales.length) throw problem('a scale is repeated');
-  if (!scales.includes(1)) throw problem('1 is missing');
-  return scales;
+  return checkOption(scalesOption, scales, 'scales');
 }
 
 /**

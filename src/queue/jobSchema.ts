@@ -1,15 +1,13 @@
 /**
  * What a queue job carries and what it returns, checked with zod when a worker takes it: a job
  * is one photo, with everything `faceparse parse` would know about it, so the worker writes the
- * same files the CLI writes.
+ * same files the CLI writes. The parse options are the schemas of src/options, the ones the CLI
+ * and the service check them with.
  */
 import { isAbsolute, normalize, sep } from 'node:path';
 import { z } from 'zod';
-import { LABEL_SET_NAMES } from '../base/labelSets.js';
-import { MAX_REGION_DISTANCE } from '../masks/regionShape.js';
-import { alphaOption, facesOption, flipOption } from '../options/parseOptions.js';
-import { OUTPUT_KINDS } from '../outputs/kinds.js';
-import { MAX_SCALE_COUNT } from '../postprocess/multiscale.js';
+import { alphaOption, facesOption, featherOption, flipOption, growOption, labelSetOption, outputsOption, scalesOption } from '../options/parseOptions.js';
+import { variantOption } from '../options/parserOptions.js';
 
 const absolutePath = z
   .string()
@@ -33,16 +31,16 @@ export const parseJobSchema = z.object({
   /** The output folder (absolute) and the photo's stem in it: the layout of `faceparse parse`. */
   out: absolutePath,
   stem,
-  outputs: z.array(z.enum(OUTPUT_KINDS)).min(1),
+  outputs: outputsOption,
   alpha: alphaOption,
   model: z.object({
     source: z.string().min(1).optional(),
     key: z.string().min(1),
-    variant: z.enum(['fp32', 'fp16', 'q8']).optional(),
+    variant: variantOption.optional(),
   }),
   faces: facesOption.optional(),
   flip: flipOption,
-  scales: z.array(z.number().positive()).min(1).max(MAX_SCALE_COUNT).optional(),
+  scales: scalesOption.optional(),
   /** HMAC-SHA256 of the rest (src/queue/jobAccess.ts), when the submitter has a --job-secret. */
   signature: z
     .string()
@@ -50,9 +48,9 @@ export const parseJobSchema = z.object({
     .optional(),
   /** Region masks (`--region`), checked against the worker's model when it takes the job. */
   regions: z.array(z.object({ name: z.string().min(1), classes: z.array(z.union([z.string().min(1), z.number().int().min(0)])).min(1) })).optional(),
-  grow: z.number().min(-MAX_REGION_DISTANCE).max(MAX_REGION_DISTANCE).optional(),
-  feather: z.number().min(0).max(MAX_REGION_DISTANCE).optional(),
-  labelSet: z.enum(LABEL_SET_NAMES).optional(),
+  grow: growOption.optional(),
+  feather: featherOption.optional(),
+  labelSet: labelSetOption.optional(),
 });
 
 export type ParseJobData = z.infer<typeof parseJobSchema>;

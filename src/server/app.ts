@@ -14,7 +14,7 @@ import type { AddressInfo } from 'node:net';
 import cors from '@fastify/cors';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import { pino } from 'pino';
-import { DEFAULT_MAX_INPUT_PIXELS } from '../image/raw.js';
+import { SERVICE_MAX_INPUT_PIXELS } from '../options/parserOptions.js';
 import { FaceParser } from '../node/faceParser.js';
 import { registerApiKeys } from './auth.js';
 import { registerDocsRoutes, registerOpenApi } from './docs.js';
@@ -24,7 +24,7 @@ import { ConcurrencyGate } from './gate.js';
 import { registerImageBodies } from './imageBody.js';
 import { ServerMetrics } from './metrics.js';
 import { modelName } from './modelName.js';
-import { packageVersion, resolveServerOptions, SERVER_DEFAULTS, type ServerOptions } from './options.js';
+import { packageVersion, resolveServerOptions, type ServerOptions } from './options.js';
 import { registerOpsRoutes } from './routes/ops.js';
 import { registerParseRoute } from './routes/parse.js';
 import { applySecurityHeaders, registerSecurityHeaders } from './securityHeaders.js';
@@ -66,7 +66,7 @@ function requestId(request: IncomingMessage): string {
 export async function createServer(options: ServerOptions = {}): Promise<FaceParseServer> {
   const settings = resolveServerOptions(options);
   const ownsParser = options.faceParser === undefined;
-  const parser = options.faceParser ?? (await FaceParser.create({ maxInputPixels: SERVER_DEFAULTS.maxInputPixels, ...options.parser }));
+  const parser = options.faceParser ?? (await FaceParser.create({ maxInputPixels: SERVICE_MAX_INPUT_PIXELS, ...options.parser }));
   try {
     return await build(parser, ownsParser, options, settings);
   } catch (error) {
@@ -104,8 +104,6 @@ async function build(
     pixelBudget: settings.maxPixelsInFlight,
     deadlineMs: settings.timeoutMs,
   });
-  // Photos over the decoder's limit are refused by it at once, so they need no room in the budget.
-  const maxInputPixels = options.parser?.maxInputPixels ?? (options.faceParser ? DEFAULT_MAX_INPUT_PIXELS : SERVER_DEFAULTS.maxInputPixels);
   const metrics = new ServerMetrics(gate, { model: modelName(parser), variant: parser.variant, labels: parser.labels });
   let stopping = false;
 
@@ -136,7 +134,7 @@ async function build(
   await registerImageBodies(app, settings.maxBodyBytes);
 
   registerOpsRoutes(app, { parser, gate, metrics, stopping: () => stopping });
-  registerParseRoute(app, { parser, gate, metrics, timeoutMs: settings.timeoutMs, maxBodyBytes: settings.maxBodyBytes, maxInputPixels });
+  registerParseRoute(app, { parser, gate, metrics, timeoutMs: settings.timeoutMs, maxBodyBytes: settings.maxBodyBytes });
   registerDocsRoutes(app);
   registerStaticApp(app, settings.appDir);
   await app.ready();

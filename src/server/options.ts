@@ -3,15 +3,18 @@ import { existsSync, readFileSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { z } from 'zod';
 import { FaceParseError } from '../base/errors.js';
+import { checkOption } from '../options/checkOption.js';
 import type { FaceParser } from '../pipeline/faceParser.js';
 import type { FaceParserOptions } from '../pipeline/options.js';
 
 export interface ServerOptions {
   /**
    * The parser options (model, variant, threads, maxInputPixels, ...) of the FaceParser the server
-   * creates and closes. Default maxInputPixels here: 40 000 000 (a 40 MP photo), below the library's 100 MP,
-   * because a service holds several photos at once.
+   * creates and closes. Default maxInputPixels here: SERVICE_MAX_INPUT_PIXELS (src/options: a 40 MP
+   * photo), below the library's 100 MP, because a service holds several photos at once. The service
+   * reads the limit back from the parser, so a `faceParser` of the caller's brings its own.
    */
   parser?: FaceParserOptions;
   /** A FaceParser made by the caller, used instead of `parser` options; the caller closes it. */
@@ -45,7 +48,6 @@ export interface ServerOptions {
 
 export const SERVER_DEFAULTS = {
   maxBodyBytes: 20 * 1024 * 1024,
-  maxInputPixels: 40_000_000,
   maxPixelsInFlight: 40_000_000,
   timeoutMs: 30_000,
   logLevel: 'info',
@@ -63,22 +65,20 @@ export interface ResolvedServerOptions {
   logLevel: string;
 }
 
-function wholeNumber(value: number, name: string, min: number): number {
-  if (!Number.isInteger(value) || value < min) throw new FaceParseError('INVALID_ARGUMENT', `${name} must be a whole number >= ${min}, got ${String(value)}`);
-  return value;
-}
+/** The service's counts (src/options/checkOption.ts: one message shape with the rest). */
+const count = (min: number) => z.number().int().min(min);
 
 export function resolveServerOptions(options: ServerOptions): ResolvedServerOptions {
-  const concurrency = wholeNumber(options.concurrency ?? availableParallelism(), 'concurrency', 1);
+  const concurrency = checkOption(count(1), options.concurrency ?? availableParallelism(), 'concurrency');
   const keys = options.apiKeys ?? [];
   if (keys.some((k) => k.trim() === '' || /\s/.test(k)))
     throw new FaceParseError('INVALID_ARGUMENT', 'an API key is empty or contains whitespace; give keys without spaces');
   return {
-    maxBodyBytes: wholeNumber(options.maxBodyBytes ?? SERVER_DEFAULTS.maxBodyBytes, 'maxBodyBytes', 1),
+    maxBodyBytes: checkOption(count(1), options.maxBodyBytes ?? SERVER_DEFAULTS.maxBodyBytes, 'maxBodyBytes'),
     concurrency,
-    maxQueue: wholeNumber(options.maxQueue ?? 2 * concurrency, 'maxQueue', 0),
-    maxPixelsInFlight: wholeNumber(options.maxPixelsInFlight ?? SERVER_DEFAULTS.maxPixelsInFlight, 'maxPixelsInFlight', 1),
-    timeoutMs: wholeNumber(options.timeoutMs ?? SERVER_DEFAULTS.timeoutMs, 'timeoutMs', 1),
+    maxQueue: checkOption(count(0), options.maxQueue ?? 2 * concurrency, 'maxQueue'),
+    maxPixelsInFlight: checkOption(count(1), options.maxPixelsInFlight ?? SERVER_DEFAULTS.maxPixelsInFlight, 'maxPixelsInFlight'),
+    timeoutMs: checkOption(count(1), options.timeoutMs ?? SERVER_DEFAULTS.timeoutMs, 'timeoutMs'),
     apiKeys: keys,
     corsOrigins: options.corsOrigins,
     appDir: options.appDir ?? defaultAppDir(),

@@ -10,12 +10,13 @@
  *     result.categoryMask; // Uint8Array of class ids, result.width x result.height
  */
 import { FaceParseError } from '../base/errors.js';
-import { checkFacesMode, type FacesMode } from '../faces/facesMode.js';
+import { checkFacesMode } from '../faces/facesMode.js';
 import type { TensorRunner } from '../faces/types.js';
 import type { ImageInput, ModelVariant } from '../base/types.js';
 import type { PreprocessorConfig } from '../models/segformer/config.js';
 import { FaceParser as PipelineFaceParser } from '../pipeline/faceParser.js';
-import type { ParseOptions } from '../pipeline/options.js';
+import { checkParserOptions, type ParseOptions, type SharedParserOptions } from '../pipeline/options.js';
+import { cappedThreads } from '../options/parserOptions.js';
 import type { SegmentationSession } from '../platform/types.js';
 import type { WebImageInput } from '../platform/web/decode.js';
 import { webPlatform } from '../platform/web/index.js';
@@ -24,42 +25,15 @@ import { loadWebModel, type WebLoadedModel } from '../platform/web/webModel.js';
 import type { WebDevice } from '../platform/web/workerProtocol.js';
 import { WebParseResult } from './result.js';
 
-export interface WebFaceParserOptions {
-  /**
-   * URL of a model folder in the Hugging Face layout (config.json, preprocessor_config.json,
-   * onnx/model*.onnx), absolute or relative to the page ('./models/x/', '/models/x/'), or a hub id
-   * `owner/name[@revision]` fetched from `endpoint`. Default: the embedded face-parsing-mini model
-   * beside the bundle (`assetsUrl` + 'models/face-parsing-mini/', q8). Also a folder the user
-   * picked, as files by path (see `localModelFolder`).
-   */
-  model?: string | LocalModelFolder;
-  /** fp32 (onnx/model.onnx), q8 (onnx/model_quantized.onnx), fp16 (onnx/model_fp16.onnx).
-   * Default: fp32 for hub ids; for folders the first present of fp32, q8, fp16. */
-  variant?: ModelVariant;
-  /** For hub ids. Default https://huggingface.co. */
-  endpoint?: string;
-  /** For hub ids without `@revision`. Default main. */
-  revision?: string;
+/**
+ * The browser's `FaceParser.create` options: the options every platform shares (model, variant,
+ * revision, endpoint, onProgress, signal, device, threads, maxInputPixels, maxInputBytes,
+ * maxModelPixels; src/pipeline/options.ts, with their docs), with the browser's model sources,
+ * devices and progress, and the browser's own below.
+ */
+export interface WebFaceParserOptions extends SharedParserOptions<string | LocalModelFolder, WebDevice, ModelProgress> {
   /** Keep model files in Cache Storage (loads offline next time). Default true. */
   cache?: boolean;
-  /** Download progress, per file. */
-  onProgress?: (progress: ModelProgress) => void;
-  signal?: AbortSignal;
-  /**
-   * 'wasm' (default) or 'webgpu'. WebGPU falls back to wasm when there is no adapter or it cannot
-   * run the model; `parser.device` and `parser.fallbackReason` say what happened.
-   */
-  device?: WebDevice;
-  /**
-   * WebAssembly threads. Default: the cores the browser reports (at most 16). Threads need a
-   * cross-origin isolated page (headers `Cross-Origin-Opener-Policy: same-origin` and
-   * `Cross-Origin-Embedder-Policy: require-corp`); without them one thread runs.
-   */
-  threads?: number;
-  /** Largest accepted input in pixels. Default 100 000 000. */
-  maxInputPixels?: number;
-  /** Largest encoded input (Blob, bytes, fetched URL) in bytes. Default 1 GiB. */
-  maxInputBytes?: number;
   /**
    * Folder of faceparse.worker.js, onnxruntime-web's ort-*.mjs/.wasm and the embedded model.
    * Default: the folder the bundle was loaded from.
@@ -67,13 +41,7 @@ export interface WebFaceParserOptions {
   assetsUrl?: string;
 }
 
-export interface WebParseOptions extends Pick<ParseOptions, 'keepLogits' | 'flip' | 'scales'> {
-  /**
-   * Face handling, as in Node: 'auto' (default) finds the faces (BlazeFace, in a worker of its
-   * own) and parses the whole photo when it already is a face crop, else face by face, pasted
-   * back; 'on' always face by face; 'off' the whole photo, the reference pipeline, no detector.
-   */
-  faces?: FacesMode;
+export interface WebParseOptions extends Pick<ParseOptions, 'keepLogits' | 'flip' | 'scales' | 'faces'> {
   /**
    * Model input size (a square side in pixels, a multiple of 32) for this parse instead of the
    * preprocessor's: smaller is faster and coarser, e.g. 256 for live video. Default: the
@@ -89,17 +57,22 @@ export interface WebBatchItem {
   error?: FaceParseError;
 }
 
+/** What the pipeline's parsers keep of the options (src/pipeline/faceParser.ts). */
+type ParserLimits = Pick<SharedParserOptions, 'maxInputPixels' | 'maxInputBytes' | 'maxModelPixels'>;
+
 const EMBEDDED_MODEL = { folder: 'models/face-parsing-mini/', variant: 'q8' as ModelVariant };
 
 function defaultAssetsUrl(): string {
   return new URL('./', import.meta.url).href;
 }
 
-function defaultThreads(): number {
-  // One per core, as onnxruntime-node's default in the Node library (so the two compare like for like).
-  const cores = typeof navigator !== 'undefined' ? navigator.hardwareConcurrency || 1 : 1;
-  return Math.min(16, Math.max(1, cores));
+/** The cores the browser reports. */
+function browserCores(): number {
+  return Math.max(1, typeof navigator !== 'undefined' ? navigator.hardwareConcurrency || 1 : 1);
 }
+
+/** Most threads the browser's default takes (one per core, as onnxruntime-node's default in the Node library). */
+const MAX_DEFAULT_WEB_THREADS = 16;
 
 function checkParseOptions(options: WebParseOptions): void {
   checkFacesMode(options.faces);
@@ -162,10 +135,10 @@ export class FaceParser {
   readonly #core: PipelineFaceParser;
   /** Parsers at other input sizes (inputSize), over the same session. */
   readonly #sized = new Map<number, PipelineFaceParser>();
-  readonly #limits: { maxInputPixels?: number; maxInputBytes?: number; detector: ReturnType<typeof lazyDetector> };
+  readonly #limits: ParserLimits & { detector: ReturnType<typeof lazyDetector> };
   #closed = false;
 
-  private constructor(loaded: WebLoadedModel, limits: { maxInputPixels?: number; maxInputBytes?: number }) {
+  private constructor(loaded: WebLoadedModel, limits: ParserLimits) {
     this.#loaded = loaded;
     const platform = loaded.platform;
     this.#limits = { ...limits, detector: lazyDetector(() => platform.createFaceDetector({ threads: platform.options.threads })) };
@@ -185,13 +158,14 @@ export class FaceParser {
     const assetsUrl = options.assetsUrl ? new URL(options.assetsUrl, globalThis.location?.href).href.replace(/\/?$/, '/') : defaultAssetsUrl();
     const device = options.device ?? 'wasm';
     if (device !== 'wasm' && device !== 'webgpu') throw new FaceParseError('INVALID_ARGUMENT', `device "${String(device)}" is not one of wasm, webgpu`);
-    const threads = options.threads ?? defaultThreads();
-    if (!Number.isInteger(threads) || threads < 1) throw new FaceParseError('INVALID_ARGUMENT', `threads must be a positive integer; got ${String(threads)}`);
+    checkParserOptions(options);
+    const cores = browserCores();
+    const threads = cappedThreads(options.threads ?? Math.min(MAX_DEFAULT_WEB_THREADS, cores), cores)!;
     const source = options.model ?? assetsUrl + EMBEDDED_MODEL.folder;
     const variant = options.variant ?? (options.model === undefined ? EMBEDDED_MODEL.variant : undefined);
     const platform = webPlatform({ assetsUrl, device, threads });
     const loaded = await loadWebModel(platform, source, { ...options, variant });
-    return new FaceParser(loaded, { maxInputPixels: options.maxInputPixels, maxInputBytes: options.maxInputBytes });
+    return new FaceParser(loaded, { maxInputPixels: options.maxInputPixels, maxInputBytes: options.maxInputBytes, maxModelPixels: options.maxModelPixels });
   }
 
   /** Milliseconds inside onnxruntime's session.run for the last model pass (the rest of `inference` is the worker round trip). */

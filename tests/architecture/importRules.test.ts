@@ -27,6 +27,7 @@ const PURE = [
   'src/outputs/render.ts',
   'src/outputs/kinds.ts',
   'src/outputs/encodeOutputs.ts',
+  'src/options',
 ];
 const NATIVE = /^(sharp|onnxruntime-node|onnxruntime-web)(\/|$)/;
 

@@ -110,9 +110,9 @@ describe('shapeRegion', () => {
 
   it('an empty selection stays empty; bad numbers are refused', () => {
     expect(shapeRegion(new Uint8Array(20), 5, 4, { grow: 3, feather: 2 }).every((v) => v === 0)).toBe(true);
-    expect(() => shapeRegion(new Uint8Array(20), 5, 4, { grow: Number.NaN })).toThrow(/grow must be a number/);
-    expect(() => shapeRegion(new Uint8Array(20), 5, 4, { feather: -1 })).toThrow(/feather must be a number of pixels from 0/);
-    expect(() => shapeRegion(new Uint8Array(20), 5, 4, { grow: '3' as never })).toThrow(/grow must be a number/);
+    expect(() => shapeRegion(new Uint8Array(20), 5, 4, { grow: Number.NaN })).toThrow(/grow: expected a number from -10000 to 10000/);
+    expect(() => shapeRegion(new Uint8Array(20), 5, 4, { feather: -1 })).toThrow(/feather: expected a number from 0 to 10000, got -1/);
+    expect(() => shapeRegion(new Uint8Array(20), 5, 4, { grow: '3' as never })).toThrow(/grow: expected a number from -10000 to 10000/);
     expect(() => shapeRegion(new Uint8Array(19), 5, 4)).toThrow(/19 pixels, not 5x4/);
   });
 });

@@ -105,7 +105,7 @@ describe('regionMask', () => {
   it('refuses what it cannot do, naming what it can', async () => {
     expect(() => result.regionMask({ classes: 'beard' })).toThrow(/no class or preset "beard"; presets are face, head/);
     expect(() => result.regionMask({} as never)).toThrow(/regionMask needs classes/);
-    expect(() => result.regionMask({ classes: 'face', grow: Infinity })).toThrow(/grow must be a number/);
+    expect(() => result.regionMask({ classes: 'face', grow: Infinity })).toThrow(/grow: expected a number from -10000 to 10000, got Infinity/);
     expect(() => result.regionMask({ classes: 'face', face: 0 })).toThrow(/face 0 is not a face of this result \(it has no faces/);
     expect((await failure(result.toRegionPng({ classes: 'beard' }))).code).toBe('INVALID_ARGUMENT');
   });

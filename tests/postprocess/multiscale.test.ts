@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { FaceParseError } from '../../src/base/errors.js';
-import { parseScaleList } from '../../src/pipeline/optionText.js';
+import { optionFromText } from '../../src/options/checkOption.js';
+import { scalesOption } from '../../src/options/parseOptions.js';
 import { addResized, checkScales, scaledInputSize } from '../../src/postprocess/multiscale.js';
 
 /** torch's F.interpolate(mode='bilinear', align_corners=False) of one plane, written out in float64. */
@@ -46,8 +47,8 @@ describe('multi-scale test-time augmentation', () => {
       }
       throw new Error(`accepted ${JSON.stringify(scales)}`);
     };
-    expect(reason([])).toMatch(/no scales/);
-    expect(reason([0.75, 1.25])).toMatch(/1 is missing.*e\.g\. \[0\.75, 1, 1\.25\]/);
+    expect(reason([])).toMatch(/^scales: expected a comma list of 1 to 8 numbers from 0\.25 to 4, got \[\]/);
+    expect(reason([0.75, 1.25])).toMatch(/1 is missing.*e\.g\. 0\.75,1,1\.25/);
     expect(reason([1, 1])).toMatch(/repeated/);
     expect(reason([1, 0])).toMatch(/0 is not a number from 0\.25 to 4/);
     expect(reason([1, 5])).toMatch(/5 is not a number from 0\.25 to 4/);
@@ -55,10 +56,11 @@ describe('multi-scale test-time augmentation', () => {
   });
 
   it('reads a command-line list and names the flag in errors', () => {
-    expect(parseScaleList('0.75, 1,1.25', '--scales')).toEqual([0.75, 1, 1.25]);
-    expect(() => parseScaleList('0.75,,1', '--scales')).toThrow(/--scales "0\.75,,1": "" is not a number/);
-    expect(() => parseScaleList('1,big', '--scales')).toThrow(/"big" is not a number/);
-    expect(() => parseScaleList('0.5,2', '--scales')).toThrow(/^--scales "0\.5,2": 1 is missing/);
+    const fromText = (text: string) => optionFromText(scalesOption, text, '--scales');
+    expect(fromText('0.75, 1,1.25')).toEqual([0.75, 1, 1.25]);
+    expect(() => fromText('0.75,,1')).toThrow(/^--scales: expected a comma list of 1 to 8 numbers from 0\.25 to 4, got '0\.75,,1' \('' is not a number/);
+    expect(() => fromText('1,big')).toThrow(/'big' is not a number/);
+    expect(() => fromText('0.5,2')).toThrow(/^--scales: expected .*, got '0\.5,2' \(1 is missing/);
   });
 
   it('adds bilinearly resized planes as torch interpolates them, downscaling and upscaling', () => {

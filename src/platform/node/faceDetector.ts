@@ -10,6 +10,7 @@ import * as ort from 'onnxruntime-node';
 import { FaceParseError } from '../../base/errors.js';
 import { BLAZEFACE_INPUT_NAME } from '../../faces/blazeFace.js';
 import type { TensorRunner } from '../../faces/types.js';
+import { cappedThreads } from '../../options/parserOptions.js';
 
 export function blazeFaceModelPath(): string {
   const require = createRequire(import.meta.url);
@@ -29,7 +30,7 @@ export function blazeFaceModelPath(): string {
 export async function createNodeDetectorRunner(options: { threads?: number; modelPath?: string } = {}): Promise<TensorRunner> {
   const path = options.modelPath ?? blazeFaceModelPath();
   // As the model's sessions: never more threads than cores (FaceParser passes its threads option on).
-  const threads = options.threads === undefined ? undefined : Math.max(1, Math.min(Math.floor(options.threads), availableParallelism()));
+  const threads = cappedThreads(options.threads, availableParallelism());
   let session: ort.InferenceSession;
   try {
     session = await ort.InferenceSession.create(path, {

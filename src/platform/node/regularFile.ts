@@ -7,12 +7,13 @@ import { constants } from 'node:fs';
 import { lstat, open, readlink, stat } from 'node:fs/promises';
 import type { Stats } from 'node:fs';
 import { FaceParseError } from '../../base/errors.js';
+import { DEFAULT_MAX_INPUT_BYTES } from '../../options/parserOptions.js';
 
 /**
- * 1 GiB: above any photo (a 100-megapixel 16-bit RGBA TIFF without compression is 0.8 GB), and
- * a bound on what one input can take in memory before it is even decoded.
+ * 1 GiB (src/options): above any photo (a 100-megapixel 16-bit RGBA TIFF without compression is
+ * 0.8 GB), and a bound on what one input can take in memory before it is even decoded.
  */
-export const DEFAULT_MAX_INPUT_BYTES = 1024 * 1024 * 1024;
+export { DEFAULT_MAX_INPUT_BYTES };
 
 /** What a non-regular file is, for messages. */
 export function fileKind(info: Stats): string {

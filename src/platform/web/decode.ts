@@ -11,6 +11,7 @@
 import { FaceParseError } from '../../base/errors.js';
 import type { RawImage, RgbImage } from '../../base/types.js';
 import { checkImageInput, DEFAULT_MAX_INPUT_PIXELS, rawToRgb } from '../../image/raw.js';
+import { DEFAULT_MAX_INPUT_BYTES } from '../../options/parserOptions.js';
 
 /**
  * What the web FaceParser accepts. A string is a URL (absolute, or relative to the page); a
@@ -39,8 +40,6 @@ export interface WebDecodeOptions {
 }
 
 type BitmapSource = Exclude<WebImageInput, string | ImageData | Uint8Array | RawImage>;
-
-const DEFAULT_MAX_INPUT_BYTES = 2 ** 30;
 
 function checkBytes(size: number, maxBytes: number, name: string): void {
   if (size > maxBytes) {

@@ -10,8 +10,8 @@
  * until it really ends, so the slots always match the work running.
  */
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { DEFAULT_ALPHA } from '../../options/parseOptions.js';
-import { parseScaleList } from '../../pipeline/optionText.js';
+import { optionFromText } from '../../options/checkOption.js';
+import { alphaOption, DEFAULT_ALPHA, scalesOption } from '../../options/parseOptions.js';
 import { checkRegionsForModel, parseRegionSpecs, type RegionSpec } from '../../masks/regions.js';
 import { encodeOutputs, type EncodedOutput, type EncodeOutputsOptions } from '../../outputs/encodeOutputs.js';
 import { parseOutputKinds, type OutputKind } from '../../outputs/kinds.js';
@@ -34,12 +34,12 @@ export interface ParseRouteContext {
   metrics: ServerMetrics;
   timeoutMs: number;
   maxBodyBytes: number;
-  /** The decoder's pixel limit: larger photos are refused by it before any decoding. */
-  maxInputPixels: number;
 }
 
 export function registerParseRoute(app: FastifyInstance, context: ParseRouteContext): void {
-  const { parser, gate, metrics, timeoutMs, maxBodyBytes, maxInputPixels } = context;
+  const { parser, gate, metrics, timeoutMs, maxBodyBytes } = context;
+  // The decoder's pixel limit, the parser's own: larger photos are refused by it before any decoding.
+  const { maxInputPixels } = parser;
   const tickets = new WeakMap<FastifyRequest, { ticket: GateTicket; abort: AbortController; upload: NodeJS.Timeout | undefined }>();
 
   const admit = async (request: FastifyRequest, reply: FastifyReply) => {
@@ -123,7 +123,7 @@ export function registerParseRoute(app: FastifyInstance, context: ParseRouteCont
         keepLogits: kinds.includes('confidence'),
         ...(query.labelSet === undefined ? {} : { labelSet: query.labelSet }),
         flip: query.flip === 'true' || query.flip === '1' || query.flip === '',
-        ...(query.scales === undefined ? {} : { scales: parseScaleList(query.scales, 'scales') }),
+        ...(query.scales === undefined ? {} : { scales: optionFromText(scalesOption, query.scales, 'scales') }),
         ...(query.faces === undefined ? {} : { faces: query.faces }),
       };
       const image = await readImageBytes(request, maxBodyBytes);
@@ -160,7 +160,12 @@ export function registerParseRoute(app: FastifyInstance, context: ParseRouteCont
         image,
         options,
         kinds,
-        { alpha: query.alpha === undefined ? DEFAULT_ALPHA : Number(query.alpha), regions, grow: query.grow, feather: query.feather },
+        {
+          alpha: query.alpha === undefined ? DEFAULT_ALPHA : optionFromText(alphaOption, query.alpha, 'alpha'),
+          regions,
+          grow: query.grow,
+          feather: query.feather,
+        },
         metrics,
       ).finally(() => held.ticket.leave());
       const done = await withDeadline(work, left());

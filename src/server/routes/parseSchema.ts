@@ -3,11 +3,26 @@
  * parameter is a 400), the answers (they also shape the JSON) and the request body for the
  * OpenAPI document (documentation only: the body is bytes, checked by the decoder, not by a schema).
  */
-import { LABEL_SET_NAMES, type LabelSetName } from '../../base/labelSets.js';
-import { REGION_PRESETS } from '../../masks/regions.js';
-import { MAX_REGION_DISTANCE } from '../../masks/regionShape.js';
-import { alphaOption, DEFAULT_ALPHA, DEFAULT_FACES, FACES_MODES, type FacesMode, facesOption, flipOption } from '../../options/parseOptions.js';
-import { OUTPUT_KINDS, type OutputKind } from '../../outputs/kinds.js';
+import type { ZodType } from 'zod';
+import type { LabelSetName } from '../../base/labelSets.js';
+import { expectation, optionJsonSchema } from '../../options/checkOption.js';
+import {
+  alphaOption,
+  DEFAULT_ALPHA,
+  DEFAULT_FACES,
+  DEFAULT_FEATHER,
+  DEFAULT_GROW,
+  type FacesMode,
+  facesOption,
+  featherOption,
+  flipOption,
+  growOption,
+  labelSetOption,
+  OUTPUT_KINDS,
+  type OutputKind,
+  regionsOption,
+  scalesOption,
+} from '../../options/parseOptions.js';
 import { IMAGE_TYPES, MULTIPART_TYPE } from '../imageBody.js';
 
 /** What a JSON answer can carry: every output kind but the JSON itself (the answer is the JSON). */
@@ -26,6 +41,20 @@ export interface ParseQuery {
   labelSet?: LabelSetName;
 }
 
+/**
+ * An option's JSON schema with its default said in the description: not as `default`, which
+ * Fastify's validator would fill into every query (a grow of 0 would then ask for region masks).
+ */
+function withDefault(option: ZodType, value: unknown): Record<string, unknown> {
+  const json = optionJsonSchema(option);
+  return { ...json, description: `${String(json.description)} (default ${String(value)})` };
+}
+
+/**
+ * The query of `POST /v1/parse`. Each parameter's values, limits, default and description come from
+ * its option in src/options (as JSON schema, which Fastify checks and OpenAPI shows); the ones sent
+ * as text (outputs, scales, alpha, flip) are read by the same text parser as the CLI's flags.
+ */
 export const PARSE_QUERY_SCHEMA = {
   type: 'object',
   additionalProperties: false,
@@ -34,13 +63,13 @@ export const PARSE_QUERY_SCHEMA = {
       type: 'string',
       description: `JSON answers: comma list of ${ANSWER_OUTPUTS.join(',')} (default labels), each a base64 PNG in "outputs" (masks: one per class present)`,
     },
-    faces: { type: 'string', enum: [...FACES_MODES], description: `${facesOption.description} (default ${DEFAULT_FACES})` },
+    faces: withDefault(facesOption, DEFAULT_FACES),
     flip: {
       type: 'string',
       enum: ['true', 'false', '1', '0', ''],
       description: `flip test-time augmentation: ${flipOption.description}; true, 1 or just ?flip turn it on`,
     },
-    scales: { type: 'string', description: 'multi-scale test-time augmentation, e.g. 0.75,1,1.25 (must include 1)' },
+    scales: { type: 'string', description: `${scalesOption.description}: ${expectation(scalesOption)}` },
     // A string with a pattern, not a number: coercion would let "Infinity", "0x1" and " " through as numbers.
     alpha: {
       type: 'string',
@@ -48,25 +77,12 @@ export const PARSE_QUERY_SCHEMA = {
       description: `${alphaOption.description}, as a decimal (default ${DEFAULT_ALPHA})`,
     },
     region: {
-      type: 'array',
-      items: { type: 'string', minLength: 1, maxLength: 500 },
-      maxItems: 32,
-      description:
-        `region masks for outputs=region (which region implies), repeat for more: a preset (${Object.keys(REGION_PRESETS).join(', ')}), a class (l_eye or "left eye"), ` +
-        'or name=class,class (e.g. lips=u_lip,l_lip); each is an 8-bit alpha PNG in outputs.region by name',
+      ...optionJsonSchema(regionsOption),
+      description: `region masks for outputs=region (which region implies), each an 8-bit alpha PNG in outputs.region by name: ${regionsOption.element.description}`,
     },
-    grow: {
-      type: 'number',
-      minimum: -MAX_REGION_DISTANCE,
-      maximum: MAX_REGION_DISTANCE,
-      description: 'grow each region by this many pixels, negative shrinks (default 0)',
-    },
-    feather: { type: 'number', minimum: 0, maximum: MAX_REGION_DISTANCE, description: 'soft edge of each region in pixels (default 0)' },
-    labelSet: {
-      type: 'string',
-      enum: [...LABEL_SET_NAMES],
-      description: "label set of the labels, masks and JSON (docs/label-sets.md; default: the model's own)",
-    },
+    grow: withDefault(growOption, DEFAULT_GROW),
+    feather: withDefault(featherOption, DEFAULT_FEATHER),
+    labelSet: optionJsonSchema(labelSetOption),
   },
 } as const;
 
