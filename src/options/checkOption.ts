@@ -56,10 +56,15 @@ export function expectation(schema: z.ZodType): string {
 
 /**
  * The reasons zod gives beyond the limits the expectation already says: a refinement's ("1 is
- * missing") and a list entry's ("5 is not a number from 0.25 to 4").
+ * missing"), a list entry's ("5 is not a number from 0.25 to 4") and a list's length ("20 scales, at most 8").
  */
 function reason(error: z.ZodError): string {
-  const own = error.issues.filter((i) => i.code === 'custom' || i.path.length > 0).map((i) => i.message);
+  const own = error.issues.flatMap((i) => {
+    if (i.code === 'custom' || i.path.length > 0 || ('origin' in i && i.origin === 'array')) return [i.message];
+    // The expectation leaves out the largest safe integer (every count has it): said when it is the reason.
+    if (i.code === 'too_big' && Number(i.maximum) >= Number.MAX_SAFE_INTEGER) return [`over ${Number.MAX_SAFE_INTEGER}, the largest exact integer`];
+    return [];
+  });
   return own.length ? ` (${own.join('; ')})` : '';
 }
 

@@ -60,10 +60,12 @@ export const DEFAULT_SCALES: readonly number[] = [1];
  */
 export const OUTPUT_KINDS = ['labels', 'color', 'overlay', 'masks', 'json', 'confidence', 'faces', 'region'] as const;
 export type OutputKind = (typeof OUTPUT_KINDS)[number];
-export const outputsOption = z
-  .array(z.enum(OUTPUT_KINDS))
-  .min(1)
-  .describe(`outputs to write, comma-separated: ${OUTPUT_KINDS.join(',')}`);
+/** A list of output kinds, each one of `kinds`; an unknown kind is named in the error. */
+export const outputKindList = <K extends OutputKind>(kinds: readonly K[]) =>
+  z
+    .array(z.enum(kinds as [K, ...K[]], { error: (issue) => `unknown ${JSON.stringify(issue.input)}` }), { error: 'no outputs' })
+    .min(1, { error: 'no outputs' });
+export const outputsOption = outputKindList(OUTPUT_KINDS).describe(`outputs to write, comma-separated: ${OUTPUT_KINDS.join(',')}`);
 /** What `faceparse parse` (and a queue job) writes when `--outputs` is not given. */
 export const DEFAULT_OUTPUTS: readonly OutputKind[] = ['labels', 'color', 'overlay', 'json'];
 

@@ -1,7 +1,6 @@
 /** The output kinds faceparse writes for a parsed photo, and the parsing of a `--outputs` list. */
-import { z } from 'zod';
 import { checkText } from '../options/checkOption.js';
-import { DEFAULT_OUTPUTS, OUTPUT_KINDS, type OutputKind, outputsOption } from '../options/parseOptions.js';
+import { DEFAULT_OUTPUTS, OUTPUT_KINDS, type OutputKind, outputKindList, outputsOption } from '../options/parseOptions.js';
 
 export { DEFAULT_OUTPUTS, OUTPUT_KINDS, type OutputKind };
 
@@ -11,6 +10,6 @@ export function parseOutputKinds(value: string, flag = '--outputs', allowed: rea
     .split(',')
     .map((s) => s.trim())
     .filter(Boolean);
-  const schema = allowed === OUTPUT_KINDS ? outputsOption : z.array(z.enum(allowed as [OutputKind, ...OutputKind[]])).min(1);
+  const schema = allowed === OUTPUT_KINDS ? outputsOption : outputKindList(allowed as readonly OutputKind[]);
   return [...new Set(checkText(schema, kinds, value, flag))];
 }

@@ -217,6 +217,6 @@ describe('faceparse parse --outputs region', () => {
     expect(empty.code).toBe(1);
     expect(empty.stderr).toMatch(/--outputs region needs at least one --region/);
     const grow = faceparse(['parse', PHOTO, '--out', join(tmp, 'bad'), '--region', 'face', '--grow', 'wide']);
-    expect(grow.stderr).toMatch(/--grow must be a number of pixels, got "wide"/);
+    expect(grow.stderr).toMatch(/--grow: expected a number from -10000 to 10000, got 'wide'/);
   });
 });

@@ -67,7 +67,7 @@ describe('faceparse serve (the command)', () => {
   it('bad flags fail with one clear line and exit 1', () => {
     const port = spawnSync(process.execPath, [BIN, 'serve', '--port', '70000', '--model', TINY_MODEL], { encoding: 'utf8' });
     expect(port.status).toBe(1);
-    expect(port.stderr).toMatch(/--port must be at most 65535/);
+    expect(port.stderr).toMatch(/--port: expected an integer from 0 to 65535, got '70000'/);
     const keys = spawnSync(process.execPath, [BIN, 'serve', '--port', '0', '--model', TINY_MODEL, '--api-key-file', join(tmp, 'missing-keys')], {
       encoding: 'utf8',
     });
