@@ -58,7 +58,9 @@ describe('the augmentation budget', () => {
 
   it('at most 8 scales, checked before anything else', () => {
     const many = Array.from({ length: 1000 }, (_, i) => 1 + i / 1000);
-    expect((thrown(() => checkScales(many)) as Error).message).toMatch(/^scales: expected .*, got \[1, 1\.001, 1\.002, 1\.003, \.\.\. 1000 in all\] \(1000 scales, at most 8/);
+    expect((thrown(() => checkScales(many)) as Error).message).toMatch(
+      /^scales: expected .*, got \[1, 1\.001, 1\.002, 1\.003, \.\.\. 1000 in all\] \(1000 scales, at most 8/,
+    );
     expect(checkScales([0.5, 0.75, 1, 1.25, 1.5, 1.75, 2, 2.25])).toHaveLength(8);
   });
 
