@@ -20,6 +20,8 @@ import {
   VARIANTS,
   variantOption,
 } from '../options/parserOptions.js';
+// The service's own defaults (no native code: `faceparse serve --help` still loads neither onnxruntime nor libvips).
+import { SERVER_DEFAULTS } from '../server/options.js';
 import { processIO, type CommandIO } from './io.js';
 
 interface ServeFlags {
@@ -69,7 +71,7 @@ export function registerServeCommand(program: Command, io: CommandIO = processIO
     .option('-t, --threads <n>', threadsOption.description)
     .addOption(new Option('--device <device>', 'where the model runs').choices(['cpu', 'cuda']).default('cpu'))
     .option('--no-spinning', "let onnxruntime's idle threads sleep between operators (better when other processes share the cores)")
-    .option('--max-body-mb <n>', 'largest request body in MB (413 beyond)', '20')
+    .option('--max-body-mb <n>', 'largest request body in MB (413 beyond)', String(SERVER_DEFAULTS.maxBodyBytes / 1024 / 1024))
     .option(
       '--max-pixels <n>',
       `${maxInputPixelsOption.description}; 413 beyond (below the library's default: a service holds several photos at once)`,
@@ -80,14 +82,14 @@ export function registerServeCommand(program: Command, io: CommandIO = processIO
     .option(
       '--max-pixels-in-flight <n>',
       'pixels the parses running at once may hold together: bounds memory whatever the core count (one photo alone always runs)',
-      '40000000',
+      String(SERVER_DEFAULTS.maxPixelsInFlight),
     )
     .option(
       '--sessions <n>',
       `${sessionsOption.description}; the service parses one photo per request (default 1), where several 1-thread sessions can raise throughput under load (bench/serve.ts)`,
     )
     .option('--queue <n>', 'requests that may wait for a parse; beyond, 503 with Retry-After (default: 2 x concurrency)')
-    .option('--timeout <seconds>', 'deadline of a request, upload and queue wait included (504 beyond)', '30')
+    .option('--timeout <seconds>', 'deadline of a request, upload and queue wait included (504 beyond)', String(SERVER_DEFAULTS.timeoutMs / 1000))
     .option('--grace <seconds>', 'on SIGTERM/SIGINT, how long requests in flight may take to finish (default: the --timeout, which bounds every request)')
     .option(
       '--api-key <key>',
