@@ -48,7 +48,7 @@ export const scalesOption = z
   .min(1, { error: 'no scales' })
   .max(MAX_SCALE_COUNT, { error: (issue) => `${(issue.input as unknown[]).length} scales, at most ${MAX_SCALE_COUNT} (each is a pass through the model)` })
   .refine((s) => new Set(s).size === s.length, { error: 'a scale is repeated' })
-  .refine((s) => s.includes(1), { error: "1 is missing: include the model's own size, e.g. 0.75,1,1.25" })
+  .refine((s) => s.includes(1), { error: "1 is missing: include 1 (the model's own size), e.g. 0.75,1,1.25" })
   .describe(
     'multi-scale test-time augmentation: also run each photo at these multiples of the model input size and average the logits, e.g. 0.75,1,1.25 (must include 1; about 3x the inference time for that list)',
   );

@@ -241,9 +241,9 @@ describe('faceparse service: routes, statuses and limits', () => {
       ['alpha=0x1', /"alpha"/],
       ['alpha=%20', /"alpha"/],
       ['scales=0.5,2', /scales.*include 1/],
-      ['scales=a,1', /"a" is not a number/],
-      ['outputs=labels,json', /unknown json/],
-      ['outputs=', /\(empty\)/],
+      ['scales=a,1', /'a' is not a number/],
+      ['outputs=labels,json', /unknown "json"/],
+      ['outputs=', /got '' \(no outputs\)/],
       ['flip=true&flip=false', /"flip"/],
     ];
     for (const [query, message] of cases) await expectError(await postImage(t.url, photo, { query }), 400, 'INVALID_ARGUMENT', message);
