@@ -14,57 +14,13 @@ import { resolveModel, type HubOptions, type ResolvedModel } from '../hub/resolv
 import { VARIANTS, type ModelVariant } from '../hub/files.js';
 import { resolveOffline } from '../hub/config.js';
 import { formatBytes, progressReporter } from './downloadProgress.js';
+import { addHubFlags, hubOptions, type HubFlags as SharedHubFlags } from './modelFlags.js';
 import { processIO, type CommandIO } from './io.js';
 
 export { formatBytes, progressReporter };
 
-interface HubFlags {
-  revision?: string;
-  cacheDir?: string;
-  endpoint?: string;
-  token?: string;
-  offline?: boolean;
+interface HubFlags extends SharedHubFlags {
   json?: boolean;
-  hubTimeout?: string;
-}
-
-function hubOptions(flags: HubFlags): HubOptions {
-  return {
-    ...(flags.revision !== undefined ? { revision: flags.revision } : {}),
-    ...(flags.cacheDir !== undefined ? { cacheDir: flags.cacheDir } : {}),
-    ...(flags.endpoint !== undefined ? { endpoint: flags.endpoint } : {}),
-    ...(flags.token !== undefined ? { token: flags.token } : {}),
-    ...(flags.offline ? { offline: true } : {}),
-    ...hubTimeoutOption(flags.hubTimeout),
-  };
-}
-
-/**
- * `--hub-timeout SECONDS`: the headers and idle timeouts and the low-speed window of every hub
- * request (src/hub/transfer.ts); default 30 s each, or HF_HUB_DOWNLOAD_TIMEOUT.
- */
-export function hubTimeoutOption(value: string | undefined): Pick<HubOptions, 'network'> {
-  if (value === undefined) return {};
-  const seconds = Number(value);
-  if (!/^\d+(\.\d+)?$/.test(value.trim()) || !(seconds > 0)) {
-    throw new FaceParseError('INVALID_ARGUMENT', `--hub-timeout must be a number of seconds > 0, got "${value}"`);
-  }
-  const ms = seconds * 1000;
-  return { network: { headersTimeoutMs: ms, idleTimeoutMs: ms, lowSpeedWindowMs: ms } };
-}
-
-export const HUB_TIMEOUT_HELP =
-  'seconds a hub server may keep a download waiting (no headers, no data, or under 1 kB/s for that long) before it fails (default 30, or HF_HUB_DOWNLOAD_TIMEOUT)';
-
-function addHubFlags(cmd: Command, what: { revision?: boolean; offline?: boolean } = {}): Command {
-  if (what.revision !== false) cmd.option('--revision <rev>', 'branch, tag or commit (default main; or write id@rev)');
-  cmd
-    .option('--cache-dir <dir>', 'hub cache folder (default HF_HUB_CACHE, else $HF_HOME/hub, else ~/.cache/huggingface/hub)')
-    .option('--endpoint <url>', 'hub endpoint (default HF_ENDPOINT, else https://huggingface.co)')
-    .option('--token <token>', 'access token for private or gated models (default HF_TOKEN, else $HF_HOME/token)')
-    .option('--hub-timeout <seconds>', HUB_TIMEOUT_HELP);
-  if (what.offline) cmd.option('--offline', 'use the cache only (also HF_HUB_OFFLINE=1)');
-  return cmd;
 }
 
 function variantList(variants: ListedVariant[]): string {

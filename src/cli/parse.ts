@@ -5,7 +5,6 @@
 import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
 import { type Command, Option } from 'commander';
-import type { ModelVariant } from '../base/types.js';
 import { optionalFromText, optionFromText } from '../options/checkOption.js';
 import {
   alphaOption,
@@ -21,23 +20,12 @@ import {
   outputsOption,
   scalesOption,
 } from '../options/parseOptions.js';
-import {
-  cappedThreads,
-  DEFAULT_MAX_INPUT_PIXELS,
-  DEFAULT_MAX_MODEL_PIXELS,
-  defaultSessions,
-  maxInputPixelsOption,
-  maxModelPixelsOption,
-  sessionsOption,
-  threadsOption,
-  VARIANTS,
-  variantOption,
-} from '../options/parserOptions.js';
+import { defaultSessions, sessionsOption } from '../options/parserOptions.js';
 import { parseOutputKinds } from '../outputs/kinds.js';
 import { progressReporter } from './downloadProgress.js';
 import { expandInputs } from '../node/inputs.js';
 import { processIO, type CommandIO } from './io.js';
-import { HUB_TIMEOUT_HELP, hubTimeoutOption } from './models.js';
+import { addModelFlags, type ModelFlags, modelFlagOptions } from './modelFlags.js';
 import { prepareOutDir, refuseOutputsOnInputs, removeIfUnused } from '../node/outputPlan.js';
 import { createProgress } from './progress.js';
 import { addRegionOptions, regionChoices, type RegionFlags } from './regionOptions.js';
@@ -45,28 +33,15 @@ import { checkRegionsForModel } from '../masks/regions.js';
 
 export { OUTPUT_KINDS, type OutputKind };
 
-interface ParseFlags extends RegionFlags {
-  model?: string;
-  variant?: ModelVariant;
+interface ParseFlags extends RegionFlags, ModelFlags {
   out: string;
   outputs: string;
-  threads?: string;
   sessions?: string;
-  device?: 'cpu' | 'cuda';
-  spinning: boolean;
   flip?: boolean;
   faces?: FacesMode;
   scales?: string;
   alpha: string;
-  maxPixels?: string;
-  maxModelPixels?: string;
-  revision?: string;
-  cacheDir?: string;
-  endpoint?: string;
-  token?: string;
-  offline?: boolean;
   quiet?: boolean;
-  hubTimeout?: string;
 }
 
 export function parseOutputs(value: string): OutputKind[] {
@@ -78,27 +53,15 @@ export function registerParseCommand(program: Command, io: CommandIO = processIO
     .command('parse')
     .description('label every pixel of face photos (skin, nose, eyes, brows, ears, lips, mouth, hair, hat, glasses, earrings, necklace, neck, cloth)')
     .argument('<inputs...>', 'image files, folders (searched recursively) or glob patterns')
-    .option('-m, --model <id|path>', 'hub id owner/name[@revision] or model folder (default: the embedded face-parsing-mini)')
-    .addOption(new Option('--variant <variant>', variantOption.description).choices(VARIANTS))
     .option('-o, --out <dir>', 'output folder', 'faceparse-output')
     .option('--outputs <list>', outputsOption.description, DEFAULT_OUTPUTS.join(','))
     .option('--alpha <0..1>', alphaOption.description, String(DEFAULT_ALPHA))
-    .option('-t, --threads <n>', threadsOption.description)
-    .option('--sessions <n>', sessionsOption.description)
-    .addOption(new Option('--device <device>', 'where the model runs').choices(['cpu', 'cuda']).default('cpu'))
     .addOption(new Option('--faces <mode>', facesOption.description).choices(FACES_MODES).default(DEFAULT_FACES))
     .option('--flip', flipOption.description)
     .option('--scales <list>', scalesOption.description)
-    .option('--no-spinning', "let onnxruntime's idle threads sleep between operators (faster when other processes share the cores)")
-    .option('--max-pixels <n>', maxInputPixelsOption.description, String(DEFAULT_MAX_INPUT_PIXELS))
-    .option('--max-model-pixels <n>', maxModelPixelsOption.description, String(DEFAULT_MAX_MODEL_PIXELS))
-    .option('--revision <rev>', 'hub revision when the id has no @revision (default: main)')
-    .option('--cache-dir <dir>', 'hub cache (default: HF_HUB_CACHE, $HF_HOME/hub or ~/.cache/huggingface/hub)')
-    .option('--endpoint <url>', 'hub endpoint (default: HF_ENDPOINT or https://huggingface.co)')
-    .option('--token <token>', 'hub token for private or gated models (default: HF_TOKEN)')
-    .option('--offline', 'never use the network (also HF_HUB_OFFLINE=1)')
-    .option('--hub-timeout <seconds>', HUB_TIMEOUT_HELP)
+    .option('--sessions <n>', sessionsOption.description)
     .option('-q, --quiet', 'print only errors and the summary');
+  addModelFlags(command, { model: 'hub id owner/name[@revision] or model folder (default: the embedded face-parsing-mini)' });
   addRegionOptions(command).action(async (inputs: string[], flags: ParseFlags) => {
     const failures = await runParse(inputs, flags, io);
     if (failures > 0) process.exitCode = 1;
@@ -110,12 +73,9 @@ export async function runParse(inputs: string[], flags: ParseFlags, io: CommandI
   const { outputs, choices } = regionChoices(flags, parseOutputs(flags.outputs));
   const alpha = optionFromText(alphaOption, flags.alpha, '--alpha');
   const say = (line: string) => void io.stderr.write(line + '\n');
-  const threads = threadsFlag(flags.threads, say);
-  const maxInputPixels = optionalFromText(maxInputPixelsOption, flags.maxPixels, '--max-pixels');
-  const maxModelPixels = optionalFromText(maxModelPixelsOption, flags.maxModelPixels, '--max-model-pixels');
+  const model = modelFlagOptions(flags, say);
   const scales = optionalFromText(scalesOption, flags.scales, '--scales');
   const requestedSessions = optionalFromText(sessionsOption, flags.sessions, '--sessions');
-  const network = hubTimeoutOption(flags.hubTimeout);
   // The output folder is checked (and created) before anything is read or loaded: a file or an
   // unwritable folder is one error line, not a failure after the model has loaded.
   const outDir = await prepareOutDir(flags.out);
@@ -125,12 +85,9 @@ export async function runParse(inputs: string[], flags: ParseFlags, io: CommandI
       choices,
       alpha,
       say,
-      threads,
-      maxInputPixels,
-      maxModelPixels,
+      model,
       scales,
       requestedSessions,
-      network,
     });
   } finally {
     // A run that wrote nothing leaves no empty output folder (only folders it created, only while empty).
@@ -144,16 +101,14 @@ interface ParseSettings {
   choices: ReturnType<typeof regionChoices>['choices'];
   alpha: number;
   say: (line: string) => void;
-  threads: number | undefined;
-  maxInputPixels: number | undefined;
-  maxModelPixels: number | undefined;
+  /** The parser options of the model flags (src/cli/modelFlags.ts). */
+  model: ReturnType<typeof modelFlagOptions>;
   scales: number[] | undefined;
   requestedSessions: number | undefined;
-  network: ReturnType<typeof hubTimeoutOption>;
 }
 
 async function parseInto(outReal: string, inputs: string[], flags: ParseFlags, io: CommandIO, settings: ParseSettings): Promise<number> {
-  const { outputs, choices, alpha, say, threads, maxInputPixels, maxModelPixels, scales, requestedSessions, network } = settings;
+  const { outputs, choices, alpha, say, model, scales, requestedSessions } = settings;
   const expanded = await expandInputs(inputs, { skip: [{ dir: outReal, why: 'it is the --out folder (its outputs are not parsed again)' }] });
   const planned = await refuseOutputsOnInputs(expanded.files, outReal, outputs);
   const files = planned.files;
@@ -169,21 +124,9 @@ async function parseInto(outReal: string, inputs: string[], flags: ParseFlags, i
   // Loaded here, not at the top: `faceparse --help` and the other commands never load the pipeline's native code.
   const [{ FaceParser }, { writeOutputs }] = await Promise.all([import('../node/faceParser.js'), import('../node/writeOutputs.js')]);
   const parser = await FaceParser.create({
-    model: flags.model,
-    variant: flags.variant,
-    threads,
-    sessions: requestedSessions ?? defaultSessions(files.length, threads ?? availableParallelism(), flags.device),
-    device: flags.device,
-    spinning: flags.spinning,
-    maxInputPixels,
-    maxModelPixels,
-    revision: flags.revision,
-    cacheDir: flags.cacheDir,
-    endpoint: flags.endpoint,
-    token: flags.token,
-    offline: flags.offline,
+    ...model,
+    sessions: requestedSessions ?? defaultSessions(files.length, model.threads ?? availableParallelism(), model.device),
     onProgress: downloads?.onProgress,
-    ...network,
   }).finally(() => downloads?.done());
   try {
     checkRegionsForModel(parser.labels, choices.regions, choices.labelSet, '--region');
@@ -241,12 +184,4 @@ async function parseInto(outReal: string, inputs: string[], flags: ParseFlags, i
       (done > 0 ? ` -> ${flags.out}` : ''),
   );
   return failed;
-}
-/** `--threads` above the core count only adds contention (and memory per thread): capped (src/options), with a warning. */
-function threadsFlag(text: string | undefined, say: (line: string) => void): number | undefined {
-  const threads = optionalFromText(threadsOption, text, '--threads');
-  const cores = availableParallelism();
-  const capped = cappedThreads(threads, cores);
-  if (capped !== threads) say(`warning: --threads ${threads} is more than the ${cores} cores of this machine; using ${cores}`);
-  return capped;
 }

@@ -8,36 +8,20 @@
 import { type Command, Option } from 'commander';
 import { z } from 'zod';
 import { FaceParseError } from '../base/errors.js';
-import type { Device, ModelVariant } from '../base/types.js';
 import { optionalFromText, optionFromText } from '../options/checkOption.js';
-import {
-  DEFAULT_MAX_MODEL_PIXELS,
-  maxInputPixelsOption,
-  maxModelPixelsOption,
-  SERVICE_MAX_INPUT_PIXELS,
-  sessionsOption,
-  threadsOption,
-  VARIANTS,
-  variantOption,
-} from '../options/parserOptions.js';
+import { SERVICE_MAX_INPUT_PIXELS, sessionsOption } from '../options/parserOptions.js';
 // The service's own defaults (no native code: `faceparse serve --help` still loads neither onnxruntime nor libvips).
 import { SERVER_DEFAULTS } from '../server/options.js';
 import { processIO, type CommandIO } from './io.js';
+import { addModelFlags, type ModelFlags, modelFlagOptions } from './modelFlags.js';
 
-interface ServeFlags {
+interface ServeFlags extends ModelFlags {
   host: string;
   port: string;
-  model?: string;
-  variant?: ModelVariant;
-  threads?: string;
-  device?: Device;
-  spinning: boolean;
   maxBodyMb: string;
-  maxPixels: string;
   concurrency?: string;
   queue?: string;
   maxPixelsInFlight: string;
-  maxModelPixels?: string;
   sessions?: string;
   timeout: string;
   grace?: string;
@@ -46,11 +30,6 @@ interface ServeFlags {
   cors?: string;
   appDir?: string;
   logLevel: string;
-  revision?: string;
-  cacheDir?: string;
-  endpoint?: string;
-  token?: string;
-  offline?: boolean;
 }
 
 /** The service's own counts and durations, checked by the one text parser (src/options/checkOption.ts). */
@@ -61,24 +40,13 @@ const positiveFlag = z.number().positive();
 const collect = (value: string, previous: string[]) => [...previous, value];
 
 export function registerServeCommand(program: Command, io: CommandIO = processIO()): void {
-  program
+  const command = program
     .command('serve')
     .description('run the HTTP service: POST /v1/parse, /healthz, /readyz, /metrics, /openapi.json, /docs and the web app at /')
     .option('--host <host>', 'interface to listen on (0.0.0.0 for all)', '127.0.0.1')
     .option('-p, --port <port>', 'port (0 picks a free one; the URL is printed)', '8080')
-    .option('-m, --model <id|path>', 'hub id owner/name[@revision] or model folder (default: the embedded face-parsing-mini)')
-    .addOption(new Option('--variant <variant>', variantOption.description).choices(VARIANTS))
-    .option('-t, --threads <n>', threadsOption.description)
-    .addOption(new Option('--device <device>', 'where the model runs').choices(['cpu', 'cuda']).default('cpu'))
-    .option('--no-spinning', "let onnxruntime's idle threads sleep between operators (better when other processes share the cores)")
     .option('--max-body-mb <n>', 'largest request body in MB (413 beyond)', String(SERVER_DEFAULTS.maxBodyBytes / 1024 / 1024))
-    .option(
-      '--max-pixels <n>',
-      `${maxInputPixelsOption.description}; 413 beyond (below the library's default: a service holds several photos at once)`,
-      String(SERVICE_MAX_INPUT_PIXELS),
-    )
     .option('--concurrency <n>', 'parses at once (default: one per core)')
-    .option('--max-model-pixels <n>', maxModelPixelsOption.description, String(DEFAULT_MAX_MODEL_PIXELS))
     .option(
       '--max-pixels-in-flight <n>',
       'pixels the parses running at once may hold together: bounds memory whatever the core count (one photo alone always runs)',
@@ -102,15 +70,13 @@ export function registerServeCommand(program: Command, io: CommandIO = processIO
     .option('--app-dir <dir>', 'static web app served at / (default: the package dist/app)')
     .addOption(
       new Option('--log-level <level>', 'JSON log level (stderr)').choices(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
-    )
-    .option('--revision <rev>', 'hub revision when the id has no @revision (default: main)')
-    .option('--cache-dir <dir>', 'hub cache (default: HF_HUB_CACHE, $HF_HOME/hub or ~/.cache/huggingface/hub)')
-    .option('--endpoint <url>', 'hub endpoint (default: HF_ENDPOINT or https://huggingface.co)')
-    .option('--token <token>', 'hub token for private or gated models (default: HF_TOKEN)')
-    .option('--offline', 'never use the network (also HF_HUB_OFFLINE=1)')
-    .action(async (flags: ServeFlags) => {
-      process.exitCode = await runServe(flags, io);
-    });
+    );
+  addModelFlags(command, {
+    model: 'hub id owner/name[@revision] or model folder (default: the embedded face-parsing-mini)',
+    maxPixels: { default: SERVICE_MAX_INPUT_PIXELS, note: "; 413 beyond (below the library's default: a service holds several photos at once)" },
+  }).action(async (flags: ServeFlags) => {
+    process.exitCode = await runServe(flags, io);
+  });
 }
 
 export async function runServe(flags: ServeFlags, io: CommandIO = processIO()): Promise<number> {
@@ -138,19 +104,8 @@ export async function runServe(flags: ServeFlags, io: CommandIO = processIO()): 
             .filter(Boolean);
   const server = await createServer({
     parser: {
-      model: flags.model,
-      variant: flags.variant,
-      threads: optionalFromText(threadsOption, flags.threads, '--threads'),
+      ...modelFlagOptions(flags, (line) => void io.stderr.write(`${line}\n`)),
       sessions: optionalFromText(sessionsOption, flags.sessions, '--sessions'),
-      device: flags.device,
-      spinning: flags.spinning,
-      maxInputPixels: optionFromText(maxInputPixelsOption, flags.maxPixels, '--max-pixels'),
-      maxModelPixels: optionalFromText(maxModelPixelsOption, flags.maxModelPixels, '--max-model-pixels'),
-      revision: flags.revision,
-      cacheDir: flags.cacheDir,
-      endpoint: flags.endpoint,
-      token: flags.token,
-      offline: flags.offline,
     },
     maxBodyBytes: Math.round(optionFromText(positiveFlag, flags.maxBodyMb, '--max-body-mb') * 1024 * 1024),
     concurrency: optionalFromText(count(1), flags.concurrency, '--concurrency'),

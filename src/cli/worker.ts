@@ -4,35 +4,15 @@
  * queue when their lock expires). The model is loaded once, before the first job.
  */
 import { availableParallelism } from 'node:os';
-import { type Command, Option } from 'commander';
-import type { ModelVariant } from '../base/types.js';
+import type { Command } from 'commander';
 import { optionalFromText, optionFromText } from '../options/checkOption.js';
-import {
-  DEFAULT_MAX_INPUT_PIXELS,
-  DEFAULT_MAX_MODEL_PIXELS,
-  defaultSessions,
-  maxInputPixelsOption,
-  maxModelPixelsOption,
-  threadsOption,
-  VARIANTS,
-  variantOption,
-} from '../options/parserOptions.js';
+import { defaultSessions } from '../options/parserOptions.js';
+import { addModelFlags, type ModelFlags, modelFlagOptions } from './modelFlags.js';
 import { addQueueOptions, countFlag, logLine, type QueueFlags } from './queueOptions.js';
 
-interface WorkerFlags extends QueueFlags {
+interface WorkerFlags extends QueueFlags, ModelFlags {
   concurrency: string;
-  model?: string;
-  variant?: ModelVariant;
   anyModel?: boolean;
-  threads?: string;
-  device?: 'cpu' | 'cuda';
-  spinning: boolean;
-  maxPixels?: string;
-  maxModelPixels?: string;
-  cacheDir?: string;
-  endpoint?: string;
-  token?: string;
-  offline?: boolean;
   lockDuration?: string;
   stalledInterval?: string;
   maxStalled: string;
@@ -43,29 +23,20 @@ interface WorkerFlags extends QueueFlags {
 const collect = (value: string, previous: string[]) => [...previous, value];
 
 export function registerWorkerCommand(program: Command): void {
+  const command = program
+    .command('worker')
+    .description(
+      'parse the photos of queued batches (faceparse queue submit) until SIGTERM/SIGINT; run as many as you like, on any machine that sees the same files',
+    )
+    .option('-c, --concurrency <n>', 'jobs at once in this process (each with its own model session, up to the thread count)', '1');
+  addModelFlags(command, {
+    model: 'the model to load and keep (default: the embedded face-parsing-mini); jobs for another model are handed back',
+    threadsNote: '; with several workers on one machine give each a share',
+    revision: false,
+  });
   addQueueOptions(
-    program
-      .command('worker')
-      .description(
-        'parse the photos of queued batches (faceparse queue submit) until SIGTERM/SIGINT; run as many as you like, on any machine that sees the same files',
-      )
-      .option('-c, --concurrency <n>', 'jobs at once in this process (each with its own model session, up to the thread count)', '1')
-      .option(
-        '-m, --model <id|path>',
-        'the model to load and keep (default: the embedded face-parsing-mini); jobs for another model are handed back',
-        undefined,
-      )
-      .addOption(new Option('--variant <variant>', variantOption.description).choices(VARIANTS))
+    command
       .option('--any-model', "load the model a job asks for when it is not this worker's own (keeps one extra model loaded)")
-      .option('-t, --threads <n>', `${threadsOption.description}; with several workers on one machine give each a share`)
-      .addOption(new Option('--device <device>', 'where the model runs').choices(['cpu', 'cuda']).default('cpu'))
-      .option('--no-spinning', "let onnxruntime's idle threads sleep between operators (faster when other processes share the cores)")
-      .option('--max-pixels <n>', maxInputPixelsOption.description, String(DEFAULT_MAX_INPUT_PIXELS))
-      .option('--max-model-pixels <n>', maxModelPixelsOption.description, String(DEFAULT_MAX_MODEL_PIXELS))
-      .option('--cache-dir <dir>', 'hub cache (default: HF_HUB_CACHE, $HF_HOME/hub or ~/.cache/huggingface/hub)')
-      .option('--endpoint <url>', 'hub endpoint (default: HF_ENDPOINT or https://huggingface.co)')
-      .option('--token <token>', 'hub token (default: HF_TOKEN)')
-      .option('--offline', 'never use the network (also HF_HUB_OFFLINE=1)')
       .option('--lock-duration <ms>', 'a job whose worker stops renewing its lock this long is stalled and returned to the queue (default 15000)')
       .option('--stalled-interval <ms>', 'how often to look for stalled jobs (default 5000)')
       .option('--max-stalled <n>', 'times a job may be returned after stalling before it fails', '2')
@@ -103,23 +74,16 @@ export function registerWorkerCommand(program: Command): void {
     const allowRoots = await resolveRoots([...flags.allowRoot, ...rootsFromEnv(process.env.FACEPARSE_ALLOW_ROOTS)]);
     const jobSecret = readJobSecret(flags.jobSecretFile, process.env.FACEPARSE_JOB_SECRET);
     const concurrency = optionFromText(countFlag(1), flags.concurrency, '--concurrency');
-    const threads = optionalFromText(threadsOption, flags.threads, '--threads');
+    // The model and its variant are the pool's (a job may ask for another); the rest is how every model runs.
+    const { model: _model, variant: _variant, ...runtime } = modelFlagOptions(flags, log);
     const pool = new ParserPool({
       model: modelRequest(flags.model, flags.variant),
       anyModel: flags.anyModel === true,
       runtime: {
-        threads,
+        ...runtime,
         // One model session per job in hand (up to the thread count), as parse runs a folder: jobs
         // then overlap on the model instead of queueing for one session.
-        sessions: defaultSessions(concurrency, threads ?? availableParallelism(), flags.device),
-        device: flags.device,
-        spinning: flags.spinning,
-        maxInputPixels: optionalFromText(maxInputPixelsOption, flags.maxPixels, '--max-pixels'),
-        maxModelPixels: optionalFromText(maxModelPixelsOption, flags.maxModelPixels, '--max-model-pixels'),
-        cacheDir: flags.cacheDir,
-        endpoint: flags.endpoint,
-        token: flags.token,
-        offline: flags.offline,
+        sessions: defaultSessions(concurrency, runtime.threads ?? availableParallelism(), runtime.device),
       },
     });
     log(`worker starting: loading ${flags.model ?? 'the embedded model'}${flags.variant ? ` (${flags.variant})` : ''}`);

@@ -75,3 +75,13 @@ export const maxModelPixelsOption = wholeCount().describe(
   'largest model input of one parse in pixels, every pass of scales and flip counted (default 2097152: 8 passes of a 512x512 model)',
 );
 export const DEFAULT_MAX_MODEL_PIXELS = 8 * 512 * 512;
+
+/** Where the Node library runs the model (the browser's devices are its own: wasm, webgpu). */
+export const deviceOption = z.enum(['cpu', 'cuda']).describe("where the model runs: cpu, or cuda (needs onnxruntime-node's CUDA provider)");
+export const DEFAULT_DEVICE = 'cpu';
+
+/** onnxruntime's idle threads spinning between operators. */
+export const spinningOption = z
+  .boolean()
+  .describe("let onnxruntime's idle threads spin between operators: about 10% faster on an idle machine, slower when other processes share the cores");
+export const DEFAULT_SPINNING = true;

@@ -10,7 +10,7 @@ import { sameModel, type ModelRequest } from './modelIdentity.js';
 
 export type RuntimeOptions = Pick<
   FaceParserOptions,
-  'threads' | 'device' | 'spinning' | 'maxInputPixels' | 'maxModelPixels' | 'sessions' | 'cacheDir' | 'endpoint' | 'token' | 'offline'
+  'threads' | 'device' | 'spinning' | 'maxInputPixels' | 'maxModelPixels' | 'sessions' | 'cacheDir' | 'endpoint' | 'token' | 'offline' | 'network'
 >;
 
 export interface ParserPoolOptions {

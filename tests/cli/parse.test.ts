@@ -231,6 +231,8 @@ describe('faceparse parse', () => {
     expect(written.mask).not.toEqual(single);
     const bad = faceparse(['parse', photo, '--model', TINY_MODEL, '--out', out, '--scales', '0.5,2']);
     expect(bad.code).toBe(1);
-    expect(bad.stderr).toMatch(/--scales: expected a comma list of 1 to 8 numbers from 0\.25 to 4, got '0\.5,2' \(1 is missing: include 1 \(the model's own size\)/);
+    expect(bad.stderr).toMatch(
+      /--scales: expected a comma list of 1 to 8 numbers from 0\.25 to 4, got '0\.5,2' \(1 is missing: include 1 \(the model's own size\)/,
+    );
   });
 });

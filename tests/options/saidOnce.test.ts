@@ -36,14 +36,17 @@ import {
 } from '../../src/options/parseOptions.js';
 import {
   cappedThreads,
+  DEFAULT_DEVICE,
   DEFAULT_MAX_INPUT_PIXELS,
   DEFAULT_MAX_MODEL_PIXELS,
   defaultSessions,
+  deviceOption,
   MAX_DEFAULT_SESSIONS,
   maxInputPixelsOption,
   maxModelPixelsOption,
   SERVICE_MAX_INPUT_PIXELS,
   sessionsOption,
+  spinningOption,
   threadsOption,
   VARIANTS,
   variantOption,
@@ -100,6 +103,37 @@ describe('the CLI takes its flags from src/options', () => {
     expect(flag(get('serve'), '--max-pixels').defaultValue).toBe(String(SERVICE_MAX_INPUT_PIXELS));
     for (const name of ['parse', 'worker', 'serve']) expect(flag(get(name), '--max-model-pixels').defaultValue, name).toBe(String(DEFAULT_MAX_MODEL_PIXELS));
     expect([DEFAULT_MAX_INPUT_PIXELS, SERVICE_MAX_INPUT_PIXELS, DEFAULT_MAX_MODEL_PIXELS]).toEqual([100_000_000, 40_000_000, 2_097_152]);
+  });
+
+  it('the commands that load a model share their model, runtime and hub flags', () => {
+    const shared = [
+      '--model',
+      '--variant',
+      '--threads',
+      '--device',
+      '--no-spinning',
+      '--max-pixels',
+      '--max-model-pixels',
+      '--cache-dir',
+      '--endpoint',
+      '--token',
+      '--offline',
+      '--hub-timeout',
+    ];
+    // Said per command: the model's help (the worker keeps its model), the threads note, the service's max-pixels default.
+    const own = new Set(['--model', '--threads', '--max-pixels']);
+    const describe = (name: string) =>
+      shared.map((long) => {
+        const o = flag(get(name), long);
+        return { flags: o.flags, choices: o.argChoices, ...(own.has(long) ? {} : { description: o.description, defaultValue: o.defaultValue }) };
+      });
+    expect(describe('serve')).toEqual(describe('parse'));
+    expect(describe('worker')).toEqual(describe('parse'));
+    for (const name of ['parse', 'serve', 'worker']) {
+      expect(flag(get(name), '--device').argChoices, name).toEqual([...deviceOption.options]);
+      expect(flag(get(name), '--device').defaultValue, name).toBe(DEFAULT_DEVICE);
+      expect(help(flag(get(name), '--no-spinning')), name).toContain(spinningOption.description);
+    }
   });
 
   it('help: each flag says what its option says', () => {
@@ -230,6 +264,7 @@ describe('nothing re-says an option outside src/options', () => {
 
   it.each([
     ['the variants', /\[\s*'fp32',\s*'fp16',\s*'q8'\s*\]/],
+    ['the devices', /\[\s*'cpu',\s*'cuda'\s*\]/],
     ['the faces modes', /'auto'\s*\|\s*'on'\s*\|\s*'off'|\[\s*'auto',\s*'on',\s*'off'\s*\]/],
     // (the service's maxPixelsInFlight is an option of its own, said in src/server/options.ts)
     ['the input pixel limits', /^(?!\s*maxPixelsInFlight:).*\b(100_000_000|40_000_000|100000000|40000000)\b/],
