@@ -8,6 +8,8 @@
 import { FaceParseError } from '../base/errors.js';
 import { runEnd, wordView } from '../base/maskRuns.js';
 import { resolvePalette, type PaletteInput } from './palette.js';
+import { checkOption } from '../options/checkOption.js';
+import { alphaOption, DEFAULT_ALPHA } from '../options/parseOptions.js';
 
 /** Throws INVALID_ARGUMENT unless `mask` is a `Uint8Array` of `width * height` values. */
 export function checkMask(where: string, mask: unknown, width: number, height: number): void {
@@ -309,10 +311,7 @@ export function overlay(
         `got ${photo instanceof Uint8Array ? photo.length + ' bytes' : typeof photo}`,
     );
   }
-  const alpha = options.alpha ?? 0.5;
-  if (typeof alpha !== 'number' || !(alpha >= 0 && alpha <= 1)) {
-    throw new FaceParseError('INVALID_ARGUMENT', `overlay: alpha must be a number 0..1; got ${String(alpha)}`);
-  }
+  const alpha = checkOption(alphaOption, options.alpha ?? DEFAULT_ALPHA, 'overlay alpha');
   const backgroundId = options.backgroundId === undefined ? 0 : options.backgroundId;
   if (backgroundId !== null && (!Number.isInteger(backgroundId) || backgroundId < 0 || backgroundId > 255)) {
     throw new FaceParseError('INVALID_ARGUMENT', `overlay: backgroundId must be a class id 0..255 or null; got ${String(backgroundId)}`);

@@ -310,7 +310,7 @@ describe('overlay', () => {
 
   it('rejects bad arguments with messages that say what to pass', () => {
     expect(() => overlay(new Uint8Array(5), mask, 2, 1, colours)).toThrow(/photo must be RGB of 2x1x3 = 6 bytes/);
-    expect(() => overlay(photo, mask, 2, 1, colours, { alpha: 1.5 })).toThrow(/alpha must be a number 0..1/);
+    expect(() => overlay(photo, mask, 2, 1, colours, { alpha: 1.5 })).toThrow(/^overlay alpha: expected a number from 0 to 1, got 1\.5$/);
     expect(() => overlay(photo, mask, 2, 1, colours, { backgroundId: -1 })).toThrow(/backgroundId/);
     expect(() => overlay(photo, mask, 2, 1, colours, { outline: 1.5 })).toThrow(/outline/);
   });

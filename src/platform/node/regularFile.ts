@@ -7,7 +7,8 @@ import { constants } from 'node:fs';
 import { lstat, open, readlink, stat } from 'node:fs/promises';
 import type { Stats } from 'node:fs';
 import { FaceParseError } from '../../base/errors.js';
-import { DEFAULT_MAX_INPUT_BYTES } from '../../options/parserOptions.js';
+import { DEFAULT_MAX_INPUT_BYTES, maxInputBytesOption } from '../../options/parserOptions.js';
+import { checkOption } from '../../options/checkOption.js';
 
 /**
  * 1 GiB (src/options): above any photo (a 100-megapixel 16-bit RGBA TIFF without compression is
@@ -64,9 +65,7 @@ function tooLarge(path: string, size: number, maxBytes: number): FaceParseError 
 
 /** Whether `path` is a regular file (links followed) no larger than `maxBytes`, without opening it. */
 export async function checkRegularFile(path: string, maxBytes = DEFAULT_MAX_INPUT_BYTES): Promise<FileCheck> {
-  if (!Number.isSafeInteger(maxBytes) || maxBytes < 1) {
-    throw new FaceParseError('INVALID_ARGUMENT', `maxInputBytes must be a whole number of bytes >= 1; got ${String(maxBytes)}`);
-  }
+  checkOption(maxInputBytesOption, maxBytes, 'maxInputBytes');
   let info: Stats;
   try {
     info = await stat(path);
