@@ -21,8 +21,11 @@ import { confirmFaces } from './secondLook.js';
 import type { Box, DetectedFace, TensorRunner } from './types.js';
 import { warpAffine } from './warp.js';
 
+/** Lowest detector score kept by default (MediaPipe's face detection default); FaceParser's faces 'auto' rule reads it too. */
+export const DEFAULT_MIN_FACE_SCORE = 0.5;
+
 export interface DetectOptions {
-  /** Lowest detector score kept, 0..1. Default 0.5 (MediaPipe's face detection default). */
+  /** Lowest detector score kept, 0..1. Default DEFAULT_MIN_FACE_SCORE, 0.5 (MediaPipe's face detection default). */
   minScore?: number;
   /** IoU at which detections are merged by weighted NMS. Default 0.3 (MediaPipe's). */
   iouThreshold?: number;
@@ -97,7 +100,7 @@ export async function runDetectorView(image: RgbImage, view: DetectorView, runne
 
 /** Every face in the photo, best score first, in photo pixels. */
 export async function detectFaces(image: RgbImage, runner: TensorRunner, options: DetectOptions = {}): Promise<DetectedFace[]> {
-  const minScore = options.minScore ?? 0.5;
+  const minScore = options.minScore ?? DEFAULT_MIN_FACE_SCORE;
   const iouThreshold = options.iouThreshold ?? 0.3;
   const checkShape = options.checkShape ?? true;
   const { width, height } = image;
