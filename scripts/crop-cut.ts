@@ -10,7 +10,7 @@ import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { readLabelMap } from '../src/datasets/readLabelMap.js';
-import { cropCutShare } from '../src/metrics/cropCut.js';
+import { CROP_CUT_GROWTHS, cropCutShare } from '../src/metrics/cropCut.js';
 import type { FaceJson } from '../src/faces/faceResult.js';
 
 const { values, positionals } = parseArgs({
@@ -23,7 +23,8 @@ if (!folder) {
   process.exit(2);
 }
 const minSpan = Number(values['min-span']);
-const rows: Array<{ photo: string; face: number; span: number; share: number | undefined; counted: boolean }> = [];
+const share = (s: number | undefined) => (s === undefined ? '-' : s.toFixed(3));
+const rows: Array<{ photo: string; face: number; span: number; share: number | undefined; perRectangle: Array<number | undefined>; counted: boolean }> = [];
 for (const name of (await readdir(folder)).filter((n) => n.endsWith('.json')).sort()) {
   const stem = name.slice(0, -'.json'.length);
   const json = JSON.parse(await readFile(join(folder, name), 'utf8')) as { faces?: FaceJson[] };
@@ -31,7 +32,14 @@ for (const name of (await readdir(folder)).filter((n) => n.endsWith('.json')).so
   const labels = await readLabelMap(join(folder, `${stem}.labels.png`));
   for (const face of json.faces) {
     const score = cropCutShare(labels.mask, labels.width, labels.height, face);
-    rows.push({ photo: stem, face: face.index, span: Math.round(score.span), share: score.share, counted: score.span >= minSpan && score.share !== undefined });
+    rows.push({
+      photo: stem,
+      face: face.index,
+      span: Math.round(score.span),
+      share: score.share,
+      perRectangle: score.perRectangle,
+      counted: score.span >= minSpan && score.share !== undefined,
+    });
   }
 }
 const counted = rows.filter((r) => r.counted);
@@ -40,6 +48,8 @@ if (values.json) {
   console.log(JSON.stringify({ folder, minSpan, faces: rows, counted: counted.length, mean }, null, 1));
 } else {
   for (const r of rows)
-    console.log(`${r.photo} face ${r.face}: span ${r.span} px, share ${r.share === undefined ? '-' : r.share.toFixed(3)}${r.counted ? '' : ' (not counted)'}`);
+    console.log(
+      `${r.photo} face ${r.face}: span ${r.span} px, share ${share(r.share)}${r.counted ? '' : ' (not counted)'}; per rectangle ${CROP_CUT_GROWTHS.map((g, i) => `${g}x ${share(r.perRectangle[i])}`).join(', ')}`,
+    );
   console.log(`mean crop-cut share over ${counted.length} faces with crops >= ${minSpan} px: ${mean === undefined ? '-' : mean.toFixed(3)}`);
 }

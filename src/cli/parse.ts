@@ -156,12 +156,15 @@ async function parseInto(outReal: string, inputs: string[], flags: ParseFlags, i
         const t = item.result.timings;
         const total = t.decode + (t.detect ?? 0) + t.preprocess + t.inference + t.postprocess + encodeMs;
         const r = item.result;
+        const faces = `${r.faces.length} face${r.faces.length === 1 ? '' : 's'}`;
         const how =
           r.parsedAs === 'photo'
-            ? 'whole photo'
+            ? r.faces.length > 0
+              ? `whole photo, ${faces}`
+              : 'whole photo'
             : r.faces.length === 0
               ? 'no face found: all background'
-              : `${r.faces.length} face${r.faces.length === 1 ? '' : 's'}`;
+              : faces;
         progress.tick(file.path, `ok ${file.path} -> ${join(flags.out, file.stem)}.* (${how}, ${Math.round(total)} ms)`);
       } catch (error) {
         failed++;

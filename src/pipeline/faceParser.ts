@@ -35,6 +35,7 @@ import { upsampleArgmax } from '../postprocess/upsampleArgmax.js';
 import { DEFAULT_MIN_FACE_SCORE, detectFaces, type DetectOptions } from '../faces/detectFaces.js';
 import { checkFacesMode, decideFaces, FACE_CROP_MIN_SCORE, type FacesDecision } from '../faces/facesMode.js';
 import type { TensorRunner } from '../faces/types.js';
+import { wholePhotoFaces } from '../faces/wholePhotoFaces.js';
 import type { LoadedModel } from './loadedModel.js';
 import { ModelQueue } from './modelQueue.js';
 import { checkParserOptions, type FaceParserOptions, type ParseOptions } from './options.js';
@@ -352,10 +353,17 @@ export class FaceParser {
     const categoryMask = this.platform.parallel
       ? await this.platform.parallel.upsampleArgmax(logits.data, logits.classes, logits.height, logits.width, image.height, image.width)
       : upsampleArgmax(logits.data, logits.classes, logits.height, logits.width, image.height, image.width);
+    // faces 'auto' parsed this face crop whole: the faces it found are listed all the same.
+    const size = modelInputSize(image, this.preprocessor);
+    const found =
+      prepared.decision && prepared.decision.faces.length > 0
+        ? wholePhotoFaces(prepared.decision.faces, categoryMask, logits, image.width, image.height, Math.max(size.width, size.height))
+        : undefined;
     const t2 = now();
     return new ParseResult({
       categoryMask,
       image,
+      found,
       labels: this.labels,
       model: this.model,
       variant: this.variant,

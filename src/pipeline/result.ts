@@ -49,7 +49,7 @@ export interface RegionMaskOptions extends RegionShapeOptions {
    * src/masks/regions.ts), class names (short `l_eye` or human `left eye`, any alias) or ids, or a mix.
    */
   classes: ClassRef | readonly ClassRef[];
-  /** Only the pixels this face labelled (its index in `faces`; per-face parses only). Default: the whole photo. */
+  /** Only the pixels this face labelled (its index in `faces`; parses that found faces only). Default: the whole photo. */
   face?: number;
 }
 
@@ -84,9 +84,9 @@ export class ParseResult {
   readonly image: RgbImage;
   /** 'photo': parsed whole, as the reference pipeline does; 'faces': face by face, pasted back. */
   readonly parsedAs: 'photo' | 'faces';
-  /** The faces of a per-face parse (empty when parsed whole). */
+  /** The faces found (faces 'auto' or 'on'), whether the photo was parsed face by face or whole; empty with faces 'off'. */
   readonly faces: readonly FaceResult[];
-  /** Face index + 1 per pixel, 0 = no face (per-face parses only). */
+  /** Face index + 1 per labelled pixel, 0 = background or no face (parses that found faces only; parsed whole: the face each pixel lies nearest). */
   readonly instanceMask: Uint8Array | undefined;
   /** Why the result is what it is, when that needs saying (e.g. no face found). */
   readonly note: string | undefined;
@@ -115,6 +115,8 @@ export class ParseResult {
     timings: StageTimings;
     logits?: LogitsView;
     faces?: FacesInit;
+    /** The faces found in a photo parsed whole (faces 'auto' on a face crop; src/faces/wholePhotoFaces.ts). */
+    found?: { faces: FaceResult[]; instanceMask: Uint8Array };
     labelSet?: LabelSetMapping;
   }) {
     this.modelCategoryMask = init.categoryMask;
@@ -133,8 +135,8 @@ export class ParseResult {
     this.#renderer = init.renderer;
     this.#pasted = init.faces;
     this.parsedAs = init.faces ? 'faces' : 'photo';
-    this.faces = init.faces?.faces ?? [];
-    this.instanceMask = init.faces?.instanceMask;
+    this.faces = init.faces?.faces ?? init.found?.faces ?? [];
+    this.instanceMask = init.faces?.instanceMask ?? init.found?.instanceMask;
     this.note = init.faces?.note;
   }
 
@@ -334,7 +336,7 @@ export class ParseResult {
       classes: summary.classes.map(({ id, label, pixels, share, bbox }) => ({ id, label, pixels, share, bbox })),
       timings: this.timings,
       parsedAs: this.parsedAs,
-      ...(this.parsedAs === 'faces' ? { faces: this.faces.map((f) => f.toJSON()) } : {}),
+      ...(this.parsedAs === 'faces' || this.faces.length > 0 ? { faces: this.faces.map((f) => f.toJSON()) } : {}),
       ...(this.labelSet ? { labelSet: this.labelSet } : {}),
       ...(this.note ? { note: this.note } : {}),
     };

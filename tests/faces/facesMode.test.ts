@@ -6,7 +6,7 @@ import { spawnSync } from 'node:child_process';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FaceParser } from '../../src/node/faceParser.js';
 import { FaceParseError } from '../../src/base/errors.js';
-import { applyAffine } from '../../src/faces/affine.js';
+import { applyAffine, invertAffine } from '../../src/faces/affine.js';
 import { DEFAULT_FACE_TEMPLATE } from '../../src/faces/align.js';
 import { decideFaces, FACE_CROP_MIN_IOU } from '../../src/faces/facesMode.js';
 import type { Affine, DetectedFace, TensorRunner } from '../../src/faces/types.js';
@@ -134,6 +134,37 @@ describe('FaceParser faces modes', () => {
         const portrait = await parser.parse(join(PHOTOS, 'pexels-ingrid-santana-2100063.jpg'));
         expect(portrait.parsedAs).toBe('faces');
         expect(portrait.faces).toHaveLength(1);
+      });
+
+      it('auto: a photo parsed whole still lists its faces, each with its crop and the whole parse seen through it', async () => {
+        const crop = join(VAL, readdirSync(VAL).sort()[0]!);
+        const auto = await parser.parse(crop);
+        expect(auto.parsedAs).toBe('photo');
+        expect(auto.faces).toHaveLength(1);
+        const json = auto.toJSON();
+        expect(json.faces).toHaveLength(1);
+        const side = Math.max(...Object.values(parser.inputSizeFor(auto.width, auto.height)));
+        expect(json.faces![0]).toMatchObject({ index: 0, crop: { width: side, height: side } });
+        expect(json.faces![0]!.transform).toHaveLength(6);
+        // The face's crop labels are the photo's labels at the same points (bilinear logits: a few boundary pixels differ).
+        const face = auto.faces[0]!;
+        const labels = face.labelMap();
+        const toPhoto = invertAffine(face.transform);
+        let inside = 0;
+        let same = 0;
+        for (let y = 0; y < face.cropHeight; y += 4) {
+          for (let x = 0; x < face.cropWidth; x += 4) {
+            const p = applyAffine(toPhoto, { x: x + 0.5, y: y + 0.5 });
+            if (p.x < 0 || p.y < 0 || p.x >= auto.width || p.y >= auto.height) continue;
+            inside++;
+            same += Number(labels[y * face.cropWidth + x] === auto.categoryMask[Math.floor(p.y) * auto.width + Math.floor(p.x)]);
+          }
+        }
+        expect(inside).toBeGreaterThan(100);
+        expect(same / inside).toBeGreaterThan(0.97);
+        // One face: every labelled pixel is its own, and only those.
+        for (let i = 0; i < auto.categoryMask.length; i++) expect(auto.instanceMask![i]).toBe(auto.categoryMask[i] === 0 ? 0 : 1);
+        expect(face.pixels).toBe(auto.categoryMask.filter((c) => c !== 0).length);
       });
 
       it('three faces: one result each, the instance map on the labelled pixels, flip and scales per face', async () => {

@@ -132,7 +132,13 @@ def augmentation_description(train_args: dict) -> str:
         parts.append(
             f"wild composites (p {a['scenes']:g}: the person zoomed out to {a['zoom_min']:g}-{a['zoom_max']:g} of the frame onto "
             f"face-free pictures{regions} or made gradients, by its mask or as the whole crop, rotated up to +-{a['scene_rotate']:g} degrees, "
-            "anywhere in the frame and cut by it, sometimes beside another person)"
+            "anywhere in the frame and cut by it, sometimes beside another person"
+            + (
+                f"; in {a['torso']:g} of them the person goes on below the crop, its clothes and hair continued"
+                if a.get("torso")
+                else ""
+            )
+            + ")"
         )
     if a["degrade"]:
         parts.append(
@@ -219,6 +225,7 @@ def model_card(
                     "zoom_min",
                     "zoom_max",
                     "scene_rotate",
+                    "torso",
                     "degrade",
                     "sizes",
                 )

@@ -11,6 +11,14 @@ mask (or the whole crop rectangle, its own background included) at 0.35-1.0 of t
 to +-30 degrees, anywhere in the frame (cut by its edges too), and sometimes another training
 person beside it. Labels follow the pixels: the pasted people keep their classes, everything else is
 background; flipped samples swap every left/right class.
+
+An aligned crop ends at the chest, so a person pasted by its mask ends there too, on a straight line
+below the chin: a model trained on that alone learns that people stop there, and on a real photo it
+leaves the shirt, the coat and the long hair below it as background, cut on a line the face stage's
+crops then show. With `torso_p`, a person goes on below its crop: the crop's bottom strip (its last
+`torso_strip` of rows: cloth, hair, neck) is mirrored and stretched over `torso_min`-`torso_max`
+crop heights further down, labels with it, so the model sees clothes and hair continue past the crop
+(only where that strip is free of the face's own parts, `torso_skip`).
 """
 
 from __future__ import annotations
@@ -42,6 +50,14 @@ class SceneConfig:
     bottom_p: float = 0.3  # the crop's bottom edge on the frame's bottom (a portrait cut at the chest)
     cut: float = 0.3  # how far (fraction of the crop's side) the crop may leave the frame elsewhere
     made_bg_p: float = 0.15  # a made gradient background instead of a photo
+    torso_p: float = 0.0  # the person goes on below its crop (0 = off: draws nothing)
+    torso_min: float = 0.3  # how far, in crop heights
+    torso_max: float = 1.5
+    torso_strip: float = 0.05  # the bottom share of the crop reflected to make it
+    # Classes that must not be in that strip (the face's parts: an aligned crop's chin sits at 0.93 of its
+    # height on the median CelebAMask-HQ face, and a chin reflected downwards is no torso); samples whose
+    # strip has more than 1% of them get none.
+    torso_skip: tuple[int, ...] = ()
 
 
 @dataclass
@@ -142,6 +158,23 @@ def placement_theta(side: torch.Tensor, angle: torch.Tensor, flip: torch.Tensor,
     return theta
 
 
+def continue_below(grid: torch.Tensor, torso: torch.Tensor, strip: float, rows: int) -> torch.Tensor:
+    """Sampling grids (B,S,S,2) in source coordinates (the crop spans -1..1) whose points below the crop,
+    down to `torso` (B,) crop heights, read its bottom `strip` of rows mirrored and stretched over that
+    length, so each column's last colours and labels go on downwards without a seam (a repeated strip
+    would paint stripes no shirt has); points elsewhere are left as they are. `rows`: the crop's height in
+    pixels (the continuation starts from its last row's centre, so nothing is read from beyond it)."""
+    y = grid[..., 1]
+    depth = y - 1  # below the crop's bottom edge, in half crop heights
+    reach = 2 * torso.view(-1, 1, 1)
+    below = (depth > 0) & (depth < reach) & (grid[..., 0].abs() <= 1)
+    last = 1 - 1 / rows
+    folded = last - (2 * strip - 1 / rows) * (depth / reach.clamp(min=1e-6)).clamp(0, 1)
+    out = grid.clone()
+    out[..., 1] = torch.where(below, folded, y)
+    return out
+
+
 def warp_people(
     images01: torch.Tensor,
     masks: torch.Tensor,
@@ -150,11 +183,16 @@ def warp_people(
     flip: torch.Tensor,
     flip_table: torch.Tensor,
     bg_id: int,
+    torso: torch.Tensor | None = None,
+    strip: float = 0.05,
 ) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor, torch.Tensor]:
     """Warp crops and labels into the frame. Returns images (B,3,S,S), labels (B,S,S) with -1 outside the
-    crop, person coverage (B,S,S) in [0,1] (anti-aliased mask != background) and crop coverage (B,S,S)."""
+    crop, person coverage (B,S,S) in [0,1] (anti-aliased mask != background) and crop coverage (B,S,S).
+    `torso` (B,): how far, in crop heights, each person goes on below its crop (see `continue_below`)."""
     b = images01.shape[0]
     grid = F.affine_grid(theta, [b, 3, size, size], align_corners=False)
+    if torso is not None:
+        grid = continue_below(grid, torso, strip, images01.shape[-2])
     x = F.grid_sample(images01, grid, mode="bilinear", padding_mode="border", align_corners=False)
     lab = F.grid_sample(
         (masks.float() + 1).unsqueeze(1), grid, mode="nearest", padding_mode="zeros", align_corners=False
@@ -200,19 +238,30 @@ def compose_scenes(
     d_dir = torch.where(torch.rand(b, generator=g) < 0.5, -1.0, 1.0)
     d_gap = _uniform(b, 0.55, 0.95, g)
     d_dy = _uniform(b, -0.15, 0.15, g)
+    torso = d_torso = None
+    if cfg.torso_p > 0:
+        rows = max(1, round(cfg.torso_strip * masks.shape[-2]))
+        skip = torch.tensor(cfg.torso_skip, dtype=masks.dtype)
+        clear = torch.isin(masks[:, -rows:], skip).float().mean((1, 2)) <= 0.01
+        torso = _uniform(b, cfg.torso_min, cfg.torso_max, g) * ((torch.rand(b, generator=g) < cfg.torso_p) & clear)
+        d_torso = _uniform(b, cfg.torso_min, cfg.torso_max, g) * (
+            (torch.rand(b, generator=g) < cfg.torso_p) & clear[donor]
+        )
 
     if b > 1 and beside.any():
         d_centre = torch.stack(
             [centre[:, 0] + d_dir * d_gap * (side + d_side), centre[:, 1] + d_dy * (side + d_side)], dim=1
         )
         theta = placement_theta(d_side, d_angle, d_flip, d_centre)
-        dx, dlab, dperson, _ = warp_people(images01[donor], masks[donor], theta, size, d_flip, flip_table, bg_id)
+        dx, dlab, dperson, _ = warp_people(
+            images01[donor], masks[donor], theta, size, d_flip, flip_table, bg_id, d_torso, cfg.torso_strip
+        )
         a = (dperson * beside.view(b, 1, 1).float()).unsqueeze(1)
         out = out * (1 - a) + dx * a
         labels = torch.where((a.squeeze(1) >= 0.5) & (dlab >= 0), dlab, labels)
 
     theta = placement_theta(side, angle, flip, centre)
-    x, lab, person, crop = warp_people(images01, masks, theta, size, flip, flip_table, bg_id)
+    x, lab, person, crop = warp_people(images01, masks, theta, size, flip, flip_table, bg_id, torso, cfg.torso_strip)
     alpha = torch.where(rect.view(b, 1, 1), crop, person).unsqueeze(1)
     out = out * (1 - alpha) + x * alpha
     take = (alpha.squeeze(1) >= 0.5) & (lab >= 0)

@@ -97,6 +97,12 @@ def parse_args(argv=None):
     p.add_argument("--zoom-max", type=float, default=1.0)
     p.add_argument("--scene-rotate", type=float, default=30.0, help="composites: rotation range, degrees")
     p.add_argument(
+        "--torso",
+        type=float,
+        default=0.0,
+        help="composites: probability that the person goes on below its crop, clothes and hair continued (0 = off; see scenes.py)",
+    )
+    p.add_argument(
         "--degrade",
         type=float,
         default=0.0,
@@ -249,6 +255,10 @@ def augment_config(args: argparse.Namespace, labels: list[str]) -> AugmentConfig
     )
 
 
+# The face's own parts (CelebAMask-HQ names): a strip of the crop that holds them is no torso to continue.
+FACE_PART_NAMES = ("skin", "nose", "eye_g", "l_eye", "r_eye", "l_brow", "r_brow", "mouth", "u_lip", "l_lip")
+
+
 def scene_setup(args: argparse.Namespace):
     """The composites' configuration and background pool the command line asks for (None when off)."""
     if args.scenes <= 0:
@@ -256,9 +266,18 @@ def scene_setup(args: argparse.Namespace):
     if not args.backgrounds and not args.photo_regions:
         print("scenes: no --backgrounds or --photo-regions; composites use made gradients only", flush=True)
     pool = load_backgrounds(args.backgrounds, args.photo_regions, args.photos)
-    cfg = SceneConfig(p=args.scenes, zoom_min=args.zoom_min, zoom_max=args.zoom_max, rotate_deg=args.scene_rotate)
+    labels = load_labels(args.labels)
+    cfg = SceneConfig(
+        p=args.scenes,
+        zoom_min=args.zoom_min,
+        zoom_max=args.zoom_max,
+        rotate_deg=args.scene_rotate,
+        torso_p=args.torso,
+        torso_skip=tuple(i for i, name in enumerate(labels) if name in FACE_PART_NAMES),
+    )
     print(
-        f"scenes: p {cfg.p}, zoom {cfg.zoom_min}-{cfg.zoom_max}, rotation +-{cfg.rotate_deg}, {len(pool)} background pictures",
+        f"scenes: p {cfg.p}, zoom {cfg.zoom_min}-{cfg.zoom_max}, rotation +-{cfg.rotate_deg}, torso {cfg.torso_p}, "
+        f"{len(pool)} background pictures",
         flush=True,
     )
     return cfg, pool

@@ -29,6 +29,7 @@ from faceparse_train.train import augment_config, main as train_main, parse_args
 LABELS = CELEBAMASK_HQ_LABELS
 FLIP = torch.tensor(flip_lookup(LABELS), dtype=torch.int64)
 L_EYE, R_EYE, SKIN, HAIR = LABELS.index("l_eye"), LABELS.index("r_eye"), LABELS.index("skin"), LABELS.index("hair")
+CLOTH = LABELS.index("cloth")
 # Source colours: the crop's own background blue, skin red, hair yellow, the person's left eye (on the
 # image's right) white, the right eye black; the background pool pure green.
 COLOURS = {0: (0, 0, 255), SKIN: (255, 0, 0), HAIR: (255, 255, 0), L_EYE: (255, 255, 255), R_EYE: (0, 0, 0)}
@@ -135,6 +136,60 @@ class CompositeTest(unittest.TestCase):
             ]
         )
         self.assertLess(small, large * 0.3)
+
+    def dressed(self, seed: int, chin_at_bottom: bool = False, **kw):
+        """Composites of a cartoon whose crop ends in a shirt (CLOTH rows at the bottom, magenta), upright."""
+        images, masks = zip(*[face() for _ in range(4)])
+        masks = [m.clone() for m in masks]
+        images = [i.clone() for i in images]
+        for image, mask in zip(images, masks):
+            mask[-8:, 12:52] = SKIN if chin_at_bottom else CLOTH
+            image[:, -8:, 12:52] = torch.tensor(COLOURS[SKIN] if chin_at_bottom else (255, 0, 255)).view(3, 1, 1)
+        cfg = SceneConfig(
+            p=1.0,
+            made_bg_p=0.0,
+            rect_p=0.0,
+            beside_p=0.0,
+            bottom_p=0.0,
+            cut=0.0,
+            rotate_deg=0.0,
+            zoom_min=0.4,
+            zoom_max=0.4,
+            **kw,
+        )
+        images01 = torch.stack(images).float() / 255
+        return compose_scenes(
+            images01, torch.stack(masks), FLIP, green_pool(), 96, cfg, torch.Generator().manual_seed(seed)
+        )
+
+    def test_torso_continues_the_clothes_below_the_crop(self):
+        skip = (SKIN, L_EYE, R_EYE)
+        for seed in range(3):
+            _, plain = self.dressed(seed)
+            x, torso = self.dressed(seed, torso_p=1.0, torso_min=0.5, torso_max=0.5, torso_skip=skip)
+            for i in range(4):
+                rows = (plain[i] == CLOTH).any(1).nonzero().flatten()
+                below = torso[i, int(rows.max()) + 2 :] == CLOTH  # under the crop's bottom edge
+                # Half a crop (0.4 x 96 / 2 = 19 rows) of shirt more, cut where the frame ends.
+                self.assertGreaterEqual(
+                    int(below.any(1).sum()), min(15, 96 - int(rows.max()) - 3), f"seed {seed} sample {i}"
+                )
+                # Labels and pixels go on together: the continued shirt is magenta.
+                magenta = torch.tensor([1.0, 0.0, 1.0]).view(3, 1)
+                inner = below.clone()  # away from the shirt's anti-aliased sides
+                inner[:, 2:-2] &= below[:, :-4] & below[:, 4:]
+                inner[:, :2] = inner[:, -2:] = False
+                pixels = x[i][:, int(rows.max()) + 2 :][:, inner]
+                close = (pixels - magenta).abs().max(0).values < 0.1
+                self.assertGreater(float(close.float().mean()), 0.75, f"seed {seed} sample {i}")
+                self.assertTrue(
+                    torch.equal(torso[i, : int(rows.max())], plain[i, : int(rows.max())]), "the crop is as it was"
+                )
+
+    def test_torso_skips_a_crop_whose_bottom_is_the_face(self):
+        _, plain = self.dressed(0, chin_at_bottom=True)
+        _, torso = self.dressed(0, chin_at_bottom=True, torso_p=1.0, torso_skip=(SKIN,))
+        self.assertTrue(torch.equal(plain, torso))
 
     def test_backgrounds_load_files_folders_and_photo_regions(self):
         with tempfile.TemporaryDirectory() as tmp:
