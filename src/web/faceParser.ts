@@ -20,7 +20,7 @@ import { cappedThreads } from '../options/parserOptions.js';
 import type { SegmentationSession } from '../platform/types.js';
 import type { WebImageInput } from '../platform/web/decode.js';
 import { webPlatform } from '../platform/web/index.js';
-import type { LocalModelFolder, ModelProgress } from '../platform/web/modelSource.js';
+import type { LocalModelFolder, ModelProgress, WebModelSourceOptions } from '../platform/web/modelSource.js';
 import { loadWebModel, type WebLoadedModel } from '../platform/web/webModel.js';
 import type { WebDevice } from '../platform/web/workerProtocol.js';
 import { WebParseResult } from './result.js';
@@ -31,9 +31,7 @@ import { WebParseResult } from './result.js';
  * maxModelPixels; src/pipeline/options.ts, with their docs), with the browser's model sources,
  * devices and progress, and the browser's own below.
  */
-export interface WebFaceParserOptions extends SharedParserOptions<string | LocalModelFolder, WebDevice, ModelProgress> {
-  /** Keep model files in Cache Storage (loads offline next time). Default true. */
-  cache?: boolean;
+export interface WebFaceParserOptions extends SharedParserOptions<string | LocalModelFolder, WebDevice, ModelProgress>, Pick<WebModelSourceOptions, 'cache'> {
   /**
    * Folder of faceparse.worker.js, onnxruntime-web's ort-*.mjs/.wasm and the embedded model.
    * Default: the folder the bundle was loaded from.

@@ -7,6 +7,7 @@
 import { FaceParseError } from '../../base/errors.js';
 import type { ModelVariant } from '../../base/types.js';
 import { DEFAULT_REVISION, looksLikeModelId, parseModelId } from '../../hub/ids.js';
+import type { SharedParserOptions } from '../../pipeline/options.js';
 
 export const DEFAULT_ENDPOINT = 'https://huggingface.co';
 export const MODEL_CACHE_NAME = 'faceparse-models-v1';
@@ -31,16 +32,11 @@ export interface ModelProgress {
   cached: boolean;
 }
 
-export interface WebModelSourceOptions {
-  variant?: ModelVariant;
-  /** For hub ids. Default https://huggingface.co. */
-  endpoint?: string;
-  /** For hub ids without `@revision`. Default main. */
-  revision?: string;
-  /** Keep files in Cache Storage and read them from there. Default true. */
+/** Where the browser's model comes from: the shared options (src/pipeline/options.ts, with their docs) and the browser's own. */
+export interface WebModelSourceOptions
+  extends Pick<SharedParserOptions<string, never, ModelProgress>, 'variant' | 'endpoint' | 'revision' | 'onProgress' | 'signal'> {
+  /** Keep model files in Cache Storage and read them from there (loads offline next time). Default true. */
   cache?: boolean;
-  onProgress?: (progress: ModelProgress) => void;
-  signal?: AbortSignal;
   fetch?: typeof fetch;
 }
 
