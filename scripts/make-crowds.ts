@@ -15,8 +15,12 @@
  *     --backgrounds ../shared/data/backgrounds --out /tmp/crowds --count 20 --seed 1
  *   (--min-people/--max-people, --min-face/--max-face in px, --max-degrees, --size 960x640)
  *
- * Writes `<out>/images/<id>.jpg` and `<out>/crowds.json`. Write them outside the repository: they
- * are derived from CelebAMask-HQ (non-commercial).
+ * Labels, per pixel: the class of the person on top (nearest label of its crop), background elsewhere;
+ * each person ends where its aligned crop did (as the hidden crowds' people do), so
+ * `faceparse eval --data <out>` scores the parse of whole crowds.
+ *
+ * Writes `<out>/images/<id>.jpg`, `<out>/masks/<id>.png` (class ids) and `<out>/crowds.json`. Write them
+ * outside the repository: they are derived from CelebAMask-HQ (non-commercial).
  */
 import { mkdir, readdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -24,6 +28,7 @@ import { parseArgs } from 'node:util';
 import sharp from 'sharp';
 import type { RgbImage } from '../src/base/types.js';
 import { decodeImage } from '../src/platform/node/index.js';
+import { encodeLabelPng } from '../src/platform/node/render.js';
 import { readLabelMap } from '../src/datasets/readLabelMap.js';
 import { invertAffine } from '../src/faces/affine.js';
 import { warpAffine } from '../src/faces/warp.js';
@@ -118,6 +123,7 @@ const backgroundNames = (await readdir(values.backgrounds!)).filter((n) => /\.(j
 const sources = new Map<string, Source>();
 const backgrounds = new Map<string, RgbImage>();
 await mkdir(join(values.out!, 'images'), { recursive: true });
+await mkdir(join(values.out!, 'masks'), { recursive: true });
 const sizes: Array<[number, number]> = [
   [960, 640],
   [1280, 853],
@@ -136,6 +142,7 @@ for (let s = 0; s < Number(values.count); s++) {
   const pixels = background(backgrounds.get(bgName)!, width, height);
   // owner[i]: 1 + index of the person whose pixel is on top, 0 = background.
   const owner = new Uint16Array(width * height);
+  const labels = new Uint8Array(width * height);
   const people = Math.round(uniform(Number(values['min-people']), Number(values['max-people']) + 0.999) - 0.5);
   // Rows from the back (top, small faces) to the front (lower, bigger faces).
   const rows = Math.max(1, Math.min(4, Math.round(people / uniform(5, 9))));
@@ -243,6 +250,7 @@ for (let s = 0; s < Number(values.count); s++) {
         if (u < 0 || v < 0 || u >= image.width || v >= image.height || mask[v * image.width + u] === 0) continue;
         const o = (y0 + y) * width + x0 + x;
         owner[o] = FACE_IDS.has(mask[v * image.width + u]!) ? 2 * index + 2 : 2 * index + 1;
+        labels[o] = mask[v * image.width + u]!;
         for (let c = 0; c < 3; c++) pixels[3 * o + c] = warped[3 * (y * w + x) + c]!;
       }
     }
@@ -271,6 +279,7 @@ for (let s = 0; s < Number(values.count); s++) {
       .jpeg({ quality: 90 })
       .toBuffer(),
   );
+  await writeFile(join(values.out!, 'masks', `${id}.png`), await encodeLabelPng(labels, width, height));
 }
 await writeFile(join(values.out!, 'crowds.json'), JSON.stringify(crowds, null, 1) + '\n');
 console.log(
