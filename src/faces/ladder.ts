@@ -67,13 +67,6 @@ export interface Ladder {
 export const FACE_UPSCALE = 4;
 /** What the faces of one photo may cost together, in single-face parses at the model's input size (crowds: a few, not one per face). */
 export const PHOTO_BUDGET = 4;
-/**
- * The budget lowers no crop below this side: the least input side the embedded model was trained
- * at (v2: `--sizes 192,512`). Below it crowds lost most of their faces' parts: on 6 synthetic
- * crowds (make-crowds, seed 1) mean F1 0.424 with crops lowered to 64, 0.508 with this floor, 0.624
- * with no budget at all (every face at 4x its pixels), at about 3 times the cost.
- */
-export const BUDGET_MIN_SIDE = 192;
 /** A wider rung's side against the crop's. */
 const WIDE_SIDE = 0.5;
 
@@ -92,14 +85,14 @@ function ladderCost(side: number, maxSide: number): number {
 /**
  * The crop sides of a photo's faces (`extents`: each crop's extent in photo pixels): each face's
  * own (FACE_UPSCALE x its pixels), all lowered by one factor where together they would cost more
- * than PHOTO_BUDGET single-face parses, never below BUDGET_MIN_SIDE (nor above the face's own).
+ * than PHOTO_BUDGET single-face parses, never below MIN_FACE_SIDE.
  */
 export function photoSides(extents: readonly number[], maxSide: number): number[] {
   const own = extents.map((extent) => inputSideFor(FACE_UPSCALE * extent, maxSide));
   const cost = own.reduce((sum, side) => sum + ladderCost(side, maxSide), 0);
   if (cost <= PHOTO_BUDGET) return own;
   const factor = Math.sqrt(PHOTO_BUDGET / cost);
-  return own.map((side) => Math.min(side, Math.max(Math.min(BUDGET_MIN_SIDE, maxSide), Math.floor((side * factor) / 32) * 32)));
+  return own.map((side) => Math.max(Math.min(MIN_FACE_SIDE, maxSide), Math.floor((side * factor) / 32) * 32));
 }
 
 /** A face's crop extent in photo pixels (the side of its aligned square). */
