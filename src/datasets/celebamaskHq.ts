@@ -16,27 +16,12 @@ import { listSome } from './files.js';
 import { readLabelMap } from './readLabelMap.js';
 import type { Dataset, DatasetSample } from './types.js';
 
-/** Part names in merge order: a later part overwrites an earlier one where both are set. */
-export const CELEBAMASK_HQ_PARTS = [
-  'skin',
-  'nose',
-  'eye_g',
-  'l_eye',
-  'r_eye',
-  'l_brow',
-  'r_brow',
-  'l_ear',
-  'r_ear',
-  'mouth',
-  'u_lip',
-  'l_lip',
-  'hair',
-  'hat',
-  'ear_r',
-  'neck_l',
-  'neck',
-  'cloth',
-] as const;
+/**
+ * Part names in merge order: a later part overwrites an earlier one where both are set. The
+ * release's merge order is its class order (CelebAMask-HQ's own script), so the parts are the
+ * label list without background.
+ */
+export const CELEBAMASK_HQ_PARTS = CELEBAMASK_HQ_LABELS.slice(1);
 
 export const CELEBAMASK_HQ_IMAGES = 'CelebA-HQ-img';
 export const CELEBAMASK_HQ_ANNOTATIONS = 'CelebAMask-HQ-mask-anno';
