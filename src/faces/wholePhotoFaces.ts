@@ -84,7 +84,7 @@ export function wholePhotoFaces(
   if (detected.length > 0) {
     // Nearest face in crop units: the distance to a face's crop centre, in that crop's sides.
     const centres = alignments.map((a) => applyAffine(a.cropToPhoto, { x: a.width / 2, y: a.height / 2 }));
-    const extents = alignments.map((a) => Math.hypot(a.cropToPhoto[0], a.cropToPhoto[3]) * a.width);
+    const inverseSquares = alignments.map((a) => 1 / (Math.hypot(a.cropToPhoto[0], a.cropToPhoto[3]) * a.width) ** 2);
     for (let y = 0, p = 0; y < photoHeight; y++) {
       for (let x = 0; x < photoWidth; x++, p++) {
         if (categoryMask[p] === 0) continue;
@@ -96,7 +96,9 @@ export function wholePhotoFaces(
         let best = 0;
         let bestDistance = Infinity;
         for (let f = 0; f < centres.length; f++) {
-          const d = Math.hypot(x + 0.5 - centres[f]!.x, y + 0.5 - centres[f]!.y) / extents[f]!;
+          const dx = x + 0.5 - centres[f]!.x;
+          const dy = y + 0.5 - centres[f]!.y;
+          const d = (dx * dx + dy * dy) * inverseSquares[f]!; // squared: the same order, no square root per pixel
           if (d < bestDistance) {
             bestDistance = d;
             best = f;
