@@ -13,23 +13,41 @@
  * unit square, and its model input is that square at `side` x `side` pixels. The model input
  * side follows the face's pixels, not a fixed size: the crop's extent in photo pixels times
  * FACE_UPSCALE, rounded up to a multiple of 32, clamped to [MIN_FACE_SIDE, the model's input
- * size] (faceSide); the face stage lowers the sides of a photo's faces together where they would
- * cost more than PHOTO_BUDGET single-face parses (photoSides). Wider rungs get half the crop's
- * side: they carry hair and clothes, not eyelids.
+ * size]; where a photo's faces would cost more than PHOTO_BUDGET single-face parses together, their
+ * ladders go lean and then their sides are lowered together (photoInputs). Wider rungs get half the
+ * crop's side: they carry hair and clothes, not eyelids.
  * Pure geometry: no model, no platform (it runs in the browser as in Node).
  */
 import { affineScale, applyAffine, composeAffine, invertAffine } from './affine.js';
 import { alignFace, type FaceAlignment, type FaceTemplate } from './align.js';
 import type { Affine, DetectedFace } from './types.js';
 
-/** Smallest model input side of a face's rungs (a 20 px face is not parsed at 20 px: the model needs some context). */
-export const MIN_FACE_SIDE = 64;
+/**
+ * Smallest model input side of a face's crop. SegFormer's deepest stage sees its input at 1/32: at
+ * 64 px that is 2x2 tokens, and the embedded model labelled almost nothing there (on synthetic
+ * crowds, crops parsed at 64 px kept 0-22 labelled pixels of a few thousand). Mean F1 on 6 synthetic
+ * crowds: 0.474 with a floor of 64, 0.513 with 128, 0.569 with 192 (docs/faces.md).
+ */
+export const MIN_FACE_SIDE = 192;
+/** Smallest input side of a wider rung. */
+export const MIN_WIDE_SIDE = 128;
 /**
  * The ladder's zoom-outs: rung k spans k times the aligned crop's extent. 3 at most: a model
  * trained on faces zoomed out to 0.35 of the crop (embedded model v2) sees a face at 1/3 of its
  * input; wider context comes from the whole photo.
  */
 export const LADDER_ZOOMS: readonly number[] = [1, 2, 3];
+/**
+ * The zoom-outs where a photo's faces would cost more than PHOTO_BUDGET with the full ladder (groups,
+ * crowds): the crop and the widest rung. On 6 synthetic crowds and the shared photos' groups this
+ * was cheaper and no worse (docs/faces.md); with one face, rung 2 helps the in-the-wild scenes.
+ */
+export const LEAN_ZOOMS: readonly number[] = [1, 3];
+/**
+ * A face whose crop spans fewer photo pixels than this gets its crop alone: past its crop, its hair
+ * and clothes are a few pixels, and wider rungs squeezed to small inputs cost crowds mean F1.
+ */
+export const WIDE_MIN_EXTENT = 100;
 /** How far down (in crop heights per unit of zoom beyond 1) a wider rung's centre moves: rung 2 spans -0.25..1.75, rung 3 -0.5..2.5. */
 export const LADDER_SHIFT_DOWN = 0.25;
 /** A rung reaching this share of the photo's longer side is replaced by the whole photo. */
@@ -76,23 +94,41 @@ export function inputSideFor(pixels: number, max: number, min = MIN_FACE_SIDE): 
   return Math.min(max, Math.max(lo, Math.ceil(pixels / 32) * 32));
 }
 
+/** The model inputs of one face: its crop's side and its ladder's zoom-outs. */
+export interface FaceInputs {
+  side: number;
+  zooms: readonly number[];
+}
+
+/** A wider rung's input side for a crop of `side`: half of it, at least MIN_WIDE_SIDE. */
+function wideSide(side: number): number {
+  return Math.min(side, Math.max(MIN_WIDE_SIDE, Math.ceil((side * WIDE_SIDE) / 32) * 32));
+}
+
 /** Model inputs of a ladder, in single-face parses at `maxSide` (the crop's side, and each wider rung's). */
-function ladderCost(side: number, maxSide: number): number {
-  const wide = Math.max(MIN_FACE_SIDE, side * WIDE_SIDE);
-  return (side * side + (LADDER_ZOOMS.length - 1) * wide * wide) / (maxSide * maxSide);
+function ladderCost({ side, zooms }: FaceInputs, maxSide: number): number {
+  return (side * side + (zooms.length - 1) * wideSide(side) ** 2) / (maxSide * maxSide);
 }
 
 /**
- * The crop sides of a photo's faces (`extents`: each crop's extent in photo pixels): each face's
- * own (FACE_UPSCALE x its pixels), all lowered by one factor where together they would cost more
- * than PHOTO_BUDGET single-face parses, never below MIN_FACE_SIDE.
+ * The model inputs of a photo's faces (`extents`: each crop's extent in photo pixels). Each face's
+ * own: a side of FACE_UPSCALE x its pixels and the full ladder (the crop alone under
+ * WIDE_MIN_EXTENT). Where together they would cost more than PHOTO_BUDGET single-face parses, the
+ * ladders go lean (LEAN_ZOOMS), and if that is not enough every side is lowered by one factor,
+ * never below MIN_FACE_SIDE.
  */
-export function photoSides(extents: readonly number[], maxSide: number): number[] {
-  const own = extents.map((extent) => inputSideFor(FACE_UPSCALE * extent, maxSide));
-  const cost = own.reduce((sum, side) => sum + ladderCost(side, maxSide), 0);
-  if (cost <= PHOTO_BUDGET) return own;
-  const factor = Math.sqrt(PHOTO_BUDGET / cost);
-  return own.map((side) => Math.max(Math.min(MIN_FACE_SIDE, maxSide), Math.floor((side * factor) / 32) * 32));
+export function photoInputs(extents: readonly number[], maxSide: number): FaceInputs[] {
+  const plan = (zooms: readonly number[]): FaceInputs[] =>
+    extents.map((extent) => ({ side: inputSideFor(FACE_UPSCALE * extent, maxSide), zooms: extent < WIDE_MIN_EXTENT ? [1] : zooms }));
+  const cost = (inputs: FaceInputs[]) => inputs.reduce((sum, face) => sum + ladderCost(face, maxSide), 0);
+  const full = plan(LADDER_ZOOMS);
+  if (cost(full) <= PHOTO_BUDGET) return full;
+  const lean = plan(LEAN_ZOOMS);
+  const leanCost = cost(lean);
+  if (leanCost <= PHOTO_BUDGET) return lean;
+  const factor = Math.sqrt(PHOTO_BUDGET / leanCost);
+  const floor = Math.min(MIN_FACE_SIDE, maxSide);
+  return lean.map((face) => ({ ...face, side: Math.max(floor, Math.floor((face.side * factor) / 32) * 32) }));
 }
 
 /** A face's crop extent in photo pixels (the side of its aligned square). */
@@ -130,19 +166,20 @@ export function photoRung(photoToFace: Affine, photoWidth: number, photoHeight: 
 
 /**
  * The ladder of one face in a photo. `maxSide` is the model's input size (the preprocessor's),
- * the largest side any rung gets; `side` the crop's input side (photoSides; default the face's own).
+ * the largest side any rung gets; `inputs` the crop's side and the zoom-outs (photoInputs; default
+ * the face's own, as for a photo of one face).
  */
-export function planLadder(face: DetectedFace, photoWidth: number, photoHeight: number, maxSide: number, side?: number, template?: FaceTemplate): Ladder {
+export function planLadder(face: DetectedFace, photoWidth: number, photoHeight: number, maxSide: number, inputs?: FaceInputs, template?: FaceTemplate): Ladder {
   const unit = alignFace(face, 1, 1, template); // photo -> face units
   const photoToFace = unit.photoToCrop;
   const faceToPhoto = unit.cropToPhoto;
   const extent = 1 / affineScale(photoToFace);
-  side ??= inputSideFor(FACE_UPSCALE * extent, maxSide);
-  const wide = Math.min(side, Math.max(MIN_FACE_SIDE, Math.ceil((side * WIDE_SIDE) / 32) * 32));
+  const { side, zooms } = inputs ?? photoInputs([extent], maxSide)[0]!;
+  const wide = wideSide(side);
   const crop = alignFace(face, side, side, template);
   const rungs: Rung[] = [];
   const long = Math.max(photoWidth, photoHeight);
-  for (const zoom of LADDER_ZOOMS) {
+  for (const zoom of zooms) {
     if (zoom > 1 && zoom * extent >= WHOLE_PHOTO_REACH * long) {
       rungs.push(photoRung(photoToFace, photoWidth, photoHeight, wholePhotoSide(photoWidth, photoHeight, maxSide)));
       break;

@@ -16,7 +16,7 @@ import {
   faceExtent,
   mayReachPhoto,
   photoRung,
-  photoSides,
+  photoInputs,
   planLadder,
   reachesPhoto,
   touchesEdge,
@@ -186,11 +186,11 @@ export async function parseFaces(
   const clock = { warp: 0 };
   const { width: W, height: H } = image;
   const t0 = performance.now();
-  const sides = photoSides(
+  const inputs = photoInputs(
     detected.map((face) => faceExtent(face, setup.template)),
     setup.maxSide,
   );
-  const ladders: Ladder[] = detected.map((face, i) => planLadder(face, W, H, setup.maxSide, sides[i], setup.template));
+  const ladders: Ladder[] = detected.map((face, i) => planLadder(face, W, H, setup.maxSide, inputs[i], setup.template));
   // The whole photo is one rung shared by every face that reaches it (the same alignment for all).
   const photoSide = wholePhotoSide(W, H, setup.maxSide);
   let photoJob: Job | undefined;

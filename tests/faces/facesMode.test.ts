@@ -178,10 +178,10 @@ describe('FaceParser faces modes', () => {
         for (const v of inst) if (v) counted[v - 1]!++;
         expect(result.faces.map((f) => f.pixels)).toEqual(counted);
         const face = result.faces[0]!;
-        // The tiny model's input is 128: three faces at 128 (and wider rungs at 64) would cost 4.5
-        // single-face parses, over PHOTO_BUDGET (4), so all three crops are parsed at 96.
-        expect(face.labelMap()).toHaveLength(96 * 96);
-        expect(face.toJSON()).toMatchObject({ index: 0, crop: { width: 96, height: 96 } });
+        // The tiny model's input is 128: three faces over PHOTO_BUDGET even with lean ladders, but no
+        // crop goes under MIN_FACE_SIDE (capped at the model's input), so all three are parsed at 128.
+        expect(face.labelMap()).toHaveLength(128 * 128);
+        expect(face.toJSON()).toMatchObject({ index: 0, crop: { width: 128, height: 128 } });
         expect(face.toJSON().transform).toHaveLength(6);
         const flipped = await parser.parse(photo, { faces: 'on', flip: true });
         const scaled = await parser.parse(photo, { faces: 'on', scales: [0.75, 1] });
@@ -231,7 +231,7 @@ describe('FaceParser faces modes', () => {
         expect(json.parsedAs).toBe('faces');
         expect(json.faces).toHaveLength(3);
         expect(Object.keys(json.faces[0]).sort()).toEqual(['box', 'crop', 'index', 'keypoints', 'pixels', 'score', 'transform']);
-        return decodeLabelPng(join(out, `${stem}.face0.labels.png`)).then((labels) => expect([labels.width, labels.height]).toEqual([96, 96]));
+        return decodeLabelPng(join(out, `${stem}.face0.labels.png`)).then((labels) => expect([labels.width, labels.height]).toEqual([128, 128]));
       });
     },
   );

@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { applyAffine } from '../../src/faces/affine.js';
 import { DEFAULT_FACE_TEMPLATE } from '../../src/faces/align.js';
-import { PHOTO_BUDGET, photoSides, planLadder } from '../../src/faces/ladder.js';
+import { LEAN_ZOOMS, MIN_FACE_SIDE, MIN_WIDE_SIDE, PHOTO_BUDGET, photoInputs, planLadder, WIDE_MIN_EXTENT } from '../../src/faces/ladder.js';
 import type { Affine, DetectedFace } from '../../src/faces/types.js';
 import { cropCutShare } from '../../src/metrics/cropCut.js';
 import { parseFaces, type FaceStageSetup } from '../../src/pipeline/faceStage.js';
@@ -47,11 +47,12 @@ describe('parseFaces on a model (tiny SegFormer, fp32)', () => {
   const data = new Uint8Array(width * height * 3);
   for (let i = 0; i < data.length; i++) data[i] = (i * 37 + ((i / 900) | 0) * 11) % 256;
   const image = { data, width, height };
-  // Crops of 10, 20 and 150 photo pixels: crops parsed at 64 (the least), 96 (4x 20 px) and 128
-  // (maxSide); their wider rungs at half that, 64 at least.
-  const faces = [faceAt(20, 30, 10), faceAt(200, 40, 20), faceAt(150, 120, 150)];
+  // Crops of 10, 55 and 100 photo pixels, the model's input up to 320: crops parsed at 192 (the
+  // least), 224 (4x 55 px) and 320 (the most); only the last is large enough for wider rungs (160).
+  const faces = [faceAt(20, 30, 10), faceAt(200, 40, 55), faceAt(150, 120, 100)];
 
   it('each face at an input side from its size; batches of one size, bounded by bytes; the same logits however batched, also with flip and scales', async () => {
+    const wide = { ...setup, maxSide: 320 };
     const runs: Array<{ batch: number; side: number; bytes: number }> = [];
     const run: ModelRun = async (pixels, batch, h, w) => {
       const logits = await session.run(pixels, batch, h, w);
@@ -60,20 +61,20 @@ describe('parseFaces on a model (tiny SegFormer, fp32)', () => {
     };
     for (const options of [{}, { flip: true }, { scales: [1, 1.5] }]) {
       runs.length = 0;
-      const together = await parseFaces(image, faces, run, setup, options);
-      const sides = new Set(runs.map((r) => r.side)); // -1: the whole photo (128x96), where labels reach a crop's edge
-      expect([64, 96, 128].every((side) => sides.has(side))).toBe(true);
-      if (options.scales) expect([144, 192].every((side) => sides.has(side))).toBe(true);
+      const together = await parseFaces(image, faces, run, wide, options);
+      const sides = new Set(runs.map((r) => r.side)); // -1: the whole photo, where labels reach a crop's edge
+      expect([160, 192, 224, 320].every((side) => sides.has(side))).toBe(true);
+      if (options.scales) expect([288, 336].every((side) => sides.has(side))).toBe(true);
       expect(runs.some((r) => r.batch > 1)).toBe(true);
       runs.length = 0;
-      // A byte budget of one 64 px crop's input and logits (every scale): every batch holds one.
-      const oneCrop = 4 * (3 * 64 * 64 + 19 * 16 * 16) * (options.scales ? 1 + (3 * 96 * 96 + 19 * 24 * 24) / (3 * 64 * 64 + 19 * 16 * 16) : 1);
-      const apart = await parseFaces(image, faces, run, setup, { ...options, maxBatchBytes: oneCrop });
+      // A byte budget of one 192 px crop's input and logits (every scale): every batch holds one.
+      const oneCrop = 4 * (3 * 192 * 192 + 19 * 48 * 48) * (options.scales ? 1 + (3 * 288 * 288 + 19 * 72 * 72) / (3 * 192 * 192 + 19 * 48 * 48) : 1);
+      const apart = await parseFaces(image, faces, run, wide, { ...options, maxBatchBytes: oneCrop });
       expect(runs.every((r) => r.batch === 1)).toBe(true);
       expect(Array.from(apart.faces.categoryMask)).toEqual(Array.from(together.faces.categoryMask));
       together.faces.faces.forEach((face, i) => {
         expect(face.logits.data).toEqual(apart.faces.faces[i]!.logits.data);
-        expect(face.cropWidth).toBe([64, 96, 128][i]);
+        expect(face.cropWidth).toBe([192, 224, 320][i]);
         expect(face.toJSON().crop).toEqual({ width: face.cropWidth, height: face.cropWidth });
       });
     }
@@ -91,7 +92,7 @@ describe('parseFaces on a model (tiny SegFormer, fp32)', () => {
       try {
         const logits = await session.run(pixels, batch, h, w);
         largest = Math.max(largest, pixels.byteLength + logits.data.byteLength);
-        if (w === h && w === 64) faces += batch;
+        if (w === h && w === 128) faces += batch;
         return logits;
       } finally {
         inFlight--;
@@ -100,7 +101,7 @@ describe('parseFaces on a model (tiny SegFormer, fp32)', () => {
     const budget = 1024 * 1024;
     const result = await parseFaces(image, crowd, run, setup, { maxBatchBytes: budget, maxBatchesInFlight: 2 });
     expect(result.faces.faces).toHaveLength(30);
-    expect(faces).toBe(30 * 3); // every face's three rungs at 64 px (4x 8-14 px, at least 64)
+    expect(faces).toBe(30); // every face's crop alone (under WIDE_MIN_EXTENT), at the model's 128 (the floor, capped by it)
     expect(largest).toBeLessThanOrEqual(budget);
     expect(largest).toBeGreaterThan(budget / 2); // batches are filled, not one face each
     expect(most).toBeLessThanOrEqual(2);
@@ -189,20 +190,28 @@ describe('parseFaces: whole people', () => {
   });
 
   it('the ladder: the crop, then wider rungs of the same face; the photo where a rung would cover most of it', () => {
+    const mid = planLadder(faceAt(50, 50, 110), width, height, 512);
+    expect(mid.rungs.map((r) => r.kind)).toEqual(['crop', 'crop', 'crop']);
+    expect(mid.rungs.map((r) => r.alignment.width)).toEqual([448, 224, 224]); // 4x 110 px rounded up to 32; the wider at half
     const small = planLadder(faceAt(50, 50, 60), width, height, 512);
-    expect(small.rungs.map((r) => r.kind)).toEqual(['crop', 'crop', 'crop']);
-    expect(small.rungs.map((r) => r.alignment.width)).toEqual([256, 128, 128]); // 4x 60 px rounded up to 32; the wider at half
+    expect(small.rungs.map((r) => r.alignment.width)).toEqual([256]); // under WIDE_MIN_EXTENT: the crop alone
     const big = planLadder(faceAt(100, 80, 250), width, height, 512);
     expect(big.rungs.map((r) => r.kind)).toEqual(['crop', 'photo']);
     expect(big.crop.width).toBe(512);
   });
 
-  it('cost follows pixels: small faces get small inputs, and the faces of a crowd together cost at most PHOTO_BUDGET single-face parses', () => {
-    expect(photoSides([10, 60, 200], 512)).toEqual([64, 256, 512]);
-    const crowd = photoSides(new Array<number>(30).fill(100), 512);
-    const cost = crowd.reduce((sum, side) => sum + (side * side + 2 * Math.max(64, side / 2) ** 2) / 512 ** 2, 0);
-    expect(cost).toBeLessThanOrEqual(PHOTO_BUDGET);
-    expect(crowd[0]).toBeLessThan(400);
-    expect(crowd[0]).toBeGreaterThanOrEqual(64);
+  it('cost follows pixels: small faces get small inputs and their crop alone; the faces of a crowd together cost at most PHOTO_BUDGET single-face parses', () => {
+    const own = photoInputs([10, 60, 200], 512);
+    expect(own.map((f) => f.side)).toEqual([MIN_FACE_SIDE, 256, 512]);
+    expect(own.map((f) => f.zooms)).toEqual([[1], [1], [1, 2, 3]]); // 10 and 60 px crops are under WIDE_MIN_EXTENT
+    const cost = (inputs: ReturnType<typeof photoInputs>) =>
+      inputs.reduce((sum, { side, zooms }) => sum + (side * side + (zooms.length - 1) * Math.max(MIN_WIDE_SIDE, side / 2) ** 2) / 512 ** 2, 0);
+    const group = photoInputs(new Array<number>(12).fill(WIDE_MIN_EXTENT), 512);
+    expect(group.every((f) => f.zooms === LEAN_ZOOMS)).toBe(true); // over budget: lean ladders first, then lower sides
+    expect(cost(group)).toBeLessThanOrEqual(PHOTO_BUDGET);
+    expect(group[0]!.side).toBeLessThan(400);
+    expect(group[0]!.side).toBeGreaterThanOrEqual(MIN_FACE_SIDE);
+    // The floor wins over the budget: a crowd of tiny faces is never parsed under MIN_FACE_SIDE.
+    expect(photoInputs(new Array<number>(60).fill(30), 512).every((f) => f.side === MIN_FACE_SIDE && f.zooms.length === 1)).toBe(true);
   });
 });
