@@ -25,7 +25,8 @@ def read_stages(logs: list[Path]) -> list[list[dict]]:
     """Rows of each log with a cumulative `x` step (each stage starts where the previous one ended)."""
     stages, offset = [], 0
     for log in logs:
-        rows = list(csv.DictReader(log.open()))
+        with log.open() as f:
+            rows = list(csv.DictReader(f))
         for r in rows:
             r["x"] = offset + int(r["step"])
         if rows:
