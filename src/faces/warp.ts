@@ -30,7 +30,6 @@ export function warpAffine(image: RgbImage, dstToSrc: Affine, width: number, hei
   const black = options.outside === 'black';
   const shrink = affineScale(dstToSrc);
   const k = options.antialias === false ? 1 : Math.min(options.maxSamples ?? 8, Math.max(1, Math.ceil(shrink - 1e-6)));
-  if (k === 1) return warpBilinear(image, dstToSrc, width, height, black);
   const [a, b, c, d, e, f] = dstToSrc;
   const weight = 1 / (k * k);
   const acc = new Float64Array(3);
@@ -56,62 +55,30 @@ export function warpAffine(image: RgbImage, dstToSrc: Affine, width: number, hei
             acc[2] += data[p + 2]!;
             continue;
           }
-          addBilinear(data, sw, sh, px, py, acc);
+          const fx = Math.floor(px);
+          const fy = Math.floor(py);
+          const tx = px - fx;
+          const ty = py - fy;
+          const x0 = fx < 0 ? 0 : fx >= sw ? sw - 1 : fx;
+          const x1 = fx + 1 < 0 ? 0 : fx + 1 >= sw ? sw - 1 : fx + 1;
+          const y0 = fy < 0 ? 0 : fy >= sh ? sh - 1 : fy;
+          const y1 = fy + 1 < 0 ? 0 : fy + 1 >= sh ? sh - 1 : fy + 1;
+          const p00 = (y0 * sw + x0) * 3;
+          const p01 = (y0 * sw + x1) * 3;
+          const p10 = (y1 * sw + x0) * 3;
+          const p11 = (y1 * sw + x1) * 3;
+          const w00 = (1 - tx) * (1 - ty);
+          const w01 = tx * (1 - ty);
+          const w10 = (1 - tx) * ty;
+          const w11 = tx * ty;
+          for (let ch = 0; ch < 3; ch++) {
+            acc[ch] += data[p00 + ch]! * w00 + data[p01 + ch]! * w01 + data[p10 + ch]! * w10 + data[p11 + ch]! * w11;
+          }
         }
       }
       const o = (y * width + x) * 3;
       if (inside === 0) continue; // all outside a 'black' warp
       for (let ch = 0; ch < 3; ch++) out[o + ch] = Math.round(acc[ch]! * weight);
-    }
-  }
-  return out;
-}
-
-/** Adds the bilinear sample of the photo at (px, py) (pixel-index space, edges repeated) to acc's 3 channels. */
-function addBilinear(data: Uint8Array, sw: number, sh: number, px: number, py: number, acc: Float64Array): void {
-  const fx = Math.floor(px);
-  const fy = Math.floor(py);
-  const tx = px - fx;
-  const ty = py - fy;
-  const x0 = fx < 0 ? 0 : fx >= sw ? sw - 1 : fx;
-  const x1 = fx + 1 < 0 ? 0 : fx + 1 >= sw ? sw - 1 : fx + 1;
-  const y0 = fy < 0 ? 0 : fy >= sh ? sh - 1 : fy;
-  const y1 = fy + 1 < 0 ? 0 : fy + 1 >= sh ? sh - 1 : fy + 1;
-  const p00 = (y0 * sw + x0) * 3;
-  const p01 = (y0 * sw + x1) * 3;
-  const p10 = (y1 * sw + x0) * 3;
-  const p11 = (y1 * sw + x1) * 3;
-  const w00 = (1 - tx) * (1 - ty);
-  const w01 = tx * (1 - ty);
-  const w10 = (1 - tx) * ty;
-  const w11 = tx * ty;
-  acc[0] += data[p00]! * w00 + data[p01]! * w01 + data[p10]! * w10 + data[p11]! * w11;
-  acc[1] += data[p00 + 1]! * w00 + data[p01 + 1]! * w01 + data[p10 + 1]! * w10 + data[p11 + 1]! * w11;
-  acc[2] += data[p00 + 2]! * w00 + data[p01 + 2]! * w01 + data[p10 + 2]! * w10 + data[p11 + 2]! * w11;
-}
-
-/**
- * warpAffine with one sample per output pixel (no shrink: detector tiles, face crops brought up):
- * its k = 1 case without the sub-sample loops.
- */
-function warpBilinear(image: RgbImage, dstToSrc: Affine, width: number, height: number, black: boolean): Uint8Array {
-  const { data, width: sw, height: sh } = image;
-  const out = new Uint8Array(width * height * 3);
-  const [a, b, c, d, e, f] = dstToSrc;
-  const acc = new Float64Array(3);
-  for (let y = 0; y < height; y++) {
-    const oy = y + 0.5;
-    for (let x = 0; x < width; x++) {
-      const ox = x + 0.5;
-      const px = a * ox + b * oy + c - 0.5;
-      const py = d * ox + e * oy + f - 0.5;
-      if (black && (px < -0.5 || py < -0.5 || px > sw - 0.5 || py > sh - 0.5)) continue;
-      acc[0] = acc[1] = acc[2] = 0;
-      addBilinear(data, sw, sh, px, py, acc);
-      const o = (y * width + x) * 3;
-      out[o] = Math.round(acc[0]!);
-      out[o + 1] = Math.round(acc[1]!);
-      out[o + 2] = Math.round(acc[2]!);
     }
   }
   return out;
