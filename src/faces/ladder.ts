@@ -120,8 +120,8 @@ function ladderCost({ side, zooms }: FaceInputs, maxSide: number): number {
  * never below MIN_FACE_SIDE.
  */
 export function photoInputs(extents: readonly number[], maxSide: number): FaceInputs[] {
-  const plan = (zooms: readonly number[]): FaceInputs[] =>
-    extents.map((extent) => ({ side: inputSideFor(FACE_UPSCALE * extent, maxSide), zooms: extent < WIDE_MIN_EXTENT ? [1] : zooms }));
+  const sides = extents.map((extent) => inputSideFor(FACE_UPSCALE * extent, maxSide));
+  const plan = (zooms: readonly number[]): FaceInputs[] => sides.map((side, i) => ({ side, zooms: extents[i]! < WIDE_MIN_EXTENT ? [1] : zooms }));
   const cost = (inputs: FaceInputs[]) => inputs.reduce((sum, face) => sum + ladderCost(face, maxSide), 0);
   const full = plan(LADDER_ZOOMS);
   if (cost(full) <= PHOTO_BUDGET) return full;
