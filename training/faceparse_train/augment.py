@@ -52,6 +52,9 @@ class AugmentConfig:
     # Camera and photo degradations (colour casts, low light, small-face resampling, noise, JPEG), each
     # drawn per sample with its base probability times `degrade` (0 = off: draws nothing).
     degrade: float = 0.0
+    # Base odds of the small-face resampling among the degradations (before the `degrade` multiplier):
+    # a face of 96-256 px brought back up, as the face stage parses a small face of a group photo.
+    small_face: float = 0.25
     # Input sizes per batch: (least, largest); a batch is at the largest with probability
     # `size_full_p`, else at a multiple of 32 in between. None: always `crop`.
     sizes: tuple[int, int] | None = None
@@ -197,12 +200,12 @@ def _per_sample(b: int, p: float, g: torch.Generator) -> torch.Tensor:
     return torch.rand(b, generator=g) < p
 
 
-def degrade(x: torch.Tensor, amount: torch.Tensor, g: torch.Generator) -> torch.Tensor:
+def degrade(x: torch.Tensor, amount: torch.Tensor, g: torch.Generator, small_face: float = 0.25) -> torch.Tensor:
     """Camera and photo faults on (B, 3, H, W) images in [0, 1]; `amount` (B,) scales each sample's odds.
 
     Colour cast (per-channel gains), low light (darker, gamma), a small face brought back up (down to
     15-50% of the side, then up again, as a 96-256 px face parsed at 512), sensor noise (colour or luma),
-    JPEG at quality 25-90. Geometry and labels do not change.
+    JPEG at quality 25-90. Geometry and labels do not change. `small_face`: the resampling's base odds.
     """
     b, _, h, w = x.shape
     cast = torch.rand(b, generator=g) < 0.3 * amount
@@ -210,7 +213,7 @@ def degrade(x: torch.Tensor, amount: torch.Tensor, g: torch.Generator) -> torch.
     dark = torch.rand(b, generator=g) < 0.15 * amount
     gamma = 1.2 + torch.rand(b, generator=g) * 1.0
     level = 0.25 + torch.rand(b, generator=g) * 0.45
-    small = torch.rand(b, generator=g) < 0.25 * amount
+    small = torch.rand(b, generator=g) < small_face * amount
     shrink = 0.15 + torch.rand(b, generator=g) * 0.35
     noisy = torch.rand(b, generator=g) < 0.25 * amount
     sigma = 0.01 + torch.rand(b, generator=g) * 0.05
@@ -324,7 +327,7 @@ def _augment_wild(images, masks, flip_table, cfg: AugmentConfig, g: torch.Genera
     x = _colour_jitter(x, cfg, g)
     x = _blur(x, cfg, g)
     if cfg.degrade > 0:
-        x = degrade(x, torch.where(wild, cfg.degrade, cfg.degrade * 0.5), g)
+        x = degrade(x, torch.where(wild, cfg.degrade, cfg.degrade * 0.5), g, cfg.small_face)
     return normalize(x).contiguous(), m
 
 

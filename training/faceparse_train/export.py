@@ -142,7 +142,9 @@ def augmentation_description(train_args: dict) -> str:
         )
     if a["degrade"]:
         parts.append(
-            f"degradations (odds x{a['degrade']:g}: colour casts, low light, small-face resampling, noise, JPEG)"
+            f"degradations (odds x{a['degrade']:g}: colour casts, low light, small-face resampling"
+            + (f" at base odds {a['small_face']:g}" if a.get("small_face", 0.25) != 0.25 else "")
+            + ", noise, JPEG)"
         )
     if a["sizes"]:
         lo, hi = a["sizes"].split(",")
@@ -227,6 +229,7 @@ def model_card(
                     "scene_rotate",
                     "torso",
                     "degrade",
+                    "small_face",
                     "sizes",
                 )
                 if k in train_args

@@ -109,6 +109,12 @@ def parse_args(argv=None):
         help="odds multiplier of colour casts, low light, small-face resampling, noise and JPEG (0 = off)",
     )
     p.add_argument(
+        "--small-face",
+        type=float,
+        default=AugmentConfig.small_face,
+        help="base odds of the small-face resampling among the degradations (times --degrade; plain samples half)",
+    )
+    p.add_argument(
         "--sizes",
         default=None,
         help="LEAST,LARGEST input side per batch (multiples of 32; half the batches at LARGEST); default: always --crop",
@@ -251,6 +257,7 @@ def augment_config(args: argparse.Namespace, labels: list[str]) -> AugmentConfig
         bg_margin=args.bg_margin,
         bg_id=background_id(labels),
         degrade=args.degrade,
+        small_face=args.small_face,
         sizes=sizes,
     )
 

@@ -227,6 +227,22 @@ class DegradeAndSizeTest(unittest.TestCase):
             self.assertAlmostEqual(cy, 29.5, delta=3)
             self.assertAlmostEqual(cx, 39.5, delta=3)
 
+    def test_small_face_odds_pick_the_resampling_alone(self):
+        # A sharp checkerboard: resampling it down and up blurs it away; the other degradations (drawn the
+        # same with either odds) leave it a checkerboard.
+        ys, xs = torch.meshgrid(torch.arange(64), torch.arange(64), indexing="ij")
+        x = ((ys + xs) % 2).float().expand(4, 3, 64, 64).clone()
+        amount = torch.full((4,), 1.0)
+        never = degrade(x, amount, torch.Generator().manual_seed(5), small_face=0.0)
+        always = degrade(x, amount, torch.Generator().manual_seed(5), small_face=1.0)
+
+        def contrast(img):
+            return float((img[:, :, 1:] - img[:, :, :-1]).abs().mean())
+
+        for i in range(4):
+            # Down to 15-50% and back up: neighbours of the checkerboard nearly agree.
+            self.assertLess(contrast(always[i]), 0.5 * contrast(never[i]))
+
     def test_off_draws_nothing_and_keeps_the_earlier_path(self):
         images, masks = zip(*[face() for _ in range(2)])
         images, masks = torch.stack(images), torch.stack(masks)
