@@ -67,33 +67,27 @@ function footprint(alignment: FaceAlignment, width: number, height: number) {
  * bilinearly sampled logits there (`values` is reused between calls).
  */
 export function sampleFaceLogits(face: FaceLogits, width: number, height: number, visit: (pixel: number, values: Float64Array) => void): void {
-  const { data, classes, height: lh, width: lw, alignment } = face;
-  const { photoToCrop: m, width: cw, height: ch } = alignment;
-  const { x0, x1, y0, y1 } = footprint(alignment, width, height);
-  const gx = lw / cw;
-  const gy = lh / ch;
+  const { data, classes, height: lh, width: lw } = face;
   const plane = lw * lh;
   const values = new Float64Array(classes);
-  for (let y = y0; y < y1; y++) {
-    for (let x = x0; x < x1; x++) {
-      const u = m[0] * (x + 0.5) + m[1] * (y + 0.5) + m[2];
-      const v = m[3] * (x + 0.5) + m[4] * (y + 0.5) + m[5];
-      if (u < 0 || v < 0 || u >= cw || v >= ch) continue;
-      const px = Math.min(lw - 1, Math.max(0, u * gx - 0.5));
-      const py = Math.min(lh - 1, Math.max(0, v * gy - 0.5));
-      const ix = Math.min(lw - 2, Math.floor(px));
-      const iy = Math.min(lh - 2, Math.floor(py));
+  const { rows, dgx, dgy } = gridRows(face, width, height);
+  for (const row of rows) {
+    let { sx, sy } = row;
+    for (let x = row.from, pixel = row.y * width + row.from; x < row.to; x++, pixel++, sx += dgx, sy += dgy) {
+      const px = sx < 0 ? 0 : sx > lw - 1 ? lw - 1 : sx;
+      const py = sy < 0 ? 0 : sy > lh - 1 ? lh - 1 : sy;
+      const ix = Math.min(lw - 2, px | 0);
+      const iy = Math.min(lh - 2, py | 0);
       const tx = px - ix;
       const ty = py - iy;
       const w00 = (1 - tx) * (1 - ty);
       const w01 = tx * (1 - ty);
       const w10 = (1 - tx) * ty;
       const w11 = tx * ty;
-      const o = iy * lw + ix;
-      for (let c = 0, p = o; c < classes; c++, p += plane) {
+      for (let c = 0, p = iy * lw + ix; c < classes; c++, p += plane) {
         values[c] = data[p]! * w00 + data[p + 1]! * w01 + data[p + lw]! * w10 + data[p + lw + 1]! * w11;
       }
-      visit(y * width + x, values);
+      visit(pixel, values);
     }
   }
 }
@@ -167,6 +161,37 @@ function rowSpan(m: FaceLogits['alignment']['photoToCrop'], cw: number, ch: numb
   return [lo, Math.max(lo, hi)];
 }
 
+/** A photo row's pixels inside a crop, [from, to), and the logit-grid coordinates of its first pixel centre. */
+interface GridRow {
+  y: number;
+  from: number;
+  to: number;
+  sx: number;
+  sy: number;
+}
+
+/**
+ * The photo rows a face's crop covers, each with where its first pixel centre falls on the face's
+ * logit grid (the align_corners=False convention: g = u * logitSize / cropSize - 0.5); grid
+ * coordinates are affine in the photo's x, so a row steps them by (dgx, dgy) per pixel.
+ */
+function gridRows(face: FaceLogits, width: number, height: number): { rows: GridRow[]; dgx: number; dgy: number } {
+  const { height: lh, width: lw, alignment } = face;
+  const { photoToCrop: m, width: cw, height: ch } = alignment;
+  const { x0, x1, y0, y1 } = footprint(alignment, width, height);
+  const gx = lw / cw;
+  const gy = lh / ch;
+  const rows: GridRow[] = [];
+  for (let y = y0; y < y1; y++) {
+    const [from, to] = rowSpan(m, cw, ch, y, x0, x1);
+    if (from >= to) continue;
+    const sx = (m[0] * (from + 0.5) + m[1] * (y + 0.5) + m[2]) * gx - 0.5;
+    const sy = (m[3] * (from + 0.5) + m[4] * (y + 0.5) + m[5]) * gy - 0.5;
+    rows.push({ y, from, to, sx, sy });
+  }
+  return { rows, dgx: m[0] * gx, dgy: m[3] * gy };
+}
+
 /**
  * One face on the pixels it owns (all of its crop when `owner` is undefined, else where
  * owner[pixel] is index + 1): arg-max only, whole cells at once where their corners agree.
@@ -180,22 +205,14 @@ function pasteAlone(
   categoryMask: Uint8Array,
   instanceMask: Uint8Array,
 ): void {
-  const { data, classes, height: lh, width: lw, alignment } = face;
-  const { photoToCrop: m, width: cw, height: ch } = alignment;
-  const { x0, x1, y0, y1 } = footprint(alignment, width, height);
+  const { data, classes, height: lh, width: lw } = face;
   const cells = agreeingCells(data, classes, lh, lw);
   const cellsWide = Math.max(1, lw - 1);
-  const gx = lw / cw;
-  const gy = lh / ch;
   const plane = lw * lh;
-  // grid coordinates are affine in the photo's x: step them along the row
-  const dgx = m[0] * gx;
-  const dgy = m[3] * gy;
-  for (let y = y0; y < y1; y++) {
-    const [from, to] = rowSpan(m, cw, ch, y, x0, x1);
-    let sx = (m[0] * (from + 0.5) + m[1] * (y + 0.5) + m[2]) * gx - 0.5;
-    let sy = (m[3] * (from + 0.5) + m[4] * (y + 0.5) + m[5]) * gy - 0.5;
-    for (let x = from, pixel = y * width + from; x < to; x++, pixel++, sx += dgx, sy += dgy) {
+  const { rows, dgx, dgy } = gridRows(face, width, height);
+  for (const row of rows) {
+    let { sx, sy } = row;
+    for (let x = row.from, pixel = row.y * width + row.from; x < row.to; x++, pixel++, sx += dgx, sy += dgy) {
       if (owner !== undefined && owner[pixel] !== index + 1) continue;
       const px = sx < 0 ? 0 : sx > lw - 1 ? lw - 1 : sx;
       const py = sy < 0 ? 0 : sy > lh - 1 ? lh - 1 : sy;
@@ -254,19 +271,12 @@ function claims(data: Float32Array, classes: number, plane: number): Float32Arra
 function claimPixels(faces: readonly FaceLogits[], width: number, height: number, owner: Uint8Array): void {
   const best = new Float32Array(width * height).fill(-1);
   faces.forEach((face, index) => {
-    const { data, classes, height: lh, width: lw, alignment } = face;
-    const { photoToCrop: m, width: cw, height: ch } = alignment;
+    const { data, classes, height: lh, width: lw } = face;
     const claim = face.claim ?? claims(data, classes, lw * lh);
-    const { x0, x1, y0, y1 } = footprint(alignment, width, height);
-    const gx = lw / cw;
-    const gy = lh / ch;
-    const dgx = m[0] * gx;
-    const dgy = m[3] * gy;
-    for (let y = y0; y < y1; y++) {
-      const [from, to] = rowSpan(m, cw, ch, y, x0, x1);
-      let sx = (m[0] * (from + 0.5) + m[1] * (y + 0.5) + m[2]) * gx - 0.5;
-      let sy = (m[3] * (from + 0.5) + m[4] * (y + 0.5) + m[5]) * gy - 0.5;
-      for (let x = from, pixel = y * width + from; x < to; x++, pixel++, sx += dgx, sy += dgy) {
+    const { rows, dgx, dgy } = gridRows(face, width, height);
+    for (const row of rows) {
+      let { sx, sy } = row;
+      for (let x = row.from, pixel = row.y * width + row.from; x < row.to; x++, pixel++, sx += dgx, sy += dgy) {
         const ix = sx < 0 ? 0 : sx > lw - 1 ? lw - 1 : Math.round(sx);
         const iy = sy < 0 ? 0 : sy > lh - 1 ? lh - 1 : Math.round(sy);
         const c = claim[iy * lw + ix]!;
