@@ -200,7 +200,9 @@ def _per_sample(b: int, p: float, g: torch.Generator) -> torch.Tensor:
     return torch.rand(b, generator=g) < p
 
 
-def degrade(x: torch.Tensor, amount: torch.Tensor, g: torch.Generator, small_face: float = 0.25) -> torch.Tensor:
+def degrade(
+    x: torch.Tensor, amount: torch.Tensor, g: torch.Generator, small_face: float = AugmentConfig.small_face
+) -> torch.Tensor:
     """Camera and photo faults on (B, 3, H, W) images in [0, 1]; `amount` (B,) scales each sample's odds.
 
     Colour cast (per-channel gains), low light (darker, gamma), a small face brought back up (down to

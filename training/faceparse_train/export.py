@@ -31,6 +31,7 @@ from PIL import Image
 from transformers import SegformerConfig, SegformerForSemanticSegmentation
 from transformers.models.segformer.image_processing_pil_segformer import SegformerImageProcessorPil
 
+from .augment import AugmentConfig
 from .data import default_data_root, discover
 from .hf_export import convert_fp16, export_onnx, ort_session, quantize_q8
 from .labels import flip_lookup
@@ -143,7 +144,11 @@ def augmentation_description(train_args: dict) -> str:
     if a["degrade"]:
         parts.append(
             f"degradations (odds x{a['degrade']:g}: colour casts, low light, small-face resampling"
-            + (f" at base odds {a['small_face']:g}" if a.get("small_face", 0.25) != 0.25 else "")
+            + (
+                f" at base odds {a['small_face']:g}"
+                if a.get("small_face", AugmentConfig.small_face) != AugmentConfig.small_face
+                else ""
+            )
             + ", noise, JPEG)"
         )
     if a["sizes"]:
