@@ -243,6 +243,22 @@ class DegradeAndSizeTest(unittest.TestCase):
             # Down to 15-50% and back up: neighbours of the checkerboard nearly agree.
             self.assertLess(contrast(always[i]), 0.5 * contrast(never[i]))
 
+    def test_a_batch_takes_the_small_face_odds_from_its_config(self):
+        # Odds 2 resample every sample (plain ones get half: 1); odds 0 none. The same seed draws the same
+        # warps, jitter and other degradations, so only the resampling can make the first batch smoother.
+        _, masks = zip(*[face(64) for _ in range(4)])
+        masks = torch.stack(masks)
+        ys, xs = torch.meshgrid(torch.arange(64), torch.arange(64), indexing="ij")
+        images = (((ys // 2 + xs // 2) % 2) * 255).to(torch.uint8).expand(4, 3, 64, 64).clone()  # fine texture
+
+        def edges(small_face):
+            cfg = AugmentConfig(crop=64, degrade=1.0, small_face=small_face)
+            x, _ = augment_batch(images, masks, FLIP, cfg, torch.Generator().manual_seed(9))
+            return (x[..., 1:] - x[..., :-1]).abs().mean(dim=(1, 2, 3))
+
+        smooth, sharp = edges(2.0), edges(0.0)
+        self.assertTrue(bool((smooth < 0.8 * sharp).all()), f"{smooth} against {sharp}")
+
     def test_off_draws_nothing_and_keeps_the_earlier_path(self):
         images, masks = zip(*[face() for _ in range(2)])
         images, masks = torch.stack(images), torch.stack(masks)
@@ -292,12 +308,14 @@ class DegradeAndSizeTest(unittest.TestCase):
                     "0.5",
                     "--sizes",
                     "192,512",
+                    "--small-face",
+                    "0.6",
                 ]
             )
             cfg, pool = scene_setup(args)
             self.assertEqual((cfg.p, cfg.zoom_min, cfg.rotate_deg, len(pool)), (0.6, 0.4, 20.0, 1))
             aug = augment_config(args, LABELS)
-            self.assertEqual((aug.degrade, aug.sizes), (0.5, (192, 512)))
+            self.assertEqual((aug.degrade, aug.sizes, aug.small_face), (0.5, (192, 512), 0.6))
         self.assertEqual(scene_setup(parse_args(["--out", "-"])), (None, None))
         with self.assertRaisesRegex(ValueError, "--sizes"):
             augment_config(parse_args(["--out", "-", "--sizes", "200,500"]), LABELS)
