@@ -206,6 +206,10 @@ describe('parseFaces: whole people', () => {
     expect(own.map((f) => f.zooms)).toEqual([[1], [1], [1, 2, 3]]); // 10 and 60 px crops are under WIDE_MIN_EXTENT
     const cost = (inputs: ReturnType<typeof photoInputs>) =>
       inputs.reduce((sum, { side, zooms }) => sum + (side * side + (zooms.length - 1) * Math.max(MIN_WIDE_SIDE, side / 2) ** 2) / 512 ** 2, 0);
+    // Four 100 px crops (416 px inputs): the full ladders would cost 4.17 parses, the lean ones 3.41, so the
+    // sides stay their own (neither lowered nor raised to fill the budget).
+    const four = photoInputs(new Array<number>(4).fill(WIDE_MIN_EXTENT), 512);
+    expect(four.map((f) => [f.side, f.zooms])).toEqual(new Array(4).fill([416, LEAN_ZOOMS]));
     const group = photoInputs(new Array<number>(12).fill(WIDE_MIN_EXTENT), 512);
     expect(group.every((f) => f.zooms === LEAN_ZOOMS)).toBe(true); // over budget: lean ladders first, then lower sides
     expect(cost(group)).toBeLessThanOrEqual(PHOTO_BUDGET);
