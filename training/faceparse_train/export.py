@@ -41,12 +41,16 @@ from .train import parse_args as train_parse_args
 VARIANT_FILES = {"fp32": "onnx/model.onnx", "q8": "onnx/model_quantized.onnx", "fp16": "onnx/model_fp16.onnx"}
 
 
+def checkpoint_weights(state: dict) -> dict[str, torch.Tensor]:
+    """The weights a training checkpoint stands for: its EMA weights where it has them."""
+    return state.get("ema") or state["model"]
+
+
 def load_checkpoint(path: Path) -> tuple[SegformerForSemanticSegmentation, dict]:
     state = torch.load(path, map_location="cpu", weights_only=False)
     config = SegformerConfig.from_dict(state["config"])
     model = SegformerForSemanticSegmentation(config)
-    weights = state.get("ema") or state["model"]
-    model.load_state_dict(weights)
+    model.load_state_dict(checkpoint_weights(state))
     model.eval()
     return model, state
 

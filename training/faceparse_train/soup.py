@@ -14,9 +14,7 @@ from pathlib import Path
 
 import torch
 
-
-def weights_of(state: dict) -> dict[str, torch.Tensor]:
-    return state.get("ema") or state["model"]
+from .export import checkpoint_weights
 
 
 def soup(states: list[dict], shares: list[float]) -> dict:
@@ -27,7 +25,7 @@ def soup(states: list[dict], shares: list[float]) -> dict:
         raise ValueError(f"soup: shares must be positive, got {shares}")
     total = sum(shares)
     shares = [s / total for s in shares]
-    parts = [weights_of(s) for s in states]
+    parts = [checkpoint_weights(s) for s in states]
     keys = set(parts[-1])
     for i, p in enumerate(parts[:-1]):
         if set(p) != keys:
