@@ -34,6 +34,7 @@ from .losses import segmentation_loss
 from .metrics import ConfusionMatrix
 from .model import build_model
 from .plot import plot_curves
+from .sampling import class_presence, epoch_order, epoch_pool, rare_classes
 from .scenes import SceneConfig, load_backgrounds
 
 
@@ -118,6 +119,12 @@ def parse_args(argv=None):
         "--sizes",
         default=None,
         help="LEAST,LARGEST input side per batch (multiples of 32; half the batches at LARGEST); default: always --crop",
+    )
+    p.add_argument(
+        "--rare-repeat",
+        type=int,
+        default=1,
+        help="draw the images that show a rare class (in under a quarter of the images) this many times an epoch (1 = once)",
     )
     p.add_argument("--batch", type=int, default=8)
     p.add_argument("--lr", type=float, default=6e-4)
@@ -346,7 +353,12 @@ def main(argv=None) -> int:
     )
     scaler = torch.amp.GradScaler(enabled=(precision == "fp16" and device.type == "cuda"))
 
-    steps_per_epoch = max(1, len(train.stems) // args.batch)
+    presence = class_presence(train.masks, num_classes)
+    rare = rare_classes(presence, background_id(labels))
+    epoch_indices = epoch_pool(presence, rare, args.rare_repeat)
+    if args.rare_repeat > 1:
+        print(f"rare classes {[labels[c] for c in rare]}: an epoch draws {len(epoch_indices)} images", flush=True)
+    steps_per_epoch = max(1, len(epoch_indices) // args.batch)
     max_steps = args.max_steps or (args.epochs * steps_per_epoch if args.epochs else None)
     budget = args.budget_minutes * 60 if args.budget_minutes else None
     if max_steps is None and budget is None:
@@ -432,7 +444,7 @@ def main(argv=None) -> int:
             order, first, losses = resume_order, resume_batch, list(resume_losses)
             resume_order = None
         else:
-            order, first = torch.randperm(len(train.stems), generator=generator), 0
+            order, first = epoch_order(epoch_indices, generator), 0
         factor = lr_factor(
             step, progress(), args.warmup_steps, args.poly_power
         )  # for the log when a resume starts at the epoch's end

@@ -345,6 +345,8 @@ class ResumeTest(unittest.TestCase):
                 (tmp / "data" / split / "masks").mkdir(parents=True)
                 for i in range(n):
                     image, mask = face(64)
+                    if split == "train" and i == 0:
+                        mask[0, :4] = 16  # a necklace in one image: a rare class, drawn twice an epoch (--rare-repeat)
                     Image.fromarray(image.permute(1, 2, 0).numpy()).save(
                         tmp / "data" / split / "images" / f"{split}{i}.png"
                     )
@@ -394,6 +396,8 @@ class ResumeTest(unittest.TestCase):
                 "0.3",
                 "--drop-path",
                 "0.2",
+                "--rare-repeat",
+                "2",
             ]
             self.assertEqual(train_main(common + ["--out", str(tmp / "one")]), 0)
             # Stop inside the second epoch (3 steps an epoch), then again at the epoch's end, then finish.
