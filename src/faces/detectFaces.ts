@@ -46,7 +46,12 @@ export const NEAR_FLOOR_INPUT_PX = 20;
 const DETECTOR_SAMPLES = 3;
 /** MediaPipe's default score: from here on a detection counts as a face (and is checked as one). */
 const SURE_SCORE = 0.5;
-/** Faces scoring under this get a second look (secondLook.ts): 5% of the true faces, most wrong boxes. */
+/**
+ * Faces scoring under this get a second look (secondLook.ts): 5% of the true faces, most wrong boxes.
+ * So do the candidates under SURE_SCORE that a caller asks for (FaceParser: down to 0.3, hints for
+ * the auto rule): a face half hidden behind another head scores 0.3-0.5, and a second look that sees
+ * it at 0.5 or more makes it a face (in the shared group photo, the woman behind the front row).
+ */
 export const LOOK_AGAIN_BELOW = 0.75;
 /** The score a second look must give the same face to confirm it: evidence, not a detection of its own. */
 const CONFIRM_SCORE = 0.35;
@@ -134,13 +139,18 @@ export async function detectFaces(image: RgbImage, runner: TensorRunner, options
   if (!checkShape) return facesSoFar();
   const faces: DetectedFace[] = [];
   const unsure: DetectedFace[] = [];
+  const hints: DetectedFace[] = [];
   for (const face of facesSoFar()) {
-    // Under SURE_SCORE a candidate is only a hint for the caller's own rule (facesMode's auto), and
-    // a face cut by the photo's border gets no second look (half a face on black is no test).
+    // A face cut by the photo's border gets no second look (half a face on black is no test).
     const cut = face.box.x < 0 || face.box.y < 0 || face.box.x + face.box.width > width || face.box.y + face.box.height > height;
-    (face.score >= SURE_SCORE && face.score < LOOK_AGAIN_BELOW && !cut ? unsure : faces).push(face);
+    if (cut || face.score >= LOOK_AGAIN_BELOW) faces.push(face);
+    else (face.score >= SURE_SCORE ? unsure : hints).push(face);
   }
-  const confirmed = await confirmFaces(image, unsure, runner, CONFIRM_SCORE, iouThreshold);
+  const looks = await confirmFaces(image, [...unsure, ...hints], runner, CONFIRM_SCORE, iouThreshold);
+  // An unsure face the second look did not confirm is dropped; a hint stays what it was, a hint
+  // under SURE_SCORE for the caller's own rule (facesMode's auto).
+  const confirmed = looks.filter((face) => face !== undefined);
+  faces.push(...hints.filter((_, i) => looks[unsure.length + i] === undefined));
   // A second look can move an unsure box onto a face found before (a hand over a mouth, two
   // guesses around one face): one box per face again.
   return mergeAcrossViews(

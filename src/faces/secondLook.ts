@@ -61,8 +61,8 @@ async function lookAt(image: RgbImage, faces: readonly DetectedFace[], runner: T
 }
 
 /**
- * The faces confirmed by a second look, each with the second look's box and keypoints (seen at a
- * better zoom) and the better of the two scores; the others are dropped. Order is kept.
+ * A second look at each face, in order: the face as the second look saw it (its box and keypoints,
+ * seen at a better zoom, with the better of the two scores), or undefined where it did not confirm it.
  */
 export async function confirmFaces(
   image: RgbImage,
@@ -70,15 +70,15 @@ export async function confirmFaces(
   runner: TensorRunner,
   minScore: number,
   iouThreshold: number,
-): Promise<DetectedFace[]> {
-  const confirmed: DetectedFace[] = [];
+): Promise<(DetectedFace | undefined)[]> {
+  const confirmed: (DetectedFace | undefined)[] = [];
   for (let start = 0; start < faces.length; start += CELLS * CELLS) {
     const group = faces.slice(start, start + CELLS * CELLS);
     const looks = await lookAt(image, group, runner, minScore);
     group.forEach((face, i) => {
       const again = looks[i]!.filter((d) => sameFace(d.box, face.box, iouThreshold) && plausibleFace(d));
       const best = weightedNms(again, iouThreshold)[0];
-      if (best) confirmed.push({ ...best, score: Math.max(best.score, face.score) });
+      confirmed.push(best && { ...best, score: Math.max(best.score, face.score) });
     });
   }
   return confirmed;
