@@ -29,14 +29,19 @@ def rare_classes(presence: torch.Tensor, background: int, share: float = RARE_SH
     return [c for c in range(presence.shape[1]) if c != background and 0 < shown[c] < share]
 
 
-def epoch_pool(presence: torch.Tensor, rare: list[int], repeat: int) -> torch.Tensor:
-    """Image indices for one epoch: each once, those showing a rare class `repeat` times."""
+def epoch_pool(masks: torch.Tensor, num_classes: int, background: int, repeat: int) -> tuple[torch.Tensor, list[int]]:
+    """Image indices for one epoch, each once and those showing a rare class `repeat` times, and the rare
+    classes. With `repeat` 1 the masks are not read (the plain shuffle of earlier runs)."""
     if repeat < 1:
         raise ValueError(f"--rare-repeat must be 1 or more (1 = every image once), got {repeat}")
-    counts = torch.ones(presence.shape[0], dtype=torch.long)
-    if rare and repeat > 1:
-        counts[presence[:, rare].any(1)] = repeat
-    return torch.repeat_interleave(torch.arange(presence.shape[0]), counts)
+    counts = torch.ones(masks.shape[0], dtype=torch.long)
+    rare: list[int] = []
+    if repeat > 1:
+        presence = class_presence(masks, num_classes)
+        rare = rare_classes(presence, background)
+        if rare:
+            counts[presence[:, rare].any(1)] = repeat
+    return torch.repeat_interleave(torch.arange(masks.shape[0]), counts), rare
 
 
 def epoch_order(pool: torch.Tensor, generator: torch.Generator) -> torch.Tensor:

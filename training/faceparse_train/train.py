@@ -34,7 +34,7 @@ from .losses import segmentation_loss
 from .metrics import ConfusionMatrix
 from .model import build_model
 from .plot import plot_curves
-from .sampling import class_presence, epoch_order, epoch_pool, rare_classes
+from .sampling import epoch_order, epoch_pool
 from .scenes import SceneConfig, load_backgrounds
 
 
@@ -353,9 +353,7 @@ def main(argv=None) -> int:
     )
     scaler = torch.amp.GradScaler(enabled=(precision == "fp16" and device.type == "cuda"))
 
-    presence = class_presence(train.masks, num_classes)
-    rare = rare_classes(presence, background_id(labels))
-    epoch_indices = epoch_pool(presence, rare, args.rare_repeat)
+    epoch_indices, rare = epoch_pool(train.masks, num_classes, background_id(labels), args.rare_repeat)
     if args.rare_repeat > 1:
         print(f"rare classes {[labels[c] for c in rare]}: an epoch draws {len(epoch_indices)} images", flush=True)
     steps_per_epoch = max(1, len(epoch_indices) // args.batch)

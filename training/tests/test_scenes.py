@@ -346,7 +346,9 @@ class ResumeTest(unittest.TestCase):
                 for i in range(n):
                     image, mask = face(64)
                     if split == "train" and i == 0:
-                        mask[0, :4] = 16  # a necklace in one image: a rare class, drawn twice an epoch (--rare-repeat)
+                        mask[0, :4] = (
+                            16  # a necklace in one image of six: a rare class, drawn 3 times an epoch (--rare-repeat)
+                        )
                     Image.fromarray(image.permute(1, 2, 0).numpy()).save(
                         tmp / "data" / split / "images" / f"{split}{i}.png"
                     )
@@ -397,14 +399,17 @@ class ResumeTest(unittest.TestCase):
                 "--drop-path",
                 "0.2",
                 "--rare-repeat",
-                "2",
+                "3",
             ]
             self.assertEqual(train_main(common + ["--out", str(tmp / "one")]), 0)
-            # Stop inside the second epoch (3 steps an epoch), then again at the epoch's end, then finish.
+            # 8 draws an epoch (the necklace image 3 times), 4 steps of 2: stop at the first epoch's end,
+            # then inside the second, then finish.
             self.assertEqual(train_main(common + ["--out", str(tmp / "chunks"), "--stop-at-step", "4"]), 0)
             self.assertFalse((tmp / "chunks" / "final.pt").exists())
             self.assertEqual(torch.load(tmp / "chunks" / "last.pt", weights_only=False)["step"], 4)
             self.assertEqual(train_main(common + ["--out", str(tmp / "chunks"), "--stop-at-step", "6"]), 0)
+            order = torch.load(tmp / "chunks" / "last.pt", weights_only=False)["order"]
+            self.assertEqual(sorted(order.tolist()), [0, 0, 0, 1, 2, 3, 4, 5])
             self.assertEqual(train_main(common + ["--out", str(tmp / "chunks")]), 0)
             one = torch.load(tmp / "one" / "final.pt", weights_only=False)
             chunks = torch.load(tmp / "chunks" / "final.pt", weights_only=False)
