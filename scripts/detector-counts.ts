@@ -23,7 +23,7 @@ import type { RgbImage } from '../src/base/types.js';
 import { decodeImage } from '../src/platform/node/index.js';
 import { applyAffine } from '../src/faces/affine.js';
 import { DEFAULT_MIN_FACE_SCORE, detectFaces } from '../src/faces/detectFaces.js';
-import { FACE_CROP_MIN_SCORE } from '../src/faces/facesMode.js';
+import { decideFaces, FACE_CROP_MIN_SCORE } from '../src/faces/facesMode.js';
 import { createNodeDetectorRunner } from '../src/platform/node/faceDetector.js';
 import { warpAffine } from '../src/faces/warp.js';
 import { faceShape, type FaceShape } from '../src/faces/faceShape.js';
@@ -153,9 +153,9 @@ async function score(name: string, samples: Sample[], runner: TensorRunner & { r
     const image = sample.image ?? (await decodeImage(sample.file));
     const before = runner.runs;
     const t = performance.now();
-    // As FaceParser detects: candidates down to FACE_CROP_MIN_SCORE (hints for the auto rule), faces from DEFAULT_MIN_FACE_SCORE.
+    // As FaceParser detects: candidates down to FACE_CROP_MIN_SCORE (hints for the auto rule), its faces chosen by decideFaces.
     const candidates = await detectFaces(image, runner, { checkShape: !values.shapes, minScore: FACE_CROP_MIN_SCORE });
-    const faces = candidates.filter((face) => face.score >= DEFAULT_MIN_FACE_SCORE);
+    const { faces } = decideFaces('on', candidates, DEFAULT_MIN_FACE_SCORE, image.width, image.height, { width: 512, height: 512 });
     ms += performance.now() - t;
     runs += runner.runs - before;
     const boxes = faces.map((f) => f.box);
