@@ -49,6 +49,12 @@ class AugmentConfig:
     bg_mix_p: float = 0.0
     bg_margin: int = 12
     bg_id: int = 0
+    # Clothes recoloured: with this probability, a photo's clothes (class `cloth_id`) get another colour
+    # and lightness, their texture kept. CelebAMask-HQ's clothes are mostly dark and end at the chest, and
+    # the model left light coats, white shirts and grey sweaters as background on real photos; what makes
+    # clothes clothes is where they are, not their colour. None: no cloth class, off.
+    cloth_recolour_p: float = 0.0
+    cloth_id: int | None = None
     # Camera and photo degradations (colour casts, low light, small-face resampling, noise, JPEG), each
     # drawn per sample with its base probability times `degrade` (0 = off: draws nothing).
     degrade: float = 0.0
@@ -130,6 +136,38 @@ def mix_backgrounds(images: torch.Tensor, masks: torch.Tensor, cfg: AugmentConfi
         far = far_background(torch.stack([masks[i], src_mask]), cfg.bg_id, int(margin[i]))
         where = (far[0] & far[1]).unsqueeze(0).expand_as(src)
         out[i] = torch.where(where, src, out[i])
+    return out
+
+
+def recolour_cloth(images: torch.Tensor, masks: torch.Tensor, cfg: AugmentConfig, g: torch.Generator) -> torch.Tensor:
+    """Give chosen photos' clothes a new colour: luma inverted (30%), scaled and shifted, chroma scaled and
+    moved to a random hue; blended over a one-pixel feather so the seam is the label's own edge, not a halo.
+    (B, 3, H, W) RGB in [0, 1], (B, H, W) labels; labels do not change."""
+    b = images.shape[0]
+    if cfg.cloth_recolour_p <= 0 or cfg.cloth_id is None:
+        return images
+    chosen = torch.rand(b, generator=g) < cfg.cloth_recolour_p
+    invert = torch.rand(b, generator=g) < 0.3
+    gain = 0.6 + 0.8 * torch.rand(b, generator=g)
+    offset = (torch.rand(b, generator=g) * 2 - 1) * 0.25
+    chroma_gain = torch.rand(b, generator=g)
+    angle = torch.rand(b, generator=g) * 2 * math.pi
+    radius = torch.rand(b, generator=g) * 0.2
+    if not chosen.any():
+        return images
+    out = images.clone()
+    to_yiq, to_rgb = _RGB_TO_YIQ.to(images), _YIQ_TO_RGB.to(images)
+    for i in chosen.nonzero().flatten().tolist():
+        cloth = (masks[i] == cfg.cloth_id).to(images.dtype)[None, None]
+        if not cloth.any():
+            continue
+        alpha = F.avg_pool2d(cloth, 3, stride=1, padding=1, count_include_pad=False)[0]
+        yiq = torch.einsum("ij,jhw->ihw", to_yiq, images[i])
+        luma = 1 - yiq[0:1] if invert[i] else yiq[0:1]
+        shift = torch.stack([torch.cos(angle[i]), torch.sin(angle[i])]).to(images).view(2, 1, 1) * radius[i]
+        new = torch.cat([luma * gain[i] + offset[i], yiq[1:] * chroma_gain[i] + shift])
+        new = torch.einsum("ij,jhw->ihw", to_rgb, new).clamp_(0, 1)
+        out[i] = images[i] * (1 - alpha) + new * alpha
     return out
 
 
@@ -280,7 +318,7 @@ def augment_batch(
         return _augment_wild(images, masks, flip_table, cfg, g, scenes, pool)
     b, _, h, w = images.shape
     assert h == w, "source images are square (stored at the inference size)"
-    x = mix_backgrounds(images, masks, cfg, g).float().div_(255)
+    x = recolour_cloth(mix_backgrounds(images, masks, cfg, g).float().div_(255), masks, cfg, g)
     x = _colour_jitter(x, cfg, g)
     x = _blur(x, cfg, g)
     x = normalize(x)
@@ -308,7 +346,7 @@ def _augment_wild(images, masks, flip_table, cfg: AugmentConfig, g: torch.Genera
     b, _, h, w = images.shape
     assert h == w, "source images are square (stored at the inference size)"
     size = batch_size_px(cfg, g)
-    src = mix_backgrounds(images, masks, cfg, g).float().div_(255)
+    src = recolour_cloth(mix_backgrounds(images, masks, cfg, g).float().div_(255), masks, cfg, g)
     plain_cfg = replace(cfg, crop=size, scale_min=cfg.scale_min * size / h, scale_max=cfg.scale_max * size / h)
     theta, flip = random_affine(b, h, plain_cfg, g)
     grid = F.affine_grid(theta, [b, 3, size, size], align_corners=False)

@@ -131,6 +131,8 @@ def augmentation_description(train_args: dict) -> str:
             f"background mix (p {a['bg_mix']:g}: the background more than {a['bg_margin']}-{3 * a['bg_margin']} px from the rest taken from "
             "another photo of the batch)"
         )
+    if a.get("cloth_recolour"):
+        parts.append(f"clothes recoloured (p {a['cloth_recolour']:g}: another hue and lightness, the texture kept)")
     parts += [colour, "greyscale", "blur"]
     if a["scenes"]:
         regions = " and face-free regions of photos" if a["photo_regions"] else ""

@@ -75,6 +75,12 @@ def parse_args(argv=None):
         help="background mix: the least margin (pixels) of the photo's own background kept around the rest; each photo draws one up to 3x this",
     )
     p.add_argument(
+        "--cloth-recolour",
+        type=float,
+        default=0.0,
+        help="probability that a photo's clothes get another colour and lightness, texture kept (0 = off)",
+    )
+    p.add_argument(
         "--scenes",
         type=float,
         default=0.0,
@@ -263,6 +269,8 @@ def augment_config(args: argparse.Namespace, labels: list[str]) -> AugmentConfig
         bg_mix_p=args.bg_mix,
         bg_margin=args.bg_margin,
         bg_id=background_id(labels),
+        cloth_recolour_p=args.cloth_recolour,
+        cloth_id=labels.index("cloth") if "cloth" in labels else None,
         degrade=args.degrade,
         small_face=args.small_face,
         sizes=sizes,

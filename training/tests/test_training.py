@@ -31,6 +31,7 @@ from faceparse_train.augment import (  # noqa: E402
     far_background,
     flip_masks,
     mix_backgrounds,
+    recolour_cloth,
     rotate_hue,
 )
 from faceparse_train.calibrate import OffsetSearch, mean_f1  # noqa: E402
@@ -261,6 +262,77 @@ class ColourTest(unittest.TestCase):
         self.assertEqual(
             torch.bincount(y.flatten(), minlength=256)[[0, 1, 2, 18, 255]].tolist(), [190, 234, 187, 213, 36]
         )
+
+
+class ClothRecolourTest(unittest.TestCase):
+    CLOTH = LABELS.index("cloth")
+
+    def batch(self):
+        g = torch.Generator().manual_seed(3)
+        images = torch.rand((6, 3, 24, 24), generator=g) * 0.2 + 0.1  # dark, like most CelebAMask-HQ clothes
+        masks = torch.zeros((6, 24, 24), dtype=torch.long)
+        masks[:, 16:, :] = self.CLOTH
+        masks[:, 4:16, 6:18] = 1  # skin above the clothes
+        return images, masks
+
+    def test_only_the_clothes_change_and_each_photo_gets_its_own_colour(self):
+        images, masks = self.batch()
+        cfg = AugmentConfig(cloth_recolour_p=1.0, cloth_id=self.CLOTH)
+        out = recolour_cloth(images, masks, cfg, torch.Generator().manual_seed(1))
+        changed = (out - images).abs().amax(1) > 1e-6
+        # Rows 0-14 are more than one pixel from the clothes (the feather is one pixel wide): untouched.
+        self.assertFalse(changed[:, :15].any())
+        self.assertTrue(changed[:, 17:].all(), "every cloth pixel inside the feather takes the new colour")
+        cloth_mean = out[:, :, 17:].mean(dim=(2, 3))
+        self.assertGreater(torch.cdist(cloth_mean, cloth_mean).max().item(), 0.1, cloth_mean)
+        self.assertGreater(cloth_mean.max().item(), 0.45, "some dark clothes come out light")
+        # The texture stays: the new colour is a per-photo map of the old one, so neighbouring cloth pixels
+        # that differ before still differ after.
+        self.assertGreater((out[:, :, 18, 1:] - out[:, :, 18, :-1]).abs().amax().item(), 0.01)
+
+    def test_off_draws_nothing_and_photos_without_clothes_stay(self):
+        images, masks = self.batch()
+        g = torch.Generator().manual_seed(1)
+        self.assertIs(recolour_cloth(images, masks, AugmentConfig(cloth_id=self.CLOTH), g), images)
+        self.assertIs(recolour_cloth(images, masks, AugmentConfig(cloth_recolour_p=1.0, cloth_id=None), g), images)
+        self.assertEqual(
+            torch.rand(1, generator=g).item(), torch.rand(1, generator=torch.Generator().manual_seed(1)).item()
+        )
+        bare = torch.zeros_like(masks)
+        out = recolour_cloth(images, bare, AugmentConfig(cloth_recolour_p=1.0, cloth_id=self.CLOTH), g)
+        torch.testing.assert_close(out, images, atol=0, rtol=0)
+
+    def test_both_augmentation_paths_recolour_the_source(self):
+        images, masks = self.batch()
+        images = (images * 255).to(torch.uint8)
+        table = torch.tensor(flip_lookup(LABELS))
+        for path in ({}, {"sizes": (32, 32), "crop": 32}):  # the aligned path; the wild one (several sizes)
+            base = {"crop": 24, **ColourTest.NO_JITTER, **path}
+            if "sizes" in path:
+                images32 = F.interpolate(images.float(), size=32).to(torch.uint8)
+                masks32 = F.interpolate(masks[:, None].float(), size=32).long()[:, 0]
+            else:
+                images32, masks32 = images, masks
+            runs = [
+                augment_batch(
+                    images32,
+                    masks32,
+                    table,
+                    AugmentConfig(**base, cloth_recolour_p=p, cloth_id=self.CLOTH),
+                    torch.Generator().manual_seed(4),
+                )[0]
+                for p in (0.0, 1.0)
+            ]
+            changed = (runs[1] - runs[0]).abs().amax(1) > 1e-4
+            top = masks32.shape[1] * 16 // 24 - 2  # rows clear of the clothes and their feather
+            self.assertFalse(changed[:, :top].any(), path)
+            self.assertTrue(changed[:, top + 3 :].float().mean() > 0.9, path)
+
+    def test_the_command_line_turns_it_on_with_the_label_sets_cloth(self):
+        args = parse_args(["--out", "-", "--cloth-recolour", "0.4"])
+        cfg = augment_config(args, LABELS)
+        self.assertEqual((cfg.cloth_recolour_p, cfg.cloth_id), (0.4, self.CLOTH))
+        self.assertIsNone(augment_config(args, [n for n in LABELS if n != "cloth"]).cloth_id)
 
 
 class DataTest(unittest.TestCase):
@@ -637,6 +709,8 @@ class LossDescriptionTest(unittest.TestCase):
         self.assertIn(
             "background mix (p 0.5: the background more than 12-36 px", augmentation_description({"bg_mix": 0.5})
         )
+        self.assertNotIn("clothes recoloured", plain)
+        self.assertIn("clothes recoloured (p 0.5", augmentation_description({"cloth_recolour": 0.5}))
 
 
 class GrowTest(unittest.TestCase):
