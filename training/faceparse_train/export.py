@@ -242,6 +242,8 @@ def model_card(
                     "degrade",
                     "small_face",
                     "sizes",
+                    "rare_repeat",
+                    "cloth_recolour",
                 )
                 if k in train_args
             },
