@@ -50,9 +50,10 @@ class AugmentConfig:
     bg_margin: int = 12
     bg_id: int = 0
     # Clothes recoloured: with this probability, a photo's clothes (class `cloth_id`) get another colour
-    # and lightness, their texture kept. CelebAMask-HQ's clothes are mostly dark and end at the chest, and
-    # the model left light coats, white shirts and grey sweaters as background on real photos; what makes
-    # clothes clothes is where they are, not their colour. None: no cloth class, off.
+    # and lightness, their texture kept. CelebAMask-HQ's clothes are mostly dark, and the model left light
+    # coats, white shirts and grey sweaters as background on real photos. Stage 21 trained with it: cloth F1
+    # rose on CelebAMask-HQ views, but those real photos' clothes stayed background (docs/model-v2.md), so
+    # colour was not their only cue. None: no cloth class, off.
     cloth_recolour_p: float = 0.0
     cloth_id: int | None = None
     # Camera and photo degradations (colour casts, low light, small-face resampling, noise, JPEG), each
