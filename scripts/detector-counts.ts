@@ -1,5 +1,5 @@
 /**
- * Counts what the face detector (detectFaces, default options) finds: recall and precision of its
+ * Counts what the face detector finds, as a parse detects (detectForMode, `--faces on`): recall and precision of its
  * boxes against true faces (matching in face-matching.ts), detector runs and time per photo, on
  *   --crowds DIR  synthetic crowds of make-crowds.ts (DIR/crowds.json + DIR/images/),
  *   --photos DIR  ../shared/data/photos, with the faces counted by eye in shared-photo-faces.ts,
@@ -22,8 +22,7 @@ import sharp from 'sharp';
 import type { RgbImage } from '../src/base/types.js';
 import { decodeImage } from '../src/platform/node/index.js';
 import { applyAffine } from '../src/faces/affine.js';
-import { DEFAULT_MIN_FACE_SCORE, detectFaces } from '../src/faces/detectFaces.js';
-import { decideFaces, FACE_CROP_MIN_SCORE } from '../src/faces/facesMode.js';
+import { detectForMode } from '../src/faces/facesMode.js';
 import { createNodeDetectorRunner } from '../src/platform/node/faceDetector.js';
 import { warpAffine } from '../src/faces/warp.js';
 import { faceShape, type FaceShape } from '../src/faces/faceShape.js';
@@ -153,9 +152,8 @@ async function score(name: string, samples: Sample[], runner: TensorRunner & { r
     const image = sample.image ?? (await decodeImage(sample.file));
     const before = runner.runs;
     const t = performance.now();
-    // As FaceParser detects: candidates down to FACE_CROP_MIN_SCORE (hints for the auto rule), its faces chosen by decideFaces.
-    const candidates = await detectFaces(image, runner, { checkShape: !values.shapes, minScore: FACE_CROP_MIN_SCORE });
-    const { faces } = decideFaces('on', candidates, DEFAULT_MIN_FACE_SCORE, image.width, image.height, { width: 512, height: 512 });
+    // As FaceParser detects (hints for the auto rule included), its faces as `--faces on` keeps them.
+    const { faces } = await detectForMode('on', image, runner, { checkShape: !values.shapes }, { width: 512, height: 512 });
     ms += performance.now() - t;
     runs += runner.runs - before;
     const boxes = faces.map((f) => f.box);

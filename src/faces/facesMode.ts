@@ -15,8 +15,10 @@
  */
 import { checkOptional } from '../options/checkOption.js';
 import { FACES_MODES, type FacesMode, facesOption } from '../options/parseOptions.js';
+import type { RgbImage } from '../base/types.js';
 import { alignFace, cropCorners, type FaceAlignment } from './align.js';
-import type { DetectedFace, Point } from './types.js';
+import { DEFAULT_MIN_FACE_SCORE, type DetectOptions, detectFaces } from './detectFaces.js';
+import type { DetectedFace, Point, TensorRunner } from './types.js';
 
 export { FACES_MODES, type FacesMode };
 
@@ -117,4 +119,21 @@ export function alignable(face: DetectedFace): boolean {
   const points = face.keypoints;
   if (!points.every((p) => Number.isFinite(p.x) && Number.isFinite(p.y))) return false;
   return points.some((p) => Math.hypot(p.x - points[0]!.x, p.y - points[0]!.y) > 1e-3);
+}
+
+/**
+ * Detection as a parse does it: the detector's candidates down to FACE_CROP_MIN_SCORE (the auto
+ * rule's hints; detectFaces gives those under its sure score a second look), then the mode applied,
+ * faces being the candidates at `detection.minScore` (DEFAULT_MIN_FACE_SCORE) or more.
+ */
+export async function detectForMode(
+  mode: Exclude<FacesMode, 'off'>,
+  image: RgbImage,
+  runner: TensorRunner,
+  detection: DetectOptions,
+  inputSize: { width: number; height: number },
+): Promise<FacesDecision> {
+  const minScore = detection.minScore ?? DEFAULT_MIN_FACE_SCORE;
+  const candidates = await detectFaces(image, runner, { ...detection, minScore: Math.min(minScore, FACE_CROP_MIN_SCORE) });
+  return decideFaces(mode, candidates, minScore, image.width, image.height, inputSize);
 }

@@ -32,8 +32,8 @@ import { checkLogits } from '../postprocess/checkLogits.js';
 import { mirrorClassTable } from '../postprocess/flip.js';
 import { checkScales } from '../postprocess/multiscale.js';
 import { upsampleArgmax } from '../postprocess/upsampleArgmax.js';
-import { DEFAULT_MIN_FACE_SCORE, detectFaces, type DetectOptions } from '../faces/detectFaces.js';
-import { checkFacesMode, decideFaces, FACE_CROP_MIN_SCORE, type FacesDecision } from '../faces/facesMode.js';
+import type { DetectOptions } from '../faces/detectFaces.js';
+import { checkFacesMode, detectForMode, type FacesDecision } from '../faces/facesMode.js';
 import type { TensorRunner } from '../faces/types.js';
 import { wholePhotoFaces } from '../faces/wholePhotoFaces.js';
 import type { LoadedModel } from './loadedModel.js';
@@ -253,10 +253,7 @@ export class FaceParser {
     // existed; 'on' there is an error that says what to pass.
     const canDetect = this.#detector !== undefined || this.platform.createFaceDetector !== undefined;
     if (mode === 'on' || (mode === 'auto' && canDetect)) {
-      const minScore = this.#detection.minScore ?? DEFAULT_MIN_FACE_SCORE;
-      // Candidates down to FACE_CROP_MIN_SCORE for the auto rule; faces are those >= minScore.
-      const candidates = await detectFaces(image, await this.#faceDetector(), { ...this.#detection, minScore: Math.min(minScore, FACE_CROP_MIN_SCORE) });
-      decision = decideFaces(mode, candidates, minScore, image.width, image.height, modelInputSize(image, this.preprocessor));
+      decision = await detectForMode(mode, image, await this.#faceDetector(), this.#detection, modelInputSize(image, this.preprocessor));
     }
     const t2 = now();
     const base = { name: (this.platform.describeInput ?? describeInput)(input), image, decision, detectMs: t2 - t1, decodeMs: t1 - t0 };
