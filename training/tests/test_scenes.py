@@ -346,9 +346,8 @@ class ResumeTest(unittest.TestCase):
                 for i in range(n):
                     image, mask = face(64)
                     if split == "train" and i == 0:
-                        mask[0, :4] = (
-                            16  # a necklace in one image of six: a rare class, drawn 3 times an epoch (--rare-repeat)
-                        )
+                        # A necklace in one image of six: a rare class, drawn 3 times an epoch (--rare-repeat).
+                        mask[0, :4] = 16
                     Image.fromarray(image.permute(1, 2, 0).numpy()).save(
                         tmp / "data" / split / "images" / f"{split}{i}.png"
                     )
